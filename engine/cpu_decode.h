@@ -1,0 +1,82 @@
+// RISC-V instruction decoder, shared by the interpreter, the disassembler and the JIT.
+//
+// Design note: decoding is a pure function from an instruction word to a DecodedInsn. A
+// compressed (16-bit) instruction decodes to the operation of the 32-bit instruction it
+// expands to, with len == 2, so that executors only know one set of operations. Encodings
+// that are reserved or not implemented decode to Op::Illegal; the executor raises the trap.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace glassvm {
+
+// X-macro list of every operation. Names follow the specification's mnemonics.
+#define GLASSVM_RV_OPS(X)                                                                      \
+  X(Illegal)                                                                                   \
+  /* RV64I */                                                                                  \
+  X(Lui) X(Auipc) X(Jal) X(Jalr)                                                               \
+  X(Beq) X(Bne) X(Blt) X(Bge) X(Bltu) X(Bgeu)                                                  \
+  X(Lb) X(Lh) X(Lw) X(Ld) X(Lbu) X(Lhu) X(Lwu)                                                 \
+  X(Sb) X(Sh) X(Sw) X(Sd)                                                                      \
+  X(Addi) X(Slti) X(Sltiu) X(Xori) X(Ori) X(Andi) X(Slli) X(Srli) X(Srai)                      \
+  X(Add) X(Sub) X(Sll) X(Slt) X(Sltu) X(Xor) X(Srl) X(Sra) X(Or) X(And)                        \
+  X(Addiw) X(Slliw) X(Srliw) X(Sraiw)                                                          \
+  X(Addw) X(Subw) X(Sllw) X(Srlw) X(Sraw)                                                      \
+  X(Fence) X(FenceI)                                                                           \
+  X(Ecall) X(Ebreak) X(Mret) X(Sret) X(Wfi) X(SfenceVma)                                       \
+  /* Zicsr */                                                                                  \
+  X(Csrrw) X(Csrrs) X(Csrrc) X(Csrrwi) X(Csrrsi) X(Csrrci)                                     \
+  /* M */                                                                                      \
+  X(Mul) X(Mulh) X(Mulhsu) X(Mulhu) X(Div) X(Divu) X(Rem) X(Remu)                              \
+  X(Mulw) X(Divw) X(Divuw) X(Remw) X(Remuw)                                                    \
+  /* A */                                                                                      \
+  X(LrW) X(ScW) X(AmoswapW) X(AmoaddW) X(AmoxorW) X(AmoandW) X(AmoorW)                         \
+  X(AmominW) X(AmomaxW) X(AmominuW) X(AmomaxuW)                                                \
+  X(LrD) X(ScD) X(AmoswapD) X(AmoaddD) X(AmoxorD) X(AmoandD) X(AmoorD)                         \
+  X(AmominD) X(AmomaxD) X(AmominuD) X(AmomaxuD)
+
+enum class Op : uint8_t {
+#define GLASSVM_OP_ENUM(name) name,
+  GLASSVM_RV_OPS(GLASSVM_OP_ENUM)
+#undef GLASSVM_OP_ENUM
+      Count
+};
+
+/// One decoded instruction. Field use by format:
+/// - R: rd, rs1, rs2.  I/load/JALR: rd, rs1, imm.  S/B: rs1, rs2, imm.  U/J: rd, imm.
+/// - shifts: imm is the shift amount.
+/// - CSR: imm is the CSR number; for the *I forms rs1 holds the 5-bit zero-extended uimm.
+/// - FENCE: imm holds the raw fm/pred/succ bits (instruction bits 31:20).
+/// - AMO/LR/SC: rd, rs1, rs2; aq/rl in `aqrl` (bit 1 = aq, bit 0 = rl).
+/// Immediates are sign-extended to 64 bits as the specification says (LUI/AUIPC: imm << 12).
+struct DecodedInsn {
+  Op op = Op::Illegal;
+  uint8_t rd = 0;
+  uint8_t rs1 = 0;
+  uint8_t rs2 = 0;
+  uint8_t len = 4;  ///< 2 for compressed, 4 otherwise
+  uint8_t aqrl = 0;
+  int64_t imm = 0;
+  uint32_t raw = 0;  ///< the instruction word as fetched (16 significant bits when len == 2)
+};
+
+/// Length in bytes of the instruction whose low 16 bits are `low16` (2 or 4; longer encodings
+/// are not supported and report 4, and then decode as Illegal).
+constexpr unsigned insn_length(uint32_t low16) { return (low16 & 3) == 3 ? 4 : 2; }
+
+/// Decodes one instruction. For compressed encodings only the low 16 bits of `raw` are read.
+/// Never fails: unknown or reserved encodings give Op::Illegal.
+DecodedInsn decode(uint32_t raw);
+
+/// The mnemonic of an operation ("addi", "amoswap.w", ...).
+const char* op_name(Op op);
+
+/// Disassembles an instruction at `pc` in the style of objdump ("addi a0,a0,1",
+/// "beq a0,a1,0x80000010"), using ABI register names.
+std::string disassemble(const DecodedInsn& insn, uint64_t pc);
+
+/// ABI name of integer register `r` ("zero", "ra", "sp", ... "t6").
+const char* reg_name(unsigned r);
+
+}  // namespace glassvm

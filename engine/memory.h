@@ -1,0 +1,345 @@
+// The memory API: regions, address spaces, flat views, listeners.
+//
+// Design note: this is QEMU's memory API written again in plain C++20. A machine builds a tree
+// of MemoryRegions (RAM, ROM, MMIO, containers, aliases, IOMMU regions); an AddressSpace
+// resolves its root region into a FlatView, a sorted list of non-overlapping ranges, once per
+// transaction. Every access, whether from a CPU or from a device doing DMA, is dispatched
+// through a FlatView. Nothing here is global: two machines can live in one process.
+//
+// [SECTION] Access results and attributes
+// [SECTION] MMIO ops (valid vs impl access rules)
+// [SECTION] MemoryRegion
+// [SECTION] IOMMU region kind (the contract the iommu/ models implement)
+// [SECTION] FlatView and listeners
+// [SECTION] AddressSpace
+// [SECTION] Transactions
+// [SECTION] info mtree
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace glassvm {
+
+class AddressSpace;
+class MemoryRegion;
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Access results and attributes
+// ---------------------------------------------------------------------------------------------
+
+/// The outcome of one bus transaction. Anything but Ok becomes an access fault in a CPU and a
+/// device error state in a DMA master.
+enum class MemTxResult : uint8_t {
+  Ok,
+  DecodeError,  ///< nothing is mapped there, or the access breaks the region's valid rules
+  DeviceError,  ///< the device rejected the access
+  IommuFault,   ///< an IOMMU region found no mapping, or one without the needed permission
+};
+
+/// Who is accessing, carried along with each transaction.
+struct MemTxAttrs {
+  uint32_t requester_id = 0;  ///< device id of a DMA master (0 for CPUs)
+  bool debug = false;         ///< a debugger/UI peek: must have no side effects on devices
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] MMIO ops
+// ---------------------------------------------------------------------------------------------
+
+/// Sizes and alignment accepted by a region. Sizes are powers of two in bytes (1..8).
+struct AccessRules {
+  unsigned min_access_size = 1;
+  unsigned max_access_size = 8;
+  bool unaligned = false;  ///< whether accesses not aligned to their size are allowed
+};
+
+/// The behaviour of an MMIO region. `valid` says what the guest may do (anything else is a
+/// DecodeError); `impl` says what the callbacks implement. The bus splits wider accesses and
+/// widens narrower ones (read-modify-free: a narrow read extracts bytes of a wider impl read; a
+/// narrow write to a wider impl is issued as the wider write of the shifted value, as QEMU does)
+/// so that the callbacks only ever see sizes within `impl`, aligned to their size.
+struct MemoryRegionOps {
+  /// Reads `size` bytes at `offset` (relative to the region) into `value`.
+  std::function<MemTxResult(uint64_t offset, unsigned size, uint64_t& value, MemTxAttrs attrs)>
+      read;
+  /// Writes the low `size` bytes of `value` at `offset`.
+  std::function<MemTxResult(uint64_t offset, unsigned size, uint64_t value, MemTxAttrs attrs)>
+      write;
+  AccessRules valid{1, 8, false};
+  AccessRules impl{1, 8, false};
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] MemoryRegion
+// ---------------------------------------------------------------------------------------------
+
+enum class RegionKind : uint8_t { Container, Ram, Rom, Mmio, Alias, Iommu };
+
+/// A node of the region tree. Regions do not own their subregions: the device or board that
+/// creates a region owns it and must delete it from its container before destroying it.
+/// Sizes are 64-bit; the special size kWholeSpace means the full 2^64-byte space.
+class MemoryRegion {
+ public:
+  static constexpr uint64_t kWholeSpace = 0;  ///< size value meaning 2^64 bytes
+
+  MemoryRegion() = default;
+  virtual ~MemoryRegion();
+  MemoryRegion(const MemoryRegion&) = delete;
+  MemoryRegion& operator=(const MemoryRegion&) = delete;
+
+  /// A pure container: holds subregions, and accesses that hit no subregion are DecodeErrors.
+  void init_container(std::string name, uint64_t size);
+  /// Guest RAM backed by zeroed host memory owned by this region.
+  void init_ram(std::string name, uint64_t size);
+  /// Guest ROM: like RAM for reads; guest writes are ignored (Ok, no effect), as in QEMU.
+  /// Its contents are set with ram_ptr() before the guest runs.
+  void init_rom(std::string name, uint64_t size);
+  /// Device registers handled by `ops`.
+  void init_io(std::string name, uint64_t size, MemoryRegionOps ops);
+  /// A window of `size` bytes onto `target` starting at `target_offset`.
+  void init_alias(std::string name, MemoryRegion* target, uint64_t target_offset, uint64_t size);
+
+  /// Maps `sub` at `offset` inside this container. Among overlapping subregions the highest
+  /// priority wins; on equal priority the one added later wins (QEMU's rule). A subregion that
+  /// is itself a container with holes lets lower-priority siblings show through the holes.
+  void add_subregion(uint64_t offset, MemoryRegion* sub, int priority = 0);
+  /// Unmaps `sub`; it must be a subregion of this container.
+  void del_subregion(MemoryRegion* sub);
+  /// Enables or disables the region; a disabled region is absent from every flat view.
+  void set_enabled(bool enabled);
+  /// Moves the region within its container.
+  void set_address(uint64_t offset);
+  /// Changes what an alias points at.
+  void set_alias_offset(uint64_t target_offset);
+
+  const std::string& name() const { return name_; }
+  RegionKind kind() const { return kind_; }
+  uint64_t size() const { return size_; }
+  /// The size as a 128-bit count (2^64 for kWholeSpace).
+  unsigned __int128 size128() const { return size_ == kWholeSpace ? (unsigned __int128)1 << 64 : size_; }
+  uint64_t addr() const { return addr_; }  ///< offset within the container
+  int priority() const { return priority_; }
+  bool enabled() const { return enabled_; }
+  MemoryRegion* container() const { return container_; }
+  MemoryRegion* alias_target() const { return alias_; }
+  uint64_t alias_offset() const { return alias_offset_; }
+  const std::vector<MemoryRegion*>& subregions() const { return subregions_; }
+  const MemoryRegionOps& ops() const { return ops_; }
+  /// Host memory of a RAM or ROM region (nullptr for other kinds).
+  uint8_t* ram_ptr() const { return ram_.get(); }
+
+  // Code tracking for RAM, used by CPUs that cache decoded or translated code: a write that
+  // arrives through an AddressSpace (CPU slow path, DMA) into a 4 KiB page marked as holding
+  // code clears the mark and calls every code-write hook with the region offset and length.
+
+  /// Marks the page that contains `offset` as holding code.
+  void mark_code_page(uint64_t offset);
+  /// Whether the page that contains `offset` is marked as holding code.
+  bool is_code_page(uint64_t offset) const;
+  /// Registers a hook called on writes to marked pages. Returns an id for remove_code_write_hook.
+  int add_code_write_hook(std::function<void(uint64_t offset, uint64_t len)> hook);
+  void remove_code_write_hook(int id);
+  /// Reports a write of `len` bytes at `offset` of this RAM region (clears marks, runs hooks).
+  /// The AddressSpace calls it; a CPU fast path that bypasses the AddressSpace calls it too.
+  void notify_ram_write(uint64_t offset, uint64_t len);
+
+ protected:
+  friend class AddressSpace;
+  friend class FlatViewBuilder;
+  /// Called whenever the region's mapping changes, so that address spaces recompute.
+  void mark_changed();
+
+  std::string name_;
+  RegionKind kind_ = RegionKind::Container;
+  uint64_t size_ = 0;
+  uint64_t addr_ = 0;
+  int priority_ = 0;
+  uint64_t add_order_ = 0;  ///< insertion stamp within the container, for the priority tie rule
+  bool enabled_ = true;
+  MemoryRegion* container_ = nullptr;
+  MemoryRegion* alias_ = nullptr;
+  uint64_t alias_offset_ = 0;
+  std::vector<MemoryRegion*> subregions_;  ///< sorted: highest priority, then latest, first
+  std::vector<MemoryRegion*> aliased_by_;  ///< aliases whose target is this region
+  std::vector<AddressSpace*> root_of_;     ///< address spaces whose root is this region
+  MemoryRegionOps ops_;
+  std::unique_ptr<uint8_t[]> ram_;
+  std::vector<uint8_t> code_pages_;
+  std::vector<std::pair<int, std::function<void(uint64_t, uint64_t)>>> code_hooks_;
+  int next_hook_id_ = 1;
+  uint64_t next_add_order_ = 1;
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] IOMMU region kind
+// ---------------------------------------------------------------------------------------------
+
+/// Access permissions of an IOMMU mapping (QEMU's IOMMUAccessFlags).
+enum IommuAccessFlags : uint8_t {
+  kIommuNone = 0,
+  kIommuRead = 1,
+  kIommuWrite = 2,
+  kIommuRw = 3,
+};
+
+/// One translation (QEMU's IOMMUTLBEntry): the naturally aligned block [iova & ~addr_mask,
+/// iova | addr_mask] maps to translated_addr in target_as with permission perm.
+struct IommuTlbEntry {
+  AddressSpace* target_as = nullptr;
+  uint64_t iova = 0;
+  uint64_t translated_addr = 0;
+  uint64_t addr_mask = 0;
+  IommuAccessFlags perm = kIommuNone;
+};
+
+/// A region whose accesses are translated by an IOMMU model into another address space.
+/// The iommu/ models derive from it and implement translate(); the notifier contract joins it
+/// with the IOMMU issue.
+class IommuMemoryRegion : public MemoryRegion {
+ public:
+  void init_iommu(std::string name, uint64_t size);
+
+  /// Translates `iova` (relative to the region) for an access needing `access`. A result whose
+  /// perm lacks `access` is a fault; the model reports faults as its specification says.
+  virtual IommuTlbEntry translate(uint64_t iova, IommuAccessFlags access, MemTxAttrs attrs) = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] FlatView and listeners
+// ---------------------------------------------------------------------------------------------
+
+/// One non-overlapping piece of an address space: [start, start + size) resolves to the leaf
+/// region `mr` (RAM, ROM, MMIO or IOMMU) at `offset_in_region`.
+struct FlatRange {
+  uint64_t start = 0;
+  unsigned __int128 size = 0;
+  MemoryRegion* mr = nullptr;
+  uint64_t offset_in_region = 0;
+  bool readonly = false;  ///< ROM
+  uint64_t last() const { return static_cast<uint64_t>(start + size - 1); }
+  bool operator==(const FlatRange&) const = default;
+};
+
+/// The resolved form of a region tree, sorted by start, gaps left out.
+class FlatView {
+ public:
+  const std::vector<FlatRange>& ranges() const { return ranges_; }
+  /// The range containing `addr`, or nullptr. O(log n).
+  const FlatRange* lookup(uint64_t addr) const;
+
+ private:
+  friend class AddressSpace;
+  friend class FlatViewBuilder;
+  std::vector<FlatRange> ranges_;
+};
+
+/// Observes an address space's flat view. Listeners are told of ranges that appear and
+/// disappear after each committed transaction (a range that changes is a del then an add).
+class MemoryListener {
+ public:
+  virtual ~MemoryListener() = default;
+  virtual void begin() {}
+  virtual void region_add(const FlatRange& range) = 0;
+  virtual void region_del(const FlatRange& range) = 0;
+  virtual void commit() {}
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] AddressSpace
+// ---------------------------------------------------------------------------------------------
+
+/// A RAM span found for a CPU's fast path: host memory for guest addresses [start, start+len).
+struct RamSpan {
+  uint8_t* host = nullptr;
+  uint64_t start = 0;
+  uint64_t len = 0;
+  bool writable = false;
+  MemoryRegion* mr = nullptr;
+  uint64_t offset_in_region = 0;
+};
+
+/// A view of memory as seen by one bus master (a CPU, or a device doing DMA).
+class AddressSpace {
+ public:
+  AddressSpace(std::string name, MemoryRegion* root);
+  ~AddressSpace();
+  AddressSpace(const AddressSpace&) = delete;
+  AddressSpace& operator=(const AddressSpace&) = delete;
+
+  const std::string& name() const { return name_; }
+  MemoryRegion* root() const { return root_; }
+  const FlatView& flat_view() const { return view_; }
+
+  /// Loads `size` (1, 2, 4 or 8) bytes little-endian at `addr`. Crossing a range boundary is
+  /// split into byte accesses. On error `value` is 0.
+  MemTxResult load(uint64_t addr, unsigned size, uint64_t& value, MemTxAttrs attrs = {});
+  /// Stores the low `size` bytes of `value` little-endian at `addr`.
+  MemTxResult store(uint64_t addr, unsigned size, uint64_t value, MemTxAttrs attrs = {});
+  /// Reads `len` bytes (DMA-style, any length). Stops at the first failing byte range and
+  /// returns its error.
+  MemTxResult read(uint64_t addr, void* buf, uint64_t len, MemTxAttrs attrs = {});
+  /// Writes `len` bytes (DMA-style, any length).
+  MemTxResult write(uint64_t addr, const void* buf, uint64_t len, MemTxAttrs attrs = {});
+
+  /// Finds the RAM or ROM span containing `addr`, for a CPU software TLB. Returns false when
+  /// `addr` is not plain memory (MMIO, IOMMU, or unmapped).
+  bool lookup_ram(uint64_t addr, RamSpan& out) const;
+
+  /// Registers a listener; it is immediately told of every current range (region_add).
+  void add_listener(MemoryListener* listener);
+  void remove_listener(MemoryListener* listener);
+
+  /// Increments whenever the flat view changes; CPU TLBs compare it to know when to flush.
+  uint64_t generation() const { return generation_; }
+
+ private:
+  friend class MemoryRegion;
+  friend void memory_transaction_commit();
+  void mark_dirty();
+  void rebuild();
+
+  std::string name_;
+  MemoryRegion* root_;
+  FlatView view_;
+  std::vector<MemoryListener*> listeners_;
+  uint64_t generation_ = 0;
+  bool dirty_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] Transactions
+// ---------------------------------------------------------------------------------------------
+
+/// Starts a transaction: region changes made until the matching commit are resolved together,
+/// with one flat view recomputation per affected address space. Transactions nest. The state
+/// is per thread, so machines on different threads do not interfere. Outside any transaction
+/// each change is its own transaction.
+void memory_transaction_begin();
+/// Ends a transaction; the outermost commit rebuilds dirty address spaces and notifies
+/// their listeners.
+void memory_transaction_commit();
+
+/// RAII form of begin()/commit().
+class MemoryTransaction {
+ public:
+  MemoryTransaction() { memory_transaction_begin(); }
+  ~MemoryTransaction() { memory_transaction_commit(); }
+  MemoryTransaction(const MemoryTransaction&) = delete;
+  MemoryTransaction& operator=(const MemoryTransaction&) = delete;
+};
+
+// ---------------------------------------------------------------------------------------------
+// [SECTION] info mtree
+// ---------------------------------------------------------------------------------------------
+
+/// The text of QEMU's `info mtree` for these address spaces: each one's region tree, then
+/// (with `flatview`) each distinct flat view, in QEMU's format (see
+/// shared/reference/qemu-7.2-virt-info-mtree.txt).
+std::string format_mtree(const std::vector<const AddressSpace*>& spaces, bool flatview);
+
+}  // namespace glassvm
