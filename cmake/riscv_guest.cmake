@@ -7,6 +7,8 @@ find_program(GLASSVM_RISCV_CLANG NAMES clang clang-14 REQUIRED)
 set(GLASSVM_GUEST_DIR ${CMAKE_BINARY_DIR}/guests)
 file(MAKE_DIRECTORY ${GLASSVM_GUEST_DIR})
 set(GLASSVM_GUEST_COMMON ${PROJECT_SOURCE_DIR}/assets/common)
+# Every guest depends on all shared headers and sources, so that editing one rebuilds them.
+file(GLOB GLASSVM_GUEST_COMMON_FILES CONFIGURE_DEPENDS ${GLASSVM_GUEST_COMMON}/*)
 if(NOT TARGET guests)
   add_custom_target(guests ALL)
 endif()
@@ -14,7 +16,8 @@ endif()
 function(add_riscv_guest name)
   cmake_parse_arguments(G "" "LINKER_SCRIPT;MARCH;MABI" "SOURCES;CFLAGS" ${ARGN})
   if(NOT G_MARCH)
-    set(G_MARCH rv64imac_zicsr_zifencei)
+    # clang 14 implies Zicsr/Zifencei in rv64i and rejects them spelled out.
+    set(G_MARCH rv64imac)
   endif()
   if(NOT G_MABI)
     set(G_MABI lp64)
@@ -34,7 +37,7 @@ function(add_riscv_guest name)
             -mcmodel=medany -mno-relax -nostdlib -ffreestanding -fno-builtin -O2 -g
             -fuse-ld=lld -Wl,--no-relax -I${GLASSVM_GUEST_COMMON} ${G_CFLAGS}
             -T ${G_LINKER_SCRIPT} ${srcs} -o ${out}
-    DEPENDS ${srcs} ${G_LINKER_SCRIPT} ${GLASSVM_GUEST_COMMON}/htif.h
+    DEPENDS ${srcs} ${G_LINKER_SCRIPT} ${GLASSVM_GUEST_COMMON_FILES}
     COMMENT "Building RISC-V guest ${name}.elf"
     VERBATIM)
   add_custom_target(guest-${name} DEPENDS ${out})

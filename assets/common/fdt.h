@@ -1,0 +1,26 @@
+// A minimal flattened device tree (DTB) walker: enough for a guest to print its memory map.
+#pragma once
+
+#include <stdint.h>
+
+/// One node as the walker reports it, once all its properties have been read.
+typedef struct {
+  const char* name;         ///< node name with unit address ("uart@10000000"); "" for the root
+  const char* parent;       ///< parent's name ("" for children of the root, NULL for the root)
+  int depth;                ///< 0 for the root
+  const uint8_t* reg;       ///< raw big-endian `reg` property, or NULL
+  uint32_t reg_len;         ///< its length in bytes
+  const char* compatible;   ///< first string of `compatible`, or NULL
+  const char* device_type;  ///< `device_type` string, or NULL
+  uint32_t addr_cells;      ///< parent's #address-cells (default 2)
+  uint32_t size_cells;      ///< parent's #size-cells (default 1)
+} FdtNode;
+
+typedef void (*FdtNodeFn)(const FdtNode* node, void* ctx);
+
+/// Calls `fn` for every node of the tree at `dtb`, parents before children. Returns 0, or -1
+/// if the blob is not a valid DTB (bad magic, sizes or structure): walking stops there.
+int fdt_walk(const void* dtb, FdtNodeFn fn, void* ctx);
+
+/// Reads the `index`-th (address, size) pair of `node`'s reg; returns 0 if there is none.
+int fdt_reg(const FdtNode* node, unsigned index, uint64_t* addr, uint64_t* size);
