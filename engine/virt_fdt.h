@@ -1,0 +1,60 @@
+// The device tree of the "virt" board, generated from a plain description of its configuration.
+//
+// Design note: node names, compatibles, property values and even node/property order follow
+// what QEMU 7.2's hw/riscv/virt.c produces for the same devices (one socket, PLIC + CLINT, no
+// PCI, flash or fw_cfg), so that firmware and kernels written for QEMU virt find what they
+// expect. The one deliberate difference: linux,initrd-start/end are written as 64-bit values
+// (QEMU 7.2 writes 32-bit cells; Linux reads either, and 64-bit also works above 4 GiB).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace glassvm {
+
+/// QEMU virt addresses and interrupt numbers used by the generated tree.
+inline constexpr uint64_t kVirtTestBase = 0x100000, kVirtTestSize = 0x1000;
+inline constexpr uint64_t kVirtRtcBase = 0x101000, kVirtRtcSize = 0x1000;
+inline constexpr uint64_t kVirtClintBase = 0x2000000, kVirtClintSize = 0x10000;
+inline constexpr uint64_t kVirtPlicBase = 0xc000000, kVirtPlicSize = 0x600000;
+inline constexpr uint64_t kVirtUartBase = 0x10000000, kVirtUartSize = 0x100;
+inline constexpr uint64_t kVirtVirtioBase = 0x10001000, kVirtVirtioStride = 0x1000;
+inline constexpr unsigned kVirtVirtioSlots = 8;
+inline constexpr uint32_t kVirtUartIrq = 10, kVirtRtcIrq = 11, kVirtVirtioIrqBase = 1;
+/// Number of PLIC interrupt sources described by riscv,ndev (QEMU's 96 sources minus source 0).
+inline constexpr uint32_t kVirtPlicNdev = 95;
+/// Values the sifive,test device understands (syscon-poweroff / syscon-reboot).
+inline constexpr uint32_t kVirtTestPass = 0x5555, kVirtTestReset = 0x7777;
+
+/// What the board has; build_virt_fdt turns it into a device tree. Defaults are QEMU virt's
+/// with one hart and 128 MiB of RAM.
+struct VirtFdtConfig {
+  unsigned harts = 1;  ///< 1..512, hart ids 0..harts-1
+  uint64_t ram_base = 0x80000000;
+  uint64_t ram_size = 128ull << 20;
+  std::string isa = "rv64imafdc_zicsr_zifencei_zicntr";  ///< riscv,isa of every hart
+  std::string mmu_type = "riscv,sv39";  ///< "" means no MMU (written as "riscv,none")
+  uint32_t timebase_hz = 10000000;      ///< /cpus timebase-frequency (mtime rate)
+  std::string bootargs;                 ///< /chosen bootargs; omitted when empty
+  std::optional<std::pair<uint64_t, uint64_t>> initrd;  ///< [start, end) of the initrd
+  std::vector<uint8_t> rng_seed;  ///< /chosen rng-seed; omitted when empty (keep runs replayable)
+  bool has_uart = true;
+  bool has_plic = true;
+  bool has_clint = true;
+  bool has_test = true;  ///< sifive,test plus the /poweroff and /reboot syscon nodes
+  bool has_rtc = true;
+  unsigned virtio_mmio_slots = 0;  ///< virtio,mmio nodes for slots 0..n-1 (n <= 8)
+  uint32_t boot_hart = 0;          ///< header boot_cpuid_phys
+};
+
+/// Builds the virt board's device tree blob (DTB v17). Device nodes that raise interrupts get
+/// interrupt-parent/interrupts only when the PLIC is present. An out-of-range configuration
+/// (harts outside 1..512, more than 8 virtio slots, boot_hart >= harts, a NUL inside a string)
+/// is a programmer error: the board validates user input before calling this. Never fails
+/// otherwise.
+std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& config);
+
+}  // namespace glassvm
