@@ -6,9 +6,8 @@
 namespace glassvm {
 
 GoldfishRtc::GoldfishRtc(std::function<uint64_t()> now_ns, uint64_t epoch_ns)
-    : now_ns_(std::move(now_ns)), offset_(0) {
+    : now_ns_(std::move(now_ns)), offset_(epoch_ns) {
   assert(now_ns_ && "GoldfishRtc: a time source is required");
-  offset_ = epoch_ns - now_ns_();
   MemoryRegionOps ops;
   ops.read = [this](uint64_t offset, unsigned, uint64_t& value, MemTxAttrs attrs) {
     value = read_reg(offset, attrs.debug);
