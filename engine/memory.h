@@ -121,7 +121,9 @@ class MemoryRegion {
   RegionKind kind() const { return kind_; }
   uint64_t size() const { return size_; }
   /// The size as a 128-bit count (2^64 for kWholeSpace).
-  unsigned __int128 size128() const { return size_ == kWholeSpace ? (unsigned __int128)1 << 64 : size_; }
+  unsigned __int128 size128() const {
+    return size_ == kWholeSpace ? (unsigned __int128)1 << 64 : size_;
+  }
   uint64_t addr() const { return addr_; }  ///< offset within the container
   int priority() const { return priority_; }
   bool enabled() const { return enabled_; }
@@ -153,6 +155,18 @@ class MemoryRegion {
   friend class FlatViewBuilder;
   /// Called whenever the region's mapping changes, so that address spaces recompute.
   void mark_changed();
+  /// Whether accesses stop at this region (RAM, ROM, MMIO, IOMMU) rather than at its
+  /// subregions only (containers, aliases).
+  bool terminates() const {
+    return kind_ == RegionKind::Ram || kind_ == RegionKind::Rom || kind_ == RegionKind::Mmio ||
+           kind_ == RegionKind::Iommu;
+  }
+  /// Common part of the init_* functions: forgets any previous kind (alias link, memory).
+  void reset_kind(std::string name, RegionKind kind, uint64_t size);
+
+  struct FreeDeleter {
+    void operator()(uint8_t* p) const;
+  };
 
   std::string name_;
   RegionKind kind_ = RegionKind::Container;
@@ -168,8 +182,9 @@ class MemoryRegion {
   std::vector<MemoryRegion*> aliased_by_;  ///< aliases whose target is this region
   std::vector<AddressSpace*> root_of_;     ///< address spaces whose root is this region
   MemoryRegionOps ops_;
-  std::unique_ptr<uint8_t[]> ram_;
-  std::vector<uint8_t> code_pages_;
+  std::unique_ptr<uint8_t[], FreeDeleter> ram_;  ///< calloc'ed: untouched pages cost nothing
+  std::vector<uint8_t> code_pages_;  ///< one byte per 4 KiB page, allocated on first mark
+  uint64_t code_pages_marked_ = 0;   ///< number of nonzero bytes in code_pages_ (fast path)
   std::vector<std::pair<int, std::function<void(uint64_t, uint64_t)>>> code_hooks_;
   int next_hook_id_ = 1;
   uint64_t next_add_order_ = 1;
@@ -302,6 +317,12 @@ class AddressSpace {
   friend void memory_transaction_commit();
   void mark_dirty();
   void rebuild();
+  /// The general access path (MMIO, IOMMU, range crossings); `depth` counts IOMMU hops.
+  MemTxResult access(uint64_t addr, unsigned size, uint64_t& value, bool is_write, MemTxAttrs attrs,
+                     int depth);
+  /// The general DMA path.
+  MemTxResult rw(uint64_t addr, uint8_t* buf, uint64_t len, bool is_write, MemTxAttrs attrs,
+                 int depth);
 
   std::string name_;
   MemoryRegion* root_;
