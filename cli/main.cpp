@@ -1,0 +1,172 @@
+// glassvm: the native command line. Options follow QEMU's spelling where one exists.
+//
+//   glassvm [-M virt] [-m 128M] -bios none -kernel prog.elf [-append ARGS] [-nographic]
+//           [--max-insns N] [-d in_asm,int] [-D logfile] [--info-mtree]
+//
+// Exit status: the guest's exit code (HTIF or test device); 2 for a problem with the command
+// line or the files it names; 3 when --max-insns stopped the guest.
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "cli/native_host.h"
+#include "cli/options.h"
+#include "engine/cpu_decode.h"
+#include "engine/machine.h"
+
+using namespace glassvm;
+
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitMaxInsns = 3;
+constexpr uint64_t kSliceInsns = 1'000'000;
+
+const char* cause_name(uint64_t cause) {
+  const bool irq = cause >> 63;
+  const uint64_t code = cause & ~(uint64_t{1} << 63);
+  if (irq) {
+    switch (code) {
+      case 1: return "s_software";
+      case 3: return "m_software";
+      case 5: return "s_timer";
+      case 7: return "m_timer";
+      case 9: return "s_external";
+      case 11: return "m_external";
+      default: return "interrupt";
+    }
+  }
+  static const char* const kNames[] = {
+      "misaligned_fetch", "fault_fetch",  "illegal_instruction", "breakpoint",
+      "misaligned_load",  "fault_load",   "misaligned_store",    "fault_store",
+      "user_ecall",       "supervisor_ecall", "hypervisor_ecall", "machine_ecall",
+      "exec_page_fault",  "load_page_fault", "reserved",         "store_page_fault"};
+  return code < std::size(kNames) ? kNames[code] : "exception";
+}
+
+bool read_file(const std::string& path, std::vector<uint8_t>& out, std::string& error) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  if (f.bad()) {
+    error = path + ": read error";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CliOptions opts;
+  std::string error;
+  if (!parse_cli_options(argc, argv, opts, error)) {
+    fprintf(stderr, "glassvm: %s\nTry 'glassvm --help' for more information.\n", error.c_str());
+    return kExitUsage;
+  }
+  if (opts.help) {
+    fputs(cli_usage(), stdout);
+    return 0;
+  }
+  if (opts.version) {
+    puts("GlassVM 0.1 (RISC-V virt, RV64IMAC)");
+    return 0;
+  }
+
+  NativeHost host(/*raw_tty=*/!opts.info_mtree);
+  if (!opts.log_file.empty() && !host.set_log_file(opts.log_file, error)) {
+    fprintf(stderr, "glassvm: cannot open log file %s\n", error.c_str());
+    return kExitUsage;
+  }
+
+  MachineConfig config;
+  config.ram_size = opts.ram_size;
+  config.append = opts.append;
+  std::unique_ptr<Machine> machine = Machine::create(config, host, error);
+  if (!machine) {
+    fprintf(stderr, "glassvm: %s\n", error.c_str());
+    return kExitUsage;
+  }
+
+  if (!opts.kernel.empty()) {
+    std::vector<uint8_t> image;
+    if (!read_file(opts.kernel, image, error) ||
+        !machine->load_kernel(image, opts.kernel, error)) {
+      fprintf(stderr, "glassvm: %s\n", error.c_str());
+      return kExitUsage;
+    }
+  }
+
+  if (opts.info_mtree) {
+    fputs(machine->info_mtree(/*flatview=*/true).c_str(), stdout);
+    return 0;
+  }
+  if (opts.kernel.empty()) {
+    fprintf(stderr, "glassvm: no guest to run: give -kernel FILE (see --help)\n");
+    return kExitUsage;
+  }
+
+  Cpu& cpu = machine->cpu();
+  if (opts.trace_in_asm) {
+    cpu.set_decode_hook([&host](uint64_t pc, const DecodedInsn& insn) {
+      char line[160];
+      snprintf(line, sizeof line, "0x%016" PRIx64 ":  %0*x  %s", pc, insn.len == 2 ? 4 : 8,
+               insn.raw, disassemble(insn, pc).c_str());
+      host.log(LogLevel::Debug, line);
+    });
+  }
+  if (opts.trace_int) {
+    cpu.set_trap_hook([&host, &cpu](const TrapEvent& e) {
+      char line[200];
+      snprintf(line, sizeof line,
+               "riscv_cpu_do_interrupt: hart:%" PRIu64 ", async:%d, cause:%016" PRIx64
+               ", epc:0x%016" PRIx64 ", tval:0x%016" PRIx64 ", desc=%s",
+               cpu.hartid(), static_cast<int>(e.cause >> 63), e.cause, e.epc, e.tval,
+               cause_name(e.cause));
+      host.log(LogLevel::Debug, line);
+    });
+  }
+
+  uint64_t budget_left = opts.max_insns;
+  for (;;) {
+    if (host.quit_requested()) {
+      fprintf(stderr, "\r\nglassvm: terminating on user request (C-a x)\r\n");
+      return 0;
+    }
+    uint64_t slice = kSliceInsns;
+    if (opts.max_insns) {
+      if (budget_left == 0) {
+        fprintf(stderr, "glassvm: stopped after %" PRIu64 " instructions (--max-insns)\n",
+                opts.max_insns);
+        return kExitMaxInsns;
+      }
+      slice = std::min(slice, budget_left);
+    }
+    const uint64_t before = machine->total_instructions();
+    const MachineState state = machine->run(slice);
+    if (opts.max_insns) budget_left -= std::min(budget_left, machine->total_instructions() - before);
+    switch (state) {
+      case MachineState::Exited: return machine->exit_code();
+      case MachineState::Idle:
+        if (host.input_closed()) {
+          fprintf(stderr, "glassvm: the guest waits for input and standard input is closed\n");
+          return 0;
+        }
+        host.wait_for_input(20);
+        break;
+      case MachineState::Running:
+        // The guest skipped ahead to a timer: keep guest time from outrunning the wall clock.
+        if (machine->last_idle_skip_ns() > 1'000'000)
+          host.wait_for_input(static_cast<int>(machine->last_idle_skip_ns() / 1'000'000));
+        break;
+      case MachineState::Reset: break;
+    }
+  }
+}

@@ -1,0 +1,165 @@
+#include "cli/options.h"
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <string_view>
+
+namespace glassvm {
+
+namespace {
+
+bool parse_u64(const std::string& text, uint64_t& value) {
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+  char* end = nullptr;
+  errno = 0;
+  const unsigned long long v = strtoull(text.c_str(), &end, 0);
+  if (errno != 0 || *end != '\0') return false;
+  value = v;
+  return true;
+}
+
+bool parse_trace_flags(const std::string& list, CliOptions& out, std::string& error) {
+  size_t pos = 0;
+  while (pos <= list.size()) {
+    const size_t comma = list.find(',', pos);
+    const std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    if (item == "in_asm") {
+      out.trace_in_asm = true;
+    } else if (item == "int") {
+      out.trace_int = true;
+    } else {
+      error = "-d: unknown log item '" + item + "' (known: in_asm, int)";
+      return false;
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool parse_memory_size(const std::string& text, uint64_t& bytes) {
+  if (text.empty()) return false;
+  std::string digits = text;
+  unsigned shift = 20;  // QEMU: a bare number is MiB
+  const char suffix = static_cast<char>(std::toupper(static_cast<unsigned char>(text.back())));
+  if (!std::isdigit(static_cast<unsigned char>(text.back()))) {
+    digits.pop_back();
+    switch (suffix) {
+      case 'B': shift = 0; break;
+      case 'K': shift = 10; break;
+      case 'M': shift = 20; break;
+      case 'G': shift = 30; break;
+      case 'T': shift = 40; break;
+      default: return false;
+    }
+  }
+  uint64_t n = 0;
+  for (char c : digits)
+    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+  if (!parse_u64(digits, n) || n == 0) return false;
+  if (n > (UINT64_MAX >> shift)) return false;
+  bytes = n << shift;
+  return true;
+}
+
+bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    // QEMU accepts both -opt and --opt.
+    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') arg.remove_prefix(1);
+    auto value = [&](std::string& into) {
+      if (i + 1 >= argc) {
+        error = "option '" + std::string(argv[i]) + "' needs a value";
+        return false;
+      }
+      into = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "-h" || arg == "-help") {
+      out.help = true;
+    } else if (arg == "-version") {
+      out.version = true;
+    } else if (arg == "-nographic") {
+      // The command line always shows the serial console on the terminal.
+    } else if (arg == "-info-mtree") {
+      out.info_mtree = true;
+    } else if (arg == "-M" || arg == "-machine") {
+      if (!value(v)) return false;
+      if (v != "virt" && v.rfind("virt,", 0) != 0) {
+        error = "-M " + v + ": unsupported machine (only 'virt')";
+        return false;
+      }
+    } else if (arg == "-m") {
+      if (!value(v)) return false;
+      std::string size = v;
+      if (size.rfind("size=", 0) == 0) size = size.substr(5);
+      if (!parse_memory_size(size, out.ram_size)) {
+        error = "-m " + v + ": invalid memory size (examples: 128M, 1G, 256)";
+        return false;
+      }
+    } else if (arg == "-bios") {
+      if (!value(v)) return false;
+      if (v != "none") {
+        error = "-bios " + v +
+                ": only '-bios none' is supported so far (firmware support comes with the "
+                "built-in SBI)";
+        return false;
+      }
+    } else if (arg == "-kernel") {
+      if (!value(out.kernel)) return false;
+    } else if (arg == "-append") {
+      if (!value(out.append)) return false;
+    } else if (arg == "-D") {
+      if (!value(out.log_file)) return false;
+    } else if (arg == "-d") {
+      if (!value(v) || !parse_trace_flags(v, out, error)) return false;
+    } else if (arg == "-max-insns") {
+      if (!value(v)) return false;
+      if (!parse_u64(v, out.max_insns) || out.max_insns == 0) {
+        error = "--max-insns " + v + ": expected a positive number";
+        return false;
+      }
+    } else if (arg == "-smp") {
+      if (!value(v)) return false;
+      if (v != "1" && v != "cpus=1") {
+        error = "-smp " + v + ": only one hart is supported so far";
+        return false;
+      }
+    } else {
+      error = "unknown option '" + std::string(argv[i]) + "'";
+      return false;
+    }
+  }
+  return true;
+}
+
+const char* cli_usage() {
+  return R"(usage: glassvm [options] -kernel FILE
+GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
+
+  -M virt            the machine (only 'virt')
+  -m SIZE            guest RAM, e.g. 128M, 1G; a bare number is MiB (default 128M)
+  -bios none         no firmware: the kernel starts in M-mode (the only choice so far)
+  -kernel FILE       a RISC-V ELF64 executable to load and run
+  -append ARGS       kernel command line (/chosen/bootargs in the device tree)
+  -nographic         serial console on this terminal (always the case)
+  -smp 1             number of harts (only 1 so far)
+  -d ITEMS           trace to the log: in_asm (each instruction when first decoded),
+                     int (every trap and interrupt); comma-separated
+  -D FILE            write the log to FILE instead of stderr
+  --max-insns N      stop after N guest instructions (exit status 3)
+  --info-mtree       print the memory tree and flat views (QEMU's 'info mtree -f') and exit
+  -h, --help         this text
+  --version          the version
+
+Exit status: the guest's exit code (HTIF tohost or the sifive test device),
+2 for bad options or files, 3 when --max-insns stopped the guest.
+On a terminal, C-a x quits and C-a C-a sends C-a to the guest.
+)";
+}
+
+}  // namespace glassvm

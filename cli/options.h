@@ -1,0 +1,33 @@
+// Command-line options of glassvm, in QEMU's spelling where QEMU has one.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace glassvm {
+
+struct CliOptions {
+  uint64_t ram_size = 128ull << 20;  ///< -m
+  std::string kernel;                ///< -kernel
+  std::string append;                ///< -append
+  std::string log_file;              ///< -D
+  uint64_t max_insns = 0;            ///< --max-insns (0: no limit)
+  bool trace_in_asm = false;         ///< -d in_asm
+  bool trace_int = false;            ///< -d int
+  bool info_mtree = false;           ///< --info-mtree
+  bool help = false;
+  bool version = false;
+};
+
+/// Parses argv. Returns false with a message naming the offending option on any error:
+/// unknown options, missing values, malformed sizes, unsupported machines or firmware.
+bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::string& error);
+
+/// Parses a memory size in QEMU's -m syntax: a number with an optional K, M, G or T suffix
+/// (no suffix means MiB). Returns false on malformed input or overflow.
+bool parse_memory_size(const std::string& text, uint64_t& bytes);
+
+/// The --help text.
+const char* cli_usage();
+
+}  // namespace glassvm
