@@ -26,7 +26,13 @@ inline uint64_t sext32(uint64_t v) {
 
 }  // namespace
 
-RunExit Cpu::Impl::run(uint64_t budget) {
+// GCC merges the identical dispatch tails of the handlers back into one indirect jump
+// (cross-jumping, GCSE), which defeats threaded dispatch: keep one jump per handler.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-crossjumping", "no-gcse")))
+#endif
+RunExit
+Cpu::Impl::run(uint64_t budget) {
 #define GLASSVM_LABEL_ADDR(name) &&L_##name,
   static const void* const kDispatch[kOpCount] = {
       GLASSVM_RV_OPS(GLASSVM_LABEL_ADDR) && L_NotDecoded, &&L_ExitBlock, &&L_CrossPage,
