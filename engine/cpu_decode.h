@@ -4,6 +4,9 @@
 // compressed (16-bit) instruction decodes to the operation of the 32-bit instruction it
 // expands to, with len == 2, so that executors only know one set of operations. Encodings
 // that are reserved or not implemented decode to Op::Illegal; the executor raises the trap.
+// HINT encodings (for example c.addi x0 or c.slli with shamt 0) are legal and decode to the
+// operation they are written as. FENCE and FENCE.I ignore their reserved fields, as the spec
+// requires of base implementations. Implementation: cpu_decode.cpp; text: cpu_disasm.cpp.
 #pragma once
 
 #include <cstdint>
@@ -12,29 +15,22 @@
 namespace glassvm {
 
 // X-macro list of every operation. Names follow the specification's mnemonics.
-#define GLASSVM_RV_OPS(X)                                                                      \
-  X(Illegal)                                                                                   \
-  /* RV64I */                                                                                  \
-  X(Lui) X(Auipc) X(Jal) X(Jalr)                                                               \
-  X(Beq) X(Bne) X(Blt) X(Bge) X(Bltu) X(Bgeu)                                                  \
-  X(Lb) X(Lh) X(Lw) X(Ld) X(Lbu) X(Lhu) X(Lwu)                                                 \
-  X(Sb) X(Sh) X(Sw) X(Sd)                                                                      \
-  X(Addi) X(Slti) X(Sltiu) X(Xori) X(Ori) X(Andi) X(Slli) X(Srli) X(Srai)                      \
-  X(Add) X(Sub) X(Sll) X(Slt) X(Sltu) X(Xor) X(Srl) X(Sra) X(Or) X(And)                        \
-  X(Addiw) X(Slliw) X(Srliw) X(Sraiw)                                                          \
-  X(Addw) X(Subw) X(Sllw) X(Srlw) X(Sraw)                                                      \
-  X(Fence) X(FenceI)                                                                           \
-  X(Ecall) X(Ebreak) X(Mret) X(Sret) X(Wfi) X(SfenceVma)                                       \
-  /* Zicsr */                                                                                  \
-  X(Csrrw) X(Csrrs) X(Csrrc) X(Csrrwi) X(Csrrsi) X(Csrrci)                                     \
-  /* M */                                                                                      \
-  X(Mul) X(Mulh) X(Mulhsu) X(Mulhu) X(Div) X(Divu) X(Rem) X(Remu)                              \
-  X(Mulw) X(Divw) X(Divuw) X(Remw) X(Remuw)                                                    \
-  /* A */                                                                                      \
-  X(LrW) X(ScW) X(AmoswapW) X(AmoaddW) X(AmoxorW) X(AmoandW) X(AmoorW)                         \
-  X(AmominW) X(AmomaxW) X(AmominuW) X(AmomaxuW)                                                \
-  X(LrD) X(ScD) X(AmoswapD) X(AmoaddD) X(AmoxorD) X(AmoandD) X(AmoorD)                         \
-  X(AmominD) X(AmomaxD) X(AmominuD) X(AmomaxuD)
+#define GLASSVM_RV_OPS(X)                                                                          \
+  X(Illegal)                                                                                       \
+  /* RV64I */                                                                                      \
+  X(Lui)                                                                                           \
+  X(Auipc) X(Jal) X(Jalr) X(Beq) X(Bne) X(Blt) X(Bge) X(Bltu) X(Bgeu) X(Lb) X(Lh) X(Lw) X(Ld)      \
+      X(Lbu) X(Lhu) X(Lwu) X(Sb) X(Sh) X(Sw) X(Sd) X(Addi) X(Slti) X(Sltiu) X(Xori) X(Ori) X(Andi) \
+          X(Slli) X(Srli) X(Srai) X(Add) X(Sub) X(Sll) X(Slt) X(Sltu) X(Xor) X(Srl) X(Sra) X(Or)   \
+              X(And) X(Addiw) X(Slliw) X(Srliw) X(Sraiw) X(Addw) X(Subw) X(Sllw) X(Srlw) X(Sraw)   \
+                  X(Fence) X(FenceI) X(Ecall) X(Ebreak) X(Mret) X(Sret) X(Wfi)                     \
+                      X(SfenceVma)                             /* Zicsr */                         \
+      X(Csrrw) X(Csrrs) X(Csrrc) X(Csrrwi) X(Csrrsi) X(Csrrci) /* M */                             \
+      X(Mul) X(Mulh) X(Mulhsu) X(Mulhu) X(Div) X(Divu) X(Rem) X(Remu) X(Mulw) X(Divw) X(Divuw)     \
+          X(Remw) X(Remuw) /* A */                                                                 \
+      X(LrW) X(ScW) X(AmoswapW) X(AmoaddW) X(AmoxorW) X(AmoandW) X(AmoorW) X(AmominW) X(AmomaxW)   \
+          X(AmominuW) X(AmomaxuW) X(LrD) X(ScD) X(AmoswapD) X(AmoaddD) X(AmoxorD) X(AmoandD)       \
+              X(AmoorD) X(AmominD) X(AmomaxD) X(AmominuD) X(AmomaxuD)
 
 enum class Op : uint8_t {
 #define GLASSVM_OP_ENUM(name) name,
@@ -63,20 +59,26 @@ struct DecodedInsn {
 
 /// Length in bytes of the instruction whose low 16 bits are `low16` (2 or 4; longer encodings
 /// are not supported and report 4, and then decode as Illegal).
-constexpr unsigned insn_length(uint32_t low16) { return (low16 & 3) == 3 ? 4 : 2; }
+constexpr unsigned insn_length(uint32_t low16) {
+  return (low16 & 3) == 3 ? 4 : 2;
+}
 
-/// Decodes one instruction. For compressed encodings only the low 16 bits of `raw` are read.
-/// Never fails: unknown or reserved encodings give Op::Illegal.
+/// Decodes one instruction. For compressed encodings only the low 16 bits of `raw` are read
+/// (and `raw` of the result holds only those). Never fails: unknown, reserved or
+/// not-implemented encodings (F/D, including c.fld/c.fsd/c.fldsp/c.fsdsp) give Op::Illegal
+/// with `len` set from the low two bits.
 DecodedInsn decode(uint32_t raw);
 
-/// The mnemonic of an operation ("addi", "amoswap.w", ...).
+/// The mnemonic of an operation ("addi", "amoswap.w", "sfence.vma", "illegal"). Never null.
 const char* op_name(Op op);
 
 /// Disassembles an instruction at `pc` in the style of objdump ("addi a0,a0,1",
-/// "beq a0,a1,0x80000010"), using ABI register names.
+/// "beq a0,a1,0x80000010"), using ABI register names, objdump's pseudo-instructions (li, mv,
+/// ret, j, beqz, csrr, ...) and CSR names. Compressed instructions print as their expansion;
+/// Illegal prints as ".2byte 0x...." or ".4byte 0x........".
 std::string disassemble(const DecodedInsn& insn, uint64_t pc);
 
-/// ABI name of integer register `r` ("zero", "ra", "sp", ... "t6").
+/// ABI name of integer register `r` ("zero", "ra", "sp", ... "t6"); "?" when r > 31.
 const char* reg_name(unsigned r);
 
 }  // namespace glassvm

@@ -116,6 +116,8 @@ std::string disassemble(const DecodedInsn& in, uint64_t pc) {
         if (in.rd == 0) return format("jr %s", rs1);
         if (in.rd == 1) return format("jalr %s", rs1);
       }
+      if (in.rd == 0) return format("jr %" PRId64 "(%s)", in.imm, rs1);
+      if (in.rd == 1) return format("jalr %" PRId64 "(%s)", in.imm, rs1);
       return format("jalr %s,%" PRId64 "(%s)", rd, in.imm, rs1);
     case Op::Addi:
       if (in.rd == 0 && in.rs1 == 0 && in.imm == 0) return "nop";

@@ -57,6 +57,8 @@ TEST(Disasm, PseudoInstructions) {
   EXPECT_EQ(dis(0x00008067), "ret");
   EXPECT_EQ(dis(0x00050067), "jr a0");
   EXPECT_EQ(dis(0x000500e7), "jalr a0");
+  EXPECT_EQ(dis(0xcf0080e7), "jalr -784(ra)");  // jalr ra,-784(ra)
+  EXPECT_EQ(dis(0xd5e30067), "jr -674(t1)");    // jalr zero,-674(t1)
   EXPECT_EQ(dis(0x00050463, 0x100), "beqz a0,0x108");
   EXPECT_EQ(dis(0x00051463, 0x100), "bnez a0,0x108");
 }
