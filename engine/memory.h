@@ -16,6 +16,7 @@
 // [SECTION] info mtree
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -243,14 +244,40 @@ struct FlatRange {
 /// The resolved form of a region tree, sorted by start, gaps left out.
 class FlatView {
  public:
+  FlatView() = default;
+  FlatView(const FlatView& other) : ranges_(other.ranges_) {}
+  FlatView(FlatView&& other) noexcept : ranges_(std::move(other.ranges_)) {}
+  FlatView& operator=(const FlatView& other) {
+    ranges_ = other.ranges_;
+    hint_.store(0, std::memory_order_relaxed);
+    return *this;
+  }
+  FlatView& operator=(FlatView&& other) noexcept {
+    ranges_ = std::move(other.ranges_);
+    hint_.store(0, std::memory_order_relaxed);
+    return *this;
+  }
+
   const std::vector<FlatRange>& ranges() const { return ranges_; }
-  /// The range containing `addr`, or nullptr. O(log n).
-  const FlatRange* lookup(uint64_t addr) const;
+  /// The range containing `addr`, or nullptr. O(1) when `addr` is in the range found last
+  /// time, O(log n) otherwise.
+  const FlatRange* lookup(uint64_t addr) const {
+    size_t hint = hint_.load(std::memory_order_relaxed);
+    if (hint < ranges_.size()) {
+      const FlatRange& r = ranges_[hint];
+      if (addr - r.start <= r.last() - r.start) return &r;  // unsigned: also rejects addr < start
+    }
+    return lookup_slow(addr);
+  }
 
  private:
   friend class AddressSpace;
   friend class FlatViewBuilder;
+  const FlatRange* lookup_slow(uint64_t addr) const;
+
   std::vector<FlatRange> ranges_;
+  /// Index of the last range found (a relaxed atomic: lookups may run on several threads).
+  mutable std::atomic<uint32_t> hint_{0};
 };
 
 /// Observes an address space's flat view. Listeners are told of ranges that appear and

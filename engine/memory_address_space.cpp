@@ -107,13 +107,15 @@ unsigned dma_mmio_size(const MemoryRegion* mr, uint64_t off, uint64_t len) {
 // FlatView
 // ---------------------------------------------------------------------------------------------
 
-const FlatRange* FlatView::lookup(uint64_t addr) const {
+const FlatRange* FlatView::lookup_slow(uint64_t addr) const {
   // The last range whose start is <= addr, if it reaches addr.
   auto it = std::upper_bound(ranges_.begin(), ranges_.end(), addr,
                              [](uint64_t a, const FlatRange& r) { return a < r.start; });
   if (it == ranges_.begin()) return nullptr;
   --it;
-  return addr <= it->last() ? &*it : nullptr;
+  if (addr > it->last()) return nullptr;
+  hint_.store(static_cast<uint32_t>(it - ranges_.begin()), std::memory_order_relaxed);
+  return &*it;
 }
 
 // ---------------------------------------------------------------------------------------------
