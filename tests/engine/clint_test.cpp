@@ -4,10 +4,34 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
+#include <vector>
 
 namespace glassvm {
 namespace {
+
+// Maps device regions into a fresh address space, and unmaps them again when destroyed.
+class TestBus {
+ public:
+  TestBus() {
+    root_.init_container("system", MemoryRegion::kWholeSpace);
+    as_ = std::make_unique<AddressSpace>("memory", &root_);
+  }
+  ~TestBus() {
+    for (MemoryRegion* mr : mapped_) root_.del_subregion(mr);
+  }
+  void map(uint64_t addr, MemoryRegion& mr) {
+    root_.add_subregion(addr, &mr);
+    mapped_.push_back(&mr);
+  }
+  AddressSpace& as() { return *as_; }
+
+ private:
+  MemoryRegion root_;
+  std::unique_ptr<AddressSpace> as_;
+  std::vector<MemoryRegion*> mapped_;
+};
 
 class ClintTest : public ::testing::Test {
  protected:
@@ -186,6 +210,65 @@ TEST_F(ClintTest, RandomAccessesLeaveDeviceWorking) {
     EXPECT_TRUE(clint.mtip(0).level());
     EXPECT_FALSE(clint.mtip(1).level());
   }
+}
+
+TEST(ClintBusTest, AccessesThroughAddressSpace) {
+  uint64_t now = 1000;
+  Clint clint(1, [&] { return now; });
+  TestBus bus;
+  bus.map(0x2000000, clint.swi_mmio());
+  bus.map(0x2000000 + Clint::kMtimerOffset, clint.mtimer_mmio());
+  AddressSpace& as = bus.as();
+  EXPECT_EQ(as.store(0x2000000, 4, 1), MemTxResult::Ok);
+  EXPECT_TRUE(clint.msip(0).level());
+  uint64_t v = 0;
+  EXPECT_NE(as.load(0x2000000, 1, v), MemTxResult::Ok);  // MSWI: 32-bit only
+  EXPECT_NE(as.store(0x2000000, 8, 0), MemTxResult::Ok);
+  EXPECT_TRUE(clint.msip(0).level());
+  EXPECT_EQ(as.load(0x200bff8, 8, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 1000u);
+  EXPECT_EQ(as.load(0x200bffc, 4, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0u);
+  EXPECT_EQ(as.store(0x2004000, 8, 1200), MemTxResult::Ok);
+  EXPECT_EQ(clint.mtimecmp(0), 1200u);
+  EXPECT_EQ(as.store(0x2004004, 4, 0), MemTxResult::Ok);
+  EXPECT_EQ(clint.mtimecmp(0), 1200u);
+  EXPECT_NE(as.store(0x2004000, 2, 0), MemTxResult::Ok);  // MTIMER: 32 or 64 bits
+  EXPECT_NE(as.load(0x2004004, 8, v), MemTxResult::Ok);   // misaligned
+  EXPECT_EQ(clint.next_deadline(), 1200u);
+  now = 1200;
+  clint.update();
+  EXPECT_TRUE(clint.mtip(0).level());
+}
+
+TEST(ClintBusTest, RandomBusAccessesLeaveDeviceWorking) {
+  uint64_t now = 0;
+  Clint clint(4, [&] { return now; });
+  TestBus bus;
+  bus.map(0x2000000, clint.swi_mmio());
+  bus.map(0x2000000 + Clint::kMtimerOffset, clint.mtimer_mmio());
+  std::mt19937_64 rng(78);
+  for (int i = 0; i < 20000; i++) {
+    unsigned size = 1u << (rng() % 4);
+    uint64_t addr = rng() % 2 ? 0x2000000 + rng() % 0x10010 : 0x200bff0 + rng() % 0x10;
+    uint64_t v = rng();
+    if (rng() % 2) {
+      bus.as().load(addr, size, v);
+    } else {
+      bus.as().store(addr, size, v);
+    }
+    now += rng() % 64;
+  }
+  AddressSpace& as = bus.as();
+  for (unsigned h = 0; h < 4; h++) {
+    as.store(0x2000000 + 4 * h, 4, 0);
+    as.store(0x2004000 + 8 * h, 8, UINT64_MAX);
+    EXPECT_FALSE(clint.msip(h).level());
+    EXPECT_FALSE(clint.mtip(h).level());
+  }
+  as.store(0x200bff8, 8, 0);
+  as.store(0x2004000 + 8 * 3, 8, 10);
+  EXPECT_EQ(clint.next_deadline(), now + 10);
 }
 
 }  // namespace

@@ -4,10 +4,34 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
+#include <vector>
 
 namespace glassvm {
 namespace {
+
+// Maps device regions into a fresh address space, and unmaps them again when destroyed.
+class TestBus {
+ public:
+  TestBus() {
+    root_.init_container("system", MemoryRegion::kWholeSpace);
+    as_ = std::make_unique<AddressSpace>("memory", &root_);
+  }
+  ~TestBus() {
+    for (MemoryRegion* mr : mapped_) root_.del_subregion(mr);
+  }
+  void map(uint64_t addr, MemoryRegion& mr) {
+    root_.add_subregion(addr, &mr);
+    mapped_.push_back(&mr);
+  }
+  AddressSpace& as() { return *as_; }
+
+ private:
+  MemoryRegion root_;
+  std::unique_ptr<AddressSpace> as_;
+  std::vector<MemoryRegion*> mapped_;
+};
 
 constexpr uint64_t kEpoch = 1700000000ull * 1000000000ull;  // Nov 2023, in ns
 
@@ -167,6 +191,30 @@ TEST_F(GoldfishRtcTest, RandomAccessesLeaveDeviceWorking) {
     rtc.update();
     EXPECT_TRUE(rtc.irq().level());
   }
+}
+
+TEST(GoldfishRtcBusTest, AccessesThroughAddressSpace) {
+  uint64_t now = 77;
+  GoldfishRtc rtc([&] { return now; }, kEpoch);
+  TestBus bus;
+  bus.map(0x101000, rtc.mmio());
+  AddressSpace& as = bus.as();
+  uint64_t lo = 0, hi = 0, v = 0;
+  EXPECT_EQ(as.load(0x101000, 4, lo), MemTxResult::Ok);
+  EXPECT_EQ(as.load(0x101004, 4, hi), MemTxResult::Ok);
+  EXPECT_EQ(lo | hi << 32, kEpoch + 77);
+  EXPECT_NE(as.load(0x101000, 8, v), MemTxResult::Ok);  // 32-bit only
+  EXPECT_NE(as.load(0x101000, 1, v), MemTxResult::Ok);
+  EXPECT_NE(as.load(0x101024, 4, v), MemTxResult::Ok);  // region is 0x24 bytes
+  EXPECT_EQ(as.store(0x101010, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(as.store(0x10100c, 4, (kEpoch + 100) >> 32), MemTxResult::Ok);
+  EXPECT_EQ(as.store(0x101008, 4, (kEpoch + 100) & 0xffffffff), MemTxResult::Ok);
+  EXPECT_EQ(rtc.next_deadline_ns(), 100u);
+  now = 100;
+  rtc.update();
+  EXPECT_TRUE(rtc.irq().level());
+  EXPECT_EQ(as.store(0x10101c, 4, 0), MemTxResult::Ok);
+  EXPECT_FALSE(rtc.irq().level());
 }
 
 }  // namespace

@@ -4,10 +4,34 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
+#include <vector>
 
 namespace glassvm {
 namespace {
+
+// Maps device regions into a fresh address space, and unmaps them again when destroyed.
+class TestBus {
+ public:
+  TestBus() {
+    root_.init_container("system", MemoryRegion::kWholeSpace);
+    as_ = std::make_unique<AddressSpace>("memory", &root_);
+  }
+  ~TestBus() {
+    for (MemoryRegion* mr : mapped_) root_.del_subregion(mr);
+  }
+  void map(uint64_t addr, MemoryRegion& mr) {
+    root_.add_subregion(addr, &mr);
+    mapped_.push_back(&mr);
+  }
+  AddressSpace& as() { return *as_; }
+
+ private:
+  MemoryRegion root_;
+  std::unique_ptr<AddressSpace> as_;
+  std::vector<MemoryRegion*> mapped_;
+};
 
 class PlicTest : public ::testing::Test {
  protected:
@@ -241,6 +265,57 @@ TEST_F(PlicTest, RandomAccessesLeaveDeviceWorking) {
     EXPECT_FALSE(plic.context_output(1).level());
     EXPECT_FALSE(plic.claimed(33));
   }
+}
+
+TEST(PlicBusTest, AccessesThroughAddressSpace) {
+  Plic plic(1);
+  TestBus bus;
+  bus.map(0xc000000, plic.mmio());
+  AddressSpace& as = bus.as();
+  EXPECT_EQ(as.store(0xc000000 + 4 * 10, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(as.store(0xc002080, 4, 1u << 10), MemTxResult::Ok);    // context 1 enables
+  EXPECT_NE(as.store(0xc000000 + 4 * 11, 1, 1), MemTxResult::Ok);  // 32-bit only
+  EXPECT_NE(as.store(0xc000000 + 4 * 11, 8, 1), MemTxResult::Ok);
+  EXPECT_EQ(plic.priority(11), 0u);
+  plic.set_source(10, true);
+  EXPECT_TRUE(plic.context_output(1).level());
+  uint64_t v = 0;
+  EXPECT_EQ(as.load(0xc201004, 4, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 10u);
+  plic.set_source(10, false);
+  EXPECT_EQ(as.store(0xc201004, 4, 10), MemTxResult::Ok);
+  EXPECT_FALSE(plic.claimed(10));
+  EXPECT_NE(as.load(0xc600000, 4, v), MemTxResult::Ok);
+}
+
+TEST(PlicBusTest, RandomBusAccessesLeaveDeviceWorking) {
+  Plic plic(2);
+  TestBus bus;
+  bus.map(0xc000000, plic.mmio());
+  std::mt19937_64 rng(79);
+  for (int i = 0; i < 20000; i++) {
+    unsigned size = 1u << (rng() % 4);
+    uint64_t base = (rng() % 4 == 0) ? 0x200000 + rng() % 0x4000 : rng() % 0x2200;
+    uint64_t addr = 0xc000000 + base;
+    uint64_t v = rng();
+    if (rng() % 2) {
+      bus.as().load(addr, size, v);
+    } else {
+      bus.as().store(addr, size, v);
+    }
+    if (rng() % 8 == 0) plic.set_source(1 + rng() % 95, rng() % 2);
+  }
+  for (unsigned s = 1; s < Plic::kNumSources; s++) plic.set_source(s, false);
+  plic.reset();
+  for (unsigned c = 0; c < plic.num_contexts(); c++) EXPECT_FALSE(plic.context_output(c).level());
+  AddressSpace& as = bus.as();
+  as.store(0xc000000 + 4 * 1, 4, 7);
+  as.store(0xc002000 + 0x80 * 3, 4, 1u << 1);
+  plic.set_source(1, true);
+  EXPECT_TRUE(plic.context_output(3).level());
+  uint64_t v = 0;
+  as.load(0xc200000 + 0x1000 * 3 + 4, 4, v);
+  EXPECT_EQ(v, 1u);
 }
 
 }  // namespace

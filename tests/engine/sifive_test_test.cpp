@@ -3,11 +3,34 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
 #include <vector>
 
 namespace glassvm {
 namespace {
+
+// Maps device regions into a fresh address space, and unmaps them again when destroyed.
+class TestBus {
+ public:
+  TestBus() {
+    root_.init_container("system", MemoryRegion::kWholeSpace);
+    as_ = std::make_unique<AddressSpace>("memory", &root_);
+  }
+  ~TestBus() {
+    for (MemoryRegion* mr : mapped_) root_.del_subregion(mr);
+  }
+  void map(uint64_t addr, MemoryRegion& mr) {
+    root_.add_subregion(addr, &mr);
+    mapped_.push_back(&mr);
+  }
+  AddressSpace& as() { return *as_; }
+
+ private:
+  MemoryRegion root_;
+  std::unique_ptr<AddressSpace> as_;
+  std::vector<MemoryRegion*> mapped_;
+};
 
 struct Event {
   SifiveTest::Action action;
@@ -95,6 +118,25 @@ TEST_F(SifiveTestTest, RandomWritesOnlyActOnMagicValues) {
   wr(0, 0x5555);
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].action, SifiveTest::Action::Pass);
+}
+
+TEST(SifiveTestBusTest, AccessesThroughAddressSpace) {
+  std::vector<Event> events;
+  SifiveTest dev([&](SifiveTest::Action a, int code) { events.push_back({a, code}); });
+  TestBus bus;
+  bus.map(0x100000, dev.mmio());
+  AddressSpace& as = bus.as();
+  EXPECT_NE(as.store(0x100000, 1, 0x55), MemTxResult::Ok);
+  EXPECT_NE(as.store(0x100000, 8, 0x5555), MemTxResult::Ok);
+  EXPECT_TRUE(events.empty());
+  EXPECT_EQ(as.store(0x100000, 4, 0x3333 | (3u << 16)), MemTxResult::Ok);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].action, SifiveTest::Action::Fail);
+  EXPECT_EQ(events[0].code, 3);
+  uint64_t v = 1;
+  EXPECT_EQ(as.load(0x100ffc, 4, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0u);
+  EXPECT_NE(as.load(0x101000, 4, v), MemTxResult::Ok);
 }
 
 }  // namespace

@@ -3,12 +3,35 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
 
 namespace glassvm {
 namespace {
+
+// Maps device regions into a fresh address space, and unmaps them again when destroyed.
+class TestBus {
+ public:
+  TestBus() {
+    root_.init_container("system", MemoryRegion::kWholeSpace);
+    as_ = std::make_unique<AddressSpace>("memory", &root_);
+  }
+  ~TestBus() {
+    for (MemoryRegion* mr : mapped_) root_.del_subregion(mr);
+  }
+  void map(uint64_t addr, MemoryRegion& mr) {
+    root_.add_subregion(addr, &mr);
+    mapped_.push_back(&mr);
+  }
+  AddressSpace& as() { return *as_; }
+
+ private:
+  MemoryRegion root_;
+  std::unique_ptr<AddressSpace> as_;
+  std::vector<MemoryRegion*> mapped_;
+};
 
 class UartTest : public ::testing::Test {
  protected:
@@ -240,6 +263,61 @@ TEST_F(UartTest, RandomWritesLeaveDeviceWorking) {
     uart.receive('r');
     EXPECT_EQ(rd(Uart16550::kRbr), 'r');
   }
+}
+
+TEST(UartBusTest, AccessesThroughAddressSpace) {
+  std::string sent;
+  Uart16550 uart([&](uint8_t b) { sent.push_back(static_cast<char>(b)); });
+  TestBus bus;
+  bus.map(0x10000000, uart.mmio());
+  AddressSpace& as = bus.as();
+  EXPECT_EQ(as.store(0x10000000, 1, 'o'), MemTxResult::Ok);
+  EXPECT_EQ(as.store(0x10000000, 4, 'k'), MemTxResult::Ok);
+  EXPECT_EQ(sent, "ok");
+  uint64_t v = 0;
+  EXPECT_EQ(as.load(0x10000005, 1, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0x60u);
+  EXPECT_EQ(as.load(0x10000004, 4, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0x08u);  // one register (MCR), as QEMU's serial_mm
+  EXPECT_EQ(as.load(0x10000000, 8, v), MemTxResult::Ok);
+  EXPECT_NE(as.load(0x10000005, 2, v), MemTxResult::Ok);  // misaligned
+  EXPECT_NE(as.load(0x10000008, 1, v), MemTxResult::Ok);  // past the 8 registers
+  uart.receive('z');
+  EXPECT_EQ(as.load(0x10000000, 1, v), MemTxResult::Ok);
+  EXPECT_EQ(v, uint64_t{'z'});
+}
+
+TEST(UartBusTest, RandomBusAccessesLeaveDeviceWorking) {
+  std::string sent;
+  Uart16550 uart([&](uint8_t b) { sent.push_back(static_cast<char>(b)); });
+  TestBus bus;
+  bus.map(0x10000000, uart.mmio());
+  std::mt19937_64 rng(77);
+  for (int i = 0; i < 20000; i++) {
+    unsigned size = 1u << (rng() % 4);
+    uint64_t addr = 0x10000000 - 4 + rng() % 16;
+    uint64_t v = rng();
+    if (rng() % 2) {
+      bus.as().load(addr, size, v);
+    } else {
+      bus.as().store(addr, size, v);
+    }
+    if (rng() % 16 == 0) uart.receive(static_cast<uint8_t>(rng()));
+  }
+  sent.clear();
+  AddressSpace& as = bus.as();
+  as.store(0x10000003, 1, 0x03);
+  as.store(0x10000004, 1, 0x0b);
+  as.store(0x10000002, 1, 0x07);
+  as.store(0x10000001, 1, 0x01);
+  as.store(0x10000000, 1, '#');
+  EXPECT_EQ(sent, "#");
+  uart.receive('r');
+  EXPECT_TRUE(uart.irq().level());
+  uint64_t v = 0;
+  as.load(0x10000000, 1, v);
+  EXPECT_EQ(v, uint64_t{'r'});
+  EXPECT_FALSE(uart.irq().level());
 }
 
 }  // namespace
