@@ -44,6 +44,7 @@ class Clint {
   /// The MTIP output of `hart` (assert if out of range), wired to the hart's mip.MTIP.
   IrqLine& mtip(unsigned hart);
 
+  /// Number of harts served.
   unsigned num_harts() const { return num_harts_; }
   /// The guest-visible mtime: now() plus the offset set by guest writes.
   uint64_t mtime() const;

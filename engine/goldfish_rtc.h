@@ -21,7 +21,7 @@ class GoldfishRtc {
  public:
   static constexpr uint64_t kMmioSize = 0x24;  ///< as QEMU's "goldfish_rtc" region
 
-  // Register offsets (Goldfish virtual hardware documentation).
+  /// Register offsets (Goldfish virtual hardware documentation).
   static constexpr uint64_t kTimeLow = 0x00;   ///< read: low 32 bits, latches TIME_HIGH
   static constexpr uint64_t kTimeHigh = 0x04;  ///< read: high half latched by TIME_LOW
   static constexpr uint64_t kAlarmLow = 0x08;  ///< write: low half, and arms the alarm

@@ -26,7 +26,7 @@ class Plic {
   static constexpr uint64_t kMmioSize = 0x600000;
   static constexpr unsigned kMaxHarts = 512;  ///< what fits in kMmioSize (QEMU's VIRT_CPUS_MAX)
 
-  // Register layout (offsets in the region).
+  /// Register layout (offsets in the region).
   static constexpr uint64_t kPriorityBase = 0x0;    ///< + 4 * source
   static constexpr uint64_t kPendingBase = 0x1000;  ///< bit per source, 32-bit words
   static constexpr uint64_t kEnableBase = 0x2000;   ///< + kEnableStride * context
@@ -53,13 +53,21 @@ class Plic {
   /// The output of context `ctx` (< num_contexts(), else assert): high while some enabled,
   /// pending, unclaimed source has a priority above the context's threshold.
   IrqLine& context_output(unsigned ctx);
+  /// Number of contexts: two per hart.
   unsigned num_contexts() const { return num_contexts_; }
 
   // Direct register access for the board, the UI and tests (same semantics as the guest's).
+  // Out-of-range sources or contexts read as 0 / false.
+
+  /// Priority of `source` (0..7).
   uint32_t priority(unsigned source) const;
+  /// Whether `source` is waiting in its gateway to be claimed.
   bool pending(unsigned source) const;
+  /// Whether `source` has been claimed and not yet completed.
   bool claimed(unsigned source) const;
+  /// Whether context `ctx` has `source` enabled.
   bool enabled(unsigned ctx, unsigned source) const;
+  /// Priority threshold of context `ctx` (0..7).
   uint32_t threshold(unsigned ctx) const;
   /// Claims the best interrupt for `ctx` and returns its id, or 0 if there is none.
   uint32_t claim(unsigned ctx);

@@ -29,13 +29,13 @@ class Uart16550 {
   static constexpr uint64_t kMmioSize = 8;  ///< as QEMU's virt "serial" region
   static constexpr size_t kFifoSize = 16;
 
-  // Register offsets (16550 datasheet names). DLL/DLM replace RBR/THR/IER while LCR.DLAB=1.
+  /// Register offsets (16550 datasheet names). DLL/DLM replace RBR/THR/IER while LCR.DLAB=1.
   static constexpr uint64_t kRbr = 0, kThr = 0, kDll = 0;
   static constexpr uint64_t kIer = 1, kDlm = 1;
   static constexpr uint64_t kIir = 2, kFcr = 2;
   static constexpr uint64_t kLcr = 3, kMcr = 4, kLsr = 5, kMsr = 6, kScr = 7;
 
-  // Register bits.
+  /// Register bits.
   static constexpr uint8_t kIerRdi = 0x01, kIerThri = 0x02, kIerRlsi = 0x04, kIerMsi = 0x08;
   static constexpr uint8_t kIirNoInt = 0x01, kIirMsi = 0x00, kIirThri = 0x02, kIirRdi = 0x04,
                            kIirRlsi = 0x06, kIirCti = 0x0c, kIirFifoEnabled = 0xc0;
