@@ -370,13 +370,13 @@ Insn* Cpu::Impl::fetch_uncached(uint64_t pc) {
     raise_exception(kExcInsnAccessFault, pc);
     return nullptr;
   }
-  uint32_t raw = static_cast<uint32_t>(lo);
+  uint32_t raw = static_cast<uint32_t>(lo & 0xffff);
   if (insn_length(raw) == 4) {
     if (!mem_load(pc + 2, 2, hi)) {
       raise_exception(kExcInsnAccessFault, pc + 2);
       return nullptr;
     }
-    raw |= static_cast<uint32_t>(hi) << 16;
+    raw |= static_cast<uint32_t>(hi & 0xffff) << 16;
   }
   DecodedInsn d = decode(raw);
   unsigned idx = static_cast<unsigned>((pc & ~kPageMask) >> 1);

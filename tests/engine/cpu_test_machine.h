@@ -204,7 +204,7 @@ class CpuMachine : public ::testing::Test {
     ram_.init_ram("ram", kRamSize);
     MemoryRegionOps ops;
     ops.read = [this](uint64_t off, unsigned size, uint64_t& v, MemTxAttrs) {
-      v = mmio_value_;
+      v = (mmio_value_ >> ((off & 7) * 8)) & (size == 8 ? ~0ull : (1ull << (size * 8)) - 1);
       last_instret_at_mmio_ = cpu_->instret();
       return MemTxResult::Ok;
     };
