@@ -53,6 +53,8 @@ struct MemTxAttrs {
 // ---------------------------------------------------------------------------------------------
 
 /// Sizes and alignment accepted by a region. Sizes are powers of two in bytes (1..8).
+/// As in QEMU, a zero size means a default: valid.max_access_size 0 accepts every size,
+/// impl.min_access_size 0 means 1 and impl.max_access_size 0 means 4.
 struct AccessRules {
   unsigned min_access_size = 1;
   unsigned max_access_size = 8;
@@ -89,6 +91,10 @@ class MemoryRegion {
   static constexpr uint64_t kWholeSpace = 0;  ///< size value meaning 2^64 bytes
 
   MemoryRegion() = default;
+  /// Destroying a region that is still mapped in a container is a programmer error (assert):
+  /// del_subregion() it first. A dying container lets go of its subregions, aliases onto a
+  /// dying region become empty, and address spaces rooted at it become empty (they may be
+  /// destroyed later).
   virtual ~MemoryRegion();
   MemoryRegion(const MemoryRegion&) = delete;
   MemoryRegion& operator=(const MemoryRegion&) = delete;
@@ -215,7 +221,11 @@ struct IommuTlbEntry {
 
 /// A region whose accesses are translated by an IOMMU model into another address space.
 /// The iommu/ models derive from it and implement translate(); the notifier contract joins it
-/// with the IOMMU issue.
+/// with the IOMMU issue. An AddressSpace calls translate() once per access (per translated
+/// block for DMA, and per byte for an access that crosses a block). The access is an
+/// IommuFault when perm lacks the access, when target_as is null, or after more than 8 chained
+/// translations (a loop); otherwise it continues in target_as at
+/// (translated_addr & ~addr_mask) | (iova & addr_mask).
 class IommuMemoryRegion : public MemoryRegion {
  public:
   void init_iommu(std::string name, uint64_t size);
@@ -334,6 +344,9 @@ class AddressSpace {
 
   /// Registers a listener; it is immediately told of every current range (region_add).
   void add_listener(MemoryListener* listener);
+  /// Unregisters a listener; as in QEMU it is first told that every current range goes away
+  /// (region_del inside begin()/commit()). Removing an unregistered listener is a programmer
+  /// error. A listener still registered when the space dies is simply dropped.
   void remove_listener(MemoryListener* listener);
 
   /// Increments whenever the flat view changes; CPU TLBs compare it to know when to flush.
@@ -385,9 +398,12 @@ class MemoryTransaction {
 // [SECTION] info mtree
 // ---------------------------------------------------------------------------------------------
 
-/// The text of QEMU's `info mtree` for these address spaces: each one's region tree, then
-/// (with `flatview`) each distinct flat view, in QEMU's format (see
-/// shared/reference/qemu-7.2-virt-info-mtree.txt).
+/// The text of QEMU's `info mtree` for these address spaces: each one's region tree and the
+/// "memory-region:" blocks of alias targets, then (with `flatview`) each distinct flat view
+/// (QEMU's `info mtree -f`), in QEMU 7.2's format (see
+/// shared/reference/qemu-7.2-virt-info-mtree.txt). Where QEMU's order is hash-table order it
+/// is fixed here: address-space groups in order of first appearance in `spaces`; flat views
+/// sorted by the name of their first address space. Kinds: "ram", "rom", "i/o", "iommu".
 std::string format_mtree(const std::vector<const AddressSpace*>& spaces, bool flatview);
 
 }  // namespace glassvm

@@ -23,7 +23,7 @@ namespace {
 /// How many IOMMU translations one access may go through before it counts as a loop.
 constexpr int kMaxIommuDepth = 8;
 
-bool valid_size(unsigned size) {
+[[maybe_unused]] bool valid_size(unsigned size) {
   return size == 1 || size == 2 || size == 4 || size == 8;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -342,6 +343,19 @@ TEST(MemoryLifetimeTest, AddressSpaceMayOutliveOrPredeceaseItsRoot) {
   EXPECT_EQ(late.load(0, 4, v), MemTxResult::DecodeError);
   EXPECT_EQ(v, 0u);
   late.remove_listener(&l);
+}
+
+TEST(MemoryLifetimeDeathTest, DestroyingAMappedRegionIsAProgrammerError) {
+  EXPECT_DEBUG_DEATH(
+      {
+        MemoryRegion root;
+        root.init_container("root", 0x1000);
+        auto ram = std::make_unique<MemoryRegion>();
+        ram->init_ram("ram", 0x100);
+        root.add_subregion(0, ram.get());
+        ram.reset();
+      },
+      "still mapped");
 }
 
 TEST(MemoryLifetimeTest, DestroyingAnAliasTargetEmptiesTheAlias) {
