@@ -70,12 +70,14 @@ Cpu::Cpu(AddressSpace& as, uint64_t hartid) : impl_(std::make_unique<Impl>(*this
 Cpu::~Cpu() = default;
 
 void Cpu::reset(uint64_t pc) {
+  assert(!impl_->running_ && "Cpu::reset inside run(): call request_stop() and reset after run");
   impl_->reset(pc);
 }
 uint64_t Cpu::pc() const {
   return impl_->pc_;
 }
 void Cpu::set_pc(uint64_t pc) {
+  assert(!impl_->running_ && "Cpu::set_pc inside run(): the running loop owns pc");
   impl_->pc_ = pc & ~uint64_t{1};
   impl_->wfi_ = false;
 }
@@ -95,6 +97,9 @@ uint64_t Cpu::hartid() const {
 }
 uint64_t Cpu::instret() const {
   return impl_->read_instret();
+}
+uint64_t Cpu::retired_instructions() const {
+  return impl_->retired_;
 }
 bool Cpu::peek_csr(uint16_t csr, uint64_t& value) const {
   return impl_->csr_read(csr, value);

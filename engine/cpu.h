@@ -59,9 +59,9 @@ struct TrapEvent {
 
 /// Why Cpu::run returned.
 enum class RunExit : uint8_t {
-  Budget,     ///< the instruction budget was used up
-  Wfi,        ///< the hart executed WFI and no enabled interrupt is pending
-  Stopped,    ///< request_stop() was called (by a device, the host, or a breakpoint)
+  Budget,   ///< the instruction budget was used up
+  Wfi,      ///< the hart executed WFI and no enabled interrupt is pending
+  Stopped,  ///< request_stop() was called (by a device, the host, or a breakpoint)
 };
 
 class Cpu {
@@ -73,22 +73,28 @@ class Cpu {
   Cpu& operator=(const Cpu&) = delete;
 
   /// Resets to M-mode at `pc` with the reset values of the privileged specification.
+  /// Must not be called from inside run() (a device callback or hook): request_stop() first.
   void reset(uint64_t pc);
 
   // -- Architectural state (for the board, the UI and tests) --
   uint64_t pc() const;
+  /// Sets pc (bit 0 is cleared). Must not be called from inside run().
   void set_pc(uint64_t pc);
-  uint64_t reg(unsigned index) const;          ///< x0..x31 (x0 reads 0)
+  uint64_t reg(unsigned index) const;            ///< x0..x31 (x0 reads 0)
   void set_reg(unsigned index, uint64_t value);  ///< writes to x0 are ignored
   PrivLevel priv() const;
   uint64_t hartid() const;
   /// Instructions retired since reset (the minstret value). Exact at any point, including
   /// from inside an MMIO callback made by the running hart.
   uint64_t instret() const;
+  /// Instructions retired since reset, unaffected by guest writes to minstret or
+  /// mcountinhibit: the count to use for time keeping and budgets. Exact like instret().
+  uint64_t retired_instructions() const;
   /// Reads a CSR without side effects and without privilege checks (debugger access).
   /// Returns false for a CSR that does not exist.
   bool peek_csr(uint16_t csr, uint64_t& value) const;
-  /// Writes a CSR as an M-mode csrw would (WARL rules apply). Returns false if it does not exist.
+  /// Writes a CSR as an M-mode csrw would (WARL rules apply). Returns false if it does not
+  /// exist or is read-only (csr[11:10] == 3).
   bool poke_csr(uint16_t csr, uint64_t value);
 
   // -- Interrupt inputs (driven by the CLINT, the PLIC, ...) --

@@ -122,7 +122,8 @@ struct Cpu::Impl final : MemoryListener {
   uint64_t retire_adjust_ = 0;  ///< 1 while a CSR instruction executes (it retires after)
 
   // -- Run control --
-  bool event_ = false;  ///< something needs the outer loop's attention
+  bool event_ = false;    ///< something needs the outer loop's attention
+  bool running_ = false;  ///< inside run(): reset/set_pc would be lost
   bool stop_requested_ = false;
   bool irq_pending_ = false;  ///< an enabled interrupt is pending: take it at the boundary
   bool wfi_ = false;

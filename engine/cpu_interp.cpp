@@ -46,6 +46,7 @@ Cpu::Impl::run(uint64_t budget) {
   }
 
   uint64_t* const X = x_;
+  running_ = true;
   uint64_t left = budget;
   run_base_ = retired_;
   RunExit exit = RunExit::Budget;
@@ -498,6 +499,7 @@ out_pc:
   pc_ = pc;
 done:
   SYNC();
+  running_ = false;
   return exit;
 
 #undef SYNC
