@@ -244,6 +244,14 @@ std::string Machine::info_mtree(bool flatview) const {
   return format_mtree({cpu_as_.get(), system_as_.get()}, flatview);
 }
 
+uint64_t Machine::next_deadline_ns() const {
+  const Devices& d = *devices_;
+  const uint64_t clint = d.clint.next_deadline();
+  const uint64_t clint_ns =
+      clint > UINT64_MAX / virt::kNsPerTick ? UINT64_MAX : clint * virt::kNsPerTick;
+  return std::min(clint_ns, d.rtc.next_deadline_ns());
+}
+
 MachineState Machine::run(uint64_t max_insns) {
   last_idle_skip_ns_ = 0;
   if (exited_) return MachineState::Exited;
@@ -253,17 +261,11 @@ MachineState Machine::run(uint64_t max_insns) {
   while (left > 0 && !exited_) {
     // End each CPU slice exactly when the next timer fires.
     const uint64_t now = guest_ns();
-    const uint64_t clint_deadline = d.clint.next_deadline();
-    uint64_t deadline_ns = clint_deadline > UINT64_MAX / virt::kNsPerTick
-                               ? UINT64_MAX
-                               : clint_deadline * virt::kNsPerTick;
-    deadline_ns = std::min(deadline_ns, d.rtc.next_deadline_ns());
-    const uint64_t until = deadline_ns > now ? deadline_ns - now : 1;
-    const uint64_t slice = std::min(left, until);
+    const uint64_t deadline = next_deadline_ns();
+    const uint64_t slice = std::min(left, deadline > now ? deadline - now : 1);
     const uint64_t before = cpu_->instret();
     const RunExit why = cpu_->run(slice);
-    const uint64_t ran = cpu_->instret() - before;
-    left -= std::min(left, std::max<uint64_t>(ran, 1));
+    left -= std::min(left, std::max<uint64_t>(cpu_->instret() - before, 1));
     d.clint.update();
     d.rtc.update();
     if (reset_requested_) {
@@ -271,18 +273,19 @@ MachineState Machine::run(uint64_t max_insns) {
       return MachineState::Reset;
     }
     if (exited_) break;
-    if (why == RunExit::Wfi && !cpu_->waiting_for_interrupt()) continue;
-    if (why == RunExit::Wfi) {
-      if (deadline_ns == UINT64_MAX) return MachineState::Idle;
+    if (why == RunExit::Stopped) break;
+    if (why == RunExit::Wfi && cpu_->waiting_for_interrupt()) {
+      // The guest may have armed a timer during the slice: look again.
+      const uint64_t wake = next_deadline_ns();
+      if (wake == UINT64_MAX) return MachineState::Idle;
       // Nothing to do until the timer: skip guest time ahead to it.
-      const uint64_t skip = deadline_ns - guest_ns();
+      const uint64_t skip = wake > guest_ns() ? wake - guest_ns() : 0;
       idle_ns_ += skip;
       last_idle_skip_ns_ += skip;
       d.clint.update();
       d.rtc.update();
-      if (last_idle_skip_ns_ >= 10'000'000) return MachineState::Running;  // let the host pace
+      if (last_idle_skip_ns_ >= 10'000'000) break;  // let the embedder pace against real time
     }
-    if (why == RunExit::Stopped && !exited_) break;
   }
   return exited_ ? MachineState::Exited : MachineState::Running;
 }

@@ -95,6 +95,8 @@ class Machine {
   void write_boot_rom();
   void deliver_console_input();
   void request_exit(int code);
+  /// Guest time (ns) at which the next timer (CLINT or RTC) fires, or UINT64_MAX.
+  uint64_t next_deadline_ns() const;
 
   MachineConfig config_;
   Host& host_;

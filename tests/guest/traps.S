@@ -184,7 +184,7 @@ target_plus2:
   li s2, -1
   la a1, target_plus2
   jalr ra, 0(a1)
-  CHECK_NOW(a0, 0x55)
+  CHECK_NOW(a0, 0x51)                             // 3*0x15 + 1 + 1 + 0x10
   CHECK_NOW(s2, -1)
 TEST_END
 fail_far:
