@@ -144,6 +144,7 @@ void MemoryRegion::init_ram(std::string name, uint64_t size) {
 }
 
 void MemoryRegion::init_rom(std::string name, uint64_t size) {
+  MemoryTransaction transaction;  // flat views must never see it as writable RAM
   init_ram(std::move(name), size);
   kind_ = RegionKind::Rom;
 }

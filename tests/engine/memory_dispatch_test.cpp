@@ -87,6 +87,18 @@ TEST_F(DispatchTest, RomWritesAreIgnored) {
   uint64_t v = 0;
   ASSERT_EQ(as.load(0x1010, 1, v), MemTxResult::Ok);
   EXPECT_EQ(v, 0x5au);
+  // Seen through an alias, ROM stays read-only.
+  MemoryRegion alias;
+  alias.init_alias("rom-alias", &rom, 0x10, 0x10);
+  root.add_subregion(0x20000000, &alias);
+  const FlatRange* r = as.flat_view().lookup(0x20000000);
+  ASSERT_NE(r, nullptr);
+  EXPECT_TRUE(r->readonly);
+  EXPECT_EQ(r->mr, &rom);
+  ASSERT_EQ(as.store(0x20000000, 1, 0x33), MemTxResult::Ok);
+  ASSERT_EQ(as.load(0x20000000, 1, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0x5au);
+  root.del_subregion(&alias);
 }
 
 TEST_F(DispatchTest, UnmappedIsDecodeError) {
