@@ -258,11 +258,17 @@ MachineState Machine::run(uint64_t max_insns) {
   Devices& d = *devices_;
   deliver_console_input();
   uint64_t left = max_insns;
+  bool first = true;
   while (left > 0 && !exited_) {
-    // End each CPU slice exactly when the next timer fires.
+    if (!breakpoints_.empty() && !first && !cpu_->waiting_for_interrupt() &&
+        breakpoints_.count(cpu_->pc()))
+      return MachineState::Breakpoint;
+    first = false;
+    // End each CPU slice exactly when the next timer fires; single-step under breakpoints.
     const uint64_t now = guest_ns();
     const uint64_t deadline = next_deadline_ns();
-    const uint64_t slice = std::min(left, deadline > now ? deadline - now : 1);
+    uint64_t slice = std::min(left, deadline > now ? deadline - now : 1);
+    if (!breakpoints_.empty()) slice = 1;
     const uint64_t before = cpu_->instret();
     const RunExit why = cpu_->run(slice);
     left -= std::min(left, std::max<uint64_t>(cpu_->instret() - before, 1));

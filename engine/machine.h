@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -39,7 +40,8 @@ enum class MachineState : uint8_t {
   Running,  ///< the slice's instruction budget was used up; call run again
   Idle,     ///< every hart waits for an interrupt and no timer is armed: wait for input
   Exited,   ///< the guest ended the run (HTIF exit or test device); see exit_code()
-  Reset,    ///< the guest asked for a reset (test device); the board has been reset
+  Reset,       ///< the guest asked for a reset (test device); the board has been reset
+  Breakpoint,  ///< the hart reached a breakpoint; it has not executed that instruction yet
 };
 
 class Machine {
@@ -61,6 +63,13 @@ class Machine {
   /// Runs the guest for up to `max_insns` instructions (fewer if it exits, idles or is
   /// stopped). Host console input is delivered to the UART first.
   MachineState run(uint64_t max_insns);
+
+  /// Breakpoints: run() stops before executing an instruction at one of these addresses
+  /// (except the very first instruction of a run, so that continuing from a breakpoint works).
+  /// While any breakpoint is set the hart is single-stepped, which is slower.
+  void add_breakpoint(uint64_t pc) { breakpoints_.insert(pc); }
+  void remove_breakpoint(uint64_t pc) { breakpoints_.erase(pc); }
+  const std::set<uint64_t>& breakpoints() const { return breakpoints_; }
 
   /// Resets CPUs and devices and restarts at the boot ROM; RAM and the loaded image stay.
   void reset();
@@ -113,6 +122,7 @@ class Machine {
   uint64_t idle_ns_ = 0;
   uint64_t instret_before_reset_ = 0;
   uint64_t last_idle_skip_ns_ = 0;
+  std::set<uint64_t> breakpoints_;
   bool exited_ = false;
   bool reset_requested_ = false;
   int exit_code_ = 0;

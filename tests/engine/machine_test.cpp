@@ -140,3 +140,32 @@ TEST(Machine, DemoAnswersTypedCommands) {
 
 }  // namespace
 }  // namespace glassvm
+
+namespace glassvm {
+namespace {
+
+TEST(Machine, StopsAtBreakpointsAndContinues) {
+  testing::TestHost host;
+  MachineConfig config;
+  std::string error;
+  auto m = Machine::create(config, host, error);
+  ASSERT_TRUE(m);
+  // addi a0, a0, 1 four times, then loop.
+  const uint32_t prog[] = {0x00150513, 0x00150513, 0x00150513, 0x00150513, 0x0000006f};
+  ASSERT_EQ(m->system_as().write(virt::kDramBase, prog, sizeof prog), MemTxResult::Ok);
+  m->cpu().reset(virt::kDramBase);
+  m->add_breakpoint(virt::kDramBase + 8);
+  EXPECT_EQ(m->run(100), MachineState::Breakpoint);
+  EXPECT_EQ(m->cpu().pc(), virt::kDramBase + 8);
+  EXPECT_EQ(m->cpu().reg(10), 2u);
+  // Continuing executes the instruction at the breakpoint and runs on.
+  m->remove_breakpoint(virt::kDramBase + 8);
+  m->add_breakpoint(virt::kDramBase + 16);
+  EXPECT_EQ(m->run(100), MachineState::Breakpoint);
+  EXPECT_EQ(m->cpu().reg(10), 4u);
+  EXPECT_EQ(m->run(100), MachineState::Breakpoint);  // the loop comes back to it
+  EXPECT_EQ(m->cpu().pc(), virt::kDramBase + 16);
+}
+
+}  // namespace
+}  // namespace glassvm
