@@ -27,3 +27,65 @@ build_preset() {
   shift
   (cd "$GLASSVM_ROOT" && cmake --preset "$preset" "$@" >/dev/null && cmake --build --preset "$preset" -j2)
 }
+
+# Debian packages the web build needs (Emscripten, wasm tools, the browser for the tests).
+GLASSVM_WEB_PACKAGES=(emscripten binaryen wabt nodejs chromium dpkg-dev)
+
+# Prints the URI of the machine's own Debian archive entry (the one carrying the release's
+# main suite, not -security/-updates), read from the apt sources at run time.
+debian_mirror_uri() {
+  local codename
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  local f uri=
+  for f in /etc/apt/sources.list.d/debian.sources /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    # deb822: paragraphs separated by blank lines; pick one whose Suites list the codename.
+    uri=$(awk -v c="$codename" '
+      BEGIN { RS=""; FS="\n" }
+      {
+        u=""; s=""
+        for (i = 1; i <= NF; i++) {
+          if ($i ~ /^URIs:/) { u=$i; sub(/^URIs:[ \t]*/, "", u); split(u, a, /[ \t]+/); u=a[1] }
+          if ($i ~ /^Suites:/) { s=" " $i " " }
+        }
+        if (u != "" && s ~ (" " c "[ \t]")) { print u; exit }
+      }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    uri=$(awk -v c="$codename" '
+      $1 == "deb" || $1 == "deb-src" {
+        i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+        if ($(i + 1) == c) { print $i; exit }
+      }' "$f")
+    [ -n "$uri" ] && { echo "$uri"; return 0; }
+  done
+  return 1
+}
+
+# Makes sure the Dear ImGui 1.86 sources are in $GLASSVM_ROOT/.cache/imgui (imgui.cpp, the
+# backends). Fetches Debian's imgui source package through a private apt configuration that
+# leaves the system's package lists alone.
+ensure_imgui() {
+  local cache="$GLASSVM_ROOT/.cache"
+  [ -f "$cache/imgui/imgui.cpp" ] && return 0
+  ensure_packages dpkg-dev
+  local uri codename
+  uri=$(debian_mirror_uri) || { log "error: no Debian archive found in /etc/apt/sources*"; return 1; }
+  codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+  log "fetching the Dear ImGui sources (Debian source package imgui, $codename)"
+  local d="$cache/aptsrc"
+  mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/src"
+  echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $codename main" >"$d/sources.list"
+  local o=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
+    -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache")
+  apt-get "${o[@]}" -qq update
+  (cd "$d/src" && apt-get "${o[@]}" -qq source imgui >/dev/null)
+  local src
+  src=$(find "$d/src" -maxdepth 2 -name imgui.cpp -printf '%h\n' | head -n1)
+  [ -n "$src" ] || { log "error: the imgui source package has no imgui.cpp"; return 1; }
+  rm -rf "$cache/imgui"
+  ln -s "${src#"$cache"/}" "$cache/imgui"  # relative, so the checkout may move
+  [ -f "$cache/imgui/imgui.cpp" ]
+}
