@@ -203,7 +203,7 @@ bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
 }
 
 void Machine::reset() {
-  if (cpu_) instret_before_reset_ += cpu_->instret();
+  if (cpu_) instret_before_reset_ += cpu_->retired_instructions();
   Devices& d = *devices_;
   d.clint.reset();
   d.plic.reset();
@@ -216,7 +216,7 @@ void Machine::reset() {
   reset_requested_ = false;
 }
 
-uint64_t Machine::total_instructions() const { return instret_before_reset_ + cpu_->instret(); }
+uint64_t Machine::total_instructions() const { return instret_before_reset_ + cpu_->retired_instructions(); }
 
 uint64_t Machine::guest_ns() const { return total_instructions() + idle_ns_; }
 
@@ -269,9 +269,11 @@ MachineState Machine::run(uint64_t max_insns) {
     const uint64_t deadline = next_deadline_ns();
     uint64_t slice = std::min(left, deadline > now ? deadline - now : 1);
     if (!breakpoints_.empty()) slice = 1;
-    const uint64_t before = cpu_->instret();
+    const uint64_t before = cpu_->retired_instructions();
     const RunExit why = cpu_->run(slice);
-    left -= std::min(left, std::max<uint64_t>(cpu_->instret() - before, 1));
+    // The budget counts steps: traps use it up without retiring an instruction.
+    const uint64_t ran = cpu_->retired_instructions() - before;
+    left -= std::min(left, why == RunExit::Budget ? slice : std::max<uint64_t>(ran, 1));
     d.clint.update();
     d.rtc.update();
     if (reset_requested_) {

@@ -53,7 +53,7 @@ void expect_sane(Machine& m, TestHost& host) {
 
 TEST(Robustness, RandomInstructionWords) {
   std::mt19937_64 rng(12345);
-  for (int round = 0; round < 40; ++round) {
+  for (int round = 0; round < 200; ++round) {
     TestHost host;
     auto m = make_machine(host);
     // Fill the first 64 KiB of RAM with random words and start there; mtvec will point into
