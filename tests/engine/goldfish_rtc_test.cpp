@@ -8,30 +8,12 @@
 #include <random>
 #include <vector>
 
+#include "tests/support/test_bus.h"
+
 namespace glassvm {
 namespace {
 
-// Maps device regions into a fresh address space, and unmaps them again when destroyed.
-class TestBus {
- public:
-  TestBus() {
-    root_.init_container("system", MemoryRegion::kWholeSpace);
-    as_ = std::make_unique<AddressSpace>("memory", &root_);
-  }
-  ~TestBus() {
-    for (MemoryRegion* mr : mapped_) root_.del_subregion(mr);
-  }
-  void map(uint64_t addr, MemoryRegion& mr) {
-    root_.add_subregion(addr, &mr);
-    mapped_.push_back(&mr);
-  }
-  AddressSpace& as() { return *as_; }
-
- private:
-  MemoryRegion root_;
-  std::unique_ptr<AddressSpace> as_;
-  std::vector<MemoryRegion*> mapped_;
-};
+using testing::TestBus;
 
 constexpr uint64_t kEpoch = 1700000000ull * 1000000000ull;  // Nov 2023, in ns
 
