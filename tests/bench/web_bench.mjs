@@ -1,0 +1,140 @@
+// The web benchmark (prints numbers; not a test). In headless Chromium:
+//  - guest instructions per second of the wasm interpreter running bench.elf to completion in
+//    the page (loaded through glassvm.loadElf; the page keeps drawing its UI every frame, as a
+//    user sees it), against the native interpreter on the same guest (interp_bench), and the
+//    ratio (goal: >= 0.5);
+//  - the time from navigation start to the first guest console output (goal: < 1000 ms);
+//  - the bundle size, raw and gzip, summed over dist/ without the guest images (goal: < 3 MB
+//    gzip).
+//
+//   node tests/bench/web_bench.mjs [--loads N] [--max-seconds S] [--skip-native]
+// Environment: as tests/web/harness.mjs (GLASSVM_WEB_DIST, GLASSVM_NATIVE_BUILD, ...).
+import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+import {distDir, guestImage, launch, nativeBuildDir, openGlassVm, waitInPage} from
+    '../web/harness.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? Number(args[i + 1]) : dflt;
+};
+const kLoads = opt('--loads', 3);
+const kMaxSeconds = opt('--max-seconds', 180);
+const kSkipNative = args.includes('--skip-native');
+
+const isGuestImage = (rel) => /\.(elf|bin|img|cpio(\.gz)?|dtb)$/i.test(rel) ||
+                              rel.split(path.sep).includes('guests');
+
+function bundleSize(dir) {
+  let raw = 0;
+  let gz = 0;
+  const files = [];
+  const walk = (d) => {
+    for (const e of fs.readdirSync(d, {withFileTypes: true})) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) {
+        walk(p);
+      } else if (e.isFile() && !isGuestImage(path.relative(dir, p))) {
+        const data = fs.readFileSync(p);
+        const z = zlib.gzipSync(data, {level: 9}).length;
+        raw += data.length;
+        gz += z;
+        files.push({file: path.relative(dir, p), raw: data.length, gz: z});
+      }
+    }
+  };
+  walk(dir);
+  files.sort((a, b) => b.raw - a.raw);
+  return {raw, gz, files};
+}
+
+function nativeMips() {
+  const exe = path.join(nativeBuildDir(), 'tests', 'bench', 'interp_bench');
+  if (!fs.existsSync(exe)) return {error: `no ${exe} (build the native preset)`};
+  const out = execFileSync(exe, ['--runs', '2'], {encoding: 'utf8'});
+  const m = out.match(/best ([\d.]+) million guest instructions per second/);
+  return m ? {mips: Number(m[1])} : {error: `unexpected interp_bench output:\n${out}`};
+}
+
+const mb = (n) => `${(n / 1e6).toFixed(2)} MB`;
+const median = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+
+const dist = distDir();
+const size = bundleSize(dist);
+console.log(`bundle (${dist}, guest images excluded): ${mb(size.raw)} raw, ${mb(size.gz)} gzip ` +
+            `(goal < 3 MB gzip: ${size.gz < 3e6 ? 'met' : 'NOT met'})`);
+for (const f of size.files.slice(0, 6)) {
+  console.log(`  ${f.file.padEnd(32)} ${mb(f.raw).padStart(10)} raw ${mb(f.gz).padStart(10)} gzip`);
+}
+
+const browser = await launch();
+try {
+  // Time to first output, over several fresh loads (the first one also compiles the wasm).
+  const firsts = [];
+  for (let i = 0; i < kLoads; i++) {
+    const tab = await openGlassVm(browser);
+    const ms = await waitInPage(tab.page, 'the first guest output', () => {
+      const t = window.glassvm.timing().firstOutputMs;
+      return typeof t === 'number' ? t : null;
+    }, null, 30000);
+    firsts.push(ms);
+    await tab.page.close();
+  }
+  console.log(`first guest output after page load: ${firsts.map((v) => v.toFixed(0)).join(', ')} ms ` +
+              `(median ${median(firsts).toFixed(0)} ms; goal < 1000 ms: ` +
+              `${median(firsts) < 1000 ? 'met' : 'NOT met'})`);
+
+  // The wasm interpreter on bench.elf, run to completion (or for --max-seconds).
+  const tab = await openGlassVm(browser);
+  const bench = Array.from(guestImage('bench.elf'));
+  const result = await tab.page.evaluate(async ({bytes, maxMs}) => {
+    const g = window.glassvm;
+    const load = g.loadElf(new Uint8Array(bytes), 'bench.elf');
+    if (!load.ok) return {error: load.error};
+    const n0 = g.instructions();
+    const t0 = performance.now();
+    const ipsSamples = [];
+    const frameSamples = [];
+    let state = g.state();
+    while (!state.exited && performance.now() - t0 < maxMs) {
+      await new Promise((r) => setTimeout(r, 250));
+      ipsSamples.push(g.ips());
+      frameSamples.push(g.frameMs());
+      state = g.state();
+    }
+    const secs = (performance.now() - t0) / 1000;
+    return {insns: g.instructions() - n0, secs, state, ipsSamples, frameSamples,
+            console: g.consoleText().slice(-300)};
+  }, {bytes: bench, maxMs: kMaxSeconds * 1000});
+  if (result.error) throw new Error(`loadElf(bench.elf) failed: ${result.error}`);
+  const wasmMips = result.insns / result.secs / 1e6;
+  const done = result.state.exited ? `exited with code ${result.state.exitCode}` :
+                                     `stopped after ${kMaxSeconds} s`;
+  const peak = Math.max(0, ...result.ipsSamples) / 1e6;
+  console.log(`wasm interpreter (headless Chromium, page drawing its UI): ${result.insns} guest ` +
+              `instructions in ${result.secs.toFixed(2)} s = ${wasmMips.toFixed(1)} million/s ` +
+              `(bench.elf ${done}; glassvm.ips() peak ${peak.toFixed(1)} million/s, median frame ` +
+              `${median(result.frameSamples)?.toFixed(1)} ms)`);
+  if (result.state.exited && result.state.exitCode !== 0) {
+    console.log(`  warning: bench.elf failed; console tail:\n${result.console}`);
+  }
+
+  if (kSkipNative) {
+    console.log('native interpreter: skipped');
+  } else {
+    const native = nativeMips();
+    if (native.error) {
+      console.log(`native interpreter: ${native.error}`);
+    } else {
+      const ratio = wasmMips / native.mips;
+      console.log(`native interpreter (interp_bench): ${native.mips.toFixed(1)} million/s`);
+      console.log(`wasm / native: ${ratio.toFixed(2)} (goal >= 0.5: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+    }
+  }
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,134 @@
+// Browser tests: the page loads cleanly, the default guest talks through the terminal, the
+// page survives resizing, and a screenshot of the whole page is saved as a test artifact.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, before, describe, test} from 'node:test';
+
+import {artifactsDir, focusTerminal, launch, openGlassVm, terminalScreenText, waitForConsole,
+        waitInPage} from './harness.mjs';
+
+const kBanner = 'GlassVM demo guest';
+const kPrompt = 'glassvm> ';
+
+describe('the GlassVM page', () => {
+  let browser;
+  let tab;
+
+  before(async () => {
+    browser = await launch();
+    tab = await openGlassVm(browser);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('exposes the window.glassvm API', async () => {
+    const missing = await tab.page.evaluate(() => [
+      'ready', 'state', 'consoleText', 'sendInput', 'mtree', 'memoryMap', 'registers',
+      'instructions', 'ips', 'pause', 'resume', 'step', 'reset', 'addBreakpoint',
+      'removeBreakpoint', 'loadElf', 'setRamMiB', 'messages', 'timing', 'frameMs',
+    ].filter((k) => !(k in window.glassvm)));
+    assert.deepEqual(missing, []);
+  });
+
+  test('runs the default guest, which prints its banner and prompt', async () => {
+    const text = await waitForConsole(tab.page, kPrompt);
+    assert.match(text, /GlassVM demo guest on hart 0\. Type 'help'\./);
+    const state = await tab.page.evaluate(() => window.glassvm.state());
+    assert.equal(state.running, true, JSON.stringify(state));
+    assert.equal(state.paused, false);
+    assert.equal(state.exited, false);
+    assert.equal(state.ramMiB, 128);
+    assert.match(state.guest, /demo/);
+  });
+
+  test('shows the banner in the xterm.js terminal', async () => {
+    const screen = await waitInPage(tab.page, 'the banner on the terminal screen', (banner) => {
+      const rows = document.querySelector('.xterm-rows');
+      const text = rows ? rows.textContent.replace(/\u00a0/g, ' ') : '';
+      return text.includes(banner) ? text : '';
+    }, kBanner);
+    assert.ok(screen.includes(kPrompt.trim()), screen);
+  });
+
+  test('records when the first guest output appeared', async () => {
+    const timing = await tab.page.evaluate(() => window.glassvm.timing());
+    assert.equal(typeof timing.firstOutputMs, 'number', JSON.stringify(timing));
+    assert.ok(timing.firstOutputMs > 0 && timing.firstOutputMs < 30000, JSON.stringify(timing));
+  });
+
+  test('sends keys typed into the terminal to the guest and shows its answer', async () => {
+    await waitForConsole(tab.page, kPrompt);
+    await focusTerminal(tab.page);
+    await tab.page.keyboard.type('help');
+    await tab.page.keyboard.press('Enter');
+    const text = await waitForConsole(tab.page, 'poweroff  stop the machine');
+    assert.ok(text.includes('glassvm> help'), 'the guest echoes the typed line');
+    await waitInPage(tab.page, 'the help text on the terminal screen', () => {
+      const rows = document.querySelector('.xterm-rows');
+      return rows && rows.textContent.replace(/\u00a0/g, ' ').includes('poweroff  stop the machine');
+    });
+    // Backspace is line editing in the guest: "echo abX<BS>c" prints "abc".
+    await tab.page.keyboard.type('echo abX');
+    await tab.page.keyboard.press('Backspace');
+    await tab.page.keyboard.type('c-typed');
+    await tab.page.keyboard.press('Enter');
+    await waitForConsole(tab.page, '\nabc-typed');
+  });
+
+  test('glassvm.sendInput reaches the guest', async () => {
+    await tab.page.evaluate(() => window.glassvm.sendInput('echo via-send-input\r'));
+    await waitForConsole(tab.page, '\nvia-send-input');
+  });
+
+  test('keeps working when the window is resized', async () => {
+    const sizes = [{width: 480, height: 320}, {width: 1920, height: 1080}, {width: 200, height: 150},
+                   {width: 1280, height: 800}];
+    for (const size of sizes) {
+      await tab.page.setViewportSize(size);
+      await tab.page.waitForTimeout(150);
+    }
+    const token = `resized-${Date.now()}`;
+    await tab.page.evaluate((t) => window.glassvm.sendInput(`echo ${t}\r`), token);
+    await waitForConsole(tab.page, `\n${token}`);
+    const state = await tab.page.evaluate(() => window.glassvm.state());
+    assert.equal(state.running, true);
+    assert.ok((await tab.page.evaluate(() => window.glassvm.frameMs())) >= 0);
+  });
+
+  test('keeps working after switching tabs', async () => {
+    const other = await browser.context.newPage();
+    await other.bringToFront();
+    await tab.page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await other.waitForTimeout(300);
+    await other.close();
+    await tab.page.bringToFront();
+    const token = `back-${Date.now()}`;
+    await tab.page.evaluate((t) => window.glassvm.sendInput(`echo ${t}\r`), token);
+    await waitForConsole(tab.page, `\n${token}`);
+  });
+
+  test('reports instructions per second and frame time', async () => {
+    await tab.page.evaluate(() => window.glassvm.sendInput('bench\r'));
+    await waitForConsole(tab.page, 'sieve x10:', 30000);
+    const n = await tab.page.evaluate(() => window.glassvm.instructions());
+    assert.equal(typeof n, 'number');
+    assert.ok(n > 1e6, `instructions() = ${n} after the bench command`);
+    const frameMs = await tab.page.evaluate(() => window.glassvm.frameMs());
+    assert.ok(frameMs > 0 && frameMs < 1000, `frameMs() = ${frameMs}`);
+    assert.equal(typeof (await tab.page.evaluate(() => window.glassvm.ips())), 'number');
+  });
+
+  test('saves a screenshot of the whole page', async () => {
+    const file = path.join(artifactsDir(), 'page.png');
+    await tab.page.screenshot({path: file, fullPage: true});
+    const png = fs.readFileSync(file);
+    assert.equal(png.readUInt32BE(0), 0x89504e47, 'a PNG file');
+    assert.ok(png.length > 10000, `a screenshot with content (${png.length} bytes)`);
+  });
+
+  test('logged no console errors and no uncaught exceptions', () => {
+    assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
+  });
+});
