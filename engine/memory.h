@@ -360,6 +360,9 @@ class AddressSpace {
   /// The general access path (MMIO, IOMMU, range crossings); `depth` counts IOMMU hops.
   MemTxResult access(uint64_t addr, unsigned size, uint64_t& value, bool is_write, MemTxAttrs attrs,
                      int depth);
+  /// access() one byte at a time, for accesses that straddle ranges or translated blocks.
+  MemTxResult access_bytewise(uint64_t addr, unsigned size, uint64_t& value, bool is_write,
+                              MemTxAttrs attrs, int depth);
   /// The general DMA path.
   MemTxResult rw(uint64_t addr, uint8_t* buf, uint64_t len, bool is_write, MemTxAttrs attrs,
                  int depth);

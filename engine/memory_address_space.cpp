@@ -241,6 +241,22 @@ MemTxResult AddressSpace::store(uint64_t addr, unsigned size, uint64_t value, Me
   return access(addr, size, value, true, attrs, 0);
 }
 
+MemTxResult AddressSpace::access_bytewise(uint64_t addr, unsigned size, uint64_t& value,
+                                          bool is_write, MemTxAttrs attrs, int depth) {
+  uint64_t result = 0;
+  for (unsigned i = 0; i < size; ++i) {
+    uint64_t byte = is_write ? (value >> (8 * i)) & 0xff : 0;
+    const MemTxResult res = access(addr + i, 1, byte, is_write, attrs, depth);
+    if (res != MemTxResult::Ok) {
+      if (!is_write) value = 0;
+      return res;
+    }
+    result |= byte << (8 * i);
+  }
+  if (!is_write) value = result;
+  return MemTxResult::Ok;
+}
+
 MemTxResult AddressSpace::access(uint64_t addr, unsigned size, uint64_t& value, bool is_write,
                                  MemTxAttrs attrs, int depth) {
   const FlatRange* r = view_.lookup(addr);
@@ -250,18 +266,7 @@ MemTxResult AddressSpace::access(uint64_t addr, unsigned size, uint64_t& value, 
   }
   if (r->last() - addr < size - 1) {
     // Straddles two ranges: byte by byte, each byte going wherever it belongs.
-    uint64_t result = 0;
-    for (unsigned i = 0; i < size; ++i) {
-      uint64_t byte = is_write ? (value >> (8 * i)) & 0xff : 0;
-      MemTxResult res = access(addr + i, 1, byte, is_write, attrs, depth);
-      if (res != MemTxResult::Ok) {
-        if (!is_write) value = 0;
-        return res;
-      }
-      result |= byte << (8 * i);
-    }
-    if (!is_write) value = result;
-    return MemTxResult::Ok;
+    return access_bytewise(addr, size, value, is_write, attrs, depth);
   }
 
   MemoryRegion* mr = r->mr;
@@ -289,18 +294,7 @@ MemTxResult AddressSpace::access(uint64_t addr, unsigned size, uint64_t& value, 
       uint64_t in_block = off & e.addr_mask;
       if (e.addr_mask - in_block < size - 1) {
         // Crosses the translated block: translate each byte on its own.
-        uint64_t result = 0;
-        for (unsigned i = 0; i < size; ++i) {
-          uint64_t byte = is_write ? (value >> (8 * i)) & 0xff : 0;
-          MemTxResult res = access(addr + i, 1, byte, is_write, attrs, depth);
-          if (res != MemTxResult::Ok) {
-            if (!is_write) value = 0;
-            return res;
-          }
-          result |= byte << (8 * i);
-        }
-        if (!is_write) value = result;
-        return MemTxResult::Ok;
+        return access_bytewise(addr, size, value, is_write, attrs, depth);
       }
       uint64_t target = (e.translated_addr & ~e.addr_mask) | in_block;
       return e.target_as->access(target, size, value, is_write, attrs, depth + 1);
