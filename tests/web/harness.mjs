@@ -3,7 +3,7 @@
 // options from TOOLCHAIN.md, and records what the page reports as errors.
 //
 // Environment (all optional; CTest sets them):
-//   GLASSVM_WEB_DIST       the bundle directory (default: build/web/dist, then dist/)
+//   GLASSVM_WEB_DIST       the bundle directory (default: dist/, the web preset's output)
 //   GLASSVM_CHROMIUM       the browser executable (default: /usr/bin/chromium)
 //   GLASSVM_WEB_ARTIFACTS  where screenshots go (default: build/web-test-artifacts)
 //   GLASSVM_NATIVE_BUILD   the native build directory (default: build/native)
@@ -21,7 +21,7 @@ export const kRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 
 export function distDir() {
   const candidates = process.env.GLASSVM_WEB_DIST
     ? [process.env.GLASSVM_WEB_DIST]
-    : [path.join(kRoot, 'build', 'web', 'dist'), path.join(kRoot, 'dist')];
+    : [path.join(kRoot, 'dist'), path.join(kRoot, 'build', 'web', 'dist')];
   for (const dir of candidates) {
     if (fs.existsSync(path.join(dir, 'index.html'))) return path.resolve(dir);
   }
