@@ -1,0 +1,249 @@
+#include "ui/app.h"
+
+#include <cassert>
+#include <cinttypes>
+#include <cstdio>
+
+#include "ui/cpu_view.h"
+#include "ui/json_internal.h"
+#include "ui/memory_map_view.h"
+
+namespace glassvm::ui {
+
+namespace {
+
+/// Runs per slice: the slice is cut into this many runs so it ends close to its budget.
+constexpr unsigned kRunsPerSlice = 4;
+
+}  // namespace
+
+App::App(Host& host) : host_(host) {
+  std::string error;
+  MachineConfig config;
+  config.ram_size = uint64_t{ram_mib_} << 20;
+  machine_ = Machine::create(config, host_, error);
+  assert(machine_ && "a 128 MiB virt machine must always build");
+  catalog_.add_bundled("demo.elf");
+  catalog_.add_bundled("bench.elf");
+}
+
+App::~App() = default;
+
+std::unique_ptr<Machine> App::build(unsigned mib, std::span<const uint8_t> elf,
+                                    const std::string& name, std::string& error) {
+  MachineConfig config;
+  config.ram_size = uint64_t{mib} << 20;
+  std::unique_ptr<Machine> machine = Machine::create(config, host_, error);
+  if (!machine) return nullptr;
+  if (!elf.empty() && !machine->load_kernel(elf, name, error)) return nullptr;
+  return machine;
+}
+
+void App::adopt(std::unique_ptr<Machine> machine) {
+  // Breakpoints are addresses in the guest image: keep them across rebuilds of one guest.
+  if (machine_) {
+    for (uint64_t pc : machine_->breakpoints()) machine->add_breakpoint(pc);
+  }
+  machine_ = std::move(machine);
+  ++machine_epoch_;
+  ips_.clear();
+  idle_ = false;
+  sleep_until_ms_ = 0;
+  status_.clear();
+}
+
+bool App::load_guest(std::span<const uint8_t> elf, const std::string& name, std::string& error) {
+  error.clear();
+  if (elf.empty()) {
+    error = name + ": the file is empty, not a RISC-V ELF executable";
+    add_message(error);
+    return false;
+  }
+  std::unique_ptr<Machine> machine = build(ram_mib_, elf, name, error);
+  if (!machine) {
+    if (error.empty()) error = name + ": could not be loaded";
+    add_message(error);
+    return false;
+  }
+  // A different guest: the old breakpoints mean nothing in it.
+  if (name != guest_name_) {
+    for (uint64_t pc :
+         std::vector<uint64_t>(machine_->breakpoints().begin(), machine_->breakpoints().end()))
+      machine_->remove_breakpoint(pc);
+  }
+  catalog_.remember(name, elf);
+  guest_name_ = name;
+  adopt(std::move(machine));
+  paused_ = false;
+  add_message("Loaded " + name + " (" + std::to_string(elf.size()) + " bytes, " +
+              std::to_string(ram_mib_) + " MiB RAM)");
+  return true;
+}
+
+void App::set_ram_mib(unsigned mib) {
+  if (std::string problem = check_ram_mib(mib); !problem.empty()) {
+    add_message(problem);
+    return;
+  }
+  if (mib == ram_mib_) return;
+  std::string error;
+  const std::vector<uint8_t>* elf = catalog_.find(guest_name_);
+  std::span<const uint8_t> bytes;
+  if (elf != nullptr) bytes = *elf;
+  std::unique_ptr<Machine> machine = build(mib, bytes, guest_name_, error);
+  if (!machine) {
+    add_message("Memory size " + std::to_string(mib) + " MiB: " + error);
+    return;
+  }
+  ram_mib_ = mib;
+  adopt(std::move(machine));
+  add_message("Memory size set to " + std::to_string(mib) + " MiB (machine restarted)");
+}
+
+void App::reset() {
+  std::string error;
+  const std::vector<uint8_t>* elf = catalog_.find(guest_name_);
+  std::span<const uint8_t> bytes;
+  if (elf != nullptr) bytes = *elf;
+  std::unique_ptr<Machine> machine = build(ram_mib_, bytes, guest_name_, error);
+  if (!machine) {  // cannot happen for an image that loaded before; keep the old machine
+    add_message("Reset failed: " + error);
+    return;
+  }
+  adopt(std::move(machine));
+  add_message("Machine reset");
+}
+
+void App::run_slice(double budget_ms, double now_ms) {
+  last_now_ms_ = now_ms;
+  last_slice_ms_ = 0;
+  ips_.sample(now_ms, machine_->total_instructions());
+  if (guest_name_.empty()) {
+    status_ = "no guest loaded";
+    return;
+  }
+  if (machine_->exited()) {
+    status_ = "exited with code " + std::to_string(machine_->exit_code());
+    return;
+  }
+  if (paused_) {
+    status_ = "paused";
+    return;
+  }
+  if (now_ms < sleep_until_ms_) {
+    status_ = "sleeping: waiting for a guest timer";
+    return;
+  }
+  status_.clear();
+
+  const uint64_t start_ns = host_.wall_clock_ns();
+  const uint64_t budget_ns = static_cast<uint64_t>(std::max(0.0, budget_ms) * 1e6);
+  const uint64_t cap = rate_.instructions_for(budget_ms);
+  const uint64_t chunk = std::max<uint64_t>(1000, cap / kRunsPerSlice);
+  const uint64_t first = machine_->total_instructions();
+  uint64_t skipped_ns = 0;
+  bool measured = true;  // whether the slice ran flat out (a fair rate measurement)
+  idle_ = false;
+  for (uint64_t ran = 0; ran < cap;) {
+    const uint64_t before = machine_->total_instructions();
+    const MachineState state = machine_->run(std::min(chunk, cap - ran));
+    ran += machine_->total_instructions() - before;
+    skipped_ns += machine_->last_idle_skip_ns();
+    if (state == MachineState::Breakpoint) {
+      paused_ = true;
+      status_ = "paused";
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "Breakpoint at 0x%016" PRIx64, machine_->cpu().pc());
+      add_message(buf);
+      measured = false;
+      break;
+    }
+    if (state == MachineState::Exited) {
+      add_message(guest_name_ + " exited with code " + std::to_string(machine_->exit_code()));
+      measured = false;
+      break;
+    }
+    if (state == MachineState::Reset) add_message(guest_name_ + " reset the machine");
+    if (state == MachineState::Idle) {
+      idle_ = true;
+      status_ = "idle: waiting for input";
+      measured = false;
+      break;
+    }
+    if (skipped_ns > 0) {
+      // The guest slept until a timer: let the wall clock catch up before running on.
+      sleep_until_ms_ = now_ms + static_cast<double>(skipped_ns) / 1e6;
+      measured = false;
+      break;
+    }
+    if (host_.wall_clock_ns() - start_ns >= budget_ns) break;
+  }
+  const uint64_t elapsed_ns = host_.wall_clock_ns() - start_ns;
+  last_slice_ms_ = static_cast<double>(elapsed_ns) / 1e6;
+  if (measured) rate_.observe(machine_->total_instructions() - first, last_slice_ms_);
+}
+
+void App::pause() {
+  paused_ = true;
+}
+
+void App::resume() {
+  paused_ = false;
+}
+
+void App::step() {
+  if (!paused_ || machine_->exited() || guest_name_.empty()) return;
+  const MachineState state = machine_->run(1);
+  if (state == MachineState::Exited)
+    add_message(guest_name_ + " exited with code " + std::to_string(machine_->exit_code()));
+}
+
+void App::note_frame(double frame_ms) {
+  frames_.add(last_now_ms_, frame_ms);
+  slices_.observe(frame_ms, last_slice_ms_);
+}
+
+void App::add_message(std::string message) {
+  host_.log(LogLevel::Info, message);
+  messages_.add(std::move(message));
+}
+
+void App::choose_guest(const std::string& name) {
+  if (const std::vector<uint8_t>* elf = catalog_.find(name)) {
+    std::string error;
+    const std::vector<uint8_t> copy = *elf;  // load_guest replaces the catalog's bytes
+    load_guest(copy, name, error);
+    return;
+  }
+  if (callbacks_.fetch_guest) {
+    add_message("Downloading " + name + "...");
+    callbacks_.fetch_guest(name);
+    return;
+  }
+  add_message(name + " is not available here");
+}
+
+std::string App::memory_map_json() const {
+  return flat_rows_json(flat_rows(machine_->cpu_as()));
+}
+
+std::string App::registers_json() const {
+  return ui::registers_json(machine_->cpu());
+}
+
+std::string App::state_json() const {
+  const bool exited = machine_->exited();
+  const bool running = !guest_name_.empty() && !paused_ && !exited;
+  std::string out = "{\"running\":";
+  out += running ? "true" : "false";
+  out += ",\"paused\":";
+  out += paused_ ? "true" : "false";
+  out += ",\"exited\":";
+  out += exited ? "true" : "false";
+  out += ",\"exitCode\":" + std::to_string(machine_->exit_code()) + ",\"guest\":";
+  json_append_string(out, guest_name_);
+  out += ",\"ramMiB\":" + std::to_string(ram_mib_) + "}";
+  return out;
+}
+
+}  // namespace glassvm::ui

@@ -1,0 +1,161 @@
+// The GlassVM user interface: one machine and the ImGui panels that show and drive it.
+//
+// Design note: App knows nothing about the browser. The page's main loop (web/main_web.cpp)
+// calls, once per frame: run_slice(next_budget_ms(), now), then ImGui's NewFrame, draw(),
+// Render, and finally note_frame() with the frame's busy time. The JavaScript API reads state
+// through the accessors here. App only reads engine state and sends commands through the
+// engine's public API (Machine, Cpu, AddressSpace). Loading a guest, changing the memory size
+// and resetting all build a fresh Machine from the kept guest image, so that a reset machine
+// is exactly a new one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/host.h"
+#include "engine/machine.h"
+#include "ui/machine_view.h"
+#include "ui/perf_view.h"
+
+namespace glassvm::ui {
+
+/// Hooks into the embedder for what the UI cannot do itself. Unset hooks are never called.
+struct AppCallbacks {
+  /// The user chose a bundled guest whose bytes are not loaded yet: fetch it and call
+  /// load_guest (or add_message on failure).
+  std::function<void(const std::string& name)> fetch_guest;
+  /// The user pressed "Open ELF...": show a file dialog and call load_guest with the file.
+  std::function<void()> open_file_dialog;
+};
+
+/// Per-panel state that lives across frames (panels are free functions in *_panel.cpp).
+struct PanelState {
+  bool follow_pc = true;
+  uint64_t disasm_addr = 0;
+  char breakpoint_text[24] = {};
+  int ram_choice = -1;
+  std::string mtree_text;
+  uint64_t mtree_cpu_generation = ~uint64_t{0};
+  uint64_t mtree_system_generation = ~uint64_t{0};
+  uint64_t mtree_epoch = ~uint64_t{0};
+  float last_width = 0, last_height = 0;
+};
+
+class App {
+ public:
+  /// Creates a virt Machine with 128 MiB of RAM and no guest (it idles until one is loaded).
+  /// The bundled guest names "demo.elf" and "bench.elf" are registered for the selector.
+  explicit App(Host& host);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  /// Builds a fresh machine (current memory size) running `elf`, and keeps the image under
+  /// `name` for resets and the guest selector. On failure (not a RISC-V ELF64 executable, a
+  /// segment outside RAM) returns false, sets `error` to a message naming `name`, adds it to
+  /// messages(), and leaves the running machine untouched. A loaded guest starts unpaused.
+  bool load_guest(std::span<const uint8_t> elf, const std::string& name, std::string& error);
+  /// Rebuilds the machine with `mib` MiB of RAM, reloading the current guest. Sizes outside
+  /// 1..kMaxRamMib, or a guest that does not fit, keep the old machine and add a message.
+  void set_ram_mib(unsigned mib);
+  /// Runs the guest for about `budget_ms` of wall time, unless paused, exited, idle (waiting
+  /// for input) or ahead of real time after a timer skip. `now_ms` is the frame's timestamp
+  /// (any monotonic clock in ms); it also drives the instructions-per-second meter. Stopping
+  /// at a breakpoint pauses and adds a message; a guest exit adds a message.
+  void run_slice(double budget_ms, double now_ms);
+  /// Draws every panel into the current ImGui frame (between NewFrame and Render), tiled over
+  /// a `width` x `height` area.
+  void draw(float width, float height);
+
+  /// Stops running guest slices (the state stays as it is).
+  void pause();
+  /// Continues running guest slices.
+  void resume();
+  /// While paused, executes exactly one instruction (or takes one trap; a hart waiting in WFI
+  /// stays put). Does nothing while running or after the guest exited.
+  void step();
+  /// Rebuilds the machine from the current guest image (a fresh boot); pause state is kept.
+  void reset();
+  bool paused() const { return paused_; }
+
+  Machine& machine() { return *machine_; }
+  const Machine& machine() const { return *machine_; }
+  /// Guest instructions per second over the last second of run_slice calls.
+  double ips() const { return ips_.ips(); }
+  /// Average frame time over the last second, as fed to note_frame.
+  double frame_ms() const { return frames_.average_ms(); }
+
+  /// Feeds one frame's busy time (run_slice + draw + render, in ms) to the Performance panel
+  /// and the slice controller.
+  void note_frame(double frame_ms);
+  /// The guest time slice for the next frame: keeps frames under 20 ms (see perf_view.h).
+  double next_budget_ms() const { return slices_.next_budget_ms(); }
+
+  /// User-visible error and status messages, oldest first.
+  const std::vector<std::string>& messages() const { return messages_.all(); }
+  void add_message(std::string message);
+
+  /// glassvm.memoryMap(): the CPU's flat view as JSON (see flat_rows_json).
+  std::string memory_map_json() const;
+  /// glassvm.registers(): {"pc","x","priv"} as JSON (see registers_json).
+  std::string registers_json() const;
+  /// glassvm.state(): {"running","paused","exited","exitCode","guest","ramMiB"} as JSON.
+  std::string state_json() const;
+
+  /// The current guest's name ("" before the first load_guest).
+  const std::string& guest_name() const { return guest_name_; }
+  /// The current memory size in MiB.
+  unsigned ram_mib() const { return ram_mib_; }
+  /// Registers a bundled guest for the selector (the page fetches it on demand).
+  void add_bundled_guest(const std::string& name) { catalog_.add_bundled(name); }
+  const GuestCatalog& guests() const { return catalog_; }
+  /// Chooses a guest from the selector: loads kept bytes, or asks the embedder to fetch it.
+  void choose_guest(const std::string& name);
+  void set_callbacks(AppCallbacks callbacks) { callbacks_ = std::move(callbacks); }
+  const AppCallbacks& callbacks() const { return callbacks_; }
+
+  /// Time-slice bookkeeping, for the Performance panel.
+  const SliceController& slice_controller() const { return slices_; }
+  const FrameStats& frame_stats() const { return frames_; }
+  const RateEstimator& rate() const { return rate_; }
+  double last_slice_ms() const { return last_slice_ms_; }
+  /// Why the guest is not running right now ("paused", "idle: waiting for input", ...), or "".
+  const std::string& status() const { return status_; }
+
+  PanelState& panel_state() { return panel_; }
+  /// Increments whenever the machine is replaced (load, memory size, reset): views cached
+  /// from the old machine are stale.
+  uint64_t machine_epoch() const { return machine_epoch_; }
+
+ private:
+  /// A new machine with `mib` MiB running `elf`; nullptr with `error` on failure.
+  std::unique_ptr<Machine> build(unsigned mib, std::span<const uint8_t> elf,
+                                 const std::string& name, std::string& error);
+  void adopt(std::unique_ptr<Machine> machine);
+
+  Host& host_;
+  std::unique_ptr<Machine> machine_;
+  uint64_t machine_epoch_ = 0;
+  std::string guest_name_;
+  unsigned ram_mib_ = 128;
+  bool paused_ = false;
+  bool idle_ = false;
+  double sleep_until_ms_ = 0;  ///< guest is ahead of real time until then (timer skip)
+  double last_now_ms_ = 0;
+  double last_slice_ms_ = 0;
+  std::string status_;
+  MessageLog messages_;
+  GuestCatalog catalog_;
+  AppCallbacks callbacks_;
+  IpsMeter ips_;
+  FrameStats frames_;
+  SliceController slices_;
+  RateEstimator rate_;
+  PanelState panel_;
+};
+
+}  // namespace glassvm::ui

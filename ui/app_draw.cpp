@@ -1,0 +1,32 @@
+// App::draw: tiles the panel windows over the canvas and lets each panel draw its contents.
+#include "imgui.h"
+#include "ui/app.h"
+#include "ui/layout.h"
+#include "ui/panels.h"
+
+namespace glassvm::ui {
+
+void App::draw(float width, float height) {
+  PanelState& st = panel_;
+  // Re-tile when the canvas changes size (the first frame included); otherwise the user's
+  // moves and resizes stand.
+  const bool retile = width != st.last_width || height != st.last_height;
+  st.last_width = width;
+  st.last_height = height;
+  for (const PanelRect& r : tile(default_layout(), width, height)) {
+    const ImGuiCond cond = retile ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
+    ImGui::SetNextWindowPos(ImVec2(r.x, r.y), cond);
+    ImGui::SetNextWindowSize(ImVec2(r.w, r.h), cond);
+    if (ImGui::Begin(panel_title(r.id), nullptr, ImGuiWindowFlags_NoCollapse)) {
+      switch (r.id) {
+        case PanelId::Cpu: draw_cpu_panel(*this); break;
+        case PanelId::MemoryMap: draw_memory_map_panel(*this); break;
+        case PanelId::Machine: draw_machine_panel(*this); break;
+        case PanelId::Performance: draw_performance_panel(*this); break;
+      }
+    }
+    ImGui::End();
+  }
+}
+
+}  // namespace glassvm::ui

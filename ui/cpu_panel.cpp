@@ -1,0 +1,152 @@
+// The CPU panel: run/pause/step, disassembly around the pc with breakpoints, registers, CSRs.
+#include <cinttypes>
+#include <cstdio>
+
+#include "imgui.h"
+#include "ui/app.h"
+#include "ui/cpu_view.h"
+#include "ui/panels.h"
+
+namespace glassvm::ui {
+
+namespace {
+
+constexpr unsigned kLinesBefore = 6;
+constexpr unsigned kLinesAfter = 12;
+
+void draw_controls(App& app) {
+  Machine& m = app.machine();
+  if (app.paused()) {
+    if (ImGui::Button("Run")) app.resume();
+  } else {
+    if (ImGui::Button("Pause")) app.pause();
+  }
+  ImGui::SameLine();
+  ImGui::BeginDisabled(!app.paused() || m.exited());
+  if (ImGui::Button("Step")) app.step();
+  ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::Text("pc 0x%016" PRIx64 "  %s-mode", m.cpu().pc(), priv_name(m.cpu().priv()));
+  ImGui::Text("retired %" PRIu64 "%s%s", m.total_instructions(), app.status().empty() ? "" : "  | ",
+              app.status().c_str());
+  if (m.cpu().waiting_for_interrupt()) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(in WFI)");
+  }
+}
+
+void draw_disassembly(App& app) {
+  Machine& m = app.machine();
+  PanelState& st = app.panel_state();
+  ImGui::Checkbox("Follow pc", &st.follow_pc);
+  if (st.follow_pc) st.disasm_addr = m.cpu().pc();
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(150);
+  const bool entered =
+      ImGui::InputTextWithHint("##bp", "breakpoint pc (hex)", st.breakpoint_text,
+                               sizeof st.breakpoint_text, ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  if (ImGui::Button("Toggle breakpoint") || entered) {
+    if (std::optional<uint64_t> pc = parse_pc(st.breakpoint_text)) {
+      toggle_breakpoint(m, *pc);
+      st.breakpoint_text[0] = 0;
+    } else {
+      app.add_message(std::string("Not a valid breakpoint address: \"") + st.breakpoint_text +
+                      "\" (an even hex address, e.g. 0x80000000)");
+    }
+  }
+  const std::vector<uint64_t> bps(m.breakpoints().begin(), m.breakpoints().end());
+  const std::vector<DisasmRow> rows =
+      disassembly(m.cpu_as(), st.disasm_addr & ~uint64_t{1}, kLinesBefore, kLinesAfter, bps);
+  if (!ImGui::BeginTable("disasm", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit))
+    return;
+  ImGui::TableSetupColumn("bp");
+  ImGui::TableSetupColumn("address");
+  ImGui::TableSetupColumn("bytes");
+  ImGui::TableSetupColumn("instruction", ImGuiTableColumnFlags_WidthStretch);
+  for (const DisasmRow& r : rows) {
+    ImGui::TableNextRow();
+    if (r.is_pc) ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, IM_COL32(40, 80, 140, 255));
+    ImGui::TableNextColumn();
+    ImGui::PushID(static_cast<int>(r.addr & 0x7fffffff));
+    // Clicking the marker column toggles a breakpoint on that line.
+    if (ImGui::Selectable(r.breakpoint ? " o " : "   ", false, ImGuiSelectableFlags_None,
+                          ImVec2(18, 0)) &&
+        r.readable) {
+      toggle_breakpoint(m, r.addr);
+    }
+    if (r.breakpoint) {
+      ImDrawList* dl = ImGui::GetWindowDrawList();
+      const ImVec2 mn = ImGui::GetItemRectMin(), mx = ImGui::GetItemRectMax();
+      dl->AddCircleFilled(ImVec2((mn.x + mx.x) / 2, (mn.y + mx.y) / 2), 5,
+                          IM_COL32(220, 50, 50, 255));
+    }
+    ImGui::PopID();
+    ImGui::TableNextColumn();
+    ImGui::Text("%s%016" PRIx64, r.is_pc ? ">" : " ", r.addr);
+    ImGui::TableNextColumn();
+    if (!r.readable)
+      ImGui::TextDisabled("--");
+    else if (r.len == 2)
+      ImGui::Text("%04x    ", r.raw);
+    else
+      ImGui::Text("%08x", r.raw);
+    ImGui::TableNextColumn();
+    if (r.readable)
+      ImGui::TextUnformatted(r.text.c_str());
+    else
+      ImGui::TextDisabled("%s", r.text.c_str());
+  }
+  ImGui::EndTable();
+}
+
+void draw_registers(App& app) {
+  const std::vector<RegisterRow> regs = register_rows(app.machine().cpu());
+  if (!ImGui::BeginTable(
+          "regs", 4,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV))
+    return;
+  for (size_t i = 0; i < 16; ++i) {
+    ImGui::TableNextRow();
+    for (size_t half = 0; half < 2; ++half) {
+      const RegisterRow& r = regs[i + half * 16];
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.name.c_str());
+      ImGui::TableNextColumn();
+      if (r.value == 0)
+        ImGui::TextDisabled("%016" PRIx64, r.value);
+      else
+        ImGui::Text("%016" PRIx64, r.value);
+    }
+  }
+  ImGui::EndTable();
+}
+
+void draw_csrs(App& app) {
+  if (!ImGui::BeginTable(
+          "csrs", 3,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV))
+    return;
+  for (const CsrRow& r : csr_rows(app.machine().cpu())) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(r.name.c_str());
+    ImGui::TableNextColumn();
+    ImGui::Text("%016" PRIx64, r.value);
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(r.note.c_str());
+  }
+  ImGui::EndTable();
+}
+
+}  // namespace
+
+void draw_cpu_panel(App& app) {
+  draw_controls(app);
+  ImGui::Separator();
+  if (ImGui::CollapsingHeader("Disassembly", ImGuiTreeNodeFlags_DefaultOpen)) draw_disassembly(app);
+  if (ImGui::CollapsingHeader("Registers", ImGuiTreeNodeFlags_DefaultOpen)) draw_registers(app);
+  if (ImGui::CollapsingHeader("CSRs", ImGuiTreeNodeFlags_DefaultOpen)) draw_csrs(app);
+}
+
+}  // namespace glassvm::ui

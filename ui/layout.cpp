@@ -1,0 +1,60 @@
+#include "ui/layout.h"
+
+namespace glassvm::ui {
+
+namespace {
+constexpr float kMinColumnWidth = 320;
+}
+
+const char* panel_title(PanelId id) {
+  switch (id) {
+    case PanelId::Cpu: return "CPU";
+    case PanelId::MemoryMap: return "Memory Map";
+    case PanelId::Machine: return "Machine";
+    case PanelId::Performance: return "Performance";
+  }
+  return "?";
+}
+
+std::vector<LayoutColumn> default_layout() {
+  return {
+      {1.0f, {{PanelId::Cpu, 1.0f}}},
+      {1.1f, {{PanelId::MemoryMap, 1.0f}}},
+      {0.9f, {{PanelId::Machine, 0.5f}, {PanelId::Performance, 0.5f}}},
+  };
+}
+
+std::vector<PanelRect> tile(const std::vector<LayoutColumn>& columns, float width, float height) {
+  std::vector<PanelRect> rects;
+  if (!(width > 0) || !(height > 0) || columns.empty()) return rects;
+  if (width < kMinColumnWidth * static_cast<float>(columns.size()) && columns.size() > 1) {
+    // Narrow: one column holding every panel.
+    LayoutColumn single{1.0f, {}};
+    for (const LayoutColumn& c : columns)
+      for (const auto& p : c.panels) single.panels.push_back(p);
+    return tile({single}, width, height);
+  }
+  float total_w = 0;
+  for (const LayoutColumn& c : columns) total_w += c.weight > 0 ? c.weight : 0;
+  if (!(total_w > 0)) return rects;
+  float x = 0;
+  for (size_t ci = 0; ci < columns.size(); ++ci) {
+    const LayoutColumn& c = columns[ci];
+    const float w =
+        ci + 1 == columns.size() ? width - x : width * (c.weight > 0 ? c.weight : 0) / total_w;
+    float total_h = 0;
+    for (const auto& p : c.panels) total_h += p.second > 0 ? p.second : 0;
+    float y = 0;
+    for (size_t pi = 0; pi < c.panels.size(); ++pi) {
+      const auto& [id, weight] = c.panels[pi];
+      float h = total_h > 0 ? height * (weight > 0 ? weight : 0) / total_h : 0;
+      if (pi + 1 == c.panels.size()) h = height - y;
+      rects.push_back({id, x, y, w, h});
+      y += h;
+    }
+    x += w;
+  }
+  return rects;
+}
+
+}  // namespace glassvm::ui

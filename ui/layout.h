@@ -1,0 +1,40 @@
+// Where each panel goes: the tiled layout of the ImGui panels over the canvas.
+//
+// Design note: the panels are tiled in columns (CPU | Memory Map | Machine over Performance)
+// and re-tiled whenever the canvas size changes; in between, the user may move and resize them.
+// A column is a list of panels with height weights, so the IOMMU panel (which comes with the
+// IOMMU issue) is one more entry in kDefaultLayout. On a narrow canvas (below
+// kMinColumnWidth per column) the columns are stacked into one.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace glassvm::ui {
+
+/// The panels, in the order their windows are submitted.
+enum class PanelId { Cpu, MemoryMap, Machine, Performance };
+
+/// The window title of a panel (also its ImGui id). Never null.
+const char* panel_title(PanelId id);
+
+/// A panel's place on the canvas, in pixels.
+struct PanelRect {
+  PanelId id;
+  float x = 0, y = 0, w = 0, h = 0;
+};
+
+/// One column of the layout: its width weight and its panels with their height weights.
+struct LayoutColumn {
+  float weight = 1;
+  std::vector<std::pair<PanelId, float>> panels;
+};
+
+/// The default arrangement: CPU | Memory Map | Machine over Performance.
+std::vector<LayoutColumn> default_layout();
+
+/// Tiles `columns` over a `width` x `height` canvas. Rects do not overlap and lie within the
+/// canvas; a non-positive size gives no rects.
+std::vector<PanelRect> tile(const std::vector<LayoutColumn>& columns, float width, float height);
+
+}  // namespace glassvm::ui

@@ -1,0 +1,44 @@
+#include "ui/machine_view.h"
+
+#include <algorithm>
+
+namespace glassvm::ui {
+
+std::string check_ram_mib(unsigned mib) {
+  if (mib == 0 || mib > kMaxRamMib) {
+    return "Memory size " + std::to_string(mib) + " MiB is not supported: choose 1 to " +
+           std::to_string(kMaxRamMib) + " MiB.";
+  }
+  return "";
+}
+
+void MessageLog::add(std::string message) {
+  if (message.empty()) return;
+  if (messages_.size() == kMax) messages_.erase(messages_.begin());
+  messages_.push_back(std::move(message));
+}
+
+void GuestCatalog::add_bundled(const std::string& name) {
+  if (std::find(bundled_.begin(), bundled_.end(), name) == bundled_.end()) bundled_.push_back(name);
+}
+
+void GuestCatalog::remember(const std::string& name, std::span<const uint8_t> elf) {
+  images_[name].assign(elf.begin(), elf.end());
+}
+
+const std::vector<uint8_t>* GuestCatalog::find(const std::string& name) const {
+  auto it = images_.find(name);
+  return it == images_.end() ? nullptr : &it->second;
+}
+
+std::vector<GuestChoice> GuestCatalog::choices() const {
+  std::vector<GuestChoice> out;
+  for (const std::string& name : bundled_) out.push_back({name, true, find(name) != nullptr});
+  for (const auto& [name, bytes] : images_) {
+    if (std::find(bundled_.begin(), bundled_.end(), name) == bundled_.end())
+      out.push_back({name, false, true});
+  }
+  return out;
+}
+
+}  // namespace glassvm::ui

@@ -1,0 +1,60 @@
+// The Machine panel's view model: guest choices, memory sizes, and the user-visible messages.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace glassvm::ui {
+
+/// Memory sizes offered by the Machine panel, in MiB.
+inline constexpr unsigned kRamChoicesMib[] = {16, 32, 64, 128, 256, 512, 1024};
+/// The largest memory size accepted from any caller (a wasm32 heap holds at most 2 GiB).
+inline constexpr unsigned kMaxRamMib = 1024;
+
+/// Checks a memory size chosen by the user: 1..kMaxRamMib MiB. Returns "" when acceptable,
+/// otherwise a message saying what is allowed.
+std::string check_ram_mib(unsigned mib);
+
+/// User-visible error and status messages, oldest first, at most kMax (older ones drop out).
+class MessageLog {
+ public:
+  static constexpr size_t kMax = 64;
+  /// Appends a message; empty messages are ignored.
+  void add(std::string message);
+  const std::vector<std::string>& all() const { return messages_; }
+  void clear() { messages_.clear(); }
+
+ private:
+  std::vector<std::string> messages_;
+};
+
+/// One entry of the guest selector.
+struct GuestChoice {
+  std::string name;
+  bool bundled = false;  ///< shipped with GlassVM (fetched by the page on demand)
+  bool cached = false;   ///< its bytes are in memory, so choosing it needs no download
+};
+
+/// The guests the user can choose from: the bundled programs (by name) and every image that
+/// has been loaded successfully (bundled or the user's own), whose bytes are kept so that
+/// switching back costs no download.
+class GuestCatalog {
+ public:
+  /// Registers a bundled guest by file name (duplicates are ignored).
+  void add_bundled(const std::string& name);
+  /// Keeps the bytes of a successfully loaded image under `name` (replacing older bytes).
+  void remember(const std::string& name, std::span<const uint8_t> elf);
+  /// The kept bytes of `name`, or null.
+  const std::vector<uint8_t>* find(const std::string& name) const;
+  /// Bundled guests first (in registration order), then user images by name.
+  std::vector<GuestChoice> choices() const;
+
+ private:
+  std::vector<std::string> bundled_;
+  std::map<std::string, std::vector<uint8_t>> images_;
+};
+
+}  // namespace glassvm::ui

@@ -1,0 +1,20 @@
+// The ImGui panels (one file each: *_panel.cpp). Each draws the contents of its window, which
+// App::draw has begun; they read the machine through App and send commands through it.
+#pragma once
+
+namespace glassvm::ui {
+
+class App;
+
+/// Memory Map: the address bar of each flat view (hover for details), the region tree and the
+/// `info mtree -f` text.
+void draw_memory_map_panel(App& app);
+/// CPU: run/pause/step, privilege level, disassembly around the pc with breakpoints,
+/// registers and CSRs.
+void draw_cpu_panel(App& app);
+/// Performance: instructions per second, frame times and the time-slice controller.
+void draw_performance_panel(App& app);
+/// Machine: guest choice, memory size, reset, pause, messages.
+void draw_machine_panel(App& app);
+
+}  // namespace glassvm::ui
