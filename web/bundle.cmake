@@ -1,0 +1,30 @@
+# Copies the static site into DIST (run by the web_bundle target with cmake -P):
+#   index.html glassvm.js style.css      the page (web/)
+#   glassvm-core.js glassvm-core.wasm    the Emscripten module
+#   xterm/xterm.js xterm/xterm.css       xterm.js from node_modules (npm ci)
+#   guests/demo.elf guests/bench.elf     the bundled guest images
+foreach(var DIST CORE_DIR STATIC XTERM_DIR GUEST_DIR)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "bundle.cmake: ${var} is not set")
+  endif()
+endforeach()
+if(NOT EXISTS ${XTERM_DIR}/lib/xterm.js)
+  message(FATAL_ERROR "xterm.js is missing in ${XTERM_DIR}: run `npm ci` at the repository top "
+                      "(scripts/run does)")
+endif()
+
+function(copy_into dir)
+  foreach(f ${ARGN})
+    if(NOT EXISTS ${f})
+      message(FATAL_ERROR "bundle.cmake: ${f} is missing")
+    endif()
+    get_filename_component(name ${f} NAME)
+    file(COPY_FILE ${f} ${dir}/${name} ONLY_IF_DIFFERENT)
+  endforeach()
+endfunction()
+
+file(MAKE_DIRECTORY ${DIST} ${DIST}/xterm ${DIST}/guests)
+copy_into(${DIST} ${STATIC} ${CORE_DIR}/glassvm-core.js ${CORE_DIR}/glassvm-core.wasm)
+copy_into(${DIST}/xterm ${XTERM_DIR}/lib/xterm.js ${XTERM_DIR}/css/xterm.css
+          ${XTERM_DIR}/LICENSE)
+copy_into(${DIST}/guests ${GUEST_DIR}/demo.elf ${GUEST_DIR}/bench.elf)

@@ -1,0 +1,238 @@
+// The C functions behind window.glassvm (wrapped by web/glassvm.js). Strings go in as UTF-8
+// C strings or (pointer, length) byte ranges allocated by JS with _malloc; strings come back as
+// pointers into WebSession::scratch, which JS copies at once with UTF8ToString.
+#include <emscripten.h>
+
+#include <cinttypes>
+#include <cstdint>
+#include <cstdlib>
+#include <span>
+#include <string>
+
+#include "engine/machine.h"
+#include "ui/machine_view.h"
+#include "web/session.h"
+
+namespace glassvm::web {
+namespace {
+
+WebSession* g_session = nullptr;  // the one bridge from JS into C++; see web/session.h
+
+/// Largest RAM the page accepts, in MiB (the UI's limit; the wasm heap may grow to 4 GiB, room
+/// for the old and the new machine's RAM during a rebuild).
+constexpr unsigned kMaxRamMib = ui::kMaxRamMib;
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+/// Parses "0x80000000" or "80000000" (hex digits only, at most 16). False on anything else.
+bool parse_hex_u64(const char* text, uint64_t& value) {
+  if (text == nullptr) return false;
+  std::string_view s(text);
+  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
+  if (s.empty() || s.size() > 16) return false;
+  value = 0;
+  for (char c : s) {
+    int d;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      return false;
+    value = value << 4 | static_cast<uint64_t>(d);
+  }
+  return true;
+}
+
+const char* give(std::string text) {
+  g_session->scratch = std::move(text);
+  return g_session->scratch.c_str();
+}
+
+}  // namespace
+
+void set_session(WebSession* session) {
+  g_session = session;
+}
+
+}  // namespace glassvm::web
+
+using glassvm::web::g_session;
+
+extern "C" {
+
+/// 1 once main() has created the session (the exported functions work), else 0.
+EMSCRIPTEN_KEEPALIVE int glassvm_session_ready() {
+  return g_session != nullptr;
+}
+
+/// Loads a guest ELF (bytes owned by the caller). 1 on success; 0 with glassvm_last_error().
+EMSCRIPTEN_KEEPALIVE int glassvm_load_elf(const uint8_t* data, size_t size, const char* name) {
+  if (!g_session) return 0;
+  std::string error;
+  const std::string guest = name ? name : "guest";
+  if (!g_session->app.load_guest(std::span<const uint8_t>(data, size), guest, error)) {
+    g_session->last_error = error.empty() ? guest + ": could not be loaded" : error;
+    return 0;
+  }
+  g_session->last_error.clear();
+  return 1;
+}
+
+/// The message of the last failed call.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_last_error() {
+  if (!g_session) return "GlassVM is not running yet";
+  return glassvm::web::give(g_session->last_error);
+}
+
+/// Rebuilds the machine with `mib` MiB of RAM, reloading the current guest. 1 on success; 0 with
+/// glassvm_last_error() (also in the messages) when the size is refused.
+EMSCRIPTEN_KEEPALIVE int glassvm_set_ram_mib(double mib) {
+  if (!g_session) return 0;
+  auto& s = *g_session;
+  if (!(mib >= 1 && mib <= glassvm::web::kMaxRamMib) ||
+      mib != static_cast<double>(static_cast<unsigned>(mib))) {
+    s.last_error = "RAM size must be a whole number of MiB from 1 to " +
+                   std::to_string(glassvm::web::kMaxRamMib);
+    s.app.add_message(s.last_error);
+    return 0;
+  }
+  const auto requested = static_cast<unsigned>(mib);
+  const size_t before = s.app.messages().size();
+  s.app.set_ram_mib(requested);
+  if (s.app.ram_mib() != requested) {
+    s.last_error =
+        s.app.messages().size() > before ? s.app.messages().back() : "the RAM size was not changed";
+    return 0;
+  }
+  s.last_error.clear();
+  return 1;
+}
+
+/// glassvm.state() as JSON.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_state_json() {
+  if (!g_session) return "null";
+  return glassvm::web::give(g_session->app.state_json());
+}
+
+/// Queues console input for the guest.
+EMSCRIPTEN_KEEPALIVE void glassvm_send_input(const uint8_t* data, size_t size) {
+  if (!g_session || data == nullptr) return;
+  g_session->host.push_input(std::span<const uint8_t>(data, size));
+}
+
+/// The `info mtree -f` text.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_mtree() {
+  if (!g_session) return "";
+  return glassvm::web::give(g_session->app.machine().info_mtree(/*flatview=*/true));
+}
+
+/// The Memory Map panel's flat view as JSON.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_memory_map_json() {
+  if (!g_session) return "[]";
+  return glassvm::web::give(g_session->app.memory_map_json());
+}
+
+/// The registers as JSON.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_registers_json() {
+  if (!g_session) return "null";
+  return glassvm::web::give(g_session->app.registers_json());
+}
+
+/// Instructions retired since the machine was built (a double: exact up to 2^53).
+EMSCRIPTEN_KEEPALIVE double glassvm_instructions() {
+  if (!g_session) return 0;
+  return static_cast<double>(g_session->app.machine().total_instructions());
+}
+
+/// Guest instructions per second over the last second.
+EMSCRIPTEN_KEEPALIVE double glassvm_ips() {
+  return g_session ? g_session->app.ips() : 0;
+}
+
+/// Average frame time (ms) over the last second.
+EMSCRIPTEN_KEEPALIVE double glassvm_frame_ms() {
+  return g_session ? g_session->app.frame_ms() : 0;
+}
+
+EMSCRIPTEN_KEEPALIVE void glassvm_pause() {
+  if (g_session) g_session->app.pause();
+}
+EMSCRIPTEN_KEEPALIVE void glassvm_resume() {
+  if (g_session) g_session->app.resume();
+}
+EMSCRIPTEN_KEEPALIVE void glassvm_step() {
+  if (g_session) g_session->app.step();
+}
+EMSCRIPTEN_KEEPALIVE void glassvm_reset() {
+  if (g_session) g_session->app.reset();
+}
+
+/// Adds a breakpoint at a hex pc ("0x80000000"). 1 on success, 0 for malformed text.
+EMSCRIPTEN_KEEPALIVE int glassvm_add_breakpoint(const char* pc_hex) {
+  uint64_t pc;
+  if (!g_session) return 0;
+  if (!glassvm::web::parse_hex_u64(pc_hex, pc)) {
+    g_session->last_error = std::string("not a hexadecimal address: ") + (pc_hex ? pc_hex : "");
+    return 0;
+  }
+  g_session->app.machine().add_breakpoint(pc);
+  return 1;
+}
+
+/// Removes a breakpoint at a hex pc. 1 on success (also when none was set), 0 when malformed.
+EMSCRIPTEN_KEEPALIVE int glassvm_remove_breakpoint(const char* pc_hex) {
+  uint64_t pc;
+  if (!g_session) return 0;
+  if (!glassvm::web::parse_hex_u64(pc_hex, pc)) {
+    g_session->last_error = std::string("not a hexadecimal address: ") + (pc_hex ? pc_hex : "");
+    return 0;
+  }
+  g_session->app.machine().remove_breakpoint(pc);
+  return 1;
+}
+
+/// The user-visible messages as a JSON array of strings.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_messages_json() {
+  if (!g_session) return "[]";
+  std::string out = "[";
+  for (const auto& m : g_session->app.messages()) {
+    if (out.size() > 1) out += ',';
+    out += glassvm::web::json_string(m);
+  }
+  return glassvm::web::give(out + "]");
+}
+
+/// Number of messages (lets the page notice new ones cheaply).
+EMSCRIPTEN_KEEPALIVE int glassvm_message_count() {
+  return g_session ? static_cast<int>(g_session->app.messages().size()) : 0;
+}
+
+/// Adds a message from the page (download failures, rejected files).
+EMSCRIPTEN_KEEPALIVE void glassvm_add_message(const char* text) {
+  if (g_session && text) g_session->app.add_message(text);
+}
+
+}  // extern "C"

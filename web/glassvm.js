@@ -1,0 +1,447 @@
+// GlassVM page glue: starts the WebAssembly core (glassvm-core.js), wires the serial console to
+// xterm.js, downloads guest images with a progress bar, accepts dropped or picked ELF files, and
+// publishes the window.glassvm API used by tests and embedders.
+//
+// URL parameters: ?guest=NAME_OR_URL (default demo.elf; a bare name is looked up in guests/),
+// ?ram=MIB (memory size), ?paused=1 (start paused; the guest is loaded but does not run).
+'use strict';
+
+(function () {
+  const params = new URLSearchParams(window.location.search);
+  const $ = (id) => document.getElementById(id);
+  const el = {
+    canvas: $('canvas'),
+    terminal: $('terminal'),
+    consolePane: $('console-pane'),
+    fileInput: $('file-input'),
+    openFile: $('open-file'),
+    messages: $('messages'),
+    progress: $('progress'),
+    progressBar: $('progress-bar'),
+    progressLabel: $('progress-label'),
+    status: $('status'),
+    dropOverlay: $('drop-overlay'),
+  };
+
+  let core = null;             // the Emscripten module once its runtime is up
+  let consoleText = '';        // everything the guest printed
+  let firstOutputMs = null;    // performance.now() (ms since navigation start) of the first output
+  const pendingInput = [];     // input typed before the core was up
+  const earlyMessages = [];    // messages raised before the core was up
+  const utf8 = new TextEncoder();
+  const consoleDecoder = new TextDecoder('utf-8');
+
+  // ---------------------------------------------------------------- messages
+  function addMessage(text) {
+    if (core) {
+      withCString(text, (p) => core._glassvm_add_message(p));
+    } else {
+      earlyMessages.push(text);
+    }
+    renderMessages();
+  }
+
+  function messages() {
+    if (!core) return earlyMessages.slice();
+    return JSON.parse(core.UTF8ToString(core._glassvm_messages_json()));
+  }
+
+  const looksLikeError = /(error|fail|could not|cannot|can't|not an? |invalid|corrupt|missing|refused|too |outside|unsupported|must )/i;
+  let renderedCount = -1;
+  function renderMessages() {
+    const list = messages();
+    if (list.length === renderedCount) return;
+    renderedCount = list.length;
+    el.messages.textContent = '';
+    list.forEach((text, i) => {
+      const li = document.createElement('li');
+      li.textContent = text;
+      if (looksLikeError.test(text)) li.classList.add('error');
+      if (i === list.length - 1) li.classList.add('latest');
+      el.messages.appendChild(li);
+    });
+    el.messages.scrollTop = el.messages.scrollHeight;
+  }
+
+  // ---------------------------------------------------------------- core helpers
+  function withCString(text, fn) {
+    const size = core.lengthBytesUTF8(text) + 1;
+    const p = core._malloc(size);
+    try {
+      core.stringToUTF8(text, p, size);
+      return fn(p);
+    } finally {
+      core._free(p);
+    }
+  }
+
+  function withBytes(bytes, fn) {
+    const p = core._malloc(Math.max(1, bytes.length));
+    if (!p) throw new Error('out of memory');
+    try {
+      core.HEAPU8.set(bytes, p);
+      return fn(p, bytes.length);
+    } finally {
+      core._free(p);
+    }
+  }
+
+  function coreJson(fnName, fallback) {
+    if (!core) return fallback;
+    return JSON.parse(core.UTF8ToString(core[fnName]()));
+  }
+
+  // ---------------------------------------------------------------- terminal
+  const term = new window.Terminal({
+    convertEol: true,  // the guests print bare \n line ends
+    cursorBlink: true,
+    fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace',
+    fontSize: 14,
+    scrollback: 5000,
+    theme: { background: '#000000' },
+  });
+  term.open(el.terminal);
+  term.onData((data) => sendInput(data));
+
+  function fitTerminal() {
+    const dims = term._core && term._core._renderService && term._core._renderService.dimensions;
+    const cell = dims && dims.css && dims.css.cell;
+    if (!cell || !cell.width || !cell.height) return;
+    const style = window.getComputedStyle(el.terminal);
+    const w = el.terminal.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 14;
+    const h = el.terminal.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom);
+    const cols = Math.max(20, Math.floor(w / cell.width));
+    const rows = Math.max(5, Math.floor(h / cell.height));
+    if (cols !== term.cols || rows !== term.rows) term.resize(cols, rows);
+  }
+  let fitPending = false;
+  function scheduleFit() {
+    if (fitPending) return;
+    fitPending = true;
+    requestAnimationFrame(() => { fitPending = false; fitTerminal(); });
+  }
+  window.addEventListener('resize', scheduleFit);
+  if (window.ResizeObserver) new ResizeObserver(scheduleFit).observe(el.terminal);
+  scheduleFit();
+
+  function onConsoleOutput(bytes) {
+    if (firstOutputMs === null) firstOutputMs = performance.now();
+    consoleText += consoleDecoder.decode(bytes, { stream: true });
+    term.write(bytes);
+  }
+
+  function sendInput(text) {
+    const bytes = typeof text === 'string' ? utf8.encode(text) : new Uint8Array(text);
+    if (!core) {
+      pendingInput.push(bytes);
+      return;
+    }
+    withBytes(bytes, (p, n) => core._glassvm_send_input(p, n));
+  }
+
+  // ---------------------------------------------------------------- downloads
+  function showProgress(label, fraction) {
+    el.progress.hidden = false;
+    el.progressLabel.textContent = label;
+    if (fraction === null) el.progressBar.removeAttribute('value');
+    else el.progressBar.value = fraction;
+  }
+  function hideProgress() { el.progress.hidden = true; }
+
+  // Downloads `url` with a progress bar (Content-Length, when the server sends it). Rejects with
+  // an Error whose message is meant for the user.
+  async function download(url, label) {
+    showProgress(`Downloading ${label}…`, null);
+    try {
+      let response;
+      try {
+        response = await fetch(url, { cache: 'no-cache' });
+      } catch (e) {
+        throw new Error(`Could not download ${label}: ${e.message || 'network error'}`);
+      }
+      if (!response.ok) {
+        throw new Error(`Could not download ${label}: HTTP ${response.status} ${response.statusText}`.trim());
+      }
+      const total = Number(response.headers.get('Content-Length')) || 0;
+      if (!response.body || !response.body.getReader) {
+        return new Uint8Array(await response.arrayBuffer());
+      }
+      const reader = response.body.getReader();
+      const chunks = [];
+      let received = 0;
+      for (;;) {
+        let step;
+        try {
+          step = await reader.read();
+        } catch (e) {
+          throw new Error(`Download of ${label} was interrupted: ${e.message || 'network error'}`);
+        }
+        if (step.done) break;
+        chunks.push(step.value);
+        received += step.value.length;
+        const kib = (received / 1024).toFixed(0);
+        showProgress(total ? `Downloading ${label}: ${kib} of ${(total / 1024).toFixed(0)} KiB`
+                           : `Downloading ${label}: ${kib} KiB`,
+                     total ? Math.min(1, received / total) : null);
+      }
+      if (total && received !== total) {
+        throw new Error(`Download of ${label} is incomplete: ${received} of ${total} bytes`);
+      }
+      const out = new Uint8Array(received);
+      let at = 0;
+      for (const c of chunks) { out.set(c, at); at += c.length; }
+      return out;
+    } finally {
+      hideProgress();
+    }
+  }
+
+  function guestUrl(nameOrUrl) {
+    return /[/:]/.test(nameOrUrl) ? nameOrUrl : `guests/${encodeURIComponent(nameOrUrl)}`;
+  }
+  function guestLabel(nameOrUrl) {
+    const last = nameOrUrl.split(/[/?#]/).filter(Boolean).pop();
+    return last || nameOrUrl;
+  }
+
+  // Downloads and runs a guest; failures become page messages. Resolves to {ok, error}.
+  const downloading = new Set();
+  async function loadGuestFromUrl(nameOrUrl) {
+    const label = guestLabel(nameOrUrl);
+    if (downloading.has(label)) return { ok: false, error: `${label} is already downloading` };
+    downloading.add(label);
+    try {
+      const bytes = await download(guestUrl(nameOrUrl), label);
+      return loadElf(bytes, label);
+    } catch (e) {
+      addMessage(e.message);
+      return { ok: false, error: e.message };
+    } finally {
+      downloading.delete(label);
+    }
+  }
+
+  // ---------------------------------------------------------------- loading ELF files
+  function loadElf(data, name) {
+    name = String(name || 'guest.elf');
+    if (!core) return { ok: false, error: 'GlassVM is still starting; try again in a moment' };
+    let bytes;
+    if (data instanceof Uint8Array) bytes = data;
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+                                          : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    } else {
+      const error = `${name}: not a file (expected the bytes of a RISC-V ELF)`;
+      addMessage(error);
+      return { ok: false, error };
+    }
+    let ok;
+    try {
+      ok = withBytes(bytes, (p, n) => withCString(name, (np) => core._glassvm_load_elf(p, n, np)));
+    } catch (e) {
+      const error = `${name}: could not be loaded (${e.message})`;
+      addMessage(error);
+      return { ok: false, error };
+    }
+    // On failure the UI has already added the error to the messages.
+    const error = ok ? '' : core.UTF8ToString(core._glassvm_last_error());
+    if (ok) term.write(`\r\n\x1b[2m--- ${name} ---\x1b[0m\r\n`);
+    renderMessages();
+    updateStatus();
+    return { ok: !!ok, error };
+  }
+
+  async function loadFile(file) {
+    if (!file) return { ok: false, error: 'no file' };
+    let buffer;
+    try {
+      buffer = await file.arrayBuffer();
+    } catch (e) {
+      const error = `${file.name}: could not be read (${e.message})`;
+      addMessage(error);
+      return { ok: false, error };
+    }
+    return loadElf(new Uint8Array(buffer), file.name);
+  }
+
+  el.openFile.addEventListener('click', () => el.fileInput.click());
+  el.fileInput.addEventListener('change', () => {
+    const file = el.fileInput.files && el.fileInput.files[0];
+    el.fileInput.value = '';  // choosing the same file again fires change again
+    if (file) loadFile(file);
+  });
+
+  let dragDepth = 0;
+  const hasFiles = (e) => e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files');
+  window.addEventListener('dragenter', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    dragDepth++;
+    el.dropOverlay.hidden = false;
+  });
+  window.addEventListener('dragover', (e) => {
+    if (!hasFiles(e)) return;
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+  });
+  window.addEventListener('dragleave', () => {
+    dragDepth = Math.max(0, dragDepth - 1);
+    if (dragDepth === 0) el.dropOverlay.hidden = true;
+  });
+  window.addEventListener('drop', (e) => {
+    e.preventDefault();
+    dragDepth = 0;
+    el.dropOverlay.hidden = true;
+    const files = e.dataTransfer && e.dataTransfer.files;
+    if (!files || files.length === 0) {
+      addMessage('Nothing to load: drop a RISC-V ELF file');
+      return;
+    }
+    if (files.length > 1) addMessage(`${files.length} files dropped; loading ${files[0].name} only`);
+    loadFile(files[0]);
+  });
+
+  // ---------------------------------------------------------------- status line
+  function updateStatus() {
+    if (!core) return;
+    const s = coreJson('_glassvm_state_json', null);
+    if (!s) return;
+    let what = s.exited ? `exited (${s.exitCode})` : s.paused ? 'paused' : s.running ? 'running' : 'idle';
+    const text = `${s.guest || 'no guest'} — ${what} — ${s.ramMiB} MiB`;
+    if (el.status.textContent !== text) el.status.textContent = text;
+  }
+
+  // ---------------------------------------------------------------- starting the core
+  // Emscripten's GLFW listens for keys on the whole window (capture phase) and cancels
+  // Backspace and Tab; keys meant for the terminal must reach only xterm.js. Listeners the core
+  // installs on window for keyboard events therefore skip events aimed at the console.
+  function shieldConsoleKeys(install) {
+    const original = window.addEventListener;
+    window.addEventListener = function (type, listener, options) {
+      if ((type === 'keydown' || type === 'keyup' || type === 'keypress') && typeof listener === 'function') {
+        const inner = listener;
+        listener = function (event) {
+          if (el.consolePane.contains(event.target)) return undefined;
+          return inner.call(this, event);
+        };
+      }
+      return original.call(this, type, listener, options);
+    };
+    return install().finally(() => { window.addEventListener = original; });
+  }
+
+  function startCore() {
+    if (typeof window.createGlassVMCore !== 'function') {
+      return Promise.reject(new Error('The GlassVM core (glassvm-core.js) did not load'));
+    }
+    return shieldConsoleKeys(() => new Promise((resolve, reject) => {
+      const moduleArg = {
+        canvas: el.canvas,
+        onGlassvmConsole: onConsoleOutput,
+        onGlassvmFatal: (text) => addMessage(text),
+        onGlassvmFetchGuest: (name) => { loadGuestFromUrl(name); },
+        onGlassvmOpenFile: () => el.fileInput.click(),
+        print: (text) => console.log(text),
+        printErr: (text) => console.warn(text),
+        onAbort: (what) => reject(new Error(`The GlassVM core stopped: ${what}`)),
+        onRuntimeInitialized() {
+          // main() has run and created the session before this fires.
+          resolve(this);
+        },
+      };
+      window.createGlassVMCore(moduleArg).catch(reject);
+    }));
+  }
+
+  function waitForInstructions(timeoutMs) {
+    const start = performance.now();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const s = coreJson('_glassvm_state_json', {});
+        if (core._glassvm_instructions() > 0 || s.paused || s.exited) return resolve();
+        if (performance.now() - start > timeoutMs) {
+          return reject(new Error('The guest did not start running'));
+        }
+        setTimeout(check, 10);
+      };
+      check();
+    });
+  }
+
+  const defaultGuest = params.get('guest') || 'demo.elf';
+  // Start the guest download at once, in parallel with compiling the core.
+  const guestBytes = download(guestUrl(defaultGuest), guestLabel(defaultGuest))
+    .then((bytes) => ({ bytes }), (error) => ({ error }));
+
+  const ready = (async () => {
+    try {
+      core = await startCore();
+    } catch (e) {
+      const msg = e.message || String(e);
+      earlyMessages.push(msg);
+      renderMessages();
+      el.status.textContent = 'failed to start';
+      throw e;
+    }
+    if (!core._glassvm_session_ready()) throw new Error('The GlassVM core started without a session');
+    for (const m of earlyMessages.splice(0)) withCString(m, (p) => core._glassvm_add_message(p));
+    for (const bytes of pendingInput.splice(0)) sendInput(bytes);
+    setInterval(() => { renderMessages(); updateStatus(); }, 200);
+
+    const ram = params.get('ram');
+    if (ram !== null) {
+      const n = Number(ram);
+      if (!core._glassvm_set_ram_mib(n)) addMessage(`?ram=${ram}: ${core.UTF8ToString(core._glassvm_last_error())}`);
+    }
+    if (params.get('paused') === '1') core._glassvm_pause();
+
+    const got = await guestBytes;
+    if (got.error) {
+      addMessage(got.error.message);
+      throw got.error;
+    }
+    const result = loadElf(got.bytes, guestLabel(defaultGuest));
+    if (!result.ok) throw new Error(result.error);
+    await waitForInstructions(10000);
+    updateStatus();
+  })();
+  ready.catch((e) => console.warn(`[glassvm] not ready: ${e.message || e}`));
+
+  // ---------------------------------------------------------------- the public API
+  const call = (fnName) => () => { if (core) core[fnName](); };
+  const withHex = (fnName) => (pcHex) => {
+    if (!core) return false;
+    return !!withCString(String(pcHex), (p) => core[fnName](p));
+  };
+
+  window.glassvm = {
+    ready,
+    state: () => coreJson('_glassvm_state_json', {
+      running: false, paused: false, exited: false, exitCode: 0, guest: '', ramMiB: 0,
+    }),
+    consoleText: () => consoleText,
+    sendInput: (text) => sendInput(String(text)),
+    mtree: () => (core ? core.UTF8ToString(core._glassvm_mtree()) : ''),
+    memoryMap: () => coreJson('_glassvm_memory_map_json', []),
+    registers: () => coreJson('_glassvm_registers_json', null),
+    instructions: () => (core ? core._glassvm_instructions() : 0),
+    ips: () => (core ? core._glassvm_ips() : 0),
+    pause: call('_glassvm_pause'),
+    resume: call('_glassvm_resume'),
+    step: call('_glassvm_step'),
+    reset: call('_glassvm_reset'),
+    addBreakpoint: withHex('_glassvm_add_breakpoint'),
+    removeBreakpoint: withHex('_glassvm_remove_breakpoint'),
+    loadElf: (bytes, name) => loadElf(bytes, name),
+    loadGuest: (nameOrUrl) => loadGuestFromUrl(String(nameOrUrl)),
+    setRamMiB: (n) => {
+      if (!core) return { ok: false, error: 'GlassVM is still starting' };
+      const ok = !!core._glassvm_set_ram_mib(Number(n));
+      renderMessages();
+      return { ok, error: ok ? '' : core.UTF8ToString(core._glassvm_last_error()) };
+    },
+    messages: () => messages(),
+    timing: () => ({ firstOutputMs }),
+    frameMs: () => (core ? core._glassvm_frame_ms() : 0),
+  };
+})();

@@ -1,0 +1,32 @@
+// Everything the page's C++ side owns: the browser host, the UI application (engine and
+// panels), and what the JS API reports beside them.
+//
+// Design note: JS reaches C++ only through the extern "C" functions in web/exports.cpp, which
+// need one well-known object to act on. main() creates exactly one WebSession and registers it
+// with set_session(); it lives for the life of the page (the Emscripten main loop never returns).
+#pragma once
+
+#include <string>
+
+#include "ui/app.h"
+#include "web/browser_host.h"
+
+namespace glassvm::web {
+
+/// The page's state behind window.glassvm.
+struct WebSession {
+  WebSession() : app(host) {}
+  WebSession(const WebSession&) = delete;
+  WebSession& operator=(const WebSession&) = delete;
+
+  BrowserHost host;
+  ui::App app;             ///< must follow `host` (it keeps a reference)
+  std::string last_error;  ///< the error of the last failed call (load, RAM size, breakpoint)
+  std::string scratch;     ///< storage for strings returned to JS, valid until the next call
+};
+
+/// Registers the session the exported functions act on (nullptr unregisters). Calls made by JS
+/// before a session exists do nothing and report failure.
+void set_session(WebSession* session);
+
+}  // namespace glassvm::web
