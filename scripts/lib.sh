@@ -89,3 +89,22 @@ ensure_imgui() {
   ln -s "${src#"$cache"/}" "$cache/imgui"  # relative, so the checkout may move
   [ -f "$cache/imgui/imgui.cpp" ]
 }
+
+# Makes sure node and npm exist and node_modules matches package-lock.json (`npm ci` when it is
+# missing or older than the lock file).
+ensure_node_modules() {
+  command -v node >/dev/null || ensure_packages nodejs
+  command -v npm >/dev/null || ensure_packages npm
+  local lock="$GLASSVM_ROOT/package-lock.json" stamp="$GLASSVM_ROOT/node_modules/.package-lock.json"
+  if [ ! -f "$stamp" ] || [ "$lock" -nt "$stamp" ] || [ "$GLASSVM_ROOT/package.json" -nt "$stamp" ]; then
+    log "installing the npm packages (npm ci)"
+    (cd "$GLASSVM_ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# Everything the web build needs: Emscripten and friends, ImGui's sources, the npm packages.
+ensure_web_toolchain() {
+  ensure_packages "${GLASSVM_NATIVE_PACKAGES[@]}" "${GLASSVM_WEB_PACKAGES[@]}"
+  ensure_imgui
+  ensure_node_modules
+}
