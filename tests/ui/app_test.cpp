@@ -1,0 +1,287 @@
+// ui::App end to end with real guests: loading, running in slices, input, pause/step,
+// breakpoints, memory size, reset, bad images, and headless ImGui frames of every panel.
+#include "ui/app.h"
+
+#include <gtest/gtest.h>
+
+#include "imgui.h"
+#include "tests/support/test_host.h"
+#include "tests/ui/guest_files.h"
+
+namespace glassvm::ui {
+namespace {
+
+class AppTest : public ::testing::Test {
+ protected:
+  void load(const std::string& name) {
+    const std::vector<uint8_t> elf = testing::read_guest(name);
+    ASSERT_FALSE(elf.empty()) << name;
+    std::string error;
+    ASSERT_TRUE(app.load_guest(elf, name, error)) << error;
+    EXPECT_EQ(error, "");
+  }
+  /// Runs frames (the fake clock never moves, so each slice is bounded by its instruction cap)
+  /// until `text` appears in the console or `frames` have passed.
+  bool run_until_output(const std::string& text, int frames = 400) {
+    for (int i = 0; i < frames; ++i) {
+      app.run_slice(app.next_budget_ms(), now_ms += 16);
+      if (host.output.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+  testing::TestHost host;
+  App app{host};
+  double now_ms = 0;
+};
+
+TEST_F(AppTest, StartsWithoutAGuest) {
+  EXPECT_EQ(app.guest_name(), "");
+  EXPECT_EQ(app.ram_mib(), 128u);
+  EXPECT_EQ(app.machine().config().ram_size, 128ull << 20);
+  EXPECT_EQ(app.state_json(),
+            "{\"running\":false,\"paused\":false,\"exited\":false,\"exitCode\":0,\"guest\":\"\","
+            "\"ramMiB\":128}");
+  app.run_slice(10, 16);
+  EXPECT_EQ(app.machine().total_instructions(), 0u);
+  app.step();  // nothing to step
+  EXPECT_EQ(app.machine().total_instructions(), 0u);
+}
+
+TEST_F(AppTest, DemoPrintsItsBannerAndAnswersInput) {
+  load("demo.elf");
+  EXPECT_NE(app.state_json().find("\"running\":true"), std::string::npos);
+  EXPECT_NE(app.state_json().find("\"guest\":\"demo.elf\""), std::string::npos);
+  ASSERT_TRUE(run_until_output("glassvm> ")) << host.output;
+  EXPECT_NE(host.output.find("GlassVM"), std::string::npos);
+  // Waiting for input: idle, and the instruction count stops moving.
+  app.run_slice(10, now_ms += 16);
+  EXPECT_EQ(app.status(), "idle: waiting for input");
+  const uint64_t idle_count = app.machine().total_instructions();
+  app.run_slice(10, now_ms += 16);
+  EXPECT_EQ(app.machine().total_instructions(), idle_count);
+  host.type("echo hello ui\r");
+  ASSERT_TRUE(run_until_output("hello ui\nglassvm> ") || run_until_output("hello ui\r\nglassvm> "))
+      << host.output;
+  EXPECT_GT(app.ips(), 0);
+  // poweroff ends the guest with a message.
+  host.type("poweroff\r");
+  for (int i = 0; i < 100 && !app.machine().exited(); ++i) app.run_slice(10, now_ms += 16);
+  ASSERT_TRUE(app.machine().exited());
+  EXPECT_EQ(app.machine().exit_code(), 0);
+  EXPECT_NE(app.state_json().find("\"exited\":true"), std::string::npos);
+  EXPECT_NE(app.state_json().find("\"running\":false"), std::string::npos);
+  EXPECT_EQ(app.messages().back(), "demo.elf exited with code 0");
+  // Reset boots it again.
+  app.reset();
+  EXPECT_FALSE(app.machine().exited());
+  host.output.clear();
+  EXPECT_TRUE(run_until_output("glassvm> "));
+}
+
+TEST_F(AppTest, PauseStopsTheGuestAndStepRunsOneInstruction) {
+  load("bench.elf");
+  for (int i = 0; i < 5; ++i) app.run_slice(10, now_ms += 16);
+  app.pause();
+  EXPECT_TRUE(app.paused());
+  EXPECT_NE(app.state_json().find("\"paused\":true"), std::string::npos);
+  const uint64_t count = app.machine().total_instructions();
+  ASSERT_GT(count, 0u);
+  for (int i = 0; i < 5; ++i) app.run_slice(10, now_ms += 16);
+  EXPECT_EQ(app.machine().total_instructions(), count);
+  EXPECT_EQ(app.status(), "paused");
+  const uint64_t pc = app.machine().cpu().pc();
+  app.step();
+  EXPECT_EQ(app.machine().total_instructions(), count + 1);
+  EXPECT_NE(app.machine().cpu().pc(), pc);
+  app.resume();
+  app.run_slice(10, now_ms += 16);
+  EXPECT_GT(app.machine().total_instructions(), count + 1);
+  // Stepping while running does nothing.
+  const uint64_t running = app.machine().total_instructions();
+  app.step();
+  EXPECT_EQ(app.machine().total_instructions(), running);
+}
+
+TEST_F(AppTest, BreakpointPausesWithAMessageAndResumeContinues) {
+  load("bench.elf");
+  for (int i = 0; i < 3; ++i) app.run_slice(10, now_ms += 16);
+  // The benchmark loops: a breakpoint at the current pc is hit again.
+  const uint64_t pc = app.machine().cpu().pc();
+  app.machine().add_breakpoint(pc);
+  for (int i = 0; i < 20 && !app.paused(); ++i) app.run_slice(10, now_ms += 16);
+  ASSERT_TRUE(app.paused());
+  EXPECT_EQ(app.machine().cpu().pc(), pc);
+  char expected[64];
+  std::snprintf(expected, sizeof expected, "Breakpoint at 0x%016llx",
+                static_cast<unsigned long long>(pc));
+  EXPECT_EQ(app.messages().back(), expected);
+  const uint64_t count = app.machine().total_instructions();
+  app.resume();
+  app.run_slice(10, now_ms += 16);
+  EXPECT_TRUE(app.paused());  // around the loop and back to the breakpoint
+  EXPECT_GT(app.machine().total_instructions(), count);
+  // The same guest at another memory size keeps its breakpoints.
+  app.set_ram_mib(64);
+  EXPECT_EQ(app.machine().breakpoints().count(pc), 1u);
+  app.machine().remove_breakpoint(pc);
+}
+
+TEST_F(AppTest, BadImagesGiveMessagesAndKeepTheMachine) {
+  load("demo.elf");
+  ASSERT_TRUE(run_until_output("glassvm> "));
+  const uint64_t count = app.machine().total_instructions();
+  const Machine* before = &app.machine();
+  std::string error;
+  const std::vector<uint8_t> junk = {'h', 'e', 'l', 'l', 'o'};
+  EXPECT_FALSE(app.load_guest(junk, "notes.txt", error));
+  EXPECT_NE(error.find("notes.txt"), std::string::npos) << error;
+  EXPECT_EQ(app.messages().back(), error);
+  EXPECT_FALSE(app.load_guest({}, "empty.elf", error));
+  EXPECT_NE(error.find("empty.elf"), std::string::npos);
+  EXPECT_EQ(&app.machine(), before);
+  EXPECT_EQ(app.machine().total_instructions(), count);
+  EXPECT_EQ(app.guest_name(), "demo.elf");
+  // The machine still answers.
+  host.type("echo still here\r");
+  EXPECT_TRUE(run_until_output("still here"));
+  // A truncated ELF is not a crash either.
+  std::vector<uint8_t> truncated = testing::read_guest("demo.elf");
+  truncated.resize(100);
+  EXPECT_FALSE(app.load_guest(truncated, "cut.elf", error));
+  EXPECT_EQ(app.guest_name(), "demo.elf");
+}
+
+TEST_F(AppTest, MemorySizeRebuildsTheMachineAndRejectsBadSizes) {
+  load("demo.elf");
+  app.set_ram_mib(64);
+  EXPECT_EQ(app.ram_mib(), 64u);
+  EXPECT_EQ(app.machine().config().ram_size, 64ull << 20);
+  EXPECT_NE(app.memory_map_json().find("\"end\":\"0x0000000083ffffff\""), std::string::npos)
+      << app.memory_map_json();
+  EXPECT_NE(app.state_json().find("\"ramMiB\":64"), std::string::npos);
+  EXPECT_TRUE(run_until_output("glassvm> "));  // the guest was reloaded
+  const size_t messages = app.messages().size();
+  app.set_ram_mib(0);
+  app.set_ram_mib(kMaxRamMib + 1);
+  EXPECT_EQ(app.messages().size(), messages + 2);
+  EXPECT_EQ(app.ram_mib(), 64u);
+}
+
+TEST_F(AppTest, GuestSelectorUsesKeptImagesOrAsksTheEmbedder) {
+  std::vector<std::string> fetched;
+  app.choose_guest("bench.elf");  // no embedder hook: a message
+  EXPECT_NE(app.messages().back().find("bench.elf"), std::string::npos);
+  app.set_callbacks({[&](const std::string& name) { fetched.push_back(name); }, nullptr});
+  app.choose_guest("bench.elf");
+  ASSERT_EQ(fetched.size(), 1u);
+  EXPECT_EQ(fetched[0], "bench.elf");
+  load("bench.elf");
+  load("demo.elf");
+  app.choose_guest("bench.elf");  // kept: no download
+  EXPECT_EQ(fetched.size(), 1u);
+  EXPECT_EQ(app.guest_name(), "bench.elf");
+  const std::vector<GuestChoice> choices = app.guests().choices();
+  ASSERT_GE(choices.size(), 2u);
+  EXPECT_TRUE(choices[0].cached && choices[1].cached);
+}
+
+TEST_F(AppTest, JsonForTheJavaScriptApi) {
+  load("demo.elf");
+  app.run_slice(10, 16);
+  const std::string regs = app.registers_json();
+  EXPECT_EQ(regs.rfind("{\"pc\":\"0x", 0), 0u);
+  EXPECT_NE(regs.find("\"priv\":\"M\""), std::string::npos);
+  const std::string map = app.memory_map_json();
+  EXPECT_NE(map.find("\"name\":\"serial\""), std::string::npos);
+  EXPECT_NE(map.find("\"name\":\"riscv_virt_board.ram\""), std::string::npos);
+}
+
+TEST_F(AppTest, FramesFeedTheSliceController) {
+  load("bench.elf");
+  app.run_slice(app.next_budget_ms(), 16);
+  app.note_frame(60.0);  // a very slow frame
+  EXPECT_EQ(app.next_budget_ms(), SliceController::kMinBudgetMs);
+  EXPECT_NEAR(app.frame_ms(), 60.0, 1e-9);
+  for (int i = 0; i < 200; ++i) {
+    app.run_slice(app.next_budget_ms(), 16.0 * (i + 2));
+    app.note_frame(3.0);  // the fake clock: the slice itself measures 0 ms
+  }
+  EXPECT_GT(app.next_budget_ms(), 10.0);
+  EXPECT_NEAR(app.frame_ms(), 3.0, 1e-9);
+}
+
+/// Headless ImGui: a context with a built font atlas and no renderer.
+class ImGuiFrames {
+ public:
+  ImGuiFrames() {
+    ctx_ = ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    unsigned char* pixels = nullptr;
+    int w = 0, h = 0;
+    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
+    io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(1));
+  }
+  ~ImGuiFrames() { ImGui::DestroyContext(ctx_); }
+  /// One frame of `app` on a w x h canvas with the mouse at (mx, my); returns the draw data.
+  ImDrawData* frame(App& app, float w, float h, float mx = -1, float my = -1, bool click = false) {
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(w, h);
+    io.DeltaTime = 1.0f / 60.0f;
+    io.MousePos = ImVec2(mx, my);
+    io.MouseDown[0] = click;
+    ImGui::NewFrame();
+    app.draw(w, h);
+    ImGui::Render();
+    return ImGui::GetDrawData();
+  }
+
+ private:
+  ImGuiContext* ctx_;
+};
+
+TEST_F(AppTest, HeadlessImGuiFramesOfEveryPanel) {
+  ImGuiFrames gui;
+  // Before any guest.
+  ImDrawData* data = gui.frame(app, 1280, 800);
+  ASSERT_NE(data, nullptr);
+  EXPECT_TRUE(data->Valid);
+  load("demo.elf");
+  ASSERT_TRUE(run_until_output("glassvm> "));
+  // A running demo guest, a few frames at different sizes (resizing re-tiles).
+  for (float w : {1280.0f, 1600.0f, 500.0f, 1280.0f}) {
+    app.run_slice(app.next_budget_ms(), now_ms += 16);
+    data = gui.frame(app, w, 800);
+    ASSERT_TRUE(data->Valid);
+    EXPECT_GE(data->CmdListsCount, 4);  // one window per panel at least
+    EXPECT_GT(data->TotalVtxCount, 1000);
+    app.note_frame(5);
+  }
+  // Sweep the mouse over the canvas (hover tooltips on the address bar, tables), and click
+  // around (buttons, selectables, tabs); the machine must survive whatever is clicked.
+  for (float y = 5; y < 800; y += 37) {
+    for (float x = 5; x < 1280; x += 53) {
+      data = gui.frame(app, 1280, 800, x, y);
+      ASSERT_TRUE(data->Valid);
+    }
+  }
+  for (float y = 30; y < 800; y += 61) {
+    for (float x = 20; x < 1280; x += 97) {
+      gui.frame(app, 1280, 800, x, y, true);
+      gui.frame(app, 1280, 800, x, y, false);
+      app.run_slice(2, now_ms += 16);
+    }
+  }
+  // Paused with a breakpoint on the pc: the disassembly marks it.
+  app.pause();
+  app.machine().add_breakpoint(app.machine().cpu().pc());
+  data = gui.frame(app, 1280, 800);
+  EXPECT_TRUE(data->Valid);
+  // A new guest on a tiny canvas draws too.
+  load("bench.elf");
+  data = gui.frame(app, 1, 1);
+  EXPECT_TRUE(data->Valid);
+}
+
+}  // namespace
+}  // namespace glassvm::ui
