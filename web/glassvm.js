@@ -97,6 +97,7 @@
     cursorBlink: true,
     fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace',
     fontSize: 14,
+    lineHeight: 1.2,  // room for underscores below the baseline
     scrollback: 5000,
     theme: { background: '#000000' },
   });
