@@ -28,12 +28,16 @@
   let firstOutputMs = null;    // performance.now() (ms since navigation start) of the first output
   const pendingInput = [];     // input typed before the core was up
   const earlyMessages = [];    // messages raised before the core was up
+  const fatalMessages = [];    // messages about the core itself stopping (it cannot keep them)
+  let coreDead = false;
   const utf8 = new TextEncoder();
   const consoleDecoder = new TextDecoder('utf-8');
 
   // ---------------------------------------------------------------- messages
   function addMessage(text) {
-    if (core) {
+    if (coreDead) {
+      fatalMessages.push(text);
+    } else if (core) {
       withCString(text, (p) => core._glassvm_add_message(p));
     } else {
       earlyMessages.push(text);
@@ -42,8 +46,8 @@
   }
 
   function messages() {
-    if (!core) return earlyMessages.slice();
-    return JSON.parse(core.UTF8ToString(core._glassvm_messages_json()));
+    if (!core || coreDead) return earlyMessages.concat(fatalMessages);
+    return JSON.parse(core.UTF8ToString(core._glassvm_messages_json())).concat(fatalMessages);
   }
 
   const looksLikeError = /(error|fail|could not|cannot|can't|not an? |invalid|corrupt|missing|refused|too |outside|unsupported|must )/i;
@@ -87,7 +91,7 @@
   }
 
   function coreJson(fnName, fallback) {
-    if (!core) return fallback;
+    if (!core || coreDead) return fallback;
     return JSON.parse(core.UTF8ToString(core[fnName]()));
   }
 
@@ -304,7 +308,7 @@
 
   // ---------------------------------------------------------------- status line
   function updateStatus() {
-    if (!core) return;
+    if (!core || coreDead) return;
     const s = coreJson('_glassvm_state_json', null);
     if (!s) return;
     let what = s.exited ? `exited (${s.exitCode})` : s.paused ? 'paused' : s.running ? 'running' : 'idle';
@@ -344,7 +348,14 @@
         onGlassvmOpenFile: () => el.fileInput.click(),
         print: (text) => console.log(text),
         printErr: (text) => console.warn(text),
-        onAbort: (what) => reject(new Error(`The GlassVM core stopped: ${what}`)),
+        onAbort: (what) => {
+          const error = new Error(`The GlassVM core stopped: ${what}. Reload the page to start again.`);
+          coreDead = true;
+          fatalMessages.push(error.message);
+          renderMessages();
+          if (el.status) el.status.textContent = 'stopped';
+          reject(error);
+        },
         onRuntimeInitialized() {
           // main() has run and created the session before this fires.
           resolve(this);
