@@ -405,7 +405,6 @@
       const n = Number(ram);
       if (!core._glassvm_set_ram_mib(n)) addMessage(`?ram=${ram}: ${core.UTF8ToString(core._glassvm_last_error())}`);
     }
-    if (params.get('paused') === '1') core._glassvm_pause();
 
     const got = await guestBytes;
     if (got.error) {
@@ -414,6 +413,8 @@
     }
     const result = loadElf(got.bytes, guestLabel(defaultGuest));
     if (!result.ok) throw new Error(result.error);
+    // Loading starts a guest unpaused; pausing in the same task means it has run nothing yet.
+    if (params.get('paused') === '1') core._glassvm_pause();
     await waitForInstructions(10000);
     updateStatus();
   })();
