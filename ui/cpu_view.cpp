@@ -112,7 +112,9 @@ std::vector<RegisterRow> register_rows(const Cpu& cpu) {
   std::vector<RegisterRow> rows;
   rows.reserve(32);
   for (unsigned i = 0; i < 32; ++i) {
-    rows.push_back({i, "x" + std::to_string(i) + "/" + reg_name(i), cpu.reg(i)});
+    char name[16];
+    std::snprintf(name, sizeof name, "x%u/%s", i, reg_name(i));
+    rows.push_back({i, name, cpu.reg(i)});
   }
   return rows;
 }
