@@ -28,8 +28,10 @@ build_preset() {
   (cd "$GLASSVM_ROOT" && cmake --preset "$preset" "$@" >/dev/null && cmake --build --preset "$preset" -j2)
 }
 
-# Debian packages the web build needs (Emscripten, wasm tools, the browser for the tests).
-GLASSVM_WEB_PACKAGES=(emscripten binaryen wabt nodejs chromium dpkg-dev)
+# Debian packages the web build needs (Emscripten, wasm tools, node for the bundle and server).
+GLASSVM_WEB_PACKAGES=(emscripten binaryen wabt nodejs dpkg-dev)
+# What the browser tests need on top (playwright-core drives Debian's chromium).
+GLASSVM_BROWSER_PACKAGES=(chromium)
 
 # Prints the URI of the machine's own Debian archive entry (the one carrying the release's
 # main suite, not -security/-updates), read from the apt sources at run time.
