@@ -15,9 +15,8 @@ if(EXISTS ${GLASSVM_IMGUI_DIR}/imgui.cpp)
       ${GLASSVM_IMGUI_DIR}/backends/imgui_impl_glfw.cpp
       ${GLASSVM_IMGUI_DIR}/backends/imgui_impl_opengl3.cpp)
     target_include_directories(imgui_backends PUBLIC ${GLASSVM_IMGUI_DIR}/backends)
-    # WebGL2 is OpenGL ES 3.0; -sUSE_GLFW=3 puts Emscripten's GLFW 3 headers on the path.
+    # WebGL2 is OpenGL ES 3.0 (Emscripten ships the GLFW 3 headers; -sUSE_GLFW=3 links its GLFW).
     target_compile_definitions(imgui_backends PUBLIC IMGUI_IMPL_OPENGL_ES3)
-    target_compile_options(imgui_backends PUBLIC -sUSE_GLFW=3)
     target_link_options(imgui_backends PUBLIC -sUSE_GLFW=3 -sMAX_WEBGL_VERSION=2
                         -sMIN_WEBGL_VERSION=2)
     target_link_libraries(imgui_backends PUBLIC imgui)
