@@ -91,7 +91,9 @@ TEST(CpuView, DisassemblyAroundThePcOfARunningGuest) {
   int pcs = 0;
   for (size_t i = 0; i < rows.size(); ++i) {
     EXPECT_TRUE(rows[i].readable);
-    if (i) EXPECT_EQ(rows[i - 1].addr + rows[i - 1].len, rows[i].addr) << i;
+    if (i) {
+      EXPECT_EQ(rows[i - 1].addr + rows[i - 1].len, rows[i].addr) << i;
+    }
     pcs += rows[i].is_pc;
     uint64_t word = 0;
     ASSERT_EQ(m->cpu_as().load(rows[i].addr, 4, word), MemTxResult::Ok);

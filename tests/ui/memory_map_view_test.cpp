@@ -177,8 +177,12 @@ TEST(MemoryMapView, AddressBarKeepsTinyRegionsVisibleAndCoversTheWidth) {
   double serial_w = 0, ram_w = 0;
   for (size_t i = 0; i < segs.size(); ++i) {
     EXPECT_LT(segs[i].x0, segs[i].x1);
-    if (i) EXPECT_DOUBLE_EQ(segs[i - 1].x1, segs[i].x0);
-    if (i) EXPECT_GT(segs[i].start, segs[i - 1].last);  // address order
+    if (i) {
+      EXPECT_DOUBLE_EQ(segs[i - 1].x1, segs[i].x0);
+    }
+    if (i) {
+      EXPECT_GT(segs[i].start, segs[i - 1].last);
+    }  // address order
     if (segs[i].hole) {
       EXPECT_EQ(segs[i].row, -1);
       continue;
