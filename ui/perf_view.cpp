@@ -57,7 +57,7 @@ void SliceController::observe(double frame_ms, double slice_ms) {
 }
 
 void RateEstimator::observe(uint64_t instructions, double elapsed_ms) {
-  if (instructions == 0 || !std::isfinite(elapsed_ms) || elapsed_ms < 0.5) return;
+  if (instructions == 0 || !std::isfinite(elapsed_ms) || elapsed_ms < kMinMeasuredMs) return;
   const double rate = static_cast<double>(instructions) / elapsed_ms;
   per_ms_ = per_ms_ * 0.5 + rate * 0.5;
 }

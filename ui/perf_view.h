@@ -90,10 +90,12 @@ class SliceController {
 /// a slice can be cut into a few runs and stopped near its budget.
 class RateEstimator {
  public:
-  static constexpr double kInitialPerMs = 20'000.0;  ///< a guess (20 MIPS) until measured
+  static constexpr double kInitialPerMs = 50'000.0;  ///< a guess (50 MIPS) until measured
+  /// Shorter runs are not measured: browsers coarsen performance.now() to about 0.1 ms.
+  static constexpr double kMinMeasuredMs = 0.2;
 
   /// Records that `instructions` ran in `elapsed_ms` of busy guest time. Runs shorter than
-  /// 0.5 ms or of no instructions are ignored (too noisy).
+  /// kMinMeasuredMs or of no instructions are ignored (too noisy).
   void observe(uint64_t instructions, double elapsed_ms);
   double per_ms() const { return per_ms_; }
   /// Instructions expected to take `ms` (at least 1000).

@@ -210,6 +210,37 @@ TEST_F(AppTest, FramesFeedTheSliceController) {
   EXPECT_NEAR(app.frame_ms(), 3.0, 1e-9);
 }
 
+/// A host whose wall clock is driven by the guest: 100 instructions take 1 us (100 M/s).
+class GuestTimedHost final : public Host {
+ public:
+  void console_write(std::span<const uint8_t>) override {}
+  size_t console_read(std::span<uint8_t>) override { return 0; }
+  uint64_t wall_clock_ns() override { return app ? app->machine().total_instructions() * 10 : 0; }
+  void log(LogLevel, std::string_view) override {}
+  App* app = nullptr;
+};
+
+TEST(AppSlices, RunForTheirBudgetAndLearnTheGuestSpeed) {
+  GuestTimedHost host;
+  App app(host);
+  host.app = &app;
+  const std::vector<uint8_t> bench = testing::read_guest("bench.elf");
+  std::string error;
+  ASSERT_TRUE(app.load_guest(bench, "bench.elf", error)) << error;
+  double now = 0;
+  for (int i = 0; i < 30; ++i) app.run_slice(8.0, now += 16);
+  // 100 instructions per microsecond.
+  EXPECT_NEAR(app.rate().per_ms(), 100'000.0, 5'000.0);
+  const uint64_t before = app.machine().total_instructions();
+  app.run_slice(8.0, now += 16);
+  const uint64_t ran = app.machine().total_instructions() - before;
+  EXPECT_GE(ran, 700'000u);  // about 8 ms worth
+  EXPECT_LE(ran, 1'100'000u);
+  EXPECT_NEAR(app.last_slice_ms(), 8.0, 1.5);
+  // The meter sees 800'000 instructions per 16 ms frame: 50 M/s.
+  EXPECT_NEAR(app.ips(), 50e6, 5e6);
+}
+
 /// Headless ImGui: a context with a built font atlas and no renderer.
 class ImGuiFrames {
  public:
