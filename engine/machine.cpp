@@ -176,7 +176,7 @@ bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
   for (const ElfSegment& seg : image.segments) {
     uint8_t* dst = ram_.ram_ptr() + (seg.paddr - virt::kDramBase);
     std::memset(dst, 0, seg.memsz);
-    std::memcpy(dst, seg.data.data(), seg.data.size());
+    if (!seg.data.empty()) std::memcpy(dst, seg.data.data(), seg.data.size());
     ram_.notify_ram_write(seg.paddr - virt::kDramBase, seg.memsz);
   }
   // The device tree is copied to RAM after the image, which may have overwritten it.
