@@ -13,7 +13,7 @@ void App::draw(float width, float height) {
   const bool retile = width != st.last_width || height != st.last_height;
   st.last_width = width;
   st.last_height = height;
-  for (const PanelRect& r : tile(default_layout(), width, height)) {
+  for (const PanelRect& r : tile(layout_for_width(width), width, height)) {
     const ImGuiCond cond = retile ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
     ImGui::SetNextWindowPos(ImVec2(r.x, r.y), cond);
     ImGui::SetNextWindowSize(ImVec2(r.w, r.h), cond);

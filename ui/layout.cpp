@@ -24,6 +24,21 @@ std::vector<LayoutColumn> default_layout() {
   };
 }
 
+std::vector<LayoutColumn> layout_for_width(float width) {
+  if (width >= 3 * kMinColumnWidth) return default_layout();
+  if (width >= 2 * kMinColumnWidth) {
+    return {
+        {1.0f, {{PanelId::Cpu, 0.62f}, {PanelId::Performance, 0.38f}}},
+        {1.0f, {{PanelId::MemoryMap, 0.6f}, {PanelId::Machine, 0.4f}}},
+    };
+  }
+  return {{1.0f,
+           {{PanelId::Cpu, 1.0f},
+            {PanelId::MemoryMap, 1.0f},
+            {PanelId::Machine, 0.6f},
+            {PanelId::Performance, 0.6f}}}};
+}
+
 std::vector<PanelRect> tile(const std::vector<LayoutColumn>& columns, float width, float height) {
   std::vector<PanelRect> rects;
   if (!(width > 0) || !(height > 0) || columns.empty()) return rects;

@@ -1,10 +1,11 @@
 // Where each panel goes: the tiled layout of the ImGui panels over the canvas.
 //
-// Design note: the panels are tiled in columns (CPU | Memory Map | Machine over Performance)
-// and re-tiled whenever the canvas size changes; in between, the user may move and resize them.
-// A column is a list of panels with height weights, so the IOMMU panel (which comes with the
-// IOMMU issue) is one more entry in kDefaultLayout. On a narrow canvas (below
-// kMinColumnWidth per column) the columns are stacked into one.
+// Design note: the panels are tiled in columns (CPU | Memory Map | Machine over Performance on
+// a wide canvas, two columns on a medium one) and re-tiled whenever the canvas size changes; in
+// between, the user may move and resize them. A column is a list of panels with height
+// weights, so the IOMMU panel (which comes with the IOMMU issue) is one more entry in
+// layout_for_width. On a canvas too narrow for its columns (below kMinColumnWidth each) the
+// columns are stacked into one.
 #pragma once
 
 #include <string>
@@ -32,6 +33,10 @@ struct LayoutColumn {
 
 /// The default arrangement: CPU | Memory Map | Machine over Performance.
 std::vector<LayoutColumn> default_layout();
+
+/// The arrangement for a canvas `width` pixels wide: default_layout() from 960 px, two columns
+/// (CPU over Performance | Memory Map over Machine) from 640 px, otherwise one column.
+std::vector<LayoutColumn> layout_for_width(float width);
 
 /// Tiles `columns` over a `width` x `height` canvas. Rects do not overlap and lie within the
 /// canvas; a non-positive size gives no rects.

@@ -77,6 +77,21 @@ TEST(Layout, TilesTheCanvasWithoutOverlap) {
   EXPECT_NEAR(area, 1600.0 * 900.0, 1.0);
 }
 
+TEST(Layout, MediumCanvasHasTwoColumnsWithEveryPanel) {
+  EXPECT_EQ(layout_for_width(1600).size(), 3u);
+  ASSERT_EQ(layout_for_width(800).size(), 2u);
+  EXPECT_EQ(layout_for_width(500).size(), 1u);
+  const std::vector<PanelRect> rects = tile(layout_for_width(783), 783, 770);
+  ASSERT_EQ(rects.size(), 4u);
+  int seen = 0;
+  for (const PanelRect& r : rects) {
+    seen |= 1 << static_cast<int>(r.id);
+    EXPECT_NEAR(r.w, 783.0 / 2, 1.0);
+    EXPECT_GT(r.h, 250);
+  }
+  EXPECT_EQ(seen, 0xf);
+}
+
 TEST(Layout, NarrowCanvasStacksAndEmptyCanvasHasNothing) {
   const std::vector<PanelRect> rects = tile(default_layout(), 600, 2000);
   ASSERT_EQ(rects.size(), 4u);
