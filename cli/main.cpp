@@ -41,10 +41,12 @@ const char* cause_name(uint64_t cause) {
     }
   }
   static const char* const kNames[] = {
-      "misaligned_fetch", "fault_fetch",  "illegal_instruction", "breakpoint",
-      "misaligned_load",  "fault_load",   "misaligned_store",    "fault_store",
-      "user_ecall",       "supervisor_ecall", "hypervisor_ecall", "machine_ecall",
-      "exec_page_fault",  "load_page_fault", "reserved",         "store_page_fault"};
+      "misaligned_fetch", "fault_fetch",      "illegal_instruction",
+      "breakpoint",       "misaligned_load",  "fault_load",
+      "misaligned_store", "fault_store",      "user_ecall",
+      "supervisor_ecall", "hypervisor_ecall", "machine_ecall",
+      "exec_page_fault",  "load_page_fault",  "reserved",
+      "store_page_fault"};
   return code < std::size(kNames) ? kNames[code] : "exception";
 }
 
@@ -97,8 +99,7 @@ int main(int argc, char** argv) {
 
   if (!opts.kernel.empty()) {
     std::vector<uint8_t> image;
-    if (!read_file(opts.kernel, image, error) ||
-        !machine->load_kernel(image, opts.kernel, error)) {
+    if (!read_file(opts.kernel, image, error) || !machine->load_kernel(image, opts.kernel, error)) {
       fprintf(stderr, "glassvm: %s\n", error.c_str());
       return kExitUsage;
     }
@@ -151,7 +152,8 @@ int main(int argc, char** argv) {
     }
     const uint64_t before = machine->total_instructions();
     const MachineState state = machine->run(slice);
-    if (opts.max_insns) budget_left -= std::min(budget_left, machine->total_instructions() - before);
+    if (opts.max_insns)
+      budget_left -= std::min(budget_left, machine->total_instructions() - before);
     switch (state) {
       case MachineState::Exited: return machine->exit_code();
       case MachineState::Idle:

@@ -23,7 +23,8 @@ bool parse_trace_flags(const std::string& list, CliOptions& out, std::string& er
   size_t pos = 0;
   while (pos <= list.size()) {
     const size_t comma = list.find(',', pos);
-    const std::string item = list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    const std::string item =
+        list.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     if (item == "in_asm") {
       out.trace_in_asm = true;
     } else if (item == "int") {

@@ -62,8 +62,8 @@ void Htif::command(uint64_t value) {
   }
   if (device == 1 && cmd == 1) {
     if (on_console_) on_console_(static_cast<uint8_t>(payload));
-    fromhost_value_ = (uint64_t{1} << kDeviceShift) | (uint64_t{1} << kCommandShift) | 0x100 |
-                      (payload & 0xff);
+    fromhost_value_ =
+        (uint64_t{1} << kDeviceShift) | (uint64_t{1} << kCommandShift) | 0x100 | (payload & 0xff);
     return;
   }
   ++unsupported_;

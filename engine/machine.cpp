@@ -39,7 +39,9 @@ struct Machine::Devices {
   Devices(Machine& m)
       : clint(1, [&m] { return m.guest_ns() / virt::kNsPerTick; }),
         plic(1),
-        uart([&m](uint8_t byte) { m.host_.console_write({&byte, 1}); }),
+        uart([&m](uint8_t byte) {
+          m.host_.console_write({&byte, 1});
+        }),
         test([&m](SifiveTest::Action action, int code) {
           if (action == SifiveTest::Action::Reset) {
             m.reset_requested_ = true;
@@ -50,7 +52,9 @@ struct Machine::Devices {
         }),
         rtc([&m] { return m.guest_ns(); }),
         htif([&m](int code) { m.request_exit(code); },
-             [&m](uint8_t byte) { m.host_.console_write({&byte, 1}); }) {}
+             [&m](uint8_t byte) {
+               m.host_.console_write({&byte, 1});
+             }) {}
 
   Clint clint;
   Plic plic;
@@ -166,7 +170,8 @@ bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
   for (const ElfSegment& seg : image.segments) {
     if (seg.paddr < virt::kDramBase || seg.paddr > ram_end || seg.memsz > ram_end - seg.paddr) {
       char where[64];
-      snprintf(where, sizeof where, "0x%llx (%llu bytes)", static_cast<unsigned long long>(seg.paddr),
+      snprintf(where, sizeof where, "0x%llx (%llu bytes)",
+               static_cast<unsigned long long>(seg.paddr),
                static_cast<unsigned long long>(seg.memsz));
       error = name + ": segment at " + where + " does not fit in RAM (0x80000000, " +
               std::to_string(config_.ram_size >> 10) + " KiB)";
@@ -216,9 +221,13 @@ void Machine::reset() {
   reset_requested_ = false;
 }
 
-uint64_t Machine::total_instructions() const { return instret_before_reset_ + cpu_->retired_instructions(); }
+uint64_t Machine::total_instructions() const {
+  return instret_before_reset_ + cpu_->retired_instructions();
+}
 
-uint64_t Machine::guest_ns() const { return total_instructions() + idle_ns_; }
+uint64_t Machine::guest_ns() const {
+  return total_instructions() + idle_ns_;
+}
 
 void Machine::request_exit(int code) {
   if (exited_) return;

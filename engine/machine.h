@@ -37,9 +37,9 @@ struct MachineConfig {
 
 /// Why Machine::run returned.
 enum class MachineState : uint8_t {
-  Running,  ///< the slice's instruction budget was used up; call run again
-  Idle,     ///< every hart waits for an interrupt and no timer is armed: wait for input
-  Exited,   ///< the guest ended the run (HTIF exit or test device); see exit_code()
+  Running,     ///< the slice's instruction budget was used up; call run again
+  Idle,        ///< every hart waits for an interrupt and no timer is armed: wait for input
+  Exited,      ///< the guest ended the run (HTIF exit or test device); see exit_code()
   Reset,       ///< the guest asked for a reset (test device); the board has been reset
   Breakpoint,  ///< the hart reached a breakpoint; it has not executed that instruction yet
 };

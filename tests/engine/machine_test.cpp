@@ -84,7 +84,7 @@ TEST(Machine, BootRomPassesHartIdAndDeviceTree) {
   ASSERT_TRUE(m->load_kernel(read_guest("demo.elf"), "demo.elf", error)) << error;
   EXPECT_EQ(m->cpu().pc(), virt::kMromBase);
   for (int i = 0; i < 5; ++i) m->cpu().step();
-  EXPECT_EQ(m->cpu().reg(10), 0u);              // a0 = hartid
+  EXPECT_EQ(m->cpu().reg(10), 0u);             // a0 = hartid
   EXPECT_EQ(m->cpu().reg(11), m->fdt_addr());  // a1 = device tree
   EXPECT_GE(m->cpu().pc(), virt::kDramBase);
 

@@ -78,9 +78,9 @@ TEST(Robustness, RandomDeviceRegisterWrites) {
   TestHost host;
   auto m = make_machine(host);
   const std::pair<uint64_t, uint64_t> devices[] = {
-      {kVirtTestBase, kVirtTestSize},  {kVirtRtcBase, kVirtRtcSize},
+      {kVirtTestBase, kVirtTestSize},   {kVirtRtcBase, kVirtRtcSize},
       {kVirtClintBase, kVirtClintSize}, {kVirtPlicBase, kVirtPlicSize},
-      {kVirtUartBase, kVirtUartSize},  {virt::kMromBase, virt::kMromSize},
+      {kVirtUartBase, kVirtUartSize},   {virt::kMromBase, virt::kMromSize},
   };
   for (int i = 0; i < 200'000; ++i) {
     const auto& [base, size] = devices[rng() % std::size(devices)];
