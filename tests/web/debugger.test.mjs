@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
-import {focusTerminal, guestImage, launch, openGlassVm, waitForConsole, waitInPage} from
+import {consoleLength, focusTerminal, guestImage, launch, openGlassVm, waitForConsole, waitInPage} from
     './harness.mjs';
 import {elfParcelReader, fetchInsn, nextPc} from './riscv.mjs';
 
@@ -70,14 +70,17 @@ describe('the CPU controls', () => {
   test('step executes exactly one instruction', async () => {
     let fallThroughSteps = 0;
     for (let i = 0; i < 40; i++) {
-      const before = parseRegisters(await g(() => window.glassvm.registers()));
-      const n0 = await g(() => window.glassvm.instructions());
+      const r = await g(() => {
+        const vm = window.glassvm;
+        const before = {regs: vm.registers(), n: vm.instructions()};
+        vm.step();
+        return {before, after: {regs: vm.registers(), n: vm.instructions()}};
+      });
+      const before = parseRegisters(r.before.regs);
+      const afterStep = parseRegisters(r.after.regs);
       const insn = fetchInsn(readParcel, before.pc);
       assert.ok(insn, `the pc ${hex(before.pc)} lies in bench.elf's code`);
-      await g(() => window.glassvm.step());
-      const afterStep = parseRegisters(await g(() => window.glassvm.registers()));
-      assert.equal(await g(() => window.glassvm.instructions()), n0 + 1,
-                   `one instruction retired at ${hex(before.pc)}`);
+      assert.equal(r.after.n, r.before.n + 1, `one instruction retired at ${hex(before.pc)}`);
       const expected = nextPc(insn, before.pc, before.x);
       if (expected === null) continue;  // a SYSTEM instruction: its successor is not ours to say
       assert.equal(hex(afterStep.pc), hex(expected),
@@ -117,10 +120,11 @@ describe('the CPU controls', () => {
   test('keys pressed while paused do not break the machine', async () => {
     // Back to the interactive demo: reset reloads the current guest, so load demo.elf.
     const demo = guestImage('demo.elf');
+    const from = await consoleLength(tab.page);
     const result = await g(({bytes}) => window.glassvm.loadElf(new Uint8Array(bytes), 'demo.elf'),
                            {bytes: Array.from(demo)});
     assert.equal(result.ok, true, JSON.stringify(result));
-    await waitForConsole(tab.page, 'glassvm> ');
+    await waitForConsole(tab.page, 'glassvm> ', 10000, from);
     await g(() => window.glassvm.pause());
     const n0 = await g(() => window.glassvm.instructions());
     await focusTerminal(tab.page);

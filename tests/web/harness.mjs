@@ -236,14 +236,22 @@ export async function waitInPage(page, what, fn, arg, timeoutMs = 10000) {
   }
 }
 
-/** Polls until glassvm.consoleText() contains `text`; returns the console text. */
-export function waitForConsole(page, text, timeoutMs = 10000) {
+/**
+ * Polls until glassvm.consoleText() contains `text` at or after offset `from` (the console
+ * accumulates over the page's life); returns the console text.
+ */
+export function waitForConsole(page, text, timeoutMs = 10000, from = 0) {
   return waitInPage(page, `console output ${JSON.stringify(text)}`,
-                    (t) => {
+                    ({t, from}) => {
                       const s = window.glassvm.consoleText();
-                      return s.includes(t) ? s : '';
+                      return s.indexOf(t, from) >= 0 ? s : '';
                     },
-                    text, timeoutMs);
+                    {t: text, from}, timeoutMs);
+}
+
+/** The current length of glassvm.consoleText(), for waitForConsole's `from`. */
+export function consoleLength(page) {
+  return page.evaluate(() => window.glassvm.consoleText().length);
 }
 
 /** The text xterm.js shows on screen (its DOM rows), with non-breaking spaces as spaces. */
