@@ -15,22 +15,31 @@
 namespace glassvm {
 
 // X-macro list of every operation. Names follow the specification's mnemonics.
-#define GLASSVM_RV_OPS(X)                                                                          \
-  X(Illegal)                                                                                       \
-  /* RV64I */                                                                                      \
-  X(Lui)                                                                                           \
-  X(Auipc)                                                                                         \
-  X(Jal) X(Jalr) X(Beq) X(Bne) X(Blt) X(Bge) X(Bltu) X(Bgeu) X(Lb) X(Lh) X(Lw) X(Ld) X(Lbu) X(Lhu) \
-      X(Lwu) X(Sb) X(Sh) X(Sw) X(Sd) X(Addi) X(Slti) X(Sltiu) X(Xori) X(Ori) X(Andi) X(Slli)       \
-          X(Srli) X(Srai) X(Add) X(Sub) X(Sll) X(Slt) X(Sltu) X(Xor) X(Srl) X(Sra) X(Or) X(And)    \
-              X(Addiw) X(Slliw) X(Srliw) X(Sraiw) X(Addw) X(Subw) X(Sllw) X(Srlw) X(Sraw) X(Fence) \
-                  X(FenceI) X(Ecall) X(Ebreak) X(Mret) X(Sret) X(Wfi) X(SfenceVma) /* Zicsr */     \
-      X(Csrrw) X(Csrrs) X(Csrrc) X(Csrrwi) X(Csrrsi) X(Csrrci)                     /* M */         \
-      X(Mul) X(Mulh) X(Mulhsu) X(Mulhu) X(Div) X(Divu) X(Rem) X(Remu) X(Mulw) X(Divw) X(Divuw)     \
-          X(Remw) X(Remuw) /* A */                                                                 \
-      X(LrW) X(ScW) X(AmoswapW) X(AmoaddW) X(AmoxorW) X(AmoandW) X(AmoorW) X(AmominW) X(AmomaxW)   \
-          X(AmominuW) X(AmomaxuW) X(LrD) X(ScD) X(AmoswapD) X(AmoaddD) X(AmoxorD) X(AmoandD)       \
-              X(AmoorD) X(AmominD) X(AmomaxD) X(AmominuD) X(AmomaxuD)
+// clang-format off
+#define GLASSVM_RV_OPS(X)                                                                      \
+  X(Illegal)                                                                                   \
+  /* RV64I */                                                                                  \
+  X(Lui) X(Auipc) X(Jal) X(Jalr)                                                               \
+  X(Beq) X(Bne) X(Blt) X(Bge) X(Bltu) X(Bgeu)                                                  \
+  X(Lb) X(Lh) X(Lw) X(Ld) X(Lbu) X(Lhu) X(Lwu)                                                 \
+  X(Sb) X(Sh) X(Sw) X(Sd)                                                                      \
+  X(Addi) X(Slti) X(Sltiu) X(Xori) X(Ori) X(Andi) X(Slli) X(Srli) X(Srai)                      \
+  X(Add) X(Sub) X(Sll) X(Slt) X(Sltu) X(Xor) X(Srl) X(Sra) X(Or) X(And)                        \
+  X(Addiw) X(Slliw) X(Srliw) X(Sraiw)                                                          \
+  X(Addw) X(Subw) X(Sllw) X(Srlw) X(Sraw)                                                      \
+  X(Fence) X(FenceI)                                                                           \
+  X(Ecall) X(Ebreak) X(Mret) X(Sret) X(Wfi) X(SfenceVma)                                       \
+  /* Zicsr */                                                                                  \
+  X(Csrrw) X(Csrrs) X(Csrrc) X(Csrrwi) X(Csrrsi) X(Csrrci)                                     \
+  /* M */                                                                                      \
+  X(Mul) X(Mulh) X(Mulhsu) X(Mulhu) X(Div) X(Divu) X(Rem) X(Remu)                              \
+  X(Mulw) X(Divw) X(Divuw) X(Remw) X(Remuw)                                                    \
+  /* A */                                                                                      \
+  X(LrW) X(ScW) X(AmoswapW) X(AmoaddW) X(AmoxorW) X(AmoandW) X(AmoorW)                         \
+  X(AmominW) X(AmomaxW) X(AmominuW) X(AmomaxuW)                                                \
+  X(LrD) X(ScD) X(AmoswapD) X(AmoaddD) X(AmoxorD) X(AmoandD) X(AmoorD)                         \
+  X(AmominD) X(AmomaxD) X(AmominuD) X(AmomaxuD)
+// clang-format on
 
 enum class Op : uint8_t {
 #define GLASSVM_OP_ENUM(name) name,
