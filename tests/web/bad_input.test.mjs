@@ -93,6 +93,21 @@ describe('bad input', () => {
          await assertGuestAlive(tab.page, 'alive-after-drop');
        });
 
+  test('picking a non-ELF file in the file dialog gives a message and the guest keeps running',
+       async () => {
+         const before = await tab.page.evaluate(() => window.glassvm.messages().length);
+         // web/README.md: #file-input is the file dialog's <input type=file>.
+         await tab.page.setInputFiles('#file-input',
+                                      {name: 'picked.txt', mimeType: 'text/plain', buffer: kText});
+         const messages = await waitInPage(tab.page, 'a message about the picked file', (n) => {
+           const m = window.glassvm.messages();
+           return m.length > n ? m.slice(n) : null;
+         }, before);
+         assert.ok(messages.some((m) => m.includes('picked.txt') && /ELF|RISC-V/i.test(m)),
+                   JSON.stringify(messages));
+         await assertGuestAlive(tab.page, 'alive-after-pick');
+       });
+
   test('the messages are visible in the page', async () => {
     const messages = await tab.page.evaluate(() => window.glassvm.messages());
     assert.ok(messages.length > 0);
