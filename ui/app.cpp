@@ -47,6 +47,8 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   machine_ = std::move(machine);
   ++machine_epoch_;
   ips_.clear();
+  busy_insns_ = 0;
+  busy_ms_ = 0;
   idle_ = false;
   sleep_until_ms_ = 0;
   status_.clear();
@@ -180,7 +182,11 @@ void App::run_slice(double budget_ms, double now_ms) {
   }
   const uint64_t elapsed_ns = host_.wall_clock_ns() - start_ns;
   last_slice_ms_ = static_cast<double>(elapsed_ns) / 1e6;
-  if (measured) rate_.observe(machine_->total_instructions() - first, last_slice_ms_);
+  if (measured) {
+    rate_.observe(machine_->total_instructions() - first, last_slice_ms_);
+    busy_insns_ += machine_->total_instructions() - first;
+    busy_ms_ += last_slice_ms_;
+  }
 }
 
 void App::pause() {

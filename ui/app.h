@@ -86,6 +86,12 @@ class App {
   const Machine& machine() const { return *machine_; }
   /// Guest instructions per second over the last second of run_slice calls.
   double ips() const { return ips_.ips(); }
+  /// Guest instructions per second counted only over the time spent inside the interpreter
+  /// while the guest ran flat out (slices not cut short by idling, timers or breakpoints):
+  /// the interpreter's own speed, without the UI's share of each frame. 0 before any such slice.
+  double interpreter_ips() const {
+    return busy_ms_ > 0 ? static_cast<double>(busy_insns_) / busy_ms_ * 1e3 : 0;
+  }
   /// Average frame time over the last second, as fed to note_frame.
   double frame_ms() const { return frames_.average_ms(); }
 
@@ -155,6 +161,8 @@ class App {
   FrameStats frames_;
   SliceController slices_;
   RateEstimator rate_;
+  uint64_t busy_insns_ = 0;  ///< instructions of flat-out slices (interpreter_ips)
+  double busy_ms_ = 0;       ///< their wall time
   PanelState panel_;
 };
 

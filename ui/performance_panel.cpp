@@ -13,6 +13,8 @@ void draw_performance_panel(App& app) {
   const FrameStats& frames = app.frame_stats();
   const SliceController& slices = app.slice_controller();
   ImGui::Text("Guest: %s instructions/s", format_si(app.ips()).c_str());
+  ImGui::Text("Interpreter: %s instructions/s while running (UI time excluded)",
+              format_si(app.interpreter_ips()).c_str());
   ImGui::Text("Retired: %" PRIu64 " instructions", app.machine().total_instructions());
   ImGui::Text("Frame: %.1f ms average, %.1f ms max (limit %.0f ms)", frames.average_ms(),
               frames.max_ms(), SliceController::kLimitMs);

@@ -172,6 +172,11 @@ EMSCRIPTEN_KEEPALIVE double glassvm_ips() {
   return g_session ? g_session->app.ips() : 0;
 }
 
+/// Guest instructions per second over the time spent in the interpreter only.
+EMSCRIPTEN_KEEPALIVE double glassvm_interpreter_ips() {
+  return g_session ? g_session->app.interpreter_ips() : 0;
+}
+
 /// Average frame time (ms) over the last second.
 EMSCRIPTEN_KEEPALIVE double glassvm_frame_ms() {
   return g_session ? g_session->app.frame_ms() : 0;
@@ -188,6 +193,18 @@ EMSCRIPTEN_KEEPALIVE void glassvm_step() {
 }
 EMSCRIPTEN_KEEPALIVE void glassvm_reset() {
   if (g_session) g_session->app.reset();
+}
+
+/// Benchmarks the interpreter: runs the guest flat out, without drawing, for about `ms`
+/// milliseconds (or until it stops), and returns the number of instructions it retired.
+EMSCRIPTEN_KEEPALIVE double glassvm_run_for(double ms) {
+  if (!g_session) return 0;
+  glassvm::Machine& m = g_session->app.machine();
+  const double end = emscripten_get_now() + ms;
+  const uint64_t first = m.total_instructions();
+  while (emscripten_get_now() < end && m.run(1'000'000) == glassvm::MachineState::Running) {
+  }
+  return static_cast<double>(m.total_instructions() - first);
 }
 
 /// Adds a breakpoint at a hex pc ("0x80000000"). 1 on success, 0 for malformed text.

@@ -439,6 +439,8 @@
     registers: () => coreJson('_glassvm_registers_json', null),
     instructions: () => (core ? core._glassvm_instructions() : 0),
     ips: () => (core ? core._glassvm_ips() : 0),
+    interpreterIps: () => (core ? core._glassvm_interpreter_ips() : 0),
+    runFor: (ms) => (core ? core._glassvm_run_for(ms) : 0),
     pause: call('_glassvm_pause'),
     resume: call('_glassvm_resume'),
     step: call('_glassvm_step'),
