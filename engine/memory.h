@@ -401,6 +401,10 @@ class MemoryTransaction {
 // [SECTION] info mtree
 // ---------------------------------------------------------------------------------------------
 
+/// The kind of a region as `info mtree` prints it: "ram", "rom", "iommu" or "i/o" (an alias
+/// reports its target's kind, as QEMU's memory_region_type does).
+const char* region_kind_name(const MemoryRegion& region);
+
 /// The text of QEMU's `info mtree` for these address spaces: each one's region tree and the
 /// "memory-region:" blocks of alias targets, then (with `flatview`) each distinct flat view
 /// (QEMU's `info mtree -f`), in QEMU 7.2's format (see

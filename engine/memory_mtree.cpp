@@ -21,22 +21,6 @@ namespace {
 
 constexpr const char* kIndent = "  ";
 
-const char* region_type(const MemoryRegion* mr) {
-  // Aliases report their target's kind (QEMU's memory_region_type); guard against cycles.
-  for (int i = 0; mr->kind() == RegionKind::Alias && mr->alias_target() != nullptr && i < 64; ++i) {
-    mr = mr->alias_target();
-  }
-  switch (mr->kind()) {
-    case RegionKind::Ram: return "ram";
-    case RegionKind::Rom: return "rom";
-    case RegionKind::Iommu: return "iommu";
-    case RegionKind::Mmio:
-    case RegionKind::Container:
-    case RegionKind::Alias: return "i/o";
-  }
-  return "i/o";
-}
-
 /// QEMU's MR_SIZE: the offset of the last byte (size - 1), 0 for an empty region.
 uint64_t last_offset(unsigned __int128 size) {
   return size == 0 ? 0 : static_cast<uint64_t>(size - 1);
@@ -78,14 +62,14 @@ class MtreePrinter {
         append(out_,
                "%016" PRIx64 "-%016" PRIx64 " (prio %d, %s): alias %s @%s %016" PRIx64
                "-%016" PRIx64 "\n",
-               cur_start, cur_end, mr->priority(), region_type(mr), mr->name().c_str(),
+               cur_start, cur_end, mr->priority(), region_kind_name(*mr), mr->name().c_str(),
                target ? target->name().c_str() : "(null)", alias_start,
                alias_start + last_offset(mr->size128()));
       }
     } else if (mr->enabled()) {
       indent(level);
       append(out_, "%016" PRIx64 "-%016" PRIx64 " (prio %d, %s): %s\n", cur_start, cur_end,
-             mr->priority(), region_type(mr), mr->name().c_str());
+             mr->priority(), region_kind_name(*mr), mr->name().c_str());
     }
 
     // Children by address; at equal addresses higher priority first; otherwise stable.
@@ -136,7 +120,7 @@ void print_flatview(std::string& out, int number, const std::vector<const Addres
     return;
   }
   for (const FlatRange& r : ranges) {
-    const char* type = r.readonly ? "rom" : region_type(r.mr);
+    const char* type = r.readonly ? "rom" : region_kind_name(*r.mr);
     uint64_t end = r.start + last_offset(r.size);
     if (r.offset_in_region != 0) {
       append(out, "%s%016" PRIx64 "-%016" PRIx64 " (prio %d, %s): %s @%016" PRIx64 "\n", kIndent,
@@ -150,6 +134,22 @@ void print_flatview(std::string& out, int number, const std::vector<const Addres
 }
 
 }  // namespace
+
+const char* region_kind_name(const MemoryRegion& region) {
+  const MemoryRegion* mr = &region;
+  // Aliases report their target's kind (QEMU's memory_region_type); guard against cycles.
+  for (int i = 0; mr->kind() == RegionKind::Alias && mr->alias_target() != nullptr && i < 64; ++i)
+    mr = mr->alias_target();
+  switch (mr->kind()) {
+    case RegionKind::Ram: return "ram";
+    case RegionKind::Rom: return "rom";
+    case RegionKind::Iommu: return "iommu";
+    case RegionKind::Mmio:
+    case RegionKind::Container:
+    case RegionKind::Alias: return "i/o";
+  }
+  return "i/o";
+}
 
 std::string format_mtree(const std::vector<const AddressSpace*>& spaces, bool flatview) {
   std::string out;

@@ -46,21 +46,6 @@ void walk(const MemoryRegion* mr, unsigned depth, uint64_t base, std::vector<Reg
 
 }  // namespace
 
-const char* region_kind_name(const MemoryRegion& region) {
-  const MemoryRegion* mr = &region;
-  for (int i = 0; mr->kind() == RegionKind::Alias && mr->alias_target() != nullptr && i < 64; ++i)
-    mr = mr->alias_target();
-  switch (mr->kind()) {
-    case RegionKind::Ram: return "ram";
-    case RegionKind::Rom: return "rom";
-    case RegionKind::Iommu: return "iommu";
-    case RegionKind::Mmio:
-    case RegionKind::Container:
-    case RegionKind::Alias: return "i/o";
-  }
-  return "i/o";
-}
-
 std::vector<RegionRow> region_rows(const MemoryRegion* root) {
   std::vector<RegionRow> rows;
   walk(root, 0, 0, rows);

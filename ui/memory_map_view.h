@@ -18,10 +18,6 @@
 
 namespace glassvm::ui {
 
-/// The kind text used by `info mtree` ("ram", "rom", "i/o", "iommu"); aliases report their
-/// target's kind, as QEMU does. Never null.
-const char* region_kind_name(const MemoryRegion& mr);
-
 /// One row of the region tree (QEMU `info mtree` without -f, one line per region).
 struct RegionRow {
   unsigned depth = 0;  ///< 0 for the root

@@ -6,10 +6,12 @@
 #include <cinttypes>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <span>
 #include <string>
 
 #include "engine/machine.h"
+#include "ui/cpu_view.h"
 #include "ui/machine_view.h"
 #include "web/session.h"
 
@@ -44,31 +46,18 @@ std::string json_string(std::string_view s) {
   return out + "\"";
 }
 
-/// Parses "0x80000000" or "80000000" (hex digits only, at most 16). False on anything else.
-bool parse_hex_u64(const char* text, uint64_t& value) {
-  if (text == nullptr) return false;
-  std::string_view s(text);
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s.remove_prefix(2);
-  if (s.empty() || s.size() > 16) return false;
-  value = 0;
-  for (char c : s) {
-    int d;
-    if (c >= '0' && c <= '9')
-      d = c - '0';
-    else if (c >= 'a' && c <= 'f')
-      d = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      d = c - 'A' + 10;
-    else
-      return false;
-    value = value << 4 | static_cast<uint64_t>(d);
-  }
-  return true;
-}
-
 const char* give(std::string text) {
   g_session->scratch = std::move(text);
   return g_session->scratch.c_str();
+}
+
+/// Parses a hex pc for the breakpoint calls; on malformed text records the error and returns
+/// nothing.
+std::optional<uint64_t> breakpoint_pc(const char* pc_hex) {
+  const std::string text = pc_hex ? pc_hex : "";
+  const std::optional<uint64_t> pc = glassvm::ui::parse_pc(text);
+  if (!pc) g_session->last_error = "not a hexadecimal address: " + text;
+  return pc;
 }
 
 }  // namespace
@@ -209,26 +198,18 @@ EMSCRIPTEN_KEEPALIVE double glassvm_run_for(double ms) {
 
 /// Adds a breakpoint at a hex pc ("0x80000000"). 1 on success, 0 for malformed text.
 EMSCRIPTEN_KEEPALIVE int glassvm_add_breakpoint(const char* pc_hex) {
-  uint64_t pc;
   if (!g_session) return 0;
-  if (!glassvm::web::parse_hex_u64(pc_hex, pc)) {
-    g_session->last_error = std::string("not a hexadecimal address: ") + (pc_hex ? pc_hex : "");
-    return 0;
-  }
-  g_session->app.machine().add_breakpoint(pc);
-  return 1;
+  const std::optional<uint64_t> pc = glassvm::web::breakpoint_pc(pc_hex);
+  if (pc) g_session->app.machine().add_breakpoint(*pc);
+  return pc.has_value();
 }
 
 /// Removes a breakpoint at a hex pc. 1 on success (also when none was set), 0 when malformed.
 EMSCRIPTEN_KEEPALIVE int glassvm_remove_breakpoint(const char* pc_hex) {
-  uint64_t pc;
   if (!g_session) return 0;
-  if (!glassvm::web::parse_hex_u64(pc_hex, pc)) {
-    g_session->last_error = std::string("not a hexadecimal address: ") + (pc_hex ? pc_hex : "");
-    return 0;
-  }
-  g_session->app.machine().remove_breakpoint(pc);
-  return 1;
+  const std::optional<uint64_t> pc = glassvm::web::breakpoint_pc(pc_hex);
+  if (pc) g_session->app.machine().remove_breakpoint(*pc);
+  return pc.has_value();
 }
 
 /// The user-visible messages as a JSON array of strings.
