@@ -31,6 +31,7 @@ void Uart16550::reset() {
   msr_delta_ = 0;
   scr_ = 0;
   thr_ipending_ = false;
+  listening_ = false;
   update_irq();
 }
 
@@ -72,7 +73,7 @@ void Uart16550::update_irq() {
 }
 
 bool Uart16550::can_receive() const {
-  if (mcr_ & kMcrLoop) return false;
+  if (!listening_ || (mcr_ & kMcrLoop)) return false;
   return fifo_enabled() ? rx_count_ < kFifoSize : rx_count_ == 0;
 }
 
@@ -110,6 +111,7 @@ uint8_t Uart16550::read_reg(unsigned reg, bool debug) {
   switch (reg & 7) {
     case kRbr: {
       if (lcr_ & kLcrDlab) return static_cast<uint8_t>(divisor_);
+      if (!debug) listening_ = true;
       if (rx_count_ == 0) return 0;
       uint8_t byte = rx_[rx_head_];
       if (!debug) {
@@ -134,6 +136,7 @@ uint8_t Uart16550::read_reg(unsigned reg, bool debug) {
     case kLcr: return lcr_;
     case kMcr: return mcr_;
     case kLsr: {
+      if (!debug) listening_ = true;
       uint8_t lsr = lsr_errors_ | kLsrThre | kLsrTemt | (rx_count_ > 0 ? kLsrDr : 0);
       if (!debug && lsr_errors_) {
         lsr_errors_ = 0;  // reading LSR clears the error bits
@@ -173,6 +176,7 @@ void Uart16550::write_reg(unsigned reg, uint8_t value) {
       }
       uint8_t changed = (ier_ ^ value) & kIerThri;
       ier_ = value & 0x0f;
+      if (ier_ & kIerRdi) listening_ = true;
       // Enabling THRI with THR empty raises the interrupt even if it was acknowledged before.
       if (changed) thr_ipending_ = (ier_ & kIerThri) != 0;
       break;

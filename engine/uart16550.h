@@ -61,7 +61,9 @@ class Uart16550 {
   void set_tx_sink(TxSink tx) { tx_ = std::move(tx); }
 
   /// Whether one more byte of host input fits without overrun. False in loopback mode,
-  /// where the receiver listens only to the transmitter.
+  /// where the receiver listens only to the transmitter, and false until the guest shows a
+  /// driver is listening (it reads LSR or RBR, or enables the receive interrupt), so that host
+  /// input typed during boot is held back instead of being dropped by the driver's FIFO reset.
   bool can_receive() const;
   /// Delivers one byte from the host line. If the receiver is full the byte is lost and
   /// LSR.OE is set (in non-FIFO mode the holding register is overwritten, as on a 16450);
@@ -102,6 +104,7 @@ class Uart16550 {
   uint8_t msr_delta_ = 0;   ///< MSR bits 0..3
   uint8_t scr_ = 0;
   bool thr_ipending_ = false;
+  bool listening_ = false;  ///< a driver has shown interest in received data (can_receive)
 };
 
 }  // namespace glassvm

@@ -130,6 +130,7 @@ TEST_F(UartTest, FifoTriggerLevelAndTimeout) {
 TEST_F(UartTest, FifoOverrunKeepsContentsAndSetsOe) {
   wr(Uart16550::kFcr, 0x07);
   wr(Uart16550::kIer, Uart16550::kIerRlsi);
+  rd(Uart16550::kLsr);  // a polling driver: from now on host input is accepted
   int accepted = 0;
   while (uart.can_receive()) uart.receive(static_cast<uint8_t>('a' + accepted++));
   EXPECT_EQ(accepted, 16);
@@ -147,7 +148,23 @@ TEST_F(UartTest, FifoOverrunKeepsContentsAndSetsOe) {
   EXPECT_EQ(rd(Uart16550::kRbr), 0);  // empty FIFO reads as zero
 }
 
+TEST_F(UartTest, HostInputWaitsUntilADriverListens) {
+  // Typed during boot: held back, so that the driver's FIFO reset cannot drop it.
+  EXPECT_FALSE(uart.can_receive());
+  wr(Uart16550::kFcr, 0x07);
+  EXPECT_FALSE(uart.can_receive());
+  EXPECT_FALSE(rd(Uart16550::kLsr, MemTxAttrs{.debug = true}) & Uart16550::kLsrDr);
+  EXPECT_FALSE(uart.can_receive());         // a debugger's peek is not a driver
+  wr(Uart16550::kIer, Uart16550::kIerRdi);  // an interrupt-driven driver
+  EXPECT_TRUE(uart.can_receive());
+  uart.reset();
+  EXPECT_FALSE(uart.can_receive());
+  rd(Uart16550::kLsr);  // a polling driver
+  EXPECT_TRUE(uart.can_receive());
+}
+
 TEST_F(UartTest, NonFifoModeHoldsOneByte) {
+  rd(Uart16550::kLsr);
   EXPECT_TRUE(uart.can_receive());
   uart.receive('a');
   EXPECT_FALSE(uart.can_receive());
