@@ -17,7 +17,10 @@ ensure_packages() {
   log "installing Debian packages: ${missing[*]}"
   local sudo=
   [ "$(id -u)" -eq 0 ] || sudo=sudo
-  $sudo apt-get update -qq
+  if [ -z "${GLASSVM_APT_UPDATED:-}" ]; then
+    $sudo apt-get update -qq
+    GLASSVM_APT_UPDATED=1  # one update per run is enough
+  fi
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
