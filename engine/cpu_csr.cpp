@@ -8,45 +8,12 @@
 
 #include "engine/cpu.h"
 #include "engine/cpu_internal.h"
+#include "engine/csr.h"
 #include "engine/csr_names.h"
 
 namespace glassvm {
 
 namespace {
-
-enum : uint16_t {
-  kCsrMstatus = 0x300,
-  kCsrMisa = 0x301,
-  kCsrMie = 0x304,
-  kCsrMtvec = 0x305,
-  kCsrMcounteren = 0x306,
-  kCsrMenvcfg = 0x30a,
-  kCsrMcountinhibit = 0x320,
-  kCsrMhpmevent3 = 0x323,
-  kCsrMhpmevent31 = 0x33f,
-  kCsrMscratch = 0x340,
-  kCsrMepc = 0x341,
-  kCsrMcause = 0x342,
-  kCsrMtval = 0x343,
-  kCsrMip = 0x344,
-  kCsrPmpcfg0 = 0x3a0,
-  kCsrPmpcfg15 = 0x3af,
-  kCsrPmpaddr0 = 0x3b0,
-  kCsrPmpaddr63 = 0x3ef,
-  kCsrMcycle = 0xb00,
-  kCsrMinstret = 0xb02,
-  kCsrMhpmcounter3 = 0xb03,
-  kCsrMhpmcounter31 = 0xb1f,
-  kCsrCycle = 0xc00,
-  kCsrTime = 0xc01,
-  kCsrInstret = 0xc02,
-  kCsrHpmcounter31 = 0xc1f,
-  kCsrMvendorid = 0xf11,
-  kCsrMarchid = 0xf12,
-  kCsrMimpid = 0xf13,
-  kCsrMhartid = 0xf14,
-  kCsrMconfigptr = 0xf15,
-};
 
 // mstatus bits an M-mode write can change (MPP further filtered to M and U).
 constexpr uint64_t kMstatusWritable =

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "engine/cpu_decode.h"
+#include "engine/csr.h"
 #include "engine/machine.h"
 #include "ui/json_internal.h"
 
@@ -170,9 +171,10 @@ std::vector<CsrRow> csr_rows(const Cpu& cpu) {
     if (!cpu.peek_csr(number, value)) continue;
     const char* name = csr_name(number);
     CsrRow row{number, name ? name : "csr", value, ""};
-    if (number == 0x300) row.note = mstatus_note(value);
-    if (number == 0x301) row.note = misa_note(value);
-    if (number == 0x342 || number == 0x142) row.note = value ? cause_text(value) : "";
+    if (number == kCsrMstatus) row.note = mstatus_note(value);
+    if (number == kCsrMisa) row.note = misa_note(value);
+    if (number == kCsrMcause || number == 0x142 /*scause*/)
+      row.note = value ? cause_text(value) : "";
     rows.push_back(std::move(row));
   }
   return rows;

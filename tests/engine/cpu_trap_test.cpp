@@ -5,21 +5,12 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/csr.h"
 #include "tests/engine/cpu_test_machine.h"
 
 namespace glassvm::test {
 namespace {
 
-enum : uint16_t {
-  kMstatus = 0x300,
-  kMisa = 0x301,
-  kMie = 0x304,
-  kMtvec = 0x305,
-  kMepc = 0x341,
-  kMcause = 0x342,
-  kMtval = 0x343,
-  kMip = 0x344,
-};
 constexpr uint64_t kMIE = 1u << 3, kMPIE = 1u << 7, kMPRV = 1u << 17, kTW = 1u << 21;
 constexpr uint64_t kInterrupt = 1ull << 63;
 
@@ -29,20 +20,20 @@ class CpuTrap : public CpuMachine {
   static constexpr uint64_t kUnmapped = 0x20000000;
 
   void SetUp() override {
-    ASSERT_TRUE(cpu_->poke_csr(kMtvec, kTrapVec));
+    ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec));
     cpu_->set_trap_hook([this](const TrapEvent& e) { traps_.push_back(e); });
   }
   void expect_trap(uint64_t cause, uint64_t epc, uint64_t tval) {
     EXPECT_EQ(cpu_->pc(), kTrapVec);
-    EXPECT_EQ(csr(kMcause), cause);
-    EXPECT_EQ(csr(kMepc), epc);
-    EXPECT_EQ(csr(kMtval), tval);
+    EXPECT_EQ(csr(kCsrMcause), cause);
+    EXPECT_EQ(csr(kCsrMepc), epc);
+    EXPECT_EQ(csr(kCsrMtval), tval);
     EXPECT_EQ(cpu_->priv(), PrivLevel::Machine);
   }
   /// Enters U-mode at `pc` with mret (from M-mode).
   void enter_user(uint64_t pc) {
-    cpu_->poke_csr(kMepc, pc);
-    cpu_->poke_csr(kMstatus, csr(kMstatus) & ~(3ull << 11));
+    cpu_->poke_csr(kCsrMepc, pc);
+    cpu_->poke_csr(kCsrMstatus, csr(kCsrMstatus) & ~(3ull << 11));
     put(kRamBase + 0x800, {kMret});
     cpu_->set_pc(kRamBase + 0x800);
     step();
@@ -67,7 +58,7 @@ TEST_F(CpuTrap, IllegalCompressedInstructionReportsSixteenBits) {
   step();
   expect_trap(kExcIllegalInsn, kRamBase, 0);
   cpu_->reset(kRamBase);
-  cpu_->poke_csr(kMtvec, kTrapVec);
+  cpu_->poke_csr(kCsrMtvec, kTrapVec);
   put16(kRamBase, 0x8002);  // c.jr x0 is reserved
   step();
   expect_trap(kExcIllegalInsn, kRamBase, 0x8002);
@@ -84,7 +75,7 @@ TEST_F(CpuTrap, Breakpoint) {
   step(2);
   expect_trap(kExcBreakpoint, kRamBase + 4, kRamBase + 4);
   cpu_->reset(kRamBase);
-  cpu_->poke_csr(kMtvec, kTrapVec);
+  cpu_->poke_csr(kCsrMtvec, kTrapVec);
   put16(kRamBase, 0x9002);  // c.ebreak
   step();
   expect_trap(kExcBreakpoint, kRamBase, kRamBase);
@@ -99,7 +90,7 @@ TEST_F(CpuTrap, EcallFromMachineAndUser) {
   enter_user(user_pc);
   step(2);
   expect_trap(kExcEcallU, user_pc + 4, 0);
-  EXPECT_EQ((csr(kMstatus) >> 11) & 3, 0u);  // MPP = U
+  EXPECT_EQ((csr(kCsrMstatus) >> 11) & 3, 0u);  // MPP = U
   EXPECT_EQ(traps_.back().from, PrivLevel::User);
 }
 
@@ -120,7 +111,7 @@ TEST_F(CpuTrap, EcallHookCompletesUserEcalls) {
   EXPECT_EQ(cpu_->priv(), PrivLevel::User);
   // From M-mode the hook is not consulted.
   cpu_->reset(kRamBase);
-  cpu_->poke_csr(kMtvec, kTrapVec);
+  cpu_->poke_csr(kCsrMtvec, kTrapVec);
   program({kEcall});
   step();
   EXPECT_EQ(calls, 1);
@@ -137,13 +128,13 @@ TEST_F(CpuTrap, EcallHookDecliningTraps) {
 }
 
 TEST_F(CpuTrap, MretToUserRestoresState) {
-  cpu_->poke_csr(kMstatus, kMPIE | kMPRV);  // MPP = U, MIE = 0
-  cpu_->poke_csr(kMepc, kRamBase + 0x100);
+  cpu_->poke_csr(kCsrMstatus, kMPIE | kMPRV);  // MPP = U, MIE = 0
+  cpu_->poke_csr(kCsrMepc, kRamBase + 0x100);
   program({kMret});
   step();
   EXPECT_EQ(cpu_->priv(), PrivLevel::User);
   EXPECT_EQ(cpu_->pc(), kRamBase + 0x100);
-  uint64_t s = csr(kMstatus);
+  uint64_t s = csr(kCsrMstatus);
   EXPECT_TRUE(s & kMIE);    // MIE := MPIE
   EXPECT_TRUE(s & kMPIE);   // MPIE := 1
   EXPECT_FALSE(s & kMPRV);  // leaving M clears MPRV
@@ -151,14 +142,14 @@ TEST_F(CpuTrap, MretToUserRestoresState) {
 }
 
 TEST_F(CpuTrap, MretToMachineKeepsMprv) {
-  cpu_->poke_csr(kMstatus, (3ull << 11) | kMPRV);
-  cpu_->poke_csr(kMepc, kRamBase + 0x100);
+  cpu_->poke_csr(kCsrMstatus, (3ull << 11) | kMPRV);
+  cpu_->poke_csr(kCsrMepc, kRamBase + 0x100);
   program({kMret});
   step();
   EXPECT_EQ(cpu_->priv(), PrivLevel::Machine);
-  EXPECT_TRUE(csr(kMstatus) & kMPRV);
-  EXPECT_FALSE(csr(kMstatus) & kMIE);
-  EXPECT_EQ((csr(kMstatus) >> 11) & 3, 0u);  // MPP := U
+  EXPECT_TRUE(csr(kCsrMstatus) & kMPRV);
+  EXPECT_FALSE(csr(kCsrMstatus) & kMIE);
+  EXPECT_EQ((csr(kCsrMstatus) >> 11) & 3, 0u);  // MPP := U
 }
 
 TEST_F(CpuTrap, MretInUserModeIsIllegal) {
@@ -171,17 +162,17 @@ TEST_F(CpuTrap, MretInUserModeIsIllegal) {
 
 TEST_F(CpuTrap, NestedTrapState) {
   // A trap with MIE=1 saves it in MPIE; a second trap inside the handler saves MIE=0 and MPP=M.
-  cpu_->poke_csr(kMstatus, kMIE);
+  cpu_->poke_csr(kCsrMstatus, kMIE);
   program({kEcall});
   put(kTrapVec, {kEbreak});
   step();
-  uint64_t s = csr(kMstatus);
+  uint64_t s = csr(kCsrMstatus);
   EXPECT_FALSE(s & kMIE);
   EXPECT_TRUE(s & kMPIE);
   EXPECT_EQ((s >> 11) & 3, 3u);
   step();
   expect_trap(kExcBreakpoint, kTrapVec, kTrapVec);
-  s = csr(kMstatus);
+  s = csr(kCsrMstatus);
   EXPECT_FALSE(s & kMPIE);
   EXPECT_EQ((s >> 11) & 3, 3u);
 }
@@ -189,20 +180,20 @@ TEST_F(CpuTrap, NestedTrapState) {
 TEST_F(CpuTrap, WfiInUserWithTwIsIllegal) {
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {kWfi, kWfi});
-  cpu_->poke_csr(kMie, 1u << kIrqMTimer);
+  cpu_->poke_csr(kCsrMie, 1u << kIrqMTimer);
   cpu_->set_interrupt_pending(kIrqMTimer, true);  // so that a legal WFI does not stall
-  cpu_->poke_csr(kMstatus, 0);
+  cpu_->poke_csr(kCsrMstatus, 0);
   enter_user(user_pc);
   // In U-mode the pending timer interrupt is taken first; disable it for this test.
-  cpu_->poke_csr(kMie, 0);
-  cpu_->poke_csr(kMstatus, kTW);
+  cpu_->poke_csr(kCsrMie, 0);
+  cpu_->poke_csr(kCsrMstatus, kTW);
   step();
   expect_trap(kExcIllegalInsn, user_pc, kWfi);
 }
 
 TEST_F(CpuTrap, WfiStallsUntilAnInterruptIsPending) {
   program({kWfi, addi(a0, zero, 1)});
-  cpu_->poke_csr(kMie, 1u << kIrqMTimer);  // enabled in mie but MIE = 0: wake without trap
+  cpu_->poke_csr(kCsrMie, 1u << kIrqMTimer);  // enabled in mie but MIE = 0: wake without trap
   EXPECT_EQ(cpu_->run(10), RunExit::Wfi);
   EXPECT_TRUE(cpu_->waiting_for_interrupt());
   EXPECT_EQ(cpu_->pc(), kRamBase + 4);
@@ -217,8 +208,8 @@ TEST_F(CpuTrap, WfiStallsUntilAnInterruptIsPending) {
 
 TEST_F(CpuTrap, WfiWakesIntoTheInterruptHandler) {
   program({kWfi, kNop});
-  cpu_->poke_csr(kMie, 1u << kIrqMExt);
-  cpu_->poke_csr(kMstatus, kMIE);
+  cpu_->poke_csr(kCsrMie, 1u << kIrqMExt);
+  cpu_->poke_csr(kCsrMstatus, kMIE);
   EXPECT_EQ(cpu_->run(10), RunExit::Wfi);
   cpu_->set_interrupt_pending(kIrqMExt, true);
   cpu_->run(1);
@@ -227,22 +218,22 @@ TEST_F(CpuTrap, WfiWakesIntoTheInterruptHandler) {
 
 TEST_F(CpuTrap, InterruptNeedsMieInMachineMode) {
   program({kNop, kNop, kNop});
-  cpu_->poke_csr(kMie, 1u << kIrqMSoft);
+  cpu_->poke_csr(kCsrMie, 1u << kIrqMSoft);
   cpu_->set_interrupt_pending(kIrqMSoft, true);
   step();
   EXPECT_EQ(cpu_->pc(), kRamBase + 4);  // MIE = 0: not taken
-  cpu_->poke_csr(kMstatus, kMIE);
+  cpu_->poke_csr(kCsrMstatus, kMIE);
   step();
   expect_trap(kInterrupt | kIrqMSoft, kRamBase + 4, 0);
-  EXPECT_TRUE(csr(kMstatus) & kMPIE);
+  EXPECT_TRUE(csr(kCsrMstatus) & kMPIE);
 }
 
 TEST_F(CpuTrap, InterruptTakenInUserModeRegardlessOfMie) {
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {kNop, kNop});
   enter_user(user_pc);
-  cpu_->poke_csr(kMstatus, 0);
-  cpu_->poke_csr(kMie, 1u << kIrqMTimer);
+  cpu_->poke_csr(kCsrMstatus, 0);
+  cpu_->poke_csr(kCsrMie, 1u << kIrqMTimer);
   cpu_->set_interrupt_pending(kIrqMTimer, true);
   step();
   expect_trap(kInterrupt | kIrqMTimer, user_pc, 0);
@@ -251,20 +242,20 @@ TEST_F(CpuTrap, InterruptTakenInUserModeRegardlessOfMie) {
 
 TEST_F(CpuTrap, InterruptPriority) {
   program({kNop});
-  cpu_->poke_csr(kMstatus, kMIE);
-  cpu_->poke_csr(kMie, 0xaaa);
+  cpu_->poke_csr(kCsrMstatus, kMIE);
+  cpu_->poke_csr(kCsrMie, 0xaaa);
   cpu_->set_interrupt_pending(kIrqMTimer, true);
   cpu_->set_interrupt_pending(kIrqMSoft, true);
-  cpu_->poke_csr(kMip, 1u << kIrqSExt);
+  cpu_->poke_csr(kCsrMip, 1u << kIrqSExt);
   cpu_->set_interrupt_pending(kIrqMExt, true);
   const uint64_t expected[] = {kIrqMExt, kIrqMSoft, kIrqMTimer, kIrqSExt};
   for (uint64_t irq : expected) {
     cpu_->set_pc(kRamBase);
-    cpu_->poke_csr(kMstatus, kMIE);
+    cpu_->poke_csr(kCsrMstatus, kMIE);
     step();
-    EXPECT_EQ(csr(kMcause), kInterrupt | irq);
+    EXPECT_EQ(csr(kCsrMcause), kInterrupt | irq);
     if (irq == kIrqSExt) {
-      cpu_->poke_csr(kMip, 0);
+      cpu_->poke_csr(kCsrMip, 0);
     } else {
       cpu_->set_interrupt_pending(static_cast<unsigned>(irq), false);
     }
@@ -272,9 +263,9 @@ TEST_F(CpuTrap, InterruptPriority) {
 }
 
 TEST_F(CpuTrap, VectoredMtvecOnlyForInterrupts) {
-  cpu_->poke_csr(kMtvec, kTrapVec | 1);
-  cpu_->poke_csr(kMstatus, kMIE);
-  cpu_->poke_csr(kMie, 1u << kIrqMTimer);
+  cpu_->poke_csr(kCsrMtvec, kTrapVec | 1);
+  cpu_->poke_csr(kCsrMstatus, kMIE);
+  cpu_->poke_csr(kCsrMie, 1u << kIrqMTimer);
   program({kNop, kNop});
   cpu_->set_interrupt_pending(kIrqMTimer, true);
   step();
@@ -290,8 +281,8 @@ TEST_F(CpuTrap, VectoredMtvecOnlyForInterrupts) {
 TEST_F(CpuTrap, InterruptRaisedByADeviceDuringRunIsTakenAtTheNextBoundary) {
   program({sw(zero, a1, 0), kNop, kNop, kNop});
   cpu_->set_reg(a1, kMmioBase);
-  cpu_->poke_csr(kMstatus, kMIE);
-  cpu_->poke_csr(kMie, 1u << kIrqMExt);
+  cpu_->poke_csr(kCsrMstatus, kMIE);
+  cpu_->poke_csr(kCsrMie, 1u << kIrqMExt);
   on_mmio_write_ = [this](uint64_t) { cpu_->set_interrupt_pending(kIrqMExt, true); };
   cpu_->run(2);
   expect_trap(kInterrupt | kIrqMExt, kRamBase + 4, 0);
@@ -306,7 +297,7 @@ TEST_F(CpuTrap, MisalignedAtomics) {
   expect_trap(kExcLoadMisaligned, kRamBase, d);
   for (uint32_t f5 : {0x03u, 0x00u, 0x01u}) {  // sc, amoadd, amoswap
     cpu_->reset(kRamBase);
-    cpu_->poke_csr(kMtvec, kTrapVec);
+    cpu_->poke_csr(kCsrMtvec, kTrapVec);
     program({amo(f5, true, a0, a1, a2)});
     cpu_->set_reg(a1, kRamBase + 0x2004);
     step();
@@ -328,7 +319,7 @@ TEST_F(CpuTrap, AccessFaults) {
   };
   for (const Case& c : cases) {
     cpu_->reset(kRamBase);
-    cpu_->poke_csr(kMtvec, kTrapVec);
+    cpu_->poke_csr(kCsrMtvec, kTrapVec);
     program({c.insn});
     cpu_->set_reg(a1, kUnmapped + 8);
     cpu_->set_reg(a0, 0x77);
@@ -358,7 +349,7 @@ TEST_F(CpuTrap, FetchFromMmioWorksUncached) {
 }
 
 TEST_F(CpuTrap, MisalignedJumpWithoutC) {
-  program({csrrci(zero, kMisa, 4), jalr(ra, a1, 2)});
+  program({csrrci(zero, kCsrMisa, 4), jalr(ra, a1, 2)});
   cpu_->set_reg(a1, kRamBase + 0x100);
   cpu_->set_reg(ra, 0x55);
   step(2);
@@ -377,7 +368,7 @@ TEST_F(CpuTrap, MisalignedJumpWithoutC) {
 }
 
 TEST_F(CpuTrap, CompressedIsIllegalWithoutC) {
-  program({csrrci(zero, kMisa, 4)});
+  program({csrrci(zero, kCsrMisa, 4)});
   put16(kRamBase + 4, 0x0505);  // c.addi a0, 1
   put16(kRamBase + 6, 0x0001);
   step(2);

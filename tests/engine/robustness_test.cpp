@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "engine/csr.h"
 #include "engine/machine.h"
 #include "tests/support/test_host.h"
 
@@ -63,7 +64,7 @@ TEST(Robustness, RandomInstructionWords) {
     ASSERT_EQ(m->system_as().write(virt::kDramBase, words.data(), words.size() * 4),
               MemTxResult::Ok);
     m->cpu().reset(virt::kDramBase + (rng() % 16384) * 4);
-    m->cpu().poke_csr(0x305, virt::kDramBase + (rng() % 16384) * 4);  // mtvec
+    m->cpu().poke_csr(kCsrMtvec, virt::kDramBase + (rng() % 16384) * 4);
     const uint64_t before = m->total_instructions();
     MachineState s = MachineState::Running;
     for (int i = 0; i < 20 && s == MachineState::Running; ++i) s = m->run(5000);
