@@ -184,10 +184,6 @@ bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
     if (!seg.data.empty()) std::memcpy(dst, seg.data.data(), seg.data.size());
     ram_.notify_ram_write(seg.paddr - virt::kDramBase, seg.memsz);
   }
-  // The device tree is copied to RAM after the image, which may have overwritten it.
-  std::memcpy(ram_.ram_ptr() + (fdt_addr_ - virt::kDramBase), fdt_.data(),
-              std::min<uint64_t>(fdt_.size(), ram_end - fdt_addr_));
-
   Devices& d = *devices_;
   {
     MemoryTransaction tx;
@@ -214,8 +210,11 @@ void Machine::reset() {
   d.plic.reset();
   d.uart.reset();
   d.rtc.reset();
-  std::memcpy(ram_.ram_ptr() + (fdt_addr_ - virt::kDramBase), fdt_.data(),
-              std::min<uint64_t>(fdt_.size(), virt::kDramBase + config_.ram_size - fdt_addr_));
+  // The device tree goes to RAM on every reset, after any image that may have overwritten it.
+  const uint64_t fdt_offset = fdt_addr_ - virt::kDramBase;
+  const uint64_t fdt_len = std::min<uint64_t>(fdt_.size(), config_.ram_size - fdt_offset);
+  std::memcpy(ram_.ram_ptr() + fdt_offset, fdt_.data(), fdt_len);
+  ram_.notify_ram_write(fdt_offset, fdt_len);
   write_boot_rom();
   cpu_->reset(virt::kMromBase);
   reset_requested_ = false;
