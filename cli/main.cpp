@@ -15,8 +15,8 @@
 
 #include "cli/native_host.h"
 #include "cli/options.h"
-#include "engine/cpu_decode.h"
-#include "engine/machine.h"
+#include "engine/board/machine.h"
+#include "engine/cpu/decode.h"
 
 using namespace glassvm;
 

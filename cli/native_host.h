@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "engine/host.h"
+#include "engine/base/host.h"
 
 namespace glassvm {
 

@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/host.h"
-#include "engine/machine.h"
+#include "engine/base/host.h"
+#include "engine/board/machine.h"
 #include "ui/machine_view.h"
 #include "ui/perf_view.h"
 

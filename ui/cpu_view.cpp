@@ -6,9 +6,9 @@
 #include <iterator>
 #include <map>
 
-#include "engine/cpu_decode.h"
-#include "engine/csr.h"
-#include "engine/machine.h"
+#include "engine/board/machine.h"
+#include "engine/cpu/csr.h"
+#include "engine/cpu/decode.h"
 #include "ui/json_internal.h"
 
 namespace glassvm::ui {

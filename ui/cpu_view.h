@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/cpu.h"
-#include "engine/memory.h"
+#include "engine/cpu/cpu.h"
+#include "engine/memory/memory.h"
 
 namespace glassvm {
 class Machine;

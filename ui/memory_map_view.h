@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/memory.h"
+#include "engine/memory/memory.h"
 
 namespace glassvm::ui {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/host.h"
+#include "engine/base/host.h"
 
 namespace glassvm::web {
 

@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 
-#include "engine/machine.h"
+#include "engine/board/machine.h"
 #include "ui/cpu_view.h"
 #include "ui/machine_view.h"
 #include "web/session.h"

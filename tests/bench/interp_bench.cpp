@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/machine.h"
+#include "engine/board/machine.h"
 
 using namespace glassvm;
 

@@ -4,8 +4,8 @@
 
 #include <random>
 
-#include "engine/csr.h"
-#include "engine/machine.h"
+#include "engine/board/machine.h"
+#include "engine/cpu/csr.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {

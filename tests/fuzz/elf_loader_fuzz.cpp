@@ -11,7 +11,7 @@
 #include <span>
 #include <string>
 
-#include "engine/elf_loader.h"
+#include "engine/board/elf_loader.h"
 
 namespace {
 

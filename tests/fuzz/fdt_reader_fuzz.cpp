@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <span>
 
-#include "engine/fdt.h"
+#include "engine/board/fdt.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   glassvm::FdtReader reader;

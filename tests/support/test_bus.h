@@ -5,7 +5,7 @@
 #include <memory>
 #include <vector>
 
-#include "engine/memory.h"
+#include "engine/memory/memory.h"
 
 namespace glassvm::testing {
 

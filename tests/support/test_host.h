@@ -4,7 +4,7 @@
 #include <deque>
 #include <string>
 
-#include "engine/host.h"
+#include "engine/base/host.h"
 
 namespace glassvm::testing {
 

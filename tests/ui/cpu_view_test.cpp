@@ -5,8 +5,8 @@
 
 #include <cstring>
 
-#include "engine/cpu_decode.h"
-#include "engine/machine.h"
+#include "engine/board/machine.h"
+#include "engine/cpu/decode.h"
 #include "tests/support/test_host.h"
 #include "tests/ui/guest_files.h"
 

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "engine/machine.h"
+#include "engine/board/machine.h"
 #include "tests/support/test_host.h"
 #include "tests/ui/guest_files.h"
 

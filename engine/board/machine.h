@@ -1,0 +1,131 @@
+// The `virt` board: QEMU virt's memory map, its devices, the boot ROM, and the run loop.
+//
+// Design note: guest time is derived from the instruction count (1 instruction = 1 ns of guest
+// time; mtime ticks at 10 MHz), so a machine with the same inputs runs the same way on every
+// host. When every hart waits in WFI, time skips ahead to the next timer deadline; pacing that
+// skip against the wall clock is the embedder's choice (Machine::run reports how long it
+// skipped).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <set>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/base/host.h"
+#include "engine/board/virt_fdt.h"
+#include "engine/cpu/cpu.h"
+#include "engine/memory/memory.h"
+
+namespace glassvm {
+
+/// The virt board's addresses beyond the devices' (those are in engine/virt_fdt.h).
+namespace virt {
+inline constexpr uint64_t kMromBase = 0x1000, kMromSize = 0xf000;
+inline constexpr uint64_t kDramBase = 0x80000000;
+inline constexpr uint64_t kTimebaseHz = 10'000'000;
+inline constexpr uint64_t kNsPerTick = 1'000'000'000 / kTimebaseHz;
+}  // namespace virt
+
+/// What the user chose for the machine (the command line's -m, -kernel, ...).
+struct MachineConfig {
+  uint64_t ram_size = 128ull << 20;
+  std::string append;  ///< kernel command line, put in /chosen/bootargs
+};
+
+/// Why Machine::run returned.
+enum class MachineState : uint8_t {
+  Running,     ///< the slice's instruction budget was used up; call run again
+  Idle,        ///< every hart waits for an interrupt and no timer is armed: wait for input
+  Exited,      ///< the guest ended the run (HTIF exit or test device); see exit_code()
+  Reset,       ///< the guest asked for a reset (test device); the board has been reset
+  Breakpoint,  ///< the hart reached a breakpoint; it has not executed that instruction yet
+};
+
+class Machine {
+ public:
+  /// Builds a virt board with `config`. Host failures (a RAM size that is not a multiple of
+  /// 4 KiB, zero, or more than 64 GiB) return nullptr and set `error`.
+  static std::unique_ptr<Machine> create(const MachineConfig& config, Host& host,
+                                         std::string& error);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  /// Loads a RISC-V ELF executable given as bytes (`name` is used in messages) and points the
+  /// boot ROM at its entry. Returns false with a message naming `name` and the problem when the
+  /// bytes are not a RISC-V ELF64 executable or a segment falls outside RAM; the machine is
+  /// then unchanged.
+  bool load_kernel(std::span<const uint8_t> elf, const std::string& name, std::string& error);
+
+  /// Runs the guest for up to `max_insns` instructions (fewer if it exits, idles or is
+  /// stopped). Host console input is delivered to the UART first.
+  MachineState run(uint64_t max_insns);
+
+  /// Breakpoints: run() stops before executing an instruction at one of these addresses
+  /// (except the very first instruction of a run, so that continuing from a breakpoint works).
+  /// While any breakpoint is set the hart is single-stepped, which is slower.
+  void add_breakpoint(uint64_t pc) { breakpoints_.insert(pc); }
+  void remove_breakpoint(uint64_t pc) { breakpoints_.erase(pc); }
+  const std::set<uint64_t>& breakpoints() const { return breakpoints_; }
+
+  /// Resets CPUs and devices and restarts at the boot ROM; RAM and the loaded image stay.
+  void reset();
+
+  bool exited() const { return exited_; }
+  int exit_code() const { return exit_code_; }
+
+  Cpu& cpu() { return *cpu_; }
+  AddressSpace& system_as() { return *system_as_; }
+  AddressSpace& cpu_as() { return *cpu_as_; }
+  MemoryRegion& ram() { return ram_; }
+  const MachineConfig& config() const { return config_; }
+
+  /// The `info mtree` text (address spaces, then with `flatview` the flat views).
+  std::string info_mtree(bool flatview) const;
+  /// The device tree blob handed to the guest at boot.
+  const std::vector<uint8_t>& fdt() const { return fdt_; }
+  uint64_t fdt_addr() const { return fdt_addr_; }
+
+  /// Guest time in nanoseconds: instructions retired plus time skipped while idle.
+  uint64_t guest_ns() const;
+  /// Nanoseconds of guest time the last run() skipped because every hart waited for a timer.
+  /// An embedder that wants `sleep 1` to take a second sleeps this long.
+  uint64_t last_idle_skip_ns() const { return last_idle_skip_ns_; }
+  /// Instructions retired since the machine was created (all resets included).
+  uint64_t total_instructions() const;
+
+ private:
+  struct Devices;
+  Machine(const MachineConfig& config, Host& host);
+  void build();
+  void write_boot_rom();
+  void deliver_console_input();
+  void request_exit(int code);
+  /// Guest time (ns) at which the next timer (CLINT or RTC) fires, or UINT64_MAX.
+  uint64_t next_deadline_ns() const;
+
+  MachineConfig config_;
+  Host& host_;
+  MemoryRegion system_;
+  MemoryRegion ram_;
+  MemoryRegion mrom_;
+  std::unique_ptr<AddressSpace> system_as_;
+  std::unique_ptr<AddressSpace> cpu_as_;
+  std::unique_ptr<Devices> devices_;
+  std::unique_ptr<Cpu> cpu_;
+  std::vector<uint8_t> fdt_;
+  uint64_t fdt_addr_ = 0;
+  uint64_t entry_ = virt::kDramBase;
+  uint64_t idle_ns_ = 0;
+  uint64_t instret_before_reset_ = 0;
+  uint64_t last_idle_skip_ns_ = 0;
+  std::set<uint64_t> breakpoints_;
+  bool exited_ = false;
+  bool reset_requested_ = false;
+  int exit_code_ = 0;
+};
+
+}  // namespace glassvm

@@ -1,0 +1,396 @@
+// The hart's public face, its reset state, and the memory side of the interpreter: the data
+// software TLB, the slow access paths, and the decoded-code cache with its invalidation.
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cstring>
+
+#include "engine/cpu/cpu.h"
+#include "engine/cpu/cpu_internal.h"
+
+namespace glassvm {
+
+static_assert(std::endian::native == std::endian::little,
+              "the TLB fast paths copy guest memory as little-endian host words");
+
+namespace {
+
+/// Whether `span` holds the whole 4 KiB page starting at `page`.
+bool span_covers_page(const RamSpan& span, uint64_t page) {
+  return page >= span.start && page - span.start <= span.len &&
+         span.len - (page - span.start) >= kPageSize;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Construction and reset
+// ---------------------------------------------------------------------------------------------
+
+Cpu::Impl::Impl(Cpu& owner, AddressSpace& as, uint64_t hartid)
+    : owner_(owner), as_(as), hartid_(hartid), scratch_(std::make_unique<CodePage>()) {
+  generation_ = as_.generation();
+  as_.add_listener(this);
+}
+
+Cpu::Impl::~Impl() {
+  as_.remove_listener(this);
+  for (auto& [mr, id] : code_hooks_) mr->remove_code_write_hook(id);
+}
+
+void Cpu::Impl::reset(uint64_t pc) {
+  std::fill(std::begin(x_), std::end(x_), 0);
+  pc_ = pc;
+  priv_ = PrivLevel::Machine;
+  // UXL = SXL = 2 (64-bit), read-only; MIE = MPRV = 0 (privileged spec 3.4).
+  mstatus_ = (2ull << 32) | (2ull << 34);
+  misa_ = (2ull << 62) | (1ull << ('I' - 'A')) | (1ull << ('M' - 'A')) | (1ull << ('A' - 'A')) |
+          kMisaC | (1ull << ('U' - 'A'));
+  mie_ = 0;
+  // Software-writable pending bits reset; the lines driven by devices keep their level.
+  mip_ &= (1ull << kIrqMSoft) | (1ull << kIrqMTimer) | (1ull << kIrqMExt);
+  mtvec_ = mscratch_ = mepc_ = mcause_ = mtval_ = 0;
+  mcounteren_ = mcountinhibit_ = menvcfg_ = 0;
+  std::fill(std::begin(pmpcfg_), std::end(pmpcfg_), 0);
+  std::fill(std::begin(pmpaddr_), std::end(pmpaddr_), 0);
+  retired_ = run_base_ = 0;
+  instret_offset_ = cycle_offset_ = instret_frozen_ = cycle_frozen_ = retire_adjust_ = 0;
+  stop_requested_ = wfi_ = force_uncached_ = false;
+  resv_valid_ = false;
+  flush_tlb();
+  flush_pending_ = true;
+  event_ = true;
+  update_irq();
+}
+
+Cpu::Cpu(AddressSpace& as, uint64_t hartid) : impl_(std::make_unique<Impl>(*this, as, hartid)) {
+  impl_->reset(0);
+}
+
+Cpu::~Cpu() = default;
+
+void Cpu::reset(uint64_t pc) {
+  assert(!impl_->running_ && "Cpu::reset inside run(): call request_stop() and reset after run");
+  impl_->reset(pc);
+}
+uint64_t Cpu::pc() const {
+  return impl_->pc_;
+}
+void Cpu::set_pc(uint64_t pc) {
+  assert(!impl_->running_ && "Cpu::set_pc inside run(): the running loop owns pc");
+  impl_->pc_ = pc & ~uint64_t{1};
+  impl_->wfi_ = false;
+}
+uint64_t Cpu::reg(unsigned index) const {
+  assert(index < 32 && "register index must be 0..31");
+  return index == 0 ? 0 : impl_->x_[index];
+}
+void Cpu::set_reg(unsigned index, uint64_t value) {
+  assert(index < 32 && "register index must be 0..31");
+  if (index != 0) impl_->x_[index] = value;
+}
+PrivLevel Cpu::priv() const {
+  return impl_->priv_;
+}
+uint64_t Cpu::hartid() const {
+  return impl_->hartid_;
+}
+uint64_t Cpu::instret() const {
+  return impl_->read_instret();
+}
+uint64_t Cpu::retired_instructions() const {
+  return impl_->retired_;
+}
+bool Cpu::peek_csr(uint16_t csr, uint64_t& value) const {
+  return impl_->csr_read(csr, value);
+}
+bool Cpu::poke_csr(uint16_t csr, uint64_t value) {
+  return impl_->csr_write(csr, value);
+}
+
+void Cpu::set_interrupt_pending(unsigned irq, bool level) {
+  assert(irq < 64 && "interrupt number must be a mip bit");
+  uint64_t bit = 1ull << irq;
+  impl_->mip_ = level ? (impl_->mip_ | bit) : (impl_->mip_ & ~bit);
+  impl_->update_irq();
+  impl_->event_ = true;
+}
+
+void Cpu::set_time_source(std::function<uint64_t()> source) {
+  impl_->time_source_ = std::move(source);
+}
+RunExit Cpu::run(uint64_t budget) {
+  return impl_->run(budget);
+}
+void Cpu::step() {
+  impl_->run(1);
+}
+void Cpu::request_stop() {
+  impl_->stop_requested_ = true;
+  impl_->event_ = true;
+}
+bool Cpu::waiting_for_interrupt() const {
+  return impl_->wfi_;
+}
+void Cpu::set_trap_hook(std::function<void(const TrapEvent&)> hook) {
+  impl_->trap_hook_ = std::move(hook);
+}
+void Cpu::set_decode_hook(std::function<void(uint64_t pc, const DecodedInsn&)> hook) {
+  impl_->decode_hook_ = std::move(hook);
+  impl_->flush_pending_ = true;  // so that already cached code is reported again
+  impl_->event_ = true;
+}
+void Cpu::set_ecall_hook(std::function<bool(Cpu&)> hook) {
+  impl_->ecall_hook_ = std::move(hook);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data accesses
+// ---------------------------------------------------------------------------------------------
+
+void Cpu::Impl::flush_tlb() {
+  for (auto& e : tlb_read_) e = TlbEntry{};
+  for (auto& e : tlb_write_) e = TlbEntry{};
+  generation_ = as_.generation();
+}
+
+void Cpu::Impl::commit() {
+  // The flat view changed: host pointers may be stale, and regions may be about to die.
+  flush_tlb();
+  flush_pending_ = true;
+  event_ = true;
+  const auto& ranges = as_.flat_view().ranges();
+  for (auto it = code_hooks_.begin(); it != code_hooks_.end();) {
+    bool mapped = std::any_of(ranges.begin(), ranges.end(),
+                              [&](const FlatRange& r) { return r.mr == it->first; });
+    if (mapped) {
+      ++it;
+    } else {
+      it->first->remove_code_write_hook(it->second);
+      it = code_hooks_.erase(it);
+    }
+  }
+}
+
+void Cpu::Impl::after_slow_access() {
+  if (as_.generation() != generation_) {
+    flush_tlb();
+    flush_pending_ = true;
+    event_ = true;
+  }
+}
+
+uint8_t* Cpu::Impl::host_for_read(uint64_t addr) {
+  uint64_t page = addr & kPageMask;
+  TlbEntry& e = tlb_read_[(addr >> 12) % kTlbSize];
+  if (e.tag != page) {
+    RamSpan span;
+    if (!as_.lookup_ram(page, span) || !span_covers_page(span, page)) return nullptr;
+    e.tag = page;
+    e.addend = reinterpret_cast<uintptr_t>(span.host + (page - span.start)) - page;
+  }
+  return reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(addr + e.addend));
+}
+
+uint8_t* Cpu::Impl::host_for_write(uint64_t addr) {
+  uint64_t page = addr & kPageMask;
+  TlbEntry& e = tlb_write_[(addr >> 12) % kTlbSize];
+  if (e.tag != page) {
+    RamSpan span;
+    if (!as_.lookup_ram(page, span) || !span.writable || !span_covers_page(span, page)) {
+      return nullptr;
+    }
+    // Stores to code pages and to the reserved page must take the slow path.
+    if (span.mr->is_code_page(span.offset_in_region + (page - span.start))) return nullptr;
+    if (resv_valid_ && (resv_addr_ & kPageMask) == page) return nullptr;
+    e.tag = page;
+    e.addend = reinterpret_cast<uintptr_t>(span.host + (page - span.start)) - page;
+  }
+  return reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(addr + e.addend));
+}
+
+bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value) {
+  value = 0;
+  if ((addr & ~kPageMask) + size <= kPageSize) {
+    if (uint8_t* host = host_for_read(addr)) {
+      std::memcpy(&value, host, size);
+      return true;
+    }
+  }
+  MemTxResult r = as_.load(addr, size, value);
+  after_slow_access();
+  return r == MemTxResult::Ok;
+}
+
+void Cpu::Impl::invalidate_reservation_on_store(uint64_t addr, unsigned size) {
+  if (resv_valid_ && addr < resv_addr_ + resv_size_ && resv_addr_ < addr + size) {
+    resv_valid_ = false;
+  }
+}
+
+bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
+  invalidate_reservation_on_store(addr, size);
+  if ((addr & ~kPageMask) + size <= kPageSize) {
+    if (uint8_t* host = host_for_write(addr)) {
+      std::memcpy(host, &value, size);
+      return true;
+    }
+  }
+  MemTxResult r = as_.store(addr, size, value);
+  after_slow_access();
+  return r == MemTxResult::Ok;
+}
+
+void Cpu::Impl::drop_write_tlb_for_host_page(const uint8_t* host_page) {
+  for (auto& e : tlb_write_) {
+    if (e.tag != ~uint64_t{0} &&
+        reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(e.tag + e.addend)) == host_page) {
+      e = TlbEntry{};
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoded-code cache
+// ---------------------------------------------------------------------------------------------
+
+void Cpu::Impl::flush_code() {
+  pages_.clear();
+  code_by_region_.clear();
+  for (auto& c : page_cache_) c = PageCacheEntry{};
+  flush_pending_ = false;
+}
+
+bool Cpu::Impl::init_code_page(CodePage& page, uint64_t guest_page) {
+  RamSpan span;
+  if (!as_.lookup_ram(guest_page, span) || !span_covers_page(span, guest_page)) return false;
+  page.guest_page = guest_page;
+  page.host = span.host + (guest_page - span.start);
+  page.mr = span.mr;
+  page.region_page = span.offset_in_region + (guest_page - span.start);
+  page.stale = false;
+  for (unsigned i = 0; i < kSlotsPerPage; ++i) page.slots[i].op = kOpNotDecoded;
+  page.slots[kSlotsPerPage].op = kOpExitBlock;
+  page.slots[kSlotsPerPage + 1].op = kOpExitBlock;
+
+  MemoryRegion* mr = span.mr;
+  mr->mark_code_page(page.region_page);
+  bool hooked = std::any_of(code_hooks_.begin(), code_hooks_.end(),
+                            [&](const auto& h) { return h.first == mr; });
+  if (!hooked) {
+    int id = mr->add_code_write_hook(
+        [this, mr](uint64_t offset, uint64_t len) { on_code_write(mr, offset, len); });
+    code_hooks_.emplace_back(mr, id);
+  }
+  auto& guests = code_by_region_[{mr, page.region_page}];
+  if (std::find(guests.begin(), guests.end(), guest_page) == guests.end()) {
+    guests.push_back(guest_page);
+  }
+  drop_write_tlb_for_host_page(page.host);
+  return true;
+}
+
+void Cpu::Impl::on_code_write(MemoryRegion* mr, uint64_t offset, uint64_t len) {
+  if (len == 0) return;
+  uint64_t first = offset & kPageMask;
+  uint64_t last = (offset + len - 1) & kPageMask;
+  for (uint64_t rp = first;; rp += kPageSize) {
+    auto it = code_by_region_.find({mr, rp});
+    if (it != code_by_region_.end()) {
+      for (uint64_t guest : it->second) {
+        auto p = pages_.find(guest);
+        if (p != pages_.end()) p->second->stale = true;
+      }
+      event_ = true;  // the running block may be one of them: leave it
+    }
+    if (rp >= last) break;
+  }
+}
+
+CodePage* Cpu::Impl::code_page_for(uint64_t pc) {
+  uint64_t guest_page = pc & kPageMask;
+  PageCacheEntry& c = page_cache_[(guest_page >> 12) % kPageCacheSize];
+  if (c.tag == guest_page && !c.page->stale) return c.page;
+  CodePage* page;
+  auto it = pages_.find(guest_page);
+  if (it == pages_.end()) {
+    auto fresh = std::make_unique<CodePage>();
+    if (!init_code_page(*fresh, guest_page)) return nullptr;
+    page = fresh.get();
+    pages_.emplace(guest_page, std::move(fresh));
+  } else {
+    page = it->second.get();
+    if (page->stale && !init_code_page(*page, guest_page)) return nullptr;
+  }
+  c.tag = guest_page;
+  c.page = page;
+  return page;
+}
+
+void Cpu::Impl::make_insn(const DecodedInsn& d, Insn& out) const {
+  out = Insn{};
+  out.op = static_cast<uint8_t>(d.op);
+  out.rd = d.rd == 0 ? 32 : d.rd;
+  out.rs1 = d.rs1;
+  out.rs2 = d.rs2;
+  out.len = d.len;
+  out.aux = d.aqrl;
+  out.raw = d.raw;
+  assert(d.imm >= INT32_MIN && d.imm <= INT32_MAX && "decoder produced an immediate > 32 bits");
+  out.imm = static_cast<int32_t>(d.imm);
+  if (!c_enabled()) {
+    if (d.len == 2) {
+      out.op = static_cast<uint8_t>(Op::Illegal);
+    } else if ((d.op == Op::Jal || (d.op >= Op::Beq && d.op <= Op::Bgeu)) && (d.imm & 2)) {
+      out.aux = static_cast<uint8_t>(d.op);
+      out.op = kOpJumpMisaligned;
+    }
+  }
+  if (out.op == static_cast<uint8_t>(Op::Illegal)) out.len = static_cast<uint8_t>(d.len);
+}
+
+void Cpu::Impl::decode_slot(CodePage& page, Insn& slot, uint64_t pc) {
+  uint64_t off = pc & ~kPageMask;
+  uint16_t lo;
+  std::memcpy(&lo, page.host + off, 2);
+  uint32_t raw = lo;
+  if (insn_length(lo) == 4) {
+    if (off + 4 > kPageSize) {
+      slot = Insn{};
+      slot.op = kOpCrossPage;
+      return;
+    }
+    uint16_t hi;
+    std::memcpy(&hi, page.host + off + 2, 2);
+    raw |= static_cast<uint32_t>(hi) << 16;
+  }
+  DecodedInsn d = decode(raw);
+  make_insn(d, slot);
+  if (decode_hook_) decode_hook_(pc, d);
+}
+
+Insn* Cpu::Impl::fetch_uncached(uint64_t pc) {
+  uint64_t lo = 0, hi = 0;
+  if (!mem_load(pc, 2, lo)) {
+    raise_exception(kExcInsnAccessFault, pc);
+    return nullptr;
+  }
+  uint32_t raw = static_cast<uint32_t>(lo & 0xffff);
+  if (insn_length(raw) == 4) {
+    if (!mem_load(pc + 2, 2, hi)) {
+      raise_exception(kExcInsnAccessFault, pc + 2);
+      return nullptr;
+    }
+    raw |= static_cast<uint32_t>(hi & 0xffff) << 16;
+  }
+  DecodedInsn d = decode(raw);
+  unsigned idx = static_cast<unsigned>((pc & ~kPageMask) >> 1);
+  Insn& slot = scratch_->slots[idx];
+  make_insn(d, slot);
+  scratch_->slots[idx + 1].op = kOpExitBlock;
+  scratch_->slots[idx + 2].op = kOpExitBlock;
+  if (decode_hook_) decode_hook_(pc, d);
+  return &slot;
+}
+
+}  // namespace glassvm

@@ -1,0 +1,137 @@
+// One RISC-V hart: architectural state and the interpreter that runs it.
+//
+// Design note: the CPU sees memory only through an AddressSpace. For speed it keeps a software
+// TLB of RAM pages (host pointers found with AddressSpace::lookup_ram) and a cache of decoded
+// instructions per code page; both are flushed when the address space's flat view changes,
+// and a store into a page holding decoded code drops that code (self-modifying code, DMA).
+// The interpreter is the reference for every later executor (the wasm JIT).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/cpu/decode.h"
+#include "engine/memory/memory.h"
+
+namespace glassvm {
+
+enum class PrivLevel : uint8_t { User = 0, Supervisor = 1, Machine = 3 };
+
+/// Interrupt numbers (bit positions in mip/mie), privileged spec 3.1.9.
+enum : unsigned {
+  kIrqSSoft = 1,
+  kIrqMSoft = 3,
+  kIrqSTimer = 5,
+  kIrqMTimer = 7,
+  kIrqSExt = 9,
+  kIrqMExt = 11,
+};
+
+/// Exception codes (mcause with the interrupt bit clear), privileged spec 3.1.15.
+enum : uint64_t {
+  kExcInsnMisaligned = 0,
+  kExcInsnAccessFault = 1,
+  kExcIllegalInsn = 2,
+  kExcBreakpoint = 3,
+  kExcLoadMisaligned = 4,
+  kExcLoadAccessFault = 5,
+  kExcStoreMisaligned = 6,
+  kExcStoreAccessFault = 7,
+  kExcEcallU = 8,
+  kExcEcallS = 9,
+  kExcEcallM = 11,
+  kExcInsnPageFault = 12,
+  kExcLoadPageFault = 13,
+  kExcStorePageFault = 15,
+};
+
+/// What the tracer is told about a trap that was taken.
+struct TrapEvent {
+  uint64_t cause = 0;  ///< mcause value (interrupt bit 63 set for interrupts)
+  uint64_t epc = 0;
+  uint64_t tval = 0;
+  PrivLevel from = PrivLevel::Machine;
+  PrivLevel to = PrivLevel::Machine;
+};
+
+/// Why Cpu::run returned.
+enum class RunExit : uint8_t {
+  Budget,   ///< the instruction budget was used up
+  Wfi,      ///< the hart executed WFI and no enabled interrupt is pending
+  Stopped,  ///< request_stop() was called (by a device, the host, or a breakpoint)
+};
+
+class Cpu {
+ public:
+  /// A hart with id `hartid` whose loads, stores and fetches go to `as`.
+  Cpu(AddressSpace& as, uint64_t hartid);
+  ~Cpu();
+  Cpu(const Cpu&) = delete;
+  Cpu& operator=(const Cpu&) = delete;
+
+  /// Resets to M-mode at `pc` with the reset values of the privileged specification.
+  /// Must not be called from inside run() (a device callback or hook): request_stop() first.
+  void reset(uint64_t pc);
+
+  // -- Architectural state (for the board, the UI and tests) --
+  uint64_t pc() const;
+  /// Sets pc (bit 0 is cleared). Must not be called from inside run().
+  void set_pc(uint64_t pc);
+  uint64_t reg(unsigned index) const;            ///< x0..x31 (x0 reads 0)
+  void set_reg(unsigned index, uint64_t value);  ///< writes to x0 are ignored
+  PrivLevel priv() const;
+  uint64_t hartid() const;
+  /// Instructions retired since reset (the minstret value). Exact at any point, including
+  /// from inside an MMIO callback made by the running hart.
+  uint64_t instret() const;
+  /// Instructions retired since reset, unaffected by guest writes to minstret or
+  /// mcountinhibit: the count to use for time keeping and budgets. Exact like instret().
+  uint64_t retired_instructions() const;
+  /// Reads a CSR without side effects and without privilege checks (debugger access).
+  /// Returns false for a CSR that does not exist.
+  bool peek_csr(uint16_t csr, uint64_t& value) const;
+  /// Writes a CSR as an M-mode csrw would (WARL rules apply). Returns false if it does not
+  /// exist or is read-only (csr[11:10] == 3).
+  bool poke_csr(uint16_t csr, uint64_t value);
+
+  // -- Interrupt inputs (driven by the CLINT, the PLIC, ...) --
+  /// Sets or clears bit `irq` of mip (kIrqMSoft, kIrqMTimer, kIrqMExt, kIrqSExt, ...).
+  void set_interrupt_pending(unsigned irq, bool level);
+
+  // -- Time --
+  /// Supplies the value of the `time` CSR (Zicntr rdtime); usually the CLINT's mtime.
+  void set_time_source(std::function<uint64_t()> source);
+
+  // -- Execution --
+  /// Executes up to `budget` instructions (a trap taken counts as one step). Returns early
+  /// when the hart waits in WFI or when request_stop() is called.
+  RunExit run(uint64_t budget);
+  /// Executes exactly one instruction or takes one trap.
+  void step();
+  /// Makes the current run() return at the next instruction boundary.
+  void request_stop();
+  /// Whether the hart is stalled in WFI.
+  bool waiting_for_interrupt() const;
+
+  // -- Observation --
+  /// Called for every trap taken (exceptions and interrupts), before the handler runs.
+  void set_trap_hook(std::function<void(const TrapEvent&)> hook);
+  /// When set, called with each instruction the first time it is decoded into the code cache
+  /// (QEMU's `-d in_asm`): its pc and disassembly.
+  void set_decode_hook(std::function<void(uint64_t pc, const DecodedInsn&)> hook);
+  /// Handler for ECALL from S- or U-mode (the built-in SBI). Returns true when it handled the
+  /// call, in which case the hart resumes after the ecall instead of trapping.
+  void set_ecall_hook(std::function<bool(Cpu&)> hook);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Name of a CSR ("mstatus", ...) or nullptr if unknown.
+const char* csr_name(uint16_t csr);
+
+}  // namespace glassvm

@@ -1,0 +1,208 @@
+// Internals of the hart: the state behind Cpu, shared by cpu.cpp (memory paths, code cache),
+// cpu_csr.cpp (CSR file), cpu_trap.cpp (traps, interrupts, xRET) and cpu_interp.cpp (the
+// interpreter loop).
+//
+// Design note: the interpreter never decodes in its hot loop. Each 4 KiB guest code page gets
+// a CodePage: one pre-decoded Insn per 2-byte slot, decoded lazily the first time the slot is
+// executed, followed by two sentinel slots that leave the page. Data accesses go through a
+// direct-mapped software TLB of RAM pages (separate read and write entries); a page that holds
+// decoded code is never in the write TLB, so every store into code takes the slow path, goes
+// through AddressSpace::store and reaches our code-write hook, which marks the decoded page
+// stale. Stale pages are re-decoded when next entered, never freed under the running loop.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "engine/cpu/cpu.h"
+#include "engine/cpu/decode.h"
+#include "engine/memory/memory.h"
+
+namespace glassvm {
+
+inline constexpr uint64_t kPageSize = 4096;
+inline constexpr uint64_t kPageMask = ~(kPageSize - 1);
+inline constexpr unsigned kSlotsPerPage = kPageSize / 2;
+
+/// Internal operations beyond Op, used only inside the code cache.
+enum : uint8_t {
+  kOpNotDecoded = static_cast<uint8_t>(Op::Count),  ///< slot not decoded yet
+  kOpExitBlock,       ///< sentinel: leave the page and look the pc up again
+  kOpCrossPage,       ///< a 32-bit instruction straddling the page end: fetch it uncached
+  kOpJumpMisaligned,  ///< a branch/JAL whose target is not 4-byte aligned while misa.C = 0
+  kOpCount
+};
+
+/// One pre-decoded instruction (16 bytes). x0 as a destination is remapped to the sink
+/// register 32 so that handlers write unconditionally.
+struct Insn {
+  uint8_t op = kOpNotDecoded;
+  uint8_t rd = 0;
+  uint8_t rs1 = 0;
+  uint8_t rs2 = 0;
+  uint8_t len = 0;
+  uint8_t aux = 0;  ///< aq/rl bits; for kOpJumpMisaligned the original Op
+  uint16_t pad = 0;
+  int32_t imm = 0;  ///< every RV64IMAC immediate fits in 32 bits
+  uint32_t raw = 0;
+};
+static_assert(sizeof(Insn) == 16);
+
+/// Decoded code of one guest page.
+struct CodePage {
+  uint64_t guest_page = 0;
+  const uint8_t* host = nullptr;  ///< host memory of the page
+  MemoryRegion* mr = nullptr;
+  uint64_t region_page = 0;  ///< offset of the page inside mr
+  bool stale = false;        ///< the page was written: re-decode before running it again
+  Insn slots[kSlotsPerPage + 2];
+};
+
+/// A software TLB entry: guest page `tag` lives at host address tag + addend.
+struct TlbEntry {
+  uint64_t tag = ~uint64_t{0};  ///< empty: no masked address ever equals all ones
+  uintptr_t addend = 0;
+};
+
+inline constexpr unsigned kTlbSize = 256;
+inline constexpr unsigned kPageCacheSize = 64;
+
+// mstatus fields (privileged spec 3.1.6).
+inline constexpr uint64_t kMstatusSIE = 1ull << 1;
+inline constexpr uint64_t kMstatusMIE = 1ull << 3;
+inline constexpr uint64_t kMstatusSPIE = 1ull << 5;
+inline constexpr uint64_t kMstatusMPIE = 1ull << 7;
+inline constexpr unsigned kMstatusMPPShift = 11;
+inline constexpr uint64_t kMstatusMPP = 3ull << kMstatusMPPShift;
+inline constexpr uint64_t kMstatusMPRV = 1ull << 17;
+inline constexpr uint64_t kMstatusTW = 1ull << 21;
+inline constexpr uint64_t kMstatusUXL = 3ull << 32;
+inline constexpr uint64_t kMstatusSXL = 3ull << 34;
+
+inline constexpr uint64_t kMisaC = 1ull << ('C' - 'A');
+
+struct Cpu::Impl final : MemoryListener {
+  Impl(Cpu& owner, AddressSpace& as, uint64_t hartid);
+  ~Impl() override;
+
+  Cpu& owner_;
+  AddressSpace& as_;
+  const uint64_t hartid_;
+
+  // -- Architectural state --
+  uint64_t x_[33] = {};  ///< x0..x31, then the sink that absorbs writes to x0
+  uint64_t pc_ = 0;
+  PrivLevel priv_ = PrivLevel::Machine;
+  uint64_t mstatus_ = 0;
+  uint64_t misa_ = 0;
+  uint64_t mie_ = 0;
+  uint64_t mip_ = 0;
+  uint64_t mtvec_ = 0;
+  uint64_t mscratch_ = 0;
+  uint64_t mepc_ = 0;
+  uint64_t mcause_ = 0;
+  uint64_t mtval_ = 0;
+  uint64_t mcounteren_ = 0;
+  uint64_t mcountinhibit_ = 0;
+  uint64_t menvcfg_ = 0;
+  uint64_t pmpcfg_[8] = {};  ///< pmpcfg0, 2, ..., 14 (RV64 has only the even ones)
+  uint64_t pmpaddr_[64] = {};
+
+  // -- Counters: minstret = retired_ + instret_offset_ (or the frozen value when inhibited) --
+  uint64_t retired_ = 0;   ///< instructions retired since reset; exact at sync points
+  uint64_t run_base_ = 0;  ///< during run(): retired_ = run_base_ + steps taken so far
+  uint64_t instret_offset_ = 0, cycle_offset_ = 0;
+  uint64_t instret_frozen_ = 0, cycle_frozen_ = 0;
+  uint64_t retire_adjust_ = 0;  ///< 1 while a CSR instruction executes (it retires after)
+
+  // -- Run control --
+  bool event_ = false;    ///< something needs the outer loop's attention
+  bool running_ = false;  ///< inside run(): reset/set_pc would be lost
+  bool stop_requested_ = false;
+  bool irq_pending_ = false;  ///< an enabled interrupt is pending: take it at the boundary
+  bool wfi_ = false;
+  bool flush_pending_ = false;   ///< drop the whole code cache at the next block boundary
+  bool force_uncached_ = false;  ///< fetch the instruction at pc_ uncached (page straddle)
+
+  // -- LR/SC reservation --
+  bool resv_valid_ = false;
+  uint64_t resv_addr_ = 0;
+  unsigned resv_size_ = 0;
+
+  // -- Software TLB and code cache --
+  TlbEntry tlb_read_[kTlbSize];
+  TlbEntry tlb_write_[kTlbSize];
+  uint64_t generation_ = 0;
+  struct PageCacheEntry {
+    uint64_t tag = ~uint64_t{0};
+    CodePage* page = nullptr;
+  };
+  PageCacheEntry page_cache_[kPageCacheSize];
+  std::unordered_map<uint64_t, std::unique_ptr<CodePage>> pages_;
+  std::map<std::pair<MemoryRegion*, uint64_t>, std::vector<uint64_t>> code_by_region_;
+  std::vector<std::pair<MemoryRegion*, int>> code_hooks_;
+  std::unique_ptr<CodePage> scratch_;  ///< for instructions that cannot be cached
+
+  // -- Embedder hooks --
+  std::function<uint64_t()> time_source_;
+  std::function<void(const TrapEvent&)> trap_hook_;
+  std::function<void(uint64_t, const DecodedInsn&)> decode_hook_;
+  std::function<bool(Cpu&)> ecall_hook_;
+
+  // cpu.cpp: reset, memory paths, code cache.
+  void reset(uint64_t pc);
+  bool mem_load(uint64_t addr, unsigned size, uint64_t& value);
+  bool mem_store(uint64_t addr, unsigned size, uint64_t value);
+  /// Host pointer for a whole access inside one RAM page, filling the TLB; nullptr if none.
+  uint8_t* host_for_read(uint64_t addr);
+  uint8_t* host_for_write(uint64_t addr);
+  void after_slow_access();
+  void flush_tlb();
+  void flush_code();
+  void drop_write_tlb_for_host_page(const uint8_t* host_page);
+  CodePage* code_page_for(uint64_t pc);
+  bool init_code_page(CodePage& page, uint64_t guest_page);
+  void on_code_write(MemoryRegion* mr, uint64_t offset, uint64_t len);
+  void decode_slot(CodePage& page, Insn& slot, uint64_t pc);
+  /// Fetches and decodes the instruction at pc_ without caching it, into the scratch page.
+  /// Returns its slot, or nullptr after raising an instruction access fault.
+  Insn* fetch_uncached(uint64_t pc);
+  void make_insn(const DecodedInsn& d, Insn& out) const;
+  void invalidate_reservation_on_store(uint64_t addr, unsigned size);
+  // MemoryListener: the flat view changed.
+  void region_add(const FlatRange&) override {}
+  void region_del(const FlatRange&) override {}
+  void commit() override;
+
+  // cpu_csr.cpp
+  bool csr_exists(uint16_t csr) const;
+  bool csr_read(uint16_t csr, uint64_t& value) const;
+  /// Writes with WARL rules; returns false if the CSR does not exist or is read-only.
+  bool csr_write(uint16_t csr, uint64_t value);
+  /// Executes a Zicsr instruction; raises illegal instruction and returns false on error.
+  bool exec_csr(const Insn& in);
+  uint64_t read_instret() const;
+  uint64_t read_cycle() const;
+
+  // cpu_trap.cpp
+  void raise_exception(uint64_t cause, uint64_t tval);
+  void take_trap(uint64_t cause, uint64_t tval, bool interrupt);
+  void take_interrupt();
+  void update_irq();
+  bool exec_mret();
+  bool exec_amo(const Insn& in);
+  /// ECALL: runs the ecall hook for S/U-mode; returns true when it completed the call.
+  bool exec_ecall();
+  bool c_enabled() const { return (misa_ & kMisaC) != 0; }
+
+  // cpu_interp.cpp
+  RunExit run(uint64_t budget);
+};
+
+}  // namespace glassvm

@@ -1,0 +1,521 @@
+// The interpreter loop: RV64IMAC executed from pre-decoded code pages.
+//
+// Design note: two nested loops. The outer loop runs at block boundaries (leaving a code page,
+// after a trap, after anything that set `event_`): it handles stop requests, address-map
+// changes, pending interrupts and finds the CodePage for pc. The inner loop is threaded code
+// (computed goto, one indirect jump per instruction) over the page's Insn slots; it stays in
+// the page across straight-line code and taken branches whose target lies in the same page.
+// Only slow paths (TLB misses, MMIO, CSRs, AMOs, traps) can change state the outer loop cares
+// about, and each of them checks `event_` afterwards, so the hot path never tests it.
+//
+// Counting: `left` is the budget still to run. retired_ is synced (SYNC) before any call that
+// might observe it; a trap consumes budget without retiring, which run_base_ compensates.
+#include <cstring>
+
+#include "engine/cpu/cpu.h"
+#include "engine/cpu/cpu_internal.h"
+
+namespace glassvm {
+
+namespace {
+
+inline uint64_t sext32(uint64_t v) {
+  return static_cast<uint64_t>(
+      static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(v))));
+}
+
+}  // namespace
+
+// GCC merges the identical dispatch tails of the handlers back into one indirect jump
+// (cross-jumping, GCSE), which defeats threaded dispatch: keep one jump per handler.
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-crossjumping", "no-gcse")))
+#endif
+RunExit
+Cpu::Impl::run(uint64_t budget) {
+#define GLASSVM_LABEL_ADDR(name) &&L_##name,
+  static const void* const kDispatch[kOpCount] = {
+      GLASSVM_RV_OPS(GLASSVM_LABEL_ADDR) && L_NotDecoded, &&L_ExitBlock, &&L_CrossPage,
+      &&L_JumpMisaligned};
+#undef GLASSVM_LABEL_ADDR
+
+  if (budget == 0) return RunExit::Budget;
+  if (wfi_) {
+    if ((mip_ & mie_) == 0) return RunExit::Wfi;
+    wfi_ = false;
+  }
+
+  uint64_t* const X = x_;
+  running_ = true;
+  uint64_t left = budget;
+  run_base_ = retired_;
+  RunExit exit = RunExit::Budget;
+  uint64_t pc = pc_;
+  Insn* in = nullptr;
+  Insn* slots = nullptr;
+  CodePage* page = nullptr;
+  uint64_t blk_base = 0, blk_limit = 0, ialign_mask = 0;
+
+#define SYNC() (retired_ = run_base_ + (budget - left))
+#define DISPATCH() goto* kDispatch[in->op]
+  // Retire the current instruction and go on with the next slot.
+#define NEXT()                     \
+  do {                             \
+    const unsigned len_ = in->len; \
+    pc += len_;                    \
+    in += len_ >> 1;               \
+    if (--left == 0) goto out_pc;  \
+    DISPATCH();                    \
+  } while (0)
+  // Retire a control transfer to `target`; stay in the page when possible.
+#define JUMP(target)                     \
+  do {                                   \
+    const uint64_t t_ = (target);        \
+    pc = t_;                             \
+    if (--left == 0) goto out_pc;        \
+    const uint64_t off_ = t_ - blk_base; \
+    if (off_ < blk_limit) {              \
+      in = slots + (off_ >> 1);          \
+      DISPATCH();                        \
+    }                                    \
+    pc_ = pc;                            \
+    goto outer;                          \
+  } while (0)
+  // Retire the current instruction and return to the outer loop.
+#define COMPLETE_AND_EXIT() \
+  do {                      \
+    pc += in->len;          \
+    pc_ = pc;               \
+    --left;                 \
+    goto outer;             \
+  } while (0)
+  // A helper has taken a trap (pc_ is the handler): the step is used, nothing retired.
+#define TRAPPED() \
+  do {            \
+    --left;       \
+    --run_base_;  \
+    goto outer;   \
+  } while (0)
+#define RAISE(cause, tval)            \
+  do {                                \
+    SYNC();                           \
+    pc_ = pc;                         \
+    raise_exception((cause), (tval)); \
+    TRAPPED();                        \
+  } while (0)
+#define IMM static_cast<int64_t>(in->imm)
+#define RS1 X[in->rs1]
+#define RS2 X[in->rs2]
+#define RD X[in->rd]
+#define LOAD(T)                                                                               \
+  do {                                                                                        \
+    const uint64_t a_ = RS1 + IMM;                                                            \
+    const TlbEntry& e_ = tlb_read_[(a_ >> 12) % kTlbSize];                                    \
+    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                \
+      T v_;                                                                                   \
+      std::memcpy(&v_, reinterpret_cast<const void*>(static_cast<uintptr_t>(a_ + e_.addend)), \
+                  sizeof(T));                                                                 \
+      RD = static_cast<uint64_t>(static_cast<int64_t>(v_));                                   \
+      NEXT();                                                                                 \
+    }                                                                                         \
+    SYNC();                                                                                   \
+    pc_ = pc;                                                                                 \
+    uint64_t raw_;                                                                            \
+    if (!mem_load(a_, sizeof(T), raw_)) RAISE(kExcLoadAccessFault, a_);                       \
+    RD = static_cast<uint64_t>(static_cast<int64_t>(static_cast<T>(raw_)));                   \
+    if (event_) COMPLETE_AND_EXIT();                                                          \
+    NEXT();                                                                                   \
+  } while (0)
+#define STORE(T)                                                                               \
+  do {                                                                                         \
+    const uint64_t a_ = RS1 + IMM;                                                             \
+    const TlbEntry& e_ = tlb_write_[(a_ >> 12) % kTlbSize];                                    \
+    const T v_ = static_cast<T>(RS2);                                                          \
+    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                 \
+      std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_,        \
+                  sizeof(T));                                                                  \
+      NEXT();                                                                                  \
+    }                                                                                          \
+    SYNC();                                                                                    \
+    pc_ = pc;                                                                                  \
+    if (!mem_store(a_, sizeof(T), static_cast<uint64_t>(v_))) RAISE(kExcStoreAccessFault, a_); \
+    if (event_) COMPLETE_AND_EXIT();                                                           \
+    NEXT();                                                                                    \
+  } while (0)
+#define BRANCH(cond)          \
+  do {                        \
+    if (cond) JUMP(pc + IMM); \
+    NEXT();                   \
+  } while (0)
+
+outer:
+  if (left == 0) goto done;
+  if (event_) {
+    event_ = false;
+    if (stop_requested_) {
+      stop_requested_ = false;
+      exit = RunExit::Stopped;
+      goto done;
+    }
+  }
+  if (flush_pending_ || as_.generation() != generation_) {
+    flush_tlb();
+    flush_code();
+  }
+  if (irq_pending_) {
+    SYNC();
+    take_interrupt();
+    TRAPPED();
+  }
+  pc = pc_;
+  ialign_mask = c_enabled() ? 0 : 2;
+  if (pc & ialign_mask) RAISE(kExcInsnMisaligned, pc);
+  page = force_uncached_ ? nullptr : code_page_for(pc);
+  if (page != nullptr) {
+    slots = page->slots;
+    blk_base = page->guest_page;
+    blk_limit = kPageSize;
+    in = slots + ((pc - blk_base) >> 1);
+  } else {
+    force_uncached_ = false;
+    SYNC();
+    in = fetch_uncached(pc);
+    if (in == nullptr) TRAPPED();
+    slots = scratch_->slots;
+    blk_base = pc & kPageMask;
+    blk_limit = 0;  // every jump leaves the scratch page
+  }
+  DISPATCH();
+
+  // -- Code cache internals --
+L_NotDecoded:
+  decode_slot(*page, *in, pc);
+  DISPATCH();
+L_ExitBlock:
+  pc_ = pc;
+  goto outer;
+L_CrossPage:
+  pc_ = pc;
+  force_uncached_ = true;
+  goto outer;
+L_JumpMisaligned : {
+  const uint64_t a = RS1, b = RS2;
+  bool taken = false;
+  switch (static_cast<Op>(in->aux)) {
+    case Op::Jal: taken = true; break;
+    case Op::Beq: taken = a == b; break;
+    case Op::Bne: taken = a != b; break;
+    case Op::Blt: taken = static_cast<int64_t>(a) < static_cast<int64_t>(b); break;
+    case Op::Bge: taken = static_cast<int64_t>(a) >= static_cast<int64_t>(b); break;
+    case Op::Bltu: taken = a < b; break;
+    case Op::Bgeu: taken = a >= b; break;
+    default: break;
+  }
+  if (taken) RAISE(kExcInsnMisaligned, pc + IMM);
+  NEXT();
+}
+
+  // -- RV64I --
+L_Illegal:
+  RAISE(kExcIllegalInsn, in->raw);
+L_Lui:
+  RD = static_cast<uint64_t>(IMM);
+  NEXT();
+L_Auipc:
+  RD = pc + IMM;
+  NEXT();
+L_Jal : {
+  const uint64_t t = pc + IMM;
+  RD = pc + in->len;
+  JUMP(t);
+}
+L_Jalr : {
+  const uint64_t t = (RS1 + IMM) & ~uint64_t{1};
+  if (t & ialign_mask) RAISE(kExcInsnMisaligned, t);
+  RD = pc + in->len;
+  JUMP(t);
+}
+L_Beq:
+  BRANCH(RS1 == RS2);
+L_Bne:
+  BRANCH(RS1 != RS2);
+L_Blt:
+  BRANCH(static_cast<int64_t>(RS1) < static_cast<int64_t>(RS2));
+L_Bge:
+  BRANCH(static_cast<int64_t>(RS1) >= static_cast<int64_t>(RS2));
+L_Bltu:
+  BRANCH(RS1 < RS2);
+L_Bgeu:
+  BRANCH(RS1 >= RS2);
+L_Lb:
+  LOAD(int8_t);
+L_Lh:
+  LOAD(int16_t);
+L_Lw:
+  LOAD(int32_t);
+L_Ld:
+  LOAD(uint64_t);
+L_Lbu:
+  LOAD(uint8_t);
+L_Lhu:
+  LOAD(uint16_t);
+L_Lwu:
+  LOAD(uint32_t);
+L_Sb:
+  STORE(uint8_t);
+L_Sh:
+  STORE(uint16_t);
+L_Sw:
+  STORE(uint32_t);
+L_Sd:
+  STORE(uint64_t);
+L_Addi:
+  RD = RS1 + IMM;
+  NEXT();
+L_Slti:
+  RD = static_cast<int64_t>(RS1) < IMM;
+  NEXT();
+L_Sltiu:
+  RD = RS1 < static_cast<uint64_t>(IMM);
+  NEXT();
+L_Xori:
+  RD = RS1 ^ IMM;
+  NEXT();
+L_Ori:
+  RD = RS1 | IMM;
+  NEXT();
+L_Andi:
+  RD = RS1 & IMM;
+  NEXT();
+L_Slli:
+  RD = RS1 << (in->imm & 63);
+  NEXT();
+L_Srli:
+  RD = RS1 >> (in->imm & 63);
+  NEXT();
+L_Srai:
+  RD = static_cast<uint64_t>(static_cast<int64_t>(RS1) >> (in->imm & 63));
+  NEXT();
+L_Add:
+  RD = RS1 + RS2;
+  NEXT();
+L_Sub:
+  RD = RS1 - RS2;
+  NEXT();
+L_Sll:
+  RD = RS1 << (RS2 & 63);
+  NEXT();
+L_Slt:
+  RD = static_cast<int64_t>(RS1) < static_cast<int64_t>(RS2);
+  NEXT();
+L_Sltu:
+  RD = RS1 < RS2;
+  NEXT();
+L_Xor:
+  RD = RS1 ^ RS2;
+  NEXT();
+L_Srl:
+  RD = RS1 >> (RS2 & 63);
+  NEXT();
+L_Sra:
+  RD = static_cast<uint64_t>(static_cast<int64_t>(RS1) >> (RS2 & 63));
+  NEXT();
+L_Or:
+  RD = RS1 | RS2;
+  NEXT();
+L_And:
+  RD = RS1 & RS2;
+  NEXT();
+L_Addiw:
+  RD = sext32(RS1 + IMM);
+  NEXT();
+L_Slliw:
+  RD = sext32(static_cast<uint32_t>(RS1) << (in->imm & 31));
+  NEXT();
+L_Srliw:
+  RD = sext32(static_cast<uint32_t>(RS1) >> (in->imm & 31));
+  NEXT();
+L_Sraiw:
+  RD = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(RS1) >> (in->imm & 31)));
+  NEXT();
+L_Addw:
+  RD = sext32(RS1 + RS2);
+  NEXT();
+L_Subw:
+  RD = sext32(RS1 - RS2);
+  NEXT();
+L_Sllw:
+  RD = sext32(static_cast<uint32_t>(RS1) << (RS2 & 31));
+  NEXT();
+L_Srlw:
+  RD = sext32(static_cast<uint32_t>(RS1) >> (RS2 & 31));
+  NEXT();
+L_Sraw:
+  RD = static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(RS1) >> (RS2 & 31)));
+  NEXT();
+L_Fence:
+L_FenceI:
+  // Decoded code is always coherent with memory (stores into code pages invalidate it), so
+  // FENCE.I has nothing to do for a single hart.
+  NEXT();
+
+  // -- System --
+L_Ecall:
+  SYNC();
+  pc_ = pc;
+  if (exec_ecall()) COMPLETE_AND_EXIT();
+  TRAPPED();
+L_Ebreak:
+  RAISE(kExcBreakpoint, pc);
+L_Mret:
+  SYNC();
+  pc_ = pc;
+  if (!exec_mret()) TRAPPED();
+  --left;
+  goto outer;
+L_Sret:
+L_SfenceVma:
+  RAISE(kExcIllegalInsn, in->raw);  // no S-mode yet
+L_Wfi:
+  if (priv_ == PrivLevel::User && (mstatus_ & kMstatusTW)) RAISE(kExcIllegalInsn, in->raw);
+  pc += in->len;
+  pc_ = pc;
+  --left;
+  if ((mip_ & mie_) == 0) {
+    wfi_ = true;
+    exit = RunExit::Wfi;
+    goto done;
+  }
+  goto outer;
+L_Csrrw:
+L_Csrrs:
+L_Csrrc:
+L_Csrrwi:
+L_Csrrsi:
+L_Csrrci:
+  SYNC();
+  pc_ = pc;
+  if (!exec_csr(*in)) TRAPPED();
+  COMPLETE_AND_EXIT();
+
+  // -- M --
+L_Mul:
+  RD = RS1 * RS2;
+  NEXT();
+L_Mulh:
+  RD = static_cast<uint64_t>((static_cast<__int128>(static_cast<int64_t>(RS1)) *
+                              static_cast<__int128>(static_cast<int64_t>(RS2))) >>
+                             64);
+  NEXT();
+L_Mulhsu:
+  RD = static_cast<uint64_t>(
+      (static_cast<__int128>(static_cast<int64_t>(RS1)) * static_cast<__int128>(RS2)) >> 64);
+  NEXT();
+L_Mulhu:
+  RD = static_cast<uint64_t>((static_cast<unsigned __int128>(RS1) * RS2) >> 64);
+  NEXT();
+L_Div : {
+  const int64_t a = static_cast<int64_t>(RS1), b = static_cast<int64_t>(RS2);
+  RD = b == 0                        ? ~uint64_t{0}
+       : (a == INT64_MIN && b == -1) ? static_cast<uint64_t>(a)
+                                     : static_cast<uint64_t>(a / b);
+  NEXT();
+}
+L_Divu : {
+  const uint64_t a = RS1, b = RS2;
+  RD = b == 0 ? ~uint64_t{0} : a / b;
+  NEXT();
+}
+L_Rem : {
+  const int64_t a = static_cast<int64_t>(RS1), b = static_cast<int64_t>(RS2);
+  RD = b == 0                        ? static_cast<uint64_t>(a)
+       : (a == INT64_MIN && b == -1) ? 0
+                                     : static_cast<uint64_t>(a % b);
+  NEXT();
+}
+L_Remu : {
+  const uint64_t a = RS1, b = RS2;
+  RD = b == 0 ? a : a % b;
+  NEXT();
+}
+L_Mulw:
+  RD = sext32(RS1 * RS2);
+  NEXT();
+L_Divw : {
+  const int32_t a = static_cast<int32_t>(RS1), b = static_cast<int32_t>(RS2);
+  RD = b == 0                        ? ~uint64_t{0}
+       : (a == INT32_MIN && b == -1) ? sext32(static_cast<uint32_t>(a))
+                                     : sext32(static_cast<uint32_t>(a / b));
+  NEXT();
+}
+L_Divuw : {
+  const uint32_t a = static_cast<uint32_t>(RS1), b = static_cast<uint32_t>(RS2);
+  RD = b == 0 ? ~uint64_t{0} : sext32(a / b);
+  NEXT();
+}
+L_Remw : {
+  const int32_t a = static_cast<int32_t>(RS1), b = static_cast<int32_t>(RS2);
+  RD = b == 0                        ? sext32(static_cast<uint32_t>(a))
+       : (a == INT32_MIN && b == -1) ? 0
+                                     : sext32(static_cast<uint32_t>(a % b));
+  NEXT();
+}
+L_Remuw : {
+  const uint32_t a = static_cast<uint32_t>(RS1), b = static_cast<uint32_t>(RS2);
+  RD = b == 0 ? sext32(a) : sext32(a % b);
+  NEXT();
+}
+
+  // -- A --
+L_LrW:
+L_ScW:
+L_AmoswapW:
+L_AmoaddW:
+L_AmoxorW:
+L_AmoandW:
+L_AmoorW:
+L_AmominW:
+L_AmomaxW:
+L_AmominuW:
+L_AmomaxuW:
+L_LrD:
+L_ScD:
+L_AmoswapD:
+L_AmoaddD:
+L_AmoxorD:
+L_AmoandD:
+L_AmoorD:
+L_AmominD:
+L_AmomaxD:
+L_AmominuD:
+L_AmomaxuD:
+  SYNC();
+  pc_ = pc;
+  if (!exec_amo(*in)) TRAPPED();
+  if (event_) COMPLETE_AND_EXIT();
+  NEXT();
+
+out_pc:
+  pc_ = pc;
+done:
+  SYNC();
+  running_ = false;
+  return exit;
+
+#undef SYNC
+#undef DISPATCH
+#undef NEXT
+#undef JUMP
+#undef COMPLETE_AND_EXIT
+#undef TRAPPED
+#undef RAISE
+#undef IMM
+#undef RS1
+#undef RS2
+#undef RD
+#undef LOAD
+#undef STORE
+#undef BRANCH
+}
+
+}  // namespace glassvm

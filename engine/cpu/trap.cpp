@@ -1,0 +1,186 @@
+// Traps (privileged spec 3.1.6-3.1.20 and 3.3): taking exceptions and interrupts, the interrupt
+// priority order, MRET, ECALL, and the A extension's LR/SC/AMO (which are here because their
+// fault rules are the tricky part).
+//
+// Design note: every trap goes to M-mode today. take_trap() is where medeleg/mideleg will
+// choose S-mode once it exists; nothing else needs to know.
+#include <algorithm>
+
+#include "engine/cpu/cpu.h"
+#include "engine/cpu/cpu_internal.h"
+
+namespace glassvm {
+
+void Cpu::Impl::raise_exception(uint64_t cause, uint64_t tval) {
+  take_trap(cause, tval, false);
+}
+
+void Cpu::Impl::take_trap(uint64_t cause, uint64_t tval, bool interrupt) {
+  const PrivLevel from = priv_;
+  const uint64_t epc = pc_ & ~uint64_t{1};
+  mepc_ = epc;
+  mcause_ = cause | (interrupt ? (1ull << 63) : 0);
+  mtval_ = tval;
+  uint64_t s = mstatus_;
+  s = (s & kMstatusMIE) ? (s | kMstatusMPIE) : (s & ~kMstatusMPIE);
+  s &= ~kMstatusMIE;
+  s = (s & ~kMstatusMPP) | (static_cast<uint64_t>(from) << kMstatusMPPShift);
+  mstatus_ = s;
+  priv_ = PrivLevel::Machine;
+  uint64_t base = mtvec_ & ~uint64_t{3};
+  pc_ = (interrupt && (mtvec_ & 3) == 1) ? base + 4 * cause : base;
+  resv_valid_ = false;
+  wfi_ = false;
+  update_irq();
+  event_ = true;
+  if (trap_hook_) {
+    trap_hook_(TrapEvent{mcause_, epc, tval, from, PrivLevel::Machine});
+  }
+}
+
+void Cpu::Impl::update_irq() {
+  bool enabled = priv_ != PrivLevel::Machine || (mstatus_ & kMstatusMIE);
+  irq_pending_ = enabled && (mip_ & mie_) != 0;
+  if (irq_pending_) event_ = true;
+}
+
+void Cpu::Impl::take_interrupt() {
+  // Privileged spec 3.1.9: MEI > MSI > MTI > SEI > SSI > STI.
+  static constexpr unsigned kOrder[] = {kIrqMExt, kIrqMSoft, kIrqMTimer,
+                                        kIrqSExt, kIrqSSoft, kIrqSTimer};
+  uint64_t pending = mip_ & mie_;
+  for (unsigned irq : kOrder) {
+    if (pending & (1ull << irq)) {
+      take_trap(irq, 0, true);
+      return;
+    }
+  }
+  // Some other mip bit (not a standard interrupt) is set and enabled: take the lowest.
+  take_trap(static_cast<uint64_t>(__builtin_ctzll(pending)), 0, true);
+}
+
+bool Cpu::Impl::exec_mret() {
+  if (priv_ != PrivLevel::Machine) {
+    raise_exception(kExcIllegalInsn, 0x30200073);
+    return false;
+  }
+  uint64_t s = mstatus_;
+  PrivLevel next =
+      ((s & kMstatusMPP) >> kMstatusMPPShift) == 3 ? PrivLevel::Machine : PrivLevel::User;
+  s = (s & kMstatusMPIE) ? (s | kMstatusMIE) : (s & ~kMstatusMIE);
+  s |= kMstatusMPIE;
+  s &= ~kMstatusMPP;  // MPP := U, the least-privileged mode
+  if (next != PrivLevel::Machine) s &= ~kMstatusMPRV;
+  mstatus_ = s;
+  priv_ = next;
+  pc_ = c_enabled() ? mepc_ : (mepc_ & ~uint64_t{3});
+  resv_valid_ = false;
+  update_irq();
+  event_ = true;
+  return true;
+}
+
+bool Cpu::Impl::exec_ecall() {
+  if (priv_ != PrivLevel::Machine && ecall_hook_ && ecall_hook_(owner_)) return true;
+  uint64_t cause = priv_ == PrivLevel::User         ? kExcEcallU
+                   : priv_ == PrivLevel::Supervisor ? kExcEcallS
+                                                    : kExcEcallM;
+  raise_exception(cause, 0);
+  return false;
+}
+
+namespace {
+
+template <typename S, typename U>
+uint64_t amo_compute(Op op, uint64_t old_raw, uint64_t src_raw) {
+  U old = static_cast<U>(old_raw), src = static_cast<U>(src_raw);
+  S olds = static_cast<S>(old), srcs = static_cast<S>(src);
+  U r = 0;
+  switch (op) {
+    case Op::AmoswapW:
+    case Op::AmoswapD: r = src; break;
+    case Op::AmoaddW:
+    case Op::AmoaddD: r = static_cast<U>(old + src); break;
+    case Op::AmoxorW:
+    case Op::AmoxorD: r = old ^ src; break;
+    case Op::AmoandW:
+    case Op::AmoandD: r = old & src; break;
+    case Op::AmoorW:
+    case Op::AmoorD: r = old | src; break;
+    case Op::AmominW:
+    case Op::AmominD: r = static_cast<U>(std::min(olds, srcs)); break;
+    case Op::AmomaxW:
+    case Op::AmomaxD: r = static_cast<U>(std::max(olds, srcs)); break;
+    case Op::AmominuW:
+    case Op::AmominuD: r = std::min(old, src); break;
+    case Op::AmomaxuW:
+    case Op::AmomaxuD: r = std::max(old, src); break;
+    default: break;
+  }
+  return r;
+}
+
+}  // namespace
+
+bool Cpu::Impl::exec_amo(const Insn& in) {
+  const Op op = static_cast<Op>(in.op);
+  const bool dword = op >= Op::LrD;
+  const unsigned size = dword ? 8 : 4;
+  const uint64_t addr = x_[in.rs1];
+  const uint64_t src = x_[in.rs2];
+  const bool misaligned = (addr & (size - 1)) != 0;
+  auto extend = [dword](uint64_t v) {
+    return dword ? v : static_cast<uint64_t>(static_cast<int64_t>(static_cast<int32_t>(v)));
+  };
+
+  if (op == Op::LrW || op == Op::LrD) {
+    if (misaligned) {
+      raise_exception(kExcLoadMisaligned, addr);
+      return false;
+    }
+    uint64_t v;
+    if (!mem_load(addr, size, v)) {
+      raise_exception(kExcLoadAccessFault, addr);
+      return false;
+    }
+    resv_valid_ = true;
+    resv_addr_ = addr;
+    resv_size_ = size;
+    // Stores to the reserved page must reach the slow path, which breaks the reservation.
+    TlbEntry& e = tlb_write_[(addr >> 12) % kTlbSize];
+    if (e.tag == (addr & kPageMask)) e = TlbEntry{};
+    x_[in.rd] = extend(v);
+    return true;
+  }
+
+  if (misaligned) {
+    raise_exception(kExcStoreMisaligned, addr);
+    return false;
+  }
+  if (op == Op::ScW || op == Op::ScD) {
+    bool match = resv_valid_ && resv_addr_ == addr && resv_size_ == size;
+    resv_valid_ = false;
+    if (match && !mem_store(addr, size, src)) {
+      raise_exception(kExcStoreAccessFault, addr);
+      return false;
+    }
+    x_[in.rd] = match ? 0 : 1;
+    return true;
+  }
+
+  uint64_t old;
+  if (!mem_load(addr, size, old)) {
+    raise_exception(kExcStoreAccessFault, addr);  // AMOs report store/AMO faults
+    return false;
+  }
+  uint64_t result = dword ? amo_compute<int64_t, uint64_t>(op, old, src)
+                          : amo_compute<int32_t, uint32_t>(op, old, src);
+  if (!mem_store(addr, size, result)) {
+    raise_exception(kExcStoreAccessFault, addr);
+    return false;
+  }
+  x_[in.rd] = extend(old);
+  return true;
+}
+
+}  // namespace glassvm

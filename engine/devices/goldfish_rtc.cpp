@@ -1,0 +1,106 @@
+#include "engine/devices/goldfish_rtc.h"
+
+#include <cassert>
+#include <utility>
+
+namespace glassvm {
+
+GoldfishRtc::GoldfishRtc(std::function<uint64_t()> now_ns, uint64_t epoch_ns)
+    : now_ns_(std::move(now_ns)), offset_(epoch_ns) {
+  assert(now_ns_ && "GoldfishRtc: a time source is required");
+  MemoryRegionOps ops;
+  ops.read = [this](uint64_t offset, unsigned, uint64_t& value, MemTxAttrs attrs) {
+    value = read_reg(offset, attrs.debug);
+    return MemTxResult::Ok;
+  };
+  ops.write = [this](uint64_t offset, unsigned, uint64_t value, MemTxAttrs) {
+    write_reg(offset, static_cast<uint32_t>(value));
+    return MemTxResult::Ok;
+  };
+  ops.valid = {4, 4, false};  // QEMU goldfish_rtc_ops
+  ops.impl = {4, 4, false};
+  mmio_.init_io("goldfish_rtc", kMmioSize, std::move(ops));
+}
+
+void GoldfishRtc::reset() {
+  alarm_next_ = 0;
+  alarm_running_ = false;
+  irq_pending_ = false;
+  irq_enabled_ = false;
+  update_irq();
+}
+
+void GoldfishRtc::fire() {
+  alarm_running_ = false;
+  irq_pending_ = true;
+  update_irq();
+}
+
+void GoldfishRtc::arm_alarm() {
+  if (alarm_next_ <= time_ns()) {
+    fire();  // an alarm in the past fires at once
+  } else {
+    alarm_running_ = true;
+  }
+}
+
+void GoldfishRtc::update() {
+  if (alarm_running_ && time_ns() >= alarm_next_) fire();
+}
+
+uint64_t GoldfishRtc::next_deadline_ns() const {
+  if (!alarm_running_) return UINT64_MAX;
+  uint64_t now = now_ns_();
+  uint64_t t = now + offset_;
+  if (t >= alarm_next_) return now;  // due already; update() will fire it
+  uint64_t delta = alarm_next_ - t;
+  return now > UINT64_MAX - delta ? UINT64_MAX : now + delta;
+}
+
+uint32_t GoldfishRtc::read_reg(uint64_t offset, bool debug) {
+  switch (offset) {
+    case kTimeLow: {
+      uint64_t t = time_ns();
+      if (!debug) time_high_ = static_cast<uint32_t>(t >> 32);
+      return static_cast<uint32_t>(t);
+    }
+    case kTimeHigh: return time_high_;
+    case kAlarmLow: return static_cast<uint32_t>(alarm_next_);
+    case kAlarmHigh: return static_cast<uint32_t>(alarm_next_ >> 32);
+    case kIrqEnabled: return irq_enabled_ ? 1 : 0;
+    case kAlarmStatus: return alarm_running_ ? 1 : 0;
+    default: return 0;  // write-only or reserved
+  }
+}
+
+void GoldfishRtc::write_reg(uint64_t offset, uint32_t value) {
+  switch (offset) {
+    case kTimeLow: {
+      uint64_t t = time_ns();
+      offset_ += ((t & ~0xffffffffull) | value) - t;
+      break;
+    }
+    case kTimeHigh: {
+      uint64_t t = time_ns();
+      offset_ += ((t & 0xffffffffull) | (uint64_t{value} << 32)) - t;
+      break;
+    }
+    case kAlarmLow:
+      alarm_next_ = (alarm_next_ & ~0xffffffffull) | value;
+      arm_alarm();
+      break;
+    case kAlarmHigh: alarm_next_ = (alarm_next_ & 0xffffffffull) | (uint64_t{value} << 32); break;
+    case kIrqEnabled:
+      irq_enabled_ = value & 1;
+      update_irq();
+      break;
+    case kClearAlarm: alarm_running_ = false; break;
+    case kClearInterrupt:
+      irq_pending_ = false;
+      update_irq();
+      break;
+    default: break;  // read-only or reserved
+  }
+}
+
+}  // namespace glassvm
