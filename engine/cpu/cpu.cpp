@@ -53,7 +53,7 @@ void Cpu::Impl::reset(uint64_t pc) {
   mcounteren_ = mcountinhibit_ = menvcfg_ = 0;
   std::fill(std::begin(pmpcfg_), std::end(pmpcfg_), 0);
   std::fill(std::begin(pmpaddr_), std::end(pmpaddr_), 0);
-  retired_ = run_base_ = 0;
+  retired_ = run_base_ = traps_ = 0;
   instret_offset_ = cycle_offset_ = instret_frozen_ = cycle_frozen_ = retire_adjust_ = 0;
   stop_requested_ = wfi_ = force_uncached_ = false;
   resv_valid_ = false;
@@ -100,6 +100,9 @@ uint64_t Cpu::instret() const {
 }
 uint64_t Cpu::retired_instructions() const {
   return impl_->retired_;
+}
+uint64_t Cpu::steps() const {
+  return impl_->retired_ + impl_->traps_;
 }
 bool Cpu::peek_csr(uint16_t csr, uint64_t& value) const {
   return impl_->csr_read(csr, value);

@@ -90,6 +90,10 @@ class Cpu {
   /// Instructions retired since reset, unaffected by guest writes to minstret or
   /// mcountinhibit: the count to use for time keeping and budgets. Exact like instret().
   uint64_t retired_instructions() const;
+  /// Steps taken since reset: instructions retired plus traps taken (a trap retires nothing
+  /// but still costs a step). Guest time and run budgets count steps, so that a guest caught
+  /// in a trap loop still sees time pass and still ends a bounded run. Exact like instret().
+  uint64_t steps() const;
   /// Reads a CSR without side effects and without privilege checks (debugger access).
   /// Returns false for a CSR that does not exist.
   bool peek_csr(uint16_t csr, uint64_t& value) const;

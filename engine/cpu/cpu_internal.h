@@ -117,6 +117,7 @@ struct Cpu::Impl final : MemoryListener {
   // -- Counters: minstret = retired_ + instret_offset_ (or the frozen value when inhibited) --
   uint64_t retired_ = 0;   ///< instructions retired since reset; exact at sync points
   uint64_t run_base_ = 0;  ///< during run(): retired_ = run_base_ + steps taken so far
+  uint64_t traps_ = 0;     ///< traps taken since reset (each used a step, retired nothing)
   uint64_t instret_offset_ = 0, cycle_offset_ = 0;
   uint64_t instret_frozen_ = 0, cycle_frozen_ = 0;
   uint64_t retire_adjust_ = 0;  ///< 1 while a CSR instruction executes (it retires after)

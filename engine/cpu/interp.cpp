@@ -94,6 +94,7 @@ Cpu::Impl::run(uint64_t budget) {
   do {            \
     --left;       \
     --run_base_;  \
+    ++traps_;     \
     goto outer;   \
   } while (0)
 #define RAISE(cause, tval)            \
