@@ -7,6 +7,7 @@
 //   GLASSVM_CHROMIUM       the browser executable (default: /usr/bin/chromium)
 //   GLASSVM_WEB_ARTIFACTS  where screenshots go (default: build/web-test-artifacts)
 //   GLASSVM_NATIVE_BUILD   the native build directory (default: build/native)
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -34,6 +35,15 @@ export function artifactsDir() {
   const dir = process.env.GLASSVM_WEB_ARTIFACTS || path.join(kRoot, 'build', 'web-test-artifacts');
   fs.mkdirSync(dir, {recursive: true});
   return dir;
+}
+
+/**
+ * Skips test `t` because `why` is missing, except under CI (CI=true), where a missing tool or
+ * build product is a failure: the suite must never shrink silently.
+ */
+export function skipUnlessCi(t, why) {
+  if (process.env.CI === 'true') assert.fail(`${why} (required under CI=true)`);
+  t.skip(why);
 }
 
 /** Returns the native build directory (may not exist). */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import {distDir, findFile, launch, nativeBuildDir, openGlassVm} from './harness.mjs';
+import {distDir, findFile, launch, nativeBuildDir, openGlassVm, skipUnlessCi} from './harness.mjs';
 
 /**
  * Parses the flat view of the system address space ("memory") out of `info mtree -f` text:
@@ -79,7 +79,7 @@ describe('the memory map', () => {
   test('mtree() is identical to the native glassvm --info-mtree', (t) => {
     const cli = path.join(nativeBuildDir(), 'cli', 'glassvm');
     if (!fs.existsSync(cli)) {
-      t.skip(`no native CLI at ${cli}`);
+      skipUnlessCi(t, `no native CLI at ${cli}`);
       return;
     }
     // The same guest: its HTIF symbols add the tohost/fromhost regions.

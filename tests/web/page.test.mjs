@@ -53,9 +53,11 @@ describe('the GlassVM page', () => {
   });
 
   test('records when the first guest output appeared', async () => {
-    const timing = await tab.page.evaluate(() => window.glassvm.timing());
-    assert.equal(typeof timing.firstOutputMs, 'number', JSON.stringify(timing));
-    assert.ok(timing.firstOutputMs > 0 && timing.firstOutputMs < 30000, JSON.stringify(timing));
+    // A moment on the page's clock: after navigation began and before now (the banner is shown).
+    const timing = await tab.page.evaluate(() => ({...window.glassvm.timing(),
+                                                   now: performance.now()}));
+    assert.ok(Number.isFinite(timing.firstOutputMs) && timing.firstOutputMs > 0 &&
+              timing.firstOutputMs <= timing.now, JSON.stringify(timing));
   });
 
   test('sends keys typed into the terminal to the guest and shows its answer', async () => {
@@ -94,7 +96,12 @@ describe('the GlassVM page', () => {
     await waitForConsole(tab.page, `\n${token}`);
     const state = await tab.page.evaluate(() => window.glassvm.state());
     assert.equal(state.running, true);
-    assert.ok((await tab.page.evaluate(() => window.glassvm.frameMs())) >= 0);
+    // The drawing buffer follows the canvas' laid-out size (the last viewport), frame by frame.
+    await waitInPage(tab.page, 'the canvas drawing buffer to match its CSS size', () => {
+      const c = document.getElementById('canvas');
+      const w = Math.max(1, Math.floor(c.getBoundingClientRect().width));
+      return c.width === w && w > 200 ? w : 0;
+    });
   });
 
   test('keeps working after switching tabs', async () => {
@@ -110,14 +117,21 @@ describe('the GlassVM page', () => {
   });
 
   test('reports instructions per second and frame time', async () => {
+    const before = await tab.page.evaluate(() => window.glassvm.instructions());
     await tab.page.evaluate(() => window.glassvm.sendInput('bench\r'));
+    // While the guest computes flat out, the meters measure a positive, finite rate.
+    await waitInPage(tab.page, 'a positive ips() while the bench runs', () => {
+      const v = window.glassvm.ips();
+      return Number.isFinite(v) && v > 0 ? v : 0;
+    });
     await waitForConsole(tab.page, 'sieve x10:', 30000);
     const n = await tab.page.evaluate(() => window.glassvm.instructions());
-    assert.equal(typeof n, 'number');
-    assert.ok(n > 1e6, `instructions() = ${n} after the bench command`);
-    const frameMs = await tab.page.evaluate(() => window.glassvm.frameMs());
-    assert.ok(frameMs > 0 && frameMs < 1000, `frameMs() = ${frameMs}`);
-    assert.equal(typeof (await tab.page.evaluate(() => window.glassvm.ips())), 'number');
+    assert.ok(Number.isSafeInteger(n) && n - before > 1e6,
+              `instructions() went from ${before} to ${n} over the bench command`);
+    const meters = await tab.page.evaluate(() => ({frameMs: window.glassvm.frameMs(),
+                                                   interp: window.glassvm.interpreterIps()}));
+    assert.ok(Number.isFinite(meters.frameMs) && meters.frameMs > 0, JSON.stringify(meters));
+    assert.ok(Number.isFinite(meters.interp) && meters.interp > 0, JSON.stringify(meters));
   });
 
   test('saves a screenshot of the whole page', async () => {

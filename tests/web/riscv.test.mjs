@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {test} from 'node:test';
 
-import {findFile, kRoot, nativeBuildDir} from './harness.mjs';
+import {findFile, kRoot, nativeBuildDir, skipUnlessCi} from './harness.mjs';
 import {elfParcelReader, fetchInsn, nextPc} from './riscv.mjs';
 
 function objdump(file) {
@@ -27,7 +27,7 @@ for (const guest of ['demo.elf', 'bench.elf']) {
                  findFile(path.join(kRoot, 'build'), guest);
     const listing = file && objdump(file);
     if (!listing) {
-      t.skip('needs the built guest and llvm-objdump');
+      skipUnlessCi(t, 'needs the built guest and llvm-objdump');
       return;
     }
     const read = elfParcelReader(fs.readFileSync(file));

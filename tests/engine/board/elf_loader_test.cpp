@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/require.h"
+
 namespace glassvm {
 namespace {
 
@@ -260,7 +262,7 @@ TEST(ElfLoader, ParsesGuestProgramsFromTheBuild) {
     EXPECT_FALSE(img.segments.empty());
     ++parsed;
   }
-  if (parsed == 0) GTEST_SKIP() << "no guest ELF in " << GLASSVM_GUEST_DIR;
+  GLASSVM_REQUIRE(parsed > 0, std::string("no guest ELF in ") + GLASSVM_GUEST_DIR);
 }
 
 // ---- Malformed input ------------------------------------------------------------------------

@@ -12,6 +12,8 @@
 
 #include "engine/board/fdt.h"
 
+#include "tests/support/require.h"
+
 namespace glassvm {
 namespace {
 
@@ -208,9 +210,7 @@ TEST(VirtFdt, VirtioSlotsUsePlicIrqs) {
 }
 
 TEST(VirtFdt, DtcAcceptsTheTree) {
-  if (std::system("command -v dtc >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "dtc not on PATH (apt-get install device-tree-compiler)";
-  }
+  GLASSVM_REQUIRE(test::have_tool("dtc"), "dtc not on PATH (apt-get install device-tree-compiler)");
   VirtFdtConfig c;
   c.harts = 2;
   c.bootargs = "console=ttyS0 root=/dev/vda";
