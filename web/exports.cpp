@@ -191,7 +191,10 @@ EMSCRIPTEN_KEEPALIVE double glassvm_run_for(double ms) {
   glassvm::Machine& m = g_session->app.machine();
   const double end = emscripten_get_now() + ms;
   const uint64_t first = m.total_instructions();
-  while (emscripten_get_now() < end && m.run(1'000'000) == glassvm::MachineState::Running) {
+  // Small runs keep the overshoot past `ms` short even when each step is slow (a guest caught
+  // in a trap loop takes far longer per step than straight-line code).
+  constexpr uint64_t kStepsPerRun = 20'000;
+  while (emscripten_get_now() < end && m.run(kStepsPerRun) == glassvm::MachineState::Running) {
   }
   return static_cast<double>(m.total_instructions() - first);
 }
