@@ -312,7 +312,7 @@ struct TableBuilder {
 constexpr TableBuilder build_table() {
   TableBuilder t;
   // Name-only rows are ratified CSRs this hart never has: F/D, Zkr, S-mode (the S-mode issue
-  // gives them predicates and behaviour), hypervisor-free debug and trigger registers.
+  // gives them predicates and behaviour), the debug and trigger registers.
   t.add(kCsrFflags, "fflags");
   t.add(kCsrFrm, "frm");
   t.add(kCsrFcsr, "fcsr");
