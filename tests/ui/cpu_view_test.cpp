@@ -68,7 +68,7 @@ TEST(CpuView, CsrsShowMachineStateWithDecodedNotes) {
   EXPECT_NE(find("mstatus")->note.find("MPP="), std::string::npos);
   EXPECT_EQ(find("mhartid")->value, 0u);
   uint64_t mtvec = 0;
-  ASSERT_TRUE(m->cpu().peek_csr(0x305, mtvec));
+  ASSERT_TRUE(m->cpu().peek_csr(kCsrMtvec, mtvec));
   EXPECT_EQ(find("mtvec")->value, mtvec);
 }
 

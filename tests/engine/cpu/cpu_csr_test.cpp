@@ -367,6 +367,24 @@ TEST_F(CpuCsr, UserCounterAccessIsGatedByMcounteren) {
   EXPECT_EQ(csr(kCsrMepc), user_pc);
 }
 
+TEST_F(CpuCsr, UserHpmCounterAccessIsGatedByItsOwnMcounterenBit) {
+  const uint64_t user_pc = kRamBase + 0x1000;
+  put(user_pc, {csrrs(a0, kCsrHpmcounter3 + 2, zero)});  // hpmcounter5
+  cpu_->poke_csr(kCsrMcounteren, 1u << 5);
+  cpu_->set_reg(a0, 99);
+  enter_user(user_pc);
+  step();
+  EXPECT_EQ(cpu_->pc(), user_pc + 4);
+  EXPECT_EQ(x(a0), 0u);
+
+  cpu_->reset(kRamBase);
+  cpu_->poke_csr(kCsrMtvec, kTrapVec);
+  cpu_->poke_csr(kCsrMcounteren, ~(1u << 5));  // every counter but hpmcounter5
+  enter_user(user_pc);
+  step();
+  expect_illegal(csrrs(a0, kCsrHpmcounter3 + 2, zero));
+}
+
 TEST_F(CpuCsr, UserModeCannotAccessMachineCsrs) {
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {csrrs(a0, kCsrMscratch, zero)});
