@@ -15,14 +15,12 @@ namespace glassvm::ui {
 
 namespace {
 
-// The CSRs the panel shows, in display order (privileged spec 2.2).
+// The CSRs the panel shows, in display order (those the hart lacks are skipped).
 constexpr uint16_t kShownCsrs[] = {
-    0x300 /*mstatus*/,  0x301 /*misa*/,    0x304 /*mie*/,      0x344 /*mip*/,
-    0x305 /*mtvec*/,    0x341 /*mepc*/,    0x342 /*mcause*/,   0x343 /*mtval*/,
-    0x340 /*mscratch*/, 0x302 /*medeleg*/, 0x303 /*mideleg*/,  0x306 /*mcounteren*/,
-    0xf14 /*mhartid*/,  0xb00 /*mcycle*/,  0xb02 /*minstret*/, 0x100 /*sstatus*/,
-    0x105 /*stvec*/,    0x141 /*sepc*/,    0x142 /*scause*/,   0x143 /*stval*/,
-    0x140 /*sscratch*/, 0x180 /*satp*/,
+    kCsrMstatus, kCsrMisa,   kCsrMie,      kCsrMip,     kCsrMtvec,   kCsrMepc,
+    kCsrMcause,  kCsrMtval,  kCsrMscratch, kCsrMedeleg, kCsrMideleg, kCsrMcounteren,
+    kCsrMhartid, kCsrMcycle, kCsrMinstret, kCsrSstatus, kCsrStvec,   kCsrSepc,
+    kCsrScause,  kCsrStval,  kCsrSscratch, kCsrSatp,
 };
 
 std::string mstatus_note(uint64_t v) {
@@ -173,8 +171,7 @@ std::vector<CsrRow> csr_rows(const Cpu& cpu) {
     CsrRow row{number, name ? name : "csr", value, ""};
     if (number == kCsrMstatus) row.note = mstatus_note(value);
     if (number == kCsrMisa) row.note = misa_note(value);
-    if (number == kCsrMcause || number == 0x142 /*scause*/)
-      row.note = value ? cause_text(value) : "";
+    if (number == kCsrMcause || number == kCsrScause) row.note = value ? cause_text(value) : "";
     rows.push_back(std::move(row));
   }
   return rows;

@@ -27,8 +27,12 @@ bool span_covers_page(const RamSpan& span, uint64_t page) {
 // Construction and reset
 // ---------------------------------------------------------------------------------------------
 
-Cpu::Impl::Impl(Cpu& owner, AddressSpace& as, uint64_t hartid)
-    : owner_(owner), as_(as), hartid_(hartid), scratch_(std::make_unique<CodePage>()) {
+Cpu::Impl::Impl(Cpu& owner, AddressSpace& as, uint64_t hartid, const HartConfig& config)
+    : owner_(owner),
+      as_(as),
+      hartid_(hartid),
+      config_(config),
+      scratch_(std::make_unique<CodePage>()) {
   generation_ = as_.generation();
   as_.add_listener(this);
 }
@@ -42,13 +46,7 @@ void Cpu::Impl::reset(uint64_t pc) {
   std::fill(std::begin(x_), std::end(x_), 0);
   pc_ = pc;
   priv_ = PrivLevel::Machine;
-  // UXL = SXL = 2 (64-bit), read-only; MIE = MPRV = 0 (privileged spec 3.4).
-  mstatus_ = (2ull << 32) | (2ull << 34);
-  misa_ = (2ull << 62) | (1ull << ('I' - 'A')) | (1ull << ('M' - 'A')) | (1ull << ('A' - 'A')) |
-          kMisaC | (1ull << ('U' - 'A'));
-  mie_ = 0;
-  // Software-writable pending bits reset; the lines driven by devices keep their level.
-  mip_ &= (1ull << kIrqMSoft) | (1ull << kIrqMTimer) | (1ull << kIrqMExt);
+  reset_csr_file();  // misa, mstatus, mie, mip
   mtvec_ = mscratch_ = mepc_ = mcause_ = mtval_ = 0;
   mcounteren_ = mcountinhibit_ = menvcfg_ = 0;
   std::fill(std::begin(pmpcfg_), std::end(pmpcfg_), 0);
@@ -63,7 +61,8 @@ void Cpu::Impl::reset(uint64_t pc) {
   update_irq();
 }
 
-Cpu::Cpu(AddressSpace& as, uint64_t hartid) : impl_(std::make_unique<Impl>(*this, as, hartid)) {
+Cpu::Cpu(AddressSpace& as, uint64_t hartid, const HartConfig& config)
+    : impl_(std::make_unique<Impl>(*this, as, hartid, config)) {
   impl_->reset(0);
 }
 
@@ -112,11 +111,7 @@ bool Cpu::poke_csr(uint16_t csr, uint64_t value) {
 }
 
 void Cpu::set_interrupt_pending(unsigned irq, bool level) {
-  assert(irq < 64 && "interrupt number must be a mip bit");
-  uint64_t bit = 1ull << irq;
-  impl_->mip_ = level ? (impl_->mip_ | bit) : (impl_->mip_ & ~bit);
-  impl_->update_irq();
-  impl_->event_ = true;
+  impl_->set_interrupt_line(irq, level);
 }
 
 void Cpu::set_time_source(std::function<uint64_t()> source) {

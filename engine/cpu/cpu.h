@@ -57,6 +57,24 @@ struct TrapEvent {
   PrivLevel to = PrivLevel::Machine;
 };
 
+/// misa's Extensions bit for extension letter `ext` ('A'..'Z').
+constexpr uint32_t misa_extension(char ext) {
+  return uint32_t{1} << (ext - 'A');
+}
+
+/// What a hart is built with. Fixed for its lifetime; reset() restores misa from it.
+struct HartConfig {
+  /// The hart's base extensions: RV64 I, M, A, C and U-mode (the misa reset value).
+  static constexpr uint32_t kBaseExtensions = misa_extension('I') | misa_extension('M') |
+                                              misa_extension('A') | misa_extension('C') |
+                                              misa_extension('U');
+  /// misa's Extensions field: kBaseExtensions, optionally with 'S'. With S the CSR file has the
+  /// supervisor state it knows today (the S fields of mstatus, the S bits of mie and mip, MPP = S,
+  /// mip.SEIP); the S-mode CSRs, MRET into S, SRET and trap delegation come with S-mode itself,
+  /// so S is for tests until then. Any other set is a programmer mistake (asserted at reset).
+  uint32_t misa_extensions = kBaseExtensions;
+};
+
 /// Why Cpu::run returned.
 enum class RunExit : uint8_t {
   Budget,   ///< the instruction budget was used up
@@ -66,8 +84,12 @@ enum class RunExit : uint8_t {
 
 class Cpu {
  public:
-  /// A hart with id `hartid` whose loads, stores and fetches go to `as`.
-  Cpu(AddressSpace& as, uint64_t hartid);
+  /// The hart's state and machinery (cpu_internal.h). Named here, not private, so that the CSR
+  /// table's row functions can take it; it is for engine/cpu only.
+  struct Impl;
+
+  /// A hart with id `hartid` whose loads, stores and fetches go to `as`, built as `config` says.
+  Cpu(AddressSpace& as, uint64_t hartid, const HartConfig& config = {});
   ~Cpu();
   Cpu(const Cpu&) = delete;
   Cpu& operator=(const Cpu&) = delete;
@@ -102,7 +124,10 @@ class Cpu {
   bool poke_csr(uint16_t csr, uint64_t value);
 
   // -- Interrupt inputs (driven by the CLINT, the PLIC, ...) --
-  /// Sets or clears bit `irq` of mip (kIrqMSoft, kIrqMTimer, kIrqMExt, kIrqSExt, ...).
+  /// Drives interrupt line `irq` (kIrqMSoft, kIrqMTimer, kIrqMExt, kIrqSExt, ...) to `level`.
+  /// mip bit `irq` reads as the line's level ORed with the software-writable bit where there is
+  /// one (SEIP); a line the hart has no interrupt for (kIrqSExt without S-mode) is remembered
+  /// but reads as zero. `irq` must be below 64 (asserted).
   void set_interrupt_pending(unsigned irq, bool level);
 
   // -- Time --
@@ -131,11 +156,7 @@ class Cpu {
   void set_ecall_hook(std::function<bool(Cpu&)> hook);
 
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// Name of a CSR ("mstatus", ...) or nullptr if unknown.
-const char* csr_name(uint16_t csr);
 
 }  // namespace glassvm

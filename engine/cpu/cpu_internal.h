@@ -88,7 +88,7 @@ inline constexpr uint64_t kMstatusSXL = 3ull << 34;
 inline constexpr uint64_t kMisaC = 1ull << ('C' - 'A');
 
 struct Cpu::Impl final : MemoryListener {
-  Impl(Cpu& owner, AddressSpace& as, uint64_t hartid);
+  Impl(Cpu& owner, AddressSpace& as, uint64_t hartid, const HartConfig& config);
   ~Impl() override;
 
   Cpu& owner_;
@@ -113,6 +113,12 @@ struct Cpu::Impl final : MemoryListener {
   uint64_t menvcfg_ = 0;
   uint64_t pmpcfg_[8] = {};  ///< pmpcfg0, 2, ..., 14 (RV64 has only the even ones)
   uint64_t pmpaddr_[64] = {};
+
+  // -- CSR file (csr.cpp): the hart's configuration, and the two sources of mip --
+  // mip_ stays the value the interrupt logic uses; it is recomputed from these (update_mip).
+  const HartConfig config_;
+  uint64_t mip_lines_ = 0;  ///< levels of the lines driven by set_interrupt_pending
+  uint64_t mip_soft_ = 0;   ///< the software-writable mip bits (SSIP, STIP, SEIP with S-mode)
 
   // -- Counters: minstret = retired_ + instret_offset_ (or the frozen value when inhibited) --
   uint64_t retired_ = 0;   ///< instructions retired since reset; exact at sync points
@@ -181,7 +187,14 @@ struct Cpu::Impl final : MemoryListener {
   void region_del(const FlatRange&) override {}
   void commit() override;
 
-  // cpu_csr.cpp
+  // csr.cpp
+  /// Reset values of misa, mstatus, mie and mip (the lines keep their levels).
+  void reset_csr_file();
+  /// mip_ := (lines | software bits), limited to the interrupts this hart has. Callers then
+  /// call update_irq().
+  void update_mip();
+  /// Drives interrupt line `irq` (Cpu::set_interrupt_pending).
+  void set_interrupt_line(unsigned irq, bool level);
   bool csr_exists(uint16_t csr) const;
   bool csr_read(uint16_t csr, uint64_t& value) const;
   /// Writes with WARL rules; returns false if the CSR does not exist or is read-only.

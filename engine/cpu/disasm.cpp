@@ -10,7 +10,7 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "engine/cpu/csr_names.h"
+#include "engine/cpu/csr.h"
 #include "engine/cpu/decode.h"
 
 namespace glassvm {
@@ -29,7 +29,7 @@ std::string format(const char* fmt, ...) {
 }
 
 std::string csr_text(int64_t csr) {
-  const char* name = csr_mnemonic(static_cast<uint16_t>(csr));
+  const char* name = csr_name(static_cast<uint16_t>(csr));
   return name ? std::string(name) : format("0x%" PRIx64, static_cast<uint64_t>(csr));
 }
 

@@ -1,7 +1,7 @@
 // Zicsr/Zicntr in M-mode: every CSR instruction form, and the machine CSRs' WARL behaviour:
 // misa, mhartid, mscratch, mstatus fields, mtvec modes, mepc/mcause/mtval, mie/mip, and the
 // counters (mcycle/minstret counting and writable, cycle/instret/time readable, time
-// advancing).
+// advancing), and the absence of S-mode state on this M+U hart (privileged spec 3.1.6, 3.1.9).
 #include "test_macros.h"
 
   .option norvc
@@ -124,6 +124,26 @@ TEST_BEGIN
   beqz a0, 1f
   CHECK_NOW(a0, 2)
 1:
+  li TESTNUM, 45                  // no S-mode: SXL is read-only zero
+  csrr a0, mstatus
+  srli a0, a0, 34
+  andi a0, a0, 3
+  FAIL_NEZ(a0)
+  li TESTNUM, 46                  // ...and so are SIE, SPIE, SPP, SUM, MXR, TVM, TSR
+  li t0, (1 << 1) | (1 << 5) | (1 << 8) | (1 << 18) | (1 << 19) | (1 << 20) | (1 << 22)
+  csrs mstatus, t0
+  csrr a0, mstatus
+  and a0, a0, t0
+  FAIL_NEZ(a0)
+  li TESTNUM, 47                  // MPP cannot hold S: the old value (U) stays
+  li t0, 3 << 11
+  csrc mstatus, t0
+  li t0, 1 << 11
+  csrs mstatus, t0
+  csrr a0, mstatus
+  li t0, 3 << 11
+  and a0, a0, t0
+  FAIL_NEZ(a0)
   li TESTNUM, 44                  // mret: MIE <- MPIE, MPIE <- 1, pc <- mepc
   li t0, 1 << 7
   csrs mstatus, t0
@@ -151,6 +171,17 @@ TEST_BEGIN
   csrw mie, zero
   csrr a0, mie
   FAIL_NEZ(a0)
+  li TESTNUM, 52                  // no S-mode: SSIE, STIE, SEIE are read-only zero
+  li t0, (1 << 1) | (1 << 5) | (1 << 9)
+  csrw mie, t0
+  csrr a0, mie
+  FAIL_NEZ(a0)
+  li TESTNUM, 53                  // ...and so are SSIP, STIP, SEIP
+  csrw mip, t0
+  csrr a0, mip
+  and a0, a0, t0
+  FAIL_NEZ(a0)
+  csrw mip, zero
   li TESTNUM, 51                  // nothing pending at rest
   csrr a0, mip
   andi a0, a0, 1 << 3

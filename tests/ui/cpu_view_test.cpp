@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "engine/board/machine.h"
+#include "engine/cpu/csr.h"
 #include "engine/cpu/decode.h"
 #include "tests/support/test_host.h"
 #include "tests/ui/guest_files.h"
@@ -67,8 +68,27 @@ TEST(CpuView, CsrsShowMachineStateWithDecodedNotes) {
   EXPECT_NE(find("mstatus")->note.find("MPP="), std::string::npos);
   EXPECT_EQ(find("mhartid")->value, 0u);
   uint64_t mtvec = 0;
-  ASSERT_TRUE(m->cpu().peek_csr(0x305, mtvec));
+  ASSERT_TRUE(m->cpu().peek_csr(kCsrMtvec, mtvec));
   EXPECT_EQ(find("mtvec")->value, mtvec);
+}
+
+TEST(CpuView, CsrRowsAreTheShownCsrsTheHartHasNamedFromTheCsrTable) {
+  testing::TestHost host;
+  auto m = demo_machine(host);
+  const std::vector<CsrRow> rows = csr_rows(m->cpu());
+  ASSERT_FALSE(rows.empty());
+  for (const CsrRow& r : rows) {
+    ASSERT_NE(csr_name(r.number), nullptr) << r.number;
+    EXPECT_EQ(r.name, csr_name(r.number));
+    uint64_t value = 0;
+    EXPECT_TRUE(m->cpu().peek_csr(r.number, value)) << r.name;
+  }
+  // The virt hart has no S-mode: none of the supervisor CSRs the panel knows are listed.
+  for (const CsrRow& r : rows) {
+    EXPECT_NE(r.number, kCsrSatp);
+    EXPECT_NE(r.number, kCsrSstatus);
+    EXPECT_NE(r.number, kCsrMedeleg);
+  }
 }
 
 TEST(CpuView, CauseText) {

@@ -1,9 +1,12 @@
 // CSR tests: existence, WARL and read-only rules of each M-mode CSR, the Zicsr no-write/no-read
-// rules, privilege checks, mcounteren gating and the counters.
+// rules, privilege checks, mcounteren gating, the counters, the S-mode state of a hart with and
+// without S, and mip.SEIP's two sources.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
+#include <string>
 
 #include "engine/cpu/csr.h"
 #include "tests/engine/cpu/cpu_test_machine.h"
@@ -35,7 +38,19 @@ class CpuCsr : public CpuMachine {
     ASSERT_EQ(cpu_->pc(), pc);
   }
   void SetUp() override { ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec)); }
+  /// Replaces the hart with one that also has S in misa, reset at kRamBase.
+  void use_supervisor_hart() {
+    cpu_ = std::make_unique<Cpu>(*as_, 0, HartConfig{kWithS});
+    cpu_->reset(kRamBase);
+    ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec));
+  }
   static constexpr uint64_t kTrapVec = kRamBase + 0x4000;
+  static constexpr uint32_t kWithS = HartConfig::kBaseExtensions | misa_extension('S');
+  static constexpr uint64_t kSsip = 1u << kIrqSSoft, kStip = 1u << kIrqSTimer,
+                            kSeip = 1u << kIrqSExt;
+  // mstatus fields that exist only with S-mode (privileged spec 3.1.6).
+  static constexpr uint64_t kSie = 1u << 1, kSpie = 1u << 5, kSpp = 1u << 8, kSum = 1u << 18,
+                            kMxr = 1u << 19, kTvm = 1u << 20, kTsr = 1u << 22;
 };
 
 TEST_F(CpuCsr, MisaReportsRv64Imacu) {
@@ -67,14 +82,15 @@ TEST_F(CpuCsr, ClearingCIsSuppressedWhenNextInstructionIsMisaligned) {
 
 TEST_F(CpuCsr, MstatusWarlFields) {
   uint64_t s = csr(kCsrMstatus);
-  EXPECT_EQ((s >> 32) & 3, 2u);  // UXL
-  EXPECT_EQ((s >> 34) & 3, 2u);  // SXL
+  EXPECT_EQ((s >> 32) & 3, 2u);  // UXL: U-mode is 64-bit
+  EXPECT_EQ((s >> 34) & 3, 0u);  // SXL: read-only zero without S-mode
   EXPECT_EQ((s >> 13) & 3, 0u);  // FS
-  // Write everything: only MIE, MPIE, MPP, MPRV, TW stick; UXL/SXL stay 2.
+  // Write everything: only MIE, MPIE, MPP, MPRV, TW stick; the S fields (SIE, SPIE, SPP, SUM,
+  // MXR, TVM, TSR) are read-only zero without S-mode, UXL stays 2 and SXL 0.
   EXPECT_TRUE(cpu_->poke_csr(kCsrMstatus, ~0ull));
   s = csr(kCsrMstatus);
-  EXPECT_EQ(s, (1ull << 3) | (1ull << 7) | (3ull << 11) | (1ull << 17) | (1ull << 21) |
-                   (2ull << 32) | (2ull << 34));
+  EXPECT_EQ(s,
+            (1ull << 3) | (1ull << 7) | (3ull << 11) | (1ull << 17) | (1ull << 21) | (2ull << 32));
   // MPP: S (1) and the reserved 2 are not legal; the old value is kept.
   cpu_->poke_csr(kCsrMstatus, 0);
   cpu_->poke_csr(kCsrMstatus, 1ull << 11);
@@ -82,6 +98,25 @@ TEST_F(CpuCsr, MstatusWarlFields) {
   cpu_->poke_csr(kCsrMstatus, 3ull << 11);
   cpu_->poke_csr(kCsrMstatus, 2ull << 11);
   EXPECT_EQ((csr(kCsrMstatus) >> 11) & 3, 3u);
+  cpu_->poke_csr(kCsrMstatus, 1ull << 11);
+  EXPECT_EQ((csr(kCsrMstatus) >> 11) & 3, 3u);
+}
+
+TEST_F(CpuCsr, MstatusSupervisorFieldsWithSMode) {
+  use_supervisor_hart();
+  EXPECT_TRUE(csr(kCsrMisa) & (1u << ('S' - 'A')));
+  uint64_t s = csr(kCsrMstatus);
+  EXPECT_EQ((s >> 34) & 3, 2u);  // SXL
+  EXPECT_EQ((s >> 32) & 3, 2u);  // UXL
+  EXPECT_TRUE(cpu_->poke_csr(kCsrMstatus, ~0ull));
+  EXPECT_EQ(csr(kCsrMstatus), kSie | kSpie | kSpp | kSum | kMxr | kTvm | kTsr | (1ull << 3) |
+                                  (1ull << 7) | (3ull << 11) | (1ull << 17) | (1ull << 21) |
+                                  (2ull << 32) | (2ull << 34));
+  // MPP can hold S; the reserved 2 keeps the old value.
+  cpu_->poke_csr(kCsrMstatus, 1ull << 11);
+  EXPECT_EQ((csr(kCsrMstatus) >> 11) & 3, 1u);
+  cpu_->poke_csr(kCsrMstatus, 2ull << 11);
+  EXPECT_EQ((csr(kCsrMstatus) >> 11) & 3, 1u);
 }
 
 TEST_F(CpuCsr, MtvecModeWarl) {
@@ -104,18 +139,96 @@ TEST_F(CpuCsr, MepcBitZeroAndMaskWithoutC) {
 }
 
 TEST_F(CpuCsr, MieAndMipWritableBits) {
+  // Without S-mode only the M-level interrupts exist: SSIE/STIE/SEIE and SSIP/STIP/SEIP are
+  // read-only zero (privileged spec 3.1.9).
   cpu_->poke_csr(kCsrMie, ~0ull);
-  EXPECT_EQ(csr(kCsrMie), 0xaaau);
+  EXPECT_EQ(csr(kCsrMie), 0x888u);
   cpu_->poke_csr(kCsrMie, 0);
   cpu_->poke_csr(kCsrMip, ~0ull);
-  EXPECT_EQ(csr(kCsrMip), 0x222u);  // MSIP/MTIP/MEIP are read-only
-  cpu_->poke_csr(kCsrMip, 0);
+  EXPECT_EQ(csr(kCsrMip), 0u);  // MSIP/MTIP/MEIP are read-only, the S bits do not exist
   cpu_->set_interrupt_pending(kIrqMTimer, true);
   EXPECT_EQ(csr(kCsrMip), 1u << 7);
   cpu_->poke_csr(kCsrMip, 0);  // cannot clear a line driven by a device
   EXPECT_EQ(csr(kCsrMip), 1u << 7);
   cpu_->set_interrupt_pending(kIrqMTimer, false);
   EXPECT_EQ(csr(kCsrMip), 0u);
+  // The PLIC's S-context line has no interrupt to raise on this hart.
+  cpu_->set_interrupt_pending(kIrqSExt, true);
+  EXPECT_EQ(csr(kCsrMip), 0u);
+  exec({csrrs(a0, kCsrMip, zero)});
+  EXPECT_EQ(x(a0), 0u);
+}
+
+TEST_F(CpuCsr, MieAndMipSupervisorBitsWithSMode) {
+  use_supervisor_hart();
+  cpu_->poke_csr(kCsrMie, ~0ull);
+  EXPECT_EQ(csr(kCsrMie), 0xaaau);
+  cpu_->poke_csr(kCsrMip, ~0ull);
+  EXPECT_EQ(csr(kCsrMip), kSsip | kStip | kSeip);  // M bits stay read-only
+  cpu_->poke_csr(kCsrMip, 0);
+  EXPECT_EQ(csr(kCsrMip), 0u);
+}
+
+TEST_F(CpuCsr, SeipReadsTheSoftwareBitOrThePlicLine) {
+  use_supervisor_hart();
+  // The line alone.
+  cpu_->set_interrupt_pending(kIrqSExt, true);
+  EXPECT_EQ(csr(kCsrMip), kSeip);
+  // A CSR write clears only the software bit: the device interrupt stays pending.
+  cpu_->poke_csr(kCsrMip, 0);
+  EXPECT_EQ(csr(kCsrMip), kSeip);
+  cpu_->set_interrupt_pending(kIrqSExt, false);
+  EXPECT_EQ(csr(kCsrMip), 0u);
+  // The software bit alone, and both: dropping the line leaves the software bit.
+  cpu_->poke_csr(kCsrMip, kSeip);
+  EXPECT_EQ(csr(kCsrMip), kSeip);
+  cpu_->set_interrupt_pending(kIrqSExt, true);
+  cpu_->set_interrupt_pending(kIrqSExt, false);
+  EXPECT_EQ(csr(kCsrMip), kSeip);
+  cpu_->poke_csr(kCsrMip, 0);
+  EXPECT_EQ(csr(kCsrMip), 0u);
+}
+
+TEST_F(CpuCsr, SeipLineIsNotWrittenBackByCsrrsOrCsrrc) {
+  use_supervisor_hart();
+  cpu_->set_interrupt_pending(kIrqSExt, true);
+  cpu_->set_reg(a1, kSsip);
+  // rd sees the OR; only the software bits take part in the read-modify-write.
+  exec({csrrs(a0, kCsrMip, a1), csrrc(a2, kCsrMip, a1)});
+  EXPECT_EQ(x(a0), kSeip);
+  EXPECT_EQ(x(a2), kSeip | kSsip);
+  cpu_->set_interrupt_pending(kIrqSExt, false);
+  EXPECT_EQ(csr(kCsrMip), 0u);  // the line's level was never copied into the software bit
+}
+
+TEST_F(CpuCsr, SeipFromEitherSourceRaisesTheInterrupt) {
+  use_supervisor_hart();
+  program({kNop, kNop});
+  cpu_->poke_csr(kCsrMie, kSeip);
+  cpu_->poke_csr(kCsrMstatus, 1u << 3);  // MIE
+  cpu_->set_interrupt_pending(kIrqSExt, true);
+  step();
+  EXPECT_EQ(cpu_->pc(), kTrapVec);
+  EXPECT_EQ(csr(kCsrMcause), (1ull << 63) | kIrqSExt);
+  // The software bit alone, after the line dropped.
+  cpu_->set_interrupt_pending(kIrqSExt, false);
+  cpu_->poke_csr(kCsrMip, kSeip);
+  cpu_->set_pc(kRamBase);
+  cpu_->poke_csr(kCsrMcause, 0);
+  cpu_->poke_csr(kCsrMstatus, 1u << 3);
+  step();
+  EXPECT_EQ(cpu_->pc(), kTrapVec);
+  EXPECT_EQ(csr(kCsrMcause), (1ull << 63) | kIrqSExt);
+}
+
+TEST_F(CpuCsr, ResetClearsTheSoftwareSeipButKeepsTheLine) {
+  use_supervisor_hart();
+  cpu_->poke_csr(kCsrMip, kSsip | kSeip);
+  cpu_->reset(kRamBase);
+  EXPECT_EQ(csr(kCsrMip), 0u);
+  cpu_->set_interrupt_pending(kIrqSExt, true);
+  cpu_->reset(kRamBase);
+  EXPECT_EQ(csr(kCsrMip), kSeip);
 }
 
 TEST_F(CpuCsr, PlainReadWriteRegisters) {
@@ -254,6 +367,24 @@ TEST_F(CpuCsr, UserCounterAccessIsGatedByMcounteren) {
   EXPECT_EQ(csr(kCsrMepc), user_pc);
 }
 
+TEST_F(CpuCsr, UserHpmCounterAccessIsGatedByItsOwnMcounterenBit) {
+  const uint64_t user_pc = kRamBase + 0x1000;
+  put(user_pc, {csrrs(a0, kCsrHpmcounter3 + 2, zero)});  // hpmcounter5
+  cpu_->poke_csr(kCsrMcounteren, 1u << 5);
+  cpu_->set_reg(a0, 99);
+  enter_user(user_pc);
+  step();
+  EXPECT_EQ(cpu_->pc(), user_pc + 4);
+  EXPECT_EQ(x(a0), 0u);
+
+  cpu_->reset(kRamBase);
+  cpu_->poke_csr(kCsrMtvec, kTrapVec);
+  cpu_->poke_csr(kCsrMcounteren, ~(1u << 5));  // every counter but hpmcounter5
+  enter_user(user_pc);
+  step();
+  expect_illegal(csrrs(a0, kCsrHpmcounter3 + 2, zero));
+}
+
 TEST_F(CpuCsr, UserModeCannotAccessMachineCsrs) {
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {csrrs(a0, kCsrMscratch, zero)});
@@ -282,9 +413,67 @@ TEST_F(CpuCsr, PmpWarlRules) {
 TEST_F(CpuCsr, CsrNames) {
   EXPECT_STREQ(csr_name(kCsrMstatus), "mstatus");
   EXPECT_STREQ(csr_name(kCsrPmpaddr1), "pmpaddr1");
+  EXPECT_STREQ(csr_name(kCsrPmpaddr63), "pmpaddr63");
+  EXPECT_STREQ(csr_name(kCsrPmpcfg14), "pmpcfg14");
+  EXPECT_STREQ(csr_name(kCsrMhpmevent31), "mhpmevent31");
+  EXPECT_STREQ(csr_name(kCsrMhpmcounter3), "mhpmcounter3");
+  EXPECT_STREQ(csr_name(kCsrHpmcounter31), "hpmcounter31");
   EXPECT_STREQ(csr_name(kCsrCycle), "cycle");
-  EXPECT_EQ(csr_name(kCsrSatp), nullptr);  // not implemented (no S-mode yet)
+  // Ratified CSRs this hart lacks still have their names (for the disassembler)...
+  EXPECT_STREQ(csr_name(kCsrSatp), "satp");
+  EXPECT_STREQ(csr_name(kCsrFcsr), "fcsr");
+  uint64_t v;
+  EXPECT_FALSE(cpu_->peek_csr(kCsrSatp, v));  // ...but the hart says it does not have them
+  // Numbers no ratified RV64 CSR has.
+  EXPECT_EQ(csr_name(kCsrPmpcfg1), nullptr);
   EXPECT_EQ(csr_name(0x7ff), nullptr);
+  EXPECT_EQ(csr_name(0xb01), nullptr);
+}
+
+TEST_F(CpuCsr, ImplementedCsrsAreExactlyThoseOfAnImacuHart) {
+  // Privileged spec tables 2.2-2.6, Zicntr and Zihpm, for RV64 M+U without F, S or debug.
+  auto expected = [](unsigned n) {
+    switch (n) {
+      case kCsrMstatus:
+      case kCsrMisa:
+      case kCsrMie:
+      case kCsrMtvec:
+      case kCsrMcounteren:
+      case kCsrMenvcfg:
+      case kCsrMcountinhibit:
+      case kCsrMscratch:
+      case kCsrMepc:
+      case kCsrMcause:
+      case kCsrMtval:
+      case kCsrMip:
+      case kCsrMcycle:
+      case kCsrMinstret:
+      case kCsrMvendorid:
+      case kCsrMarchid:
+      case kCsrMimpid:
+      case kCsrMhartid:
+      case kCsrMconfigptr: return true;
+      default: break;
+    }
+    return (n >= kCsrMhpmevent3 && n <= kCsrMhpmevent31) ||
+           (n >= kCsrPmpcfg0 && n <= kCsrPmpcfg15 && n % 2 == 0) ||
+           (n >= kCsrPmpaddr0 && n <= kCsrPmpaddr63) ||
+           (n >= kCsrMhpmcounter3 && n <= kCsrMhpmcounter31) ||
+           (n >= kCsrCycle && n <= kCsrHpmcounter31);
+  };
+  for (unsigned n = 0; n < 4096; ++n) {
+    const uint16_t csr = static_cast<uint16_t>(n);
+    uint64_t v;
+    const bool has = cpu_->peek_csr(csr, v);
+    EXPECT_EQ(has, expected(n)) << std::hex << n;
+    if (has) {
+      EXPECT_NE(csr_name(csr), nullptr) << std::hex << n;
+      // Read-only numbers (csr[11:10] == 3) refuse writes, all others accept them.
+      EXPECT_EQ(cpu_->poke_csr(csr, v), (n >> 10) != 3) << std::hex << n;
+    } else {
+      EXPECT_FALSE(cpu_->poke_csr(csr, 0)) << std::hex << n;
+    }
+  }
 }
 
 }  // namespace

@@ -71,6 +71,10 @@ TEST(Disasm, CsrInstructionsUseCsrNames) {
   EXPECT_EQ(dis(0x305fd573), "csrrwi a0,mtvec,31");
   EXPECT_EQ(dis(0x30015073), "csrwi mstatus,2");
   EXPECT_EQ(dis(0x3b3022f3), "csrr t0,pmpaddr3");
+  EXPECT_EQ(dis(0xc1102573), "csrr a0,hpmcounter17");
+  // CSRs the hart lacks still print by name (the CSR table keeps them as name-only rows).
+  EXPECT_EQ(dis(0x18002573), "csrr a0,satp");
+  EXPECT_EQ(dis(0x00302573), "csrr a0,fcsr");
   EXPECT_EQ(dis(0x7c002573), "csrr a0,0x7c0");  // no standard name
 }
 

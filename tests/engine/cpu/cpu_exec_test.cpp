@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "engine/cpu/csr.h"
 #include "tests/engine/cpu/cpu_test_machine.h"
 
 namespace glassvm::test {
@@ -20,7 +21,7 @@ class CpuExec : public CpuMachine {
     cpu_->set_reg(a1, a);
     cpu_->set_reg(a2, b);
     step();
-    EXPECT_EQ(cpu_->pc(), kRamBase + 4) << "instruction trapped? mcause=" << csr(0x342);
+    EXPECT_EQ(cpu_->pc(), kRamBase + 4) << "instruction trapped? mcause=" << csr(kCsrMcause);
     return x(a0);
   }
   uint64_t rr(uint32_t f7, uint32_t f3, uint64_t a, uint64_t b) {

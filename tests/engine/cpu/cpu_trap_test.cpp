@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "engine/cpu/csr.h"
@@ -241,6 +242,11 @@ TEST_F(CpuTrap, InterruptTakenInUserModeRegardlessOfMie) {
 }
 
 TEST_F(CpuTrap, InterruptPriority) {
+  // SEIP needs a hart with S-mode (without S the S-level interrupt bits are read-only zero).
+  cpu_ =
+      std::make_unique<Cpu>(*as_, 0, HartConfig{HartConfig::kBaseExtensions | misa_extension('S')});
+  cpu_->reset(kRamBase);
+  SetUp();
   program({kNop});
   cpu_->poke_csr(kCsrMstatus, kMIE);
   cpu_->poke_csr(kCsrMie, 0xaaa);
