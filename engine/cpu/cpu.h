@@ -64,6 +64,13 @@ enum class RunExit : uint8_t {
   Stopped,  ///< request_stop() was called (by a device, the host, or a breakpoint)
 };
 
+/// Counters of the decoded-code cache (for the performance panel and tests).
+struct CodeCacheStats {
+  size_t live_pages = 0;   ///< decoded pages held now; never more than capacity
+  size_t capacity = 0;     ///< the bound on live_pages
+  uint64_t evictions = 0;  ///< pages dropped to make room since the hart was created
+};
+
 class Cpu {
  public:
   /// A hart with id `hartid` whose loads, stores and fetches go to `as`.
@@ -119,6 +126,8 @@ class Cpu {
   void request_stop();
   /// Whether the hart is stalled in WFI.
   bool waiting_for_interrupt() const;
+  /// The decoded-code cache's size and bound.
+  CodeCacheStats code_cache_stats() const;
 
   // -- Observation --
   /// Called for every trap taken (exceptions and interrupts), before the handler runs.

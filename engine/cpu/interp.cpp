@@ -111,7 +111,7 @@ Cpu::Impl::run(uint64_t budget) {
 #define LOAD(T)                                                                               \
   do {                                                                                        \
     const uint64_t a_ = RS1 + IMM;                                                            \
-    const TlbEntry& e_ = tlb_read_[(a_ >> 12) % kTlbSize];                                    \
+    const TlbEntry& e_ = tlb_read_[(a_ >> kPageShift) % kTlbSize];                            \
     if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                \
       T v_;                                                                                   \
       std::memcpy(&v_, reinterpret_cast<const void*>(static_cast<uintptr_t>(a_ + e_.addend)), \
@@ -122,26 +122,27 @@ Cpu::Impl::run(uint64_t budget) {
     SYNC();                                                                                   \
     pc_ = pc;                                                                                 \
     uint64_t raw_;                                                                            \
-    if (!mem_load(a_, sizeof(T), raw_)) RAISE(kExcLoadAccessFault, a_);                       \
+    if (!mem_load(a_, sizeof(T), raw_)) RAISE(kExcLoadAccessFault, fault_addr_);              \
     RD = static_cast<uint64_t>(static_cast<int64_t>(static_cast<T>(raw_)));                   \
     if (event_) COMPLETE_AND_EXIT();                                                          \
     NEXT();                                                                                   \
   } while (0)
-#define STORE(T)                                                                               \
-  do {                                                                                         \
-    const uint64_t a_ = RS1 + IMM;                                                             \
-    const TlbEntry& e_ = tlb_write_[(a_ >> 12) % kTlbSize];                                    \
-    const T v_ = static_cast<T>(RS2);                                                          \
-    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                 \
-      std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_,        \
-                  sizeof(T));                                                                  \
-      NEXT();                                                                                  \
-    }                                                                                          \
-    SYNC();                                                                                    \
-    pc_ = pc;                                                                                  \
-    if (!mem_store(a_, sizeof(T), static_cast<uint64_t>(v_))) RAISE(kExcStoreAccessFault, a_); \
-    if (event_) COMPLETE_AND_EXIT();                                                           \
-    NEXT();                                                                                    \
+#define STORE(T)                                                                        \
+  do {                                                                                  \
+    const uint64_t a_ = RS1 + IMM;                                                      \
+    const TlbEntry& e_ = tlb_write_[(a_ >> kPageShift) % kTlbSize];                     \
+    const T v_ = static_cast<T>(RS2);                                                   \
+    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {          \
+      std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_, \
+                  sizeof(T));                                                           \
+      NEXT();                                                                           \
+    }                                                                                   \
+    SYNC();                                                                             \
+    pc_ = pc;                                                                           \
+    if (!mem_store(a_, sizeof(T), static_cast<uint64_t>(v_)))                           \
+      RAISE(kExcStoreAccessFault, fault_addr_);                                         \
+    if (event_) COMPLETE_AND_EXIT();                                                    \
+    NEXT();                                                                             \
   } while (0)
 #define BRANCH(cond)          \
   do {                        \

@@ -140,14 +140,14 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
     }
     uint64_t v;
     if (!mem_load(addr, size, v)) {
-      raise_exception(kExcLoadAccessFault, addr);
+      raise_exception(kExcLoadAccessFault, fault_addr_);
       return false;
     }
     resv_valid_ = true;
     resv_addr_ = addr;
     resv_size_ = size;
     // Stores to the reserved page must reach the slow path, which breaks the reservation.
-    TlbEntry& e = tlb_write_[(addr >> 12) % kTlbSize];
+    TlbEntry& e = tlb_write_[(addr >> kPageShift) % kTlbSize];
     if (e.tag == (addr & kPageMask)) e = TlbEntry{};
     x_[in.rd] = extend(v);
     return true;
@@ -161,7 +161,7 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
     bool match = resv_valid_ && resv_addr_ == addr && resv_size_ == size;
     resv_valid_ = false;
     if (match && !mem_store(addr, size, src)) {
-      raise_exception(kExcStoreAccessFault, addr);
+      raise_exception(kExcStoreAccessFault, fault_addr_);
       return false;
     }
     x_[in.rd] = match ? 0 : 1;
@@ -170,13 +170,13 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
 
   uint64_t old;
   if (!mem_load(addr, size, old)) {
-    raise_exception(kExcStoreAccessFault, addr);  // AMOs report store/AMO faults
+    raise_exception(kExcStoreAccessFault, fault_addr_);  // AMOs report store/AMO faults
     return false;
   }
   uint64_t result = dword ? amo_compute<int64_t, uint64_t>(op, old, src)
                           : amo_compute<int32_t, uint32_t>(op, old, src);
   if (!mem_store(addr, size, result)) {
-    raise_exception(kExcStoreAccessFault, addr);
+    raise_exception(kExcStoreAccessFault, fault_addr_);
     return false;
   }
   x_[in.rd] = extend(old);
