@@ -53,7 +53,7 @@ void Cpu::Impl::reset(uint64_t pc) {
   mcounteren_ = mcountinhibit_ = menvcfg_ = 0;
   std::fill(std::begin(pmpcfg_), std::end(pmpcfg_), 0);
   std::fill(std::begin(pmpaddr_), std::end(pmpaddr_), 0);
-  retired_ = run_base_ = traps_ = 0;
+  retired_ = run_base_ = traps_ = run_budget_ = budget_left_ = 0;
   instret_offset_ = cycle_offset_ = instret_frozen_ = cycle_frozen_ = retire_adjust_ = 0;
   stop_requested_ = wfi_ = force_uncached_ = false;
   resv_valid_ = false;
@@ -134,6 +134,12 @@ void Cpu::request_stop() {
 }
 bool Cpu::waiting_for_interrupt() const {
   return impl_->wfi_;
+}
+const CpuState& Cpu::state() const {
+  return *impl_;
+}
+CpuState& Cpu::executor_state() {
+  return *impl_;
 }
 CodeCacheStats Cpu::code_cache_stats() const {
   return CodeCacheStats{impl_->code_pool_.size(), kMaxCodePages, impl_->code_evictions_};

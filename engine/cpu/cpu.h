@@ -4,7 +4,9 @@
 // TLB of RAM pages (host pointers found with AddressSpace::lookup_ram) and a cache of decoded
 // instructions per code page; both are flushed when the address space's flat view changes,
 // and a store into a page holding decoded code drops that code (self-modifying code, DMA).
-// The interpreter is the reference for every later executor (the wasm JIT).
+// The interpreter is the reference for every later executor (the wasm JIT). What an executor
+// shares with it: the state (cpu_state.h, Cpu::executor_state()), the M-extension arithmetic
+// (alu.h) and the helper functions for everything complex (helpers.h).
 #pragma once
 
 #include <cstdint>
@@ -13,12 +15,11 @@
 #include <string>
 #include <string_view>
 
+#include "engine/cpu/cpu_state.h"
 #include "engine/cpu/decode.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
-
-enum class PrivLevel : uint8_t { User = 0, Supervisor = 1, Machine = 3 };
 
 /// Interrupt numbers (bit positions in mip/mie), privileged spec 3.1.9.
 enum : unsigned {
@@ -128,6 +129,12 @@ class Cpu {
   bool waiting_for_interrupt() const;
   /// The decoded-code cache's size and bound.
   CodeCacheStats code_cache_stats() const;
+  /// The whole hart state, read-only (UI, snapshots). Between runs every field is exact;
+  /// read from a callback during run(), pc and the counters are exact as instret() is.
+  const CpuState& state() const;
+  /// The state an executor (the wasm JIT's glue) runs generated code on, with the helpers of
+  /// engine/cpu/helpers.h. Only executors may write it, and only inside run().
+  CpuState& executor_state();
 
   // -- Observation --
   /// Called for every trap taken (exceptions and interrupts), before the handler runs.
@@ -139,8 +146,11 @@ class Cpu {
   /// call, in which case the hart resumes after the ecall instead of trapping.
   void set_ecall_hook(std::function<bool(Cpu&)> hook);
 
- private:
+  /// The hart's internals (engine/cpu/cpu_internal.h). Named publicly only so that the
+  /// helpers of helpers.h can reach a hart from its CpuState; opaque everywhere else.
   struct Impl;
+
+ private:
   std::unique_ptr<Impl> impl_;
 };
 

@@ -1,6 +1,7 @@
 // Internals of the hart: the state behind Cpu, shared by cpu.cpp (memory paths, code cache),
-// cpu_csr.cpp (CSR file), cpu_trap.cpp (traps, interrupts, xRET) and cpu_interp.cpp (the
-// interpreter loop).
+// csr.cpp (CSR file), trap.cpp (traps, interrupts, xRET, atomics), helpers.cpp (the entry
+// points generated code calls) and interp.cpp (the interpreter loop). The architectural
+// state itself is the CpuState base (cpu_state.h), public so that generated code can use it.
 //
 // Design note: the interpreter never decodes in its hot loop. Each 4 KiB guest code page gets
 // a CodePage: one pre-decoded Insn per 2-byte slot, decoded lazily the first time the slot is
@@ -31,7 +32,9 @@
 
 #include "engine/base/page.h"
 #include "engine/cpu/cpu.h"
+#include "engine/cpu/cpu_state.h"
 #include "engine/cpu/decode.h"
+#include "engine/cpu/helpers.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -73,13 +76,6 @@ struct CodePage {
   Insn slots[kSlotsPerPage + 2];
 };
 
-/// A software TLB entry: guest page `tag` lives at host address tag + addend.
-struct TlbEntry {
-  uint64_t tag = ~uint64_t{0};  ///< empty: no masked address ever equals all ones
-  uintptr_t addend = 0;
-};
-
-inline constexpr unsigned kTlbSize = 256;
 inline constexpr unsigned kPageCacheSize = 64;
 /// The code cache holds at most this many decoded pages: 512 x 32 KiB = 16 MiB of host memory
 /// for 2 MiB of guest code, more than a booted Linux keeps hot, and far less than one
@@ -100,7 +96,7 @@ inline constexpr uint64_t kMstatusSXL = 3ull << 34;
 
 inline constexpr uint64_t kMisaC = 1ull << ('C' - 'A');
 
-struct Cpu::Impl final : MemoryListener {
+struct Cpu::Impl final : CpuState, MemoryListener {
   Impl(Cpu& owner, AddressSpace& as, uint64_t hartid);
   ~Impl() override;
 
@@ -108,52 +104,9 @@ struct Cpu::Impl final : MemoryListener {
   AddressSpace& as_;
   const uint64_t hartid_;
 
-  // -- Architectural state --
-  uint64_t x_[33] = {};  ///< x0..x31, then the sink that absorbs writes to x0
-  uint64_t pc_ = 0;
-  PrivLevel priv_ = PrivLevel::Machine;
-  uint64_t mstatus_ = 0;
-  uint64_t misa_ = 0;
-  uint64_t mie_ = 0;
-  uint64_t mip_ = 0;
-  uint64_t mtvec_ = 0;
-  uint64_t mscratch_ = 0;
-  uint64_t mepc_ = 0;
-  uint64_t mcause_ = 0;
-  uint64_t mtval_ = 0;
-  uint64_t mcounteren_ = 0;
-  uint64_t mcountinhibit_ = 0;
-  uint64_t menvcfg_ = 0;
-  uint64_t pmpcfg_[8] = {};  ///< pmpcfg0, 2, ..., 14 (RV64 has only the even ones)
-  uint64_t pmpaddr_[64] = {};
+  // The architectural state, counters, run flags and the data TLB are CpuState's members.
 
-  // -- Counters: minstret = retired_ + instret_offset_ (or the frozen value when inhibited) --
-  uint64_t retired_ = 0;   ///< instructions retired since reset; exact at sync points
-  uint64_t run_base_ = 0;  ///< during run(): retired_ = run_base_ + steps taken so far
-  uint64_t traps_ = 0;     ///< traps taken since reset (each used a step, retired nothing)
-  uint64_t instret_offset_ = 0, cycle_offset_ = 0;
-  uint64_t instret_frozen_ = 0, cycle_frozen_ = 0;
-  uint64_t retire_adjust_ = 0;  ///< 1 while a CSR instruction executes (it retires after)
-
-  // -- Run control --
-  bool event_ = false;    ///< something needs the outer loop's attention
-  bool running_ = false;  ///< inside run(): reset/set_pc would be lost
-  bool stop_requested_ = false;
-  bool irq_pending_ = false;  ///< an enabled interrupt is pending: take it at the boundary
-  bool wfi_ = false;
-  bool flush_pending_ = false;   ///< drop the whole code cache at the next block boundary
-  bool force_uncached_ = false;  ///< fetch the instruction at pc_ uncached (page straddle)
-
-  uint64_t fault_addr_ = 0;  ///< set by a failed mem_load/mem_store: the faulting portion
-
-  // -- LR/SC reservation --
-  bool resv_valid_ = false;
-  uint64_t resv_addr_ = 0;
-  unsigned resv_size_ = 0;
-
-  // -- Software TLB and code cache --
-  TlbEntry tlb_read_[kTlbSize];
-  TlbEntry tlb_write_[kTlbSize];
+  // -- Code cache --
   uint64_t generation_ = 0;
   struct PageCacheEntry {
     uint64_t tag = ~uint64_t{0};

@@ -31,6 +31,9 @@ void Cpu::Impl::take_trap(uint64_t cause, uint64_t tval, bool interrupt) {
   pc_ = (interrupt && (mtvec_ & 3) == 1) ? base + 4 * cause : base;
   resv_valid_ = false;
   wfi_ = false;
+  // The trap uses the step its caller is executing but retires nothing.
+  ++traps_;
+  if (running_) --run_base_;
   update_irq();
   event_ = true;
   if (trap_hook_) {
