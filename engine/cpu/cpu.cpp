@@ -1,5 +1,7 @@
 // The hart's public face, its reset state, and the memory side of the interpreter: the data
-// software TLB, the slow access paths, and the decoded-code cache with its invalidation.
+// software TLB, the slow access paths (which check a whole access before performing any of
+// it), and the bounded decoded-code cache with its invalidation and eviction (design notes in
+// cpu_internal.h).
 #include <algorithm>
 #include <bit>
 #include <cassert>

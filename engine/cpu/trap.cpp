@@ -3,7 +3,10 @@
 // fault rules are the tricky part).
 //
 // Design note: every trap goes to M-mode today. take_trap() is where medeleg/mideleg will
-// choose S-mode once it exists; nothing else needs to know.
+// choose S-mode once it exists; nothing else needs to know. take_trap() also does a trap's
+// accounting (traps_ counts it; during run() run_base_ gives back the retirement the caller's
+// step would imply), so that every executor, interpreter or generated code, only has to use
+// up one step for a trapped instruction.
 #include <algorithm>
 
 #include "engine/cpu/cpu.h"
