@@ -1,5 +1,7 @@
 // The hart's public face, its reset state, and the memory side of the interpreter: the data
-// software TLB, the slow access paths, and the decoded-code cache with its invalidation.
+// software TLB, the slow access paths (which check a whole access before performing any of
+// it), and the bounded decoded-code cache with its invalidation and eviction (design notes in
+// cpu_internal.h).
 #include <algorithm>
 #include <bit>
 #include <cassert>
@@ -51,7 +53,7 @@ void Cpu::Impl::reset(uint64_t pc) {
   mcounteren_ = mcountinhibit_ = menvcfg_ = 0;
   std::fill(std::begin(pmpcfg_), std::end(pmpcfg_), 0);
   std::fill(std::begin(pmpaddr_), std::end(pmpaddr_), 0);
-  retired_ = run_base_ = traps_ = 0;
+  retired_ = run_base_ = traps_ = run_budget_ = budget_left_ = 0;
   instret_offset_ = cycle_offset_ = instret_frozen_ = cycle_frozen_ = retire_adjust_ = 0;
   stop_requested_ = wfi_ = force_uncached_ = false;
   resv_valid_ = false;
@@ -130,6 +132,15 @@ void Cpu::request_stop() {
 bool Cpu::waiting_for_interrupt() const {
   return impl_->wfi_;
 }
+const CpuState& Cpu::state() const {
+  return *impl_;
+}
+CpuState& Cpu::executor_state() {
+  return *impl_;
+}
+CodeCacheStats Cpu::code_cache_stats() const {
+  return CodeCacheStats{impl_->code_pool_.size(), kMaxCodePages, impl_->code_evictions_};
+}
 void Cpu::set_trap_hook(std::function<void(const TrapEvent&)> hook) {
   impl_->trap_hook_ = std::move(hook);
 }
@@ -180,7 +191,7 @@ void Cpu::Impl::after_slow_access() {
 
 uint8_t* Cpu::Impl::host_for_read(uint64_t addr) {
   uint64_t page = addr & kPageMask;
-  TlbEntry& e = tlb_read_[(addr >> 12) % kTlbSize];
+  TlbEntry& e = tlb_read_[(addr >> kPageShift) % kTlbSize];
   if (e.tag != page) {
     RamSpan span;
     if (!as_.lookup_ram(page, span) || !span_covers_page(span, page)) return nullptr;
@@ -192,7 +203,7 @@ uint8_t* Cpu::Impl::host_for_read(uint64_t addr) {
 
 uint8_t* Cpu::Impl::host_for_write(uint64_t addr) {
   uint64_t page = addr & kPageMask;
-  TlbEntry& e = tlb_write_[(addr >> 12) % kTlbSize];
+  TlbEntry& e = tlb_write_[(addr >> kPageShift) % kTlbSize];
   if (e.tag != page) {
     RamSpan span;
     if (!as_.lookup_ram(page, span) || !span.writable || !span_covers_page(span, page)) {
@@ -215,9 +226,34 @@ bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value) {
       return true;
     }
   }
+  if (!all_mapped(addr, size)) return false;
   MemTxResult r = as_.load(addr, size, value);
   after_slow_access();
-  return r == MemTxResult::Ok;
+  if (r != MemTxResult::Ok) {
+    fault_addr_ = addr;
+    return false;
+  }
+  return true;
+}
+
+bool Cpu::Impl::all_mapped(uint64_t addr, unsigned size) {
+  // Checked before a slow access because the AddressSpace splits an access that straddles
+  // two flat ranges into bytes and stops at the first byte that fails: a store would be
+  // partly performed and the failing byte would be unknown.
+  const FlatView& view = as_.flat_view();
+  uint64_t a = addr;
+  uint64_t left = size;
+  for (;;) {
+    const FlatRange* r = view.lookup(a);
+    if (r == nullptr) {
+      fault_addr_ = a;
+      return false;
+    }
+    const uint64_t room_minus_one = r->last() - a;
+    if (room_minus_one >= left - 1) return true;
+    left -= room_minus_one + 1;
+    a += room_minus_one + 1;
+  }
 }
 
 void Cpu::Impl::invalidate_reservation_on_store(uint64_t addr, unsigned size) {
@@ -234,9 +270,14 @@ bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
       return true;
     }
   }
+  if (!all_mapped(addr, size)) return false;
   MemTxResult r = as_.store(addr, size, value);
   after_slow_access();
-  return r == MemTxResult::Ok;
+  if (r != MemTxResult::Ok) {
+    fault_addr_ = addr;
+    return false;
+  }
+  return true;
 }
 
 void Cpu::Impl::drop_write_tlb_for_host_page(const uint8_t* host_page) {
@@ -254,14 +295,18 @@ void Cpu::Impl::drop_write_tlb_for_host_page(const uint8_t* host_page) {
 
 void Cpu::Impl::flush_code() {
   pages_.clear();
+  code_pool_.clear();
+  clock_hand_ = 0;
   code_by_region_.clear();
   for (auto& c : page_cache_) c = PageCacheEntry{};
   flush_pending_ = false;
 }
 
-bool Cpu::Impl::init_code_page(CodePage& page, uint64_t guest_page) {
-  RamSpan span;
-  if (!as_.lookup_ram(guest_page, span) || !span_covers_page(span, guest_page)) return false;
+bool Cpu::Impl::code_span(uint64_t guest_page, RamSpan& span) const {
+  return as_.lookup_ram(guest_page, span) && span_covers_page(span, guest_page);
+}
+
+void Cpu::Impl::init_code_page(CodePage& page, uint64_t guest_page, const RamSpan& span) {
   page.guest_page = guest_page;
   page.host = span.host + (guest_page - span.start);
   page.mr = span.mr;
@@ -285,7 +330,39 @@ bool Cpu::Impl::init_code_page(CodePage& page, uint64_t guest_page) {
     guests.push_back(guest_page);
   }
   drop_write_tlb_for_host_page(page.host);
-  return true;
+}
+
+CodePage* Cpu::Impl::allocate_code_page() {
+  if (code_pool_.size() < kMaxCodePages) {
+    code_pool_.push_back(std::make_unique<CodePage>());
+    return code_pool_.back().get();
+  }
+  // Second chance: skip pages entered since the hand last passed. Ends within two turns.
+  for (;;) {
+    CodePage* p = code_pool_[clock_hand_].get();
+    clock_hand_ = (clock_hand_ + 1) % code_pool_.size();
+    if (p->referenced) {
+      p->referenced = false;
+      continue;
+    }
+    evict_code_page(*p);
+    return p;
+  }
+}
+
+void Cpu::Impl::evict_code_page(CodePage& page) {
+  pages_.erase(page.guest_page);
+  auto it = code_by_region_.find({page.mr, page.region_page});
+  if (it != code_by_region_.end()) {
+    auto& guests = it->second;
+    guests.erase(std::remove(guests.begin(), guests.end(), page.guest_page), guests.end());
+    if (guests.empty()) code_by_region_.erase(it);
+  }
+  PageCacheEntry& c = page_cache_[(page.guest_page >> kPageShift) % kPageCacheSize];
+  if (c.page == &page) c = PageCacheEntry{};
+  // The region keeps its code mark until the next write clears it; that write finds no page
+  // to invalidate, which is harmless.
+  ++code_evictions_;
 }
 
 void Cpu::Impl::on_code_write(MemoryRegion* mr, uint64_t offset, uint64_t len) {
@@ -307,18 +384,30 @@ void Cpu::Impl::on_code_write(MemoryRegion* mr, uint64_t offset, uint64_t len) {
 
 CodePage* Cpu::Impl::code_page_for(uint64_t pc) {
   uint64_t guest_page = pc & kPageMask;
-  PageCacheEntry& c = page_cache_[(guest_page >> 12) % kPageCacheSize];
-  if (c.tag == guest_page && !c.page->stale) return c.page;
+  PageCacheEntry& c = page_cache_[(guest_page >> kPageShift) % kPageCacheSize];
+  if (c.tag == guest_page && !c.page->stale) {
+    c.page->referenced = true;
+    return c.page;
+  }
   CodePage* page;
+  RamSpan span;
   auto it = pages_.find(guest_page);
-  if (it == pages_.end()) {
-    auto fresh = std::make_unique<CodePage>();
-    if (!init_code_page(*fresh, guest_page)) return nullptr;
-    page = fresh.get();
-    pages_.emplace(guest_page, std::move(fresh));
+  if (it != pages_.end()) {
+    page = it->second;
+    page->referenced = true;
+    if (page->stale) {
+      if (!code_span(guest_page, span)) return nullptr;
+      init_code_page(*page, guest_page, span);
+    }
   } else {
-    page = it->second.get();
-    if (page->stale && !init_code_page(*page, guest_page)) return nullptr;
+    // Look before allocating: a guest looping on fetch faults must not pay for a CodePage.
+    if (!code_span(guest_page, span)) return nullptr;
+    page = allocate_code_page();
+    init_code_page(*page, guest_page, span);
+    // Not referenced yet: a page entered once (streaming code) is the first to go, one that
+    // is entered again earns its second chance.
+    page->referenced = false;
+    pages_.emplace(guest_page, page);
   }
   c.tag = guest_page;
   c.page = page;
@@ -370,13 +459,13 @@ void Cpu::Impl::decode_slot(CodePage& page, Insn& slot, uint64_t pc) {
 Insn* Cpu::Impl::fetch_uncached(uint64_t pc) {
   uint64_t lo = 0, hi = 0;
   if (!mem_load(pc, 2, lo)) {
-    raise_exception(kExcInsnAccessFault, pc);
+    raise_exception(kExcInsnAccessFault, fault_addr_);
     return nullptr;
   }
   uint32_t raw = static_cast<uint32_t>(lo & 0xffff);
   if (insn_length(raw) == 4) {
     if (!mem_load(pc + 2, 2, hi)) {
-      raise_exception(kExcInsnAccessFault, pc + 2);
+      raise_exception(kExcInsnAccessFault, fault_addr_);
       return nullptr;
     }
     raw |= static_cast<uint32_t>(hi & 0xffff) << 16;

@@ -4,7 +4,9 @@
 // TLB of RAM pages (host pointers found with AddressSpace::lookup_ram) and a cache of decoded
 // instructions per code page; both are flushed when the address space's flat view changes,
 // and a store into a page holding decoded code drops that code (self-modifying code, DMA).
-// The interpreter is the reference for every later executor (the wasm JIT).
+// The interpreter is the reference for every later executor (the wasm JIT). What an executor
+// shares with it: the state (cpu_state.h, Cpu::executor_state()), the M-extension arithmetic
+// (alu.h) and the helper functions for everything complex (helpers.h).
 #pragma once
 
 #include <cstdint>
@@ -13,12 +15,11 @@
 #include <string>
 #include <string_view>
 
+#include "engine/cpu/cpu_state.h"
 #include "engine/cpu/decode.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
-
-enum class PrivLevel : uint8_t { User = 0, Supervisor = 1, Machine = 3 };
 
 /// Interrupt numbers (bit positions in mip/mie), privileged spec 3.1.9.
 enum : unsigned {
@@ -70,7 +71,7 @@ struct HartConfig {
                                               misa_extension('U');
   /// misa's Extensions field: kBaseExtensions, optionally with 'S'. With S the CSR file has the
   /// supervisor state it knows today (the S fields of mstatus, the S bits of mie and mip, MPP = S,
-  /// mip.SEIP); the S-mode CSRs, MRET into S, SRET and trap delegation come with S-mode itself,
+  /// mip.SEIP, MRET into S); the S-mode CSRs, SRET and trap delegation come with S-mode itself,
   /// so S is for tests until then. Any other set is a programmer mistake (asserted at reset).
   uint32_t misa_extensions = kBaseExtensions;
 };
@@ -82,10 +83,18 @@ enum class RunExit : uint8_t {
   Stopped,  ///< request_stop() was called (by a device, the host, or a breakpoint)
 };
 
+/// Counters of the decoded-code cache (for the performance panel and tests).
+struct CodeCacheStats {
+  size_t live_pages = 0;   ///< decoded pages held now; never more than capacity
+  size_t capacity = 0;     ///< the bound on live_pages
+  uint64_t evictions = 0;  ///< pages dropped to make room since the hart was created
+};
+
 class Cpu {
  public:
-  /// The hart's state and machinery (cpu_internal.h). Named here, not private, so that the CSR
-  /// table's row functions can take it; it is for engine/cpu only.
+  /// The hart's state and machinery (engine/cpu/cpu_internal.h). Named publicly only so that
+  /// the CSR table's rows and the helpers of helpers.h can reach a hart (from its CpuState);
+  /// opaque everywhere outside engine/cpu.
   struct Impl;
 
   /// A hart with id `hartid` whose loads, stores and fetches go to `as`, built as `config` says.
@@ -144,6 +153,14 @@ class Cpu {
   void request_stop();
   /// Whether the hart is stalled in WFI.
   bool waiting_for_interrupt() const;
+  /// The decoded-code cache's size and bound.
+  CodeCacheStats code_cache_stats() const;
+  /// The whole hart state, read-only (UI, snapshots). Between runs every field is exact;
+  /// read from a callback during run(), pc and the counters are exact as instret() is.
+  const CpuState& state() const;
+  /// The state an executor (the wasm JIT's glue) runs generated code on, with the helpers of
+  /// engine/cpu/helpers.h. Only executors may write it, and only inside run().
+  CpuState& executor_state();
 
   // -- Observation --
   /// Called for every trap taken (exceptions and interrupts), before the handler runs.

@@ -1,6 +1,7 @@
 // Internals of the hart: the state behind Cpu, shared by cpu.cpp (memory paths, code cache),
-// cpu_csr.cpp (CSR file), cpu_trap.cpp (traps, interrupts, xRET) and cpu_interp.cpp (the
-// interpreter loop).
+// csr.cpp (CSR file), trap.cpp (traps, interrupts, xRET, atomics), helpers.cpp (the entry
+// points generated code calls) and interp.cpp (the interpreter loop). The architectural
+// state itself is the CpuState base (cpu_state.h), public so that generated code can use it.
 //
 // Design note: the interpreter never decodes in its hot loop. Each 4 KiB guest code page gets
 // a CodePage: one pre-decoded Insn per 2-byte slot, decoded lazily the first time the slot is
@@ -9,6 +10,15 @@
 // decoded code is never in the write TLB, so every store into code takes the slow path, goes
 // through AddressSpace::store and reaches our code-write hook, which marks the decoded page
 // stale. Stale pages are re-decoded when next entered, never freed under the running loop.
+//
+// The cache is bounded (kMaxCodePages): past the bound, a clock with one "referenced" bit per
+// page picks a victim whose memory is reused for the new page. Eviction happens only in
+// code_page_for(), which only the outer loop calls, so the inner loop's page is never taken
+// from under it; the victim leaves pages_, code_by_region_ and the page cache together.
+//
+// Slow data accesses check that every byte is mapped before performing anything, so that a
+// misaligned store straddling into unmapped space writes nothing and mtval names the first
+// unmapped byte (the faulting portion).
 #pragma once
 
 #include <array>
@@ -20,14 +30,15 @@
 #include <utility>
 #include <vector>
 
+#include "engine/base/page.h"
 #include "engine/cpu/cpu.h"
+#include "engine/cpu/cpu_state.h"
 #include "engine/cpu/decode.h"
+#include "engine/cpu/helpers.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
 
-inline constexpr uint64_t kPageSize = 4096;
-inline constexpr uint64_t kPageMask = ~(kPageSize - 1);
 inline constexpr unsigned kSlotsPerPage = kPageSize / 2;
 
 /// Internal operations beyond Op, used only inside the code cache.
@@ -61,17 +72,15 @@ struct CodePage {
   MemoryRegion* mr = nullptr;
   uint64_t region_page = 0;  ///< offset of the page inside mr
   bool stale = false;        ///< the page was written: re-decode before running it again
+  bool referenced = false;   ///< entered since the eviction clock last passed (second chance)
   Insn slots[kSlotsPerPage + 2];
 };
 
-/// A software TLB entry: guest page `tag` lives at host address tag + addend.
-struct TlbEntry {
-  uint64_t tag = ~uint64_t{0};  ///< empty: no masked address ever equals all ones
-  uintptr_t addend = 0;
-};
-
-inline constexpr unsigned kTlbSize = 256;
 inline constexpr unsigned kPageCacheSize = 64;
+/// The code cache holds at most this many decoded pages: 512 x 32 KiB = 16 MiB of host memory
+/// for 2 MiB of guest code, more than a booted Linux keeps hot, and far less than one
+/// CodePage per executed page of a large RAM would take.
+inline constexpr size_t kMaxCodePages = 512;
 
 // mstatus fields (privileged spec 3.1.6).
 inline constexpr uint64_t kMstatusSIE = 1ull << 1;
@@ -87,7 +96,7 @@ inline constexpr uint64_t kMstatusSXL = 3ull << 34;
 
 inline constexpr uint64_t kMisaC = 1ull << ('C' - 'A');
 
-struct Cpu::Impl final : MemoryListener {
+struct Cpu::Impl final : CpuState, MemoryListener {
   Impl(Cpu& owner, AddressSpace& as, uint64_t hartid, const HartConfig& config);
   ~Impl() override;
 
@@ -95,24 +104,7 @@ struct Cpu::Impl final : MemoryListener {
   AddressSpace& as_;
   const uint64_t hartid_;
 
-  // -- Architectural state --
-  uint64_t x_[33] = {};  ///< x0..x31, then the sink that absorbs writes to x0
-  uint64_t pc_ = 0;
-  PrivLevel priv_ = PrivLevel::Machine;
-  uint64_t mstatus_ = 0;
-  uint64_t misa_ = 0;
-  uint64_t mie_ = 0;
-  uint64_t mip_ = 0;
-  uint64_t mtvec_ = 0;
-  uint64_t mscratch_ = 0;
-  uint64_t mepc_ = 0;
-  uint64_t mcause_ = 0;
-  uint64_t mtval_ = 0;
-  uint64_t mcounteren_ = 0;
-  uint64_t mcountinhibit_ = 0;
-  uint64_t menvcfg_ = 0;
-  uint64_t pmpcfg_[8] = {};  ///< pmpcfg0, 2, ..., 14 (RV64 has only the even ones)
-  uint64_t pmpaddr_[64] = {};
+  // The architectural state, counters, run flags and the data TLB are CpuState's members.
 
   // -- CSR file (csr.cpp): the hart's configuration, and the two sources of mip --
   // mip_ stays the value the interrupt logic uses; it is recomputed from these (update_mip).
@@ -120,38 +112,17 @@ struct Cpu::Impl final : MemoryListener {
   uint64_t mip_lines_ = 0;  ///< levels of the lines driven by set_interrupt_pending
   uint64_t mip_soft_ = 0;   ///< the software-writable mip bits (SSIP, STIP, SEIP with S-mode)
 
-  // -- Counters: minstret = retired_ + instret_offset_ (or the frozen value when inhibited) --
-  uint64_t retired_ = 0;   ///< instructions retired since reset; exact at sync points
-  uint64_t run_base_ = 0;  ///< during run(): retired_ = run_base_ + steps taken so far
-  uint64_t traps_ = 0;     ///< traps taken since reset (each used a step, retired nothing)
-  uint64_t instret_offset_ = 0, cycle_offset_ = 0;
-  uint64_t instret_frozen_ = 0, cycle_frozen_ = 0;
-  uint64_t retire_adjust_ = 0;  ///< 1 while a CSR instruction executes (it retires after)
-
-  // -- Run control --
-  bool event_ = false;    ///< something needs the outer loop's attention
-  bool running_ = false;  ///< inside run(): reset/set_pc would be lost
-  bool stop_requested_ = false;
-  bool irq_pending_ = false;  ///< an enabled interrupt is pending: take it at the boundary
-  bool wfi_ = false;
-  bool flush_pending_ = false;   ///< drop the whole code cache at the next block boundary
-  bool force_uncached_ = false;  ///< fetch the instruction at pc_ uncached (page straddle)
-
-  // -- LR/SC reservation --
-  bool resv_valid_ = false;
-  uint64_t resv_addr_ = 0;
-  unsigned resv_size_ = 0;
-
-  // -- Software TLB and code cache --
-  TlbEntry tlb_read_[kTlbSize];
-  TlbEntry tlb_write_[kTlbSize];
+  // -- Code cache --
   uint64_t generation_ = 0;
   struct PageCacheEntry {
     uint64_t tag = ~uint64_t{0};
     CodePage* page = nullptr;
   };
   PageCacheEntry page_cache_[kPageCacheSize];
-  std::unordered_map<uint64_t, std::unique_ptr<CodePage>> pages_;
+  std::vector<std::unique_ptr<CodePage>> code_pool_;  ///< every live page, in clock order
+  size_t clock_hand_ = 0;                             ///< next eviction candidate in code_pool_
+  uint64_t code_evictions_ = 0;
+  std::unordered_map<uint64_t, CodePage*> pages_;  ///< guest page -> its decoded page
   std::map<std::pair<MemoryRegion*, uint64_t>, std::vector<uint64_t>> code_by_region_;
   std::vector<std::pair<MemoryRegion*, int>> code_hooks_;
   std::unique_ptr<CodePage> scratch_;  ///< for instructions that cannot be cached
@@ -164,8 +135,15 @@ struct Cpu::Impl final : MemoryListener {
 
   // cpu.cpp: reset, memory paths, code cache.
   void reset(uint64_t pc);
+  /// Data accesses of any alignment. On failure they return false, perform nothing (a store
+  /// writes no byte) and leave in fault_addr_ the address of the portion that faulted: the
+  /// first byte of the access that no flat range holds, else the access's address (what
+  /// mtval reports, privileged spec 3.1.16).
   bool mem_load(uint64_t addr, unsigned size, uint64_t& value);
   bool mem_store(uint64_t addr, unsigned size, uint64_t value);
+  /// Whether every byte of [addr, addr + size) lies in some flat range; if not, sets
+  /// fault_addr_ to the first byte that does not.
+  bool all_mapped(uint64_t addr, unsigned size);
   /// Host pointer for a whole access inside one RAM page, filling the TLB; nullptr if none.
   uint8_t* host_for_read(uint64_t addr);
   uint8_t* host_for_write(uint64_t addr);
@@ -173,8 +151,15 @@ struct Cpu::Impl final : MemoryListener {
   void flush_tlb();
   void flush_code();
   void drop_write_tlb_for_host_page(const uint8_t* host_page);
+  /// The decoded page holding pc, or nullptr if pc is not in a whole RAM/ROM page. Only
+  /// called at the outer-loop boundary: it may evict (and reuse) any other CodePage.
   CodePage* code_page_for(uint64_t pc);
-  bool init_code_page(CodePage& page, uint64_t guest_page);
+  /// The RAM/ROM span holding the whole page `guest_page`; false if there is none.
+  bool code_span(uint64_t guest_page, RamSpan& span) const;
+  void init_code_page(CodePage& page, uint64_t guest_page, const RamSpan& span);
+  /// A CodePage to fill: a new one while under kMaxCodePages, else the clock's victim, evicted.
+  CodePage* allocate_code_page();
+  void evict_code_page(CodePage& page);
   void on_code_write(MemoryRegion* mr, uint64_t offset, uint64_t len);
   void decode_slot(CodePage& page, Insn& slot, uint64_t pc);
   /// Fetches and decodes the instruction at pc_ without caching it, into the scratch page.

@@ -8,23 +8,24 @@
 // Only slow paths (TLB misses, MMIO, CSRs, AMOs, traps) can change state the outer loop cares
 // about, and each of them checks `event_` afterwards, so the hot path never tests it.
 //
-// Counting: `left` is the budget still to run. retired_ is synced (SYNC) before any call that
-// might observe it; a trap consumes budget without retiring, which run_base_ compensates.
+// Counting: `left` caches CpuState::budget_left_ (the steps still allowed). SYNC writes it back
+// and derives retired_ before any helper call and at exit, so whoever looks (a CSR read, an
+// MMIO callback, the trap hook) sees exact counts; a trap uses a step without retiring, which
+// take_trap() compensates in run_base_.
+//
+// Shared meaning: everything that is not a one-line ALU operation, a branch or a TLB-hit access
+// goes through the alu.h functions or the helper_* functions of helpers.h, which generated
+// code calls too, with the same calling convention.
 #include <cstring>
 
+#include "engine/cpu/alu.h"
 #include "engine/cpu/cpu.h"
 #include "engine/cpu/cpu_internal.h"
+#include "engine/cpu/helpers.h"
 
 namespace glassvm {
 
-namespace {
-
-inline uint64_t sext32(uint64_t v) {
-  return static_cast<uint64_t>(
-      static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(v))));
-}
-
-}  // namespace
+using alu::sext32;
 
 // GCC merges the identical dispatch tails of the handlers back into one indirect jump
 // (cross-jumping, GCSE), which defeats threaded dispatch: keep one jump per handler.
@@ -48,6 +49,8 @@ Cpu::Impl::run(uint64_t budget) {
   uint64_t* const X = x_;
   running_ = true;
   uint64_t left = budget;
+  run_budget_ = budget;
+  budget_left_ = budget;
   run_base_ = retired_;
   RunExit exit = RunExit::Budget;
   uint64_t pc = pc_;
@@ -56,7 +59,7 @@ Cpu::Impl::run(uint64_t budget) {
   CodePage* page = nullptr;
   uint64_t blk_base = 0, blk_limit = 0, ialign_mask = 0;
 
-#define SYNC() (retired_ = run_base_ + (budget - left))
+#define SYNC() (budget_left_ = left, sync_retired())
 #define DISPATCH() goto* kDispatch[in->op]
   // Retire the current instruction and go on with the next slot.
 #define NEXT()                     \
@@ -93,16 +96,14 @@ Cpu::Impl::run(uint64_t budget) {
 #define TRAPPED() \
   do {            \
     --left;       \
-    --run_base_;  \
-    ++traps_;     \
     goto outer;   \
   } while (0)
-#define RAISE(cause, tval)            \
-  do {                                \
-    SYNC();                           \
-    pc_ = pc;                         \
-    raise_exception((cause), (tval)); \
-    TRAPPED();                        \
+#define RAISE(cause, tval)                \
+  do {                                    \
+    SYNC();                               \
+    pc_ = pc;                             \
+    helper_raise(*this, (cause), (tval)); \
+    TRAPPED();                            \
   } while (0)
 #define IMM static_cast<int64_t>(in->imm)
 #define RS1 X[in->rs1]
@@ -111,7 +112,7 @@ Cpu::Impl::run(uint64_t budget) {
 #define LOAD(T)                                                                               \
   do {                                                                                        \
     const uint64_t a_ = RS1 + IMM;                                                            \
-    const TlbEntry& e_ = tlb_read_[(a_ >> 12) % kTlbSize];                                    \
+    const TlbEntry& e_ = tlb_read_[(a_ >> kPageShift) % kTlbSize];                            \
     if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                \
       T v_;                                                                                   \
       std::memcpy(&v_, reinterpret_cast<const void*>(static_cast<uintptr_t>(a_ + e_.addend)), \
@@ -122,26 +123,26 @@ Cpu::Impl::run(uint64_t budget) {
     SYNC();                                                                                   \
     pc_ = pc;                                                                                 \
     uint64_t raw_;                                                                            \
-    if (!mem_load(a_, sizeof(T), raw_)) RAISE(kExcLoadAccessFault, a_);                       \
+    if (helper_load(*this, a_, sizeof(T), raw_)) TRAPPED();                                   \
     RD = static_cast<uint64_t>(static_cast<int64_t>(static_cast<T>(raw_)));                   \
     if (event_) COMPLETE_AND_EXIT();                                                          \
     NEXT();                                                                                   \
   } while (0)
-#define STORE(T)                                                                               \
-  do {                                                                                         \
-    const uint64_t a_ = RS1 + IMM;                                                             \
-    const TlbEntry& e_ = tlb_write_[(a_ >> 12) % kTlbSize];                                    \
-    const T v_ = static_cast<T>(RS2);                                                          \
-    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                 \
-      std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_,        \
-                  sizeof(T));                                                                  \
-      NEXT();                                                                                  \
-    }                                                                                          \
-    SYNC();                                                                                    \
-    pc_ = pc;                                                                                  \
-    if (!mem_store(a_, sizeof(T), static_cast<uint64_t>(v_))) RAISE(kExcStoreAccessFault, a_); \
-    if (event_) COMPLETE_AND_EXIT();                                                           \
-    NEXT();                                                                                    \
+#define STORE(T)                                                                        \
+  do {                                                                                  \
+    const uint64_t a_ = RS1 + IMM;                                                      \
+    const TlbEntry& e_ = tlb_write_[(a_ >> kPageShift) % kTlbSize];                     \
+    const T v_ = static_cast<T>(RS2);                                                   \
+    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {          \
+      std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_, \
+                  sizeof(T));                                                           \
+      NEXT();                                                                           \
+    }                                                                                   \
+    SYNC();                                                                             \
+    pc_ = pc;                                                                           \
+    if (helper_store(*this, a_, sizeof(T), static_cast<uint64_t>(v_))) TRAPPED();       \
+    if (event_) COMPLETE_AND_EXIT();                                                    \
+    NEXT();                                                                             \
   } while (0)
 #define BRANCH(cond)          \
   do {                        \
@@ -165,7 +166,7 @@ outer:
   }
   if (irq_pending_) {
     SYNC();
-    take_interrupt();
+    helper_take_interrupt(*this);
     TRAPPED();
   }
   pc = pc_;
@@ -364,26 +365,27 @@ L_FenceI:
 L_Ecall:
   SYNC();
   pc_ = pc;
-  if (exec_ecall()) COMPLETE_AND_EXIT();
-  TRAPPED();
+  if (helper_ecall(*this)) TRAPPED();
+  COMPLETE_AND_EXIT();
 L_Ebreak:
   RAISE(kExcBreakpoint, pc);
 L_Mret:
   SYNC();
   pc_ = pc;
-  if (!exec_mret()) TRAPPED();
+  if (helper_mret(*this)) TRAPPED();
   --left;
   goto outer;
 L_Sret:
 L_SfenceVma:
   RAISE(kExcIllegalInsn, in->raw);  // no S-mode yet
 L_Wfi:
-  if (priv_ == PrivLevel::User && (mstatus_ & kMstatusTW)) RAISE(kExcIllegalInsn, in->raw);
+  SYNC();
+  pc_ = pc;
+  if (helper_wfi(*this, in->raw)) TRAPPED();
   pc += in->len;
   pc_ = pc;
   --left;
-  if ((mip_ & mie_) == 0) {
-    wfi_ = true;
+  if (wfi_) {
     exit = RunExit::Wfi;
     goto done;
   }
@@ -396,7 +398,10 @@ L_Csrrsi:
 L_Csrrci:
   SYNC();
   pc_ = pc;
-  if (!exec_csr(*in)) TRAPPED();
+  if (helper_csr(*this, static_cast<Op>(in->op), in->rd, in->rs1,
+                 static_cast<uint16_t>(in->imm & 0xfff), in->raw)) {
+    TRAPPED();
+  }
   COMPLETE_AND_EXIT();
 
   // -- M --
@@ -404,68 +409,41 @@ L_Mul:
   RD = RS1 * RS2;
   NEXT();
 L_Mulh:
-  RD = static_cast<uint64_t>((static_cast<__int128>(static_cast<int64_t>(RS1)) *
-                              static_cast<__int128>(static_cast<int64_t>(RS2))) >>
-                             64);
+  RD = alu::mulh(RS1, RS2);
   NEXT();
 L_Mulhsu:
-  RD = static_cast<uint64_t>(
-      (static_cast<__int128>(static_cast<int64_t>(RS1)) * static_cast<__int128>(RS2)) >> 64);
+  RD = alu::mulhsu(RS1, RS2);
   NEXT();
 L_Mulhu:
-  RD = static_cast<uint64_t>((static_cast<unsigned __int128>(RS1) * RS2) >> 64);
+  RD = alu::mulhu(RS1, RS2);
   NEXT();
-L_Div : {
-  const int64_t a = static_cast<int64_t>(RS1), b = static_cast<int64_t>(RS2);
-  RD = b == 0                        ? ~uint64_t{0}
-       : (a == INT64_MIN && b == -1) ? static_cast<uint64_t>(a)
-                                     : static_cast<uint64_t>(a / b);
+L_Div:
+  RD = alu::div(RS1, RS2);
   NEXT();
-}
-L_Divu : {
-  const uint64_t a = RS1, b = RS2;
-  RD = b == 0 ? ~uint64_t{0} : a / b;
+L_Divu:
+  RD = alu::divu(RS1, RS2);
   NEXT();
-}
-L_Rem : {
-  const int64_t a = static_cast<int64_t>(RS1), b = static_cast<int64_t>(RS2);
-  RD = b == 0                        ? static_cast<uint64_t>(a)
-       : (a == INT64_MIN && b == -1) ? 0
-                                     : static_cast<uint64_t>(a % b);
+L_Rem:
+  RD = alu::rem(RS1, RS2);
   NEXT();
-}
-L_Remu : {
-  const uint64_t a = RS1, b = RS2;
-  RD = b == 0 ? a : a % b;
+L_Remu:
+  RD = alu::remu(RS1, RS2);
   NEXT();
-}
 L_Mulw:
   RD = sext32(RS1 * RS2);
   NEXT();
-L_Divw : {
-  const int32_t a = static_cast<int32_t>(RS1), b = static_cast<int32_t>(RS2);
-  RD = b == 0                        ? ~uint64_t{0}
-       : (a == INT32_MIN && b == -1) ? sext32(static_cast<uint32_t>(a))
-                                     : sext32(static_cast<uint32_t>(a / b));
+L_Divw:
+  RD = alu::divw(RS1, RS2);
   NEXT();
-}
-L_Divuw : {
-  const uint32_t a = static_cast<uint32_t>(RS1), b = static_cast<uint32_t>(RS2);
-  RD = b == 0 ? ~uint64_t{0} : sext32(a / b);
+L_Divuw:
+  RD = alu::divuw(RS1, RS2);
   NEXT();
-}
-L_Remw : {
-  const int32_t a = static_cast<int32_t>(RS1), b = static_cast<int32_t>(RS2);
-  RD = b == 0                        ? sext32(static_cast<uint32_t>(a))
-       : (a == INT32_MIN && b == -1) ? 0
-                                     : sext32(static_cast<uint32_t>(a % b));
+L_Remw:
+  RD = alu::remw(RS1, RS2);
   NEXT();
-}
-L_Remuw : {
-  const uint32_t a = static_cast<uint32_t>(RS1), b = static_cast<uint32_t>(RS2);
-  RD = b == 0 ? sext32(a) : sext32(a % b);
+L_Remuw:
+  RD = alu::remuw(RS1, RS2);
   NEXT();
-}
 
   // -- A --
 L_LrW:
@@ -492,7 +470,7 @@ L_AmominuD:
 L_AmomaxuD:
   SYNC();
   pc_ = pc;
-  if (!exec_amo(*in)) TRAPPED();
+  if (helper_amo(*this, static_cast<Op>(in->op), in->rd, in->rs1, in->rs2)) TRAPPED();
   if (event_) COMPLETE_AND_EXIT();
   NEXT();
 

@@ -3,7 +3,10 @@
 // fault rules are the tricky part).
 //
 // Design note: every trap goes to M-mode today. take_trap() is where medeleg/mideleg will
-// choose S-mode once it exists; nothing else needs to know.
+// choose S-mode once it exists; nothing else needs to know. take_trap() also does a trap's
+// accounting (traps_ counts it; during run() run_base_ gives back the retirement the caller's
+// step would imply), so that every executor, interpreter or generated code, only has to use
+// up one step for a trapped instruction.
 #include <algorithm>
 
 #include "engine/cpu/cpu.h"
@@ -31,6 +34,9 @@ void Cpu::Impl::take_trap(uint64_t cause, uint64_t tval, bool interrupt) {
   pc_ = (interrupt && (mtvec_ & 3) == 1) ? base + 4 * cause : base;
   resv_valid_ = false;
   wfi_ = false;
+  // The trap uses the step its caller is executing but retires nothing.
+  ++traps_;
+  if (running_) --run_base_;
   update_irq();
   event_ = true;
   if (trap_hook_) {
@@ -65,8 +71,8 @@ bool Cpu::Impl::exec_mret() {
     return false;
   }
   uint64_t s = mstatus_;
-  PrivLevel next =
-      ((s & kMstatusMPP) >> kMstatusMPPShift) == 3 ? PrivLevel::Machine : PrivLevel::User;
+  // MPP is WARL and only ever holds a mode this hart has (csr_table.cpp), so it names one.
+  const auto next = static_cast<PrivLevel>((s & kMstatusMPP) >> kMstatusMPPShift);
   s = (s & kMstatusMPIE) ? (s | kMstatusMIE) : (s & ~kMstatusMIE);
   s |= kMstatusMPIE;
   s &= ~kMstatusMPP;  // MPP := U, the least-privileged mode
@@ -140,14 +146,14 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
     }
     uint64_t v;
     if (!mem_load(addr, size, v)) {
-      raise_exception(kExcLoadAccessFault, addr);
+      raise_exception(kExcLoadAccessFault, fault_addr_);
       return false;
     }
     resv_valid_ = true;
     resv_addr_ = addr;
     resv_size_ = size;
     // Stores to the reserved page must reach the slow path, which breaks the reservation.
-    TlbEntry& e = tlb_write_[(addr >> 12) % kTlbSize];
+    TlbEntry& e = tlb_write_[(addr >> kPageShift) % kTlbSize];
     if (e.tag == (addr & kPageMask)) e = TlbEntry{};
     x_[in.rd] = extend(v);
     return true;
@@ -161,7 +167,7 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
     bool match = resv_valid_ && resv_addr_ == addr && resv_size_ == size;
     resv_valid_ = false;
     if (match && !mem_store(addr, size, src)) {
-      raise_exception(kExcStoreAccessFault, addr);
+      raise_exception(kExcStoreAccessFault, fault_addr_);
       return false;
     }
     x_[in.rd] = match ? 0 : 1;
@@ -170,13 +176,13 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
 
   uint64_t old;
   if (!mem_load(addr, size, old)) {
-    raise_exception(kExcStoreAccessFault, addr);  // AMOs report store/AMO faults
+    raise_exception(kExcStoreAccessFault, fault_addr_);  // AMOs report store/AMO faults
     return false;
   }
   uint64_t result = dword ? amo_compute<int64_t, uint64_t>(op, old, src)
                           : amo_compute<int32_t, uint32_t>(op, old, src);
   if (!mem_store(addr, size, result)) {
-    raise_exception(kExcStoreAccessFault, addr);
+    raise_exception(kExcStoreAccessFault, fault_addr_);
     return false;
   }
   x_[in.rd] = extend(old);

@@ -69,8 +69,12 @@ int main(int argc, char** argv) {
       return 1;
     }
     const double mips = m->total_instructions() / secs / 1e6;
-    printf("run %d: %" PRIu64 " guest instructions in %.3f s = %.1f million instructions/s\n",
-           run + 1, m->total_instructions(), secs, mips);
+    const CodeCacheStats cache = m->cpu().code_cache_stats();
+    printf("run %d: %" PRIu64
+           " guest instructions in %.3f s = %.1f million instructions/s"
+           " (code cache: %zu of %zu pages, %" PRIu64 " evictions)\n",
+           run + 1, m->total_instructions(), secs, mips, cache.live_pages, cache.capacity,
+           cache.evictions);
     best = std::max(best, mips);
   }
   printf("interpreter (native): best %.1f million guest instructions per second\n", best);

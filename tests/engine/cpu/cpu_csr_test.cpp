@@ -477,4 +477,17 @@ TEST_F(CpuCsr, ImplementedCsrsAreExactlyThoseOfAnImacuHart) {
 }
 
 }  // namespace
+TEST_F(CpuCsr, MretReturnsToTheModeInMpp) {
+  // MPP = S on a hart with S: mret enters S-mode (privileged spec 3.3.2), not U.
+  use_supervisor_hart();
+  cpu_->poke_csr(kCsrMepc, kRamBase + 0x100);
+  cpu_->poke_csr(kCsrMstatus, (csr(kCsrMstatus) & ~(3ull << 11)) | (1ull << 11));
+  put(kRamBase + 0x800, {kMret});
+  cpu_->set_pc(kRamBase + 0x800);
+  step();
+  EXPECT_EQ(cpu_->priv(), PrivLevel::Supervisor);
+  EXPECT_EQ(cpu_->pc(), kRamBase + 0x100);
+  EXPECT_EQ((csr(kCsrMstatus) >> 11) & 3, 0u);  // MPP := U, the least-privileged mode
+}
+
 }  // namespace glassvm::test

@@ -398,5 +398,76 @@ TEST_F(CpuTrap, BudgetCountsTrapsAsSteps) {
   EXPECT_EQ(cpu_->instret(), 2u);
 }
 
+TEST_F(CpuTrap, TrapLoopUsesUpTheBudgetStepByStep) {
+  // An illegal instruction whose handler is unmapped: every later step is a fetch fault at
+  // mtvec. Nothing retires, yet each trap is a step and the run ends on its budget.
+  program({0xffffffffu});
+  ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kUnmapped));
+  traps_.clear();
+  constexpr uint64_t kSteps = 100'000;
+  for (int round = 1; round <= 3; ++round) {
+    EXPECT_EQ(cpu_->run(kSteps), RunExit::Budget);
+    EXPECT_EQ(cpu_->steps(), round * kSteps);
+  }
+  EXPECT_EQ(cpu_->instret(), 0u);
+  EXPECT_EQ(traps_.size(), 3 * kSteps);
+  EXPECT_EQ(traps_[0].cause, kExcIllegalInsn);
+  EXPECT_EQ(traps_[0].epc, kRamBase);
+  EXPECT_EQ(cpu_->pc(), kUnmapped);
+  EXPECT_EQ(csr(kCsrMcause), kExcInsnAccessFault);
+  EXPECT_EQ(csr(kCsrMepc), kUnmapped);
+  EXPECT_EQ(csr(kCsrMtval), kUnmapped);
+  EXPECT_EQ(cpu_->code_cache_stats().live_pages, 1u) << "a fetch fault must not cache a page";
+}
+
+TEST_F(CpuTrap, MisalignedAccessIntoUnmappedSpaceFaultsOnThePortion) {
+  // RAM ends at kRamBase + kRamSize; what follows is unmapped. The faulting portion of an
+  // access that starts in RAM begins at the end of RAM (privileged spec 3.1.16: mtval holds
+  // the address of the portion of the access that caused the fault).
+  const uint64_t end = kRamBase + kRamSize;
+  struct Case {
+    uint32_t insn;
+    uint64_t cause;
+  } cases[] = {
+      {ld(a0, a1, 0), kExcLoadAccessFault},
+      {lw(a0, a1, 0), kExcLoadAccessFault},
+      {sd(a2, a1, 0), kExcStoreAccessFault},
+      {sw(a2, a1, 0), kExcStoreAccessFault},
+  };
+  for (const Case& c : cases) {
+    cpu_->reset(kRamBase);
+    cpu_->poke_csr(kCsrMtvec, kTrapVec);
+    program({c.insn});
+    set_mem(end - 8, 0x1111111111111111ull);
+    cpu_->set_reg(a1, end - 2);
+    cpu_->set_reg(a2, ~0ull);
+    cpu_->set_reg(a0, 0x77);
+    step();
+    expect_trap(c.cause, kRamBase, end);
+    EXPECT_EQ(x(a0), 0x77u);
+    EXPECT_EQ(mem(end - 8), 0x1111111111111111ull) << "a faulting store must write nothing";
+  }
+  // Starting in unmapped space: the first portion faults.
+  cpu_->reset(kRamBase);
+  cpu_->poke_csr(kCsrMtvec, kTrapVec);
+  program({sd(a2, a1, 0)});
+  set_mem(kRamBase + 0x10, 0);
+  cpu_->set_reg(a1, kRamBase - 4);
+  step();
+  expect_trap(kExcStoreAccessFault, kRamBase, kRamBase - 4);
+}
+
+TEST_F(CpuTrap, StoreStraddlingFromMmioIntoUnmappedSpaceWritesNothing) {
+  program({sd(a2, a1, 0), lw(a0, a1, 0)});
+  cpu_->set_reg(a1, kMmioBase + 0x1000 - 3);
+  cpu_->set_reg(a2, 0x1122334455667788ull);
+  step();
+  expect_trap(kExcStoreAccessFault, kRamBase, kMmioBase + 0x1000);
+  EXPECT_TRUE(mmio_writes_.empty()) << "no byte of a faulting store may reach the device";
+  cpu_->set_pc(kRamBase + 4);
+  step();
+  expect_trap(kExcLoadAccessFault, kRamBase + 4, kMmioBase + 0x1000);
+}
+
 }  // namespace
 }  // namespace glassvm::test

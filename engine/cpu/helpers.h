@@ -1,0 +1,56 @@
+// The complex operations of the hart as functions with one calling convention, called by the
+// interpreter and by generated code alike: CSR instructions, atomics, ECALL/MRET/WFI, the
+// memory slow paths, and taking traps.
+//
+// Calling convention (for every helper_*):
+// - `s` is the CpuState of a hart (Cpu::executor_state()), normally inside Cpu::run; the
+//   helper reaches the rest of the hart (address space, hooks) through it. Between runs the
+//   helpers work too (tests use that), with budget_left_ as the last run left it.
+// - Before the call the caller has written s.pc_ = the pc of the instruction being executed
+//   and s.budget_left_ = the steps still allowed, this instruction included. (Helpers call
+//   sync_retired(), so counters and MMIO callbacks see exact instret values.)
+// - The result is true when the instruction trapped: the trap is taken (s.pc_ = the handler,
+//   mepc/mcause/mtval set, traps_ counted), nothing retired, rd and memory unchanged. The
+//   caller then uses up one step and returns to the outer loop.
+// - Otherwise the instruction completed; the caller retires it (one step) and continues at
+//   pc + length, except where a helper says it set s.pc_ itself. After any helper the caller
+//   leaves its block if s.event_ is set.
+// Helpers never fail in another way: whatever the guest does ends as one of those two.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/cpu/cpu_state.h"
+#include "engine/cpu/decode.h"
+
+namespace glassvm {
+
+/// Raises exception `cause` with mtval `tval` at s.pc_. Always returns true (trapped).
+bool helper_raise(CpuState& s, uint64_t cause, uint64_t tval);
+/// Takes the highest-priority pending enabled interrupt (s.irq_pending_ must be set).
+/// Always returns true: the step is used by the trap.
+bool helper_take_interrupt(CpuState& s);
+
+/// Load of `size` (1, 2, 4, 8) bytes at `addr`, any alignment, through the slow path (TLB
+/// refill, MMIO). The zero-extended value goes to `value`. Traps with a load access fault
+/// whose mtval is the faulting portion.
+bool helper_load(CpuState& s, uint64_t addr, unsigned size, uint64_t& value);
+/// Store of the low `size` bytes of `value` at `addr`; on a fault no byte is written.
+bool helper_store(CpuState& s, uint64_t addr, unsigned size, uint64_t value);
+
+/// A Zicsr instruction (op Csrrw..Csrrci): csr number, rd (32 for x0), rs1 (register, or the
+/// 5-bit uimm for the *I forms), and the instruction word for an illegal-instruction mtval.
+/// On completion the caller must leave its block (a CSR write may change anything).
+bool helper_csr(CpuState& s, Op op, unsigned rd, unsigned rs1, uint16_t csr, uint32_t raw);
+/// An A-extension instruction (op LrW..AmomaxuD) with registers rd (32 for x0), rs1, rs2.
+bool helper_amo(CpuState& s, Op op, unsigned rd, unsigned rs1, unsigned rs2);
+/// ECALL: false when the ecall hook (built-in SBI) completed it, true when it trapped.
+bool helper_ecall(CpuState& s);
+/// MRET: on completion s.pc_ is the return address (the caller does not add the length).
+bool helper_mret(CpuState& s);
+/// WFI (instruction word `raw` for the trap): traps if U-mode with mstatus.TW. On completion
+/// s.wfi_ says whether the hart now waits (no enabled interrupt pending): the caller retires
+/// the WFI and, if s.wfi_, ends the run with RunExit::Wfi.
+bool helper_wfi(CpuState& s, uint32_t raw);
+
+}  // namespace glassvm
