@@ -150,10 +150,10 @@ int main(int argc, char** argv) {
       }
       slice = std::min(slice, budget_left);
     }
-    const uint64_t before = machine->total_instructions();
+    // The budget counts steps (a trap is one), so a guest trapping forever still ends the run.
+    const uint64_t before = machine->total_steps();
     const MachineState state = machine->run(slice);
-    if (opts.max_insns)
-      budget_left -= std::min(budget_left, machine->total_instructions() - before);
+    if (opts.max_insns) budget_left -= std::min(budget_left, machine->total_steps() - before);
     switch (state) {
       case MachineState::Exited: return machine->exit_code();
       case MachineState::Idle:

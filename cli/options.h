@@ -24,7 +24,8 @@ struct CliOptions {
 bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::string& error);
 
 /// Parses a memory size in QEMU's -m syntax: a number with an optional K, M, G or T suffix
-/// (no suffix means MiB). Returns false on malformed input or overflow.
+/// (no suffix means MiB). The number is decimal, leading zeros included ("010M" is 10 MiB, as
+/// in QEMU). Returns false on malformed input or overflow.
 bool parse_memory_size(const std::string& text, uint64_t& bytes);
 
 /// The --help text.
