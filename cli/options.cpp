@@ -126,6 +126,9 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       if (!value(out.kernel)) return false;
     } else if (arg == "-append") {
       if (!value(out.append)) return false;
+    } else if (arg == "-device") {
+      if (!value(v)) return false;
+      out.devices.push_back(v);
     } else if (arg == "-D") {
       if (!value(out.log_file)) return false;
     } else if (arg == "-d") {
@@ -160,6 +163,9 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   -kernel FILE       a RISC-V ELF64 executable to load and run
   -append ARGS       kernel command line (/chosen/bootargs in the device tree)
   -nographic         serial console on this terminal (always the case)
+  -device NAME[,opt=val...]
+                     add a device, e.g. ns16550a,addr=0x10002000,irq=12;
+                     '-device help' lists the devices, '-device NAME,help' their options
   -smp 1             number of harts (only 1 so far)
   -d ITEMS           trace to the log: in_asm (each instruction when first decoded),
                      int (every trap and interrupt); comma-separated

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace glassvm {
 
@@ -11,6 +12,7 @@ struct CliOptions {
   std::string kernel;                ///< -kernel
   std::string append;                ///< -append
   std::string log_file;              ///< -D
+  std::vector<std::string> devices;  ///< -device, in order (checked against the registry later)
   uint64_t max_insns = 0;            ///< --max-insns (0: no limit)
   bool trace_in_asm = false;         ///< -d in_asm
   bool trace_int = false;            ///< -d int

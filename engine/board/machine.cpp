@@ -108,8 +108,18 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, Host& host
     error = "memory size is larger than the 64 GiB this board supports";
     return nullptr;
   }
+  std::vector<DeviceSpec> specs;
+  for (const std::string& text : config.devices) {
+    assert(config.registry && "MachineConfig::devices needs MachineConfig::registry");
+    DeviceSpec spec;
+    if (!config.registry->parse(text, spec, error)) {
+      error = "-device " + text + ": " + error;
+      return nullptr;
+    }
+    specs.push_back(std::move(spec));
+  }
   std::unique_ptr<Machine> m(new Machine(config, host));
-  if (!m->build(error)) return nullptr;
+  if (!m->build(specs, error)) return nullptr;
   return m;
 }
 
@@ -127,7 +137,7 @@ Machine::~Machine() {
   }
 }
 
-bool Machine::build(std::string& error) {
+bool Machine::build(const std::vector<DeviceSpec>& specs, std::string& error) {
   devices_ = std::make_unique<Devices>(*this);
   Devices& d = *devices_;
   {
@@ -167,7 +177,23 @@ bool Machine::build(std::string& error) {
     cpu_->request_stop();
   });
 
+  taken_ranges_ = {
+      {virt::kMromBase, virt::kMromBase + virt::kMromSize - 1},
+      {kVirtTestBase, kVirtTestBase + kVirtTestSize - 1},
+      {kVirtRtcBase, kVirtRtcBase + kVirtRtcSize - 1},
+      {kVirtClintBase, kVirtClintBase + kVirtClintSize - 1},
+      {kVirtPlicBase, kVirtPlicBase + kVirtPlicSize - 1},
+      {kVirtUartBase, kVirtUartBase + kVirtUartSize - 1},
+      {virt::kDramBase, virt::kDramBase + config_.ram_size - 1},
+  };
+  taken_irqs_ = {kVirtUartIrq, kVirtRtcIrq};
+  for (const DeviceSpec& spec : specs)
+    if (!add_device(spec, error)) return false;
+
   VirtFdtConfig fdt_config;
+  for (const auto& dev : extra_devices_) {
+    for (DeviceFdtNode& node : dev->fdt_nodes()) fdt_config.device_nodes.push_back(node);
+  }
   fdt_config.harts = 1;
   fdt_config.ram_base = virt::kDramBase;
   fdt_config.ram_size = config_.ram_size;
@@ -185,6 +211,72 @@ bool Machine::build(std::string& error) {
   }
   fdt_addr_ = *fdt_addr;
   reset();
+  return true;
+}
+
+namespace {
+
+/// What a device model may use of the board while it is created.
+class BoardContext final : public DeviceContext {
+ public:
+  BoardContext(VirtualClock& clock, Host& host, MemoryRegion& system, Plic& plic)
+      : clock_(clock), host_(host), system_(system), plic_(plic) {}
+  VirtualClock& clock() override { return clock_; }
+  Host& host() override { return host_; }
+  void map_mmio(uint64_t addr, MemoryRegion& region) override {
+    MemoryTransaction tx;
+    system_.add_subregion(addr, &region);
+  }
+  IrqLine::Sink plic_input(unsigned irq) override { return plic_.input(irq); }
+
+ private:
+  VirtualClock& clock_;
+  Host& host_;
+  MemoryRegion& system_;
+  Plic& plic_;
+};
+
+}  // namespace
+
+bool Machine::add_device(const DeviceSpec& spec, std::string& error) {
+  const DeviceModel& model = *spec.model;
+  std::optional<std::pair<uint64_t, uint64_t>> range;
+  for (const DeviceOption& opt : model.options) {
+    if (opt.name == "addr" && model.mmio_size > 0) {
+      const uint64_t addr = spec.options.number("addr");
+      if (addr > UINT64_MAX - (model.mmio_size - 1)) {
+        error = "-device " + model.name + ": addr is out of range";
+        return false;
+      }
+      range = std::pair{addr, addr + model.mmio_size - 1};
+      for (const auto& [start, end] : taken_ranges_) {
+        if (range->first <= end && start <= range->second) {
+          char buf[128];
+          snprintf(buf, sizeof buf, "addr 0x%llx overlaps another device or RAM at 0x%llx",
+                   static_cast<unsigned long long>(addr), static_cast<unsigned long long>(start));
+          error = "-device " + model.name + ": " + buf;
+          return false;
+        }
+      }
+    }
+    if (opt.name == "irq") {
+      const unsigned irq = static_cast<unsigned>(spec.options.number("irq"));
+      if (taken_irqs_.count(irq)) {
+        error =
+            "-device " + model.name + ": irq " + std::to_string(irq) + " is used by another device";
+        return false;
+      }
+      taken_irqs_.insert(irq);
+    }
+  }
+  if (range) taken_ranges_.push_back(*range);
+  BoardContext ctx(clock_, host_, system_, devices_->plic);
+  std::unique_ptr<Device> dev = model.create(ctx, spec.options, error);
+  if (!dev) {
+    error = "-device " + error;
+    return false;
+  }
+  extra_devices_.push_back(std::move(dev));
   return true;
 }
 
@@ -264,6 +356,7 @@ void Machine::reset() {
   d.plic.reset();
   d.uart.reset();
   d.rtc.reset();
+  for (const auto& dev : extra_devices_) dev->reset();
   // The device tree goes to RAM on every reset, after any image that may have overwritten it.
   const uint64_t fdt_offset = fdt_addr_ - virt::kDramBase;
   std::memcpy(ram_.ram_ptr() + fdt_offset, fdt_.data(), fdt_.size());

@@ -20,6 +20,7 @@
 
 #include "engine/base/clock.h"
 #include "engine/base/host.h"
+#include "engine/board/device_registry.h"
 #include "engine/board/virt_fdt.h"
 #include "engine/cpu/cpu.h"
 #include "engine/memory/memory.h"
@@ -38,6 +39,12 @@ inline constexpr uint64_t kNsPerTick = 1'000'000'000 / kTimebaseHz;
 struct MachineConfig {
   uint64_t ram_size = 128ull << 20;
   std::string append;  ///< kernel command line, put in /chosen/bootargs
+  /// Where -device names are looked up; needed only when `devices` is not empty. The program
+  /// builds it (register_builtin_devices(), and whatever other libraries add) and keeps it
+  /// alive while the machine is being created.
+  const DeviceRegistry* registry = nullptr;
+  /// -device arguments ("ns16550a,addr=0x10002000,irq=12"), created after the standard devices.
+  std::vector<std::string> devices;
 };
 
 /// Why Machine::run returned.
@@ -52,8 +59,9 @@ enum class MachineState : uint8_t {
 class Machine {
  public:
   /// Builds a virt board with `config`. Host failures (a RAM size that is not a multiple of
-  /// 4 KiB, zero, more than 64 GiB, or too small for the device tree) return nullptr and set
-  /// `error`.
+  /// 4 KiB, zero, more than 64 GiB, or too small for the device tree; a -device that is
+  /// unknown, has bad options, overlaps another device or RAM, or takes an interrupt in use)
+  /// return nullptr and set `error`.
   static std::unique_ptr<Machine> create(const MachineConfig& config, Host& host,
                                          std::string& error);
   ~Machine();
@@ -114,7 +122,8 @@ class Machine {
  private:
   struct Devices;
   Machine(const MachineConfig& config, Host& host);
-  bool build(std::string& error);
+  bool build(const std::vector<DeviceSpec>& specs, std::string& error);
+  bool add_device(const DeviceSpec& spec, std::string& error);
   void write_boot_rom();
   void deliver_console_input();
   void request_exit(int code);
@@ -128,6 +137,11 @@ class Machine {
   std::unique_ptr<AddressSpace> cpu_as_;
   std::unique_ptr<Devices> devices_;
   std::unique_ptr<Cpu> cpu_;
+  /// Devices created with -device, in command-line order.
+  std::vector<std::unique_ptr<Device>> extra_devices_;
+  /// MMIO ranges [start, end] and PLIC sources taken, for checking -device placements.
+  std::vector<std::pair<uint64_t, uint64_t>> taken_ranges_;
+  std::set<unsigned> taken_irqs_;
   std::vector<uint8_t> fdt_;
   uint64_t fdt_addr_ = 0;
   uint64_t entry_ = virt::kDramBase;
