@@ -1,24 +1,18 @@
 #include "engine/devices/goldfish_rtc.h"
 
 #include <cassert>
+
 #include <utility>
+#include "engine/devices/reg32.h"
 
 namespace glassvm {
 
 GoldfishRtc::GoldfishRtc(VirtualClock& clock, uint64_t epoch_ns)
     : clock_(clock), clock_alarm_(clock.add_alarm([this] { update(); })), offset_(epoch_ns) {
-  MemoryRegionOps ops;
-  ops.read = [this](uint64_t offset, unsigned, uint64_t& value, MemTxAttrs attrs) {
-    value = read_reg(offset, attrs.debug);
-    return MemTxResult::Ok;
-  };
-  ops.write = [this](uint64_t offset, unsigned, uint64_t value, MemTxAttrs) {
-    write_reg(offset, static_cast<uint32_t>(value));
-    return MemTxResult::Ok;
-  };
-  ops.valid = {4, 4, false};  // QEMU goldfish_rtc_ops
-  ops.impl = {4, 4, false};
-  mmio_.init_io("goldfish_rtc", kMmioSize, std::move(ops));
+  // 32-bit registers only, as QEMU's goldfish_rtc_ops.
+  mmio_.init_io("goldfish_rtc", kMmioSize,
+                reg32_ops([this](uint64_t offset, bool debug) { return read_reg(offset, debug); },
+                          [this](uint64_t offset, uint32_t value) { write_reg(offset, value); }));
 }
 
 void GoldfishRtc::reset() {
