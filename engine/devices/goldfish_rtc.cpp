@@ -1,8 +1,8 @@
 #include "engine/devices/goldfish_rtc.h"
 
 #include <cassert>
-
 #include <utility>
+
 #include "engine/devices/reg32.h"
 
 namespace glassvm {
