@@ -15,6 +15,7 @@
 
 #include "cli/native_host.h"
 #include "cli/options.h"
+#include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
 #include "engine/cpu/decode.h"
 
@@ -82,6 +83,27 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // The program is where the device libraries meet: each adds its models to one registry.
+  DeviceRegistry registry;
+  register_builtin_devices(registry);
+  for (const std::string& device : opts.devices) {
+    if (device == "help") {
+      fputs(registry.help().c_str(), stdout);
+      return 0;
+    }
+    const size_t comma = device.find(',');
+    if (comma != std::string::npos && device.substr(device.rfind(',') + 1) == "help") {
+      const DeviceModel* model = registry.find(device.substr(0, comma));
+      if (model == nullptr) {
+        fprintf(stderr, "glassvm: -device %s: unknown device '%s' (-device help lists them)\n",
+                device.c_str(), device.substr(0, comma).c_str());
+        return kExitUsage;
+      }
+      fputs(DeviceRegistry::help(*model).c_str(), stdout);
+      return 0;
+    }
+  }
+
   NativeHost host(/*raw_tty=*/!opts.info_mtree);
   if (!opts.log_file.empty() && !host.set_log_file(opts.log_file, error)) {
     fprintf(stderr, "glassvm: cannot open log file %s\n", error.c_str());
@@ -91,6 +113,8 @@ int main(int argc, char** argv) {
   MachineConfig config;
   config.ram_size = opts.ram_size;
   config.append = opts.append;
+  config.registry = &registry;
+  config.devices = opts.devices;
   std::unique_ptr<Machine> machine = Machine::create(config, host, error);
   if (!machine) {
     fprintf(stderr, "glassvm: %s\n", error.c_str());
@@ -150,10 +174,10 @@ int main(int argc, char** argv) {
       }
       slice = std::min(slice, budget_left);
     }
-    const uint64_t before = machine->total_instructions();
+    // The budget counts steps (a trap is one), so a guest trapping forever still ends the run.
+    const uint64_t before = machine->total_steps();
     const MachineState state = machine->run(slice);
-    if (opts.max_insns)
-      budget_left -= std::min(budget_left, machine->total_instructions() - before);
+    if (opts.max_insns) budget_left -= std::min(budget_left, machine->total_steps() - before);
     switch (state) {
       case MachineState::Exited: return machine->exit_code();
       case MachineState::Idle:

@@ -1,20 +1,34 @@
 #include "cli/options.h"
 
 #include <cctype>
-#include <cerrno>
-#include <cstdlib>
 #include <string_view>
 
 namespace glassvm {
 
 namespace {
 
-bool parse_u64(const std::string& text, uint64_t& value) {
-  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return false;
-  char* end = nullptr;
-  errno = 0;
-  const unsigned long long v = strtoull(text.c_str(), &end, 0);
-  if (errno != 0 || *end != '\0') return false;
+// Decimal, or hexadecimal with a 0x prefix. Never octal: QEMU reads "010" as ten, and a user
+// who writes a leading zero does not mean base 8.
+bool parse_u64(const std::string& text, uint64_t& value, bool allow_hex = true) {
+  const bool hex =
+      allow_hex && text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
+  const size_t start = hex ? 2 : 0;
+  const unsigned base = hex ? 16 : 10;
+  if (text.size() <= start) return false;
+  uint64_t v = 0;
+  for (size_t i = start; i < text.size(); ++i) {
+    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
+    unsigned digit;
+    if (c >= '0' && c <= '9') {
+      digit = static_cast<unsigned>(c - '0');
+    } else if (hex && c >= 'a' && c <= 'f') {
+      digit = static_cast<unsigned>(c - 'a' + 10);
+    } else {
+      return false;
+    }
+    if (v > (UINT64_MAX - digit) / base) return false;
+    v = v * base + digit;
+  }
   value = v;
   return true;
 }
@@ -58,9 +72,7 @@ bool parse_memory_size(const std::string& text, uint64_t& bytes) {
     }
   }
   uint64_t n = 0;
-  for (char c : digits)
-    if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  if (!parse_u64(digits, n) || n == 0) return false;
+  if (!parse_u64(digits, n, /*allow_hex=*/false) || n == 0) return false;
   if (n > (UINT64_MAX >> shift)) return false;
   bytes = n << shift;
   return true;
@@ -114,6 +126,9 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       if (!value(out.kernel)) return false;
     } else if (arg == "-append") {
       if (!value(out.append)) return false;
+    } else if (arg == "-device") {
+      if (!value(v)) return false;
+      out.devices.push_back(v);
     } else if (arg == "-D") {
       if (!value(out.log_file)) return false;
     } else if (arg == "-d") {
@@ -148,11 +163,15 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   -kernel FILE       a RISC-V ELF64 executable to load and run
   -append ARGS       kernel command line (/chosen/bootargs in the device tree)
   -nographic         serial console on this terminal (always the case)
+  -device NAME[,opt=val...]
+                     add a device, e.g. ns16550a,addr=0x10002000,irq=12;
+                     '-device help' lists the devices, '-device NAME,help' their options
   -smp 1             number of harts (only 1 so far)
   -d ITEMS           trace to the log: in_asm (each instruction when first decoded),
                      int (every trap and interrupt); comma-separated
   -D FILE            write the log to FILE instead of stderr
-  --max-insns N      stop after N guest instructions (exit status 3)
+  --max-insns N      stop after N guest instructions (exit status 3); a trap taken
+                     counts as one, so a guest trapping forever stops too
   --info-mtree       print the memory tree and flat views (QEMU's 'info mtree -f') and exit
   -h, --help         this text
   --version          the version

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace glassvm {
 
@@ -11,6 +12,7 @@ struct CliOptions {
   std::string kernel;                ///< -kernel
   std::string append;                ///< -append
   std::string log_file;              ///< -D
+  std::vector<std::string> devices;  ///< -device, in order (checked against the registry later)
   uint64_t max_insns = 0;            ///< --max-insns (0: no limit)
   bool trace_in_asm = false;         ///< -d in_asm
   bool trace_int = false;            ///< -d int
@@ -24,7 +26,8 @@ struct CliOptions {
 bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::string& error);
 
 /// Parses a memory size in QEMU's -m syntax: a number with an optional K, M, G or T suffix
-/// (no suffix means MiB). Returns false on malformed input or overflow.
+/// (no suffix means MiB). The number is decimal, leading zeros included ("010M" is 10 MiB, as
+/// in QEMU). Returns false on malformed input or overflow.
 bool parse_memory_size(const std::string& text, uint64_t& bytes);
 
 /// The --help text.

@@ -147,9 +147,10 @@ void App::run_slice(double budget_ms, double now_ms) {
   bool measured = true;  // whether the slice ran flat out (a fair rate measurement)
   idle_ = false;
   for (uint64_t ran = 0; ran < cap;) {
-    const uint64_t before = machine_->total_instructions();
+    // run() counts steps (a trap is one), so a guest in a trap loop still uses up the cap.
+    const uint64_t before = machine_->total_steps();
     const MachineState state = machine_->run(std::min(chunk, cap - ran));
-    ran += machine_->total_instructions() - before;
+    ran += machine_->total_steps() - before;
     skipped_ns += machine_->last_idle_skip_ns();
     if (state == MachineState::Breakpoint) {
       paused_ = true;

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "engine/base/bytes.h"
+
 namespace glassvm {
 namespace {
 
@@ -37,19 +39,17 @@ constexpr uint8_t kStbGlobal = 1, kStbWeak = 2;
 
 constexpr uint32_t kEfRiscvRve = 0x8;
 
+// Symbol names may overlap (linkers merge common suffixes), but reading them all may take at
+// most this many times the file's size plus a little: enough for any linker's output, and
+// linear time however the name offsets are crafted.
+constexpr uint64_t kMaxNameBytesPerFileByte = 4;
+constexpr uint64_t kNameBytesSlack = 64 * 1024;
+
 // ---- Reading helpers ------------------------------------------------------------------------
 
 /// Whether [offset, offset + size) lies inside a file of `file_size` bytes (overflow-safe).
 bool in_file(uint64_t offset, uint64_t size, uint64_t file_size) {
   return offset <= file_size && size <= file_size - offset;
-}
-
-/// Little-endian load of N bytes at `p`; the caller has checked the bounds.
-template <typename T>
-T load_le(const uint8_t* p) {
-  T v = 0;
-  for (size_t i = 0; i < sizeof(T); ++i) v |= static_cast<T>(p[i]) << (8 * i);
-  return v;
 }
 
 std::string hex(uint64_t v) {
@@ -186,6 +186,7 @@ class Parser {
       return fail("truncated program header table (offset " + hex(phoff_) + ", " +
                   std::to_string(phnum_) + " entries, file size " + std::to_string(size_) + ")");
     }
+    uint64_t file_bytes = 0;  // sum of p_filesz over the PT_LOAD segments
     for (unsigned i = 0; i < phnum_; ++i) {
       const Phdr ph = read_phdr(b_.data() + phoff_ + uint64_t{i} * kPhdrSize);
       const std::string where = "program header " + std::to_string(i) + ": ";
@@ -217,7 +218,14 @@ class Parser {
       seg.paddr = ph.paddr;
       seg.vaddr = ph.vaddr;
       seg.memsz = ph.memsz;
-      seg.data.assign(b_.data() + ph.offset, b_.data() + ph.offset + ph.filesz);
+      // The segments' file data may not add up to more than the file: headers that all name the
+      // same bytes would otherwise multiply the work (and, for the board, the copying).
+      file_bytes += ph.filesz;
+      if (file_bytes > size_) {
+        return fail(where + "the loadable segments' file data add up to more than the file (" +
+                    std::to_string(size_) + " bytes): segments share file bytes");
+      }
+      seg.data = b_.subspan(ph.offset, ph.filesz);
       seg.read = ph.flags & kPfR;
       seg.write = ph.flags & kPfW;
       seg.exec = ph.flags & kPfX;
@@ -292,6 +300,8 @@ class Parser {
     const Shdr& strtab = sections[symtab.link];
     const uint8_t* str = b_.data() + strtab.offset;  // bounds checked in section_headers()
     const uint64_t count = symtab.size / kSymSize;
+    const uint64_t name_budget = kMaxNameBytesPerFileByte * size_ + kNameBytesSlack;
+    uint64_t name_bytes = 0;                // bytes of the string table read so far
     for (uint64_t i = 1; i < count; ++i) {  // entry 0 is the reserved null symbol
       const uint8_t* s = b_.data() + symtab.offset + i * kSymSize;
       const uint32_t name = load_le<uint32_t>(s);
@@ -302,8 +312,17 @@ class Parser {
       if (name >= strtab.size) {
         return fail(sym + "name offset " + std::to_string(name) + " lies outside the string table");
       }
-      const void* nul = std::memchr(str + name, 0, strtab.size - name);
-      if (nul == nullptr) return fail(sym + "name is not terminated within the string table");
+      // Never read more than the budget has left, so a crafted table costs linear time.
+      const uint64_t budget_left = name_budget - name_bytes;
+      const uint64_t window = std::min<uint64_t>(strtab.size - name, budget_left);
+      const void* nul = std::memchr(str + name, 0, window);
+      if (nul == nullptr) {
+        if (window == strtab.size - name)
+          return fail(sym + "name is not terminated within the string table");
+        return fail(sym + "symbol names overlap so much that reading them would take more than " +
+                    std::to_string(kMaxNameBytesPerFileByte) + " times the file's size");
+      }
+      name_bytes += static_cast<const uint8_t*>(nul) - (str + name) + 1;
       if (shndx >= shnum_ && shndx < kShnLoReserve) {
         return fail(sym + "refers to section " + std::to_string(shndx) + ", which does not exist");
       }

@@ -5,29 +5,11 @@
 #include <cstring>
 #include <unordered_set>
 
+#include "engine/base/bytes.h"
+
 namespace glassvm {
 
 namespace {
-
-uint32_t load_be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
-
-uint64_t load_be64(const uint8_t* p) {
-  return (uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
-}
-
-void store_be32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-
-void store_be64(uint8_t* p, uint64_t v) {
-  store_be32(p, static_cast<uint32_t>(v >> 32));
-  store_be32(p + 4, static_cast<uint32_t>(v));
-}
 
 constexpr uint64_t align_up(uint64_t v, uint64_t a) {
   return (v + a - 1) & ~(a - 1);
@@ -60,7 +42,7 @@ bool valid_name(std::string_view name) {
 
 void FdtBuilder::put_u32(uint32_t v) {
   uint8_t b[4];
-  store_be32(b, v);
+  store_be<uint32_t>(b, v);
   struct_.insert(struct_.end(), b, b + 4);
 }
 
@@ -126,13 +108,13 @@ void FdtBuilder::prop_empty(std::string_view name) {
 
 void FdtBuilder::prop_u32(std::string_view name, uint32_t value) {
   uint8_t b[4];
-  store_be32(b, value);
+  store_be<uint32_t>(b, value);
   property(name, b);
 }
 
 void FdtBuilder::prop_u64(std::string_view name, uint64_t value) {
   uint8_t b[8];
-  store_be64(b, value);
+  store_be<uint64_t>(b, value);
   property(name, b);
 }
 
@@ -142,7 +124,7 @@ void FdtBuilder::prop_cells(std::string_view name, std::initializer_list<uint32_
 
 void FdtBuilder::prop_cells(std::string_view name, std::span<const uint32_t> cells) {
   std::vector<uint8_t> bytes(cells.size() * 4);
-  for (size_t i = 0; i < cells.size(); ++i) store_be32(&bytes[i * 4], cells[i]);
+  for (size_t i = 0; i < cells.size(); ++i) store_be<uint32_t>(&bytes[i * 4], cells[i]);
   property(name, bytes);
 }
 
@@ -195,19 +177,19 @@ std::vector<uint8_t> FdtBuilder::finish() {
 
   std::vector<uint8_t> out(total, 0);
   uint8_t* h = out.data();
-  store_be32(h + 0, kFdtMagic);
-  store_be32(h + 4, static_cast<uint32_t>(total));
-  store_be32(h + 8, static_cast<uint32_t>(off_struct));
-  store_be32(h + 12, static_cast<uint32_t>(off_strings));
-  store_be32(h + 16, static_cast<uint32_t>(off_rsv));
-  store_be32(h + 20, kFdtVersion);
-  store_be32(h + 24, kFdtLastCompVersion);
-  store_be32(h + 28, boot_cpuid_phys_);
-  store_be32(h + 32, static_cast<uint32_t>(strings_.size()));
-  store_be32(h + 36, static_cast<uint32_t>(struct_.size()));
+  store_be<uint32_t>(h + 0, kFdtMagic);
+  store_be<uint32_t>(h + 4, static_cast<uint32_t>(total));
+  store_be<uint32_t>(h + 8, static_cast<uint32_t>(off_struct));
+  store_be<uint32_t>(h + 12, static_cast<uint32_t>(off_strings));
+  store_be<uint32_t>(h + 16, static_cast<uint32_t>(off_rsv));
+  store_be<uint32_t>(h + 20, kFdtVersion);
+  store_be<uint32_t>(h + 24, kFdtLastCompVersion);
+  store_be<uint32_t>(h + 28, boot_cpuid_phys_);
+  store_be<uint32_t>(h + 32, static_cast<uint32_t>(strings_.size()));
+  store_be<uint32_t>(h + 36, static_cast<uint32_t>(struct_.size()));
   for (size_t i = 0; i < reserve_.size(); ++i) {
-    store_be64(h + off_rsv + i * 16, reserve_[i].address);
-    store_be64(h + off_rsv + i * 16 + 8, reserve_[i].size);
+    store_be<uint64_t>(h + off_rsv + i * 16, reserve_[i].address);
+    store_be<uint64_t>(h + off_rsv + i * 16 + 8, reserve_[i].size);
   }
   std::copy(struct_.begin(), struct_.end(), out.begin() + off_struct);
   std::copy(strings_.begin(), strings_.end(), out.begin() + off_strings);
@@ -237,8 +219,8 @@ bool FdtReader::parse(std::span<const uint8_t> blob) {
                 std::to_string(kFdtHeaderSize) + "-byte header");
   }
   const uint8_t* h = blob.data();
-  if (load_be32(h) != kFdtMagic) return fail("bad magic " + hex(load_be32(h)));
-  const uint32_t total = load_be32(h + 4);
+  if (load_be<uint32_t>(h) != kFdtMagic) return fail("bad magic " + hex(load_be<uint32_t>(h)));
+  const uint32_t total = load_be<uint32_t>(h + 4);
   if (total < kFdtHeaderSize || total > blob.size()) {
     return fail("totalsize " + std::to_string(total) + " outside [" +
                 std::to_string(kFdtHeaderSize) + ", " + std::to_string(blob.size()) + "]");
@@ -251,14 +233,14 @@ bool FdtReader::parse(std::span<const uint8_t> blob) {
 bool FdtReader::parse_header_and_blocks() {
   const uint8_t* h = blob_.data();
   const uint64_t total = blob_.size();
-  off_struct_ = load_be32(h + 8);
-  off_strings_ = load_be32(h + 12);
-  const uint32_t off_rsv = load_be32(h + 16);
-  version_ = load_be32(h + 20);
-  last_comp_version_ = load_be32(h + 24);
-  boot_cpuid_phys_ = load_be32(h + 28);
-  size_strings_ = load_be32(h + 32);
-  size_struct_ = load_be32(h + 36);
+  off_struct_ = load_be<uint32_t>(h + 8);
+  off_strings_ = load_be<uint32_t>(h + 12);
+  const uint32_t off_rsv = load_be<uint32_t>(h + 16);
+  version_ = load_be<uint32_t>(h + 20);
+  last_comp_version_ = load_be<uint32_t>(h + 24);
+  boot_cpuid_phys_ = load_be<uint32_t>(h + 28);
+  size_strings_ = load_be<uint32_t>(h + 32);
+  size_struct_ = load_be<uint32_t>(h + 36);
 
   if (version_ < kFdtVersion) {
     return fail("version " + std::to_string(version_) + " is older than the supported 17");
@@ -288,8 +270,8 @@ bool FdtReader::parse_header_and_blocks() {
   uint64_t pos = off_rsv;
   for (;;) {
     if (pos + 16 > total) return fail("memory reservation map has no terminator");
-    uint64_t addr = load_be64(&blob_[pos]);
-    uint64_t size = load_be64(&blob_[pos + 8]);
+    uint64_t addr = load_be<uint64_t>(&blob_[pos]);
+    uint64_t size = load_be<uint64_t>(&blob_[pos + 8]);
     pos += 16;
     if (addr == 0 && size == 0) break;
     reserve_.push_back({addr, size});
@@ -322,7 +304,7 @@ bool FdtReader::parse_struct() {
   for (;;) {
     if (pos + 4 > size) return fail("struct block ends without FDT_END");
     const uint64_t token_pos = pos;
-    const uint32_t token = load_be32(base + pos);
+    const uint32_t token = load_be<uint32_t>(base + pos);
     pos += 4;
     switch (token) {
       case kFdtNop: break;
@@ -369,8 +351,8 @@ bool FdtReader::parse_struct() {
       case kFdtProp: {
         if (stack.empty()) return fail("property outside any node" + where(token_pos));
         if (pos + 8 > size) return fail("truncated property header" + where(token_pos));
-        const uint32_t len = load_be32(base + pos);
-        const uint32_t name_off = load_be32(base + pos + 4);
+        const uint32_t len = load_be<uint32_t>(base + pos);
+        const uint32_t name_off = load_be<uint32_t>(base + pos + 4);
         pos += 8;
         if (name_off >= size_strings_) {
           return fail("property name offset " + hex(name_off) + " past the strings block" +
@@ -517,13 +499,13 @@ std::optional<std::span<const uint8_t>> FdtReader::property(NodeId node,
 std::optional<uint32_t> FdtReader::prop_u32(NodeId node, std::string_view name) const {
   auto v = property(node, name);
   if (!v || v->size() != 4) return std::nullopt;
-  return load_be32(v->data());
+  return load_be<uint32_t>(v->data());
 }
 
 std::optional<uint64_t> FdtReader::prop_u64(NodeId node, std::string_view name) const {
   auto v = property(node, name);
   if (!v || v->size() != 8) return std::nullopt;
-  return load_be64(v->data());
+  return load_be<uint64_t>(v->data());
 }
 
 std::optional<std::vector<uint32_t>> FdtReader::prop_cells(NodeId node,
@@ -531,7 +513,7 @@ std::optional<std::vector<uint32_t>> FdtReader::prop_cells(NodeId node,
   auto v = property(node, name);
   if (!v || v->size() % 4 != 0) return std::nullopt;
   std::vector<uint32_t> cells(v->size() / 4);
-  for (size_t i = 0; i < cells.size(); ++i) cells[i] = load_be32(v->data() + i * 4);
+  for (size_t i = 0; i < cells.size(); ++i) cells[i] = load_be<uint32_t>(v->data() + i * 4);
   return cells;
 }
 
@@ -593,7 +575,7 @@ void append_value(std::string& out, std::span<const uint8_t> v) {
   } else if (v.size() % 4 == 0) {
     out += '<';
     for (size_t i = 0; i < v.size(); i += 4) {
-      std::snprintf(buf, sizeof buf, "%s0x%x", i ? " " : "", load_be32(&v[i]));
+      std::snprintf(buf, sizeof buf, "%s0x%x", i ? " " : "", load_be<uint32_t>(&v[i]));
       out += buf;
     }
     out += '>';

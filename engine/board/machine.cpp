@@ -5,7 +5,10 @@
 #include <cassert>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 
+#include "engine/base/bytes.h"
+#include "engine/base/page.h"
 #include "engine/board/elf_loader.h"
 #include "engine/board/virt_fdt.h"
 #include "engine/devices/clint.h"
@@ -20,16 +23,46 @@ namespace glassvm {
 namespace {
 
 constexpr uint64_t kMaxRam = 64ull << 30;
-constexpr uint64_t kPageSize = 4096;
 // The boot ROM's data words (entry point, device tree address) follow its code.
 constexpr uint64_t kRomEntryOffset = 24;
 constexpr uint64_t kRomFdtOffset = 32;
 
-void put_le32(uint8_t* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+constexpr uint64_t kFdtAlign = 8;  // the DT spec's alignment for the blob
+constexpr uint64_t kQemuFdtAlign = 2ull << 20;
+constexpr uint64_t kFdtLimit = 0xc0000000;  // QEMU keeps the blob below 3 GiB
+
+bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) {
+  return a < b + b_size && b < a + a_size;
 }
-void put_le64(uint8_t* p, uint64_t v) {
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+
+/// Where the device tree blob of `size` bytes goes in RAM [base, base + ram_size): QEMU's place
+/// (the end of RAM below 3 GiB, aligned down to 2 MiB) when it is free, else the highest
+/// 8-byte aligned place that overlaps no segment of the loaded image. nullopt when none fits.
+std::optional<uint64_t> place_fdt(uint64_t base, uint64_t ram_size, uint64_t size,
+                                  std::span<const ElfSegment> segments) {
+  const uint64_t end = base + ram_size;
+  auto fits = [&](uint64_t addr) {
+    if (addr < base || addr > end || size > end - addr) return false;
+    for (const ElfSegment& s : segments)
+      if (overlaps(addr, size, s.paddr, s.memsz)) return false;
+    return true;
+  };
+  if (size > ram_size) return std::nullopt;
+  const uint64_t top = std::min(end, kFdtLimit);
+  if (top >= base + size) {
+    const uint64_t qemu = (top - size) & ~(kQemuFdtAlign - 1);
+    if (fits(qemu)) return qemu;
+  }
+  // Candidates: just below the end of RAM, and just below each segment.
+  std::optional<uint64_t> best;
+  auto consider = [&](uint64_t limit) {
+    if (limit < base + size) return;
+    const uint64_t addr = (limit - size) & ~(kFdtAlign - 1);
+    if (fits(addr) && (!best || addr > *best)) best = addr;
+  };
+  consider(end);
+  for (const ElfSegment& s : segments) consider(s.paddr);
+  return best;
 }
 
 }  // namespace
@@ -37,7 +70,7 @@ void put_le64(uint8_t* p, uint64_t v) {
 /// Everything the board owns besides RAM, ROM and the CPU.
 struct Machine::Devices {
   Devices(Machine& m)
-      : clint(1, [&m] { return m.guest_ns() / virt::kNsPerTick; }),
+      : clint(1, m.clock_, virt::kNsPerTick),
         plic(1),
         uart([&m](uint8_t byte) {
           m.host_.console_write({&byte, 1});
@@ -50,7 +83,7 @@ struct Machine::Devices {
             m.request_exit(code);
           }
         }),
-        rtc([&m] { return m.guest_ns(); }),
+        rtc(m.clock_),
         htif([&m](int code) { m.request_exit(code); },
              [&m](uint8_t byte) {
                m.host_.console_write({&byte, 1});
@@ -75,8 +108,18 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, Host& host
     error = "memory size is larger than the 64 GiB this board supports";
     return nullptr;
   }
+  std::vector<DeviceSpec> specs;
+  for (const std::string& text : config.devices) {
+    assert(config.registry && "MachineConfig::devices needs MachineConfig::registry");
+    DeviceSpec spec;
+    if (!config.registry->parse(text, spec, error)) {
+      error = "-device " + text + ": " + error;
+      return nullptr;
+    }
+    specs.push_back(std::move(spec));
+  }
   std::unique_ptr<Machine> m(new Machine(config, host));
-  m->build();
+  if (!m->build(specs, error)) return nullptr;
   return m;
 }
 
@@ -94,7 +137,7 @@ Machine::~Machine() {
   }
 }
 
-void Machine::build() {
+bool Machine::build(const std::vector<DeviceSpec>& specs, std::string& error) {
   devices_ = std::make_unique<Devices>(*this);
   Devices& d = *devices_;
   {
@@ -125,8 +168,32 @@ void Machine::build() {
   d.uart.irq().connect(d.plic.input(kVirtUartIrq));
   d.rtc.irq().connect(d.plic.input(kVirtRtcIrq));
   cpu.set_time_source([this] { return devices_->clint.mtime(); });
+  clock_.set_step_source([this] { return steps_before_reset_ + cpu_->steps(); });
+  // A device that moves a deadline while the hart runs ends the CPU slice at that instruction,
+  // so that run() can size the next slice for the new deadline (see run()).
+  clock_.set_deadline_listener([this] {
+    if (!in_cpu_run_) return;
+    reslice_ = true;
+    cpu_->request_stop();
+  });
+
+  taken_ranges_ = {
+      {virt::kMromBase, virt::kMromBase + virt::kMromSize - 1},
+      {kVirtTestBase, kVirtTestBase + kVirtTestSize - 1},
+      {kVirtRtcBase, kVirtRtcBase + kVirtRtcSize - 1},
+      {kVirtClintBase, kVirtClintBase + kVirtClintSize - 1},
+      {kVirtPlicBase, kVirtPlicBase + kVirtPlicSize - 1},
+      {kVirtUartBase, kVirtUartBase + kVirtUartSize - 1},
+      {virt::kDramBase, virt::kDramBase + config_.ram_size - 1},
+  };
+  taken_irqs_ = {kVirtUartIrq, kVirtRtcIrq};
+  for (const DeviceSpec& spec : specs)
+    if (!add_device(spec, error)) return false;
 
   VirtFdtConfig fdt_config;
+  for (const auto& dev : extra_devices_) {
+    for (DeviceFdtNode& node : dev->fdt_nodes()) fdt_config.device_nodes.push_back(node);
+  }
   fdt_config.harts = 1;
   fdt_config.ram_base = virt::kDramBase;
   fdt_config.ram_size = config_.ram_size;
@@ -135,11 +202,82 @@ void Machine::build() {
   fdt_config.mmu_type = "";  // no paging yet: S-mode and Sv39 come with the Linux guest
   fdt_config.bootargs = config_.append;
   fdt_ = build_virt_fdt(fdt_config);
-  // As QEMU does: the blob sits at the end of RAM (below 3 GiB), aligned down to 2 MiB.
-  const uint64_t top = std::min<uint64_t>(virt::kDramBase + config_.ram_size, 0xc0000000ull);
-  fdt_addr_ = (top - fdt_.size()) & ~((2ull << 20) - 1);
-  if (fdt_addr_ < virt::kDramBase) fdt_addr_ = virt::kDramBase;
+  const std::optional<uint64_t> fdt_addr =
+      place_fdt(virt::kDramBase, config_.ram_size, fdt_.size(), {});
+  if (!fdt_addr) {
+    error =
+        "memory size is too small for the device tree (" + std::to_string(fdt_.size()) + " bytes)";
+    return false;
+  }
+  fdt_addr_ = *fdt_addr;
   reset();
+  return true;
+}
+
+namespace {
+
+/// What a device model may use of the board while it is created.
+class BoardContext final : public DeviceContext {
+ public:
+  BoardContext(VirtualClock& clock, Host& host, MemoryRegion& system, Plic& plic)
+      : clock_(clock), host_(host), system_(system), plic_(plic) {}
+  VirtualClock& clock() override { return clock_; }
+  Host& host() override { return host_; }
+  void map_mmio(uint64_t addr, MemoryRegion& region) override {
+    MemoryTransaction tx;
+    system_.add_subregion(addr, &region);
+  }
+  IrqLine::Sink plic_input(unsigned irq) override { return plic_.input(irq); }
+
+ private:
+  VirtualClock& clock_;
+  Host& host_;
+  MemoryRegion& system_;
+  Plic& plic_;
+};
+
+}  // namespace
+
+bool Machine::add_device(const DeviceSpec& spec, std::string& error) {
+  const DeviceModel& model = *spec.model;
+  std::optional<std::pair<uint64_t, uint64_t>> range;
+  for (const DeviceOption& opt : model.options) {
+    if (opt.name == "addr" && model.mmio_size > 0) {
+      const uint64_t addr = spec.options.number("addr");
+      if (addr > UINT64_MAX - (model.mmio_size - 1)) {
+        error = "-device " + model.name + ": addr is out of range";
+        return false;
+      }
+      range = std::pair{addr, addr + model.mmio_size - 1};
+      for (const auto& [start, end] : taken_ranges_) {
+        if (range->first <= end && start <= range->second) {
+          char buf[128];
+          snprintf(buf, sizeof buf, "addr 0x%llx overlaps another device or RAM at 0x%llx",
+                   static_cast<unsigned long long>(addr), static_cast<unsigned long long>(start));
+          error = "-device " + model.name + ": " + buf;
+          return false;
+        }
+      }
+    }
+    if (opt.name == "irq") {
+      const unsigned irq = static_cast<unsigned>(spec.options.number("irq"));
+      if (taken_irqs_.count(irq)) {
+        error =
+            "-device " + model.name + ": irq " + std::to_string(irq) + " is used by another device";
+        return false;
+      }
+      taken_irqs_.insert(irq);
+    }
+  }
+  if (range) taken_ranges_.push_back(*range);
+  BoardContext ctx(clock_, host_, system_, devices_->plic);
+  std::unique_ptr<Device> dev = model.create(ctx, spec.options, error);
+  if (!dev) {
+    error = "-device " + error;
+    return false;
+  }
+  extra_devices_.push_back(std::move(dev));
+  return true;
 }
 
 void Machine::write_boot_rom() {
@@ -153,9 +291,9 @@ void Machine::write_boot_rom() {
   };
   uint8_t* rom = mrom_.ram_ptr();
   std::memset(rom, 0, virt::kMromSize);
-  for (size_t i = 0; i < kCode.size(); ++i) put_le32(rom + 4 * i, kCode[i]);
-  put_le64(rom + kRomEntryOffset, entry_);
-  put_le64(rom + kRomFdtOffset, fdt_addr_);
+  for (size_t i = 0; i < kCode.size(); ++i) store_le<uint32_t>(rom + 4 * i, kCode[i]);
+  store_le<uint64_t>(rom + kRomEntryOffset, entry_);
+  store_le<uint64_t>(rom + kRomFdtOffset, fdt_addr_);
 }
 
 bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
@@ -178,6 +316,15 @@ bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
       return false;
     }
   }
+  const std::optional<uint64_t> fdt_addr =
+      place_fdt(virt::kDramBase, config_.ram_size, fdt_.size(), image.segments);
+  if (!fdt_addr) {
+    error = name + ": no room for the device tree (" + std::to_string(fdt_.size()) +
+            " bytes) in RAM (" + std::to_string(config_.ram_size >> 10) +
+            " KiB) beside the image; give the machine more memory (-m)";
+    return false;
+  }
+  fdt_addr_ = *fdt_addr;
   for (const ElfSegment& seg : image.segments) {
     uint8_t* dst = ram_.ram_ptr() + (seg.paddr - virt::kDramBase);
     std::memset(dst, 0, seg.memsz);
@@ -204,18 +351,20 @@ bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
 }
 
 void Machine::reset() {
-  if (cpu_) instret_before_reset_ += cpu_->retired_instructions();
   Devices& d = *devices_;
   d.clint.reset();
   d.plic.reset();
   d.uart.reset();
   d.rtc.reset();
+  for (const auto& dev : extra_devices_) dev->reset();
   // The device tree goes to RAM on every reset, after any image that may have overwritten it.
   const uint64_t fdt_offset = fdt_addr_ - virt::kDramBase;
-  const uint64_t fdt_len = std::min<uint64_t>(fdt_.size(), config_.ram_size - fdt_offset);
-  std::memcpy(ram_.ram_ptr() + fdt_offset, fdt_.data(), fdt_len);
-  ram_.notify_ram_write(fdt_offset, fdt_len);
+  std::memcpy(ram_.ram_ptr() + fdt_offset, fdt_.data(), fdt_.size());
+  ram_.notify_ram_write(fdt_offset, fdt_.size());
   write_boot_rom();
+  // Guest time goes on across the reset: the clock's step source adds the steps taken so far.
+  instret_before_reset_ += cpu_->retired_instructions();
+  steps_before_reset_ += cpu_->steps();
   cpu_->reset(virt::kMromBase);
   reset_requested_ = false;
 }
@@ -224,8 +373,12 @@ uint64_t Machine::total_instructions() const {
   return instret_before_reset_ + cpu_->retired_instructions();
 }
 
+uint64_t Machine::total_steps() const {
+  return steps_before_reset_ + cpu_->steps();
+}
+
 uint64_t Machine::guest_ns() const {
-  return total_instructions() + idle_ns_;
+  return clock_.now_ns();
 }
 
 void Machine::request_exit(int code) {
@@ -252,54 +405,49 @@ std::string Machine::info_mtree(bool flatview) const {
   return format_mtree({cpu_as_.get(), system_as_.get()}, flatview);
 }
 
-uint64_t Machine::next_deadline_ns() const {
-  const Devices& d = *devices_;
-  const uint64_t clint = d.clint.next_deadline();
-  const uint64_t clint_ns =
-      clint > UINT64_MAX / virt::kNsPerTick ? UINT64_MAX : clint * virt::kNsPerTick;
-  return std::min(clint_ns, d.rtc.next_deadline_ns());
-}
-
-MachineState Machine::run(uint64_t max_insns) {
+MachineState Machine::run(uint64_t max_steps) {
   last_idle_skip_ns_ = 0;
   if (exited_) return MachineState::Exited;
-  Devices& d = *devices_;
   deliver_console_input();
-  uint64_t left = max_insns;
+  uint64_t left = max_steps;
   bool first = true;
   while (left > 0 && !exited_) {
     if (!breakpoints_.empty() && !first && !cpu_->waiting_for_interrupt() &&
         breakpoints_.count(cpu_->pc()))
       return MachineState::Breakpoint;
     first = false;
-    // End each CPU slice exactly when the next timer fires; single-step under breakpoints.
-    const uint64_t now = guest_ns();
-    const uint64_t deadline = next_deadline_ns();
+    // Run the hart exactly up to the next deadline (single-step under breakpoints), so that
+    // alarms fire at the same step however the caller slices the run.
+    clock_.fire_due();
+    const uint64_t deadline = clock_.next_deadline_ns();
+    const uint64_t now = clock_.now_ns();
     uint64_t slice = std::min(left, deadline > now ? deadline - now : 1);
     if (!breakpoints_.empty()) slice = 1;
-    const uint64_t before = cpu_->retired_instructions();
+    const uint64_t before = cpu_->steps();
+    reslice_ = false;
+    in_cpu_run_ = true;
     const RunExit why = cpu_->run(slice);
-    // The budget counts steps: traps use it up without retiring an instruction.
-    const uint64_t ran = cpu_->retired_instructions() - before;
-    left -= std::min(left, why == RunExit::Budget ? slice : std::max<uint64_t>(ran, 1));
-    d.clint.update();
-    d.rtc.update();
+    in_cpu_run_ = false;
+    left -= std::min(left, cpu_->steps() - before);
+    clock_.fire_due();
     if (reset_requested_) {
       reset();
       return MachineState::Reset;
     }
     if (exited_) break;
-    if (why == RunExit::Stopped) break;
+    if (why == RunExit::Stopped) {
+      if (reslice_) continue;  // a deadline moved: size the next slice for it
+      break;
+    }
     if (why == RunExit::Wfi && cpu_->waiting_for_interrupt()) {
-      // The guest may have armed a timer during the slice: look again.
-      const uint64_t wake = next_deadline_ns();
-      if (wake == UINT64_MAX) return MachineState::Idle;
-      // Nothing to do until the timer: skip guest time ahead to it.
-      const uint64_t skip = wake > guest_ns() ? wake - guest_ns() : 0;
-      idle_ns_ += skip;
+      const uint64_t wake = clock_.next_deadline_ns();
+      if (wake == VirtualClock::kNever) return MachineState::Idle;
+      // Nothing to do until the next deadline: skip guest time ahead to it.
+      const uint64_t at = clock_.now_ns();
+      const uint64_t skip = wake > at ? wake - at : 0;
+      clock_.advance(skip);
       last_idle_skip_ns_ += skip;
-      d.clint.update();
-      d.rtc.update();
+      clock_.fire_due();
       if (last_idle_skip_ns_ >= 10'000'000) break;  // let the embedder pace against real time
     }
   }

@@ -1,10 +1,14 @@
 // The `virt` board: QEMU virt's memory map, its devices, the boot ROM, and the run loop.
 //
-// Design note: guest time is derived from the instruction count (1 instruction = 1 ns of guest
-// time; mtime ticks at 10 MHz), so a machine with the same inputs runs the same way on every
-// host. When every hart waits in WFI, time skips ahead to the next timer deadline; pacing that
-// skip against the wall clock is the embedder's choice (Machine::run reports how long it
-// skipped).
+// Design note: guest time is the board's virtual clock (engine/base/clock.h), derived from the
+// hart's steps (instructions retired plus traps taken: 1 step = 1 ns of guest time; mtime
+// ticks at 10 MHz), so a machine with the same inputs runs the same way on every host, and a
+// guest caught in a trap loop still sees time pass. Devices arm their deadlines on the clock;
+// run() executes the hart exactly up to the earliest one, and a device that moves a deadline
+// mid-slice ends the slice there, so the guest's behaviour never depends on how the embedder
+// slices run() (or on breakpoints). When every hart waits in WFI, time skips ahead to the
+// next deadline; pacing that skip against the wall clock is the embedder's choice (run()
+// reports how long it skipped).
 #pragma once
 
 #include <cstdint>
@@ -14,7 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/clock.h"
 #include "engine/base/host.h"
+#include "engine/board/device_registry.h"
 #include "engine/board/virt_fdt.h"
 #include "engine/cpu/cpu.h"
 #include "engine/memory/memory.h"
@@ -33,11 +39,17 @@ inline constexpr uint64_t kNsPerTick = 1'000'000'000 / kTimebaseHz;
 struct MachineConfig {
   uint64_t ram_size = 128ull << 20;
   std::string append;  ///< kernel command line, put in /chosen/bootargs
+  /// Where -device names are looked up; needed only when `devices` is not empty. The program
+  /// builds it (register_builtin_devices(), and whatever other libraries add) and keeps it
+  /// alive while the machine is being created.
+  const DeviceRegistry* registry = nullptr;
+  /// -device arguments ("ns16550a,addr=0x10002000,irq=12"), created after the standard devices.
+  std::vector<std::string> devices;
 };
 
 /// Why Machine::run returned.
 enum class MachineState : uint8_t {
-  Running,     ///< the slice's instruction budget was used up; call run again
+  Running,     ///< the slice's step budget was used up (or the hart was stopped); run again
   Idle,        ///< every hart waits for an interrupt and no timer is armed: wait for input
   Exited,      ///< the guest ended the run (HTIF exit or test device); see exit_code()
   Reset,       ///< the guest asked for a reset (test device); the board has been reset
@@ -47,7 +59,9 @@ enum class MachineState : uint8_t {
 class Machine {
  public:
   /// Builds a virt board with `config`. Host failures (a RAM size that is not a multiple of
-  /// 4 KiB, zero, or more than 64 GiB) return nullptr and set `error`.
+  /// 4 KiB, zero, more than 64 GiB, or too small for the device tree; a -device that is
+  /// unknown, has bad options, overlaps another device or RAM, or takes an interrupt in use)
+  /// return nullptr and set `error`.
   static std::unique_ptr<Machine> create(const MachineConfig& config, Host& host,
                                          std::string& error);
   ~Machine();
@@ -55,14 +69,17 @@ class Machine {
   Machine& operator=(const Machine&) = delete;
 
   /// Loads a RISC-V ELF executable given as bytes (`name` is used in messages) and points the
-  /// boot ROM at its entry. Returns false with a message naming `name` and the problem when the
-  /// bytes are not a RISC-V ELF64 executable or a segment falls outside RAM; the machine is
-  /// then unchanged.
+  /// boot ROM at its entry. The device tree moves where it overlaps no segment (QEMU's place,
+  /// the end of RAM aligned down to 2 MiB, when that is free). Returns false with a message
+  /// naming `name` and the problem when the bytes are not a RISC-V ELF64 executable, a segment
+  /// falls outside RAM, or no room is left for the device tree; the machine is then unchanged.
   bool load_kernel(std::span<const uint8_t> elf, const std::string& name, std::string& error);
 
-  /// Runs the guest for up to `max_insns` instructions (fewer if it exits, idles or is
-  /// stopped). Host console input is delivered to the UART first.
-  MachineState run(uint64_t max_insns);
+  /// Runs the guest for up to `max_steps` steps (instructions retired plus traps taken; fewer
+  /// if it exits, idles or is stopped by a call to cpu().request_stop()). Host console input
+  /// is delivered to the UART first. The guest's behaviour does not depend on how a run is
+  /// cut into calls: the same total of steps reaches the same state.
+  MachineState run(uint64_t max_steps);
 
   /// Breakpoints: run() stops before executing an instruction at one of these addresses
   /// (except the very first instruction of a run, so that continuing from a breakpoint works).
@@ -89,26 +106,30 @@ class Machine {
   const std::vector<uint8_t>& fdt() const { return fdt_; }
   uint64_t fdt_addr() const { return fdt_addr_; }
 
-  /// Guest time in nanoseconds: instructions retired plus time skipped while idle.
+  /// Guest time in nanoseconds: steps taken plus time skipped while idle.
   uint64_t guest_ns() const;
+  /// The board's virtual clock (guest time and the devices' deadlines).
+  const VirtualClock& clock() const { return clock_; }
   /// Nanoseconds of guest time the last run() skipped because every hart waited for a timer.
   /// An embedder that wants `sleep 1` to take a second sleeps this long.
   uint64_t last_idle_skip_ns() const { return last_idle_skip_ns_; }
   /// Instructions retired since the machine was created (all resets included).
   uint64_t total_instructions() const;
+  /// Steps (instructions retired plus traps taken) since the machine was created (all resets
+  /// included): what run()'s budget counts.
+  uint64_t total_steps() const;
 
  private:
   struct Devices;
   Machine(const MachineConfig& config, Host& host);
-  void build();
+  bool build(const std::vector<DeviceSpec>& specs, std::string& error);
+  bool add_device(const DeviceSpec& spec, std::string& error);
   void write_boot_rom();
   void deliver_console_input();
   void request_exit(int code);
-  /// Guest time (ns) at which the next timer (CLINT or RTC) fires, or UINT64_MAX.
-  uint64_t next_deadline_ns() const;
-
   MachineConfig config_;
   Host& host_;
+  VirtualClock clock_;  ///< before the devices, which arm alarms on it
   MemoryRegion system_;
   MemoryRegion ram_;
   MemoryRegion mrom_;
@@ -116,15 +137,22 @@ class Machine {
   std::unique_ptr<AddressSpace> cpu_as_;
   std::unique_ptr<Devices> devices_;
   std::unique_ptr<Cpu> cpu_;
+  /// Devices created with -device, in command-line order.
+  std::vector<std::unique_ptr<Device>> extra_devices_;
+  /// MMIO ranges [start, end] and PLIC sources taken, for checking -device placements.
+  std::vector<std::pair<uint64_t, uint64_t>> taken_ranges_;
+  std::set<unsigned> taken_irqs_;
   std::vector<uint8_t> fdt_;
   uint64_t fdt_addr_ = 0;
   uint64_t entry_ = virt::kDramBase;
-  uint64_t idle_ns_ = 0;
   uint64_t instret_before_reset_ = 0;
+  uint64_t steps_before_reset_ = 0;
   uint64_t last_idle_skip_ns_ = 0;
   std::set<uint64_t> breakpoints_;
   bool exited_ = false;
   bool reset_requested_ = false;
+  bool in_cpu_run_ = false;  ///< the hart is inside Cpu::run (a deadline change must stop it)
+  bool reslice_ = false;     ///< a deadline moved during the current CPU slice
   int exit_code_ = 0;
 };
 

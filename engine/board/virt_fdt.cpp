@@ -156,6 +156,14 @@ std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
     b.prop_string("compatible", "virtio,mmio");
     b.end_node();
   }
+  for (const DeviceFdtNode& node : c.device_nodes) {
+    b.begin_node(node_name(node.name.c_str(), node.addr));
+    if (node.irq != 0) irq(node.irq);
+    for (const auto& [name, value] : node.u32_props) b.prop_u32(name, value);
+    reg(b, node.addr, node.size);
+    b.prop_string("compatible", node.compatible);
+    b.end_node();
+  }
   if (c.has_plic) {
     std::vector<uint32_t> cells;
     for (unsigned i = 0; i < c.harts; ++i)

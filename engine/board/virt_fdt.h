@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "engine/board/device_registry.h"
+
 namespace glassvm {
 
 /// QEMU virt addresses and interrupt numbers used by the generated tree.
@@ -47,7 +49,9 @@ struct VirtFdtConfig {
   bool has_test = true;  ///< sifive,test plus the /poweroff and /reboot syscon nodes
   bool has_rtc = true;
   unsigned virtio_mmio_slots = 0;  ///< virtio,mmio nodes for slots 0..n-1 (n <= 8)
-  uint32_t boot_hart = 0;          ///< header boot_cpuid_phys
+  /// Nodes of the devices created with -device, written under /soc after the standard ones.
+  std::vector<DeviceFdtNode> device_nodes;
+  uint32_t boot_hart = 0;  ///< header boot_cpuid_phys
 };
 
 /// Builds the virt board's device tree blob (DTB v17). Device nodes that raise interrupts get

@@ -1,17 +1,21 @@
 #include "engine/devices/clint.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace glassvm {
 
-Clint::Clint(unsigned num_harts, std::function<uint64_t()> now)
+Clint::Clint(unsigned num_harts, VirtualClock& clock, uint64_t ns_per_tick)
     : num_harts_(num_harts),
-      now_(std::move(now)),
+      clock_(clock),
+      ns_per_tick_(ns_per_tick),
       mtimecmp_(num_harts, UINT64_MAX),
       msip_(new IrqLine[num_harts]),
       mtip_(new IrqLine[num_harts]) {
   assert(num_harts >= 1 && num_harts <= kMaxHarts && "Clint: num_harts must be 1..4095");
-  assert(now_ && "Clint: a time source is required");
+  assert(ns_per_tick_ >= 1 && "Clint: ns_per_tick must be at least 1");
+  for (unsigned h = 0; h < num_harts; h++)
+    alarms_.push_back(clock_.add_alarm([this, h] { update_hart(h); }));
 
   MemoryRegionOps swi;
   swi.read = [this](uint64_t offset, unsigned size, uint64_t& value, MemTxAttrs) {
@@ -47,11 +51,11 @@ IrqLine& Clint::mtip(unsigned hart) {
 }
 
 uint64_t Clint::mtime() const {
-  return now_() + offset_;
+  return now_ticks() + offset_;
 }
 
 void Clint::set_mtime(uint64_t value) {
-  offset_ = value - now_();
+  offset_ = value - now_ticks();
   update();
 }
 
@@ -63,28 +67,32 @@ uint64_t Clint::mtimecmp(unsigned hart) const {
 void Clint::set_mtimecmp(unsigned hart, uint64_t value) {
   assert(hart < num_harts_ && "Clint::set_mtimecmp: no such hart");
   mtimecmp_[hart] = value;
-  update_hart(hart, mtime());
+  update_hart(hart);
 }
 
-void Clint::update_hart(unsigned hart, uint64_t now_mtime) {
-  mtip_[hart].set(now_mtime >= mtimecmp_[hart]);
+uint64_t Clint::hart_deadline(unsigned hart, uint64_t now) const {
+  const uint64_t t = now + offset_;
+  if (t >= mtimecmp_[hart]) return UINT64_MAX;  // already reached
+  const uint64_t delta = mtimecmp_[hart] - t;
+  return now > UINT64_MAX - delta ? UINT64_MAX : now + delta;  // beyond the time base: never
+}
+
+void Clint::update_hart(unsigned hart) {
+  const uint64_t now = now_ticks();
+  mtip_[hart].set(now + offset_ >= mtimecmp_[hart]);
+  const uint64_t tick = hart_deadline(hart, now);
+  clock_.set_alarm(alarms_[hart],
+                   tick > UINT64_MAX / ns_per_tick_ ? VirtualClock::kNever : tick * ns_per_tick_);
 }
 
 void Clint::update() {
-  uint64_t t = mtime();
-  for (unsigned h = 0; h < num_harts_; h++) update_hart(h, t);
+  for (unsigned h = 0; h < num_harts_; h++) update_hart(h);
 }
 
 uint64_t Clint::next_deadline() const {
-  uint64_t now = now_();
-  uint64_t t = now + offset_;
+  const uint64_t now = now_ticks();
   uint64_t best = UINT64_MAX;
-  for (unsigned h = 0; h < num_harts_; h++) {
-    if (t >= mtimecmp_[h]) continue;  // already reached
-    uint64_t delta = mtimecmp_[h] - t;
-    if (now > UINT64_MAX - delta) continue;  // beyond the end of the time base
-    if (now + delta < best) best = now + delta;
-  }
+  for (unsigned h = 0; h < num_harts_; h++) best = std::min(best, hart_deadline(h, now));
   return best;
 }
 

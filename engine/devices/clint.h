@@ -2,10 +2,11 @@
 // ("riscv.aclint.swi", msip[hart] at 4*hart) at the CLINT base and an MTIMER block
 // ("riscv.aclint.mtimer", mtimecmp[hart] at 8*hart, mtime at 0x7ff8) at base + 0x4000.
 //
-// Design note: mtime is not wall time. It is `now() + offset`, where the board's `now` counts
-// ticks derived from retired instructions, so that runs are deterministic; a guest write to
-// mtime only changes the offset. The CLINT has no timer of its own: the board asks
-// next_deadline() how far it may run the CPU, and calls update() afterwards.
+// Design note: mtime is not wall time. It is `now + offset`, where `now` is the board's virtual
+// clock (engine/base/clock.h) in ticks, so that runs are deterministic; a guest write to mtime
+// only changes the offset. Each hart's mtimecmp is an alarm on that clock: the board runs the
+// CPU up to the earliest deadline, and a guest that moves mtimecmp mid-slice moves the alarm,
+// which ends the slice at that instruction (so MTIP never rises late).
 #pragma once
 
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/base/clock.h"
 #include "engine/base/irq.h"
 #include "engine/memory/memory.h"
 
@@ -28,9 +30,10 @@ class Clint {
   static constexpr uint64_t kMtime = 0x7ff8;         ///< in the MTIMER block
   static constexpr unsigned kMaxHarts = 4095;        ///< ACLINT limit
 
-  /// A CLINT for harts 0..num_harts-1 (1..kMaxHarts, else assert). `now` returns the current
-  /// time base in ticks and must not decrease. All mtimecmp start at UINT64_MAX.
-  Clint(unsigned num_harts, std::function<uint64_t()> now);
+  /// A CLINT for harts 0..num_harts-1 (1..kMaxHarts, else assert) whose time base ticks once
+  /// every `ns_per_tick` (>= 1, else assert) nanoseconds of `clock`, on which it arms one alarm
+  /// per hart; the clock must outlive it. All mtimecmp start at UINT64_MAX.
+  Clint(unsigned num_harts, VirtualClock& clock, uint64_t ns_per_tick);
   Clint(const Clint&) = delete;
   Clint& operator=(const Clint&) = delete;
 
@@ -55,10 +58,11 @@ class Clint {
   /// Sets mtimecmp of `hart` (as a guest 8-byte write would) and updates its MTIP.
   void set_mtimecmp(unsigned hart, uint64_t value);
 
-  /// Recomputes every MTIP level from now(). The board calls it after each CPU slice.
+  /// Recomputes every MTIP level from the clock (the alarms do this when they fire).
   void update();
-  /// The value of now() at which the earliest MTIP not yet raised will rise, or UINT64_MAX if
-  /// none will (every timer has fired, or its deadline lies beyond 2^64 ticks).
+  /// The time base (clock ticks, without the offset) at which the earliest MTIP not yet raised
+  /// will rise, or UINT64_MAX if none will (every timer has fired, or its deadline lies beyond
+  /// 2^64 ticks).
   uint64_t next_deadline() const;
 
   /// Power-on state: MSIPs cleared, mtime 0, mtimecmp UINT64_MAX.
@@ -69,10 +73,16 @@ class Clint {
   MemTxResult swi_write(uint64_t offset, unsigned size, uint64_t value);
   MemTxResult mtimer_read(uint64_t offset, unsigned size, uint64_t& value);
   MemTxResult mtimer_write(uint64_t offset, unsigned size, uint64_t value);
-  void update_hart(unsigned hart, uint64_t now_mtime);
+  uint64_t now_ticks() const { return clock_.now_ns() / ns_per_tick_; }
+  /// Sets MTIP of `hart` and arms its alarm for the moment mtime reaches mtimecmp.
+  void update_hart(unsigned hart);
+  /// The time base at which mtime reaches mtimecmp of `hart`, or UINT64_MAX (reached or never).
+  uint64_t hart_deadline(unsigned hart, uint64_t now) const;
 
   unsigned num_harts_;
-  std::function<uint64_t()> now_;
+  VirtualClock& clock_;
+  uint64_t ns_per_tick_;
+  std::vector<VirtualClock::AlarmId> alarms_;
   uint64_t offset_ = 0;  ///< mtime - now(), modulo 2^64
   std::vector<uint64_t> mtimecmp_;
   std::unique_ptr<IrqLine[]> msip_;

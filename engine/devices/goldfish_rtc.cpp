@@ -3,23 +3,16 @@
 #include <cassert>
 #include <utility>
 
+#include "engine/devices/reg32.h"
+
 namespace glassvm {
 
-GoldfishRtc::GoldfishRtc(std::function<uint64_t()> now_ns, uint64_t epoch_ns)
-    : now_ns_(std::move(now_ns)), offset_(epoch_ns) {
-  assert(now_ns_ && "GoldfishRtc: a time source is required");
-  MemoryRegionOps ops;
-  ops.read = [this](uint64_t offset, unsigned, uint64_t& value, MemTxAttrs attrs) {
-    value = read_reg(offset, attrs.debug);
-    return MemTxResult::Ok;
-  };
-  ops.write = [this](uint64_t offset, unsigned, uint64_t value, MemTxAttrs) {
-    write_reg(offset, static_cast<uint32_t>(value));
-    return MemTxResult::Ok;
-  };
-  ops.valid = {4, 4, false};  // QEMU goldfish_rtc_ops
-  ops.impl = {4, 4, false};
-  mmio_.init_io("goldfish_rtc", kMmioSize, std::move(ops));
+GoldfishRtc::GoldfishRtc(VirtualClock& clock, uint64_t epoch_ns)
+    : clock_(clock), clock_alarm_(clock.add_alarm([this] { update(); })), offset_(epoch_ns) {
+  // 32-bit registers only, as QEMU's goldfish_rtc_ops.
+  mmio_.init_io("goldfish_rtc", kMmioSize,
+                reg32_ops([this](uint64_t offset, bool debug) { return read_reg(offset, debug); },
+                          [this](uint64_t offset, uint32_t value) { write_reg(offset, value); }));
 }
 
 void GoldfishRtc::reset() {
@@ -28,12 +21,18 @@ void GoldfishRtc::reset() {
   irq_pending_ = false;
   irq_enabled_ = false;
   update_irq();
+  update_clock_alarm();
+}
+
+void GoldfishRtc::update_clock_alarm() {
+  clock_.set_alarm(clock_alarm_, next_deadline_ns());
 }
 
 void GoldfishRtc::fire() {
   alarm_running_ = false;
   irq_pending_ = true;
   update_irq();
+  update_clock_alarm();
 }
 
 void GoldfishRtc::arm_alarm() {
@@ -41,16 +40,21 @@ void GoldfishRtc::arm_alarm() {
     fire();  // an alarm in the past fires at once
   } else {
     alarm_running_ = true;
+    update_clock_alarm();
   }
 }
 
 void GoldfishRtc::update() {
-  if (alarm_running_ && time_ns() >= alarm_next_) fire();
+  if (alarm_running_ && time_ns() >= alarm_next_) {
+    fire();
+  } else {
+    update_clock_alarm();  // the time moved under the alarm: arm the clock again
+  }
 }
 
 uint64_t GoldfishRtc::next_deadline_ns() const {
   if (!alarm_running_) return UINT64_MAX;
-  uint64_t now = now_ns_();
+  uint64_t now = clock_.now_ns();
   uint64_t t = now + offset_;
   if (t >= alarm_next_) return now;  // due already; update() will fire it
   uint64_t delta = alarm_next_ - t;
@@ -78,11 +82,13 @@ void GoldfishRtc::write_reg(uint64_t offset, uint32_t value) {
     case kTimeLow: {
       uint64_t t = time_ns();
       offset_ += ((t & ~0xffffffffull) | value) - t;
+      update_clock_alarm();
       break;
     }
     case kTimeHigh: {
       uint64_t t = time_ns();
       offset_ += ((t & 0xffffffffull) | (uint64_t{value} << 32)) - t;
+      update_clock_alarm();
       break;
     }
     case kAlarmLow:
@@ -94,7 +100,10 @@ void GoldfishRtc::write_reg(uint64_t offset, uint32_t value) {
       irq_enabled_ = value & 1;
       update_irq();
       break;
-    case kClearAlarm: alarm_running_ = false; break;
+    case kClearAlarm:
+      alarm_running_ = false;
+      update_clock_alarm();
+      break;
     case kClearInterrupt:
       irq_pending_ = false;
       update_irq();

@@ -1,16 +1,16 @@
 // The Goldfish RTC of the virt board ("goldfish_rtc" at 0x10_1000): a 64-bit nanosecond
 // clock with one alarm.
 //
-// Design note: the clock is `now_ns() + offset`, where the board's `now_ns` is its virtual
-// clock (deterministic, derived from the instruction count) and the offset starts at the
-// epoch time given at construction; guest writes to TIME_LOW/TIME_HIGH only move the offset.
-// Like the CLINT it has no timer of its own: the board asks next_deadline_ns() and calls
-// update().
+// Design note: the time is `now + offset`, where `now` is the board's virtual clock
+// (engine/base/clock.h: deterministic, derived from the step count) and the offset starts at
+// the epoch time given at construction; guest writes to TIME_LOW/TIME_HIGH only move the
+// offset. The alarm is an alarm on that clock, so it fires at exactly the instruction at which
+// its time comes, however the embedder slices the run.
 #pragma once
 
 #include <cstdint>
-#include <functional>
 
+#include "engine/base/clock.h"
 #include "engine/base/irq.h"
 #include "engine/memory/memory.h"
 
@@ -31,8 +31,9 @@ class GoldfishRtc {
   static constexpr uint64_t kAlarmStatus = 0x18;  ///< 1 while an alarm is armed
   static constexpr uint64_t kClearInterrupt = 0x1c;
 
-  /// An RTC reading `epoch_ns` when now_ns() reads 0. `now_ns` must not decrease.
-  explicit GoldfishRtc(std::function<uint64_t()> now_ns, uint64_t epoch_ns = 0);
+  /// An RTC reading `epoch_ns` when `clock` reads 0, with its alarm armed on `clock` (which
+  /// must outlive it).
+  explicit GoldfishRtc(VirtualClock& clock, uint64_t epoch_ns = 0);
   GoldfishRtc(const GoldfishRtc&) = delete;
   GoldfishRtc& operator=(const GoldfishRtc&) = delete;
 
@@ -42,10 +43,10 @@ class GoldfishRtc {
   IrqLine& irq() { return irq_; }
 
   /// The current RTC time in nanoseconds.
-  uint64_t time_ns() const { return now_ns_() + offset_; }
-  /// Fires the alarm if its time has come. The board calls it after each CPU slice.
+  uint64_t time_ns() const { return clock_.now_ns() + offset_; }
+  /// Fires the alarm if its time has come (its clock alarm does this when it fires).
   void update();
-  /// The value of now_ns() at which the armed alarm fires, or UINT64_MAX if none is armed.
+  /// The clock time at which the armed alarm fires, or UINT64_MAX if none is armed.
   uint64_t next_deadline_ns() const;
 
   /// Power-on state of the registers (alarm disarmed, interrupt cleared and disabled). The
@@ -58,8 +59,11 @@ class GoldfishRtc {
   void arm_alarm();
   void fire();
   void update_irq() { irq_.set(irq_pending_ && irq_enabled_); }
+  /// Arms the clock alarm for the RTC alarm (or disarms it).
+  void update_clock_alarm();
 
-  std::function<uint64_t()> now_ns_;
+  VirtualClock& clock_;
+  VirtualClock::AlarmId clock_alarm_;
   uint64_t offset_;
   uint64_t alarm_next_ = 0;
   uint32_t time_high_ = 0;

@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include "engine/devices/reg32.h"
+
 namespace glassvm {
 
 namespace {
@@ -24,18 +26,10 @@ Plic::Plic(unsigned num_harts)
       threshold_(2 * num_harts, 0),
       outputs_(new IrqLine[2 * num_harts]) {
   assert(num_harts >= 1 && num_harts <= kMaxHarts && "Plic: num_harts must be 1..512");
-  MemoryRegionOps ops;
-  ops.read = [this](uint64_t offset, unsigned, uint64_t& value, MemTxAttrs attrs) {
-    value = read_reg(offset, attrs.debug);
-    return MemTxResult::Ok;
-  };
-  ops.write = [this](uint64_t offset, unsigned, uint64_t value, MemTxAttrs) {
-    write_reg(offset, static_cast<uint32_t>(value));
-    return MemTxResult::Ok;
-  };
-  ops.valid = {4, 4, false};  // QEMU sifive_plic_ops
-  ops.impl = {4, 4, false};
-  mmio_.init_io("riscv.sifive.plic", kMmioSize, std::move(ops));
+  // 32-bit registers only, as QEMU's sifive_plic_ops.
+  mmio_.init_io("riscv.sifive.plic", kMmioSize,
+                reg32_ops([this](uint64_t offset, bool debug) { return read_reg(offset, debug); },
+                          [this](uint64_t offset, uint32_t value) { write_reg(offset, value); }));
 }
 
 void Plic::set_source(unsigned source, bool level) {

@@ -10,141 +10,15 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/elf_writer.h"
 #include "tests/support/require.h"
 
 namespace glassvm {
 namespace {
 
-// ---- A minimal ELF writer for the tests -----------------------------------------------------
-
-void put(std::vector<uint8_t>& b, uint64_t off, uint64_t v, unsigned size) {
-  if (b.size() < off + size) b.resize(off + size);
-  for (unsigned i = 0; i < size; ++i) b[off + i] = static_cast<uint8_t>(v >> (8 * i));
-}
-
-struct TestSymbol {
-  std::string name;
-  uint64_t value;
-  uint8_t info;  // (bind << 4) | type
-  uint16_t shndx;
-};
-
-/// Builds ELF64 LE RISC-V executables laid out as: header, program headers, segment data,
-/// .strtab, .symtab, .shstrtab, section headers. Records where each part went so that tests
-/// can corrupt exactly one field.
-struct ElfWriter {
-  struct Seg {
-    uint64_t paddr, vaddr, memsz;
-    std::vector<uint8_t> data;
-    uint32_t flags;
-  };
-  uint64_t entry = 0x80000000;
-  std::vector<Seg> segs;
-  std::vector<TestSymbol> syms;
-  bool with_sections = true;
-
-  // Filled by build():
-  uint64_t phoff = 0, shoff = 0, strtab_off = 0, strtab_size = 0, symtab_off = 0;
-  std::vector<uint64_t> seg_off;
-
-  static constexpr unsigned kSymtabIndex = 1, kStrtabIndex = 2, kShstrtabIndex = 3;
-
-  std::vector<uint8_t> build() {
-    std::vector<uint8_t> b(64, 0);
-    std::memcpy(b.data(),
-                "\x7f"
-                "ELF",
-                4);
-    b[4] = 2;            // ELFCLASS64
-    b[5] = 1;            // little-endian
-    b[6] = 1;            // EV_CURRENT
-    put(b, 16, 2, 2);    // ET_EXEC
-    put(b, 18, 243, 2);  // EM_RISCV
-    put(b, 20, 1, 4);
-    put(b, 24, entry, 8);
-    put(b, 48, 0x5, 4);  // RVC, double-float ABI
-    put(b, 52, 64, 2);
-    put(b, 54, 56, 2);
-    put(b, 56, segs.size(), 2);
-    put(b, 58, 64, 2);
-
-    phoff = 64;
-    put(b, 32, phoff, 8);
-    uint64_t off = phoff + 56 * segs.size();
-    seg_off.clear();
-    for (const Seg& s : segs) {
-      seg_off.push_back(off);
-      for (size_t i = 0; i < s.data.size(); ++i) put(b, off + i, s.data[i], 1);
-      off += s.data.size();
-    }
-    for (size_t i = 0; i < segs.size(); ++i) {
-      const uint64_t p = phoff + 56 * i;
-      put(b, p, 1, 4);  // PT_LOAD
-      put(b, p + 4, segs[i].flags, 4);
-      put(b, p + 8, seg_off[i], 8);
-      put(b, p + 16, segs[i].vaddr, 8);
-      put(b, p + 24, segs[i].paddr, 8);
-      put(b, p + 32, segs[i].data.size(), 8);
-      put(b, p + 40, segs[i].memsz, 8);
-      put(b, p + 48, 0x1000, 8);
-    }
-    if (!with_sections) return b;
-
-    // .strtab
-    std::string strtab(1, '\0');
-    std::vector<uint32_t> name_off;
-    for (const TestSymbol& s : syms) {
-      name_off.push_back(static_cast<uint32_t>(strtab.size()));
-      strtab += s.name;
-      strtab += '\0';
-    }
-    strtab_off = off;
-    strtab_size = strtab.size();
-    for (size_t i = 0; i < strtab.size(); ++i) put(b, off + i, uint8_t(strtab[i]), 1);
-    off += strtab.size();
-    // .symtab (entry 0 is the null symbol)
-    off = (off + 7) & ~uint64_t{7};
-    symtab_off = off;
-    put(b, off + 23, 0, 1);
-    for (size_t i = 0; i < syms.size(); ++i) {
-      const uint64_t p = off + 24 * (i + 1);
-      put(b, p, name_off[i], 4);
-      put(b, p + 4, syms[i].info, 1);
-      put(b, p + 5, 0, 1);
-      put(b, p + 6, syms[i].shndx, 2);
-      put(b, p + 8, syms[i].value, 8);
-      put(b, p + 16, 8, 8);
-    }
-    const uint64_t symtab_size = 24 * (syms.size() + 1);
-    off += symtab_size;
-    // .shstrtab
-    const char shstr[] = "\0.symtab\0.strtab\0.shstrtab";
-    const uint64_t shstr_off = off;
-    for (size_t i = 0; i < sizeof shstr; ++i) put(b, off + i, uint8_t(shstr[i]), 1);
-    off += sizeof shstr;
-    // section headers: null, .symtab, .strtab, .shstrtab
-    off = (off + 7) & ~uint64_t{7};
-    shoff = off;
-    put(b, 40, shoff, 8);
-    put(b, 60, 4, 2);
-    put(b, 62, kShstrtabIndex, 2);
-    put(b, shoff + 64 * 4 - 1, 0, 1);
-    auto shdr = [&](unsigned i, uint32_t name, uint32_t type, uint64_t o, uint64_t size,
-                    uint32_t link, uint64_t entsize) {
-      const uint64_t p = shoff + 64 * i;
-      put(b, p, name, 4);
-      put(b, p + 4, type, 4);
-      put(b, p + 24, o, 8);
-      put(b, p + 32, size, 8);
-      put(b, p + 40, link, 4);
-      put(b, p + 56, entsize, 8);
-    };
-    shdr(kSymtabIndex, 1, 2, symtab_off, symtab_size, kStrtabIndex, 24);
-    shdr(kStrtabIndex, 9, 3, strtab_off, strtab_size, 0, 0);
-    shdr(kShstrtabIndex, 17, 3, shstr_off, sizeof shstr, 0, 0);
-    return b;
-  }
-};
+using testing::ElfWriter;
+using testing::put;
+using testing::TestSymbol;
 
 constexpr uint8_t kGlobalFunc = (1 << 4) | 2;
 constexpr uint8_t kGlobalObject = (1 << 4) | 1;
@@ -192,7 +66,10 @@ TEST(ElfLoader, ParsesAValidExecutable) {
   ASSERT_EQ(img.segments.size(), 2u);
   EXPECT_EQ(img.segments[0].paddr, 0x80000000u);
   EXPECT_EQ(img.segments[0].memsz, 0x10u);
-  EXPECT_EQ(img.segments[0].data, (std::vector<uint8_t>{0x13, 0, 0, 0, 0x73, 0, 0, 0}));
+  EXPECT_EQ(std::vector<uint8_t>(img.segments[0].data.begin(), img.segments[0].data.end()),
+            (std::vector<uint8_t>{0x13, 0, 0, 0, 0x73, 0, 0, 0}));
+  // The segment refers to the input; nothing was copied.
+  EXPECT_EQ(img.segments[0].data.data(), bytes.data() + w.seg_off[0]);
   EXPECT_TRUE(img.segments[0].exec);
   EXPECT_FALSE(img.segments[0].write);
   EXPECT_EQ(img.segments[1].paddr, 0x80001000u);
@@ -484,6 +361,56 @@ TEST(ElfLoaderBad, SymbolNamesOutOfBoundsOrUnterminated) {
     std::string error;
     EXPECT_TRUE(parse_elf(b, img, error)) << error;
   }
+}
+
+// 65,534 program headers that all name the same file bytes: the work (and the board's copying)
+// would be 65,534 times the file. The sum of the segments' file sizes is bounded by the file.
+TEST(ElfLoaderBad, SegmentsSharingFileBytesAreRefused) {
+  ElfWriter w;
+  w.with_sections = false;
+  w.segs.push_back({0x80000000, 0x80000000, 0x1000, std::vector<uint8_t>(0x1000, 0x13), 5});
+  std::vector<uint8_t> bytes = w.build();
+  constexpr unsigned kHeaders = 65534;
+  // Rebuild the program header table at the end of the file: every entry is a PT_LOAD of the
+  // same 4 KiB of data, at distinct physical addresses (so they do not overlap in memory).
+  const uint64_t phoff = bytes.size();
+  for (unsigned i = 0; i < kHeaders; ++i) {
+    const uint64_t p = phoff + 56 * uint64_t{i};
+    put(bytes, p, 1, 4);
+    put(bytes, p + 4, 5, 4);
+    put(bytes, p + 8, w.seg_off[0], 8);
+    put(bytes, p + 16, 0x80000000 + 0x1000 * uint64_t{i}, 8);
+    put(bytes, p + 24, 0x80000000 + 0x1000 * uint64_t{i}, 8);
+    put(bytes, p + 32, 0x1000, 8);
+    put(bytes, p + 40, 0x1000, 8);
+    put(bytes, p + 48, 0x1000, 8);
+  }
+  put(bytes, 32, phoff, 8);
+  put(bytes, 56, kHeaders, 2);
+  const std::string error = parse_error(bytes);
+  EXPECT_TRUE(contains(error, "add up to more than the file")) << error;
+
+  // Two segments whose data lie side by side in the file are fine.
+  ElfWriter ok;
+  ok.segs.push_back({0x80000000, 0x80000000, 0x1000, std::vector<uint8_t>(0x800, 1), 5});
+  ok.segs.push_back({0x80001000, 0x80001000, 0x1000, std::vector<uint8_t>(0x800, 2), 6});
+  EXPECT_EQ(parse_error(ok.build()), "(parsed)");
+}
+
+// Thousands of symbols whose names all start in one long string: reading each to its NUL would
+// take quadratic time. Reading names is bounded by a multiple of the file's size.
+TEST(ElfLoaderBad, SymbolNamesSharingOneLongStringAreRefused) {
+  ElfWriter w = standard();
+  const std::string long_name(256 * 1024, 'a');
+  constexpr unsigned kSymbols = 20000;
+  w.syms.clear();
+  w.syms.push_back({long_name, 0x80000000, kGlobalFunc, 1});
+  for (unsigned i = 1; i < kSymbols; ++i) w.syms.push_back({"b", 0x80000000, kGlobalFunc, 1});
+  std::vector<uint8_t> bytes = w.build();
+  // Point every symbol's name at the long string (offset 1 of .strtab).
+  for (unsigned i = 0; i < kSymbols; ++i) put(bytes, w.symtab_off + 24 * (i + 1), 1, 4);
+  const std::string error = parse_error(bytes);
+  EXPECT_TRUE(contains(error, "symbol names overlap")) << error;
 }
 
 TEST(ElfLoaderBad, EveryTruncationFailsCleanly) {

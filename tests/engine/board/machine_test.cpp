@@ -6,7 +6,9 @@
 #include <fstream>
 #include <iterator>
 
+#include "engine/board/elf_loader.h"
 #include "engine/board/fdt.h"
+#include "tests/support/elf_writer.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {
@@ -119,6 +121,51 @@ TEST(Machine, RejectsBadKernelsAndStaysUsable) {
   // The first machine is unharmed and still boots a good image.
   ASSERT_TRUE(m->load_kernel(read_guest("bench.elf"), "bench.elf", error)) << error;
   EXPECT_EQ(m->cpu().pc(), virt::kMromBase);
+}
+
+// With 1 MiB of RAM, QEMU's place for the device tree (the end of RAM aligned down to 2 MiB)
+// is the DRAM base, where the program starts: the blob must go elsewhere.
+TEST(Machine, DeviceTreeNeverOverwritesTheProgram) {
+  TestHost host;
+  auto m = make_machine(host, 1 << 20);
+  std::string error;
+  const std::vector<uint8_t> elf = read_guest("test_hello.elf");
+  ASSERT_TRUE(m->load_kernel(elf, "test_hello.elf", error)) << error;
+  ElfImage image;
+  ASSERT_TRUE(parse_elf(elf, image, error)) << error;
+  for (const ElfSegment& s : image.segments) {
+    EXPECT_TRUE(m->fdt_addr() >= s.paddr + s.memsz || m->fdt_addr() + m->fdt().size() <= s.paddr)
+        << std::hex << "device tree at 0x" << m->fdt_addr() << " overlaps the segment at 0x"
+        << s.paddr;
+  }
+  EXPECT_LE(m->fdt_addr() + m->fdt().size(), virt::kDramBase + (1 << 20));
+  EXPECT_EQ(m->fdt_addr() % 8, 0u);
+  EXPECT_EQ(run_until_done(*m), MachineState::Exited);
+  EXPECT_EQ(m->exit_code(), 0) << host.output;
+
+  // With enough RAM the blob stays where QEMU puts it.
+  TestHost big_host;
+  auto big = make_machine(big_host);
+  ASSERT_TRUE(big->load_kernel(elf, "test_hello.elf", error)) << error;
+  EXPECT_EQ(big->fdt_addr(), (virt::kDramBase + (128 << 20) - big->fdt().size()) & ~0x1fffffull);
+}
+
+// An image that fills RAM leaves no room for the device tree: refused, machine unchanged.
+TEST(Machine, RefusesAnImageThatLeavesNoRoomForTheDeviceTree) {
+  TestHost host;
+  auto m = make_machine(host, 64 << 10);
+  const uint64_t fdt_addr = m->fdt_addr();
+  testing::ElfWriter w;
+  w.with_sections = false;
+  w.segs.push_back({virt::kDramBase, virt::kDramBase, 64 << 10, {0x6f, 0, 0, 0}, 5});
+  std::string error;
+  EXPECT_FALSE(m->load_kernel(w.build(), "full.elf", error));
+  EXPECT_NE(error.find("no room for the device tree"), std::string::npos) << error;
+  EXPECT_EQ(m->fdt_addr(), fdt_addr);
+  // One page less leaves room.
+  w.segs[0].memsz = 60 << 10;
+  EXPECT_TRUE(m->load_kernel(w.build(), "fits.elf", error)) << error;
+  EXPECT_GE(m->fdt_addr(), virt::kDramBase + (60 << 10));
 }
 
 TEST(Machine, DemoAnswersTypedCommands) {

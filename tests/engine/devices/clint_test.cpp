@@ -17,7 +17,9 @@ using testing::TestBus;
 
 class ClintTest : public ::testing::Test {
  protected:
-  ClintTest() : clint(2, [this] { return now; }) {}
+  ClintTest() : clint(2, clock, 1) {
+    clock.set_step_source([this] { return now; });
+  }
 
   uint64_t rd_swi(uint64_t off) {
     uint64_t v = ~0ull;
@@ -37,6 +39,7 @@ class ClintTest : public ::testing::Test {
   }
 
   uint64_t now = 0;
+  VirtualClock clock;
   Clint clint;
 };
 
@@ -62,6 +65,47 @@ TEST_F(ClintTest, MsipOnlyBitZeroPerHart) {
   EXPECT_EQ(rd_swi(4), 0u);
   wr_swi(8, 1);  // no hart 2
   EXPECT_EQ(rd_swi(8), 0u);
+}
+
+// mtimecmp is an alarm on the board's clock: writing it arms the alarm (which tells the board),
+// and the alarm firing raises MTIP without anyone polling the CLINT.
+TEST_F(ClintTest, MtimecmpArmsAnAlarmOnTheClock) {
+  int changes = 0;
+  clock.set_deadline_listener([&] { ++changes; });
+  now = 100;
+  wr_timer(Clint::kMtimecmp + 8, 130, 8);  // hart 1
+  EXPECT_EQ(changes, 1);
+  EXPECT_EQ(clock.next_deadline_ns(), 130u);  // 1 ns per tick in this fixture
+  now = 130;
+  EXPECT_FALSE(clint.mtip(1).level());
+  clock.fire_due();
+  EXPECT_TRUE(clint.mtip(1).level());
+  EXPECT_FALSE(clint.mtip(0).level());
+  EXPECT_EQ(clock.next_deadline_ns(), VirtualClock::kNever);
+  // Moving mtime moves the deadline too.
+  wr_timer(Clint::kMtimecmp, 1000, 8);
+  wr_timer(Clint::kMtime, 900, 8);
+  EXPECT_EQ(clock.next_deadline_ns(), 230u);
+}
+
+TEST(ClintClock, TicksAreNsPerTickNanoseconds) {
+  VirtualClock clock;
+  uint64_t now = 0;
+  clock.set_step_source([&] { return now; });
+  Clint clint(1, clock, 100);
+  now = 250;
+  EXPECT_EQ(clint.mtime(), 2u);
+  clint.set_mtimecmp(0, 5);
+  EXPECT_EQ(clock.next_deadline_ns(), 500u);
+  now = 499;
+  clock.fire_due();
+  EXPECT_FALSE(clint.mtip(0).level());
+  now = 500;
+  clock.fire_due();
+  EXPECT_TRUE(clint.mtip(0).level());
+  // A deadline beyond 2^64 ns is never.
+  clint.set_mtimecmp(0, UINT64_MAX - 1);
+  EXPECT_EQ(clock.next_deadline_ns(), VirtualClock::kNever);
 }
 
 TEST_F(ClintTest, MtimecmpResetsToMaxAndTimerFiresAtDeadline) {
@@ -196,7 +240,9 @@ TEST_F(ClintTest, RandomAccessesLeaveDeviceWorking) {
 
 TEST(ClintBusTest, AccessesThroughAddressSpace) {
   uint64_t now = 1000;
-  Clint clint(1, [&] { return now; });
+  VirtualClock clock;
+  clock.set_step_source([&] { return now; });
+  Clint clint(1, clock, 1);
   TestBus bus;
   bus.map(0x2000000, clint.swi_mmio());
   bus.map(0x2000000 + Clint::kMtimerOffset, clint.mtimer_mmio());
@@ -225,7 +271,9 @@ TEST(ClintBusTest, AccessesThroughAddressSpace) {
 
 TEST(ClintBusTest, RandomBusAccessesLeaveDeviceWorking) {
   uint64_t now = 0;
-  Clint clint(4, [&] { return now; });
+  VirtualClock clock;
+  clock.set_step_source([&] { return now; });
+  Clint clint(4, clock, 1);
   TestBus bus;
   bus.map(0x2000000, clint.swi_mmio());
   bus.map(0x2000000 + Clint::kMtimerOffset, clint.mtimer_mmio());

@@ -19,7 +19,9 @@ constexpr uint64_t kEpoch = 1700000000ull * 1000000000ull;  // Nov 2023, in ns
 
 class GoldfishRtcTest : public ::testing::Test {
  protected:
-  GoldfishRtcTest() : rtc([this] { return now; }, kEpoch) {}
+  GoldfishRtcTest() : rtc(clock, kEpoch) {
+    clock.set_step_source([this] { return now; });
+  }
 
   uint32_t rd(uint64_t off, MemTxAttrs attrs = {}) {
     uint64_t v = ~0ull;
@@ -40,6 +42,7 @@ class GoldfishRtcTest : public ::testing::Test {
   }
 
   uint64_t now = 0;
+  VirtualClock clock;
   GoldfishRtc rtc;
 };
 
@@ -75,6 +78,29 @@ TEST_F(GoldfishRtcTest, WritingTimeSetsTheClock) {
   EXPECT_EQ(read_time(), 0x100000020ull);
   now = 1100;
   EXPECT_EQ(read_time(), 0x100000020ull + 100);
+}
+
+// The alarm is an alarm on the board's clock: arming it tells the board, and the clock fires
+// it without anyone polling the RTC. Clearing it disarms the clock alarm.
+TEST_F(GoldfishRtcTest, AlarmIsAClockAlarm) {
+  bool line = false;
+  rtc.irq().connect([&](bool level) { line = level; });
+  int changes = 0;
+  clock.set_deadline_listener([&] { ++changes; });
+  now = 1000;
+  wr(GoldfishRtc::kIrqEnabled, 1);
+  set_alarm(kEpoch + 1700);
+  EXPECT_GE(changes, 1);
+  EXPECT_EQ(clock.next_deadline_ns(), 1700u);
+  now = 1700;
+  clock.fire_due();
+  EXPECT_TRUE(line);
+  EXPECT_EQ(clock.next_deadline_ns(), VirtualClock::kNever);
+  wr(GoldfishRtc::kClearInterrupt, 1);
+  set_alarm(kEpoch + 2000);
+  EXPECT_EQ(clock.next_deadline_ns(), 2000u);
+  wr(GoldfishRtc::kClearAlarm, 1);
+  EXPECT_EQ(clock.next_deadline_ns(), VirtualClock::kNever);
 }
 
 TEST_F(GoldfishRtcTest, AlarmFiresAtItsTime) {
@@ -177,7 +203,9 @@ TEST_F(GoldfishRtcTest, RandomAccessesLeaveDeviceWorking) {
 
 TEST(GoldfishRtcBusTest, AccessesThroughAddressSpace) {
   uint64_t now = 77;
-  GoldfishRtc rtc([&] { return now; }, kEpoch);
+  VirtualClock clock;
+  clock.set_step_source([&] { return now; });
+  GoldfishRtc rtc(clock, kEpoch);
   TestBus bus;
   bus.map(0x101000, rtc.mmio());
   AddressSpace& as = bus.as();

@@ -1,0 +1,44 @@
+#include "engine/base/clock.h"
+
+#include <cassert>
+
+namespace glassvm {
+
+VirtualClock::AlarmId VirtualClock::add_alarm(std::function<void()> on_fire) {
+  assert(on_fire && "VirtualClock::add_alarm: an alarm needs a callback");
+  alarms_.push_back({kNever, std::move(on_fire)});
+  return static_cast<AlarmId>(alarms_.size() - 1);
+}
+
+void VirtualClock::set_alarm(AlarmId id, uint64_t deadline_ns) {
+  assert(id < alarms_.size() && "VirtualClock::set_alarm: no such alarm");
+  if (alarms_[id].deadline == deadline_ns) return;
+  alarms_[id].deadline = deadline_ns;
+  if (listener_) listener_();
+}
+
+uint64_t VirtualClock::alarm(AlarmId id) const {
+  assert(id < alarms_.size() && "VirtualClock::alarm: no such alarm");
+  return alarms_[id].deadline;
+}
+
+uint64_t VirtualClock::next_deadline_ns() const {
+  uint64_t best = kNever;
+  for (const Alarm& a : alarms_) best = a.deadline < best ? a.deadline : best;
+  return best;
+}
+
+void VirtualClock::fire_due() {
+  // One at a time, earliest first: a callback may arm or move other alarms.
+  for (;;) {
+    const uint64_t now = now_ns();
+    Alarm* due = nullptr;
+    for (Alarm& a : alarms_)
+      if (a.deadline <= now && (due == nullptr || a.deadline < due->deadline)) due = &a;
+    if (due == nullptr) return;
+    due->deadline = kNever;
+    due->on_fire();
+  }
+}
+
+}  // namespace glassvm
