@@ -137,7 +137,8 @@ AddressSpace::~AddressSpace() {
   if (dirty_) memory_internal::forget_dirty(this);
 }
 
-void AddressSpace::mark_dirty() {
+void AddressSpace::mark_dirty(bool replace_all) {
+  replace_all_ = replace_all_ || replace_all;
   if (dirty_) return;
   dirty_ = true;
   memory_internal::queue_dirty(this);
@@ -145,25 +146,31 @@ void AddressSpace::mark_dirty() {
 
 void AddressSpace::rebuild() {
   dirty_ = false;
+  const bool replace_all = replace_all_;
+  replace_all_ = false;
   FlatView next = FlatViewBuilder::build(root_);
-  if (next.ranges_ == view_.ranges_) return;
+  // A re-initialised region yields ranges equal to the old ones (same region, same offsets)
+  // while its host memory and kind have changed, so equality proves nothing then.
+  if (!replace_all && next.ranges_ == view_.ranges_) return;
   FlatView old = std::move(view_);
   view_ = std::move(next);
   ++generation_;
 
   // Two sorted lists: a range in old but not (identically) in new is deleted, a range in new
-  // but not in old is added. Deletions go first, as in QEMU.
+  // but not in old is added. As in QEMU, deletions go first and are announced to listeners in
+  // reverse registration order, additions (and begin/commit) in registration order, so that a
+  // listener registered after another one is torn down before it and set up after it.
   const auto& o = old.ranges_;
   const auto& n = view_.ranges_;
   for (MemoryListener* l : listeners_) l->begin();
   for (int adding = 0; adding < 2; ++adding) {
     size_t i = 0, j = 0;
     while (i < o.size() || j < n.size()) {
-      if (i < o.size() && j < n.size() && o[i] == n[j]) {
+      if (!replace_all && i < o.size() && j < n.size() && o[i] == n[j]) {
         ++i, ++j;
       } else if (i < o.size() && (j == n.size() || o[i].start <= n[j].start)) {
         if (!adding) {
-          for (MemoryListener* l : listeners_) l->region_del(o[i]);
+          for (auto l = listeners_.rbegin(); l != listeners_.rend(); ++l) (*l)->region_del(o[i]);
         }
         ++i;
       } else {

@@ -131,7 +131,7 @@ void MemoryRegion::reset_kind(std::string name, RegionKind kind, uint64_t size) 
 void MemoryRegion::init_container(std::string name, uint64_t size) {
   MemoryTransaction transaction;
   reset_kind(std::move(name), RegionKind::Container, size);
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 void MemoryRegion::init_ram(std::string name, uint64_t size) {
@@ -140,7 +140,7 @@ void MemoryRegion::init_ram(std::string name, uint64_t size) {
   reset_kind(std::move(name), RegionKind::Ram, size);
   ram_.reset(static_cast<uint8_t*>(std::calloc(size, 1)));
   if (!ram_) throw std::bad_alloc();
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 void MemoryRegion::init_rom(std::string name, uint64_t size) {
@@ -153,7 +153,7 @@ void MemoryRegion::init_io(std::string name, uint64_t size, MemoryRegionOps ops)
   MemoryTransaction transaction;
   reset_kind(std::move(name), RegionKind::Mmio, size);
   ops_ = std::move(ops);
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 void MemoryRegion::init_alias(std::string name, MemoryRegion* target, uint64_t target_offset,
@@ -165,13 +165,13 @@ void MemoryRegion::init_alias(std::string name, MemoryRegion* target, uint64_t t
   alias_ = target;
   alias_offset_ = target_offset;
   target->aliased_by_.push_back(this);
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 void IommuMemoryRegion::init_iommu(std::string name, uint64_t size) {
   MemoryTransaction transaction;
   reset_kind(std::move(name), RegionKind::Iommu, size);
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ void MemoryRegion::set_alias_offset(uint64_t target_offset) {
   mark_changed();
 }
 
-void MemoryRegion::mark_changed() {
+void MemoryRegion::mark_changed(bool reinitialised) {
   MemoryTransaction transaction;
   // Walk every path by which this region can be seen: up through containers and across to
   // the aliases that show it. The visited list also stops (buggy) alias cycles.
@@ -236,7 +236,7 @@ void MemoryRegion::mark_changed() {
     todo.pop_back();
     if (std::find(visited.begin(), visited.end(), mr) != visited.end()) continue;
     visited.push_back(mr);
-    for (AddressSpace* as : mr->root_of_) as->mark_dirty();
+    for (AddressSpace* as : mr->root_of_) as->mark_dirty(reinitialised);
     for (MemoryRegion* alias : mr->aliased_by_) todo.push_back(alias);
     if (mr->container_ != nullptr) todo.push_back(mr->container_);
   }

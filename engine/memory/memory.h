@@ -99,6 +99,10 @@ class MemoryRegion {
   MemoryRegion(const MemoryRegion&) = delete;
   MemoryRegion& operator=(const MemoryRegion&) = delete;
 
+  // The init_* functions may also be called on a region that is already mapped: every address
+  // space that shows it then announces all of its ranges anew (region_del, region_add) and
+  // bumps its generation, so that no CPU TLB or listener keeps a pointer into freed memory.
+
   /// A pure container: holds subregions, and accesses that hit no subregion are DecodeErrors.
   void init_container(std::string name, uint64_t size);
   /// Guest RAM backed by zeroed host memory owned by this region.
@@ -161,7 +165,8 @@ class MemoryRegion {
   friend class AddressSpace;
   friend class FlatViewBuilder;
   /// Called whenever the region's mapping changes, so that address spaces recompute.
-  void mark_changed();
+  /// `reinitialised`: the region's kind or host memory changed under the same ranges.
+  void mark_changed(bool reinitialised = false);
   /// Whether accesses stop at this region (RAM, ROM, MMIO, IOMMU) rather than at its
   /// subregions only (containers, aliases).
   bool terminates() const {
@@ -292,6 +297,8 @@ class FlatView {
 
 /// Observes an address space's flat view. Listeners are told of ranges that appear and
 /// disappear after each committed transaction (a range that changes is a del then an add).
+/// As in QEMU, all deletions come before all additions; begin, region_add and commit go to
+/// listeners in registration order and region_del in reverse registration order.
 class MemoryListener {
  public:
   virtual ~MemoryListener() = default;
@@ -355,7 +362,9 @@ class AddressSpace {
  private:
   friend class MemoryRegion;
   friend void memory_transaction_commit();
-  void mark_dirty();
+  /// Queues a rebuild; `replace_all` makes it announce every range as new even if the view
+  /// compares equal (a region in it was re-initialised).
+  void mark_dirty(bool replace_all = false);
   void rebuild();
   /// The general access path (MMIO, IOMMU, range crossings); `depth` counts IOMMU hops.
   MemTxResult access(uint64_t addr, unsigned size, uint64_t& value, bool is_write, MemTxAttrs attrs,
@@ -373,6 +382,7 @@ class AddressSpace {
   std::vector<MemoryListener*> listeners_;
   uint64_t generation_ = 0;
   bool dirty_ = false;
+  bool replace_all_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
