@@ -35,47 +35,36 @@ bool is_memory(const MemoryRegion* mr) {
   return mr->kind() == RegionKind::Ram || mr->kind() == RegionKind::Rom;
 }
 
-/// An MMIO access after the `valid` checks: adapts it to the `impl` sizes (QEMU's
-/// access_with_adjusted_size). Narrow accesses become one aligned wider access (reads extract
-/// their bytes; writes send the shifted value), wide ones become several impl-sized ones.
+/// An MMIO access after the `valid` checks, adapted to the `impl` sizes exactly as QEMU's
+/// access_with_adjusted_size does: the callback size is `size` clamped to [impl.min, impl.max];
+/// the access is issued as size/unit callbacks at off, off+unit, ... (value bits 8*i up), or,
+/// when the unit is wider than the access, as one callback at the same offset `off` whose
+/// value is the access's value zero-extended (writes) or whose low bytes are the result
+/// (reads). Offsets are not re-aligned: QEMU does not, and a device that declares a wider
+/// impl.min than valid.min must accept them. Every piece is issued even if one fails (QEMU
+/// ORs the results); the first error is returned.
 MemTxResult mmio_adjusted(const MemoryRegionOps& ops, uint64_t off, unsigned size, uint64_t& value,
                           bool is_write, MemTxAttrs attrs) {
   unsigned amin = ops.impl.min_access_size ? ops.impl.min_access_size : 1;
   unsigned amax = ops.impl.max_access_size ? ops.impl.max_access_size : 4;  // QEMU's default
   assert(valid_size(amin) && valid_size(amax) && amin <= amax && "bad MemoryRegionOps.impl");
-  unsigned unit = std::max(std::min(size, amax), amin);
-  bool aligned = (off & (unit - 1)) == 0;
-  if (unit == size && (aligned || ops.impl.unaligned)) {
-    return is_write ? ops.write(off, size, value, attrs) : ops.read(off, size, value, attrs);
-  }
-  using U128 = unsigned __int128;
-  U128 begin = off;
-  U128 end = begin + size;
-  U128 u = ops.impl.unaligned ? begin : begin & ~static_cast<U128>(unit - 1);
+  const unsigned unit = std::max(std::min(size, amax), amin);
+  const uint64_t mask = byte_mask(std::min(unit, size));
+  MemTxResult first_error = MemTxResult::Ok;
   uint64_t result = 0;
-  for (; u < end; u += unit) {
-    U128 lo = std::max(u, begin);
-    U128 hi = std::min(u + unit, end);
-    uint64_t n = static_cast<uint64_t>(hi - lo);
-    unsigned in_unit = static_cast<unsigned>(lo - u);        // byte position inside the unit
-    unsigned in_access = static_cast<unsigned>(lo - begin);  // byte position inside the access
-    uint64_t unit_off = static_cast<uint64_t>(u);
+  for (unsigned i = 0; i < size; i += unit) {
     MemTxResult r;
     if (is_write) {
-      uint64_t piece = ((value >> (8 * in_access)) & byte_mask(n)) << (8 * in_unit);
-      r = ops.write(unit_off, unit, piece, attrs);
+      r = ops.write(off + i, unit, (value >> (8 * i)) & mask, attrs);
     } else {
       uint64_t piece = 0;
-      r = ops.read(unit_off, unit, piece, attrs);
-      result |= ((piece >> (8 * in_unit)) & byte_mask(n)) << (8 * in_access);
+      r = ops.read(off + i, unit, piece, attrs);
+      result |= (piece & mask) << (8 * i);
     }
-    if (r != MemTxResult::Ok) {
-      if (!is_write) value = 0;
-      return r;
-    }
+    if (first_error == MemTxResult::Ok) first_error = r;
   }
-  if (!is_write) value = result;
-  return MemTxResult::Ok;
+  if (!is_write) value = first_error == MemTxResult::Ok ? result : 0;
+  return first_error;
 }
 
 /// An MMIO access at region offset `off`: QEMU's memory_region_access_valid, then dispatch.
@@ -97,7 +86,10 @@ MemTxResult mmio_access(const MemoryRegion* mr, uint64_t off, unsigned size, uin
 unsigned dma_mmio_size(const MemoryRegion* mr, uint64_t off, uint64_t len) {
   const AccessRules& valid = mr->ops().valid;
   uint64_t max = valid.max_access_size ? valid.max_access_size : 4;
-  if (!valid.unaligned && off != 0) max = std::min<uint64_t>(max, off & (~off + 1));
+  // QEMU bounds by alignment unless impl.unaligned; requiring valid.unaligned as well means a
+  // DMA piece is never one that `valid` would reject.
+  const bool unaligned_ok = valid.unaligned && mr->ops().impl.unaligned;
+  if (!unaligned_ok && off != 0) max = std::min<uint64_t>(max, off & (~off + 1));
   return static_cast<unsigned>(std::bit_floor(std::min(len, max)));
 }
 

@@ -62,10 +62,17 @@ struct AccessRules {
 };
 
 /// The behaviour of an MMIO region. `valid` says what the guest may do (anything else is a
-/// DecodeError); `impl` says what the callbacks implement. The bus splits wider accesses and
-/// widens narrower ones (read-modify-free: a narrow read extracts bytes of a wider impl read; a
-/// narrow write to a wider impl is issued as the wider write of the shifted value, as QEMU does)
-/// so that the callbacks only ever see sizes within `impl`, aligned to their size.
+/// DecodeError); `impl` says what the callbacks implement, and the bus adapts accesses to it
+/// as QEMU's access_with_adjusted_size does. The callback size is the access size clamped to
+/// [impl.min_access_size, impl.max_access_size]. A wider access becomes several callbacks at
+/// offset, offset+unit, ... each carrying the next bits of the value. A narrower access
+/// becomes ONE callback of the wider size at the SAME offset (not re-aligned): a write carries
+/// the value zero-extended (no read-modify-write: the bytes beyond the access are written as
+/// zero), a read returns the low bytes of the callback's result. So a callback sees sizes
+/// within `impl`, but its offset is aligned only as far as `valid` demands, and a widened
+/// access at the end of a region extends past it: a device whose impl.min exceeds its
+/// valid.min must bound-check. `impl.unaligned` only matters to DMA: read()/write() cut a
+/// transfer into aligned pieces unless both valid.unaligned and impl.unaligned are set.
 struct MemoryRegionOps {
   /// Reads `size` bytes at `offset` (relative to the region) into `value`.
   std::function<MemTxResult(uint64_t offset, unsigned size, uint64_t& value, MemTxAttrs attrs)>

@@ -127,19 +127,52 @@ TEST_F(DispatchTest, WideAccessIsSplitIntoImplSizedPieces) {
   EXPECT_EQ(dev.log, (Log{"w 8/4=bbbbbbbb", "w 12/4=aaaaaaaa"}));
 }
 
-TEST_F(DispatchTest, NarrowAccessIsWidenedToAnAlignedImplAccess) {
+TEST_F(DispatchTest, NarrowAccessIsWidenedAtTheSameOffsetAsQemuDoes) {
   map_device(0x10000000, {1, 8, false}, {4, 4, false});
-  std::memcpy(dev.regs + 4, "\x44\x33\x22\x11", 4);
+  std::memcpy(dev.regs + 4, "\x44\x33\x22\x11\x99\x88", 6);
   uint64_t v = 0;
+  // QEMU's access_with_adjusted_size: one impl-sized callback at the access's own offset,
+  // not re-aligned; the read returns the low bytes of its result.
   ASSERT_EQ(as.load(0x10000006, 1, v), MemTxResult::Ok);
   EXPECT_EQ(v, 0x22u);
   ASSERT_EQ(as.load(0x10000006, 2, v), MemTxResult::Ok);
   EXPECT_EQ(v, 0x1122u);
-  EXPECT_EQ(dev.log, (Log{"r 4/4", "r 4/4"}));
+  EXPECT_EQ(dev.log, (Log{"r 6/4", "r 6/4"}));
   dev.log.clear();
-  // A narrow write is the shifted value written at the wider size (no read-modify-write).
-  ASSERT_EQ(as.store(0x10000005, 1, 0xab), MemTxResult::Ok);
-  EXPECT_EQ(dev.log, (Log{"w 4/4=ab00"}));
+  // A narrow write is the value zero-extended to the wider size at the same offset (no
+  // read-modify-write, no shift), whatever the bits above the access size held.
+  ASSERT_EQ(as.store(0x10000005, 1, 0xffab), MemTxResult::Ok);
+  EXPECT_EQ(dev.log, (Log{"w 5/4=ab"}));
+  EXPECT_EQ(dev.regs[5], 0xab);
+  EXPECT_EQ(dev.regs[6], 0x00);  // the widened write cleared the bytes above
+}
+
+TEST_F(DispatchTest, SplitPiecesAreNotRealignedAndAllAreIssued) {
+  map_device(0x10000000, {1, 8, true}, {2, 2, false});
+  ASSERT_EQ(as.store(0x10000003, 4, 0xddccbbaa), MemTxResult::Ok);
+  EXPECT_EQ(dev.log, (Log{"w 3/2=bbaa", "w 5/2=ddcc"}));
+  // An error in the first piece does not stop the second (QEMU ORs the results).
+  MemoryRegionOps ops;
+  Log calls;
+  ops.impl = {1, 1, false};
+  ops.write = [&calls](uint64_t off, unsigned, uint64_t, MemTxAttrs) {
+    calls.push_back("w " + std::to_string(off));
+    return off == 0 ? MemTxResult::DeviceError : MemTxResult::Ok;
+  };
+  ops.read = [&calls](uint64_t off, unsigned, uint64_t& v, MemTxAttrs) {
+    calls.push_back("r " + std::to_string(off));
+    v = 0xff;
+    return off == 1 ? MemTxResult::DeviceError : MemTxResult::Ok;
+  };
+  MemoryRegion failing;
+  failing.init_io("failing", 8, ops);
+  root.add_subregion(0x20000000, &failing);
+  EXPECT_EQ(as.store(0x20000000, 2, 0x1234), MemTxResult::DeviceError);
+  uint64_t v = 7;
+  EXPECT_EQ(as.load(0x20000000, 2, v), MemTxResult::DeviceError);
+  EXPECT_EQ(v, 0u);
+  EXPECT_EQ(calls, (Log{"w 0", "w 1", "r 0", "r 1"}));
+  root.del_subregion(&failing);
 }
 
 TEST_F(DispatchTest, ValidRulesRejectWithDecodeError) {
@@ -154,13 +187,20 @@ TEST_F(DispatchTest, ValidRulesRejectWithDecodeError) {
   EXPECT_EQ(as.load(0x10000004, 4, v), MemTxResult::Ok);
 }
 
-TEST_F(DispatchTest, UnalignedAllowedByValidIsServedByAlignedImplAccesses) {
+TEST_F(DispatchTest, UnalignedAllowedByValidReachesTheCallbackUnaligned) {
   map_device(0x10000000, {1, 8, true}, {4, 4, false});
   std::memcpy(dev.regs, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
   uint64_t v = 0;
   ASSERT_EQ(as.load(0x10000002, 4, v), MemTxResult::Ok);
   EXPECT_EQ(v, 0x06050403u);
-  EXPECT_EQ(dev.log, (Log{"r 0/4", "r 4/4"}));
+  EXPECT_EQ(dev.log, (Log{"r 2/4"}));
+}
+
+TEST_F(DispatchTest, DmaPiecesStayAlignedUnlessImplAlsoAcceptsUnaligned) {
+  map_device(0x10000000, {1, 8, true}, {1, 8, false});
+  const uint8_t buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  ASSERT_EQ(as.write(0x10000002, buf, 8), MemTxResult::Ok);
+  EXPECT_EQ(dev.log, (Log{"w 2/2=201", "w 4/4=6050403", "w 8/2=807"}));
 }
 
 TEST_F(DispatchTest, MissingCallbackIsDecodeError) {
