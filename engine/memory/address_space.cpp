@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
 #include "engine/memory/memory.h"
 #include "engine/memory/memory_internal.h"
@@ -67,20 +69,6 @@ MemTxResult mmio_adjusted(const MemoryRegionOps& ops, uint64_t off, unsigned siz
   return first_error;
 }
 
-/// An MMIO access at region offset `off`: QEMU's memory_region_access_valid, then dispatch.
-MemTxResult mmio_access(const MemoryRegion* mr, uint64_t off, unsigned size, uint64_t& value,
-                        bool is_write, MemTxAttrs attrs) {
-  const MemoryRegionOps& ops = mr->ops();
-  if (!ops.valid.unaligned && (off & (size - 1)) != 0) return MemTxResult::DecodeError;
-  // A zero max means "anything goes", as in QEMU.
-  if (ops.valid.max_access_size != 0 &&
-      (size > ops.valid.max_access_size || size < ops.valid.min_access_size)) {
-    return MemTxResult::DecodeError;
-  }
-  if (is_write ? !ops.write : !ops.read) return MemTxResult::DecodeError;
-  return mmio_adjusted(ops, off, size, value, is_write, attrs);
-}
-
 /// The access size a DMA transfer uses for the next piece of an MMIO region (QEMU's
 /// memory_access_size): as large as allowed, aligned unless the region accepts otherwise.
 unsigned dma_mmio_size(const MemoryRegion* mr, uint64_t off, uint64_t len) {
@@ -94,6 +82,42 @@ unsigned dma_mmio_size(const MemoryRegion* mr, uint64_t off, uint64_t len) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// MMIO dispatch
+// ---------------------------------------------------------------------------------------------
+
+/// An MMIO access at region offset `off`: QEMU's memory_region_access_valid, the re-entrancy
+/// guard, then dispatch.
+MemTxResult AddressSpace::mmio_access(MemoryRegion* mr, uint64_t off, unsigned size,
+                                      uint64_t& value, bool is_write, MemTxAttrs attrs) {
+  const MemoryRegionOps& ops = mr->ops();
+  if (!ops.valid.unaligned && (off & (size - 1)) != 0) return MemTxResult::DecodeError;
+  // A zero max means "anything goes", as in QEMU.
+  if (ops.valid.max_access_size != 0 &&
+      (size > ops.valid.max_access_size || size < ops.valid.min_access_size)) {
+    return MemTxResult::DecodeError;
+  }
+  if (is_write ? !ops.write : !ops.read) return MemTxResult::DecodeError;
+  if (mr->reentrancy_guard_disabled_) {
+    return mmio_adjusted(ops, off, size, value, is_write, attrs);
+  }
+  MemReentrancyGuard& guard = *mr->guard_;
+  if (guard.engaged_in_io) {
+    if (guard.blocked++ == 0 && guard.log != nullptr) {
+      char msg[96];
+      std::snprintf(msg, sizeof msg, "blocked re-entrant MMIO %s at offset 0x%llx of ",
+                    is_write ? "write" : "read", static_cast<unsigned long long>(off));
+      guard.log->log(LogLevel::Warning, std::string(msg) + mr->name());
+    }
+    if (!is_write) value = 0;
+    return MemTxResult::DeviceError;
+  }
+  guard.engaged_in_io = true;
+  MemTxResult r = mmio_adjusted(ops, off, size, value, is_write, attrs);
+  guard.engaged_in_io = false;
+  return r;
+}
 
 // ---------------------------------------------------------------------------------------------
 // FlatView

@@ -225,6 +225,12 @@ void MemoryRegion::set_alias_offset(uint64_t target_offset) {
   mark_changed();
 }
 
+void MemoryRegion::set_reentrancy_guard(MemReentrancyGuard* guard) {
+  assert(guard != nullptr && "set_reentrancy_guard needs a guard");
+  assert(!guard_->engaged_in_io && "set_reentrancy_guard from inside the region's own handler");
+  guard_ = guard;
+}
+
 void MemoryRegion::mark_changed(bool reinitialised) {
   MemoryTransaction transaction;
   // Walk every path by which this region can be seen: up through containers and across to

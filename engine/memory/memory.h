@@ -24,6 +24,8 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/host.h"
+
 namespace glassvm {
 
 class AddressSpace;
@@ -84,6 +86,18 @@ struct MemoryRegionOps {
   AccessRules impl{1, 8, false};
 };
 
+/// QEMU's MemReentrancyGuard (2023, after DMA re-entrancy bugs in several devices): engaged
+/// while one of a device's MMIO callbacks runs. An MMIO access that reaches a region guarded
+/// by an engaged guard (a device whose handler does DMA into its own registers, directly or
+/// through another device) is refused with DeviceError instead of re-entering the device.
+/// Guest misbehaviour, so it is counted and reported, never asserted.
+struct MemReentrancyGuard {
+  bool engaged_in_io = false;
+  uint64_t blocked = 0;  ///< re-entrant accesses refused so far
+  /// Told once per guard, at Warning level, of the first refused access (QEMU warns once).
+  Host* log = nullptr;
+};
+
 // ---------------------------------------------------------------------------------------------
 // [SECTION] MemoryRegion
 // ---------------------------------------------------------------------------------------------
@@ -134,6 +148,15 @@ class MemoryRegion {
   void set_address(uint64_t offset);
   /// Changes what an alias points at.
   void set_alias_offset(uint64_t target_offset);
+  /// Makes this MMIO region share `guard` (QEMU keeps one per device): a device with several
+  /// regions passes the same guard to each, so that a handler of one cannot reach the others.
+  /// By default a region has a guard of its own. `guard` must outlive the region's use.
+  void set_reentrancy_guard(MemReentrancyGuard* guard);
+  /// QEMU's disable_reentrancy_guard: for a device designed to be re-entered (its handlers
+  /// access their own registers on purpose). Such a device must bound its own recursion.
+  void set_reentrancy_guard_disabled(bool disabled) { reentrancy_guard_disabled_ = disabled; }
+  /// The guard MMIO accesses to this region engage (its own unless shared).
+  const MemReentrancyGuard& reentrancy_guard() const { return *guard_; }
 
   const std::string& name() const { return name_; }
   RegionKind kind() const { return kind_; }
@@ -207,6 +230,9 @@ class MemoryRegion {
   std::vector<std::pair<int, std::function<void(uint64_t, uint64_t)>>> code_hooks_;
   int next_hook_id_ = 1;
   uint64_t next_add_order_ = 1;
+  MemReentrancyGuard own_guard_;
+  MemReentrancyGuard* guard_ = &own_guard_;
+  bool reentrancy_guard_disabled_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -379,6 +405,9 @@ class AddressSpace {
   /// access() one byte at a time, for accesses that straddle ranges or translated blocks.
   MemTxResult access_bytewise(uint64_t addr, unsigned size, uint64_t& value, bool is_write,
                               MemTxAttrs attrs, int depth);
+  /// An MMIO access at region offset `off`: valid rules, re-entrancy guard, impl adaptation.
+  static MemTxResult mmio_access(MemoryRegion* mr, uint64_t off, unsigned size, uint64_t& value,
+                                 bool is_write, MemTxAttrs attrs);
   /// The general DMA path.
   MemTxResult rw(uint64_t addr, uint8_t* buf, uint64_t len, bool is_write, MemTxAttrs attrs,
                  int depth);

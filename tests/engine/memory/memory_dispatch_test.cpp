@@ -1,11 +1,13 @@
 // Tests of access dispatch: RAM, ROM, MMIO valid/impl rules, DMA, code pages, IOMMU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "engine/base/host.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -403,6 +405,118 @@ TEST_F(DispatchTest, IommuLoopsEndInAFault) {
   iommu.target_as = nullptr;  // a model returning no target space also faults
   EXPECT_EQ(loop.store(0x10, 4, 1), MemTxResult::IommuFault);
   loop_root.del_subregion(&iommu);
+}
+
+// -- MMIO re-entrancy guard (QEMU's MemReentrancyGuard) --------------------------------------
+
+/// A host that keeps log lines, for the guard's once-per-guard warning.
+struct LogHost : Host {
+  void console_write(std::span<const uint8_t>) override {}
+  size_t console_read(std::span<uint8_t>) override { return 0; }
+  uint64_t wall_clock_ns() override { return 0; }
+  void log(LogLevel, std::string_view message) override { lines.emplace_back(message); }
+  std::vector<std::string> lines;
+};
+
+/// A device whose register write starts a "DMA" through an address space to `dma_addr`, as a
+/// buggy or malicious guest can program a real DMA engine to target its own registers.
+struct DmaDevice {
+  AddressSpace* as = nullptr;
+  uint64_t dma_addr = 0;
+  bool dma_is_read = false;
+  int depth = 0, max_depth = 0, calls = 0;
+  std::vector<MemTxResult> inner;
+
+  MemoryRegionOps ops() {
+    MemoryRegionOps o;
+    o.read = [](uint64_t, unsigned, uint64_t& v, MemTxAttrs) {
+      v = 0x77;
+      return MemTxResult::Ok;
+    };
+    o.write = [this](uint64_t, unsigned, uint64_t, MemTxAttrs) {
+      ++calls;
+      max_depth = std::max(max_depth, ++depth);
+      if (depth < 4) {  // the test's own bound, for the opt-out case
+        uint64_t v = 0;
+        inner.push_back(dma_is_read ? as->load(dma_addr, 4, v) : as->store(dma_addr, 4, 1));
+      }
+      --depth;
+      return MemTxResult::Ok;
+    };
+    return o;
+  }
+};
+
+TEST_F(DispatchTest, DmaIntoTheDevicesOwnRegistersIsRefusedNotRecursed) {
+  DmaDevice d;
+  d.as = &as;
+  d.dma_addr = 0x10000004;
+  MemoryRegion mr;
+  mr.init_io("dma-dev", 16, d.ops());
+  root.add_subregion(0x10000000, &mr);
+  LogHost host;
+  MemReentrancyGuard guard;  // the device's, so that the board can give it the host's log
+  guard.log = &host;
+  mr.set_reentrancy_guard(&guard);
+  EXPECT_EQ(as.store(0x10000000, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(d.calls, 1);
+  EXPECT_EQ(d.max_depth, 1);
+  EXPECT_EQ(d.inner, (std::vector<MemTxResult>{MemTxResult::DeviceError}));
+  EXPECT_EQ(mr.reentrancy_guard().blocked, 1u);
+  EXPECT_FALSE(mr.reentrancy_guard().engaged_in_io);
+  // A re-entrant read is refused too (and reads 0); the warning is given once.
+  d.dma_is_read = true;
+  uint8_t buf[4] = {1, 2, 3, 4};
+  EXPECT_EQ(as.write(0x10000000, buf, 4), MemTxResult::Ok);  // the DMA path is guarded too
+  EXPECT_EQ(d.inner.back(), MemTxResult::DeviceError);
+  EXPECT_EQ(mr.reentrancy_guard().blocked, 2u);
+  ASSERT_EQ(host.lines.size(), 1u);
+  EXPECT_NE(host.lines[0].find("dma-dev"), std::string::npos);
+  // Outside the handler the registers are reachable again.
+  uint64_t v = 0;
+  EXPECT_EQ(as.load(0x10000004, 4, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0x77u);
+  root.del_subregion(&mr);
+}
+
+TEST_F(DispatchTest, ReentrancyGuardIsPerDeviceNotGlobal) {
+  // DMA from device A into device B's registers is ordinary and allowed; DMA into a second
+  // region of A that shares A's guard is refused.
+  DmaDevice a;
+  a.as = &as;
+  a.dma_addr = 0x10001000;
+  MemoryRegion a_mr, a_mr2;
+  MemReentrancyGuard a_guard;
+  a_mr.init_io("a", 16, a.ops());
+  a_mr2.init_io("a2", 16, a.ops());
+  a_mr.set_reentrancy_guard(&a_guard);
+  a_mr2.set_reentrancy_guard(&a_guard);
+  map_device(0x10001000, {1, 8, false}, {1, 8, false});  // device B
+  root.add_subregion(0x10000000, &a_mr);
+  root.add_subregion(0x10002000, &a_mr2);
+  EXPECT_EQ(as.store(0x10000000, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(a.inner, (std::vector<MemTxResult>{MemTxResult::Ok}));
+  EXPECT_EQ(dev.log, (Log{"w 0/4=1"}));
+  a.dma_addr = 0x10002000;
+  EXPECT_EQ(as.store(0x10000000, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(a.inner.back(), MemTxResult::DeviceError);
+  EXPECT_EQ(a_guard.blocked, 1u);
+  root.del_subregion(&a_mr);
+  root.del_subregion(&a_mr2);
+}
+
+TEST_F(DispatchTest, ReentrancyGuardCanBeDisabledPerRegion) {
+  DmaDevice d;
+  d.as = &as;
+  d.dma_addr = 0x10000000;
+  MemoryRegion mr;
+  mr.init_io("reentrant-by-design", 16, d.ops());
+  mr.set_reentrancy_guard_disabled(true);
+  root.add_subregion(0x10000000, &mr);
+  EXPECT_EQ(as.store(0x10000000, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(d.max_depth, 4);  // recursed until the device's own bound
+  EXPECT_EQ(mr.reentrancy_guard().blocked, 0u);
+  root.del_subregion(&mr);
 }
 
 }  // namespace
