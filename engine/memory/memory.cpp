@@ -11,6 +11,7 @@
 #include <new>
 #include <utility>
 
+#include "engine/base/page.h"
 #include "engine/memory/memory.h"
 #include "engine/memory/memory_internal.h"
 
@@ -18,15 +19,14 @@ namespace glassvm {
 
 namespace {
 
-constexpr uint64_t kCodePageShift = 12;
-
 struct TransactionState {
   int depth = 0;
   std::vector<AddressSpace*> dirty;
 };
 
 TransactionState& transaction_state() {
-  // Per thread, not per process: two machines on two threads never share a transaction.
+  // Per thread, not per object: a region change cannot name its machine. Empty between
+  // transactions; memory.h ([SECTION] Transactions) says why sharing it is harmless.
   thread_local TransactionState state;
   return state;
 }
@@ -255,8 +255,8 @@ void MemoryRegion::mark_changed(bool reinitialised) {
 void MemoryRegion::mark_code_page(uint64_t offset) {
   assert((kind_ == RegionKind::Ram || kind_ == RegionKind::Rom) && "code pages are RAM only");
   assert(offset < size_ && "mark_code_page beyond the region");
-  if (code_pages_.empty()) code_pages_.assign(((size_ - 1) >> kCodePageShift) + 1, 0);
-  uint8_t& mark = code_pages_[offset >> kCodePageShift];
+  if (code_pages_.empty()) code_pages_.assign(((size_ - 1) >> kPageShift) + 1, 0);
+  uint8_t& mark = code_pages_[offset >> kPageShift];
   if (mark == 0) {
     mark = 1;
     ++code_pages_marked_;
@@ -264,7 +264,7 @@ void MemoryRegion::mark_code_page(uint64_t offset) {
 }
 
 bool MemoryRegion::is_code_page(uint64_t offset) const {
-  uint64_t page = offset >> kCodePageShift;
+  uint64_t page = offset >> kPageShift;
   return page < code_pages_.size() && code_pages_[page] != 0;
 }
 
@@ -284,7 +284,7 @@ void MemoryRegion::notify_ram_write(uint64_t offset, uint64_t len) {
   if (code_pages_marked_ == 0 || len == 0 || offset >= size_) return;
   uint64_t last = offset + std::min(len, size_ - offset) - 1;
   bool hit = false;
-  for (uint64_t page = offset >> kCodePageShift; page <= (last >> kCodePageShift); ++page) {
+  for (uint64_t page = offset >> kPageShift; page <= (last >> kPageShift); ++page) {
     if (code_pages_[page] != 0) {
       code_pages_[page] = 0;
       --code_pages_marked_;

@@ -4,7 +4,10 @@
 // of MemoryRegions (RAM, ROM, MMIO, containers, aliases, IOMMU regions); an AddressSpace
 // resolves its root region into a FlatView, a sorted list of non-overlapping ranges, once per
 // transaction. Every access, whether from a CPU or from a device doing DMA, is dispatched
-// through a FlatView. Nothing here is global: two machines can live in one process.
+// through a FlatView. No state is shared between machines: two machines can live in one
+// process, side by side on one thread or on threads of their own. The one piece of state that
+// is not in an object is the transaction nesting, which is per thread and empty between
+// transactions (see [SECTION] Transactions for why that is harmless).
 //
 // [SECTION] Access results and attributes
 // [SECTION] MMIO ops (valid vs impl access rules)
@@ -177,7 +180,7 @@ class MemoryRegion {
   uint8_t* ram_ptr() const { return ram_.get(); }
 
   // Code tracking for RAM, used by CPUs that cache decoded or translated code: a write that
-  // arrives through an AddressSpace (CPU slow path, DMA) into a 4 KiB page marked as holding
+  // arrives through an AddressSpace (CPU slow path, DMA) into a page (kPageSize) marked as holding
   // code clears the mark and calls every code-write hook with the region offset and length.
 
   /// Marks the page that contains `offset` as holding code.
@@ -225,7 +228,7 @@ class MemoryRegion {
   std::vector<AddressSpace*> root_of_;     ///< address spaces whose root is this region
   MemoryRegionOps ops_;
   std::unique_ptr<uint8_t[], FreeDeleter> ram_;  ///< calloc'ed: untouched pages cost nothing
-  std::vector<uint8_t> code_pages_;  ///< one byte per 4 KiB page, allocated on first mark
+  std::vector<uint8_t> code_pages_;  ///< one byte per kPageSize page, allocated on first mark
   uint64_t code_pages_marked_ = 0;   ///< number of nonzero bytes in code_pages_ (fast path)
   std::vector<std::pair<int, std::function<void(uint64_t, uint64_t)>>> code_hooks_;
   int next_hook_id_ = 1;
@@ -426,9 +429,18 @@ class AddressSpace {
 // ---------------------------------------------------------------------------------------------
 
 /// Starts a transaction: region changes made until the matching commit are resolved together,
-/// with one flat view recomputation per affected address space. Transactions nest. The state
-/// is per thread, so machines on different threads do not interfere. Outside any transaction
-/// each change is its own transaction.
+/// with one flat view recomputation per affected address space. Transactions nest. Outside any
+/// transaction each change is its own transaction.
+///
+/// What is per thread, and why it is harmless: the nesting depth and the list of address
+/// spaces awaiting a rebuild live in a thread_local, not in an object, because a region change
+/// does not know its machine (a region may be seen by several address spaces, and by none).
+/// Both are empty whenever no transaction is open, so nothing carries over from one call to the
+/// next. Two machines on one thread share only an open transaction: changes to machine B made
+/// while machine A's transaction is open are rebuilt at A's outermost commit rather than at
+/// once, and until then B's accesses see B's previous flat view, exactly as A's do. An address
+/// space destroyed while queued is dequeued. Machines on different threads never meet; one
+/// region tree must be changed from one thread only.
 void memory_transaction_begin();
 /// Ends a transaction; the outermost commit rebuilds dirty address spaces and notifies
 /// their listeners.

@@ -399,6 +399,55 @@ TEST(MemoryLifetimeTest, ReinitialisingAMappedRamRegionInvalidatesCachedPointers
   root.del_subregion(&ram);
 }
 
+TEST(MemoryTransactionTest, TwoMachinesOnOneThreadStayIndependent) {
+  // Two separate trees, as two machines in one test would have.
+  MemoryRegion root_a, root_b, ram_a, ram_b;
+  root_a.init_container("root-a", MemoryRegion::kWholeSpace);
+  root_b.init_container("root-b", MemoryRegion::kWholeSpace);
+  ram_a.init_ram("ram-a", 0x1000);
+  ram_b.init_ram("ram-b", 0x2000);
+  AddressSpace as_a("a", &root_a);
+  auto as_b = std::make_unique<AddressSpace>("b", &root_b);
+  RecordingListener la, lb;
+  as_a.add_listener(&la);
+  as_b->add_listener(&lb);
+  la.log.clear();
+  lb.log.clear();
+
+  // A change to B alone, outside any transaction, is rebuilt at once and touches only B.
+  root_b.add_subregion(0x8000, &ram_b);
+  EXPECT_EQ(lb.log, "begin;add 8000-9fff ram-b;commit;");
+  EXPECT_EQ(la.log, "");
+  lb.log.clear();
+
+  {
+    MemoryTransaction txn;  // "machine A's" transaction
+    root_a.add_subregion(0x1000, &ram_a);
+    root_b.del_subregion(&ram_b);
+    // Both wait for the outermost commit; B still sees its old view meanwhile.
+    EXPECT_EQ(describe(as_a), "");
+    EXPECT_EQ(describe(*as_b), "8000-9fff ram-b");
+  }
+  EXPECT_EQ(la.log, "begin;add 1000-1fff ram-a;commit;");
+  EXPECT_EQ(lb.log, "begin;del 8000-9fff ram-b;commit;");
+
+  // An address space destroyed while queued for a rebuild is forgotten, not rebuilt.
+  {
+    MemoryTransaction txn;
+    root_b.add_subregion(0, &ram_b);
+    as_b->remove_listener(&lb);
+    as_b.reset();
+    root_a.del_subregion(&ram_a);
+  }
+  EXPECT_EQ(describe(as_a), "");
+  // Nothing is left open: the next change is its own transaction again.
+  root_a.add_subregion(0, &ram_a);
+  EXPECT_EQ(describe(as_a), "0-fff ram-a");
+  as_a.remove_listener(&la);
+  root_a.del_subregion(&ram_a);
+  root_b.del_subregion(&ram_b);
+}
+
 TEST(MemoryListenerOrderTest, AdditionsForwardDeletionsReverse) {
   struct OrderListener : MemoryListener {
     OrderListener(std::string n, std::string* log) : name(std::move(n)), log(log) {}
