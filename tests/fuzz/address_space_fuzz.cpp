@@ -174,7 +174,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // Everything lives in the first 64 KiB (plus the sub-container's window), so that random
   // addresses hit something often.
-  auto addr = [&in] { return in.ConsumeIntegralInRange<uint64_t>(0, 0x1ffff); };
+  // Half of the addresses are near the start of some region (wherever it is mapped now), so
+  // that accesses find devices, edges and overlaps far more often than uniform ones would.
+  MemoryRegion* const landmarks[] = {&ram0,      &ram1,   &rom,    &dev_mr[0], &dev_mr[1],
+                                     &dev_mr[2], &alias0, &alias1, &sub};
+  auto addr = [&] {
+    if (in.ConsumeBool()) return in.ConsumeIntegralInRange<uint64_t>(0, 0x1ffff);
+    const MemoryRegion* mr =
+        landmarks[in.ConsumeIntegralInRange<size_t>(0, std::size(landmarks) - 1)];
+    uint64_t base = mr->addr();
+    if (mr->container() == &sub) base += sub.addr();
+    return base + in.ConsumeIntegralInRange<uint64_t>(0, 72) - 8;
+  };
   auto prio = [&in] { return in.ConsumeIntegralInRange<int>(-2, 2); };
   {
     MemoryTransaction txn;
