@@ -1,22 +1,22 @@
 // AddressSpace: flat view upkeep, listeners, and access dispatch (RAM, ROM, MMIO, IOMMU).
 //
-// Design note: load()/store() try the RAM fast path first (one binary search and a memcpy)
-// and fall back to access(), which handles MMIO access-size adaptation, IOMMU translation and
-// accesses that straddle two flat ranges. Nothing a guest does can make these functions fail
-// other than by returning a MemTxResult: bad sizes, bad alignment, unmapped addresses, IOMMU
-// faults and translation loops all end as an error code.
+// Design note: load()/store() try the RAM fast path first (one binary search and a little-endian
+// load or store) and fall back to access(), which handles MMIO access-size adaptation, IOMMU
+// translation and accesses that straddle two flat ranges. Nothing a guest does can make these
+// functions fail other than by returning a MemTxResult: bad sizes, bad alignment, unmapped
+// addresses, IOMMU faults and translation loops all end as an error code.
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <cstdio>
 #include <cstring>
+#include <string>
 
+#include "engine/base/bytes.h"
 #include "engine/memory/memory.h"
 #include "engine/memory/memory_internal.h"
 
 namespace glassvm {
-
-static_assert(std::endian::native == std::endian::little,
-              "the RAM paths copy guest little-endian data as host integers");
 
 namespace {
 
@@ -31,56 +31,84 @@ uint64_t byte_mask(uint64_t bytes) {
   return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
 }
 
+/// Little-endian `size` bytes (1, 2, 4 or 8) at `p`, whatever the host's byte order.
+uint64_t load_sized(const uint8_t* p, unsigned size) {
+  switch (size) {
+    case 1: return p[0];
+    case 2: return load_le<uint16_t>(p);
+    case 4: return load_le<uint32_t>(p);
+    default: return load_le<uint64_t>(p);
+  }
+}
+
+/// Stores the low `size` bytes (1, 2, 4 or 8) of `v` at `p`, little-endian.
+void store_sized(uint8_t* p, unsigned size, uint64_t v) {
+  switch (size) {
+    case 1: p[0] = static_cast<uint8_t>(v); break;
+    case 2: store_le<uint16_t>(p, static_cast<uint16_t>(v)); break;
+    case 4: store_le<uint32_t>(p, static_cast<uint32_t>(v)); break;
+    default: store_le<uint64_t>(p, v); break;
+  }
+}
+
 bool is_memory(const MemoryRegion* mr) {
   return mr->kind() == RegionKind::Ram || mr->kind() == RegionKind::Rom;
 }
 
-/// An MMIO access after the `valid` checks: adapts it to the `impl` sizes (QEMU's
-/// access_with_adjusted_size). Narrow accesses become one aligned wider access (reads extract
-/// their bytes; writes send the shifted value), wide ones become several impl-sized ones.
+/// An MMIO access after the `valid` checks, adapted to the `impl` sizes exactly as QEMU's
+/// access_with_adjusted_size does: the callback size is `size` clamped to [impl.min, impl.max];
+/// the access is issued as size/unit callbacks at off, off+unit, ... (value bits 8*i up), or,
+/// when the unit is wider than the access, as one callback at the same offset `off` whose
+/// value is the access's value zero-extended (writes) or whose low bytes are the result
+/// (reads). Offsets are not re-aligned: QEMU does not, and a device that declares a wider
+/// impl.min than valid.min must accept them. Every piece is issued even if one fails (QEMU
+/// ORs the results); the first error is returned.
 MemTxResult mmio_adjusted(const MemoryRegionOps& ops, uint64_t off, unsigned size, uint64_t& value,
                           bool is_write, MemTxAttrs attrs) {
   unsigned amin = ops.impl.min_access_size ? ops.impl.min_access_size : 1;
   unsigned amax = ops.impl.max_access_size ? ops.impl.max_access_size : 4;  // QEMU's default
   assert(valid_size(amin) && valid_size(amax) && amin <= amax && "bad MemoryRegionOps.impl");
-  unsigned unit = std::max(std::min(size, amax), amin);
-  bool aligned = (off & (unit - 1)) == 0;
-  if (unit == size && (aligned || ops.impl.unaligned)) {
-    return is_write ? ops.write(off, size, value, attrs) : ops.read(off, size, value, attrs);
-  }
-  using U128 = unsigned __int128;
-  U128 begin = off;
-  U128 end = begin + size;
-  U128 u = ops.impl.unaligned ? begin : begin & ~static_cast<U128>(unit - 1);
+  const unsigned unit = std::max(std::min(size, amax), amin);
+  const uint64_t mask = byte_mask(std::min(unit, size));
+  MemTxResult first_error = MemTxResult::Ok;
   uint64_t result = 0;
-  for (; u < end; u += unit) {
-    U128 lo = std::max(u, begin);
-    U128 hi = std::min(u + unit, end);
-    uint64_t n = static_cast<uint64_t>(hi - lo);
-    unsigned in_unit = static_cast<unsigned>(lo - u);        // byte position inside the unit
-    unsigned in_access = static_cast<unsigned>(lo - begin);  // byte position inside the access
-    uint64_t unit_off = static_cast<uint64_t>(u);
+  for (unsigned i = 0; i < size; i += unit) {
     MemTxResult r;
     if (is_write) {
-      uint64_t piece = ((value >> (8 * in_access)) & byte_mask(n)) << (8 * in_unit);
-      r = ops.write(unit_off, unit, piece, attrs);
+      r = ops.write(off + i, unit, (value >> (8 * i)) & mask, attrs);
     } else {
       uint64_t piece = 0;
-      r = ops.read(unit_off, unit, piece, attrs);
-      result |= ((piece >> (8 * in_unit)) & byte_mask(n)) << (8 * in_access);
+      r = ops.read(off + i, unit, piece, attrs);
+      result |= (piece & mask) << (8 * i);
     }
-    if (r != MemTxResult::Ok) {
-      if (!is_write) value = 0;
-      return r;
-    }
+    if (first_error == MemTxResult::Ok) first_error = r;
   }
-  if (!is_write) value = result;
-  return MemTxResult::Ok;
+  if (!is_write) value = first_error == MemTxResult::Ok ? result : 0;
+  return first_error;
 }
 
-/// An MMIO access at region offset `off`: QEMU's memory_region_access_valid, then dispatch.
-MemTxResult mmio_access(const MemoryRegion* mr, uint64_t off, unsigned size, uint64_t& value,
-                        bool is_write, MemTxAttrs attrs) {
+/// The access size a DMA transfer uses for the next piece of an MMIO region (QEMU's
+/// memory_access_size): as large as allowed, aligned unless the region accepts otherwise.
+unsigned dma_mmio_size(const MemoryRegion* mr, uint64_t off, uint64_t len) {
+  const AccessRules& valid = mr->ops().valid;
+  uint64_t max = valid.max_access_size ? valid.max_access_size : 4;
+  // QEMU bounds by alignment unless impl.unaligned; requiring valid.unaligned as well means a
+  // DMA piece is never one that `valid` would reject.
+  const bool unaligned_ok = valid.unaligned && mr->ops().impl.unaligned;
+  if (!unaligned_ok && off != 0) max = std::min<uint64_t>(max, off & (~off + 1));
+  return static_cast<unsigned>(std::bit_floor(std::min(len, max)));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// MMIO dispatch
+// ---------------------------------------------------------------------------------------------
+
+/// An MMIO access at region offset `off`: QEMU's memory_region_access_valid, the re-entrancy
+/// guard, then dispatch.
+MemTxResult AddressSpace::mmio_access(MemoryRegion* mr, uint64_t off, unsigned size,
+                                      uint64_t& value, bool is_write, MemTxAttrs attrs) {
   const MemoryRegionOps& ops = mr->ops();
   if (!ops.valid.unaligned && (off & (size - 1)) != 0) return MemTxResult::DecodeError;
   // A zero max means "anything goes", as in QEMU.
@@ -89,19 +117,25 @@ MemTxResult mmio_access(const MemoryRegion* mr, uint64_t off, unsigned size, uin
     return MemTxResult::DecodeError;
   }
   if (is_write ? !ops.write : !ops.read) return MemTxResult::DecodeError;
-  return mmio_adjusted(ops, off, size, value, is_write, attrs);
+  if (mr->reentrancy_guard_disabled_) {
+    return mmio_adjusted(ops, off, size, value, is_write, attrs);
+  }
+  MemReentrancyGuard& guard = *mr->guard_;
+  if (guard.engaged_in_io) {
+    if (guard.blocked++ == 0 && guard.log != nullptr) {
+      char msg[96];
+      std::snprintf(msg, sizeof msg, "blocked re-entrant MMIO %s at offset 0x%llx of ",
+                    is_write ? "write" : "read", static_cast<unsigned long long>(off));
+      guard.log->log(LogLevel::Warning, std::string(msg) + mr->name());
+    }
+    if (!is_write) value = 0;
+    return MemTxResult::DeviceError;
+  }
+  guard.engaged_in_io = true;
+  MemTxResult r = mmio_adjusted(ops, off, size, value, is_write, attrs);
+  guard.engaged_in_io = false;
+  return r;
 }
-
-/// The access size a DMA transfer uses for the next piece of an MMIO region (QEMU's
-/// memory_access_size): as large as allowed, aligned unless the region accepts otherwise.
-unsigned dma_mmio_size(const MemoryRegion* mr, uint64_t off, uint64_t len) {
-  const AccessRules& valid = mr->ops().valid;
-  uint64_t max = valid.max_access_size ? valid.max_access_size : 4;
-  if (!valid.unaligned && off != 0) max = std::min<uint64_t>(max, off & (~off + 1));
-  return static_cast<unsigned>(std::bit_floor(std::min(len, max)));
-}
-
-}  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // FlatView
@@ -137,7 +171,8 @@ AddressSpace::~AddressSpace() {
   if (dirty_) memory_internal::forget_dirty(this);
 }
 
-void AddressSpace::mark_dirty() {
+void AddressSpace::mark_dirty(bool replace_all) {
+  replace_all_ = replace_all_ || replace_all;
   if (dirty_) return;
   dirty_ = true;
   memory_internal::queue_dirty(this);
@@ -145,25 +180,31 @@ void AddressSpace::mark_dirty() {
 
 void AddressSpace::rebuild() {
   dirty_ = false;
+  const bool replace_all = replace_all_;
+  replace_all_ = false;
   FlatView next = FlatViewBuilder::build(root_);
-  if (next.ranges_ == view_.ranges_) return;
+  // A re-initialised region yields ranges equal to the old ones (same region, same offsets)
+  // while its host memory and kind have changed, so equality proves nothing then.
+  if (!replace_all && next.ranges_ == view_.ranges_) return;
   FlatView old = std::move(view_);
   view_ = std::move(next);
   ++generation_;
 
   // Two sorted lists: a range in old but not (identically) in new is deleted, a range in new
-  // but not in old is added. Deletions go first, as in QEMU.
+  // but not in old is added. As in QEMU, deletions go first and are announced to listeners in
+  // reverse registration order, additions (and begin/commit) in registration order, so that a
+  // listener registered after another one is torn down before it and set up after it.
   const auto& o = old.ranges_;
   const auto& n = view_.ranges_;
   for (MemoryListener* l : listeners_) l->begin();
   for (int adding = 0; adding < 2; ++adding) {
     size_t i = 0, j = 0;
     while (i < o.size() || j < n.size()) {
-      if (i < o.size() && j < n.size() && o[i] == n[j]) {
+      if (!replace_all && i < o.size() && j < n.size() && o[i] == n[j]) {
         ++i, ++j;
       } else if (i < o.size() && (j == n.size() || o[i].start <= n[j].start)) {
         if (!adding) {
-          for (MemoryListener* l : listeners_) l->region_del(o[i]);
+          for (auto l = listeners_.rbegin(); l != listeners_.rend(); ++l) (*l)->region_del(o[i]);
         }
         ++i;
       } else {
@@ -218,9 +259,7 @@ MemTxResult AddressSpace::load(uint64_t addr, unsigned size, uint64_t& value, Me
   assert(valid_size(size) && "load size must be 1, 2, 4 or 8");
   const FlatRange* r = view_.lookup(addr);
   if (r != nullptr && is_memory(r->mr) && r->last() - addr >= size - 1) {
-    uint64_t v = 0;
-    std::memcpy(&v, r->mr->ram_.get() + r->offset_in_region + (addr - r->start), size);
-    value = v;
+    value = load_sized(r->mr->ram_.get() + r->offset_in_region + (addr - r->start), size);
     return MemTxResult::Ok;
   }
   MemTxResult res = access(addr, size, value, false, attrs, 0);
@@ -234,7 +273,7 @@ MemTxResult AddressSpace::store(uint64_t addr, unsigned size, uint64_t value, Me
   if (r != nullptr && r->mr->kind_ == RegionKind::Ram && r->last() - addr >= size - 1) {
     MemoryRegion* mr = r->mr;
     uint64_t off = r->offset_in_region + (addr - r->start);
-    std::memcpy(mr->ram_.get() + off, &value, size);
+    store_sized(mr->ram_.get() + off, size, value);
     if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, size);
     return MemTxResult::Ok;
   }
@@ -275,11 +314,9 @@ MemTxResult AddressSpace::access(uint64_t addr, unsigned size, uint64_t& value, 
     case RegionKind::Ram:
     case RegionKind::Rom:
       if (!is_write) {
-        uint64_t v = 0;
-        std::memcpy(&v, mr->ram_.get() + off, size);
-        value = v;
+        value = load_sized(mr->ram_.get() + off, size);
       } else if (!r->readonly) {
-        std::memcpy(mr->ram_.get() + off, &value, size);
+        store_sized(mr->ram_.get() + off, size, value);
         if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, size);
       }  // else: ROM, the write is ignored
       return MemTxResult::Ok;
@@ -339,10 +376,10 @@ MemTxResult AddressSpace::rw(uint64_t addr, uint8_t* buf, uint64_t len, bool is_
         while (done < chunk) {
           unsigned size = dma_mmio_size(mr, off + done, chunk - done);
           uint64_t value = 0;
-          if (is_write) std::memcpy(&value, buf + done, size);
+          if (is_write) value = load_sized(buf + done, size);
           MemTxResult res = mmio_access(mr, off + done, size, value, is_write, attrs);
           if (res != MemTxResult::Ok) return res;
-          if (!is_write) std::memcpy(buf + done, &value, size);
+          if (!is_write) store_sized(buf + done, size, value);
           done += size;
         }
         break;

@@ -11,6 +11,7 @@
 #include <new>
 #include <utility>
 
+#include "engine/base/page.h"
 #include "engine/memory/memory.h"
 #include "engine/memory/memory_internal.h"
 
@@ -18,15 +19,14 @@ namespace glassvm {
 
 namespace {
 
-constexpr uint64_t kCodePageShift = 12;
-
 struct TransactionState {
   int depth = 0;
   std::vector<AddressSpace*> dirty;
 };
 
 TransactionState& transaction_state() {
-  // Per thread, not per process: two machines on two threads never share a transaction.
+  // Per thread, not per object: a region change cannot name its machine. Empty between
+  // transactions; memory.h ([SECTION] Transactions) says why sharing it is harmless.
   thread_local TransactionState state;
   return state;
 }
@@ -131,7 +131,7 @@ void MemoryRegion::reset_kind(std::string name, RegionKind kind, uint64_t size) 
 void MemoryRegion::init_container(std::string name, uint64_t size) {
   MemoryTransaction transaction;
   reset_kind(std::move(name), RegionKind::Container, size);
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 void MemoryRegion::init_ram(std::string name, uint64_t size) {
@@ -140,7 +140,7 @@ void MemoryRegion::init_ram(std::string name, uint64_t size) {
   reset_kind(std::move(name), RegionKind::Ram, size);
   ram_.reset(static_cast<uint8_t*>(std::calloc(size, 1)));
   if (!ram_) throw std::bad_alloc();
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 void MemoryRegion::init_rom(std::string name, uint64_t size) {
@@ -153,7 +153,7 @@ void MemoryRegion::init_io(std::string name, uint64_t size, MemoryRegionOps ops)
   MemoryTransaction transaction;
   reset_kind(std::move(name), RegionKind::Mmio, size);
   ops_ = std::move(ops);
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 void MemoryRegion::init_alias(std::string name, MemoryRegion* target, uint64_t target_offset,
@@ -165,13 +165,13 @@ void MemoryRegion::init_alias(std::string name, MemoryRegion* target, uint64_t t
   alias_ = target;
   alias_offset_ = target_offset;
   target->aliased_by_.push_back(this);
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 void IommuMemoryRegion::init_iommu(std::string name, uint64_t size) {
   MemoryTransaction transaction;
   reset_kind(std::move(name), RegionKind::Iommu, size);
-  mark_changed();
+  mark_changed(/*reinitialised=*/true);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,7 +225,13 @@ void MemoryRegion::set_alias_offset(uint64_t target_offset) {
   mark_changed();
 }
 
-void MemoryRegion::mark_changed() {
+void MemoryRegion::set_reentrancy_guard(MemReentrancyGuard* guard) {
+  assert(guard != nullptr && "set_reentrancy_guard needs a guard");
+  assert(!guard_->engaged_in_io && "set_reentrancy_guard from inside the region's own handler");
+  guard_ = guard;
+}
+
+void MemoryRegion::mark_changed(bool reinitialised) {
   MemoryTransaction transaction;
   // Walk every path by which this region can be seen: up through containers and across to
   // the aliases that show it. The visited list also stops (buggy) alias cycles.
@@ -236,7 +242,7 @@ void MemoryRegion::mark_changed() {
     todo.pop_back();
     if (std::find(visited.begin(), visited.end(), mr) != visited.end()) continue;
     visited.push_back(mr);
-    for (AddressSpace* as : mr->root_of_) as->mark_dirty();
+    for (AddressSpace* as : mr->root_of_) as->mark_dirty(reinitialised);
     for (MemoryRegion* alias : mr->aliased_by_) todo.push_back(alias);
     if (mr->container_ != nullptr) todo.push_back(mr->container_);
   }
@@ -249,8 +255,8 @@ void MemoryRegion::mark_changed() {
 void MemoryRegion::mark_code_page(uint64_t offset) {
   assert((kind_ == RegionKind::Ram || kind_ == RegionKind::Rom) && "code pages are RAM only");
   assert(offset < size_ && "mark_code_page beyond the region");
-  if (code_pages_.empty()) code_pages_.assign(((size_ - 1) >> kCodePageShift) + 1, 0);
-  uint8_t& mark = code_pages_[offset >> kCodePageShift];
+  if (code_pages_.empty()) code_pages_.assign(((size_ - 1) >> kPageShift) + 1, 0);
+  uint8_t& mark = code_pages_[offset >> kPageShift];
   if (mark == 0) {
     mark = 1;
     ++code_pages_marked_;
@@ -258,7 +264,7 @@ void MemoryRegion::mark_code_page(uint64_t offset) {
 }
 
 bool MemoryRegion::is_code_page(uint64_t offset) const {
-  uint64_t page = offset >> kCodePageShift;
+  uint64_t page = offset >> kPageShift;
   return page < code_pages_.size() && code_pages_[page] != 0;
 }
 
@@ -278,7 +284,7 @@ void MemoryRegion::notify_ram_write(uint64_t offset, uint64_t len) {
   if (code_pages_marked_ == 0 || len == 0 || offset >= size_) return;
   uint64_t last = offset + std::min(len, size_ - offset) - 1;
   bool hit = false;
-  for (uint64_t page = offset >> kCodePageShift; page <= (last >> kCodePageShift); ++page) {
+  for (uint64_t page = offset >> kPageShift; page <= (last >> kPageShift); ++page) {
     if (code_pages_[page] != 0) {
       code_pages_[page] = 0;
       --code_pages_marked_;

@@ -4,7 +4,10 @@
 // of MemoryRegions (RAM, ROM, MMIO, containers, aliases, IOMMU regions); an AddressSpace
 // resolves its root region into a FlatView, a sorted list of non-overlapping ranges, once per
 // transaction. Every access, whether from a CPU or from a device doing DMA, is dispatched
-// through a FlatView. Nothing here is global: two machines can live in one process.
+// through a FlatView. No state is shared between machines: two machines can live in one
+// process, side by side on one thread or on threads of their own. The one piece of state that
+// is not in an object is the transaction nesting, which is per thread and empty between
+// transactions (see [SECTION] Transactions for why that is harmless).
 //
 // [SECTION] Access results and attributes
 // [SECTION] MMIO ops (valid vs impl access rules)
@@ -23,6 +26,8 @@
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "engine/base/host.h"
 
 namespace glassvm {
 
@@ -62,10 +67,17 @@ struct AccessRules {
 };
 
 /// The behaviour of an MMIO region. `valid` says what the guest may do (anything else is a
-/// DecodeError); `impl` says what the callbacks implement. The bus splits wider accesses and
-/// widens narrower ones (read-modify-free: a narrow read extracts bytes of a wider impl read; a
-/// narrow write to a wider impl is issued as the wider write of the shifted value, as QEMU does)
-/// so that the callbacks only ever see sizes within `impl`, aligned to their size.
+/// DecodeError); `impl` says what the callbacks implement, and the bus adapts accesses to it
+/// as QEMU's access_with_adjusted_size does. The callback size is the access size clamped to
+/// [impl.min_access_size, impl.max_access_size]. A wider access becomes several callbacks at
+/// offset, offset+unit, ... each carrying the next bits of the value. A narrower access
+/// becomes ONE callback of the wider size at the SAME offset (not re-aligned): a write carries
+/// the value zero-extended (no read-modify-write: the bytes beyond the access are written as
+/// zero), a read returns the low bytes of the callback's result. So a callback sees sizes
+/// within `impl`, but its offset is aligned only as far as `valid` demands, and a widened
+/// access at the end of a region extends past it: a device whose impl.min exceeds its
+/// valid.min must bound-check. `impl.unaligned` only matters to DMA: read()/write() cut a
+/// transfer into aligned pieces unless both valid.unaligned and impl.unaligned are set.
 struct MemoryRegionOps {
   /// Reads `size` bytes at `offset` (relative to the region) into `value`.
   std::function<MemTxResult(uint64_t offset, unsigned size, uint64_t& value, MemTxAttrs attrs)>
@@ -75,6 +87,18 @@ struct MemoryRegionOps {
       write;
   AccessRules valid{1, 8, false};
   AccessRules impl{1, 8, false};
+};
+
+/// QEMU's MemReentrancyGuard (2023, after DMA re-entrancy bugs in several devices): engaged
+/// while one of a device's MMIO callbacks runs. An MMIO access that reaches a region guarded
+/// by an engaged guard (a device whose handler does DMA into its own registers, directly or
+/// through another device) is refused with DeviceError instead of re-entering the device.
+/// Guest misbehaviour, so it is counted and reported, never asserted.
+struct MemReentrancyGuard {
+  bool engaged_in_io = false;
+  uint64_t blocked = 0;  ///< re-entrant accesses refused so far
+  /// Told once per guard, at Warning level, of the first refused access (QEMU warns once).
+  Host* log = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -98,6 +122,10 @@ class MemoryRegion {
   virtual ~MemoryRegion();
   MemoryRegion(const MemoryRegion&) = delete;
   MemoryRegion& operator=(const MemoryRegion&) = delete;
+
+  // The init_* functions may also be called on a region that is already mapped: every address
+  // space that shows it then announces all of its ranges anew (region_del, region_add) and
+  // bumps its generation, so that no CPU TLB or listener keeps a pointer into freed memory.
 
   /// A pure container: holds subregions, and accesses that hit no subregion are DecodeErrors.
   void init_container(std::string name, uint64_t size);
@@ -123,6 +151,15 @@ class MemoryRegion {
   void set_address(uint64_t offset);
   /// Changes what an alias points at.
   void set_alias_offset(uint64_t target_offset);
+  /// Makes this MMIO region share `guard` (QEMU keeps one per device): a device with several
+  /// regions passes the same guard to each, so that a handler of one cannot reach the others.
+  /// By default a region has a guard of its own. `guard` must outlive the region's use.
+  void set_reentrancy_guard(MemReentrancyGuard* guard);
+  /// QEMU's disable_reentrancy_guard: for a device designed to be re-entered (its handlers
+  /// access their own registers on purpose). Such a device must bound its own recursion.
+  void set_reentrancy_guard_disabled(bool disabled) { reentrancy_guard_disabled_ = disabled; }
+  /// The guard MMIO accesses to this region engage (its own unless shared).
+  const MemReentrancyGuard& reentrancy_guard() const { return *guard_; }
 
   const std::string& name() const { return name_; }
   RegionKind kind() const { return kind_; }
@@ -143,7 +180,7 @@ class MemoryRegion {
   uint8_t* ram_ptr() const { return ram_.get(); }
 
   // Code tracking for RAM, used by CPUs that cache decoded or translated code: a write that
-  // arrives through an AddressSpace (CPU slow path, DMA) into a 4 KiB page marked as holding
+  // arrives through an AddressSpace (CPU slow path, DMA) into a page (kPageSize) marked as holding
   // code clears the mark and calls every code-write hook with the region offset and length.
 
   /// Marks the page that contains `offset` as holding code.
@@ -161,7 +198,8 @@ class MemoryRegion {
   friend class AddressSpace;
   friend class FlatViewBuilder;
   /// Called whenever the region's mapping changes, so that address spaces recompute.
-  void mark_changed();
+  /// `reinitialised`: the region's kind or host memory changed under the same ranges.
+  void mark_changed(bool reinitialised = false);
   /// Whether accesses stop at this region (RAM, ROM, MMIO, IOMMU) rather than at its
   /// subregions only (containers, aliases).
   bool terminates() const {
@@ -190,11 +228,14 @@ class MemoryRegion {
   std::vector<AddressSpace*> root_of_;     ///< address spaces whose root is this region
   MemoryRegionOps ops_;
   std::unique_ptr<uint8_t[], FreeDeleter> ram_;  ///< calloc'ed: untouched pages cost nothing
-  std::vector<uint8_t> code_pages_;  ///< one byte per 4 KiB page, allocated on first mark
+  std::vector<uint8_t> code_pages_;  ///< one byte per kPageSize page, allocated on first mark
   uint64_t code_pages_marked_ = 0;   ///< number of nonzero bytes in code_pages_ (fast path)
   std::vector<std::pair<int, std::function<void(uint64_t, uint64_t)>>> code_hooks_;
   int next_hook_id_ = 1;
   uint64_t next_add_order_ = 1;
+  MemReentrancyGuard own_guard_;
+  MemReentrancyGuard* guard_ = &own_guard_;
+  bool reentrancy_guard_disabled_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -292,6 +333,8 @@ class FlatView {
 
 /// Observes an address space's flat view. Listeners are told of ranges that appear and
 /// disappear after each committed transaction (a range that changes is a del then an add).
+/// As in QEMU, all deletions come before all additions; begin, region_add and commit go to
+/// listeners in registration order and region_del in reverse registration order.
 class MemoryListener {
  public:
   virtual ~MemoryListener() = default;
@@ -355,7 +398,9 @@ class AddressSpace {
  private:
   friend class MemoryRegion;
   friend void memory_transaction_commit();
-  void mark_dirty();
+  /// Queues a rebuild; `replace_all` makes it announce every range as new even if the view
+  /// compares equal (a region in it was re-initialised).
+  void mark_dirty(bool replace_all = false);
   void rebuild();
   /// The general access path (MMIO, IOMMU, range crossings); `depth` counts IOMMU hops.
   MemTxResult access(uint64_t addr, unsigned size, uint64_t& value, bool is_write, MemTxAttrs attrs,
@@ -363,6 +408,9 @@ class AddressSpace {
   /// access() one byte at a time, for accesses that straddle ranges or translated blocks.
   MemTxResult access_bytewise(uint64_t addr, unsigned size, uint64_t& value, bool is_write,
                               MemTxAttrs attrs, int depth);
+  /// An MMIO access at region offset `off`: valid rules, re-entrancy guard, impl adaptation.
+  static MemTxResult mmio_access(MemoryRegion* mr, uint64_t off, unsigned size, uint64_t& value,
+                                 bool is_write, MemTxAttrs attrs);
   /// The general DMA path.
   MemTxResult rw(uint64_t addr, uint8_t* buf, uint64_t len, bool is_write, MemTxAttrs attrs,
                  int depth);
@@ -373,6 +421,7 @@ class AddressSpace {
   std::vector<MemoryListener*> listeners_;
   uint64_t generation_ = 0;
   bool dirty_ = false;
+  bool replace_all_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -380,9 +429,18 @@ class AddressSpace {
 // ---------------------------------------------------------------------------------------------
 
 /// Starts a transaction: region changes made until the matching commit are resolved together,
-/// with one flat view recomputation per affected address space. Transactions nest. The state
-/// is per thread, so machines on different threads do not interfere. Outside any transaction
-/// each change is its own transaction.
+/// with one flat view recomputation per affected address space. Transactions nest. Outside any
+/// transaction each change is its own transaction.
+///
+/// What is per thread, and why it is harmless: the nesting depth and the list of address
+/// spaces awaiting a rebuild live in a thread_local, not in an object, because a region change
+/// does not know its machine (a region may be seen by several address spaces, and by none).
+/// Both are empty whenever no transaction is open, so nothing carries over from one call to the
+/// next. Two machines on one thread share only an open transaction: changes to machine B made
+/// while machine A's transaction is open are rebuilt at A's outermost commit rather than at
+/// once, and until then B's accesses see B's previous flat view, exactly as A's do. An address
+/// space destroyed while queued is dequeued. Machines on different threads never meet; one
+/// region tree must be changed from one thread only.
 void memory_transaction_begin();
 /// Ends a transaction; the outermost commit rebuilds dirty address spaces and notifies
 /// their listeners.

@@ -28,7 +28,7 @@ class FlatViewBuilder {
 
 namespace memory_internal {
 
-/// Nesting depth of the current thread's transaction.
+/// Nesting depth of the current thread's transaction (0 between transactions).
 int& transaction_depth();
 /// Queues `as` for a rebuild at the outermost commit of this thread.
 void queue_dirty(AddressSpace* as);

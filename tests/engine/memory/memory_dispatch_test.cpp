@@ -1,11 +1,13 @@
 // Tests of access dispatch: RAM, ROM, MMIO valid/impl rules, DMA, code pages, IOMMU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "engine/base/host.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -127,19 +129,52 @@ TEST_F(DispatchTest, WideAccessIsSplitIntoImplSizedPieces) {
   EXPECT_EQ(dev.log, (Log{"w 8/4=bbbbbbbb", "w 12/4=aaaaaaaa"}));
 }
 
-TEST_F(DispatchTest, NarrowAccessIsWidenedToAnAlignedImplAccess) {
+TEST_F(DispatchTest, NarrowAccessIsWidenedAtTheSameOffsetAsQemuDoes) {
   map_device(0x10000000, {1, 8, false}, {4, 4, false});
-  std::memcpy(dev.regs + 4, "\x44\x33\x22\x11", 4);
+  std::memcpy(dev.regs + 4, "\x44\x33\x22\x11\x99\x88", 6);
   uint64_t v = 0;
+  // QEMU's access_with_adjusted_size: one impl-sized callback at the access's own offset,
+  // not re-aligned; the read returns the low bytes of its result.
   ASSERT_EQ(as.load(0x10000006, 1, v), MemTxResult::Ok);
   EXPECT_EQ(v, 0x22u);
   ASSERT_EQ(as.load(0x10000006, 2, v), MemTxResult::Ok);
   EXPECT_EQ(v, 0x1122u);
-  EXPECT_EQ(dev.log, (Log{"r 4/4", "r 4/4"}));
+  EXPECT_EQ(dev.log, (Log{"r 6/4", "r 6/4"}));
   dev.log.clear();
-  // A narrow write is the shifted value written at the wider size (no read-modify-write).
-  ASSERT_EQ(as.store(0x10000005, 1, 0xab), MemTxResult::Ok);
-  EXPECT_EQ(dev.log, (Log{"w 4/4=ab00"}));
+  // A narrow write is the value zero-extended to the wider size at the same offset (no
+  // read-modify-write, no shift), whatever the bits above the access size held.
+  ASSERT_EQ(as.store(0x10000005, 1, 0xffab), MemTxResult::Ok);
+  EXPECT_EQ(dev.log, (Log{"w 5/4=ab"}));
+  EXPECT_EQ(dev.regs[5], 0xab);
+  EXPECT_EQ(dev.regs[6], 0x00);  // the widened write cleared the bytes above
+}
+
+TEST_F(DispatchTest, SplitPiecesAreNotRealignedAndAllAreIssued) {
+  map_device(0x10000000, {1, 8, true}, {2, 2, false});
+  ASSERT_EQ(as.store(0x10000003, 4, 0xddccbbaa), MemTxResult::Ok);
+  EXPECT_EQ(dev.log, (Log{"w 3/2=bbaa", "w 5/2=ddcc"}));
+  // An error in the first piece does not stop the second (QEMU ORs the results).
+  MemoryRegionOps ops;
+  Log calls;
+  ops.impl = {1, 1, false};
+  ops.write = [&calls](uint64_t off, unsigned, uint64_t, MemTxAttrs) {
+    calls.push_back("w " + std::to_string(off));
+    return off == 0 ? MemTxResult::DeviceError : MemTxResult::Ok;
+  };
+  ops.read = [&calls](uint64_t off, unsigned, uint64_t& v, MemTxAttrs) {
+    calls.push_back("r " + std::to_string(off));
+    v = 0xff;
+    return off == 1 ? MemTxResult::DeviceError : MemTxResult::Ok;
+  };
+  MemoryRegion failing;
+  failing.init_io("failing", 8, ops);
+  root.add_subregion(0x20000000, &failing);
+  EXPECT_EQ(as.store(0x20000000, 2, 0x1234), MemTxResult::DeviceError);
+  uint64_t v = 7;
+  EXPECT_EQ(as.load(0x20000000, 2, v), MemTxResult::DeviceError);
+  EXPECT_EQ(v, 0u);
+  EXPECT_EQ(calls, (Log{"w 0", "w 1", "r 0", "r 1"}));
+  root.del_subregion(&failing);
 }
 
 TEST_F(DispatchTest, ValidRulesRejectWithDecodeError) {
@@ -154,13 +189,20 @@ TEST_F(DispatchTest, ValidRulesRejectWithDecodeError) {
   EXPECT_EQ(as.load(0x10000004, 4, v), MemTxResult::Ok);
 }
 
-TEST_F(DispatchTest, UnalignedAllowedByValidIsServedByAlignedImplAccesses) {
+TEST_F(DispatchTest, UnalignedAllowedByValidReachesTheCallbackUnaligned) {
   map_device(0x10000000, {1, 8, true}, {4, 4, false});
   std::memcpy(dev.regs, "\x01\x02\x03\x04\x05\x06\x07\x08", 8);
   uint64_t v = 0;
   ASSERT_EQ(as.load(0x10000002, 4, v), MemTxResult::Ok);
   EXPECT_EQ(v, 0x06050403u);
-  EXPECT_EQ(dev.log, (Log{"r 0/4", "r 4/4"}));
+  EXPECT_EQ(dev.log, (Log{"r 2/4"}));
+}
+
+TEST_F(DispatchTest, DmaPiecesStayAlignedUnlessImplAlsoAcceptsUnaligned) {
+  map_device(0x10000000, {1, 8, true}, {1, 8, false});
+  const uint8_t buf[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+  ASSERT_EQ(as.write(0x10000002, buf, 8), MemTxResult::Ok);
+  EXPECT_EQ(dev.log, (Log{"w 2/2=201", "w 4/4=6050403", "w 8/2=807"}));
 }
 
 TEST_F(DispatchTest, MissingCallbackIsDecodeError) {
@@ -363,6 +405,118 @@ TEST_F(DispatchTest, IommuLoopsEndInAFault) {
   iommu.target_as = nullptr;  // a model returning no target space also faults
   EXPECT_EQ(loop.store(0x10, 4, 1), MemTxResult::IommuFault);
   loop_root.del_subregion(&iommu);
+}
+
+// -- MMIO re-entrancy guard (QEMU's MemReentrancyGuard) --------------------------------------
+
+/// A host that keeps log lines, for the guard's once-per-guard warning.
+struct LogHost : Host {
+  void console_write(std::span<const uint8_t>) override {}
+  size_t console_read(std::span<uint8_t>) override { return 0; }
+  uint64_t wall_clock_ns() override { return 0; }
+  void log(LogLevel, std::string_view message) override { lines.emplace_back(message); }
+  std::vector<std::string> lines;
+};
+
+/// A device whose register write starts a "DMA" through an address space to `dma_addr`, as a
+/// buggy or malicious guest can program a real DMA engine to target its own registers.
+struct DmaDevice {
+  AddressSpace* as = nullptr;
+  uint64_t dma_addr = 0;
+  bool dma_is_read = false;
+  int depth = 0, max_depth = 0, calls = 0;
+  std::vector<MemTxResult> inner;
+
+  MemoryRegionOps ops() {
+    MemoryRegionOps o;
+    o.read = [](uint64_t, unsigned, uint64_t& v, MemTxAttrs) {
+      v = 0x77;
+      return MemTxResult::Ok;
+    };
+    o.write = [this](uint64_t, unsigned, uint64_t, MemTxAttrs) {
+      ++calls;
+      max_depth = std::max(max_depth, ++depth);
+      if (depth < 4) {  // the test's own bound, for the opt-out case
+        uint64_t v = 0;
+        inner.push_back(dma_is_read ? as->load(dma_addr, 4, v) : as->store(dma_addr, 4, 1));
+      }
+      --depth;
+      return MemTxResult::Ok;
+    };
+    return o;
+  }
+};
+
+TEST_F(DispatchTest, DmaIntoTheDevicesOwnRegistersIsRefusedNotRecursed) {
+  DmaDevice d;
+  d.as = &as;
+  d.dma_addr = 0x10000004;
+  MemoryRegion mr;
+  mr.init_io("dma-dev", 16, d.ops());
+  root.add_subregion(0x10000000, &mr);
+  LogHost host;
+  MemReentrancyGuard guard;  // the device's, so that the board can give it the host's log
+  guard.log = &host;
+  mr.set_reentrancy_guard(&guard);
+  EXPECT_EQ(as.store(0x10000000, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(d.calls, 1);
+  EXPECT_EQ(d.max_depth, 1);
+  EXPECT_EQ(d.inner, (std::vector<MemTxResult>{MemTxResult::DeviceError}));
+  EXPECT_EQ(mr.reentrancy_guard().blocked, 1u);
+  EXPECT_FALSE(mr.reentrancy_guard().engaged_in_io);
+  // A re-entrant read is refused too (and reads 0); the warning is given once.
+  d.dma_is_read = true;
+  uint8_t buf[4] = {1, 2, 3, 4};
+  EXPECT_EQ(as.write(0x10000000, buf, 4), MemTxResult::Ok);  // the DMA path is guarded too
+  EXPECT_EQ(d.inner.back(), MemTxResult::DeviceError);
+  EXPECT_EQ(mr.reentrancy_guard().blocked, 2u);
+  ASSERT_EQ(host.lines.size(), 1u);
+  EXPECT_NE(host.lines[0].find("dma-dev"), std::string::npos);
+  // Outside the handler the registers are reachable again.
+  uint64_t v = 0;
+  EXPECT_EQ(as.load(0x10000004, 4, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0x77u);
+  root.del_subregion(&mr);
+}
+
+TEST_F(DispatchTest, ReentrancyGuardIsPerDeviceNotGlobal) {
+  // DMA from device A into device B's registers is ordinary and allowed; DMA into a second
+  // region of A that shares A's guard is refused.
+  DmaDevice a;
+  a.as = &as;
+  a.dma_addr = 0x10001000;
+  MemoryRegion a_mr, a_mr2;
+  MemReentrancyGuard a_guard;
+  a_mr.init_io("a", 16, a.ops());
+  a_mr2.init_io("a2", 16, a.ops());
+  a_mr.set_reentrancy_guard(&a_guard);
+  a_mr2.set_reentrancy_guard(&a_guard);
+  map_device(0x10001000, {1, 8, false}, {1, 8, false});  // device B
+  root.add_subregion(0x10000000, &a_mr);
+  root.add_subregion(0x10002000, &a_mr2);
+  EXPECT_EQ(as.store(0x10000000, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(a.inner, (std::vector<MemTxResult>{MemTxResult::Ok}));
+  EXPECT_EQ(dev.log, (Log{"w 0/4=1"}));
+  a.dma_addr = 0x10002000;
+  EXPECT_EQ(as.store(0x10000000, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(a.inner.back(), MemTxResult::DeviceError);
+  EXPECT_EQ(a_guard.blocked, 1u);
+  root.del_subregion(&a_mr);
+  root.del_subregion(&a_mr2);
+}
+
+TEST_F(DispatchTest, ReentrancyGuardCanBeDisabledPerRegion) {
+  DmaDevice d;
+  d.as = &as;
+  d.dma_addr = 0x10000000;
+  MemoryRegion mr;
+  mr.init_io("reentrant-by-design", 16, d.ops());
+  mr.set_reentrancy_guard_disabled(true);
+  root.add_subregion(0x10000000, &mr);
+  EXPECT_EQ(as.store(0x10000000, 4, 1), MemTxResult::Ok);
+  EXPECT_EQ(d.max_depth, 4);  // recursed until the device's own bound
+  EXPECT_EQ(mr.reentrancy_guard().blocked, 0u);
+  root.del_subregion(&mr);
 }
 
 }  // namespace

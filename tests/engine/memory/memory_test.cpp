@@ -358,6 +358,124 @@ TEST(MemoryLifetimeDeathTest, DestroyingAMappedRegionIsAProgrammerError) {
       "still mapped");
 }
 
+TEST(MemoryLifetimeTest, ReinitialisingAMappedRamRegionInvalidatesCachedPointers) {
+  MemoryRegion root;
+  root.init_container("root", MemoryRegion::kWholeSpace);
+  MemoryRegion ram;
+  ram.init_ram("ram", 0x1000);
+  root.add_subregion(0x1000, &ram);
+  AddressSpace as("as", &root);
+  RecordingListener l;
+  as.add_listener(&l);
+  l.log.clear();
+  RamSpan cached;
+  ASSERT_TRUE(as.lookup_ram(0x1000, cached));
+  const uint64_t cached_generation = as.generation();
+
+  ram.init_ram("ram", 0x1000);  // same name and size: the flat view compares equal
+
+  // A CPU TLB keeps `cached.host` until the generation moves; writing through a stale pointer
+  // here is a use-after-free under ASan.
+  uint8_t* host = cached.host;
+  if (as.generation() == cached_generation) {
+    host[0x10] = 0x5a;
+  } else {
+    RamSpan fresh;
+    ASSERT_TRUE(as.lookup_ram(0x1000, fresh));
+    host = fresh.host;
+    host[0x10] = 0x5a;
+  }
+  EXPECT_NE(as.generation(), cached_generation);
+  EXPECT_EQ(host, ram.ram_ptr());
+  EXPECT_EQ(l.log, "begin;del 1000-1fff ram;add 1000-1fff ram;commit;");
+  uint64_t v = 0;
+  ASSERT_EQ(as.load(0x1010, 1, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0x5au);
+
+  // Turning it into MMIO under the same ranges also takes it off the RAM fast path.
+  ram.init_io("ram", 0x1000, dummy_ops());
+  EXPECT_FALSE(as.lookup_ram(0x1000, cached));
+  as.remove_listener(&l);
+  root.del_subregion(&ram);
+}
+
+TEST(MemoryTransactionTest, TwoMachinesOnOneThreadStayIndependent) {
+  // Two separate trees, as two machines in one test would have.
+  MemoryRegion root_a, root_b, ram_a, ram_b;
+  root_a.init_container("root-a", MemoryRegion::kWholeSpace);
+  root_b.init_container("root-b", MemoryRegion::kWholeSpace);
+  ram_a.init_ram("ram-a", 0x1000);
+  ram_b.init_ram("ram-b", 0x2000);
+  AddressSpace as_a("a", &root_a);
+  auto as_b = std::make_unique<AddressSpace>("b", &root_b);
+  RecordingListener la, lb;
+  as_a.add_listener(&la);
+  as_b->add_listener(&lb);
+  la.log.clear();
+  lb.log.clear();
+
+  // A change to B alone, outside any transaction, is rebuilt at once and touches only B.
+  root_b.add_subregion(0x8000, &ram_b);
+  EXPECT_EQ(lb.log, "begin;add 8000-9fff ram-b;commit;");
+  EXPECT_EQ(la.log, "");
+  lb.log.clear();
+
+  {
+    MemoryTransaction txn;  // "machine A's" transaction
+    root_a.add_subregion(0x1000, &ram_a);
+    root_b.del_subregion(&ram_b);
+    // Both wait for the outermost commit; B still sees its old view meanwhile.
+    EXPECT_EQ(describe(as_a), "");
+    EXPECT_EQ(describe(*as_b), "8000-9fff ram-b");
+  }
+  EXPECT_EQ(la.log, "begin;add 1000-1fff ram-a;commit;");
+  EXPECT_EQ(lb.log, "begin;del 8000-9fff ram-b;commit;");
+
+  // An address space destroyed while queued for a rebuild is forgotten, not rebuilt.
+  {
+    MemoryTransaction txn;
+    root_b.add_subregion(0, &ram_b);
+    as_b->remove_listener(&lb);
+    as_b.reset();
+    root_a.del_subregion(&ram_a);
+  }
+  EXPECT_EQ(describe(as_a), "");
+  // Nothing is left open: the next change is its own transaction again.
+  root_a.add_subregion(0, &ram_a);
+  EXPECT_EQ(describe(as_a), "0-fff ram-a");
+  as_a.remove_listener(&la);
+  root_a.del_subregion(&ram_a);
+  root_b.del_subregion(&ram_b);
+}
+
+TEST(MemoryListenerOrderTest, AdditionsForwardDeletionsReverse) {
+  struct OrderListener : MemoryListener {
+    OrderListener(std::string n, std::string* log) : name(std::move(n)), log(log) {}
+    void begin() override { *log += "begin " + name + ";"; }
+    void region_add(const FlatRange&) override { *log += "add " + name + ";"; }
+    void region_del(const FlatRange&) override { *log += "del " + name + ";"; }
+    void commit() override { *log += "commit " + name + ";"; }
+    std::string name;
+    std::string* log;
+  };
+  MemoryRegion root, ram;
+  root.init_container("root", MemoryRegion::kWholeSpace);
+  ram.init_ram("ram", 0x1000);
+  AddressSpace as("as", &root);
+  std::string log;
+  OrderListener a("a", &log), b("b", &log);
+  as.add_listener(&a);
+  as.add_listener(&b);
+  log.clear();
+  root.add_subregion(0, &ram);
+  EXPECT_EQ(log, "begin a;begin b;add a;add b;commit a;commit b;");
+  log.clear();
+  root.del_subregion(&ram);
+  EXPECT_EQ(log, "begin a;begin b;del b;del a;commit a;commit b;");
+  as.remove_listener(&b);
+  as.remove_listener(&a);
+}
+
 TEST(MemoryLifetimeTest, DestroyingAnAliasTargetEmptiesTheAlias) {
   MemoryRegion root;
   root.init_container("root", MemoryRegion::kWholeSpace);

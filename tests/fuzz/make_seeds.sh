@@ -1,0 +1,57 @@
+#!/bin/sh
+# Regenerates the committed seed corpora in tests/fuzz/corpus/ (small files, hand-made or
+# assembled from the sources next to them). Needs llvm-mc, llvm-objcopy, dtc and python3.
+# The seeds are committed so that the fuzz tests need none of these tools.
+set -eu
+cd "$(dirname "$0")/corpus"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# cpu_interp_fuzz: a real program (code comes from the front of the input; the integers that
+# choose the entry point, the handler and the registers come from the back).
+llvm-mc -triple=riscv64 -mattr=+m,+a,+c -filetype=obj seed_program.s -o "$tmp/p.o"
+llvm-objcopy -O binary --only-section=.text "$tmp/p.o" "$tmp/p.bin"
+cp "$tmp/p.bin" cpu_interp_fuzz/program.bin
+# FuzzedDataProvider takes integers from the back: entry offset (2 bytes), handler offset (2),
+# vectored (1), budget (2), then 31 registers (8 each). Entry and handler at the start of RAM
+# (traps restart the program), budget 1536, registers pointing at RAM.
+python3 - "$tmp/p.bin" cpu_interp_fuzz/program-with-tail.bin <<'PY'
+import sys
+code = open(sys.argv[1], 'rb').read()
+tail = bytes(31 * 8) + b'\xff\xff' + b'\x00' + b'\x00\x00' + b'\x00\x00'
+open(sys.argv[2], 'wb').write(code + tail)
+PY
+
+# fdt_reader_fuzz: a tiny device tree.
+dtc -I dts -O dtb -o fdt_reader_fuzz/tiny.dtb tiny.dts 2>/dev/null
+
+python3 - <<'PY'
+import random, struct
+
+# elf_loader_fuzz: a minimal RISC-V ELF64 executable with one PT_LOAD, and variants.
+def elf(entry=0x80000000, paddr=0x80000000, filesz=8, memsz=16, cls=2, machine=243):
+    code = bytes([0x13, 0, 0, 0, 0x6f, 0, 0, 0])[:filesz]
+    ehdr = b'\x7fELF' + bytes([cls, 1, 1, 0]) + b'\0' * 8
+    ehdr += struct.pack('<HHIQQQIHHHHHH', 2, machine, 1, entry, 64, 0, 0, 64, 56, 1, 64, 0, 0)
+    phdr = struct.pack('<IIQQQQQQ', 1, 5, 120, paddr, paddr, filesz, memsz, 4)
+    return ehdr + phdr + code
+open('elf_loader_fuzz/minimal.elf', 'wb').write(elf())
+open('elf_loader_fuzz/bss-only.elf', 'wb').write(elf(filesz=0, memsz=0x1000))
+open('elf_loader_fuzz/wrong-machine.elf', 'wb').write(elf(machine=62))
+open('elf_loader_fuzz/truncated.elf', 'wb').write(elf()[:90])
+
+# cpu_decode_fuzz: instruction word (4 bytes LE) + pc (8 bytes LE).
+words = {
+    'addi': 0x00150513, 'lui': 0x000802b7, 'jal': 0x008000ef, 'beq': 0x00b50463,
+    'amoswap-d': 0x08b5352f, 'lr-w': 0x1005252f, 'csrrw': 0x30529073, 'mret': 0x30200073,
+    'sfence-vma': 0x12000073, 'mul': 0x02b50533, 'c-addi': 0x0505, 'c-lwsp': 0x4502,
+    'c-j': 0xa001, 'c-illegal': 0x0000, 'fld': 0x00053007, 'sraiw': 0x4015551b,
+}
+for name, w in words.items():
+    open(f'cpu_decode_fuzz/{name}', 'wb').write(struct.pack('<IQ', w, 0x80000000))
+
+# address_space_fuzz: operation scripts from a fixed generator (any bytes are a valid script).
+rng = random.Random(1)
+for i in range(4):
+    open(f'address_space_fuzz/script-{i}', 'wb').write(bytes(rng.randrange(256) for _ in range(96 + 160 * i)))
+PY
