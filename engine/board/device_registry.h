@@ -90,8 +90,9 @@ struct DeviceModel {
   /// the MMIO range [addr, addr + mmio_size) from option "addr" and the PLIC source from
   /// option "irq" (0 when the model has no such option).
   uint64_t mmio_size = 0;
-  /// Builds a device with validated options. May fail with a message for `error`.
-  /// `board` lives as long as the device; keep it to reach the board later.
+  /// Builds a device with validated options. `board` lives as long as the device; keep it to
+  /// reach the board later. A model that fails (nullptr with a message for `error`) must do so
+  /// before it maps anything on the board.
   std::function<std::unique_ptr<Device>(BoardContext& board, const DeviceOptions&,
                                         std::string& error)>
       create;

@@ -5,6 +5,7 @@
 
 #include "engine/board/fdt.h"
 #include "engine/board/machine.h"
+#include "engine/devices/uart16550.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {
@@ -126,6 +127,33 @@ TEST(DeviceRegistry, SecondUartOnTheBoard) {
   ASSERT_EQ(m->system_as().read(0xc001000, &pending, 4, MemTxAttrs{.debug = true}),
             MemTxResult::Ok);
   EXPECT_FALSE(pending & (1u << 12));
+}
+
+// The board's UART owns the console: host input reaches it, not a -device one, and it stays
+// the device tree's stdout.
+TEST(DeviceRegistry, FirstUartOwnsTheConsole) {
+  DeviceRegistry r = builtin();
+  TestHost host;
+  std::string error;
+  auto m = make(host, r, {"ns16550a,addr=0x10002000,irq=12"}, error);
+  ASSERT_TRUE(m) << error;
+  FdtReader reader;
+  ASSERT_TRUE(reader.parse(m->fdt())) << reader.error();
+  EXPECT_EQ(reader.prop_string(*reader.find_node("/chosen"), "stdout-path"),
+            "/soc/serial@10000000");
+  // Both UARTs show a driver is listening (a read of LSR), then the host types.
+  uint8_t lsr = 0;
+  ASSERT_EQ(m->system_as().read(0x10000005, &lsr, 1), MemTxResult::Ok);
+  ASSERT_EQ(m->system_as().read(0x10002005, &lsr, 1), MemTxResult::Ok);
+  host.type("k");
+  m->run(1);
+  ASSERT_EQ(m->system_as().read(0x10002005, &lsr, 1), MemTxResult::Ok);
+  EXPECT_FALSE(lsr & Uart16550::kLsrDr);
+  ASSERT_EQ(m->system_as().read(0x10000005, &lsr, 1), MemTxResult::Ok);
+  EXPECT_TRUE(lsr & Uart16550::kLsrDr);
+  uint8_t rbr = 0;
+  ASSERT_EQ(m->system_as().read(0x10000000, &rbr, 1), MemTxResult::Ok);
+  EXPECT_EQ(rbr, 'k');
 }
 
 TEST(DeviceRegistry, BoardRefusesConflictingPlacements) {
