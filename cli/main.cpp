@@ -193,6 +193,15 @@ int main(int argc, char** argv) {
           host.wait_for_input(static_cast<int>(machine->last_idle_skip_ns() / 1'000'000));
         break;
       case MachineState::Reset: break;
+      case MachineState::Breakpoint: {
+        // The command line sets no breakpoints, but a board may stop at one (an embedder's, or a
+        // future debugger option): say where, and go on; the next run() executes that
+        // instruction (run() never stops at the first instruction of a call).
+        char line[80];
+        snprintf(line, sizeof line, "breakpoint at 0x%016" PRIx64 ", continuing", cpu.pc());
+        host.log(LogLevel::Info, line);
+        break;
+      }
     }
   }
 }

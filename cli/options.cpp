@@ -166,6 +166,7 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   -device NAME[,opt=val...]
                      add a device, e.g. ns16550a,addr=0x10002000,irq=12;
                      '-device help' lists the devices, '-device NAME,help' their options
+                     (those marked no-user are the board's own, created once by it)
   -smp 1             number of harts (only 1 so far)
   -d ITEMS           trace to the log: in_asm (each instruction when first decoded),
                      int (every trap and interrupt); comma-separated

@@ -1,11 +1,24 @@
-// The engine's user-creatable device models, added to a registry by register_builtin_devices().
+// The engine's device models, added to a registry by register_builtin_devices(): the virt
+// board's own devices and the user-creatable ns16550a.
 //
 // Design note: a model is a thin adapter. The device class (engine/devices/) knows its
 // registers; the model knows how the board meets it: which options place it (addr, irq), how
-// its MMIO is mapped, where its interrupt goes, and what its device-tree node says.
+// its MMIO is mapped and where its interrupts go (through BoardContext), and what its
+// device-tree nodes say. The board's own devices are models like any other, created by name
+// from virt_board_devices(); they are marked not user-creatable because the board has exactly
+// one of each (a second PLIC or CLINT would fight over the harts' interrupt inputs).
+#include <cassert>
 #include <memory>
 
 #include "engine/board/device_registry.h"
+#include "engine/board/fdt.h"
+#include "engine/board/machine.h"
+#include "engine/board/virt_fdt.h"
+#include "engine/cpu/cpu.h"
+#include "engine/devices/clint.h"
+#include "engine/devices/goldfish_rtc.h"
+#include "engine/devices/plic.h"
+#include "engine/devices/sifive_test.h"
 #include "engine/devices/uart16550.h"
 
 namespace glassvm {
@@ -15,37 +28,195 @@ namespace {
 /// The ns16550a node size on QEMU's virt board (the registers use the first 8 bytes).
 constexpr uint64_t kUartNodeSize = 0x100;
 constexpr uint32_t kUartClockHz = 3686400;
+static_assert(kVirtUartSize == kUartNodeSize);
 
-/// An extra ns16550a UART whose output goes to the host console (input stays with the board's
-/// first UART, which the console is wired to).
+DeviceOption addr_option(const char* default_addr, uint64_t size) {
+  return {"addr", DeviceOption::Type::Number, default_addr, "MMIO base address",
+          0,      UINT64_MAX - size + 1};
+}
+
+DeviceOption irq_option(const char* default_irq) {
+  return {"irq",        DeviceOption::Type::Number, default_irq, "PLIC interrupt source", 1,
+          kVirtPlicNdev};
+}
+
+/// A 16550A UART. The first one created owns the console (input, and /chosen stdout-path);
+/// every one's output goes to the console.
 class Ns16550aDevice final : public Device {
  public:
-  Ns16550aDevice(DeviceContext& ctx, uint64_t addr, unsigned irq)
-      : uart_([&host = ctx.host()](uint8_t byte) {
+  Ns16550aDevice(BoardContext& board, uint64_t addr, unsigned irq)
+      : uart_([&host = board.host()](uint8_t byte) {
           host.console_write({&byte, 1});
         }),
         addr_(addr),
         irq_(irq) {
-    ctx.map_mmio(addr, uart_.mmio());
-    uart_.irq().connect(ctx.plic_input(irq));
+    board.map_mmio(addr, uart_.mmio());
+    uart_.irq().connect(board.irq_input(irq));
+    console_ = board.attach_console_input(
+        {[this] { return uart_.can_receive(); }, [this](uint8_t byte) { uart_.receive(byte); }});
   }
   void reset() override { uart_.reset(); }
-  std::vector<DeviceFdtNode> fdt_nodes() const override {
-    DeviceFdtNode node;
-    node.name = "serial";
-    node.addr = addr_;
-    node.size = kUartNodeSize;
-    node.irq = irq_;
-    node.compatible = "ns16550a";
-    node.u32_props = {{"clock-frequency", kUartClockHz}};
-    return {node};
+  std::string fdt_stdout_path() const override {
+    return console_ ? "/soc/" + fdt_node_name("serial", addr_) : "";
+  }
+  void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
+    b.begin_node(fdt_node_name("serial", addr_));
+    ctx.interrupts(b, irq_);
+    b.prop_u32("clock-frequency", kUartClockHz);
+    fdt_reg(b, addr_, kUartNodeSize);
+    b.prop_string("compatible", "ns16550a");
+    b.end_node();
   }
 
  private:
   Uart16550 uart_;
   uint64_t addr_;
   unsigned irq_;
+  bool console_ = false;
 };
+
+/// The CLINT: MSIP and MTIP of every hart, and the harts' time CSR.
+class ClintDevice final : public Device {
+ public:
+  ClintDevice(BoardContext& board, uint64_t addr)
+      : clint_(board.num_harts(), board.clock(), virt::kNsPerTick), addr_(addr) {
+    board.map_mmio(addr, clint_.swi_mmio());
+    board.map_mmio(addr + Clint::kMtimerOffset, clint_.mtimer_mmio());
+    for (unsigned h = 0; h < board.num_harts(); ++h) {
+      clint_.msip(h).connect(board.hart_irq(h, kIrqMSoft));
+      clint_.mtip(h).connect(board.hart_irq(h, kIrqMTimer));
+    }
+    board.set_time_source([this] { return clint_.mtime(); });
+  }
+  void reset() override { clint_.reset(); }
+  bool fdt_is_interrupt_controller() const override { return true; }
+  void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
+    std::vector<uint32_t> cells;
+    for (uint32_t ph : ctx.intc_phandles)
+      cells.insert(cells.end(), {ph, kIrqMSoft, ph, kIrqMTimer});
+    b.begin_node(fdt_node_name("clint", addr_));
+    b.prop_cells("interrupts-extended", cells);
+    fdt_reg(b, addr_, kVirtClintSize);
+    b.prop_strings("compatible", {"sifive,clint0", "riscv,clint0"});
+    b.end_node();
+  }
+
+ private:
+  Clint clint_;
+  uint64_t addr_;
+};
+
+/// The PLIC: the board's interrupt controller, M and S contexts of every hart.
+class PlicDevice final : public Device {
+ public:
+  PlicDevice(BoardContext& board, uint64_t addr) : plic_(board.num_harts()), addr_(addr) {
+    board.map_mmio(addr, plic_.mmio());
+    for (unsigned h = 0; h < board.num_harts(); ++h) {
+      plic_.context_output(2 * h).connect(board.hart_irq(h, kIrqMExt));
+      plic_.context_output(2 * h + 1).connect(board.hart_irq(h, kIrqSExt));
+    }
+    board.set_interrupt_controller([this](unsigned source) { return plic_.input(source); });
+  }
+  void reset() override { plic_.reset(); }
+  void fdt_alloc_phandles(FdtBuilder& b) override { phandle_ = b.alloc_phandle(); }
+  uint32_t fdt_interrupt_parent() const override { return phandle_; }
+  bool fdt_is_interrupt_controller() const override { return true; }
+  void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
+    std::vector<uint32_t> cells;
+    for (uint32_t ph : ctx.intc_phandles) cells.insert(cells.end(), {ph, kIrqMExt, ph, kIrqSExt});
+    b.begin_node(fdt_node_name("plic", addr_));
+    b.prop_u32("phandle", phandle_);
+    b.prop_u32("riscv,ndev", kVirtPlicNdev);
+    fdt_reg(b, addr_, kVirtPlicSize);
+    b.prop_cells("interrupts-extended", cells);
+    b.prop_empty("interrupt-controller");
+    b.prop_strings("compatible", {"sifive,plic-1.0.0", "riscv,plic0"});
+    b.prop_u32("#address-cells", 0);
+    b.prop_u32("#interrupt-cells", 1);
+    b.end_node();
+  }
+
+ private:
+  Plic plic_;
+  uint64_t addr_;
+  uint32_t phandle_ = 0;
+};
+
+/// The sifive,test finisher, with the /poweroff and /reboot syscon nodes that point at it.
+class SifiveTestDevice final : public Device {
+ public:
+  SifiveTestDevice(BoardContext& board, uint64_t addr)
+      : test_([&board](SifiveTest::Action action, int code) {
+          if (action == SifiveTest::Action::Reset) {
+            board.request_reset();
+          } else {
+            board.request_exit(code);
+          }
+        }),
+        addr_(addr) {
+    board.map_mmio(addr, test_.mmio());
+  }
+  void fdt_alloc_phandles(FdtBuilder& b) override { phandle_ = b.alloc_phandle(); }
+  void fdt_root_nodes(FdtBuilder& b, const VirtFdtContext&) const override {
+    for (auto [name, value] :
+         {std::pair{"poweroff", kVirtTestPass}, std::pair{"reboot", kVirtTestReset}}) {
+      b.begin_node(name);
+      b.prop_u32("value", value);
+      b.prop_u32("offset", 0);
+      b.prop_u32("regmap", phandle_);
+      b.prop_string("compatible", std::string("syscon-") + name);
+      b.end_node();
+    }
+  }
+  void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext&) const override {
+    b.begin_node(fdt_node_name("test", addr_));
+    b.prop_u32("phandle", phandle_);
+    fdt_reg(b, addr_, kVirtTestSize);
+    b.prop_strings("compatible", {"sifive,test1", "sifive,test0", "syscon"});
+    b.end_node();
+  }
+
+ private:
+  SifiveTest test_;
+  uint64_t addr_;
+  uint32_t phandle_ = 0;
+};
+
+/// The goldfish RTC.
+class GoldfishRtcDevice final : public Device {
+ public:
+  GoldfishRtcDevice(BoardContext& board, uint64_t addr, unsigned irq)
+      : rtc_(board.clock()), addr_(addr), irq_(irq) {
+    board.map_mmio(addr, rtc_.mmio());
+    rtc_.irq().connect(board.irq_input(irq));
+  }
+  void reset() override { rtc_.reset(); }
+  void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
+    b.begin_node(fdt_node_name("rtc", addr_));
+    ctx.interrupts(b, irq_);
+    fdt_reg(b, addr_, kVirtRtcSize);
+    b.prop_string("compatible", "google,goldfish-rtc");
+    b.end_node();
+  }
+
+ private:
+  GoldfishRtc rtc_;
+  uint64_t addr_;
+  unsigned irq_;
+};
+
+/// A model of one of the board's own devices, placed by an `addr` option with QEMU's default.
+DeviceModel board_model(const char* name, const char* description, const char* addr,
+                        uint64_t size) {
+  DeviceModel model;
+  model.name = name;
+  model.bus = "System";
+  model.description = description;
+  model.options = {addr_option(addr, size)};
+  model.mmio_size = size;
+  model.user_creatable = false;
+  return model;
+}
 
 }  // namespace
 
@@ -53,23 +224,61 @@ void register_builtin_devices(DeviceRegistry& registry) {
   DeviceModel uart;
   uart.name = "ns16550a";
   uart.bus = "System";
-  uart.description = "16550A UART (output to the console)";
+  uart.description = "16550A UART (output to the console; the first one also gets its input)";
   uart.options = {
       {"addr", DeviceOption::Type::Number, "", "MMIO base address, a multiple of 0x100", 0,
        UINT64_MAX - kUartNodeSize + 1},
-      {"irq", DeviceOption::Type::Number, "", "PLIC interrupt source", 1, 95},
+      {"irq", DeviceOption::Type::Number, "", "PLIC interrupt source", 1, kVirtPlicNdev},
   };
   uart.mmio_size = kUartNodeSize;
-  uart.create = [](DeviceContext& ctx, const DeviceOptions& opts,
+  uart.create = [](BoardContext& board, const DeviceOptions& opts,
                    std::string& error) -> std::unique_ptr<Device> {
     const uint64_t addr = opts.number("addr");
     if (addr % kUartNodeSize != 0) {
       error = "ns16550a: addr must be a multiple of 0x100";
       return nullptr;
     }
-    return std::make_unique<Ns16550aDevice>(ctx, addr, static_cast<unsigned>(opts.number("irq")));
+    return std::make_unique<Ns16550aDevice>(board, addr, static_cast<unsigned>(opts.number("irq")));
   };
   registry.add(std::move(uart));
+
+  DeviceModel clint =
+      board_model("clint", "SiFive CLINT (msip, mtimecmp, mtime)", "0x2000000", kVirtClintSize);
+  clint.create = [](BoardContext& board, const DeviceOptions& opts, std::string&) {
+    return std::unique_ptr<Device>(new ClintDevice(board, opts.number("addr")));
+  };
+  registry.add(std::move(clint));
+
+  DeviceModel plic =
+      board_model("plic", "SiFive PLIC (the interrupt controller)", "0xc000000", kVirtPlicSize);
+  plic.create = [](BoardContext& board, const DeviceOptions& opts, std::string&) {
+    return std::unique_ptr<Device>(new PlicDevice(board, opts.number("addr")));
+  };
+  registry.add(std::move(plic));
+
+  DeviceModel test = board_model("sifive_test", "SiFive test finisher (power-off, reset)",
+                                 "0x100000", kVirtTestSize);
+  test.create = [](BoardContext& board, const DeviceOptions& opts, std::string&) {
+    return std::unique_ptr<Device>(new SifiveTestDevice(board, opts.number("addr")));
+  };
+  registry.add(std::move(test));
+
+  DeviceModel rtc =
+      board_model("goldfish_rtc", "Goldfish real-time clock", "0x101000", kVirtRtcSize);
+  rtc.options.push_back(irq_option("11"));
+  rtc.create = [](BoardContext& board, const DeviceOptions& opts, std::string&) {
+    return std::unique_ptr<Device>(new GoldfishRtcDevice(
+        board, opts.number("addr"), static_cast<unsigned>(opts.number("irq"))));
+  };
+  registry.add(std::move(rtc));
+}
+
+const std::vector<std::string>& virt_board_devices() {
+  // QEMU virt's order of creating their device-tree nodes (see engine/board/virt_fdt.h).
+  static const std::vector<std::string> kDevices = {
+      "clint", "plic", "sifive_test", "ns16550a,addr=0x10000000,irq=10", "goldfish_rtc",
+  };
+  return kDevices;
 }
 
 }  // namespace glassvm

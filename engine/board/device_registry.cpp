@@ -164,7 +164,8 @@ bool DeviceRegistry::parse(const std::string& text, DeviceSpec& out, std::string
 std::string DeviceRegistry::help() const {
   std::string text;
   for (const auto& [name, model] : models_) {
-    text += "name \"" + name + "\", bus " + model.bus + ", desc \"" + model.description + "\"\n";
+    text += "name \"" + name + "\", bus " + model.bus + ", desc \"" + model.description + "\"" +
+            (model.user_creatable ? "" : ", no-user") + "\n";
   }
   return text;
 }

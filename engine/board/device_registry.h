@@ -7,7 +7,10 @@
 // the page, which link everything, are where the libraries meet. Each model declares its
 // options (name, type, default, help, range), so that user input is validated in one place
 // before a device exists, and `-device help` / `-device NAME,help` are generated from the
-// declarations.
+// declarations. The board's own devices (CLINT, PLIC, test device, first UART, RTC) come from
+// the same registry, by name, with their QEMU virt placements; models reach the board only
+// through BoardContext (engine/devices/board_context.h), so device code never depends on the
+// board library.
 #pragma once
 
 #include <cstdint>
@@ -17,10 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/base/clock.h"
-#include "engine/base/host.h"
-#include "engine/base/irq.h"
-#include "engine/memory/memory.h"
+#include "engine/devices/board_context.h"
 
 namespace glassvm {
 
@@ -49,38 +49,32 @@ class DeviceOptions {
   std::map<std::string, std::string> strings_;
 };
 
-/// One device-tree node under /soc that a device contributes.
-struct DeviceFdtNode {
-  std::string name;        ///< node name without the unit address ("serial")
-  uint64_t addr = 0;       ///< unit address and reg base
-  uint64_t size = 0;       ///< reg size
-  uint32_t irq = 0;        ///< PLIC source, 0 for none
-  std::string compatible;  ///< compatible string
-  std::vector<std::pair<std::string, uint32_t>> u32_props;  ///< more one-cell properties
-};
+class FdtBuilder;
+struct VirtFdtContext;
 
-/// What a model may use of the board when it builds a device.
-class DeviceContext {
- public:
-  virtual ~DeviceContext() = default;
-  /// The board's virtual clock, for timers.
-  virtual VirtualClock& clock() = 0;
-  /// The embedder, for console bytes.
-  virtual Host& host() = 0;
-  /// Maps `region` (owned by the device) into the system address space at `addr`.
-  virtual void map_mmio(uint64_t addr, MemoryRegion& region) = 0;
-  /// The sink of PLIC source `irq` (1..95, validated by the options' range).
-  virtual IrqLine::Sink plic_input(unsigned irq) = 0;
-};
-
-/// A live device made by a model.
+/// A live device made by a model. Its device-tree contribution is written in three passes over
+/// the board's device list (see engine/board/virt_fdt.h for the order): phandles, nodes at the
+/// root, nodes under /soc.
 class Device {
  public:
   virtual ~Device() = default;
   /// Back to the power-on state (the board's reset).
   virtual void reset() {}
-  /// The device's device-tree node, if it has one.
-  virtual std::vector<DeviceFdtNode> fdt_nodes() const { return {}; }
+
+  /// Allocates the phandles the device's nodes carry (called in device order, after the harts').
+  virtual void fdt_alloc_phandles(FdtBuilder&) {}
+  /// The phandle of the device's interrupt-controller node, if it is the one device nodes name
+  /// in interrupt-parent (the PLIC); 0 otherwise.
+  virtual uint32_t fdt_interrupt_parent() const { return 0; }
+  /// Whether the device is one of the hart-facing interrupt controllers (PLIC, CLINT), whose
+  /// nodes QEMU writes last under /soc.
+  virtual bool fdt_is_interrupt_controller() const { return false; }
+  /// The path of the device's node when it owns the console (/chosen stdout-path); "" if not.
+  virtual std::string fdt_stdout_path() const { return ""; }
+  /// Writes nodes at the root, between /chosen and /memory (the test device's syscon nodes).
+  virtual void fdt_root_nodes(FdtBuilder&, const VirtFdtContext&) const {}
+  /// Writes the device's nodes under /soc.
+  virtual void fdt_soc_nodes(FdtBuilder&, const VirtFdtContext&) const {}
 };
 
 /// A device model: its name and what it can do.
@@ -89,12 +83,18 @@ struct DeviceModel {
   std::string bus;   ///< "System" for memory-mapped devices, as QEMU lists them
   std::string description;
   std::vector<DeviceOption> options;
+  /// False for the board's own devices (CLINT, PLIC, ...): the board creates them once, and
+  /// -device refuses them (QEMU's "no-user").
+  bool user_creatable = true;
   /// The board-wide resources the device claims, checked against the board's before create:
   /// the MMIO range [addr, addr + mmio_size) from option "addr" and the PLIC source from
   /// option "irq" (0 when the model has no such option).
   uint64_t mmio_size = 0;
-  /// Builds a device with validated options. May fail with a message for `error`.
-  std::function<std::unique_ptr<Device>(DeviceContext&, const DeviceOptions&, std::string& error)>
+  /// Builds a device with validated options. `board` lives as long as the device; keep it to
+  /// reach the board later. A model that fails (nullptr with a message for `error`) must do so
+  /// before it maps anything on the board.
+  std::function<std::unique_ptr<Device>(BoardContext& board, const DeviceOptions&,
+                                        std::string& error)>
       create;
 };
 
@@ -120,7 +120,8 @@ class DeviceRegistry {
   /// missing required option) that a user can act on.
   bool parse(const std::string& text, DeviceSpec& out, std::string& error) const;
 
-  /// The text of `-device help`: one line per model with its name, bus and description.
+  /// The text of `-device help`: one line per model with its name, bus and description, and
+  /// ", no-user" for the board's own devices.
   std::string help() const;
   /// The text of `-device NAME,help`: the model's options with types, defaults and help.
   static std::string help(const DeviceModel& model);
@@ -129,7 +130,12 @@ class DeviceRegistry {
   std::map<std::string, DeviceModel> models_;
 };
 
-/// Adds the engine's user-creatable device models (ns16550a, ...) to `registry`.
+/// Adds the engine's device models to `registry`: the virt board's own devices (clint, plic,
+/// sifive_test, goldfish_rtc; not user-creatable) and ns16550a.
 void register_builtin_devices(DeviceRegistry& registry);
+
+/// The devices the virt board creates before any -device, in QEMU virt's order, as -device
+/// texts for models register_builtin_devices() adds.
+const std::vector<std::string>& virt_board_devices();
 
 }  // namespace glassvm

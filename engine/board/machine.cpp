@@ -11,12 +11,7 @@
 #include "engine/base/page.h"
 #include "engine/board/elf_loader.h"
 #include "engine/board/virt_fdt.h"
-#include "engine/devices/clint.h"
-#include "engine/devices/goldfish_rtc.h"
 #include "engine/devices/htif.h"
-#include "engine/devices/plic.h"
-#include "engine/devices/sifive_test.h"
-#include "engine/devices/uart16550.h"
 
 namespace glassvm {
 
@@ -67,35 +62,52 @@ std::optional<uint64_t> place_fdt(uint64_t base, uint64_t ram_size, uint64_t siz
 
 }  // namespace
 
-/// Everything the board owns besides RAM, ROM and the CPU.
-struct Machine::Devices {
-  Devices(Machine& m)
-      : clint(1, m.clock_, virt::kNsPerTick),
-        plic(1),
-        uart([&m](uint8_t byte) {
-          m.host_.console_write({&byte, 1});
-        }),
-        test([&m](SifiveTest::Action action, int code) {
-          if (action == SifiveTest::Action::Reset) {
-            m.reset_requested_ = true;
-            m.cpu_->request_stop();
-          } else {
-            m.request_exit(code);
-          }
-        }),
-        rtc(m.clock_),
-        htif([&m](int code) { m.request_exit(code); },
-             [&m](uint8_t byte) {
-               m.host_.console_write({&byte, 1});
-             }) {}
+/// The board as one device sees it. Owns the device's MMIO re-entrancy guard, shared by every
+/// region the device maps.
+class MachineBoardContext final : public BoardContext {
+ public:
+  explicit MachineBoardContext(Machine& m) : m_(m) { guard_.log = &m.host_; }
+  ~MachineBoardContext() override = default;
 
-  Clint clint;
-  Plic plic;
-  Uart16550 uart;
-  SifiveTest test;
-  GoldfishRtc rtc;
-  Htif htif;
-  bool htif_mapped = false;
+  unsigned num_harts() const override { return 1; }
+  VirtualClock& clock() override { return m_.clock_; }
+  Host& host() override { return m_.host_; }
+  AddressSpace& dma_address_space() override { return *m_.system_as_; }
+  void map_mmio(uint64_t addr, MemoryRegion& region, int priority) override {
+    region.set_reentrancy_guard(&guard_);
+    MemoryTransaction tx;
+    m_.system_.add_subregion(addr, &region, priority);
+  }
+  void set_interrupt_controller(std::function<IrqLine::Sink(unsigned)> inputs) override {
+    assert(!m_.irq_controller_ && "BoardContext: the board has an interrupt controller already");
+    m_.irq_controller_ = std::move(inputs);
+  }
+  IrqLine::Sink irq_input(unsigned source) override {
+    return m_.irq_controller_ ? m_.irq_controller_(source) : IrqLine::Sink{};
+  }
+  IrqLine::Sink hart_irq(unsigned hart, unsigned cause) override {
+    assert(hart < num_harts() && "BoardContext::hart_irq: no such hart");
+    (void)hart;
+    Cpu& cpu = *m_.cpu_;
+    return [&cpu, cause](bool level) { cpu.set_interrupt_pending(cause, level); };
+  }
+  void set_time_source(std::function<uint64_t()> mtime) override {
+    m_.cpu_->set_time_source(std::move(mtime));
+  }
+  bool attach_console_input(ConsoleInput input) override {
+    if (m_.console_.receive) return false;
+    m_.console_ = std::move(input);
+    return true;
+  }
+  void request_exit(int code) override { m_.request_exit(code); }
+  void request_reset() override {
+    m_.reset_requested_ = true;
+    m_.cpu_->request_stop();
+  }
+
+ private:
+  Machine& m_;
+  MemReentrancyGuard guard_;
 };
 
 std::unique_ptr<Machine> Machine::create(const MachineConfig& config, Host& host,
@@ -108,18 +120,14 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, Host& host
     error = "memory size is larger than the 64 GiB this board supports";
     return nullptr;
   }
-  std::vector<DeviceSpec> specs;
-  for (const std::string& text : config.devices) {
-    assert(config.registry && "MachineConfig::devices needs MachineConfig::registry");
-    DeviceSpec spec;
-    if (!config.registry->parse(text, spec, error)) {
-      error = "-device " + text + ": " + error;
-      return nullptr;
-    }
-    specs.push_back(std::move(spec));
-  }
   std::unique_ptr<Machine> m(new Machine(config, host));
-  if (!m->build(specs, error)) return nullptr;
+  if (config.registry != nullptr) {
+    if (!m->build(*config.registry, error)) return nullptr;
+  } else {
+    DeviceRegistry registry;
+    register_builtin_devices(registry);
+    if (!m->build(registry, error)) return nullptr;
+  }
   return m;
 }
 
@@ -130,44 +138,30 @@ Machine::~Machine() {
   cpu_.reset();
   cpu_as_.reset();
   system_as_.reset();
-  if (devices_) {
+  {
     MemoryTransaction tx;
     for (MemoryRegion* sub : std::vector<MemoryRegion*>(system_.subregions()))
       system_.del_subregion(sub);
   }
+  devices_.clear();
 }
 
-bool Machine::build(const std::vector<DeviceSpec>& specs, std::string& error) {
-  devices_ = std::make_unique<Devices>(*this);
-  Devices& d = *devices_;
+bool Machine::build(const DeviceRegistry& registry, std::string& error) {
   {
     MemoryTransaction tx;
     system_.init_container("system", MemoryRegion::kWholeSpace);
     mrom_.init_rom("riscv_virt_board.mrom", virt::kMromSize);
     ram_.init_ram("riscv_virt_board.ram", config_.ram_size);
     system_.add_subregion(virt::kMromBase, &mrom_);
-    system_.add_subregion(kVirtTestBase, &d.test.mmio());
-    system_.add_subregion(kVirtRtcBase, &d.rtc.mmio());
-    system_.add_subregion(kVirtClintBase, &d.clint.swi_mmio());
-    system_.add_subregion(kVirtClintBase + Clint::kMtimerOffset, &d.clint.mtimer_mmio());
-    system_.add_subregion(kVirtPlicBase, &d.plic.mmio());
-    system_.add_subregion(kVirtUartBase, &d.uart.mmio());
     system_.add_subregion(virt::kDramBase, &ram_);
   }
   system_as_ = std::make_unique<AddressSpace>("memory", &system_);
   cpu_as_ = std::make_unique<AddressSpace>("cpu-memory-0", &system_);
   cpu_ = std::make_unique<Cpu>(*cpu_as_, 0);
-
-  Cpu& cpu = *cpu_;
-  d.clint.msip(0).connect([&cpu](bool level) { cpu.set_interrupt_pending(kIrqMSoft, level); });
-  d.clint.mtip(0).connect([&cpu](bool level) { cpu.set_interrupt_pending(kIrqMTimer, level); });
-  d.plic.context_output(0).connect(
-      [&cpu](bool level) { cpu.set_interrupt_pending(kIrqMExt, level); });
-  d.plic.context_output(1).connect(
-      [&cpu](bool level) { cpu.set_interrupt_pending(kIrqSExt, level); });
-  d.uart.irq().connect(d.plic.input(kVirtUartIrq));
-  d.rtc.irq().connect(d.plic.input(kVirtRtcIrq));
-  cpu.set_time_source([this] { return devices_->clint.mtime(); });
+  htif_ = std::make_unique<Htif>([this](int code) { request_exit(code); },
+                                 [this](uint8_t byte) {
+                                   host_.console_write({&byte, 1});
+                                 });
   clock_.set_step_source([this] { return steps_before_reset_ + cpu_->steps(); });
   // A device that moves a deadline while the hart runs ends the CPU slice at that instruction,
   // so that run() can size the next slice for the new deadline (see run()).
@@ -179,21 +173,36 @@ bool Machine::build(const std::vector<DeviceSpec>& specs, std::string& error) {
 
   taken_ranges_ = {
       {virt::kMromBase, virt::kMromBase + virt::kMromSize - 1},
-      {kVirtTestBase, kVirtTestBase + kVirtTestSize - 1},
-      {kVirtRtcBase, kVirtRtcBase + kVirtRtcSize - 1},
-      {kVirtClintBase, kVirtClintBase + kVirtClintSize - 1},
-      {kVirtPlicBase, kVirtPlicBase + kVirtPlicSize - 1},
-      {kVirtUartBase, kVirtUartBase + kVirtUartSize - 1},
       {virt::kDramBase, virt::kDramBase + config_.ram_size - 1},
   };
-  taken_irqs_ = {kVirtUartIrq, kVirtRtcIrq};
-  for (const DeviceSpec& spec : specs)
-    if (!add_device(spec, error)) return false;
+  // The board's own devices by name, then the user's; the user may not add the board's own.
+  for (const std::string& text : virt_board_devices()) {
+    DeviceSpec spec;
+    const bool ok = registry.parse(text, spec, error);
+    assert(ok && "Machine: the registry lacks the board's devices (register_builtin_devices)");
+    (void)ok;
+    if (!add_device(text, spec, error)) return false;
+  }
+  for (const std::string& text : config_.devices) {
+    DeviceSpec spec;
+    if (!registry.parse(text, spec, error)) {
+      error = "-device " + text + ": " + error;
+      return false;
+    }
+    if (!spec.model->user_creatable) {
+      error = "-device " + text + ": '" + spec.model->name +
+              "' is one of the virt board's own devices; the board creates it, and it cannot "
+              "be added again";
+      return false;
+    }
+    if (!add_device(text, spec, error)) {
+      error = "-device " + error;
+      return false;
+    }
+  }
 
   VirtFdtConfig fdt_config;
-  for (const auto& dev : extra_devices_) {
-    for (DeviceFdtNode& node : dev->fdt_nodes()) fdt_config.device_nodes.push_back(node);
-  }
+  for (const DeviceEntry& entry : devices_) fdt_config.devices.push_back(entry.device.get());
   fdt_config.harts = 1;
   fdt_config.ram_base = virt::kDramBase;
   fdt_config.ram_size = config_.ram_size;
@@ -214,38 +223,15 @@ bool Machine::build(const std::vector<DeviceSpec>& specs, std::string& error) {
   return true;
 }
 
-namespace {
-
-/// What a device model may use of the board while it is created.
-class BoardContext final : public DeviceContext {
- public:
-  BoardContext(VirtualClock& clock, Host& host, MemoryRegion& system, Plic& plic)
-      : clock_(clock), host_(host), system_(system), plic_(plic) {}
-  VirtualClock& clock() override { return clock_; }
-  Host& host() override { return host_; }
-  void map_mmio(uint64_t addr, MemoryRegion& region) override {
-    MemoryTransaction tx;
-    system_.add_subregion(addr, &region);
-  }
-  IrqLine::Sink plic_input(unsigned irq) override { return plic_.input(irq); }
-
- private:
-  VirtualClock& clock_;
-  Host& host_;
-  MemoryRegion& system_;
-  Plic& plic_;
-};
-
-}  // namespace
-
-bool Machine::add_device(const DeviceSpec& spec, std::string& error) {
+bool Machine::add_device(const std::string& text, const DeviceSpec& spec, std::string& error) {
   const DeviceModel& model = *spec.model;
   std::optional<std::pair<uint64_t, uint64_t>> range;
+  std::optional<unsigned> irq;
   for (const DeviceOption& opt : model.options) {
     if (opt.name == "addr" && model.mmio_size > 0) {
       const uint64_t addr = spec.options.number("addr");
       if (addr > UINT64_MAX - (model.mmio_size - 1)) {
-        error = "-device " + model.name + ": addr is out of range";
+        error = model.name + ": addr is out of range";
         return false;
       }
       range = std::pair{addr, addr + model.mmio_size - 1};
@@ -254,29 +240,27 @@ bool Machine::add_device(const DeviceSpec& spec, std::string& error) {
           char buf[128];
           snprintf(buf, sizeof buf, "addr 0x%llx overlaps another device or RAM at 0x%llx",
                    static_cast<unsigned long long>(addr), static_cast<unsigned long long>(start));
-          error = "-device " + model.name + ": " + buf;
+          error = model.name + ": " + buf;
           return false;
         }
       }
     }
     if (opt.name == "irq") {
-      const unsigned irq = static_cast<unsigned>(spec.options.number("irq"));
-      if (taken_irqs_.count(irq)) {
-        error =
-            "-device " + model.name + ": irq " + std::to_string(irq) + " is used by another device";
+      irq = static_cast<unsigned>(spec.options.number("irq"));
+      if (taken_irqs_.count(*irq)) {
+        error = model.name + ": irq " + std::to_string(*irq) + " is used by another device";
         return false;
       }
-      taken_irqs_.insert(irq);
     }
   }
+  DeviceEntry entry;
+  entry.spec = text;
+  entry.context = std::make_unique<MachineBoardContext>(*this);
+  entry.device = model.create(*entry.context, spec.options, error);
+  if (!entry.device) return false;
   if (range) taken_ranges_.push_back(*range);
-  BoardContext ctx(clock_, host_, system_, devices_->plic);
-  std::unique_ptr<Device> dev = model.create(ctx, spec.options, error);
-  if (!dev) {
-    error = "-device " + error;
-    return false;
-  }
-  extra_devices_.push_back(std::move(dev));
+  if (irq) taken_irqs_.insert(*irq);
+  devices_.push_back(std::move(entry));
   return true;
 }
 
@@ -331,18 +315,17 @@ bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
     if (!seg.data.empty()) std::memcpy(dst, seg.data.data(), seg.data.size());
     ram_.notify_ram_write(seg.paddr - virt::kDramBase, seg.memsz);
   }
-  Devices& d = *devices_;
   {
     MemoryTransaction tx;
-    if (d.htif_mapped) {
-      system_.del_subregion(&d.htif.tohost_region());
-      system_.del_subregion(&d.htif.fromhost_region());
-      d.htif_mapped = false;
+    if (htif_mapped_) {
+      system_.del_subregion(&htif_->tohost_region());
+      system_.del_subregion(&htif_->fromhost_region());
+      htif_mapped_ = false;
     }
     if (image.tohost && image.fromhost) {
-      system_.add_subregion(*image.tohost, &d.htif.tohost_region(), 1);
-      system_.add_subregion(*image.fromhost, &d.htif.fromhost_region(), 1);
-      d.htif_mapped = true;
+      system_.add_subregion(*image.tohost, &htif_->tohost_region(), 1);
+      system_.add_subregion(*image.fromhost, &htif_->fromhost_region(), 1);
+      htif_mapped_ = true;
     }
   }
   entry_ = image.entry;
@@ -351,12 +334,7 @@ bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
 }
 
 void Machine::reset() {
-  Devices& d = *devices_;
-  d.clint.reset();
-  d.plic.reset();
-  d.uart.reset();
-  d.rtc.reset();
-  for (const auto& dev : extra_devices_) dev->reset();
+  for (const DeviceEntry& entry : devices_) entry.device->reset();
   // The device tree goes to RAM on every reset, after any image that may have overwritten it.
   const uint64_t fdt_offset = fdt_addr_ - virt::kDramBase;
   std::memcpy(ram_.ram_ptr() + fdt_offset, fdt_.data(), fdt_.size());
@@ -389,15 +367,12 @@ void Machine::request_exit(int code) {
 }
 
 void Machine::deliver_console_input() {
-  Uart16550& uart = devices_->uart;
-  uint8_t buf[64];
-  size_t room = 0;
-  // Only take from the host what the UART can hold, so no typed byte is ever dropped.
-  while (uart.can_receive() && room < sizeof buf) {
-    const size_t n = host_.console_read({buf, 1});
-    if (n == 0) break;
-    uart.receive(buf[0]);
-    ++room;
+  if (!console_.receive) return;
+  // Only take from the host what the console device can hold, so no typed byte is dropped.
+  for (size_t taken = 0; taken < 64 && console_.can_receive(); ++taken) {
+    uint8_t byte;
+    if (host_.console_read({&byte, 1}) == 0) break;
+    console_.receive(byte);
   }
 }
 

@@ -9,9 +9,17 @@
 // slices run() (or on breakpoints). When every hart waits in WFI, time skips ahead to the
 // next deadline; pacing that skip against the wall clock is the embedder's choice (run()
 // reports how long it skipped).
+//
+// The board's devices are not fields of the board: it creates them by name from the device
+// registry (virt_board_devices(), QEMU virt's fixed set, then the user's -device list) and
+// keeps the list. Each device reaches the board through its own BoardContext
+// (engine/devices/board_context.h), which also gives all of the device's MMIO regions one
+// shared re-entrancy guard whose warnings go to the Host. Each device writes its own
+// device-tree nodes (engine/board/virt_fdt.h).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <set>
 #include <span>
@@ -23,6 +31,7 @@
 #include "engine/board/device_registry.h"
 #include "engine/board/virt_fdt.h"
 #include "engine/cpu/cpu.h"
+#include "engine/devices/htif.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -39,11 +48,11 @@ inline constexpr uint64_t kNsPerTick = 1'000'000'000 / kTimebaseHz;
 struct MachineConfig {
   uint64_t ram_size = 128ull << 20;
   std::string append;  ///< kernel command line, put in /chosen/bootargs
-  /// Where -device names are looked up; needed only when `devices` is not empty. The program
-  /// builds it (register_builtin_devices(), and whatever other libraries add) and keeps it
-  /// alive while the machine is being created.
+  /// Where device names are looked up, the board's own devices' included. The program builds it
+  /// (register_builtin_devices(), and whatever other libraries add) and keeps it alive while
+  /// the machine is being created; nullptr means a registry of the engine's models only.
   const DeviceRegistry* registry = nullptr;
-  /// -device arguments ("ns16550a,addr=0x10002000,irq=12"), created after the standard devices.
+  /// -device arguments ("ns16550a,addr=0x10002000,irq=12"), created after the board's own.
   std::vector<std::string> devices;
 };
 
@@ -56,12 +65,14 @@ enum class MachineState : uint8_t {
   Breakpoint,  ///< the hart reached a breakpoint; it has not executed that instruction yet
 };
 
+class MachineBoardContext;
+
 class Machine {
  public:
   /// Builds a virt board with `config`. Host failures (a RAM size that is not a multiple of
   /// 4 KiB, zero, more than 64 GiB, or too small for the device tree; a -device that is
-  /// unknown, has bad options, overlaps another device or RAM, or takes an interrupt in use)
-  /// return nullptr and set `error`.
+  /// unknown, has bad options, names one of the board's own devices, overlaps another device
+  /// or RAM, or takes an interrupt in use) return nullptr and set `error`.
   static std::unique_ptr<Machine> create(const MachineConfig& config, Host& host,
                                          std::string& error);
   ~Machine();
@@ -100,6 +111,15 @@ class Machine {
   MemoryRegion& ram() { return ram_; }
   const MachineConfig& config() const { return config_; }
 
+  /// One created device: the board's own first (virt_board_devices()), then -device ones.
+  struct DeviceEntry {
+    std::string spec;                              ///< the -device text it was created from
+    std::unique_ptr<MachineBoardContext> context;  ///< owns the MMIO re-entrancy guard
+    std::unique_ptr<Device> device;
+  };
+  /// The devices, in creation order.
+  const std::vector<DeviceEntry>& devices() const { return devices_; }
+
   /// The `info mtree` text (address spaces, then with `flatview` the flat views).
   std::string info_mtree(bool flatview) const;
   /// The device tree blob handed to the guest at boot.
@@ -120,10 +140,10 @@ class Machine {
   uint64_t total_steps() const;
 
  private:
-  struct Devices;
+  friend class MachineBoardContext;
   Machine(const MachineConfig& config, Host& host);
-  bool build(const std::vector<DeviceSpec>& specs, std::string& error);
-  bool add_device(const DeviceSpec& spec, std::string& error);
+  bool build(const DeviceRegistry& registry, std::string& error);
+  bool add_device(const std::string& text, const DeviceSpec& spec, std::string& error);
   void write_boot_rom();
   void deliver_console_input();
   void request_exit(int code);
@@ -135,10 +155,13 @@ class Machine {
   MemoryRegion mrom_;
   std::unique_ptr<AddressSpace> system_as_;
   std::unique_ptr<AddressSpace> cpu_as_;
-  std::unique_ptr<Devices> devices_;
   std::unique_ptr<Cpu> cpu_;
-  /// Devices created with -device, in command-line order.
-  std::vector<std::unique_ptr<Device>> extra_devices_;
+  std::unique_ptr<Htif> htif_;  ///< Spike's tohost/fromhost, mapped when the ELF has them
+  bool htif_mapped_ = false;
+  std::vector<DeviceEntry> devices_;
+  /// What the devices gave the board through their contexts.
+  std::function<IrqLine::Sink(unsigned)> irq_controller_;
+  BoardContext::ConsoleInput console_;
   /// MMIO ranges [start, end] and PLIC sources taken, for checking -device placements.
   std::vector<std::pair<uint64_t, uint64_t>> taken_ranges_;
   std::set<unsigned> taken_irqs_;

@@ -8,29 +8,23 @@
 
 namespace glassvm {
 
-namespace {
-
-// Local interrupt numbers on a hart's riscv,cpu-intc (mip bit positions).
-constexpr uint32_t kIrqMSoft = 3, kIrqMTimer = 7, kIrqSExt = 9, kIrqMExt = 11;
-
-std::string node_name(const char* base, uint64_t addr) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%s@%llx", base, static_cast<unsigned long long>(addr));
+std::string fdt_node_name(const char* name, uint64_t addr) {
+  char buf[80];
+  std::snprintf(buf, sizeof buf, "%s@%llx", name, static_cast<unsigned long long>(addr));
   return buf;
 }
 
-uint32_t hi(uint64_t v) {
-  return static_cast<uint32_t>(v >> 32);
-}
-uint32_t lo(uint64_t v) {
-  return static_cast<uint32_t>(v);
-}
-
-void reg(FdtBuilder& b, uint64_t base, uint64_t size) {
+void fdt_reg(FdtBuilder& b, uint64_t base, uint64_t size) {
+  const auto hi = [](uint64_t v) { return static_cast<uint32_t>(v >> 32); };
+  const auto lo = [](uint64_t v) { return static_cast<uint32_t>(v); };
   b.prop_cells("reg", {hi(base), lo(base), hi(size), lo(size)});
 }
 
-}  // namespace
+void VirtFdtContext::interrupts(FdtBuilder& b, uint32_t irq) const {
+  if (interrupt_parent == 0) return;
+  b.prop_u32("interrupts", irq);
+  b.prop_u32("interrupt-parent", interrupt_parent);
+}
 
 std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
   assert(c.harts >= 1 && c.harts <= 512 && "build_virt_fdt: harts must be 1..512");
@@ -40,15 +34,22 @@ std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
   FdtBuilder b;
   b.set_boot_cpuid_phys(c.boot_hart);
 
-  // Phandles in QEMU's order: harts from the last down (cpu, then its intc), PLIC, test.
-  std::vector<uint32_t> cpu_ph(c.harts), intc_ph(c.harts);
+  // Phandles in QEMU's order: harts from the last down (cpu, then its intc), then the devices
+  // in creation order (PLIC, test).
+  VirtFdtContext ctx;
+  ctx.harts = c.harts;
+  std::vector<uint32_t> cpu_ph(c.harts);
+  ctx.intc_phandles.resize(c.harts);
   for (unsigned i = c.harts; i-- > 0;) {
     cpu_ph[i] = b.alloc_phandle();
-    intc_ph[i] = b.alloc_phandle();
+    ctx.intc_phandles[i] = b.alloc_phandle();
   }
-  const uint32_t plic_ph = c.has_plic ? b.alloc_phandle() : 0;
-  const uint32_t test_ph = c.has_test ? b.alloc_phandle() : 0;
-  const std::string uart_path = "/soc/" + node_name("serial", kVirtUartBase);
+  std::string stdout_path;
+  for (Device* dev : c.devices) dev->fdt_alloc_phandles(b);
+  for (const Device* dev : c.devices) {
+    if (ctx.interrupt_parent == 0) ctx.interrupt_parent = dev->fdt_interrupt_parent();
+    if (stdout_path.empty()) stdout_path = dev->fdt_stdout_path();
+  }
 
   b.begin_node("");
   b.prop_u32("#address-cells", 2);
@@ -63,24 +64,14 @@ std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
     b.prop_u64("linux,initrd-start", c.initrd->first);
   }
   if (!c.rng_seed.empty()) b.property("rng-seed", c.rng_seed);
-  if (c.has_uart) b.prop_string("stdout-path", uart_path);
+  if (!stdout_path.empty()) b.prop_string("stdout-path", stdout_path);
   b.end_node();
 
-  if (c.has_test) {
-    for (auto [name, value] :
-         {std::pair{"poweroff", kVirtTestPass}, std::pair{"reboot", kVirtTestReset}}) {
-      b.begin_node(name);
-      b.prop_u32("value", value);
-      b.prop_u32("offset", 0);
-      b.prop_u32("regmap", test_ph);
-      b.prop_string("compatible", std::string("syscon-") + name);
-      b.end_node();
-    }
-  }
+  for (const Device* dev : c.devices) dev->fdt_root_nodes(b, ctx);
 
-  b.begin_node(node_name("memory", c.ram_base));
+  b.begin_node(fdt_node_name("memory", c.ram_base));
   b.prop_string("device_type", "memory");
-  reg(b, c.ram_base, c.ram_size);
+  fdt_reg(b, c.ram_base, c.ram_size);
   b.end_node();
 
   b.begin_node("cpus");
@@ -88,7 +79,7 @@ std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
   b.prop_u32("#size-cells", 0);
   b.prop_u32("timebase-frequency", c.timebase_hz);
   for (unsigned i = 0; i < c.harts; ++i) {
-    b.begin_node(node_name("cpu", i));
+    b.begin_node(fdt_node_name("cpu", i));
     b.prop_u32("phandle", cpu_ph[i]);
     b.prop_string("device_type", "cpu");
     b.prop_u32("reg", i);
@@ -100,7 +91,7 @@ std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
     b.prop_u32("#interrupt-cells", 1);
     b.prop_empty("interrupt-controller");
     b.prop_string("compatible", "riscv,cpu-intc");
-    b.prop_u32("phandle", intc_ph[i]);
+    b.prop_u32("phandle", ctx.intc_phandles[i]);
     b.end_node();
     b.end_node();
   }
@@ -121,74 +112,21 @@ std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
   b.prop_string("compatible", "simple-bus");
   b.prop_empty("ranges");
 
-  auto irq = [&](uint32_t number) {
-    if (!c.has_plic) return;
-    b.prop_u32("interrupts", number);
-    b.prop_u32("interrupt-parent", plic_ph);
-  };
-  if (c.has_rtc) {
-    b.begin_node(node_name("rtc", kVirtRtcBase));
-    irq(kVirtRtcIrq);
-    reg(b, kVirtRtcBase, kVirtRtcSize);
-    b.prop_string("compatible", "google,goldfish-rtc");
-    b.end_node();
-  }
-  if (c.has_uart) {
-    b.begin_node(node_name("serial", kVirtUartBase));
-    irq(kVirtUartIrq);
-    b.prop_u32("clock-frequency", 3686400);
-    reg(b, kVirtUartBase, kVirtUartSize);
-    b.prop_string("compatible", "ns16550a");
-    b.end_node();
-  }
-  if (c.has_test) {
-    b.begin_node(node_name("test", kVirtTestBase));
-    b.prop_u32("phandle", test_ph);
-    reg(b, kVirtTestBase, kVirtTestSize);
-    b.prop_strings("compatible", {"sifive,test1", "sifive,test0", "syscon"});
-    b.end_node();
-  }
+  // Backwards, as libfdt's prepending leaves QEMU's tree; the virtio slots, whose nodes QEMU
+  // creates right after the interrupt controllers', go just above them.
+  size_t controllers = 0;  // the devices created first that are interrupt controllers
+  while (controllers < c.devices.size() && c.devices[controllers]->fdt_is_interrupt_controller())
+    ++controllers;
+  for (size_t i = c.devices.size(); i-- > controllers;) c.devices[i]->fdt_soc_nodes(b, ctx);
   for (unsigned n = c.virtio_mmio_slots; n-- > 0;) {
     const uint64_t base = kVirtVirtioBase + n * kVirtVirtioStride;
-    b.begin_node(node_name("virtio_mmio", base));
-    irq(kVirtVirtioIrqBase + n);
-    reg(b, base, kVirtVirtioStride);
+    b.begin_node(fdt_node_name("virtio_mmio", base));
+    ctx.interrupts(b, kVirtVirtioIrqBase + n);
+    fdt_reg(b, base, kVirtVirtioStride);
     b.prop_string("compatible", "virtio,mmio");
     b.end_node();
   }
-  for (const DeviceFdtNode& node : c.device_nodes) {
-    b.begin_node(node_name(node.name.c_str(), node.addr));
-    if (node.irq != 0) irq(node.irq);
-    for (const auto& [name, value] : node.u32_props) b.prop_u32(name, value);
-    reg(b, node.addr, node.size);
-    b.prop_string("compatible", node.compatible);
-    b.end_node();
-  }
-  if (c.has_plic) {
-    std::vector<uint32_t> cells;
-    for (unsigned i = 0; i < c.harts; ++i)
-      cells.insert(cells.end(), {intc_ph[i], kIrqMExt, intc_ph[i], kIrqSExt});
-    b.begin_node(node_name("plic", kVirtPlicBase));
-    b.prop_u32("phandle", plic_ph);
-    b.prop_u32("riscv,ndev", kVirtPlicNdev);
-    reg(b, kVirtPlicBase, kVirtPlicSize);
-    b.prop_cells("interrupts-extended", cells);
-    b.prop_empty("interrupt-controller");
-    b.prop_strings("compatible", {"sifive,plic-1.0.0", "riscv,plic0"});
-    b.prop_u32("#address-cells", 0);
-    b.prop_u32("#interrupt-cells", 1);
-    b.end_node();
-  }
-  if (c.has_clint) {
-    std::vector<uint32_t> cells;
-    for (unsigned i = 0; i < c.harts; ++i)
-      cells.insert(cells.end(), {intc_ph[i], kIrqMSoft, intc_ph[i], kIrqMTimer});
-    b.begin_node(node_name("clint", kVirtClintBase));
-    b.prop_cells("interrupts-extended", cells);
-    reg(b, kVirtClintBase, kVirtClintSize);
-    b.prop_strings("compatible", {"sifive,clint0", "riscv,clint0"});
-    b.end_node();
-  }
+  for (size_t i = controllers; i-- > 0;) c.devices[i]->fdt_soc_nodes(b, ctx);
   b.end_node();  // soc
 
   b.end_node();  // root

@@ -5,6 +5,13 @@
 // PCI, flash or fw_cfg), so that firmware and kernels written for QEMU virt find what they
 // expect. The one deliberate difference: linux,initrd-start/end are written as 64-bit values
 // (QEMU 7.2 writes 32-bit cells; Linux reads either, and 64-bit also works above 4 GiB).
+//
+// Each device writes its own nodes (Device::fdt_*), from the board's live device list, which
+// the board creates in the order QEMU virt creates their nodes (clint, plic, test, serial, rtc,
+// then -device ones). That order alone gives QEMU's phandles (harts, then plic = 3 and
+// test = 4 with one hart) and QEMU's /soc order: libfdt adds each new node in front of its
+// siblings, so /soc lists the devices backwards, with the virtio-mmio slots just above the
+// interrupt controllers.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +21,7 @@
 #include <vector>
 
 #include "engine/board/device_registry.h"
+#include "engine/board/fdt.h"
 
 namespace glassvm {
 
@@ -42,20 +50,30 @@ struct VirtFdtConfig {
   uint32_t timebase_hz = 10000000;      ///< /cpus timebase-frequency (mtime rate)
   std::string bootargs;                 ///< /chosen bootargs; omitted when empty
   std::optional<std::pair<uint64_t, uint64_t>> initrd;  ///< [start, end) of the initrd
-  std::vector<uint8_t> rng_seed;  ///< /chosen rng-seed; omitted when empty (keep runs replayable)
-  bool has_uart = true;
-  bool has_plic = true;
-  bool has_clint = true;
-  bool has_test = true;  ///< sifive,test plus the /poweroff and /reboot syscon nodes
-  bool has_rtc = true;
+  std::vector<uint8_t> rng_seed;   ///< /chosen rng-seed; omitted when empty (keep runs replayable)
   unsigned virtio_mmio_slots = 0;  ///< virtio,mmio nodes for slots 0..n-1 (n <= 8)
-  /// Nodes of the devices created with -device, written under /soc after the standard ones.
-  std::vector<DeviceFdtNode> device_nodes;
+  /// The board's devices in creation order; each writes its own nodes. Not owned.
+  std::vector<Device*> devices;
   uint32_t boot_hart = 0;  ///< header boot_cpuid_phys
 };
 
+/// What a device needs to know while it writes its nodes.
+struct VirtFdtContext {
+  unsigned harts = 1;
+  std::vector<uint32_t> intc_phandles;  ///< riscv,cpu-intc phandle of each hart
+  uint32_t interrupt_parent = 0;        ///< the PLIC's phandle; 0 on a board without one
+
+  /// Writes `interrupts` and `interrupt-parent` for source `irq`; nothing without a PLIC.
+  void interrupts(FdtBuilder& b, uint32_t irq) const;
+};
+
+/// "name@addr" with the address in lower-case hexadecimal, as unit addresses are written.
+std::string fdt_node_name(const char* name, uint64_t addr);
+/// Writes a `reg` property of one (address, size) pair in two cells each.
+void fdt_reg(FdtBuilder& b, uint64_t base, uint64_t size);
+
 /// Builds the virt board's device tree blob (DTB v17). Device nodes that raise interrupts get
-/// interrupt-parent/interrupts only when the PLIC is present. An out-of-range configuration
+/// interrupt-parent/interrupts only when a PLIC is among the devices. An out-of-range configuration
 /// (harts outside 1..512, more than 8 virtio slots, boot_hart >= harts, a NUL inside a string)
 /// is a programmer error: the board validates user input before calling this. Never fails
 /// otherwise.

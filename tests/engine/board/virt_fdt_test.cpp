@@ -12,12 +12,49 @@
 
 #include "engine/board/fdt.h"
 
+#include "tests/support/fake_board.h"
 #include "tests/support/require.h"
 
 namespace glassvm {
 namespace {
 
-FdtReader parse(const VirtFdtConfig& c) {
+/// The virt board's own devices, created from the registry by name on a FakeBoard of `harts`.
+class BoardDevices {
+ public:
+  explicit BoardDevices(unsigned harts) : board_(harts) {
+    DeviceRegistry registry;
+    register_builtin_devices(registry);
+    for (const std::string& text : virt_board_devices()) {
+      DeviceSpec spec;
+      std::string error;
+      EXPECT_TRUE(registry.parse(text, spec, error)) << error;
+      devices_.push_back(spec.model->create(board_, spec.options, error));
+      EXPECT_TRUE(devices_.back()) << error;
+    }
+  }
+  ~BoardDevices() { board_.unmap_all(); }
+  std::vector<Device*> list() const {
+    std::vector<Device*> out;
+    for (const auto& d : devices_) out.push_back(d.get());
+    return out;
+  }
+
+ private:
+  testing::FakeBoard board_;
+  std::vector<std::unique_ptr<Device>> devices_;
+};
+
+/// Builds the tree of `c` with the virt board's own devices (QEMU virt's fixed set).
+FdtReader parse(VirtFdtConfig c) {
+  BoardDevices devices(c.harts);
+  c.devices = devices.list();
+  FdtReader r;
+  EXPECT_TRUE(r.parse(build_virt_fdt(c))) << r.error();
+  return r;
+}
+
+/// Builds the tree of `c` as it is, without devices unless `c.devices` names some.
+FdtReader parse_bare(const VirtFdtConfig& c) {
   FdtReader r;
   EXPECT_TRUE(r.parse(build_virt_fdt(c))) << r.error();
   return r;
@@ -125,6 +162,12 @@ TEST(VirtFdt, DefaultBoardMatchesQemuVirt) {
   EXPECT_EQ(r.find_by_phandle(*r.prop_u32(reboot, "regmap")), test);
 
   EXPECT_FALSE(r.find_node("/soc/virtio_mmio"));  // no slots by default
+
+  // QEMU's /soc order: the nodes it creates last come first.
+  std::vector<std::string> soc_nodes;
+  for (auto n : r.children(soc)) soc_nodes.emplace_back(r.node_name(n));
+  EXPECT_EQ(soc_nodes, (std::vector<std::string>{"rtc@101000", "serial@10000000", "test@100000",
+                                                 "plic@c000000", "clint@2000000"}));
 }
 
 TEST(VirtFdt, FourHartsGetPerHartInterruptWiring) {
@@ -154,20 +197,16 @@ TEST(VirtFdt, FourHartsGetPerHartInterruptWiring) {
   EXPECT_EQ(r.prop_u32(*r.find_node("/soc/plic"), "phandle"), 9u);
 }
 
+// Without devices the tree has none of their nodes: every device node comes from a device.
 TEST(VirtFdt, OptionalPartsFollowTheConfig) {
   VirtFdtConfig c;
-  c.has_uart = false;
-  c.has_rtc = false;
-  c.has_test = false;
-  c.has_plic = false;
-  c.has_clint = false;
   c.mmu_type = "";
   c.ram_base = 0x100000000;
   c.ram_size = 0x180000000;
   c.virtio_mmio_slots = 2;
   c.initrd = std::pair<uint64_t, uint64_t>{0x184000000, 0x185000000};
   c.rng_seed = {1, 2, 3, 4};
-  FdtReader r = parse(c);
+  FdtReader r = parse_bare(c);
   EXPECT_FALSE(r.find_node("/soc/serial"));
   EXPECT_FALSE(r.find_node("/soc/rtc"));
   EXPECT_FALSE(r.find_node("/soc/test"));
@@ -207,6 +246,15 @@ TEST(VirtFdt, VirtioSlotsUsePlicIrqs) {
     EXPECT_EQ(r.prop_cells(*v, "reg"),
               (std::vector<uint32_t>{0, 0x10001000 + n * 0x1000, 0, 0x1000}));
   }
+  // The slots sit where QEMU puts them: after the test device, before the PLIC and CLINT.
+  std::vector<std::string> soc_nodes;
+  for (auto n : r.children(*r.find_node("/soc"))) soc_nodes.emplace_back(r.node_name(n));
+  ASSERT_EQ(soc_nodes.size(), 13u);
+  EXPECT_EQ(soc_nodes[2], "test@100000");
+  EXPECT_EQ(soc_nodes[3], "virtio_mmio@10008000");
+  EXPECT_EQ(soc_nodes[10], "virtio_mmio@10001000");
+  EXPECT_EQ(soc_nodes[11], "plic@c000000");
+  EXPECT_EQ(soc_nodes[12], "clint@2000000");
 }
 
 TEST(VirtFdt, DtcAcceptsTheTree) {
@@ -215,6 +263,8 @@ TEST(VirtFdt, DtcAcceptsTheTree) {
   c.harts = 2;
   c.bootargs = "console=ttyS0 root=/dev/vda";
   c.virtio_mmio_slots = 8;
+  BoardDevices devices(c.harts);
+  c.devices = devices.list();
   const std::vector<uint8_t> blob = build_virt_fdt(c);
   const std::string base = ::testing::TempDir() + "glassvm_virt_fdt_" + std::to_string(getpid());
   const std::string in = base + ".dtb", out = base + ".dts", err = base + ".err";

@@ -8,11 +8,14 @@
 #include <random>
 #include <vector>
 
+#include "tests/support/mmio_regs.h"
 #include "tests/support/test_bus.h"
 
 namespace glassvm {
 namespace {
 
+using testing::mmio_read;
+using testing::mmio_write;
 using testing::TestBus;
 
 class ClintTest : public ::testing::Test {
@@ -21,21 +24,13 @@ class ClintTest : public ::testing::Test {
     clock.set_step_source([this] { return now; });
   }
 
-  uint64_t rd_swi(uint64_t off) {
-    uint64_t v = ~0ull;
-    EXPECT_EQ(clint.swi_mmio().ops().read(off, 4, v, {}), MemTxResult::Ok);
-    return v;
-  }
-  void wr_swi(uint64_t off, uint64_t v) {
-    EXPECT_EQ(clint.swi_mmio().ops().write(off, 4, v, {}), MemTxResult::Ok);
-  }
+  uint64_t rd_swi(uint64_t off) { return mmio_read(clint.swi_mmio(), off, 4); }
+  void wr_swi(uint64_t off, uint64_t v) { mmio_write(clint.swi_mmio(), off, 4, v); }
   uint64_t rd_timer(uint64_t off, unsigned size) {
-    uint64_t v = ~0ull;
-    EXPECT_EQ(clint.mtimer_mmio().ops().read(off, size, v, {}), MemTxResult::Ok);
-    return v;
+    return mmio_read(clint.mtimer_mmio(), off, size);
   }
   void wr_timer(uint64_t off, uint64_t v, unsigned size) {
-    EXPECT_EQ(clint.mtimer_mmio().ops().write(off, size, v, {}), MemTxResult::Ok);
+    mmio_write(clint.mtimer_mmio(), off, size, v);
   }
 
   uint64_t now = 0;

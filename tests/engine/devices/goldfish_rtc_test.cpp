@@ -8,11 +8,14 @@
 #include <random>
 #include <vector>
 
+#include "tests/support/mmio_regs.h"
 #include "tests/support/test_bus.h"
 
 namespace glassvm {
 namespace {
 
+using testing::mmio_read;
+using testing::mmio_write;
 using testing::TestBus;
 
 constexpr uint64_t kEpoch = 1700000000ull * 1000000000ull;  // Nov 2023, in ns
@@ -24,14 +27,9 @@ class GoldfishRtcTest : public ::testing::Test {
   }
 
   uint32_t rd(uint64_t off, MemTxAttrs attrs = {}) {
-    uint64_t v = ~0ull;
-    EXPECT_EQ(rtc.mmio().ops().read(off, 4, v, attrs), MemTxResult::Ok);
-    EXPECT_LE(v, 0xffffffffu);
-    return static_cast<uint32_t>(v);
+    return static_cast<uint32_t>(mmio_read(rtc.mmio(), off, 4, attrs));
   }
-  void wr(uint64_t off, uint32_t v) {
-    EXPECT_EQ(rtc.mmio().ops().write(off, 4, v, {}), MemTxResult::Ok);
-  }
+  void wr(uint64_t off, uint32_t v) { mmio_write(rtc.mmio(), off, 4, v); }
   uint64_t read_time() {
     uint64_t low = rd(GoldfishRtc::kTimeLow);
     return low | (uint64_t{rd(GoldfishRtc::kTimeHigh)} << 32);

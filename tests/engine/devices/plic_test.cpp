@@ -8,11 +8,14 @@
 #include <random>
 #include <vector>
 
+#include "tests/support/mmio_regs.h"
 #include "tests/support/test_bus.h"
 
 namespace glassvm {
 namespace {
 
+using testing::mmio_read;
+using testing::mmio_write;
 using testing::TestBus;
 
 class PlicTest : public ::testing::Test {
@@ -20,14 +23,9 @@ class PlicTest : public ::testing::Test {
   PlicTest() : plic(2) {}
 
   uint32_t rd(uint64_t off, MemTxAttrs attrs = {}) {
-    uint64_t v = ~0ull;
-    EXPECT_EQ(plic.mmio().ops().read(off, 4, v, attrs), MemTxResult::Ok);
-    EXPECT_LE(v, 0xffffffffu);
-    return static_cast<uint32_t>(v);
+    return static_cast<uint32_t>(mmio_read(plic.mmio(), off, 4, attrs));
   }
-  void wr(uint64_t off, uint32_t v) {
-    EXPECT_EQ(plic.mmio().ops().write(off, 4, v, {}), MemTxResult::Ok);
-  }
+  void wr(uint64_t off, uint32_t v) { mmio_write(plic.mmio(), off, 4, v); }
   static uint64_t prio(unsigned src) { return Plic::kPriorityBase + 4 * src; }
   static uint64_t enable(unsigned ctx, unsigned src) {
     return Plic::kEnableBase + Plic::kEnableStride * ctx + 4 * (src / 32);

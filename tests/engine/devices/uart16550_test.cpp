@@ -8,11 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/mmio_regs.h"
 #include "tests/support/test_bus.h"
 
 namespace glassvm {
 namespace {
 
+using testing::mmio_read;
+using testing::mmio_write;
 using testing::TestBus;
 
 class UartTest : public ::testing::Test {
@@ -20,14 +23,9 @@ class UartTest : public ::testing::Test {
   UartTest() : uart([this](uint8_t b) { sent.push_back(static_cast<char>(b)); }) {}
 
   uint8_t rd(uint64_t reg, MemTxAttrs attrs = {}) {
-    uint64_t v = ~0ull;
-    EXPECT_EQ(uart.mmio().ops().read(reg, 1, v, attrs), MemTxResult::Ok);
-    EXPECT_LE(v, 0xffu);
-    return static_cast<uint8_t>(v);
+    return static_cast<uint8_t>(mmio_read(uart.mmio(), reg, 1, attrs));
   }
-  void wr(uint64_t reg, uint8_t v) {
-    EXPECT_EQ(uart.mmio().ops().write(reg, 1, v, {}), MemTxResult::Ok);
-  }
+  void wr(uint64_t reg, uint8_t v) { mmio_write(uart.mmio(), reg, 1, v); }
 
   std::string sent;
   Uart16550 uart;
