@@ -13,6 +13,7 @@
 
 #include <bit>
 #include <cfenv>
+#include <cfloat>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -823,6 +824,68 @@ TEST(SoftFloatHost, IntToFloat) {
             [&] { return host_convert<double, uint32_t>(u32); }, "wu->d");
     }
   }
+}
+
+/// x (a double) rounded to binary32 to nearest, ties away from zero (RMM), from the host's
+/// directed rounding: the towards-zero neighbour or the next one away, whichever is nearer, away
+/// on a tie. Both differences are exact in binary64. Needs |x| <= FLT_MAX.
+float host_rmm(double x, bool* inexact) {
+  std::fesetround(FE_TOWARDZERO);
+  const float toward = host_convert<float>(x);
+  std::fesetround(FE_TONEAREST);
+  *inexact = double(toward) != x;
+  if (!*inexact) return toward;
+  const float away = std::nextafter(toward, x > 0 ? INFINITY : -INFINITY);
+  return std::fabs(double(away) - x) <= std::fabs(x - double(toward)) ? away : toward;
+}
+
+/// RMM, which no host implements, against host_rmm on results exact in binary64: binary32
+/// products (48 bits) and sums of nearby exponents, and 32-bit integers; plus float to integer
+/// against a ties-away rounding built from trunc.
+TEST(SoftFloatHost, RoundToNearestMaxMagnitude) {
+  Gen32 gen(61);
+  int compared = 0;
+  for (int i = 0; i < 4 * kRandomPerOpAndMode; ++i) {
+    const F32 a{gen.next()};
+    F32 b{gen.next()};
+    if (i % 2) b.v = (b.v & 0x807fffffu) | ((a.v & 0x7f800000u) + ((gen.raw() % 32) << 23));
+    if (is_nan(a) || is_nan(b) || fclass(a) & 0x81 || fclass(b) & 0x81) continue;  // no inf
+    const double x = std::bit_cast<float>(a.v), y = std::bit_cast<float>(b.v);
+    const double product = x * y;  // exact: 48 bits, exponent well inside binary64's
+    bool inexact;
+    if (std::fabs(product) <= FLT_MAX) {
+      const float want = host_rmm(product, &inexact);
+      Status st{kRmm, 0};
+      const F32 r = mul(a, b, st);
+      ASSERT_EQ(r, f(want)) << std::hex << a.v << " * " << b.v;
+      ASSERT_EQ((st.flags & kNx) != 0, inexact) << std::hex << a.v << " * " << b.v;
+      ++compared;
+    }
+    const double sum = x + y;
+    const double bb = sum - x;
+    const double err = (x - (sum - bb)) + (y - bb);  // Knuth's TwoSum: the exact error
+    if (err == 0 && std::fabs(sum) <= FLT_MAX) {
+      const float want = host_rmm(sum, &inexact);
+      Status st{kRmm, 0};
+      const F32 r = add(a, b, st);
+      ASSERT_EQ(r, f(want)) << std::hex << a.v << " + " << b.v;
+      ASSERT_EQ((st.flags & kNx) != 0, inexact) << std::hex << a.v << " + " << b.v;
+      ++compared;
+    }
+    const int32_t n = static_cast<int32_t>(gen.raw()) >> (gen.raw() % 32);
+    Status st{kRmm, 0};
+    ASSERT_EQ(i32_to_f32(n, st), f(host_rmm(n, &inexact))) << n;
+    ASSERT_EQ(st.flags, inexact ? kNx : 0u) << n;
+    // Float to integer: trunc, then away from zero when the dropped fraction is at least 1/2.
+    if (std::fabs(x) < 0x1p62) {
+      const double t = std::trunc(x);
+      const double want = std::fabs(x - t) >= 0.5 ? t + (x > 0 ? 1 : -1) : t;
+      Status st2{kRmm, 0};
+      ASSERT_EQ(f32_to_i64(a, st2), static_cast<int64_t>(want)) << std::hex << a.v;
+      ASSERT_EQ(st2.flags, x != t ? kNx : 0u) << std::hex << a.v;
+    }
+  }
+  EXPECT_GT(compared, 4 * kRandomPerOpAndMode / 2);
 }
 
 /// Comparisons and min/max against the host's comparison values; the flags against the rule
