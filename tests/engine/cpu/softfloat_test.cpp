@@ -151,7 +151,7 @@ TEST(SoftFloatPinned, SubnormalsAndUnderflow) {
   // (1 - 2^-24) * 2^-126 = 2^-126 - 2^-150: with an unbounded exponent it is exact and below
   // 2^-126, so tiny; as a subnormal it is halfway and rounds (to even) up to 2^-126. UF|NX.
   EXPECT_OP(kRne, mul(f(0x1.fffffep-1f), f(0x1p-126f), st), f(0x1p-126f), kUf | kNx);
-  // 2^-126 * (1 - 2^-26) rounds to 2^-126 even with an unbounded exponent: not tiny, no UF
+  // 2^-126 * (1 - 2^-29) rounds to 2^-126 even with an unbounded exponent: not tiny, no UF
   // (tininess after rounding). Rounding down, it is tiny: UF.
   const F64 below = d(0x1.ffffffp-127);  // 2^-126 - 2^-151: 25 ones
   EXPECT_OP(kRne, f64_to_f32(d(0x1.fffffffp-127), st), f(0x1p-126f), kNx);
