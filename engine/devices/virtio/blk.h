@@ -29,16 +29,16 @@ class VirtioBlk final : public VirtioDevice {
   static constexpr size_t kIdBytes = 20;       ///< VIRTIO_BLK_ID_BYTES
 
   /// Feature bits (5.2.3).
-  static constexpr unsigned kFSegMax = 2;  ///< VIRTIO_BLK_F_SEG_MAX
-  static constexpr unsigned kFRo = 5;      ///< VIRTIO_BLK_F_RO
+  static constexpr unsigned kFSegMax = 2;   ///< VIRTIO_BLK_F_SEG_MAX
+  static constexpr unsigned kFRo = 5;       ///< VIRTIO_BLK_F_RO
   static constexpr unsigned kFBlkSize = 6;  ///< VIRTIO_BLK_F_BLK_SIZE
-  static constexpr unsigned kFFlush = 9;   ///< VIRTIO_BLK_F_FLUSH
+  static constexpr unsigned kFFlush = 9;    ///< VIRTIO_BLK_F_FLUSH
 
   /// Request types (5.2.6).
-  static constexpr uint32_t kTIn = 0;      ///< VIRTIO_BLK_T_IN
-  static constexpr uint32_t kTOut = 1;     ///< VIRTIO_BLK_T_OUT
-  static constexpr uint32_t kTFlush = 4;   ///< VIRTIO_BLK_T_FLUSH
-  static constexpr uint32_t kTGetId = 8;   ///< VIRTIO_BLK_T_GET_ID
+  static constexpr uint32_t kTIn = 0;     ///< VIRTIO_BLK_T_IN
+  static constexpr uint32_t kTOut = 1;    ///< VIRTIO_BLK_T_OUT
+  static constexpr uint32_t kTFlush = 4;  ///< VIRTIO_BLK_T_FLUSH
+  static constexpr uint32_t kTGetId = 8;  ///< VIRTIO_BLK_T_GET_ID
   /// Request status values (5.2.6).
   static constexpr uint8_t kSOk = 0;      ///< VIRTIO_BLK_S_OK
   static constexpr uint8_t kSIoErr = 1;   ///< VIRTIO_BLK_S_IOERR

@@ -205,7 +205,8 @@ void VirtioMmio::write_status(uint32_t value) {
     return;
   }
   // DEVICE_NEEDS_RESET belongs to the device: the driver can neither set nor clear it.
-  uint32_t next = (value & ~kVirtioStatusDeviceNeedsReset) | (status_ & kVirtioStatusDeviceNeedsReset);
+  uint32_t next =
+      (value & ~kVirtioStatusDeviceNeedsReset) | (status_ & kVirtioStatusDeviceNeedsReset);
   if ((next & kVirtioStatusFeaturesOk) && !(status_ & kVirtioStatusFeaturesOk)) {
     // 3.1.1 / 6: accept only a subset of the offer that includes VERSION_1 (this transport is
     // not a legacy one); otherwise FEATURES_OK stays clear and the driver sees the refusal.

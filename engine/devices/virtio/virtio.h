@@ -23,9 +23,9 @@ inline constexpr uint32_t kVirtioStatusDeviceNeedsReset = 64;
 inline constexpr uint32_t kVirtioStatusFailed = 128;
 
 /// Reserved feature bits (virtio 1.2, 6) that the transport and VirtQueue implement.
-inline constexpr unsigned kVirtioFIndirectDesc = 28;  ///< VIRTIO_F_INDIRECT_DESC
-inline constexpr unsigned kVirtioFEventIdx = 29;      ///< VIRTIO_F_EVENT_IDX (not offered)
-inline constexpr unsigned kVirtioFVersion1 = 32;      ///< VIRTIO_F_VERSION_1
+inline constexpr unsigned kVirtioFIndirectDesc = 28;    ///< VIRTIO_F_INDIRECT_DESC
+inline constexpr unsigned kVirtioFEventIdx = 29;        ///< VIRTIO_F_EVENT_IDX (not offered)
+inline constexpr unsigned kVirtioFVersion1 = 32;        ///< VIRTIO_F_VERSION_1
 inline constexpr unsigned kVirtioFAccessPlatform = 33;  ///< VIRTIO_F_ACCESS_PLATFORM
 
 /// Device ids (virtio 1.2, 5). 0 is "no device": an empty virtio-mmio slot.
@@ -34,7 +34,9 @@ inline constexpr uint32_t kVirtioIdBlock = 2;
 inline constexpr uint32_t kVirtioIdEntropy = 4;
 
 /// The bit of feature number `bit`.
-constexpr uint64_t virtio_bit(unsigned bit) { return uint64_t{1} << bit; }
+constexpr uint64_t virtio_bit(unsigned bit) {
+  return uint64_t{1} << bit;
+}
 
 /// A virtio device type behind a transport. The transport owns the queues and calls these
 /// hooks; a device never touches guest memory except through the VirtQueue it is handed.

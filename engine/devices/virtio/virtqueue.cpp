@@ -12,11 +12,13 @@ namespace glassvm {
 
 namespace {
 
-constexpr uint64_t kDescSize = 16;          // struct virtq_desc
+constexpr uint64_t kDescSize = 16;               // struct virtq_desc
 constexpr uint64_t kMaxChainBytes = 1ull << 32;  // 2.7.5.1: a chain is at most 2^32 bytes
 
 /// Whether [addr, addr + len) does not wrap around the 64-bit address space.
-bool fits(uint64_t addr, uint64_t len) { return len == 0 || addr <= UINT64_MAX - (len - 1); }
+bool fits(uint64_t addr, uint64_t len) {
+  return len == 0 || addr <= UINT64_MAX - (len - 1);
+}
 
 }  // namespace
 

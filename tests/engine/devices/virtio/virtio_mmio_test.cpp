@@ -67,8 +67,8 @@ class VirtioMmioTest : public ::testing::Test {
   void expect_request_works() {
     bench.put(VirtioBench::kData, {1, 2, 3, 4});
     const uint16_t before = bench.used_idx(0);
-    const uint16_t head = bench.submit(0, {{VirtioBench::kData, 4, false},
-                                            {VirtioBench::kData + 0x100, 8, true}});
+    const uint16_t head =
+        bench.submit(0, {{VirtioBench::kData, 4, false}, {VirtioBench::kData + 0x100, 8, true}});
     ASSERT_EQ(bench.used_idx(0), static_cast<uint16_t>(before + 1));
     EXPECT_EQ(bench.used(0, before).id, head);
     EXPECT_EQ(bench.used(0, before).len, 8u);
@@ -138,8 +138,8 @@ TEST_F(VirtioMmioTest, IdentificationAndFeatureOffer) {
 TEST_F(VirtioMmioTest, LinuxInitialisationReachesDriverOk) {
   bench.init({16, 8});
   EXPECT_EQ(bench.rd(VirtioMmio::kStatus), 0x0fu);
-  EXPECT_EQ(dev.accepted, FakeDevice::kFeature | virtio_bit(kVirtioFIndirectDesc) |
-                              virtio_bit(kVirtioFVersion1));
+  EXPECT_EQ(dev.accepted,
+            FakeDevice::kFeature | virtio_bit(kVirtioFIndirectDesc) | virtio_bit(kVirtioFVersion1));
   bench.wr(VirtioMmio::kQueueSel, 0);
   EXPECT_EQ(bench.rd(VirtioMmio::kQueueNumMax), 16u);
   EXPECT_EQ(bench.rd(VirtioMmio::kQueueReady), 1u);
@@ -443,8 +443,8 @@ TEST_F(VirtioMmioTest, BufferWrappingTheAddressSpaceIsDeviceError) {
 
 TEST_F(VirtioMmioTest, ChainLongerThan4GiBIsDeviceError) {
   bench.init({16, 8});
-  bench.submit(0, {{VirtioBench::kData, 0xffffffffu, true},
-                   {VirtioBench::kData, 0xffffffffu, true}});
+  bench.submit(0,
+               {{VirtioBench::kData, 0xffffffffu, true}, {VirtioBench::kData, 0xffffffffu, true}});
   expect_error_then_recovery();
 }
 
