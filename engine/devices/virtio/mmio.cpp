@@ -71,6 +71,10 @@ void VirtioMmio::device_error(std::string_view why) {
   if (needs_reset()) return;
   error_reason_ = why;
   status_ |= kVirtioStatusDeviceNeedsReset;
+  if (log_) {
+    log_->log(LogLevel::Warning, "virtio device " + std::to_string(device_->device_id()) +
+                                     " needs reset: " + error_reason_);
+  }
   for (auto& q : queues_) q->set_broken();
   // 2.1.2: once DRIVER_OK is set, entering the error state is announced as a config change.
   if (status_ & kVirtioStatusDriverOk) raise_interrupt(kIntConfig);

@@ -13,11 +13,13 @@
 // aims at the device's own registers.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "engine/base/host.h"
 #include "engine/base/irq.h"
 #include "engine/devices/virtio/virtio.h"
 #include "engine/devices/virtio/virtqueue.h"
@@ -99,7 +101,13 @@ class VirtioMmio {
   /// Why the device entered its error state ("" if it did not), for logs and the UI.
   const std::string& error_reason() const { return error_reason_; }
   /// The virtqueue `index` (< the device's num_queues()), for inspection.
-  const VirtQueue& queue(unsigned index) const { return *queues_.at(index); }
+  const VirtQueue& queue(unsigned index) const {
+    assert(index < queues_.size() && "VirtioMmio::queue: no such queue");
+    return *queues_[index];
+  }
+  /// Where to report, at Warning level, each entry into the error state (nullptr: nowhere).
+  /// `log` must outlive the transport.
+  void set_log(Host* log) { log_ = log; }
 
   /// The board's reset: like a driver writing 0 to Status.
   void reset();
@@ -137,6 +145,7 @@ class VirtioMmio {
   uint32_t interrupt_status_ = 0;
   uint32_t config_generation_ = 0;
   std::string error_reason_;
+  Host* log_ = nullptr;
 };
 
 }  // namespace glassvm

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/engine/devices/virtio/virtio_driver.h"
+#include "tests/support/test_host.h"
 
 namespace glassvm {
 namespace {
@@ -384,6 +385,12 @@ TEST_F(VirtioMmioTest, RingOverTheDeviceRegistersIsDeviceErrorNotReentry) {
 }
 
 TEST_F(VirtioMmioTest, BufferOutsideRamIsDeviceError) {
+  testing::TestHost host;
+  bench.transport().set_log(&host);
+  bench.init({16, 8});
+  bench.submit(0, {{0x40000000, 4, false}});
+  EXPECT_EQ(host.logged, "virtio device 42 needs reset: DMA error reading a buffer\n");
+  bench.wr(VirtioMmio::kStatus, 0);
   bench.init({16, 8});
   bench.submit(0, {{0x40000000, 4, false}});
   expect_error_then_recovery();
