@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -317,6 +318,61 @@ TEST_F(VirtioBlkTest, ManyRequestsInOneNotification) {
     EXPECT_EQ(bench.ld(kStatus + s, 1), VirtioBlk::kSOk);
     EXPECT_EQ(bench.get(kBuffer + 512 * s, 512), sectors(s * 3, 1));
   }
+}
+
+TEST_F(VirtioBlkTest, RandomRingsNeverHurtTheEmulatorAndResetRecovers) {
+  // Whatever the guest writes into its rings, the device either completes requests or enters
+  // its error state; a reset always brings it back.
+  std::mt19937_64 rng(20261130);
+  auto pick = [&](uint64_t n) { return rng() % n; };
+  constexpr uint32_t kSize = 16;
+  int errors = 0, completed = 0;
+  for (int round = 0; round < 300; ++round) {
+    SCOPED_TRACE(round);
+    bench.wr(VirtioMmio::kStatus, 0);
+    ASSERT_TRUE(bench.negotiate());
+    bench.setup_queue(0, kSize);
+    bench.add_status(kVirtioStatusDriverOk);
+    // Descriptors shaped like a header, a data buffer or a status byte, or random ones.
+    for (uint32_t i = 0; i < kSize; ++i) {
+      const uint16_t next = static_cast<uint16_t>(pick(6) ? i + 1 : pick(kSize + 4));
+      switch (pick(4)) {
+        case 0: bench.write_desc(0, i, kHeader, 16, VirtQueue::kDescFNext, next); break;
+        case 1:
+          bench.write_desc(0, i, kBuffer + 512 * pick(64), 512 * static_cast<uint32_t>(pick(3)),
+                           static_cast<uint16_t>(VirtQueue::kDescFNext | pick(3)), next);
+          break;
+        case 2: bench.write_desc(0, i, kStatus, 1, VirtQueue::kDescFWrite, 0); break;
+        default: {
+          const uint64_t addr = pick(5) ? VirtioBench::kData + pick(0x80000) : rng();
+          const uint32_t len = static_cast<uint32_t>(pick(8) ? pick(2048) : rng());
+          bench.write_desc(0, i, addr, len, static_cast<uint16_t>(pick(8)), next);
+        }
+      }
+    }
+    static constexpr uint32_t kTypes[] = {VirtioBlk::kTIn, VirtioBlk::kTOut, VirtioBlk::kTFlush,
+                                          VirtioBlk::kTGetId, 99};
+    bench.st(kHeader, 4, pick(8) ? kTypes[pick(5)] : rng());
+    bench.st(kHeader + 8, 8, pick(8) ? pick(600) : rng());
+    const uint64_t avail = VirtioBench::avail_area(0);
+    for (uint32_t i = 0; i < kSize; ++i) bench.st(avail + 4 + 2 * i, 2, pick(kSize + 2));
+    const uint16_t avail_idx = static_cast<uint16_t>(pick(kSize + 4));
+    bench.st(avail + 2, 2, avail_idx);
+    bench.notify(0);
+    if (bench.needs_reset()) {
+      errors++;
+    } else {
+      EXPECT_LE(bench.used_idx(0), avail_idx);
+      completed += bench.used_idx(0);
+    }
+  }
+  // The rounds exercised both outcomes.
+  EXPECT_GT(errors, 0);
+  EXPECT_GT(completed, 0);
+  bench.init({256});
+  EXPECT_EQ(request(VirtioBlk::kTIn, 3, {{kBuffer, 512, true}}), 513u);
+  EXPECT_EQ(status(), VirtioBlk::kSOk);
+  EXPECT_EQ(bench.get(kBuffer, 512), sectors(3, 1));
 }
 
 }  // namespace
