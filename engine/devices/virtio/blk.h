@@ -1,13 +1,13 @@
 // virtio-blk (virtio 1.2, 5.2): a disk on one request queue, over a BlockStorage.
 //
 // Design note: requests complete during the QueueNotify write that announces them, so a run
-// is deterministic. A request is read as a byte stream, whatever its descriptor layout (2.6.4):
-// the 16-byte header (type, reserved, sector) at the start of the device-readable bytes, the
-// status byte at the end of the device-writable bytes, and the data in between. A chain too
-// short for its header or its status byte cannot be answered, so it is a device error, as in
-// QEMU; a request the device can answer but not carry out gets a status: IOERR for sectors
-// beyond the capacity, a length that is not a multiple of 512, a write to a read-only disk or
-// a failing host; UNSUPP for an unknown type. Data moves through a bounded bounce buffer.
+// is deterministic. A request is read as a byte stream, whatever its descriptor layout ("Message
+// Framing", 2.6.4 in 1.1): the 16-byte header (type, reserved, sector) at the start of the
+// device-readable bytes, the status byte at the end of the device-writable bytes, and the data in
+// between. A chain too short for its header or its status byte cannot be answered, so it is a
+// device error, as in QEMU; a request the device can answer but not carry out gets a status: IOERR
+// for sectors beyond the capacity, a length that is not a multiple of 512, a write to a read-only
+// disk or a failing host; UNSUPP for an unknown type. Data moves through a bounded bounce buffer.
 #pragma once
 
 #include <array>
@@ -82,7 +82,7 @@ class VirtioBlk final : public VirtioDevice {
   BlockStorage& storage_;
   std::array<uint8_t, kIdBytes> id_{};
   std::array<uint8_t, kConfigSize> config_{};
-  std::vector<uint8_t> bounce_;  ///< kBounceSize bytes, allocated once
+  std::vector<uint8_t> bounce_;  ///< 64 KiB, allocated once: bounds host memory per request
 };
 
 }  // namespace glassvm

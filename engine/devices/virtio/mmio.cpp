@@ -205,7 +205,7 @@ void VirtioMmio::write_reg(uint64_t offset, uint32_t value) {
 
 void VirtioMmio::write_status(uint32_t value) {
   if (value == 0) {
-    reset();  // 4.2.2.1: writing 0 resets the device
+    reset();  // 4.2.2, Status: writing 0 resets the device
     return;
   }
   // DEVICE_NEEDS_RESET belongs to the device: the driver can neither set nor clear it.
@@ -227,7 +227,7 @@ void VirtioMmio::write_status(uint32_t value) {
 }
 
 void VirtioMmio::notify(uint32_t index) {
-  // 2.1.2 / 3.1.1: no buffers are consumed before DRIVER_OK, nor in the error state; 4.2.2.2:
+  // 2.1.2 / 3.1.1: no buffers are consumed before DRIVER_OK, nor in the error state; 4.2.2.1:
   // nor from a queue that is not ready.
   if (!live() || index >= queues_.size()) return;
   VirtQueue& q = *queues_[index];

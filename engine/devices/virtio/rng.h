@@ -5,7 +5,7 @@
 // so by default the bytes come from a deterministic generator, xoshiro256** seeded by the
 // board through SplitMix64: the same seed gives the same bytes on every host. An embedder that
 // wants real entropy passes an EntropySource of its own, and gives up replay. A request is
-// filled up to kMaxRequestBytes (the used length says how much, 5.4.6.1), so that a guest
+// filled up to kMaxRequestBytes (the used length says how much, 5.4.6), so that a guest
 // cannot make one notification cost unbounded host time; device-readable buffers, which a
 // driver must not offer, are ignored.
 #pragma once

@@ -13,7 +13,7 @@ namespace glassvm {
 namespace {
 
 constexpr uint64_t kDescSize = 16;               // struct virtq_desc
-constexpr uint64_t kMaxChainBytes = 1ull << 32;  // 2.7.5.1: a chain is at most 2^32 bytes
+constexpr uint64_t kMaxChainBytes = 1ull << 32;  // 2.7.5: a chain is at most 2^32 bytes
 
 /// Whether [addr, addr + len) does not wrap around the 64-bit address space.
 bool fits(uint64_t addr, uint64_t len) {
@@ -62,7 +62,7 @@ bool VirtQueue::enable() {
     device_error("misaligned ring");
     return false;
   }
-  // Sizes per 2.7.2, with the event fields (used_event, avail_event) counted in.
+  // Sizes per 2.7, with the event fields (used_event, avail_event) counted in.
   if (!fits(desc_addr, kDescSize * num) || !fits(driver_addr, 6 + 2ull * num) ||
       !fits(device_addr, 6 + 8ull * num)) {
     device_error("ring wraps around the address space");
@@ -186,7 +186,7 @@ bool VirtQueue::push(const VirtqChain& chain, uint32_t written) {
   assert(written <= chain.writable_len && "VirtQueue::push: more bytes than the chain can take");
   if (broken_ || !ready_) return false;
   const uint64_t elem = device_addr + 4 + 8ull * (used_idx_ % num);
-  // 2.7.8.1: len is set before the index moves.
+  // 2.7.8: len is set before the index moves.
   if (!store(elem, 4, chain.head) || !store(elem + 4, 4, written)) return false;
   used_idx_++;
   if (!store(device_addr + 2, 2, used_idx_)) return false;

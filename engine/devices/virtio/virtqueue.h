@@ -28,7 +28,7 @@ struct VirtqBuffer {
 };
 
 /// A descriptor chain popped from the available ring: its head index, and its buffers split
-/// into the device-readable ones (which all come first, 2.7.4.2) and the device-writable ones.
+/// into the device-readable ones (which all come first, 2.7.5) and the device-writable ones.
 struct VirtqChain {
   uint16_t head = 0;
   std::vector<VirtqBuffer> readable;
@@ -48,7 +48,7 @@ class VirtQueue {
   static constexpr uint16_t kDescFIndirect = 4;  ///< VIRTQ_DESC_F_INDIRECT
   /// Available ring flag (2.7.6): the driver asks for no used buffer notification.
   static constexpr uint16_t kAvailFNoInterrupt = 1;  ///< VIRTQ_AVAIL_F_NO_INTERRUPT
-  /// Ring alignments (2.7.2: descriptor table 16, available ring 2, used ring 4).
+  /// Ring alignments (2.7: descriptor table 16, available ring 2, used ring 4).
   static constexpr uint64_t kDescAlign = 16, kAvailAlign = 2, kUsedAlign = 4;
 
   /// What pop() found.
