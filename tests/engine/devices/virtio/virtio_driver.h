@@ -40,13 +40,29 @@ class VirtioBench {
   /// Where tests put data buffers.
   static constexpr uint64_t kData = kRamBase + 0x20000;
 
-  /// A bench for `device` (nullptr: an empty slot).
-  explicit VirtioBench(VirtioDevice* device) {
+  /// A bench for `device` (nullptr: an empty slot). With a `dma_shift`, the device does DMA
+  /// through an address space of its own in which RAM appears `dma_shift` bytes higher (as
+  /// through an IOMMU); the driver helpers then hand the device such bus addresses, and take
+  /// CPU addresses themselves.
+  explicit VirtioBench(VirtioDevice* device, uint64_t dma_shift = 0, bool access_platform = false)
+      : dma_shift_(dma_shift) {
     ram_.init_ram("ram", kRamSize);
-    transport_ = std::make_unique<VirtioMmio>(bus_.as(), device);
+    AddressSpace* dma = &bus_.as();
+    if (dma_shift) {
+      dma_root_.init_container("virtio-dma", MemoryRegion::kWholeSpace);
+      ram_alias_.init_alias("ram-dma", &ram_, 0, kRamSize);
+      dma_root_.add_subregion(kRamBase + dma_shift, &ram_alias_);
+      dma_as_ = std::make_unique<AddressSpace>("virtio-dma", &dma_root_);
+      dma = dma_as_.get();
+    }
+    transport_ = std::make_unique<VirtioMmio>(*dma, device, MemTxAttrs{}, access_platform);
     bus_.map(kRamBase, ram_);
     bus_.map(kMmioBase, transport_->mmio());
     transport_->irq().connect([this](bool level) { irq_level = level; });
+  }
+
+  ~VirtioBench() {
+    if (dma_as_) dma_root_.del_subregion(&ram_alias_);
   }
 
   VirtioMmio& transport() { return *transport_; }
@@ -121,12 +137,14 @@ class VirtioBench {
       }
     }
     wr(VirtioMmio::kQueueNum, size);
-    wr(VirtioMmio::kQueueDescLow, static_cast<uint32_t>(desc));
-    wr(VirtioMmio::kQueueDescHigh, static_cast<uint32_t>(desc >> 32));
-    wr(VirtioMmio::kQueueDriverLow, static_cast<uint32_t>(avail));
-    wr(VirtioMmio::kQueueDriverHigh, static_cast<uint32_t>(avail >> 32));
-    wr(VirtioMmio::kQueueDeviceLow, static_cast<uint32_t>(used));
-    wr(VirtioMmio::kQueueDeviceHigh, static_cast<uint32_t>(used >> 32));
+    const uint64_t bus_desc = desc + dma_shift_, bus_avail = avail + dma_shift_,
+                   bus_used = used + dma_shift_;
+    wr(VirtioMmio::kQueueDescLow, static_cast<uint32_t>(bus_desc));
+    wr(VirtioMmio::kQueueDescHigh, static_cast<uint32_t>(bus_desc >> 32));
+    wr(VirtioMmio::kQueueDriverLow, static_cast<uint32_t>(bus_avail));
+    wr(VirtioMmio::kQueueDriverHigh, static_cast<uint32_t>(bus_avail >> 32));
+    wr(VirtioMmio::kQueueDeviceLow, static_cast<uint32_t>(bus_used));
+    wr(VirtioMmio::kQueueDeviceHigh, static_cast<uint32_t>(bus_used >> 32));
     wr(VirtioMmio::kQueueReady, 1);
     Ring& r = rings_[q];
     r = Ring{size, desc, avail, used, 0, 0};
@@ -141,11 +159,12 @@ class VirtioBench {
     ASSERT_EQ(rd(VirtioMmio::kStatus) & kVirtioStatusDeviceNeedsReset, 0u);
   }
 
-  /// Writes descriptor `i` of queue `q`.
+  /// Writes descriptor `i` of queue `q` (or of the indirect table at CPU address `table`),
+  /// pointing at CPU address `addr`.
   void write_desc(unsigned q, uint32_t i, uint64_t addr, uint32_t len, uint16_t flags,
                   uint16_t next, uint64_t table = 0) {
     const uint64_t at = (table ? table : rings_[q].desc) + 16ull * i;
-    st(at, 8, addr);
+    st(at, 8, addr + dma_shift_);
     st(at + 8, 4, len);
     st(at + 12, 2, flags);
     st(at + 14, 2, next);
@@ -198,7 +217,11 @@ class VirtioBench {
     uint16_t avail_idx = 0;
     uint32_t next_desc = 0;
   };
+  uint64_t dma_shift_;
   MemoryRegion ram_;
+  MemoryRegion dma_root_;
+  MemoryRegion ram_alias_;
+  std::unique_ptr<AddressSpace> dma_as_;
   std::unique_ptr<VirtioMmio> transport_;
   TestBus bus_;  // declared last: unmaps the regions before they die
   Ring rings_[4];

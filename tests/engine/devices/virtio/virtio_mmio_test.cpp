@@ -121,6 +121,31 @@ TEST(VirtioMmioSlotTest, EmptySlotReadsDeviceIdZeroAndIgnoresWrites) {
   EXPECT_FALSE(bench.irq_level);
 }
 
+TEST(VirtioMmioDmaTest, DmaGoesThroughTheDevicesOwnAddressSpace) {
+  // RAM appears 4 GiB higher to the device (as behind an IOMMU): the driver's bus addresses
+  // work, and the CPU's physical addresses, which the device cannot see, do not.
+  constexpr uint64_t kShift = 1ull << 32;
+  FakeDevice dev;
+  VirtioBench bench(&dev, kShift, /*access_platform=*/true);
+  bench.wr(VirtioMmio::kDeviceFeaturesSel, 1);
+  EXPECT_EQ(bench.rd(VirtioMmio::kDeviceFeatures), 3u);  // VERSION_1 and ACCESS_PLATFORM
+  bench.init({16, 8});
+  bench.put(VirtioBench::kData, {5, 6});
+  bench.submit(0, {{VirtioBench::kData, 2, false}, {VirtioBench::kData + 0x100, 3, true}});
+  ASSERT_EQ(bench.used_idx(0), 1u);
+  EXPECT_EQ(dev.last_read, (std::vector<uint8_t>{5, 6}));
+  EXPECT_EQ(bench.get(VirtioBench::kData + 0x100, 3), std::vector<uint8_t>(3, 0xa5));
+
+  // A ring given by its CPU physical address is outside the device's view.
+  bench.wr(VirtioMmio::kStatus, 0);
+  ASSERT_TRUE(bench.negotiate());
+  bench.setup_queue(0, 16, 0, VirtioBench::avail_area(0) - kShift);
+  bench.add_status(kVirtioStatusDriverOk);
+  bench.notify(0);
+  EXPECT_TRUE(bench.needs_reset());
+  EXPECT_EQ(dev.notifies, 2);
+}
+
 TEST_F(VirtioMmioTest, IdentificationAndFeatureOffer) {
   EXPECT_EQ(bench.rd(VirtioMmio::kMagicValue), VirtioMmio::kMagic);
   EXPECT_EQ(bench.rd(VirtioMmio::kVersion), 2u);
