@@ -3,13 +3,14 @@
 // points generated code calls) and interp.cpp (the interpreter loop). The architectural
 // state itself is the CpuState base (cpu_state.h), public so that generated code can use it.
 //
-// Design note: the interpreter never decodes in its hot loop. Each 4 KiB guest code page gets
-// a CodePage: one pre-decoded Insn per 2-byte slot, decoded lazily the first time the slot is
-// executed, followed by two sentinel slots that leave the page. Data accesses go through a
-// direct-mapped software TLB of RAM pages (separate read and write entries); a page that holds
-// decoded code is never in the write TLB, so every store into code takes the slow path, goes
-// through AddressSpace::store and reaches our code-write hook, which marks the decoded page
-// stale. Stale pages are re-decoded when next entered, never freed under the running loop.
+// Design note: the interpreter never decodes in its hot loop. Each 4 KiB physical code page
+// gets a CodePage (the outer loop translates the virtual pc first, mmu.cpp): one pre-decoded Insn
+// per 2-byte slot, decoded lazily the first time the slot is executed, followed by two sentinel
+// slots that leave the page. Data accesses go through a direct-mapped software TLB of RAM pages
+// (separate read and write entries); a page that holds decoded code is never in the write TLB, so
+// every store into code takes the slow path, goes through AddressSpace::store and reaches our
+// code-write hook, which marks the decoded page stale. Stale pages are re-decoded when next
+// entered, never freed under the running loop.
 //
 // The cache is bounded (kMaxCodePages): past the bound, a clock with one "referenced" bit per
 // page picks a victim whose memory is reused for the new page. Eviction happens only in
@@ -65,7 +66,7 @@ struct Insn {
 };
 static_assert(sizeof(Insn) == 16);
 
-/// Decoded code of one guest page.
+/// Decoded code of one physical page.
 struct CodePage {
   uint64_t guest_page = 0;        ///< the PHYSICAL page: aliases share decoded code
   const uint8_t* host = nullptr;  ///< host memory of the page
