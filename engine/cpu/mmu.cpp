@@ -4,12 +4,12 @@
 // Design note: the data TLB (CpuState::tlb_read_/tlb_write_) and the fetch TLB hold
 // virtual-to-host translations filled under one translation context: the fetch privilege, the
 // data privilege (MPRV), SUM, MXR and satp. mmu_update() runs after every change of those and
-// empties both TLBs when the context changed; when nothing translates (M-mode, or satp bare)
-// the context is "bare" whatever the privilege, so M-mode code never pays for a flush and
-// bare translations stay shared. A read entry is filled only after a walk for a load, a write
-// entry only after a walk for a store (so the leaf had W and now has D set): a TLB hit never
-// skips a permission check or an A/D update. Decoded code is keyed by physical page
-// (code_page_for), so aliases share it and a remap never runs stale code.
+// empties both TLBs when the context changed (for SUM and MXR: only when one is cleared); when
+// nothing translates (M-mode, or satp bare) the context is "bare" whatever the privilege, so M-mode
+// code never pays for a flush and bare translations stay shared. A read entry is filled only after
+// a walk for a load, a write entry only after a walk for a store (so the leaf had W and now has D
+// set): a TLB hit never skips a permission check or an A/D update. Decoded code is keyed by
+// physical page (code_page_for), so aliases share it and a remap never runs stale code.
 //
 // PTEs are read from RAM only: a walk that meets a PTE address outside RAM (or an A/D update
 // that meets read-only memory) is an access fault of the original access type, as the spec
@@ -43,17 +43,23 @@ void Cpu::Impl::mmu_update() {
   }
   fetch_translated_ = mode != kSatpModeBare && priv_ != PrivLevel::Machine;
   data_translated_ = mode != kSatpModeBare && data_priv_ != PrivLevel::Machine;
+  constexpr uint64_t kKeySum = 1u << 7, kKeyMxr = 1u << 8;
   uint64_t key = 0;
   if (fetch_translated_ || data_translated_) {
     key = 1 | (fetch_translated_ ? 2 : 0) | (data_translated_ ? 4 : 0) |
           static_cast<uint64_t>(priv_) << 3 | static_cast<uint64_t>(data_priv_) << 5 |
-          ((mstatus_ & kMstatusSUM) ? 1u << 7 : 0) | ((mstatus_ & kMstatusMXR) ? 1u << 8 : 0);
+          ((mstatus_ & kMstatusSUM) ? kKeySum : 0) | ((mstatus_ & kMstatusMXR) ? kKeyMxr : 0);
   }
-  if (key != mmu_key_ || (key != 0 && satp_ != mmu_satp_)) {
+  // Setting SUM or MXR only widens what loads may do, so entries filled without them stay
+  // right; clearing them must drop entries they allowed (Linux sets SUM around each copy from
+  // user memory: one flush per copy, not two).
+  const uint64_t widening = kKeySum | kKeyMxr;
+  const bool narrowed = (mmu_key_ & ~key & widening) != 0;
+  if ((key & ~widening) != (mmu_key_ & ~widening) || narrowed || (key != 0 && satp_ != mmu_satp_)) {
     flush_translation();
-    mmu_key_ = key;
     mmu_satp_ = satp_;
   }
+  mmu_key_ = key;
 }
 
 bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {

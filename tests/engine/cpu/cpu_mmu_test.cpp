@@ -163,6 +163,46 @@ TEST_F(CpuPaging, SumLetsSupervisorReadUserPages) {
   s_load(kDataVa, kV | kR | kU | kA, 0, kSUM);
 }
 
+TEST_F(CpuPaging, ClearingSumDropsTheTranslationsItAllowed) {
+  map(kDataVa, kDataPa, kV | kR | kU | kA);
+  set_mem(kDataPa, 9);
+  cpu_->set_reg(a1, kDataVa);
+  cpu_->set_reg(t0, kSUM);
+  run_in(PrivLevel::Supervisor, {csrrs(zero, kCsrSstatus, t0), ld(a0, a1, 0),
+                                 csrrc(zero, kCsrSstatus, t0), ld(a2, a1, 0)});
+  step(3);
+  EXPECT_EQ(x(a0), 9u);
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa + 12, kDataVa);
+}
+
+TEST_F(CpuPaging, ClearingMxrDropsTheTranslationsItAllowed) {
+  map(kDataVa, kDataPa, kV | kX | kA);
+  set_mem(kDataPa, 9);
+  cpu_->set_reg(a1, kDataVa);
+  cpu_->set_reg(t0, kMXR);
+  run_in(PrivLevel::Supervisor, {csrrs(zero, kCsrSstatus, t0), ld(a0, a1, 0),
+                                 csrrc(zero, kCsrSstatus, t0), ld(a2, a1, 0)});
+  step(3);
+  EXPECT_EQ(x(a0), 9u);
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa + 12, kDataVa);
+}
+
+TEST_F(CpuPaging, PrivilegeChangeNeverUsesAnotherModesTranslation) {
+  // S reads a supervisor page (filling the TLB), then SRET to U: U must fault on it.
+  map(kDataVa, kDataPa, kV | kR | kA);
+  put(kCodePa + 0x100, {ld(a0, a1, 0)});
+  map(kCodeVa + 0x3000, kCodePa, kV | kR | kX | kU | kA);  // U alias of the code page
+  cpu_->set_reg(a1, kDataVa);
+  cpu_->poke_csr(kCsrSepc, kCodeVa + 0x3000 + 0x100);
+  run_in(PrivLevel::Supervisor, {ld(a2, a1, 0), kSret});
+  step(2);
+  ASSERT_EQ(cpu_->priv(), PrivLevel::User);
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa + 0x3100, kDataVa);
+}
+
 TEST_F(CpuPaging, StoreToReadOnlyPageIsAStorePageFault) {
   const uint64_t pte = map(kDataVa, kDataPa, kV | kR | kA);
   cpu_->set_reg(a1, kDataVa + 8);
