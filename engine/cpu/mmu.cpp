@@ -91,6 +91,11 @@ bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
     }
     const uint64_t ppn = (pte >> kPtePpnShift) & kPtePpnMask;
     if (!(pte & (kPteR | kPteX))) {  // a pointer to the next level
+      // D, A and U are reserved in pointers (4.3.1); like Spike and QEMU, fault on them.
+      if (pte & (kPteD | kPteA | kPteU)) {
+        fault_cause_ = page_fault_cause(acc);
+        return false;
+      }
       table = ppn << kPageShift;
       continue;
     }

@@ -300,6 +300,24 @@ TEST_F(CpuPaging, PointerAtLevelZeroIsAPageFault) {
   expect_fault(kExcLoadPageFault, kCodeVa, kDataVa);
 }
 
+TEST_F(CpuPaging, ReservedBitsInAPointerFault) {
+  const uint64_t va = 0x40000000;  // its own gigabyte: the code's pointer stays clean
+  map(va, kDataPa, kV | kR | kA);
+  const uint64_t slot = kRoot + ((va >> 30) & 511) * 8;
+  const uint64_t pointer = mem(slot);
+  for (uint64_t bit : {kA, kD, kU}) {
+    set_mem(slot, pointer | bit);
+    cpu_->set_reg(a1, va);
+    run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+    step();
+    expect_fault(kExcLoadPageFault, kCodeVa, va);
+  }
+  set_mem(slot, pointer);  // and the clean pointer works
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  step();
+  EXPECT_EQ(cpu_->pc(), kCodeVa + 4);
+}
+
 TEST_F(CpuPaging, PageTableOutsideRamIsAnAccessFault) {
   put(kCodePa, {ld(a0, a1, 0)});
   map(kCodeVa, kCodePa, kV | kR | kX | kA);
