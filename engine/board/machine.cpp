@@ -208,7 +208,7 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
   fdt_config.ram_size = config_.ram_size;
   fdt_config.isa = "rv64imac_zicsr_zifencei_zicntr";
   fdt_config.timebase_hz = virt::kTimebaseHz;
-  fdt_config.mmu_type = "";  // no paging yet: S-mode and Sv39 come with the Linux guest
+  fdt_config.mmu_type = "riscv,sv48";  // the hart has S-mode with Sv39 and Sv48
   fdt_config.bootargs = config_.append;
   fdt_ = build_virt_fdt(fdt_config);
   const std::optional<uint64_t> fdt_addr =

@@ -51,6 +51,8 @@ void Cpu::Impl::reset(uint64_t pc) {
   reset_csr_file();  // misa, mstatus, mie, mip
   mtvec_ = mscratch_ = mepc_ = mcause_ = mtval_ = 0;
   mcounteren_ = mcountinhibit_ = menvcfg_ = 0;
+  medeleg_ = mideleg_ = 0;
+  stvec_ = sscratch_ = sepc_ = scause_ = stval_ = satp_ = scounteren_ = senvcfg_ = 0;
   std::fill(std::begin(pmpcfg_), std::end(pmpcfg_), 0);
   std::fill(std::begin(pmpaddr_), std::end(pmpaddr_), 0);
   retired_ = run_base_ = traps_ = run_budget_ = budget_left_ = 0;
@@ -58,6 +60,7 @@ void Cpu::Impl::reset(uint64_t pc) {
   stop_requested_ = wfi_ = force_uncached_ = false;
   resv_valid_ = false;
   flush_tlb();
+  mmu_update();
   flush_pending_ = true;
   event_ = true;
   update_irq();
@@ -157,10 +160,60 @@ void Cpu::set_ecall_hook(std::function<bool(Cpu&)> hook) {
 // Data accesses
 // ---------------------------------------------------------------------------------------------
 
-void Cpu::Impl::flush_tlb() {
+void Cpu::Impl::flush_translation() {
   for (auto& e : tlb_read_) e = TlbEntry{};
   for (auto& e : tlb_write_) e = TlbEntry{};
+  for (auto& e : tlb_fetch_) e = FetchTlbEntry{};
+}
+
+void Cpu::Impl::flush_tlb() {
+  flush_translation();
   generation_ = as_.generation();
+}
+
+uint8_t* Cpu::Impl::fill_data_tlb(uint64_t va, uint64_t pa, bool write) {
+  const uint64_t vpage = va & kPageMask, ppage = pa & kPageMask;
+  RamSpan span;
+  if (!as_.lookup_ram(ppage, span) || !span_covers_page(span, ppage)) return nullptr;
+  if (write) {
+    if (!span.writable) return nullptr;
+    if (span.mr->is_code_page(span.offset_in_region + (ppage - span.start))) return nullptr;
+    if (resv_valid_ && (resv_addr_ & kPageMask) == vpage) return nullptr;
+  }
+  TlbEntry& e = (write ? tlb_write_ : tlb_read_)[(va >> kPageShift) % kTlbSize];
+  e.tag = vpage;
+  e.addend = reinterpret_cast<uintptr_t>(span.host + (ppage - span.start)) - vpage;
+  return reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(va + e.addend));
+}
+
+bool Cpu::Impl::phys_load(uint64_t va, uint64_t pa, unsigned size, uint64_t& value, Access acc) {
+  fault_cause_ = access_fault_cause(acc);
+  if (!all_mapped(pa, size)) {
+    fault_addr_ = va + (fault_addr_ - pa);
+    return false;
+  }
+  const MemTxResult r = as_.load(pa, size, value);
+  after_slow_access();
+  if (r != MemTxResult::Ok) {
+    fault_addr_ = va;
+    return false;
+  }
+  return true;
+}
+
+bool Cpu::Impl::phys_store(uint64_t va, uint64_t pa, unsigned size, uint64_t value) {
+  fault_cause_ = kExcStoreAccessFault;
+  if (!all_mapped(pa, size)) {
+    fault_addr_ = va + (fault_addr_ - pa);
+    return false;
+  }
+  const MemTxResult r = as_.store(pa, size, value);
+  after_slow_access();
+  if (r != MemTxResult::Ok) {
+    fault_addr_ = va;
+    return false;
+  }
+  return true;
 }
 
 void Cpu::Impl::commit() {
@@ -218,14 +271,47 @@ uint8_t* Cpu::Impl::host_for_write(uint64_t addr) {
   return reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(addr + e.addend));
 }
 
-bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value) {
+bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value, Access acc) {
   value = 0;
-  if ((addr & ~kPageMask) + size <= kPageSize) {
+  const bool in_page = (addr & ~kPageMask) + size <= kPageSize;
+  if (data_translated_) {
+    uint64_t pa;
+    if (!translate(addr, acc, pa)) return false;
+    if (in_page) {
+      if (acc == Access::Load) {
+        if (uint8_t* host = fill_data_tlb(addr, pa, false)) {
+          std::memcpy(&value, host, size);
+          return true;
+        }
+      }
+      return phys_load(addr, pa, size, value, acc);
+    }
+    // Straddles two virtual pages: translate both before reading a byte.
+    const uint64_t second = (addr | ~kPageMask) + 1;
+    uint64_t pa2;
+    if (!translate(second, acc, pa2)) return false;
+    const auto first_len = static_cast<unsigned>(second - addr);
+    uint64_t lo = 0, hi = 0;
+    for (unsigned i = 0; i < first_len; ++i) {
+      uint64_t b;
+      if (!phys_load(addr + i, pa + i, 1, b, acc)) return false;
+      lo |= b << (8 * i);
+    }
+    for (unsigned i = 0; i < size - first_len; ++i) {
+      uint64_t b;
+      if (!phys_load(second + i, pa2 + i, 1, b, acc)) return false;
+      hi |= b << (8 * i);
+    }
+    value = lo | (hi << (8 * first_len));
+    return true;
+  }
+  if (in_page) {
     if (uint8_t* host = host_for_read(addr)) {
       std::memcpy(&value, host, size);
       return true;
     }
   }
+  fault_cause_ = access_fault_cause(acc);
   if (!all_mapped(addr, size)) return false;
   MemTxResult r = as_.load(addr, size, value);
   after_slow_access();
@@ -263,13 +349,49 @@ void Cpu::Impl::invalidate_reservation_on_store(uint64_t addr, unsigned size) {
 }
 
 bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
+  const bool in_page = (addr & ~kPageMask) + size <= kPageSize;
+  if (data_translated_) {
+    uint64_t pa;
+    if (!translate(addr, Access::Store, pa)) return false;
+    if (in_page) {
+      invalidate_reservation_on_store(addr, size);
+      if (uint8_t* host = fill_data_tlb(addr, pa, true)) {
+        std::memcpy(host, &value, size);
+        return true;
+      }
+      return phys_store(addr, pa, size, value);
+    }
+    // Straddles two virtual pages: translate both and check every byte before writing one.
+    const uint64_t second = (addr | ~kPageMask) + 1;
+    uint64_t pa2;
+    if (!translate(second, Access::Store, pa2)) return false;
+    const auto first_len = static_cast<unsigned>(second - addr);
+    fault_cause_ = kExcStoreAccessFault;
+    if (!all_mapped(pa, first_len)) {
+      fault_addr_ = addr + (fault_addr_ - pa);
+      return false;
+    }
+    if (!all_mapped(pa2, size - first_len)) {
+      fault_addr_ = second + (fault_addr_ - pa2);
+      return false;
+    }
+    invalidate_reservation_on_store(addr, size);
+    for (unsigned i = 0; i < size; ++i) {
+      const uint64_t b = (value >> (8 * i)) & 0xff;
+      const bool ok = i < first_len ? phys_store(addr + i, pa + i, 1, b)
+                                    : phys_store(second + i - first_len, pa2 + i - first_len, 1, b);
+      if (!ok) return false;
+    }
+    return true;
+  }
   invalidate_reservation_on_store(addr, size);
-  if ((addr & ~kPageMask) + size <= kPageSize) {
+  if (in_page) {
     if (uint8_t* host = host_for_write(addr)) {
       std::memcpy(host, &value, size);
       return true;
     }
   }
+  fault_cause_ = kExcStoreAccessFault;
   if (!all_mapped(addr, size)) return false;
   MemTxResult r = as_.store(addr, size, value);
   after_slow_access();
@@ -458,14 +580,14 @@ void Cpu::Impl::decode_slot(CodePage& page, Insn& slot, uint64_t pc) {
 
 Insn* Cpu::Impl::fetch_uncached(uint64_t pc) {
   uint64_t lo = 0, hi = 0;
-  if (!mem_load(pc, 2, lo)) {
-    raise_exception(kExcInsnAccessFault, fault_addr_);
+  if (!fetch_half(pc, lo)) {
+    raise_exception(fault_cause_, fault_addr_);
     return nullptr;
   }
   uint32_t raw = static_cast<uint32_t>(lo & 0xffff);
   if (insn_length(raw) == 4) {
-    if (!mem_load(pc + 2, 2, hi)) {
-      raise_exception(kExcInsnAccessFault, fault_addr_);
+    if (!fetch_half(pc + 2, hi)) {
+      raise_exception(fault_cause_, fault_addr_);
       return nullptr;
     }
     raw |= static_cast<uint32_t>(hi & 0xffff) << 16;

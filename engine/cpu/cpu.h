@@ -1,8 +1,9 @@
 // One RISC-V hart: architectural state and the interpreter that runs it.
 //
-// Design note: the CPU sees memory only through an AddressSpace. For speed it keeps a software
-// TLB of RAM pages (host pointers found with AddressSpace::lookup_ram) and a cache of decoded
-// instructions per code page; both are flushed when the address space's flat view changes,
+// Design note: the CPU sees memory only through an AddressSpace, with M, S and U modes and
+// Sv39/Sv48 paging (mmu.cpp). For speed it keeps a software TLB of RAM pages (virtual page ->
+// host pointer) and a cache of decoded instructions per physical code page; both are flushed
+// when the address space's flat view changes, the TLB also when translation changes,
 // and a store into a page holding decoded code drops that code (self-modifying code, DMA).
 // The interpreter is the reference for every later executor (the wasm JIT). What an executor
 // shares with it: the state (cpu_state.h, Cpu::executor_state()), the M-extension arithmetic
@@ -65,15 +66,16 @@ constexpr uint32_t misa_extension(char ext) {
 
 /// What a hart is built with. Fixed for its lifetime; reset() restores misa from it.
 struct HartConfig {
-  /// The hart's base extensions: RV64 I, M, A, C and U-mode (the misa reset value).
+  /// The extensions every hart has: RV64 I, M, A, C and U-mode.
   static constexpr uint32_t kBaseExtensions = misa_extension('I') | misa_extension('M') |
                                               misa_extension('A') | misa_extension('C') |
                                               misa_extension('U');
-  /// misa's Extensions field: kBaseExtensions, optionally with 'S'. With S the CSR file has the
-  /// supervisor state it knows today (the S fields of mstatus, the S bits of mie and mip, MPP = S,
-  /// mip.SEIP, MRET into S); the S-mode CSRs, SRET and trap delegation come with S-mode itself,
-  /// so S is for tests until then. Any other set is a programmer mistake (asserted at reset).
-  uint32_t misa_extensions = kBaseExtensions;
+  /// The default hart: kBaseExtensions with S-mode (Sv39/Sv48 paging, delegation, SRET).
+  static constexpr uint32_t kDefaultExtensions = kBaseExtensions | misa_extension('S');
+  /// misa's Extensions field: kDefaultExtensions, or kBaseExtensions for an M+U hart without
+  /// S-mode (no S CSRs, no delegation, SRET and SFENCE.VMA illegal). Any other set is a
+  /// programmer mistake (asserted at reset).
+  uint32_t misa_extensions = kDefaultExtensions;
 };
 
 /// Why Cpu::run returned.

@@ -3,13 +3,14 @@
 // points generated code calls) and interp.cpp (the interpreter loop). The architectural
 // state itself is the CpuState base (cpu_state.h), public so that generated code can use it.
 //
-// Design note: the interpreter never decodes in its hot loop. Each 4 KiB guest code page gets
-// a CodePage: one pre-decoded Insn per 2-byte slot, decoded lazily the first time the slot is
-// executed, followed by two sentinel slots that leave the page. Data accesses go through a
-// direct-mapped software TLB of RAM pages (separate read and write entries); a page that holds
-// decoded code is never in the write TLB, so every store into code takes the slow path, goes
-// through AddressSpace::store and reaches our code-write hook, which marks the decoded page
-// stale. Stale pages are re-decoded when next entered, never freed under the running loop.
+// Design note: the interpreter never decodes in its hot loop. Each 4 KiB physical code page
+// gets a CodePage (the outer loop translates the virtual pc first, mmu.cpp): one pre-decoded Insn
+// per 2-byte slot, decoded lazily the first time the slot is executed, followed by two sentinel
+// slots that leave the page. Data accesses go through a direct-mapped software TLB of RAM pages
+// (separate read and write entries); a page that holds decoded code is never in the write TLB, so
+// every store into code takes the slow path, goes through AddressSpace::store and reaches our
+// code-write hook, which marks the decoded page stale. Stale pages are re-decoded when next
+// entered, never freed under the running loop.
 //
 // The cache is bounded (kMaxCodePages): past the bound, a clock with one "referenced" bit per
 // page picks a victim whose memory is reused for the new page. Eviction happens only in
@@ -65,9 +66,9 @@ struct Insn {
 };
 static_assert(sizeof(Insn) == 16);
 
-/// Decoded code of one guest page.
+/// Decoded code of one physical page.
 struct CodePage {
-  uint64_t guest_page = 0;
+  uint64_t guest_page = 0;        ///< the PHYSICAL page: aliases share decoded code
   const uint8_t* host = nullptr;  ///< host memory of the page
   MemoryRegion* mr = nullptr;
   uint64_t region_page = 0;  ///< offset of the page inside mr
@@ -87,14 +88,48 @@ inline constexpr uint64_t kMstatusSIE = 1ull << 1;
 inline constexpr uint64_t kMstatusMIE = 1ull << 3;
 inline constexpr uint64_t kMstatusSPIE = 1ull << 5;
 inline constexpr uint64_t kMstatusMPIE = 1ull << 7;
+inline constexpr uint64_t kMstatusSPP = 1ull << 8;
 inline constexpr unsigned kMstatusMPPShift = 11;
 inline constexpr uint64_t kMstatusMPP = 3ull << kMstatusMPPShift;
 inline constexpr uint64_t kMstatusMPRV = 1ull << 17;
+inline constexpr uint64_t kMstatusSUM = 1ull << 18;
+inline constexpr uint64_t kMstatusMXR = 1ull << 19;
+inline constexpr uint64_t kMstatusTVM = 1ull << 20;
 inline constexpr uint64_t kMstatusTW = 1ull << 21;
+inline constexpr uint64_t kMstatusTSR = 1ull << 22;
 inline constexpr uint64_t kMstatusUXL = 3ull << 32;
 inline constexpr uint64_t kMstatusSXL = 3ull << 34;
 
 inline constexpr uint64_t kMisaC = 1ull << ('C' - 'A');
+
+/// The kind of a memory access: what translation checks and which fault it raises.
+enum class Access : uint8_t { Fetch, Load, Store };
+
+/// The access-fault cause of an access of kind `acc` (privileged spec 3.1.15).
+constexpr uint64_t access_fault_cause(Access acc) {
+  return acc == Access::Fetch  ? kExcInsnAccessFault
+         : acc == Access::Load ? kExcLoadAccessFault
+                               : kExcStoreAccessFault;
+}
+/// The page-fault cause of an access of kind `acc` (privileged spec 3.1.15).
+constexpr uint64_t page_fault_cause(Access acc) {
+  return acc == Access::Fetch  ? kExcInsnPageFault
+         : acc == Access::Load ? kExcLoadPageFault
+                               : kExcStorePageFault;
+}
+
+// satp (privileged spec 4.1.11, RV64).
+inline constexpr unsigned kSatpModeShift = 60;
+inline constexpr uint64_t kSatpModeBare = 0, kSatpModeSv39 = 8, kSatpModeSv48 = 9;
+inline constexpr uint64_t kSatpPpnMask = (1ull << 44) - 1;
+inline constexpr uint64_t kSatpAsidMask = 0xffffull << 44;
+
+/// One entry of the fetch TLB: virtual page `vpage` is physical page `ppage`.
+struct FetchTlbEntry {
+  uint64_t vpage = ~uint64_t{0};
+  uint64_t ppage = 0;
+};
+inline constexpr unsigned kFetchTlbSize = 64;
 
 struct Cpu::Impl final : CpuState, MemoryListener {
   Impl(Cpu& owner, AddressSpace& as, uint64_t hartid, const HartConfig& config);
@@ -127,6 +162,14 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   std::vector<std::pair<MemoryRegion*, int>> code_hooks_;
   std::unique_ptr<CodePage> scratch_;  ///< for instructions that cannot be cached
 
+  // -- MMU (mmu.cpp): what the data TLB and the fetch TLB were filled under --
+  bool fetch_translated_ = false;             ///< fetches go through satp's page tables
+  bool data_translated_ = false;              ///< loads and stores do (MPRV included)
+  PrivLevel data_priv_ = PrivLevel::Machine;  ///< the privilege loads and stores are checked at
+  uint64_t mmu_key_ = 0;   ///< the translation context the TLBs hold (0: bare everywhere)
+  uint64_t mmu_satp_ = 0;  ///< satp the TLBs were filled under (when mmu_key_ != 0)
+  FetchTlbEntry tlb_fetch_[kFetchTlbSize];
+
   // -- Embedder hooks --
   std::function<uint64_t()> time_source_;
   std::function<void(const TrapEvent&)> trap_hook_;
@@ -139,8 +182,16 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   /// writes no byte) and leave in fault_addr_ the address of the portion that faulted: the
   /// first byte of the access that no flat range holds, else the access's address (what
   /// mtval reports, privileged spec 3.1.16).
-  bool mem_load(uint64_t addr, unsigned size, uint64_t& value);
+  /// Under translation `addr` is virtual, faults may be page faults (fault_cause_ says which)
+  /// and mtval is virtual. `acc` = Store makes a load check store permission (AMOs).
+  bool mem_load(uint64_t addr, unsigned size, uint64_t& value, Access acc = Access::Load);
   bool mem_store(uint64_t addr, unsigned size, uint64_t value);
+  /// Physical halves of mem_load/mem_store under translation: `va` is what faults report.
+  bool phys_load(uint64_t va, uint64_t pa, unsigned size, uint64_t& value, Access acc);
+  bool phys_store(uint64_t va, uint64_t pa, unsigned size, uint64_t value);
+  /// Fills the read or write TLB entry of virtual `va` with physical `pa` when that page is
+  /// plain RAM (for writes: writable, no decoded code, no reservation); its host address.
+  uint8_t* fill_data_tlb(uint64_t va, uint64_t pa, bool write);
   /// Whether every byte of [addr, addr + size) lies in some flat range; if not, sets
   /// fault_addr_ to the first byte that does not.
   bool all_mapped(uint64_t addr, unsigned size);
@@ -149,9 +200,38 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   uint8_t* host_for_write(uint64_t addr);
   void after_slow_access();
   void flush_tlb();
+  /// Empties the data and fetch TLBs (translation changed; the flat view did not).
+  void flush_translation();
+
+  // mmu.cpp
+  /// Recomputes who translates (priv_, mstatus.MPRV/MPP/SUM/MXR, satp) and empties the TLBs
+  /// when that changed. Call after any change of those.
+  void mmu_update();
+  /// Translates `va` for an access of kind `acc` (privileged spec 4.3.2, Sv39/Sv48), setting
+  /// A and D in the leaf PTE. On failure sets fault_addr_ = va and fault_cause_ (a page fault,
+  /// or an access fault when a PTE is not in RAM) and returns false.
+  bool translate(uint64_t va, Access acc, uint64_t& pa);
+  /// The physical address of fetch address `va`, through the fetch TLB; fails as translate().
+  bool fetch_paddr(uint64_t va, uint64_t& pa) {
+    if (!fetch_translated_) {
+      pa = va;
+      return true;
+    }
+    const FetchTlbEntry& e = tlb_fetch_[(va >> kPageShift) % kFetchTlbSize];
+    if (e.vpage == (va & kPageMask)) {
+      pa = e.ppage | (va & ~kPageMask);
+      return true;
+    }
+    return fetch_walk(va, pa);
+  }
+  bool fetch_walk(uint64_t va, uint64_t& pa);
+  /// Reads 2 instruction bytes at fetch address `va`; fails as translate() or with an
+  /// instruction access fault.
+  bool fetch_half(uint64_t va, uint64_t& half);
   void flush_code();
   void drop_write_tlb_for_host_page(const uint8_t* host_page);
-  /// The decoded page holding pc, or nullptr if pc is not in a whole RAM/ROM page. Only
+  /// The decoded page holding physical address pc (the outer loop translates the virtual pc
+  /// first), or nullptr if pc is not in a whole RAM/ROM page. Only
   /// called at the outer-loop boundary: it may evict (and reuse) any other CodePage.
   CodePage* code_page_for(uint64_t pc);
   /// The RAM/ROM span holding the whole page `guest_page`; false if there is none.
@@ -195,6 +275,13 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   void take_interrupt();
   void update_irq();
   bool exec_mret();
+  /// SRET (privileged spec 3.3.2): illegal in U-mode and, with mstatus.TSR, in S-mode.
+  bool exec_sret(uint32_t raw);
+  /// SFENCE.VMA: illegal in U-mode and, with mstatus.TVM, in S-mode; flushes the TLBs.
+  bool exec_sfence_vma(uint32_t raw);
+  /// The pending interrupts that are enabled at the current privilege (M-level ones, else
+  /// the delegated S-level ones), privileged spec 3.1.9.
+  uint64_t takeable_interrupts() const;
   bool exec_amo(const Insn& in);
   /// ECALL: runs the ecall hook for S/U-mode; returns true when it completed the call.
   bool exec_ecall();

@@ -72,10 +72,23 @@ struct CpuState {
   uint64_t menvcfg_ = 0;
   uint64_t pmpcfg_[8] = {};  ///< pmpcfg0, 2, ..., 14 (RV64 has only the even ones)
   uint64_t pmpaddr_[64] = {};
+  uint64_t medeleg_ = 0;
+  uint64_t mideleg_ = 0;
+
+  // -- Supervisor-mode CSRs (sstatus, sie and sip are views of mstatus, mie and mip) --
+  uint64_t stvec_ = 0;
+  uint64_t sscratch_ = 0;
+  uint64_t sepc_ = 0;
+  uint64_t scause_ = 0;
+  uint64_t stval_ = 0;
+  uint64_t satp_ = 0;
+  uint64_t scounteren_ = 0;
+  uint64_t senvcfg_ = 0;
 
   // -- Memory access state --
-  uint64_t fault_addr_ = 0;  ///< set by a failed data access: the faulting portion (mtval)
-  bool resv_valid_ = false;  ///< LR/SC reservation
+  uint64_t fault_addr_ = 0;   ///< set by a failed access: the faulting portion (xtval)
+  uint64_t fault_cause_ = 0;  ///< set by a failed access: access fault or page fault (xcause)
+  bool resv_valid_ = false;   ///< LR/SC reservation
   unsigned resv_size_ = 0;
   uint64_t resv_addr_ = 0;
 

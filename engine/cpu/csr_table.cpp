@@ -31,6 +31,9 @@ constexpr unsigned kPmpL = 0x80, kPmpAShift = 3, kPmpTor = 1;
 bool always(const Impl&) {
   return true;
 }
+bool has_s(const Impl& h) {
+  return hart_has(h, 'S');
+}
 
 // -- Shared read and write behaviours --
 
@@ -39,9 +42,13 @@ uint64_t read_zero(const Impl&, uint16_t) {
 }
 void write_ignored(Impl&, uint16_t, uint64_t) {}
 
-/// Counters readable from U-mode only when mcounteren allows (privileged spec 3.1.11).
+/// Counters readable below M-mode only when mcounteren allows, and in U-mode only when
+/// scounteren allows too (privileged spec 3.1.11, 4.1.5).
 bool counter_enabled(const Impl& h, uint16_t csr) {
-  return h.priv_ == PrivLevel::Machine || ((h.mcounteren_ >> (csr & 31)) & 1);
+  if (h.priv_ == PrivLevel::Machine) return true;
+  const unsigned bit = csr & 31;
+  if (!((h.mcounteren_ >> bit) & 1)) return false;
+  return h.priv_ == PrivLevel::Supervisor || !hart_has(h, 'S') || ((h.scounteren_ >> bit) & 1);
 }
 
 // -- mstatus (3.1.6) --
@@ -68,6 +75,7 @@ void write_mstatus(Impl& h, uint16_t, uint64_t value) {
   if (!legal) value = (value & ~kMstatusMPP) | (h.mstatus_ & kMstatusMPP);
   const uint64_t writable = mstatus_writable(h);
   h.mstatus_ = (h.mstatus_ & ~writable) | (value & writable);
+  h.mmu_update();  // MPRV, MPP, SUM and MXR change how loads and stores translate
   h.update_irq();
   h.event_ = true;
 }
@@ -267,6 +275,135 @@ void write_pmpaddr(Impl& h, uint16_t csr, uint64_t value) {
   h.pmpaddr_[entry] = value & kPmpaddrMask;
 }
 
+// -- Supervisor mode (chapter 4) --
+
+/// The mstatus fields sstatus shows (4.1.1): SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, UXL, SD.
+constexpr uint64_t kSstatusView = kMstatusSIE | kMstatusSPIE | (1ull << 6) | kMstatusSPP |
+                                  (3ull << 9) | (3ull << 13) | (3ull << 15) | kMstatusSUM |
+                                  kMstatusMXR | kMstatusUXL | (1ull << 63);
+/// The ones S-mode can write (UBE, VS, FS and XS are read-only zero on this hart).
+constexpr uint64_t kSstatusWritable =
+    kMstatusSIE | kMstatusSPIE | kMstatusSPP | kMstatusSUM | kMstatusMXR;
+/// The exceptions medeleg can delegate (3.1.8): every cause this hart raises but ECALL from
+/// M-mode (medeleg[11] is read-only zero): 0-9, 12, 13, 15.
+constexpr uint64_t kMedelegWritable = 0xb3ff;
+
+uint64_t read_sstatus(const Impl& h, uint16_t) {
+  return h.mstatus_ & kSstatusView;
+}
+void write_sstatus(Impl& h, uint16_t csr, uint64_t value) {
+  write_mstatus(h, csr, (h.mstatus_ & ~kSstatusWritable) | (value & kSstatusWritable));
+}
+
+uint64_t read_medeleg(const Impl& h, uint16_t) {
+  return h.medeleg_;
+}
+void write_medeleg(Impl& h, uint16_t, uint64_t value) {
+  h.medeleg_ = value & kMedelegWritable;
+}
+
+uint64_t read_mideleg(const Impl& h, uint16_t) {
+  return h.mideleg_;
+}
+void write_mideleg(Impl& h, uint16_t, uint64_t value) {
+  h.mideleg_ = value & kSupervisorIrqs;  // the M-level interrupts cannot be delegated
+  h.update_irq();
+  h.event_ = true;
+}
+
+/// sie and sip show the interrupts delegated to S; the others read as zero (4.1.3).
+uint64_t read_sie(const Impl& h, uint16_t) {
+  return h.mie_ & h.mideleg_;
+}
+void write_sie(Impl& h, uint16_t, uint64_t value) {
+  h.mie_ = (h.mie_ & ~h.mideleg_) | (value & h.mideleg_);
+  h.update_irq();
+  h.event_ = true;
+}
+uint64_t read_sip(const Impl& h, uint16_t) {
+  return h.mip_ & h.mideleg_;
+}
+uint64_t read_sip_soft(const Impl& h, uint16_t) {
+  return h.mip_soft_ & h.mideleg_;
+}
+void write_sip(Impl& h, uint16_t, uint64_t value) {
+  // Only SSIP is writable through sip; STIP and SEIP are M-mode's (or the devices') to set.
+  const uint64_t writable = h.mideleg_ & irq_bit(kIrqSSoft);
+  h.mip_soft_ = (h.mip_soft_ & ~writable) | (value & writable);
+  h.update_mip();
+  h.update_irq();
+  h.event_ = true;
+}
+
+uint64_t read_stvec(const Impl& h, uint16_t) {
+  return h.stvec_;
+}
+void write_stvec(Impl& h, uint16_t, uint64_t value) {
+  uint64_t mode = value & 3;
+  if (mode >= 2) mode = h.stvec_ & 3;  // reserved modes: WARL, keep the old mode
+  h.stvec_ = (value & ~uint64_t{3}) | mode;
+}
+
+uint64_t read_scounteren(const Impl& h, uint16_t) {
+  return h.scounteren_;
+}
+void write_scounteren(Impl& h, uint16_t, uint64_t value) {
+  h.scounteren_ = value & 0xffffffffull;
+}
+
+uint64_t read_senvcfg(const Impl& h, uint16_t) {
+  return h.senvcfg_;
+}
+void write_senvcfg(Impl& h, uint16_t, uint64_t value) {
+  h.senvcfg_ = value & 1;  // FIOM only
+}
+
+uint64_t read_sscratch(const Impl& h, uint16_t) {
+  return h.sscratch_;
+}
+void write_sscratch(Impl& h, uint16_t, uint64_t value) {
+  h.sscratch_ = value;
+}
+
+uint64_t read_sepc(const Impl& h, uint16_t) {
+  return h.c_enabled() ? h.sepc_ : (h.sepc_ & ~uint64_t{3});
+}
+void write_sepc(Impl& h, uint16_t, uint64_t value) {
+  h.sepc_ = value & ~uint64_t{1};
+}
+
+uint64_t read_scause(const Impl& h, uint16_t) {
+  return h.scause_;
+}
+void write_scause(Impl& h, uint16_t, uint64_t value) {
+  h.scause_ = value;
+}
+
+uint64_t read_stval(const Impl& h, uint16_t) {
+  return h.stval_;
+}
+void write_stval(Impl& h, uint16_t, uint64_t value) {
+  h.stval_ = value;
+}
+
+/// satp is not accessible from S-mode while mstatus.TVM is set (3.1.6.6).
+bool satp_accessible(const Impl& h, uint16_t) {
+  return !(h.priv_ == PrivLevel::Supervisor && (h.mstatus_ & kMstatusTVM));
+}
+uint64_t read_satp(const Impl& h, uint16_t) {
+  return h.satp_;
+}
+void write_satp(Impl& h, uint16_t, uint64_t value) {
+  // 4.1.11: a write with a MODE the hart does not support (Sv57, Sv64, reserved) has no effect
+  // at all, which is how software probes for the widest mode. ASIDLEN is 16.
+  const uint64_t mode = value >> kSatpModeShift;
+  if (mode != kSatpModeBare && mode != kSatpModeSv39 && mode != kSatpModeSv48) return;
+  h.satp_ = value & ((0xfull << kSatpModeShift) | kSatpAsidMask | kSatpPpnMask);
+  h.flush_translation();  // not required by the spec (SFENCE.VMA is), but cheap and safe
+  h.mmu_update();
+  h.event_ = true;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The table
 // ---------------------------------------------------------------------------------------------
@@ -311,28 +448,29 @@ struct TableBuilder {
 
 constexpr TableBuilder build_table() {
   TableBuilder t;
-  // Name-only rows are ratified CSRs this hart never has: F/D, Zkr, S-mode (the S-mode issue
-  // gives them predicates and behaviour), the debug and trigger registers.
+  // Name-only rows are ratified CSRs this hart never has: F/D, Zkr, Sstc, the debug and
+  // trigger registers.
   t.add(kCsrFflags, "fflags");
   t.add(kCsrFrm, "frm");
   t.add(kCsrFcsr, "fcsr");
   t.add(kCsrSeed, "seed");
-  t.add(kCsrSstatus, "sstatus");
-  t.add(kCsrSie, "sie");
-  t.add(kCsrStvec, "stvec");
-  t.add(kCsrScounteren, "scounteren");
-  t.add(kCsrSenvcfg, "senvcfg");
-  t.add(kCsrSscratch, "sscratch");
-  t.add(kCsrSepc, "sepc");
-  t.add(kCsrScause, "scause");
-  t.add(kCsrStval, "stval");
-  t.add(kCsrSip, "sip");
+  t.add(kCsrSstatus, "sstatus", has_s, read_sstatus, write_sstatus);
+  t.add(kCsrSie, "sie", has_s, read_sie, write_sie);
+  t.add(kCsrStvec, "stvec", has_s, read_stvec, write_stvec);
+  t.add(kCsrScounteren, "scounteren", has_s, read_scounteren, write_scounteren);
+  t.add(kCsrSenvcfg, "senvcfg", has_s, read_senvcfg, write_senvcfg);
+  t.add(kCsrSscratch, "sscratch", has_s, read_sscratch, write_sscratch);
+  t.add(kCsrSepc, "sepc", has_s, read_sepc, write_sepc);
+  t.add(kCsrScause, "scause", has_s, read_scause, write_scause);
+  t.add(kCsrStval, "stval", has_s, read_stval, write_stval);
+  t.add(kCsrSip, "sip", has_s, read_sip, write_sip);
+  t.rows[t.size - 1].rmw_read = read_sip_soft;
   t.add(kCsrStimecmp, "stimecmp");
-  t.add(kCsrSatp, "satp");
+  t.add(kCsrSatp, "satp", has_s, read_satp, write_satp, satp_accessible);
   t.add(kCsrMstatus, "mstatus", always, read_mstatus, write_mstatus);
   t.add(kCsrMisa, "misa", always, read_misa, write_misa);
-  t.add(kCsrMedeleg, "medeleg");
-  t.add(kCsrMideleg, "mideleg");
+  t.add(kCsrMedeleg, "medeleg", has_s, read_medeleg, write_medeleg);
+  t.add(kCsrMideleg, "mideleg", has_s, read_mideleg, write_mideleg);
   t.add(kCsrMie, "mie", always, read_mie, write_mie);
   t.add(kCsrMtvec, "mtvec", always, read_mtvec, write_mtvec);
   t.add(kCsrMcounteren, "mcounteren", always, read_mcounteren, write_mcounteren);

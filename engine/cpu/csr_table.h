@@ -16,13 +16,6 @@
 
 namespace glassvm {
 
-// mstatus fields beyond those in cpu_internal.h (privileged spec 3.1.6).
-inline constexpr uint64_t kMstatusSPP = 1ull << 8;
-inline constexpr uint64_t kMstatusSUM = 1ull << 18;
-inline constexpr uint64_t kMstatusMXR = 1ull << 19;
-inline constexpr uint64_t kMstatusTVM = 1ull << 20;
-inline constexpr uint64_t kMstatusTSR = 1ull << 22;
-
 /// Whether the hart has extension `ext` ('A'..'Z') according to its misa.
 inline bool hart_has(const Cpu::Impl& hart, char ext) {
   return (hart.misa_ >> (ext - 'A')) & 1;

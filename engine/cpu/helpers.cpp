@@ -41,14 +41,14 @@ bool helper_take_interrupt(CpuState& s) {
 bool helper_load(CpuState& s, uint64_t addr, unsigned size, uint64_t& value) {
   Cpu::Impl& h = hart(s);
   if (h.mem_load(addr, size, value)) return false;
-  h.raise_exception(kExcLoadAccessFault, h.fault_addr_);
+  h.raise_exception(h.fault_cause_, h.fault_addr_);
   return true;
 }
 
 bool helper_store(CpuState& s, uint64_t addr, unsigned size, uint64_t value) {
   Cpu::Impl& h = hart(s);
   if (h.mem_store(addr, size, value)) return false;
-  h.raise_exception(kExcStoreAccessFault, h.fault_addr_);
+  h.raise_exception(h.fault_cause_, h.fault_addr_);
   return true;
 }
 
@@ -68,9 +68,20 @@ bool helper_mret(CpuState& s) {
   return !hart(s).exec_mret();
 }
 
+bool helper_sret(CpuState& s, uint32_t raw) {
+  return !hart(s).exec_sret(raw);
+}
+
+bool helper_sfence_vma(CpuState& s, uint64_t, uint64_t, uint32_t raw) {
+  // The whole TLB is flushed whatever the address and ASID say (always allowed).
+  return !hart(s).exec_sfence_vma(raw);
+}
+
 bool helper_wfi(CpuState& s, uint32_t raw) {
   Cpu::Impl& h = hart(s);
-  if (h.priv_ == PrivLevel::User && (h.mstatus_ & kMstatusTW)) {
+  const bool has_s = (h.misa_ >> ('S' - 'A')) & 1;
+  if ((h.priv_ != PrivLevel::Machine && (h.mstatus_ & kMstatusTW)) ||
+      (h.priv_ == PrivLevel::User && has_s)) {
     h.raise_exception(kExcIllegalInsn, raw);
     return true;
   }

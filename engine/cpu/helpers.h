@@ -31,11 +31,12 @@ bool helper_raise(CpuState& s, uint64_t cause, uint64_t tval);
 /// Always returns true: the step is used by the trap.
 bool helper_take_interrupt(CpuState& s);
 
-/// Load of `size` (1, 2, 4, 8) bytes at `addr`, any alignment, through the slow path (TLB
-/// refill, MMIO). The zero-extended value goes to `value`. Traps with a load access fault
-/// whose mtval is the faulting portion.
+/// Load of `size` (1, 2, 4, 8) bytes at virtual `addr`, any alignment, through the slow path
+/// (translation, TLB refill, MMIO). The zero-extended value goes to `value`. Traps with a load
+/// page fault or access fault whose xtval is the (virtual) faulting portion.
 bool helper_load(CpuState& s, uint64_t addr, unsigned size, uint64_t& value);
-/// Store of the low `size` bytes of `value` at `addr`; on a fault no byte is written.
+/// Store of the low `size` bytes of `value` at virtual `addr`; on a fault (store page fault or
+/// access fault) no byte is written.
 bool helper_store(CpuState& s, uint64_t addr, unsigned size, uint64_t value);
 
 /// A Zicsr instruction (op Csrrw..Csrrci): csr number, rd (32 for x0), rs1 (register, or the
@@ -48,7 +49,14 @@ bool helper_amo(CpuState& s, Op op, unsigned rd, unsigned rs1, unsigned rs2);
 bool helper_ecall(CpuState& s);
 /// MRET: on completion s.pc_ is the return address (the caller does not add the length).
 bool helper_mret(CpuState& s);
-/// WFI (instruction word `raw` for the trap): traps if U-mode with mstatus.TW. On completion
+/// SRET (instruction word `raw` for the trap): as MRET, from S-mode; illegal in U-mode and
+/// with mstatus.TSR in S-mode.
+bool helper_sret(CpuState& s, uint32_t raw);
+/// SFENCE.VMA with the values of rs1 (address) and rs2 (ASID): illegal in U-mode and with
+/// mstatus.TVM in S-mode. On completion the caller must leave its block.
+bool helper_sfence_vma(CpuState& s, uint64_t vaddr, uint64_t asid, uint32_t raw);
+/// WFI (instruction word `raw` for the trap): traps below M-mode with mstatus.TW, and in
+/// U-mode when the hart has S-mode (privileged spec 3.1.6.5). On completion
 /// s.wfi_ says whether the hart now waits (no enabled interrupt pending): the caller retires
 /// the WFI and, if s.wfi_, ends the run with RunExit::Wfi.
 bool helper_wfi(CpuState& s, uint32_t raw);

@@ -172,10 +172,19 @@ outer:
   pc = pc_;
   ialign_mask = c_enabled() ? 0 : 2;
   if (pc & ialign_mask) RAISE(kExcInsnMisaligned, pc);
-  page = force_uncached_ ? nullptr : code_page_for(pc);
+  if (force_uncached_) {
+    page = nullptr;
+  } else {
+    // The code cache is keyed by physical page; the block runs at virtual pc. A jump that
+    // stays in the virtual page stays in the physical page, so the inner loop needs no
+    // translation; whatever changes translation ends the block.
+    uint64_t ppc;
+    if (!fetch_paddr(pc, ppc)) RAISE(fault_cause_, fault_addr_);
+    page = code_page_for(ppc);
+  }
   if (page != nullptr) {
     slots = page->slots;
-    blk_base = page->guest_page;
+    blk_base = pc & kPageMask;
     blk_limit = kPageSize;
     in = slots + ((pc - blk_base) >> 1);
   } else {
@@ -376,8 +385,16 @@ L_Mret:
   --left;
   goto outer;
 L_Sret:
+  SYNC();
+  pc_ = pc;
+  if (helper_sret(*this, in->raw)) TRAPPED();
+  --left;
+  goto outer;
 L_SfenceVma:
-  RAISE(kExcIllegalInsn, in->raw);  // no S-mode yet
+  SYNC();
+  pc_ = pc;
+  if (helper_sfence_vma(*this, X[in->rs1], X[in->rs2], in->raw)) TRAPPED();
+  COMPLETE_AND_EXIT();
 L_Wfi:
   SYNC();
   pc_ = pc;

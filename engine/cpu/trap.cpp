@@ -2,8 +2,9 @@
 // priority order, MRET, ECALL, and the A extension's LR/SC/AMO (which are here because their
 // fault rules are the tricky part).
 //
-// Design note: every trap goes to M-mode today. take_trap() is where medeleg/mideleg will
-// choose S-mode once it exists; nothing else needs to know. take_trap() also does a trap's
+// Design note: take_trap() is the one place where medeleg/mideleg choose between M-mode and
+// S-mode (3.1.8); nothing else needs to know. takeable_interrupts() is the one statement of
+// which pending interrupt may be taken where (3.1.9). take_trap() also does a trap's
 // accounting (traps_ counts it; during run() run_base_ gives back the retirement the caller's
 // step would imply), so that every executor, interpreter or generated code, only has to use
 // up one step for a trapped instruction.
@@ -21,40 +22,69 @@ void Cpu::Impl::raise_exception(uint64_t cause, uint64_t tval) {
 void Cpu::Impl::take_trap(uint64_t cause, uint64_t tval, bool interrupt) {
   const PrivLevel from = priv_;
   const uint64_t epc = pc_ & ~uint64_t{1};
-  mepc_ = epc;
-  mcause_ = cause | (interrupt ? (1ull << 63) : 0);
-  mtval_ = tval;
+  const uint64_t xcause = cause | (interrupt ? (1ull << 63) : 0);
+  // Traps from S or U go to S when medeleg/mideleg delegate them; never from M (3.1.8).
+  const uint64_t deleg = interrupt ? mideleg_ : medeleg_;
+  const bool to_s = from != PrivLevel::Machine && cause < 64 && ((deleg >> cause) & 1);
   uint64_t s = mstatus_;
-  s = (s & kMstatusMIE) ? (s | kMstatusMPIE) : (s & ~kMstatusMPIE);
-  s &= ~kMstatusMIE;
-  s = (s & ~kMstatusMPP) | (static_cast<uint64_t>(from) << kMstatusMPPShift);
+  uint64_t tvec;
+  if (to_s) {
+    sepc_ = epc;
+    scause_ = xcause;
+    stval_ = tval;
+    s = (s & kMstatusSIE) ? (s | kMstatusSPIE) : (s & ~kMstatusSPIE);
+    s &= ~kMstatusSIE;
+    s = from == PrivLevel::Supervisor ? (s | kMstatusSPP) : (s & ~kMstatusSPP);
+    priv_ = PrivLevel::Supervisor;
+    tvec = stvec_;
+  } else {
+    mepc_ = epc;
+    mcause_ = xcause;
+    mtval_ = tval;
+    s = (s & kMstatusMIE) ? (s | kMstatusMPIE) : (s & ~kMstatusMPIE);
+    s &= ~kMstatusMIE;
+    s = (s & ~kMstatusMPP) | (static_cast<uint64_t>(from) << kMstatusMPPShift);
+    priv_ = PrivLevel::Machine;
+    tvec = mtvec_;
+  }
   mstatus_ = s;
-  priv_ = PrivLevel::Machine;
-  uint64_t base = mtvec_ & ~uint64_t{3};
-  pc_ = (interrupt && (mtvec_ & 3) == 1) ? base + 4 * cause : base;
+  const uint64_t base = tvec & ~uint64_t{3};
+  pc_ = (interrupt && (tvec & 3) == 1) ? base + 4 * cause : base;
   resv_valid_ = false;
   wfi_ = false;
   // The trap uses the step its caller is executing but retires nothing.
   ++traps_;
   if (running_) --run_base_;
+  mmu_update();
   update_irq();
   event_ = true;
-  if (trap_hook_) {
-    trap_hook_(TrapEvent{mcause_, epc, tval, from, PrivLevel::Machine});
-  }
+  if (trap_hook_) trap_hook_(TrapEvent{xcause, epc, tval, from, priv_});
+}
+
+uint64_t Cpu::Impl::takeable_interrupts() const {
+  // 3.1.9: an interrupt for M (not delegated) is taken below M, or in M with MIE; one
+  // delegated to S is taken in U, or in S with SIE, never in M.
+  const uint64_t pending = mip_ & mie_;
+  const bool m_on = priv_ != PrivLevel::Machine || (mstatus_ & kMstatusMIE);
+  const uint64_t m = m_on ? (pending & ~mideleg_) : 0;
+  if (m != 0) return m;
+  const bool s_on =
+      priv_ == PrivLevel::User || (priv_ == PrivLevel::Supervisor && (mstatus_ & kMstatusSIE));
+  return s_on ? (pending & mideleg_) : 0;
 }
 
 void Cpu::Impl::update_irq() {
-  bool enabled = priv_ != PrivLevel::Machine || (mstatus_ & kMstatusMIE);
-  irq_pending_ = enabled && (mip_ & mie_) != 0;
+  irq_pending_ = takeable_interrupts() != 0;
   if (irq_pending_) event_ = true;
 }
 
 void Cpu::Impl::take_interrupt() {
-  // Privileged spec 3.1.9: MEI > MSI > MTI > SEI > SSI > STI.
+  // Privileged spec 3.1.9: M-level interrupts before S-level ones (takeable_interrupts), and
+  // within a level MEI > MSI > MTI > SEI > SSI > STI.
   static constexpr unsigned kOrder[] = {kIrqMExt, kIrqMSoft, kIrqMTimer,
                                         kIrqSExt, kIrqSSoft, kIrqSTimer};
-  uint64_t pending = mip_ & mie_;
+  const uint64_t pending = takeable_interrupts();
+  if (pending == 0) return;  // nothing takeable any more (callers check irq_pending_)
   for (unsigned irq : kOrder) {
     if (pending & (1ull << irq)) {
       take_trap(irq, 0, true);
@@ -81,13 +111,54 @@ bool Cpu::Impl::exec_mret() {
   priv_ = next;
   pc_ = c_enabled() ? mepc_ : (mepc_ & ~uint64_t{3});
   resv_valid_ = false;
+  mmu_update();
   update_irq();
   event_ = true;
   return true;
 }
 
+bool Cpu::Impl::exec_sret(uint32_t raw) {
+  const bool has_s = (misa_ >> ('S' - 'A')) & 1;
+  if (!has_s || priv_ == PrivLevel::User ||
+      (priv_ == PrivLevel::Supervisor && (mstatus_ & kMstatusTSR))) {
+    raise_exception(kExcIllegalInsn, raw);
+    return false;
+  }
+  uint64_t s = mstatus_;
+  const PrivLevel next = (s & kMstatusSPP) ? PrivLevel::Supervisor : PrivLevel::User;
+  s = (s & kMstatusSPIE) ? (s | kMstatusSIE) : (s & ~kMstatusSIE);
+  s |= kMstatusSPIE;
+  s &= ~kMstatusSPP;   // SPP := U
+  s &= ~kMstatusMPRV;  // returning below M clears MPRV (3.1.6.3)
+  mstatus_ = s;
+  priv_ = next;
+  pc_ = c_enabled() ? sepc_ : (sepc_ & ~uint64_t{3});
+  resv_valid_ = false;
+  mmu_update();
+  update_irq();
+  event_ = true;
+  return true;
+}
+
+bool Cpu::Impl::exec_sfence_vma(uint32_t raw) {
+  const bool has_s = (misa_ >> ('S' - 'A')) & 1;
+  if (!has_s || priv_ == PrivLevel::User ||
+      (priv_ == PrivLevel::Supervisor && (mstatus_ & kMstatusTVM))) {
+    raise_exception(kExcIllegalInsn, raw);
+    return false;
+  }
+  flush_translation();
+  event_ = true;
+  return true;
+}
+
 bool Cpu::Impl::exec_ecall() {
-  if (priv_ != PrivLevel::Machine && ecall_hook_ && ecall_hook_(owner_)) return true;
+  // The hook (built-in SBI) answers S-mode ecalls, and U-mode ones that are not delegated to
+  // an S-mode kernel.
+  const bool to_kernel = priv_ == PrivLevel::User && ((medeleg_ >> kExcEcallU) & 1);
+  if (priv_ != PrivLevel::Machine && !to_kernel && ecall_hook_ && ecall_hook_(owner_)) {
+    return true;
+  }
   uint64_t cause = priv_ == PrivLevel::User         ? kExcEcallU
                    : priv_ == PrivLevel::Supervisor ? kExcEcallS
                                                     : kExcEcallM;
@@ -146,7 +217,7 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
     }
     uint64_t v;
     if (!mem_load(addr, size, v)) {
-      raise_exception(kExcLoadAccessFault, fault_addr_);
+      raise_exception(fault_cause_, fault_addr_);
       return false;
     }
     resv_valid_ = true;
@@ -167,7 +238,7 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
     bool match = resv_valid_ && resv_addr_ == addr && resv_size_ == size;
     resv_valid_ = false;
     if (match && !mem_store(addr, size, src)) {
-      raise_exception(kExcStoreAccessFault, fault_addr_);
+      raise_exception(fault_cause_, fault_addr_);
       return false;
     }
     x_[in.rd] = match ? 0 : 1;
@@ -175,14 +246,14 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
   }
 
   uint64_t old;
-  if (!mem_load(addr, size, old)) {
-    raise_exception(kExcStoreAccessFault, fault_addr_);  // AMOs report store/AMO faults
+  if (!mem_load(addr, size, old, Access::Store)) {  // AMOs report store/AMO faults
+    raise_exception(fault_cause_, fault_addr_);
     return false;
   }
   uint64_t result = dword ? amo_compute<int64_t, uint64_t>(op, old, src)
                           : amo_compute<int32_t, uint32_t>(op, old, src);
   if (!mem_store(addr, size, result)) {
-    raise_exception(kExcStoreAccessFault, fault_addr_);
+    raise_exception(fault_cause_, fault_addr_);
     return false;
   }
   x_[in.rd] = extend(old);

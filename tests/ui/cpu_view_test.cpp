@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "engine/board/machine.h"
@@ -83,11 +84,11 @@ TEST(CpuView, CsrRowsAreTheShownCsrsTheHartHasNamedFromTheCsrTable) {
     uint64_t value = 0;
     EXPECT_TRUE(m->cpu().peek_csr(r.number, value)) << r.name;
   }
-  // The virt hart has no S-mode: none of the supervisor CSRs the panel knows are listed.
-  for (const CsrRow& r : rows) {
-    EXPECT_NE(r.number, kCsrSatp);
-    EXPECT_NE(r.number, kCsrSstatus);
-    EXPECT_NE(r.number, kCsrMedeleg);
+  // The virt hart has S-mode: the supervisor CSRs the panel knows are listed.
+  for (uint16_t n : {uint16_t{kCsrSatp}, uint16_t{kCsrSstatus}, uint16_t{kCsrMedeleg}}) {
+    EXPECT_TRUE(std::any_of(rows.begin(), rows.end(), [n](const CsrRow& r) {
+      return r.number == n;
+    })) << n;
   }
 }
 

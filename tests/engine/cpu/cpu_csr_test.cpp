@@ -37,7 +37,13 @@ class CpuCsr : public CpuMachine {
     ASSERT_EQ(cpu_->priv(), PrivLevel::User);
     ASSERT_EQ(cpu_->pc(), pc);
   }
-  void SetUp() override { ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec)); }
+  // These tests pin the M+U hart (HartConfig::kBaseExtensions); use_supervisor_hart() gives
+  // the default hart with S. The S-mode CSRs themselves are tested in cpu_smode_test.cpp.
+  void SetUp() override {
+    cpu_ = std::make_unique<Cpu>(*as_, 0, HartConfig{HartConfig::kBaseExtensions});
+    cpu_->reset(kRamBase);
+    ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec));
+  }
   /// Replaces the hart with one that also has S in misa, reset at kRamBase.
   void use_supervisor_hart() {
     cpu_ = std::make_unique<Cpu>(*as_, 0, HartConfig{kWithS});

@@ -66,6 +66,9 @@ TEST_F(CpuTrap, IllegalCompressedInstructionReportsSixteenBits) {
 }
 
 TEST_F(CpuTrap, SretAndSfenceAreIllegalWithoutSMode) {
+  cpu_ = std::make_unique<Cpu>(*as_, 0, HartConfig{HartConfig::kBaseExtensions});
+  cpu_->reset(kRamBase);
+  ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec));
   program({kSret});
   step();
   expect_trap(kExcIllegalInsn, kRamBase, kSret);

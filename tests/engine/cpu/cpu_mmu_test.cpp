@@ -1,0 +1,462 @@
+// Sv39/Sv48 translation tests (privileged spec 4.3-4.5): each PTE bit, superpages and their
+// alignment, A/D updates, MXR/SUM/MPRV, page faults versus access faults and their xtval, TLB
+// flushes by satp writes and SFENCE.VMA, and decoded code keyed by physical page.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <initializer_list>
+
+#include "engine/cpu/csr.h"
+#include "tests/engine/cpu/cpu_test_machine.h"
+
+namespace glassvm::test {
+namespace {
+
+constexpr uint64_t kV = 1, kR = 2, kW = 4, kX = 8, kU = 16, kA = 64, kD = 128;
+constexpr uint64_t kMPRV = 1ull << 17, kSUM = 1ull << 18, kMXR = 1ull << 19;
+constexpr uint32_t kSfenceVma = 0x12000073;
+
+class CpuPaging : public CpuMachine {
+ protected:
+  static constexpr uint64_t kTrapVec = kRamBase + 0x4000;
+  static constexpr uint64_t kRoot = kRamBase + 0x40000;  // Sv39 root table
+  static constexpr uint64_t kCodeVa = 0x1000, kCodePa = kRamBase + 0x20000;
+  static constexpr uint64_t kDataVa = 0x200000, kDataPa = kRamBase + 0x30000;
+
+  void SetUp() override {
+    ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec));
+    ASSERT_TRUE(cpu_->poke_csr(kCsrSatp, satp()));
+    ASSERT_EQ(csr(kCsrSatp), satp());
+  }
+  static uint64_t satp(uint64_t mode = 8) { return mode << 60 | (kRoot >> 12); }
+
+  /// Maps `va` to `pa` with PTE `flags`, as a leaf at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB).
+  /// Returns the leaf PTE's address.
+  uint64_t map(uint64_t va, uint64_t pa, uint64_t flags, int level = 0) {
+    uint64_t table = kRoot;
+    for (int l = 2; l > level; --l) {
+      const uint64_t slot = table + ((va >> (12 + 9 * l)) & 511) * 8;
+      uint64_t pte = mem(slot);
+      if (!(pte & kV)) {
+        pte = ((next_table_ >> 12) << 10) | kV;
+        next_table_ += 0x1000;
+        set_mem(slot, pte);
+      }
+      table = (pte >> 10) << 12;
+    }
+    const uint64_t slot = table + ((va >> (12 + 9 * level)) & 511) * 8;
+    set_mem(slot, ((pa >> 12) << 10) | flags);
+    return slot;
+  }
+  /// Puts `code` at kCodePa, maps it at kCodeVa (with U for U-mode) and enters `mode` there.
+  void run_in(PrivLevel mode, std::initializer_list<uint32_t> code) {
+    put(kCodePa, code);
+    map(kCodeVa, kCodePa, kV | kR | kX | kA | (mode == PrivLevel::User ? kU : 0));
+    enter(mode, kCodeVa);
+  }
+  void enter(PrivLevel mode, uint64_t pc) {
+    cpu_->poke_csr(kCsrMepc, pc);
+    cpu_->poke_csr(kCsrMstatus,
+                   (csr(kCsrMstatus) & ~(3ull << 11)) | (static_cast<uint64_t>(mode) << 11));
+    put(kRamBase + 0x800, {kMret});
+    cpu_->set_pc(kRamBase + 0x800);
+    step();
+    ASSERT_EQ(cpu_->priv(), mode);
+    ASSERT_EQ(cpu_->pc(), pc);
+  }
+  void expect_fault(uint64_t cause, uint64_t epc, uint64_t tval) {
+    EXPECT_EQ(cpu_->priv(), PrivLevel::Machine);
+    EXPECT_EQ(cpu_->pc(), kTrapVec);
+    EXPECT_EQ(csr(kCsrMcause), cause);
+    EXPECT_EQ(csr(kCsrMepc), epc);
+    EXPECT_EQ(csr(kCsrMtval), tval);
+  }
+  /// Runs `load` (a0 <- [a1]) in S-mode at kCodeVa with a1 = va; expects `cause` or success.
+  void s_load(uint64_t va, uint64_t pte_flags, uint64_t cause, uint64_t mstatus_extra = 0) {
+    map(kDataVa, kDataPa, pte_flags);
+    set_mem(kDataPa, 0x1122334455667788);
+    cpu_->poke_csr(kCsrMstatus, csr(kCsrMstatus) | mstatus_extra);
+    cpu_->set_reg(a1, va);
+    run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+    step();
+    if (cause == 0) {
+      EXPECT_EQ(x(a0), 0x1122334455667788u);
+      EXPECT_EQ(cpu_->pc(), kCodeVa + 4);
+    } else {
+      expect_fault(cause, kCodeVa, va);
+    }
+  }
+  uint64_t next_table_ = kRoot + 0x1000;
+};
+
+TEST_F(CpuPaging, SatpModesAreWarl) {
+  cpu_->poke_csr(kCsrSatp, 9ull << 60 | 5);  // Sv48
+  EXPECT_EQ(csr(kCsrSatp), 9ull << 60 | 5);
+  cpu_->poke_csr(kCsrSatp, 10ull << 60 | 7);  // Sv57: not supported, the write has no effect
+  EXPECT_EQ(csr(kCsrSatp), 9ull << 60 | 5);
+  cpu_->poke_csr(kCsrSatp, 1ull << 60 | 7);  // reserved
+  EXPECT_EQ(csr(kCsrSatp), 9ull << 60 | 5);
+  cpu_->poke_csr(kCsrSatp, 0);
+  EXPECT_EQ(csr(kCsrSatp), 0u);
+}
+
+TEST_F(CpuPaging, MachineModeIgnoresSatp) {
+  set_mem(kRamBase + 0x100, 42);
+  cpu_->set_reg(a1, kRamBase + 0x100);
+  program({ld(a0, a1, 0)});
+  step();
+  EXPECT_EQ(x(a0), 42u);
+}
+
+TEST_F(CpuPaging, LoadStoreAndFetchThroughSv39SetAandD) {
+  const uint64_t data_pte = map(kDataVa, kDataPa, kV | kR | kW);
+  set_mem(kDataPa + 8, 77);
+  cpu_->set_reg(a1, kDataVa);
+  cpu_->set_reg(a2, 99);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 8), sd(a2, a1, 16), ld(a3, a1, 16)});
+  step();
+  EXPECT_EQ(x(a0), 77u);
+  EXPECT_EQ(mem(data_pte) & (kA | kD), kA);  // a load sets A only
+  step(2);
+  EXPECT_EQ(mem(kDataPa + 16), 99u);
+  EXPECT_EQ(x(a3), 99u);
+  EXPECT_EQ(mem(data_pte) & (kA | kD), kA | kD);  // a store sets D too
+  EXPECT_EQ(cpu_->pc(), kCodeVa + 12);
+}
+
+TEST_F(CpuPaging, FetchSetsAccessedBit) {
+  put(kCodePa, {kNop});
+  const uint64_t pte = map(kCodeVa, kCodePa, kV | kX);
+  enter(PrivLevel::Supervisor, kCodeVa);
+  step();
+  EXPECT_EQ(cpu_->pc(), kCodeVa + 4);
+  EXPECT_TRUE(mem(pte) & kA);
+  EXPECT_FALSE(mem(pte) & kD);
+}
+
+TEST_F(CpuPaging, InvalidPteIsALoadPageFault) {
+  s_load(kDataVa, kR | kA, kExcLoadPageFault);  // V = 0
+}
+TEST_F(CpuPaging, UnmappedAddressIsALoadPageFault) {
+  s_load(0x7000000, kV | kR | kA, kExcLoadPageFault);
+}
+TEST_F(CpuPaging, NonCanonicalAddressIsAPageFault) {
+  s_load(1ull << 40, kV | kR | kA, kExcLoadPageFault);
+}
+TEST_F(CpuPaging, WriteWithoutReadIsReserved) {
+  s_load(kDataVa, kV | kW | kA, kExcLoadPageFault);
+}
+TEST_F(CpuPaging, ReservedHighBitsFault) {
+  s_load(kDataVa, kV | kR | kA | (1ull << 54), kExcLoadPageFault);
+  s_load(kDataVa, kV | kR | kA | (1ull << 61), kExcLoadPageFault);  // PBMT without Svpbmt
+}
+TEST_F(CpuPaging, ExecuteOnlyPageNeedsMxrToLoad) {
+  s_load(kDataVa, kV | kX | kA, kExcLoadPageFault);
+}
+TEST_F(CpuPaging, MxrMakesExecutablePagesReadable) {
+  s_load(kDataVa, kV | kX | kA, 0, kMXR);
+}
+TEST_F(CpuPaging, SupervisorCannotReadUserPagesWithoutSum) {
+  s_load(kDataVa, kV | kR | kU | kA, kExcLoadPageFault);
+}
+TEST_F(CpuPaging, SumLetsSupervisorReadUserPages) {
+  s_load(kDataVa, kV | kR | kU | kA, 0, kSUM);
+}
+
+TEST_F(CpuPaging, ClearingSumDropsTheTranslationsItAllowed) {
+  map(kDataVa, kDataPa, kV | kR | kU | kA);
+  set_mem(kDataPa, 9);
+  cpu_->set_reg(a1, kDataVa);
+  cpu_->set_reg(t0, kSUM);
+  run_in(PrivLevel::Supervisor, {csrrs(zero, kCsrSstatus, t0), ld(a0, a1, 0),
+                                 csrrc(zero, kCsrSstatus, t0), ld(a2, a1, 0)});
+  step(3);
+  EXPECT_EQ(x(a0), 9u);
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa + 12, kDataVa);
+}
+
+TEST_F(CpuPaging, ClearingMxrDropsTheTranslationsItAllowed) {
+  map(kDataVa, kDataPa, kV | kX | kA);
+  set_mem(kDataPa, 9);
+  cpu_->set_reg(a1, kDataVa);
+  cpu_->set_reg(t0, kMXR);
+  run_in(PrivLevel::Supervisor, {csrrs(zero, kCsrSstatus, t0), ld(a0, a1, 0),
+                                 csrrc(zero, kCsrSstatus, t0), ld(a2, a1, 0)});
+  step(3);
+  EXPECT_EQ(x(a0), 9u);
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa + 12, kDataVa);
+}
+
+TEST_F(CpuPaging, PrivilegeChangeNeverUsesAnotherModesTranslation) {
+  // S reads a supervisor page (filling the TLB), then SRET to U: U must fault on it.
+  map(kDataVa, kDataPa, kV | kR | kA);
+  put(kCodePa + 0x100, {ld(a0, a1, 0)});
+  map(kCodeVa + 0x3000, kCodePa, kV | kR | kX | kU | kA);  // U alias of the code page
+  cpu_->set_reg(a1, kDataVa);
+  cpu_->poke_csr(kCsrSepc, kCodeVa + 0x3000 + 0x100);
+  run_in(PrivLevel::Supervisor, {ld(a2, a1, 0), kSret});
+  step(2);
+  ASSERT_EQ(cpu_->priv(), PrivLevel::User);
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa + 0x3100, kDataVa);
+}
+
+TEST_F(CpuPaging, StoreToReadOnlyPageIsAStorePageFault) {
+  const uint64_t pte = map(kDataVa, kDataPa, kV | kR | kA);
+  cpu_->set_reg(a1, kDataVa + 8);
+  cpu_->set_reg(a2, 5);
+  run_in(PrivLevel::Supervisor, {sd(a2, a1, 0)});
+  step();
+  expect_fault(kExcStorePageFault, kCodeVa, kDataVa + 8);
+  EXPECT_EQ(mem(kDataPa + 8), 0u);
+  EXPECT_FALSE(mem(pte) & kD);
+}
+
+TEST_F(CpuPaging, AmoNeedsWritePermissionAndReportsStoreFaults) {
+  map(kDataVa, kDataPa, kV | kR | kA);
+  cpu_->set_reg(a1, kDataVa);
+  run_in(PrivLevel::Supervisor, {amo(0x00, true, a0, a1, a2)});  // amoadd.d
+  step();
+  expect_fault(kExcStorePageFault, kCodeVa, kDataVa);
+}
+
+TEST_F(CpuPaging, FetchFromNonExecutablePageIsAnInstructionPageFault) {
+  put(kCodePa, {kNop});
+  map(kCodeVa, kCodePa, kV | kR | kA);
+  enter(PrivLevel::Supervisor, kCodeVa);
+  step();
+  expect_fault(kExcInsnPageFault, kCodeVa, kCodeVa);
+}
+
+TEST_F(CpuPaging, SupervisorNeverExecutesUserPagesEvenWithSum) {
+  put(kCodePa, {kNop});
+  map(kCodeVa, kCodePa, kV | kR | kX | kU | kA);
+  cpu_->poke_csr(kCsrMstatus, csr(kCsrMstatus) | kSUM);
+  enter(PrivLevel::Supervisor, kCodeVa);
+  step();
+  expect_fault(kExcInsnPageFault, kCodeVa, kCodeVa);
+}
+
+TEST_F(CpuPaging, UserCannotTouchSupervisorPages) {
+  map(kDataVa, kDataPa, kV | kR | kW | kA | kD);
+  cpu_->set_reg(a1, kDataVa);
+  run_in(PrivLevel::User, {ld(a0, a1, 0)});
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa, kDataVa);
+  // ...nor fetch from them.
+  cpu_->poke_csr(kCsrMtvec, kTrapVec);
+  put(kCodePa, {kNop});
+  map(kCodeVa, kCodePa, kV | kR | kX | kA);
+  enter(PrivLevel::User, kCodeVa);
+  step();
+  expect_fault(kExcInsnPageFault, kCodeVa, kCodeVa);
+}
+
+TEST_F(CpuPaging, UserReadsUserPages) {
+  map(kDataVa, kDataPa, kV | kR | kU | kA);
+  set_mem(kDataPa, 123);
+  cpu_->set_reg(a1, kDataVa);
+  run_in(PrivLevel::User, {ld(a0, a1, 0)});
+  step();
+  EXPECT_EQ(x(a0), 123u);
+  EXPECT_EQ(cpu_->priv(), PrivLevel::User);
+}
+
+TEST_F(CpuPaging, MegapageTranslatesTheLowBitsOfTheAddress) {
+  // A 2 MiB leaf at level 1: VA 0x40000000 + off -> kRamBase + off.
+  map(0x40000000, kRamBase, kV | kR | kA, 1);
+  set_mem(kRamBase + 0x12348, 0xabcd);
+  cpu_->set_reg(a1, 0x40012348);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  step();
+  EXPECT_EQ(x(a0), 0xabcdu);
+}
+
+TEST_F(CpuPaging, GigapageTranslates) {
+  map(0x80000000ull << 1, kRamBase, kV | kR | kA, 2);  // VA 0x1_0000_0000
+  set_mem(kRamBase + 0x30008, 0x55);
+  cpu_->set_reg(a1, 0x100030008ull);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  step();
+  EXPECT_EQ(x(a0), 0x55u);
+}
+
+TEST_F(CpuPaging, MisalignedMegapageIsAPageFault) {
+  map(0x40000000, kRamBase + 0x1000, kV | kR | kA, 1);  // PPN[0] != 0
+  cpu_->set_reg(a1, 0x40000010);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa, 0x40000010);
+}
+
+TEST_F(CpuPaging, PointerAtLevelZeroIsAPageFault) {
+  // A non-leaf PTE at the last level (R = W = X = 0, V = 1).
+  map(kDataVa, kDataPa, kV);
+  cpu_->set_reg(a1, kDataVa);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa, kDataVa);
+}
+
+TEST_F(CpuPaging, ReservedBitsInAPointerFault) {
+  const uint64_t va = 0x40000000;  // its own gigabyte: the code's pointer stays clean
+  map(va, kDataPa, kV | kR | kA);
+  const uint64_t slot = kRoot + ((va >> 30) & 511) * 8;
+  const uint64_t pointer = mem(slot);
+  for (uint64_t bit : {kA, kD, kU}) {
+    set_mem(slot, pointer | bit);
+    cpu_->set_reg(a1, va);
+    run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+    step();
+    expect_fault(kExcLoadPageFault, kCodeVa, va);
+  }
+  set_mem(slot, pointer);  // and the clean pointer works
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  step();
+  EXPECT_EQ(cpu_->pc(), kCodeVa + 4);
+}
+
+TEST_F(CpuPaging, PageTableOutsideRamIsAnAccessFault) {
+  put(kCodePa, {ld(a0, a1, 0)});
+  map(kCodeVa, kCodePa, kV | kR | kX | kA);
+  // The data VA's level-2 entry points at a table in unmapped space.
+  const uint64_t slot = kRoot + ((0x40000000ull >> 30) & 511) * 8;
+  set_mem(slot, ((0x20000000ull >> 12) << 10) | kV);
+  cpu_->set_reg(a1, 0x40000000);
+  enter(PrivLevel::Supervisor, kCodeVa);
+  step();
+  expect_fault(kExcLoadAccessFault, kCodeVa, 0x40000000);
+}
+
+TEST_F(CpuPaging, LeafInMmioIsAnAccessFaultNotAPageFault) {
+  map(kDataVa, kMmioBase, kV | kR | kW | kA | kD);
+  map(kDataVa + 0x1000, 0x20000000, kV | kR | kW | kA | kD);  // nothing there
+  cpu_->set_reg(a1, kDataVa + 0x1000);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  step();
+  expect_fault(kExcLoadAccessFault, kCodeVa, kDataVa + 0x1000);
+}
+
+TEST_F(CpuPaging, StoreStraddlingIntoAnUnmappedPageWritesNothing) {
+  map(kDataVa, kDataPa, kV | kR | kW | kA | kD);
+  cpu_->set_reg(a1, kDataVa + 0xffc);
+  cpu_->set_reg(a2, ~0ull);
+  run_in(PrivLevel::Supervisor, {sd(a2, a1, 0)});
+  step();
+  expect_fault(kExcStorePageFault, kCodeVa, kDataVa + 0x1000);  // the faulting portion
+  EXPECT_EQ(mem(kDataPa + 0xff8), 0u);
+}
+
+TEST_F(CpuPaging, LoadStraddlingTwoMappedPagesJoinsThem) {
+  map(kDataVa, kDataPa, kV | kR | kA);
+  map(kDataVa + 0x1000, kDataPa + 0x3000, kV | kR | kA);  // not contiguous physically
+  set_mem(kDataPa + 0xffc, 0x44332211, 4);
+  set_mem(kDataPa + 0x3000, 0x88776655, 4);
+  cpu_->set_reg(a1, kDataVa + 0xffc);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  step();
+  EXPECT_EQ(x(a0), 0x8877665544332211u);
+}
+
+TEST_F(CpuPaging, MprvTranslatesMachineLoadsButNotFetches) {
+  map(kDataVa, kDataPa, kV | kR | kA);
+  set_mem(kDataPa, 31);
+  // MPP = S, MPRV = 1: M-mode loads use S-mode translation; M-mode code still runs bare.
+  cpu_->poke_csr(kCsrMstatus, (csr(kCsrMstatus) & ~(3ull << 11)) | (1ull << 11) | kMPRV);
+  cpu_->set_reg(a1, kDataVa);
+  program({ld(a0, a1, 0)});
+  step();
+  EXPECT_EQ(x(a0), 31u);
+  EXPECT_EQ(cpu_->pc(), kRamBase + 4);
+  // MPRV = 0: the same address is physical again (and unmapped).
+  cpu_->poke_csr(kCsrMstatus, csr(kCsrMstatus) & ~kMPRV);
+  cpu_->set_pc(kRamBase);
+  step();
+  expect_fault(kExcLoadAccessFault, kRamBase, kDataVa);
+}
+
+TEST_F(CpuPaging, MprvWithMppUserChecksTheUBit) {
+  map(kDataVa, kDataPa, kV | kR | kA);                                      // a supervisor page
+  cpu_->poke_csr(kCsrMstatus, (csr(kCsrMstatus) & ~(3ull << 11)) | kMPRV);  // MPP = U
+  cpu_->set_reg(a1, kDataVa);
+  program({ld(a0, a1, 0)});
+  step();
+  expect_fault(kExcLoadPageFault, kRamBase, kDataVa);
+}
+
+TEST_F(CpuPaging, SfenceVmaMakesAChangedPteVisible) {
+  const uint64_t pte = map(kDataVa, kDataPa, kV | kR | kA);
+  set_mem(kDataPa, 1);
+  set_mem(kDataPa + 0x1000, 2);
+  cpu_->set_reg(a1, kDataVa);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0), kSfenceVma, ld(a2, a1, 0)});
+  step();
+  EXPECT_EQ(x(a0), 1u);
+  set_mem(pte, (((kDataPa + 0x1000) >> 12) << 10) | kV | kR | kA);
+  step(2);
+  EXPECT_EQ(x(a2), 2u);
+}
+
+TEST_F(CpuPaging, SatpWriteSwitchesAddressSpaces) {
+  const uint64_t va = 0x40000000;  // a gigabyte of its own, so the roots differ only there
+  map(va, kDataPa, kV | kR | kA);
+  set_mem(kDataPa, 1);
+  set_mem(kDataPa + 0x1000, 2);
+  put(kCodePa, {ld(a0, a1, 0), csrrw(zero, kCsrSatp, a3), ld(a2, a1, 0)});
+  map(kCodeVa, kCodePa, kV | kR | kX | kA);
+  // A second root: a copy of the first, with va's gigabyte mapped by a 1 GiB leaf elsewhere.
+  const uint64_t root2 = kRamBase + 0x60000;
+  for (uint64_t off = 0; off < 0x1000; off += 8) set_mem(root2 + off, mem(kRoot + off));
+  set_mem(root2 + 8, ((kRamBase >> 12) << 10) | kV | kR | kA);  // va -> kRamBase + offset
+  cpu_->set_reg(a1, va + 0x30000 + 0x1000);                     // under root2: kDataPa + 0x1000
+  cpu_->set_reg(a3, 8ull << 60 | (root2 >> 12));
+  map(va + 0x31000, kDataPa, kV | kR | kA);  // under kRoot: kDataPa
+  enter(PrivLevel::Supervisor, kCodeVa);
+  step(3);
+  EXPECT_EQ(x(a0), 1u);
+  EXPECT_EQ(x(a2), 2u);
+}
+
+TEST_F(CpuPaging, AliasesShareCodeAndRemapRunsTheNewCode) {
+  put(kCodePa, {addi(a0, a0, 1), jalr(zero, ra, 0)});
+  put(kCodePa + 0x1000, {addi(a0, a0, 100), jalr(zero, ra, 0)});
+  map(kCodeVa, kCodePa, kV | kX | kA);
+  const uint64_t alias = map(kCodeVa + 0x5000, kCodePa, kV | kX | kA);
+  cpu_->set_reg(ra, kCodeVa + 0x5000);  // first call returns to the alias: runs it again
+  enter(PrivLevel::Supervisor, kCodeVa);
+  step(4);
+  EXPECT_EQ(x(a0), 2u);
+  // Remap the alias to the other page; after SFENCE.VMA the new code runs.
+  set_mem(alias, (((kCodePa + 0x1000) >> 12) << 10) | kV | kX | kA);
+  put(kCodePa + 0x8, {kSfenceVma, jalr(zero, t0, 0)});
+  cpu_->set_reg(t0, kCodeVa + 0x5000);
+  cpu_->set_pc(kCodeVa + 0x8);
+  step(3);
+  EXPECT_EQ(x(a0), 102u);
+}
+
+TEST_F(CpuPaging, Sv48WalksFourLevels) {
+  // Sv48 root at kRoot: its entry 0 points at the Sv39-style tables built below it.
+  const uint64_t l2 = kRamBase + 0x70000;
+  cpu_->poke_csr(kCsrSatp, 9ull << 60 | (l2 >> 12));
+  // Build: l2[0] -> kRoot (used as level 2), kRoot tables as map() makes them.
+  set_mem(l2, ((kRoot >> 12) << 10) | kV);
+  map(kDataVa, kDataPa, kV | kR | kA);
+  set_mem(kDataPa, 48);
+  cpu_->set_reg(a1, kDataVa);
+  put(kCodePa, {ld(a0, a1, 0)});
+  map(kCodeVa, kCodePa, kV | kR | kX | kA);
+  enter(PrivLevel::Supervisor, kCodeVa);
+  step();
+  EXPECT_EQ(x(a0), 48u);
+  // A 48-bit address with bit 39 set is canonical under Sv48 but not mapped.
+  cpu_->set_reg(a1, 1ull << 39);
+  cpu_->set_pc(kCodeVa);
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa, 1ull << 39);
+}
+
+}  // namespace
+}  // namespace glassvm::test
