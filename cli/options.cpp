@@ -3,35 +3,11 @@
 #include <cctype>
 #include <string_view>
 
+#include "engine/base/parse.h"
+
 namespace glassvm {
 
 namespace {
-
-// Decimal, or hexadecimal with a 0x prefix. Never octal: QEMU reads "010" as ten, and a user
-// who writes a leading zero does not mean base 8.
-bool parse_u64(const std::string& text, uint64_t& value, bool allow_hex = true) {
-  const bool hex =
-      allow_hex && text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-  const size_t start = hex ? 2 : 0;
-  const unsigned base = hex ? 16 : 10;
-  if (text.size() <= start) return false;
-  uint64_t v = 0;
-  for (size_t i = start; i < text.size(); ++i) {
-    const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-    unsigned digit;
-    if (c >= '0' && c <= '9') {
-      digit = static_cast<unsigned>(c - '0');
-    } else if (hex && c >= 'a' && c <= 'f') {
-      digit = static_cast<unsigned>(c - 'a' + 10);
-    } else {
-      return false;
-    }
-    if (v > (UINT64_MAX - digit) / base) return false;
-    v = v * base + digit;
-  }
-  value = v;
-  return true;
-}
 
 bool parse_trace_flags(const std::string& list, CliOptions& out, std::string& error) {
   size_t pos = 0;

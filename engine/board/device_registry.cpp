@@ -1,37 +1,14 @@
 #include "engine/board/device_registry.h"
 
 #include <cassert>
-#include <cctype>
 #include <cinttypes>
 #include <cstdio>
+
+#include "engine/base/parse.h"
 
 namespace glassvm {
 
 namespace {
-
-// Decimal, or hexadecimal with 0x (QEMU's property syntax). Never octal.
-bool parse_number(const std::string& text, uint64_t& value) {
-  const bool hex = text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X');
-  const size_t start = hex ? 2 : 0;
-  const uint64_t base = hex ? 16 : 10;
-  if (text.size() <= start) return false;
-  uint64_t v = 0;
-  for (size_t i = start; i < text.size(); ++i) {
-    const int c = std::tolower(static_cast<unsigned char>(text[i]));
-    uint64_t digit;
-    if (c >= '0' && c <= '9') {
-      digit = static_cast<uint64_t>(c - '0');
-    } else if (hex && c >= 'a' && c <= 'f') {
-      digit = static_cast<uint64_t>(c - 'a' + 10);
-    } else {
-      return false;
-    }
-    if (v > (UINT64_MAX - digit) / base) return false;
-    v = v * base + digit;
-  }
-  value = v;
-  return true;
-}
 
 // Small numbers (interrupt sources) read best in decimal, addresses in hexadecimal.
 std::string hex(uint64_t v) {
@@ -49,7 +26,7 @@ bool set_option(const DeviceOption& opt, const std::string& text,
     return true;
   }
   uint64_t v = 0;
-  if (!parse_number(text, v)) {
+  if (!parse_u64(text, v)) {
     error = "'" + text + "' is not a number (decimal, or hexadecimal with 0x)";
     return false;
   }
@@ -82,7 +59,7 @@ void DeviceRegistry::add(DeviceModel model) {
   for (const DeviceOption& opt : model.options) {
     if (opt.type == DeviceOption::Type::Number && !opt.default_value.empty()) {
       uint64_t v = 0;
-      assert(parse_number(opt.default_value, v) && v >= opt.min && v <= opt.max &&
+      assert(parse_u64(opt.default_value, v) && v >= opt.min && v <= opt.max &&
              "DeviceRegistry::add: an option default is not a valid value");
       (void)v;
     }
