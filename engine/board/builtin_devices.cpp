@@ -1,5 +1,6 @@
 // The engine's device models, added to a registry by register_builtin_devices(): the virt
-// board's own devices and the user-creatable ns16550a.
+// board's own devices (the 8 virtio-mmio slots among them), the user-creatable ns16550a, and the
+// virtio devices that plug into the slots (virtio-blk-device, virtio-rng-device).
 //
 // Design note: a model is a thin adapter. The device class (engine/devices/) knows its
 // registers; the model knows how the board meets it: which options place it (addr, irq), how
@@ -20,6 +21,9 @@
 #include "engine/devices/plic.h"
 #include "engine/devices/sifive_test.h"
 #include "engine/devices/uart16550.h"
+#include "engine/devices/virtio/blk.h"
+#include "engine/devices/virtio/mmio.h"
+#include "engine/devices/virtio/rng.h"
 
 namespace glassvm {
 
@@ -205,6 +209,50 @@ class GoldfishRtcDevice final : public Device {
   unsigned irq_;
 };
 
+/// One virtio-mmio slot: the transport, empty until a virtio device plugs into it. Its node is
+/// written whether or not a device sits behind it, as QEMU does (a driver finds DeviceID 0).
+class VirtioMmioSlotDevice final : public Device {
+ public:
+  VirtioMmioSlotDevice(BoardContext& board, uint64_t addr, unsigned irq)
+      : transport_(board.dma_address_space(), nullptr), addr_(addr), irq_(irq) {
+    board.map_mmio(addr, transport_.mmio());
+    transport_.irq().connect(board.irq_input(irq));
+    transport_.set_log(&board.host());
+    board.add_virtio_transport(transport_);
+  }
+  void reset() override { transport_.reset(); }
+  void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
+    fdt_virtio_mmio_node(b, ctx, addr_, irq_);
+  }
+
+ private:
+  VirtioMmio transport_;
+  uint64_t addr_;
+  unsigned irq_;
+};
+
+/// A virtio device (virtio-blk-device, virtio-rng-device): the backend only. It plugs into the
+/// board's next free virtio-mmio slot, whose device writes the node and resets the backend.
+class VirtioBackendDevice final : public Device {
+ public:
+  explicit VirtioBackendDevice(std::unique_ptr<VirtioDevice> backend)
+      : backend_(std::move(backend)) {}
+  /// Plugs the backend into the board's next free slot; false with a message when none is left.
+  bool plug(BoardContext& board, const std::string& name, std::string& error) {
+    VirtioMmio* slot = board.free_virtio_transport();
+    if (!slot) {
+      error = name + ": no free virtio-mmio slot (the virt board has " +
+              std::to_string(kVirtVirtioSlots) + ")";
+      return false;
+    }
+    slot->plug(*backend_);
+    return true;
+  }
+
+ private:
+  std::unique_ptr<VirtioDevice> backend_;
+};
+
 /// A model of one of the board's own devices, placed by an `addr` option with QEMU's default.
 DeviceModel board_model(const char* name, const char* description, const char* addr,
                         uint64_t size) {
@@ -271,12 +319,72 @@ void register_builtin_devices(DeviceRegistry& registry) {
         board, opts.number("addr"), static_cast<unsigned>(opts.number("irq"))));
   };
   registry.add(std::move(rtc));
+
+  DeviceModel slot = board_model("virtio-mmio", "virtio-mmio transport (one slot of the board's 8)",
+                                 "0x10001000", kVirtVirtioStride);
+  slot.options.push_back(irq_option("1"));
+  slot.create = [](BoardContext& board, const DeviceOptions& opts, std::string&) {
+    return std::unique_ptr<Device>(new VirtioMmioSlotDevice(
+        board, opts.number("addr"), static_cast<unsigned>(opts.number("irq"))));
+  };
+  registry.add(std::move(slot));
+
+  DeviceModel blk;
+  blk.name = "virtio-blk-device";
+  blk.bus = "virtio-bus";
+  blk.description = "virtio block device, on the next free virtio-mmio slot";
+  blk.options = {{"drive", DeviceOption::Type::String, "", "the -drive id of its disk image"}};
+  blk.create = [](BoardContext& board, const DeviceOptions& opts,
+                  std::string& error) -> std::unique_ptr<Device> {
+    if (!board.free_virtio_transport()) {
+      error = "virtio-blk-device: no free virtio-mmio slot";
+      return nullptr;
+    }
+    BlockStorage* storage = board.take_drive(opts.string("drive"), error);
+    if (!storage) {
+      error = "virtio-blk-device: " + error;
+      return nullptr;
+    }
+    auto dev = std::make_unique<VirtioBackendDevice>(
+        std::make_unique<VirtioBlk>(*storage, opts.string("drive")));
+    if (!dev->plug(board, "virtio-blk-device", error)) return nullptr;
+    return dev;
+  };
+  registry.add(std::move(blk));
+
+  DeviceModel rng;
+  rng.name = "virtio-rng-device";
+  rng.bus = "virtio-bus";
+  rng.description =
+      "virtio entropy device (deterministic bytes from a seed), on the next free "
+      "virtio-mmio slot";
+  rng.options = {{"seed", DeviceOption::Type::Number, "0", "seed of the byte stream"}};
+  rng.create = [](BoardContext& board, const DeviceOptions& opts,
+                  std::string& error) -> std::unique_ptr<Device> {
+    auto dev =
+        std::make_unique<VirtioBackendDevice>(std::make_unique<VirtioRng>(opts.number("seed")));
+    if (!dev->plug(board, "virtio-rng-device", error)) return nullptr;
+    return dev;
+  };
+  registry.add(std::move(rng));
 }
 
 const std::vector<std::string>& virt_board_devices() {
   // QEMU virt's order of creating their device-tree nodes (see engine/board/virt_fdt.h).
   static const std::vector<std::string> kDevices = {
-      "clint", "plic", "sifive_test", "ns16550a,addr=0x10000000,irq=10", "goldfish_rtc",
+      "clint",
+      "plic",
+      "virtio-mmio,addr=0x10001000,irq=1",
+      "virtio-mmio,addr=0x10002000,irq=2",
+      "virtio-mmio,addr=0x10003000,irq=3",
+      "virtio-mmio,addr=0x10004000,irq=4",
+      "virtio-mmio,addr=0x10005000,irq=5",
+      "virtio-mmio,addr=0x10006000,irq=6",
+      "virtio-mmio,addr=0x10007000,irq=7",
+      "virtio-mmio,addr=0x10008000,irq=8",
+      "sifive_test",
+      "ns16550a,addr=0x10000000,irq=10",
+      "goldfish_rtc",
   };
   return kDevices;
 }

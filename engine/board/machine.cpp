@@ -12,6 +12,7 @@
 #include "engine/board/elf_loader.h"
 #include "engine/board/virt_fdt.h"
 #include "engine/devices/htif.h"
+#include "engine/devices/virtio/mmio.h"
 
 namespace glassvm {
 
@@ -100,6 +101,26 @@ class MachineBoardContext final : public BoardContext {
     return true;
   }
   void request_exit(int code) override { m_.request_exit(code); }
+  void add_virtio_transport(VirtioMmio& transport) override {
+    m_.virtio_transports_.push_back(&transport);
+  }
+  VirtioMmio* free_virtio_transport() override {
+    for (auto it = m_.virtio_transports_.rbegin(); it != m_.virtio_transports_.rend(); ++it)
+      if ((*it)->device() == nullptr) return *it;
+    return nullptr;
+  }
+  BlockStorage* take_drive(const std::string& id, std::string& error) override {
+    const auto it = m_.config_.drives.find(id);
+    if (it == m_.config_.drives.end() || it->second == nullptr) {
+      error = "drive '" + id + "' not found (give it with -drive id=" + id + ",...)";
+      return nullptr;
+    }
+    if (!m_.taken_drives_.insert(id).second) {
+      error = "drive '" + id + "' is already in use by another device";
+      return nullptr;
+    }
+    return it->second;
+  }
   void request_reset() override {
     m_.reset_requested_ = true;
     m_.cpu_->request_stop();

@@ -20,12 +20,14 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "engine/base/block_storage.h"
 #include "engine/base/clock.h"
 #include "engine/base/host.h"
 #include "engine/board/device_registry.h"
@@ -54,6 +56,9 @@ struct MachineConfig {
   const DeviceRegistry* registry = nullptr;
   /// -device arguments ("ns16550a,addr=0x10002000,irq=12"), created after the board's own.
   std::vector<std::string> devices;
+  /// The disks (-drive id=ID) that devices name (virtio-blk-device,drive=ID), owned by the
+  /// program, alive as long as the machine. Each may be used by one device.
+  std::map<std::string, BlockStorage*> drives;
 };
 
 /// Why Machine::run returned.
@@ -72,7 +77,8 @@ class Machine {
   /// Builds a virt board with `config`. Host failures (a RAM size that is not a multiple of
   /// 4 KiB, zero, more than 64 GiB, or too small for the device tree; a -device that is
   /// unknown, has bad options, names one of the board's own devices, overlaps another device
-  /// or RAM, or takes an interrupt in use) return nullptr and set `error`.
+  /// or RAM, takes an interrupt in use, names a drive that does not exist or is in use, or
+  /// finds no free virtio-mmio slot) return nullptr and set `error`.
   static std::unique_ptr<Machine> create(const MachineConfig& config, Host& host,
                                          std::string& error);
   ~Machine();
@@ -99,7 +105,8 @@ class Machine {
   void remove_breakpoint(uint64_t pc) { breakpoints_.erase(pc); }
   const std::set<uint64_t>& breakpoints() const { return breakpoints_; }
 
-  /// Resets CPUs and devices and restarts at the boot ROM; RAM and the loaded image stay.
+  /// Resets CPUs and devices (the virtio-mmio transports included: drivers must start over)
+  /// and restarts at the boot ROM; RAM and the loaded image stay.
   void reset();
 
   bool exited() const { return exited_; }
@@ -165,6 +172,9 @@ class Machine {
   /// MMIO ranges [start, end] and PLIC sources taken, for checking -device placements.
   std::vector<std::pair<uint64_t, uint64_t>> taken_ranges_;
   std::set<unsigned> taken_irqs_;
+  /// The virtio-mmio bus: the slots' transports in creation order.
+  std::vector<VirtioMmio*> virtio_transports_;
+  std::set<std::string> taken_drives_;
   std::vector<uint8_t> fdt_;
   uint64_t fdt_addr_ = 0;
   uint64_t entry_ = virt::kDramBase;

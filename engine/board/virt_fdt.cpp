@@ -26,6 +26,14 @@ void VirtFdtContext::interrupts(FdtBuilder& b, uint32_t irq) const {
   b.prop_u32("interrupt-parent", interrupt_parent);
 }
 
+void fdt_virtio_mmio_node(FdtBuilder& b, const VirtFdtContext& ctx, uint64_t base, uint32_t irq) {
+  b.begin_node(fdt_node_name("virtio_mmio", base));
+  ctx.interrupts(b, irq);
+  fdt_reg(b, base, kVirtVirtioStride);
+  b.prop_string("compatible", "virtio,mmio");
+  b.end_node();
+}
+
 std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
   assert(c.harts >= 1 && c.harts <= 512 && "build_virt_fdt: harts must be 1..512");
   assert(c.virtio_mmio_slots <= kVirtVirtioSlots && "build_virt_fdt: at most 8 virtio slots");
@@ -120,11 +128,7 @@ std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
   for (size_t i = c.devices.size(); i-- > controllers;) c.devices[i]->fdt_soc_nodes(b, ctx);
   for (unsigned n = c.virtio_mmio_slots; n-- > 0;) {
     const uint64_t base = kVirtVirtioBase + n * kVirtVirtioStride;
-    b.begin_node(fdt_node_name("virtio_mmio", base));
-    ctx.interrupts(b, kVirtVirtioIrqBase + n);
-    fdt_reg(b, base, kVirtVirtioStride);
-    b.prop_string("compatible", "virtio,mmio");
-    b.end_node();
+    fdt_virtio_mmio_node(b, ctx, base, kVirtVirtioIrqBase + n);
   }
   for (size_t i = controllers; i-- > 0;) c.devices[i]->fdt_soc_nodes(b, ctx);
   b.end_node();  // soc

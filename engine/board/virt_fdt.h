@@ -50,8 +50,10 @@ struct VirtFdtConfig {
   uint32_t timebase_hz = 10000000;      ///< /cpus timebase-frequency (mtime rate)
   std::string bootargs;                 ///< /chosen bootargs; omitted when empty
   std::optional<std::pair<uint64_t, uint64_t>> initrd;  ///< [start, end) of the initrd
-  std::vector<uint8_t> rng_seed;   ///< /chosen rng-seed; omitted when empty (keep runs replayable)
-  unsigned virtio_mmio_slots = 0;  ///< virtio,mmio nodes for slots 0..n-1 (n <= 8)
+  std::vector<uint8_t> rng_seed;  ///< /chosen rng-seed; omitted when empty (keep runs replayable)
+  /// Placeholder virtio,mmio nodes for slots 0..n-1 (n <= 8), for a tree without slot devices;
+  /// the board leaves it 0, its virtio-mmio slot devices write their own nodes.
+  unsigned virtio_mmio_slots = 0;
   /// The board's devices in creation order; each writes its own nodes. Not owned.
   std::vector<Device*> devices;
   uint32_t boot_hart = 0;  ///< header boot_cpuid_phys
@@ -71,6 +73,10 @@ struct VirtFdtContext {
 std::string fdt_node_name(const char* name, uint64_t addr);
 /// Writes a `reg` property of one (address, size) pair in two cells each.
 void fdt_reg(FdtBuilder& b, uint64_t base, uint64_t size);
+
+/// Writes the `virtio_mmio@base` node of one virtio-mmio slot (QEMU's: its interrupt, a reg of
+/// the slot's 0x1000 bytes, compatible "virtio,mmio").
+void fdt_virtio_mmio_node(FdtBuilder& b, const VirtFdtContext& ctx, uint64_t base, uint32_t irq);
 
 /// Builds the virt board's device tree blob (DTB v17). Device nodes that raise interrupts get
 /// interrupt-parent/interrupts only when a PLIC is among the devices. An out-of-range configuration

@@ -10,6 +10,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
+
+#include "engine/base/block_storage.h"
 
 #include "engine/base/clock.h"
 #include "engine/base/host.h"
@@ -17,6 +20,8 @@
 #include "engine/memory/memory.h"
 
 namespace glassvm {
+
+class VirtioMmio;
 
 /// The board as one device sees it. Lives as long as the device it was given to.
 class BoardContext {
@@ -61,6 +66,17 @@ class BoardContext {
   virtual void request_exit(int code) = 0;
   /// Asks the board to reset at the end of the current instruction.
   virtual void request_reset() = 0;
+
+  /// Adds `transport` (owned by the device, alive while the board is) to the board's
+  /// virtio-mmio bus, where virtio devices plug in.
+  virtual void add_virtio_transport(VirtioMmio& transport) = 0;
+  /// The transport the next virtio device plugs into: QEMU's rule, the free one added last
+  /// (on virt the first virtio device gets the slot at the highest address). nullptr when
+  /// every slot is taken. The caller plugs its device into it.
+  virtual VirtioMmio* free_virtio_transport() = 0;
+  /// Takes the drive (-drive id=`id`) for one device. Returns nullptr with a message for the
+  /// user in `error` when there is no such drive or another device uses it.
+  virtual BlockStorage* take_drive(const std::string& id, std::string& error) = 0;
 };
 
 }  // namespace glassvm

@@ -55,6 +55,13 @@ class FakeBoard final : public BoardContext {
   }
   void request_exit(int code) override { exit_code = code; }
   void request_reset() override { ++resets; }
+  void add_virtio_transport(VirtioMmio& transport) override { transports.push_back(&transport); }
+  VirtioMmio* free_virtio_transport() override { return nullptr; }
+  BlockStorage* take_drive(const std::string& id, std::string& error) override {
+    error = "no drive '" + id + "'";
+    return nullptr;
+  }
+  std::vector<VirtioMmio*> transports;
 
   TestHost& test_host() { return host_; }
   AddressSpace& system_as() { return *as_; }

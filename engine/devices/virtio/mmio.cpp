@@ -6,16 +6,8 @@ namespace glassvm {
 
 VirtioMmio::VirtioMmio(AddressSpace& dma, VirtioDevice* device, MemTxAttrs dma_attrs,
                        bool access_platform)
-    : dma_(dma), device_(device), access_platform_(access_platform) {
-  if (device_) {
-    assert(device_->device_id() != kVirtioIdNone && "VirtioMmio: a device needs a device id");
-    for (unsigned i = 0; i < device_->num_queues(); ++i) {
-      queues_.push_back(std::make_unique<VirtQueue>(
-          dma_, dma_attrs, device_->queue_max_size(i),
-          [this](std::string_view why) { device_error(why); },
-          [this] { raise_interrupt(kIntUsedBuffer); }));
-    }
-  }
+    : dma_(dma), device_(nullptr), dma_attrs_(dma_attrs), access_platform_(access_platform) {
+  if (device) attach(*device);
   MemoryRegionOps ops;
   ops.read = [this](uint64_t offset, unsigned size, uint64_t& value, MemTxAttrs) {
     value = read(offset, size);
@@ -30,6 +22,23 @@ VirtioMmio::VirtioMmio(AddressSpace& dma, VirtioDevice* device, MemTxAttrs dma_a
   ops.valid = {1, 8, false};
   ops.impl = {1, 8, false};
   mmio_.init_io("virtio-mmio", kMmioSize, std::move(ops));
+  reset();
+}
+
+void VirtioMmio::attach(VirtioDevice& device) {
+  assert(device.device_id() != kVirtioIdNone && "VirtioMmio: a device needs a device id");
+  device_ = &device;
+  for (unsigned i = 0; i < device_->num_queues(); ++i) {
+    queues_.push_back(std::make_unique<VirtQueue>(
+        dma_, dma_attrs_, device_->queue_max_size(i),
+        [this](std::string_view why) { device_error(why); },
+        [this] { raise_interrupt(kIntUsedBuffer); }));
+  }
+}
+
+void VirtioMmio::plug(VirtioDevice& device) {
+  assert(!device_ && "VirtioMmio::plug: the slot has a device already");
+  attach(device);
   reset();
 }
 

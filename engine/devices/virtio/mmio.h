@@ -88,6 +88,10 @@ class VirtioMmio {
   MemoryRegion& mmio() { return mmio_; }
   /// The interrupt output: high while InterruptStatus is not 0.
   IrqLine& irq() { return irq_; }
+  /// Puts `device` (which must outlive the transport) into an empty slot, as plugging a
+  /// device into QEMU's virtio-mmio bus does. Only before the guest runs (the board does it
+  /// while it is built); assert if the slot has a device already (a programmer error).
+  void plug(VirtioDevice& device);
   /// The device behind the transport (nullptr for an empty slot).
   VirtioDevice* device() const { return device_; }
 
@@ -129,9 +133,11 @@ class VirtioMmio {
   void device_error(std::string_view why);
   void raise_interrupt(uint32_t bits);
   void update_irq() { irq_.set(interrupt_status_ != 0); }
+  void attach(VirtioDevice& device);
 
   AddressSpace& dma_;
   VirtioDevice* device_;
+  MemTxAttrs dma_attrs_;
   bool access_platform_;
   std::vector<std::unique_ptr<VirtQueue>> queues_;
   MemoryRegion mmio_;

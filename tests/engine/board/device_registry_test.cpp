@@ -2,6 +2,7 @@
 #include "engine/board/device_registry.h"
 
 #include <gtest/gtest.h>
+#include <cstdio>
 
 #include "engine/board/fdt.h"
 #include "engine/board/machine.h"
@@ -59,16 +60,16 @@ TEST(DeviceRegistry, ParsesOptionsAndAppliesDefaults) {
 TEST(DeviceRegistry, RejectsBadInputWithClearMessages) {
   DeviceRegistry r = builtin();
   EXPECT_TRUE(contains(parse_error(r, "nosuch"), "unknown device 'nosuch'"));
-  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10002000,irq=12,baud=9600"),
+  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10009000,irq=12,baud=9600"),
                        "unknown option 'baud'"));
-  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10002000"), "'irq' is required"));
+  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10009000"), "'irq' is required"));
   EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=12k,irq=12"), "not a number"));
-  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10002000,irq=0"), "out of range"));
-  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10002000,irq=96"), "out of range"));
-  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10002000,irq=12,irq=13"), "twice"));
+  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10009000,irq=0"), "out of range"));
+  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10009000,irq=96"), "out of range"));
+  EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0x10009000,irq=12,irq=13"), "twice"));
   EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr,irq=12"), "needs a value"));
   EXPECT_TRUE(contains(parse_error(r, "ns16550a,addr=0xffffffffffffffff,irq=12"), "out of range"));
-  EXPECT_EQ(parse_error(r, "ns16550a,addr=0x10002000,irq=12"), "(parsed)");
+  EXPECT_EQ(parse_error(r, "ns16550a,addr=0x10009000,irq=12"), "(parsed)");
 }
 
 TEST(DeviceRegistry, HelpListsModelsAndOptions) {
@@ -100,13 +101,13 @@ TEST(DeviceRegistry, SecondUartOnTheBoard) {
   DeviceRegistry r = builtin();
   TestHost host;
   std::string error;
-  auto m = make(host, r, {"ns16550a,addr=0x10002000,irq=12"}, error);
+  auto m = make(host, r, {"ns16550a,addr=0x10009000,irq=12"}, error);
   ASSERT_TRUE(m) << error;
   EXPECT_TRUE(
-      contains(m->info_mtree(false), "0000000010002000-0000000010002007 (prio 0, i/o): serial"));
+      contains(m->info_mtree(false), "0000000010009000-0000000010009007 (prio 0, i/o): serial"));
   FdtReader reader;
   ASSERT_TRUE(reader.parse(m->fdt())) << reader.error();
-  auto node = reader.find_node("/soc/serial@10002000");
+  auto node = reader.find_node("/soc/serial@10009000");
   ASSERT_TRUE(node);
   auto irq = reader.prop_u32(*node, "interrupts");
   ASSERT_TRUE(irq);
@@ -114,10 +115,10 @@ TEST(DeviceRegistry, SecondUartOnTheBoard) {
   // The guest writes a byte: it reaches the console; with THRE interrupts enabled the line
   // reaches PLIC source 12.
   const uint8_t byte = 'Z';
-  ASSERT_EQ(m->system_as().write(0x10002000, &byte, 1), MemTxResult::Ok);
+  ASSERT_EQ(m->system_as().write(0x10009000, &byte, 1), MemTxResult::Ok);
   EXPECT_EQ(host.output, "Z");
   const uint8_t ier = 0x02;
-  ASSERT_EQ(m->system_as().write(0x10002001, &ier, 1), MemTxResult::Ok);
+  ASSERT_EQ(m->system_as().write(0x10009001, &ier, 1), MemTxResult::Ok);
   uint32_t pending = 0;
   ASSERT_EQ(m->system_as().read(0xc001000, &pending, 4, MemTxAttrs{.debug = true}),
             MemTxResult::Ok);
@@ -135,7 +136,7 @@ TEST(DeviceRegistry, FirstUartOwnsTheConsole) {
   DeviceRegistry r = builtin();
   TestHost host;
   std::string error;
-  auto m = make(host, r, {"ns16550a,addr=0x10002000,irq=12"}, error);
+  auto m = make(host, r, {"ns16550a,addr=0x10009000,irq=12"}, error);
   ASSERT_TRUE(m) << error;
   FdtReader reader;
   ASSERT_TRUE(reader.parse(m->fdt())) << reader.error();
@@ -144,10 +145,10 @@ TEST(DeviceRegistry, FirstUartOwnsTheConsole) {
   // Both UARTs show a driver is listening (a read of LSR), then the host types.
   uint8_t lsr = 0;
   ASSERT_EQ(m->system_as().read(0x10000005, &lsr, 1), MemTxResult::Ok);
-  ASSERT_EQ(m->system_as().read(0x10002005, &lsr, 1), MemTxResult::Ok);
+  ASSERT_EQ(m->system_as().read(0x10009005, &lsr, 1), MemTxResult::Ok);
   host.type("k");
   m->run(1);
-  ASSERT_EQ(m->system_as().read(0x10002005, &lsr, 1), MemTxResult::Ok);
+  ASSERT_EQ(m->system_as().read(0x10009005, &lsr, 1), MemTxResult::Ok);
   EXPECT_FALSE(lsr & Uart16550::kLsrDr);
   ASSERT_EQ(m->system_as().read(0x10000005, &lsr, 1), MemTxResult::Ok);
   EXPECT_TRUE(lsr & Uart16550::kLsrDr);
@@ -164,12 +165,12 @@ TEST(DeviceRegistry, BoardRefusesConflictingPlacements) {
   EXPECT_TRUE(contains(error, "overlaps")) << error;
   EXPECT_FALSE(make(host, r, {"ns16550a,addr=0x80000000,irq=12"}, error));
   EXPECT_TRUE(contains(error, "overlaps")) << error;
-  EXPECT_FALSE(make(host, r, {"ns16550a,addr=0x10002000,irq=10"}, error));
+  EXPECT_FALSE(make(host, r, {"ns16550a,addr=0x10009000,irq=10"}, error));
   EXPECT_TRUE(contains(error, "irq 10 is used")) << error;
   EXPECT_FALSE(
-      make(host, r, {"ns16550a,addr=0x10002000,irq=12", "ns16550a,addr=0x10002000,irq=13"}, error));
+      make(host, r, {"ns16550a,addr=0x10009000,irq=12", "ns16550a,addr=0x10009000,irq=13"}, error));
   EXPECT_TRUE(contains(error, "overlaps")) << error;
-  EXPECT_FALSE(make(host, r, {"ns16550a,addr=0x10002010,irq=12"}, error));
+  EXPECT_FALSE(make(host, r, {"ns16550a,addr=0x10009010,irq=12"}, error));
   EXPECT_TRUE(contains(error, "multiple of 0x100")) << error;
   EXPECT_FALSE(make(host, r, {"bogus"}, error));
   EXPECT_TRUE(contains(error, "-device bogus: unknown device")) << error;
@@ -221,13 +222,20 @@ TEST(DeviceRegistry, BoardDeviceListComesFromTheRegistry) {
   DeviceRegistry r = builtin();
   TestHost host;
   std::string error;
-  auto m = make(host, r, {"ns16550a,addr=0x10002000,irq=12"}, error);
+  auto m = make(host, r, {"ns16550a,addr=0x10009000,irq=12"}, error);
   ASSERT_TRUE(m) << error;
   std::vector<std::string> specs;
   for (const Machine::DeviceEntry& e : m->devices()) specs.push_back(e.spec);
-  EXPECT_EQ(specs, (std::vector<std::string>{"clint", "plic", "sifive_test",
-                                             "ns16550a,addr=0x10000000,irq=10", "goldfish_rtc",
-                                             "ns16550a,addr=0x10002000,irq=12"}));
+  std::vector<std::string> expected = {"clint", "plic"};
+  for (unsigned n = 0; n < 8; ++n) {
+    char slot[64];
+    std::snprintf(slot, sizeof slot, "virtio-mmio,addr=0x%x,irq=%u", 0x10001000 + n * 0x1000,
+                  n + 1);
+    expected.push_back(slot);
+  }
+  expected.insert(expected.end(), {"sifive_test", "ns16550a,addr=0x10000000,irq=10", "goldfish_rtc",
+                                   "ns16550a,addr=0x10009000,irq=12"});
+  EXPECT_EQ(specs, expected);
   // A registry without the board's models is a programmer error; a registry with a model the
   // board does not use changes nothing.
   DeviceRegistry more = builtin();
@@ -240,7 +248,7 @@ TEST(DeviceRegistry, BoardDeviceListComesFromTheRegistry) {
   more.add(toy);
   auto plain = make(host, more, {}, error);
   ASSERT_TRUE(plain) << error;
-  EXPECT_EQ(plain->devices().size(), 5u);
+  EXPECT_EQ(plain->devices().size(), 13u);
 }
 
 // A device model whose write handler at offset 0 of its first region makes a DMA write to
