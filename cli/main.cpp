@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/drive.h"
 #include "cli/native_host.h"
 #include "cli/options.h"
 #include "engine/board/device_registry.h"
@@ -114,7 +115,42 @@ int main(int argc, char** argv) {
   config.ram_size = opts.ram_size;
   config.append = opts.append;
   config.registry = &registry;
-  config.devices = opts.devices;
+  // Drives first: each if=virtio one adds its virtio-blk-device ahead of the -device list.
+  std::vector<std::unique_ptr<OpenDrive>> drives;
+  unsigned virtio_index = 0;
+  for (const std::string& text : opts.drives) {
+    DriveSpec spec;
+    if (!parse_drive(text, virtio_index, spec, error)) {
+      fprintf(stderr, "glassvm: %s\n", error.c_str());
+      return kExitUsage;
+    }
+    if (spec.virtio) ++virtio_index;
+    if (config.drives.count(spec.id)) {
+      fprintf(stderr, "glassvm: -drive %s: duplicate drive id '%s'\n", text.c_str(),
+              spec.id.c_str());
+      return kExitUsage;
+    }
+    std::unique_ptr<OpenDrive> drive = open_drive(spec, error);
+    if (!drive) {
+      fprintf(stderr, "glassvm: -drive %s: %s\n", text.c_str(), error.c_str());
+      return kExitUsage;
+    }
+    config.drives[spec.id] = &drive->storage();
+    if (spec.virtio) config.devices.push_back("virtio-blk-device,drive=" + spec.id);
+    drives.push_back(std::move(drive));
+  }
+  config.devices.insert(config.devices.end(), opts.devices.begin(), opts.devices.end());
+  // On a clean end (power-off, exit, C-a x) every write the guest made reaches its image.
+  auto flush_drives = [&drives] {
+    bool ok = true;
+    for (auto& d : drives) {
+      if (!d->storage().flush()) {
+        fprintf(stderr, "glassvm: %s: flushing the disk image failed\n", d->spec.file.c_str());
+        ok = false;
+      }
+    }
+    return ok;
+  };
   std::unique_ptr<Machine> machine = Machine::create(config, host, error);
   if (!machine) {
     fprintf(stderr, "glassvm: %s\n", error.c_str());
@@ -163,7 +199,7 @@ int main(int argc, char** argv) {
   for (;;) {
     if (host.quit_requested()) {
       fprintf(stderr, "\r\nglassvm: terminating on user request (C-a x)\r\n");
-      return 0;
+      return flush_drives() ? 0 : kExitUsage;
     }
     uint64_t slice = kSliceInsns;
     if (opts.max_insns) {
@@ -179,7 +215,9 @@ int main(int argc, char** argv) {
     const MachineState state = machine->run(slice);
     if (opts.max_insns) budget_left -= std::min(budget_left, machine->total_steps() - before);
     switch (state) {
-      case MachineState::Exited: return machine->exit_code();
+      case MachineState::Exited:
+        if (!flush_drives()) return kExitUsage;
+        return machine->exit_code();
       case MachineState::Idle:
         if (host.input_closed()) {
           fprintf(stderr, "glassvm: the guest waits for input and standard input is closed\n");

@@ -102,6 +102,9 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       if (!value(out.kernel)) return false;
     } else if (arg == "-append") {
       if (!value(out.append)) return false;
+    } else if (arg == "-drive") {
+      if (!value(v)) return false;
+      out.drives.push_back(v);
     } else if (arg == "-device") {
       if (!value(v)) return false;
       out.devices.push_back(v);
@@ -139,6 +142,9 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   -kernel FILE       a RISC-V ELF64 executable to load and run
   -append ARGS       kernel command line (/chosen/bootargs in the device tree)
   -nographic         serial console on this terminal (always the case)
+  -drive file=IMG,format=raw[,if=virtio|none][,id=ID][,readonly=on][,snapshot=on]
+                     a raw disk image; if=virtio (the default) adds a virtio-blk-device on
+                     the next free virtio-mmio slot; snapshot=on keeps writes in memory
   -device NAME[,opt=val...]
                      add a device, e.g. ns16550a,addr=0x10002000,irq=12;
                      '-device help' lists the devices, '-device NAME,help' their options

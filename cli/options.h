@@ -13,6 +13,7 @@ struct CliOptions {
   std::string append;                ///< -append
   std::string log_file;              ///< -D
   std::vector<std::string> devices;  ///< -device, in order (checked against the registry later)
+  std::vector<std::string> drives;   ///< -drive, in order (parsed by cli/drive.h later)
   uint64_t max_insns = 0;            ///< --max-insns (0: no limit)
   bool trace_in_asm = false;         ///< -d in_asm
   bool trace_int = false;            ///< -d int
