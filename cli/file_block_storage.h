@@ -1,4 +1,4 @@
-// The command line's disk: a BlockStorage over an image file (for -drive, not wired yet).
+// The command line's disk: a BlockStorage over an image file (-drive, see cli/drive.h).
 //
 // Design note: reads and writes go straight to the file with pread/pwrite, so an image larger
 // than host memory works and nothing is cached twice; flush() is fsync(). The size is fixed when
