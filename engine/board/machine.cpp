@@ -227,7 +227,7 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
   fdt_config.harts = 1;
   fdt_config.ram_base = virt::kDramBase;
   fdt_config.ram_size = config_.ram_size;
-  fdt_config.isa = "rv64imac_zicsr_zifencei_zicntr";
+  fdt_config.isa = "rv64imafdc_zicsr_zifencei_zicntr";
   fdt_config.timebase_hz = virt::kTimebaseHz;
   fdt_config.mmu_type = "riscv,sv48";  // the hart has S-mode with Sv39 and Sv48
   fdt_config.bootargs = config_.append;

@@ -539,11 +539,14 @@ CodePage* Cpu::Impl::code_page_for(uint64_t pc) {
 void Cpu::Impl::make_insn(const DecodedInsn& d, Insn& out) const {
   out = Insn{};
   out.op = static_cast<uint8_t>(d.op);
-  out.rd = d.rd == 0 ? 32 : d.rd;
+  // x0 as a destination goes to the sink; f0 is an ordinary register.
+  const bool f_rd = op_is_fp(d.op) && !op_fp_rd_is_x(d.op);
+  out.rd = d.rd == 0 && !f_rd ? 32 : d.rd;
   out.rs1 = d.rs1;
   out.rs2 = d.rs2;
+  out.rs3 = d.rs3;
   out.len = d.len;
-  out.aux = d.aqrl;
+  out.aux = op_is_fp(d.op) ? d.rm : d.aqrl;
   out.raw = d.raw;
   assert(d.imm >= INT32_MIN && d.imm <= INT32_MAX && "decoder produced an immediate > 32 bits");
   out.imm = static_cast<int32_t>(d.imm);
@@ -554,6 +557,10 @@ void Cpu::Impl::make_insn(const DecodedInsn& d, Insn& out) const {
       out.aux = static_cast<uint8_t>(d.op);
       out.op = kOpJumpMisaligned;
     }
+  }
+  // Without F (or D) in misa their instructions are illegal (misa's F and D are read-only).
+  if (op_is_fp(d.op) && (!(misa_ & kMisaF) || (d.op >= Op::Fld && !(misa_ & kMisaD)))) {
+    out.op = static_cast<uint8_t>(Op::Illegal);
   }
   if (out.op == static_cast<uint8_t>(Op::Illegal)) out.len = static_cast<uint8_t>(d.len);
 }

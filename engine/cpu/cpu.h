@@ -70,11 +70,16 @@ struct HartConfig {
   static constexpr uint32_t kBaseExtensions = misa_extension('I') | misa_extension('M') |
                                               misa_extension('A') | misa_extension('C') |
                                               misa_extension('U');
-  /// The default hart: kBaseExtensions with S-mode (Sv39/Sv48 paging, delegation, SRET).
-  static constexpr uint32_t kDefaultExtensions = kBaseExtensions | misa_extension('S');
-  /// misa's Extensions field: kDefaultExtensions, or kBaseExtensions for an M+U hart without
-  /// S-mode (no S CSRs, no delegation, SRET and SFENCE.VMA illegal). Any other set is a
-  /// programmer mistake (asserted at reset).
+  /// The F and D extensions (single- and double-precision FP, fflags/frm/fcsr, mstatus.FS).
+  static constexpr uint32_t kFpExtensions = misa_extension('F') | misa_extension('D');
+  /// The default hart, RV64GC: kBaseExtensions with F, D and S-mode (Sv39/Sv48 paging,
+  /// delegation, SRET).
+  static constexpr uint32_t kDefaultExtensions =
+      kBaseExtensions | kFpExtensions | misa_extension('S');
+  /// misa's Extensions field: kBaseExtensions plus any of S, F and F+D (D needs F). Without
+  /// S: no S CSRs, no delegation, SRET and SFENCE.VMA illegal; without F/D their instructions
+  /// and CSRs are illegal and mstatus.FS is read-only zero. Any other set is a programmer
+  /// mistake (asserted at reset).
   uint32_t misa_extensions = kDefaultExtensions;
 };
 

@@ -59,9 +59,10 @@ struct Insn {
   uint8_t rs1 = 0;
   uint8_t rs2 = 0;
   uint8_t len = 0;
-  uint8_t aux = 0;  ///< aq/rl bits; for kOpJumpMisaligned the original Op
-  uint16_t pad = 0;
-  int32_t imm = 0;  ///< every RV64IMAC immediate fits in 32 bits
+  uint8_t aux = 0;  ///< aq/rl bits; F/D: the rm field; for kOpJumpMisaligned the original Op
+  uint8_t rs3 = 0;  ///< F/D fused multiply-add: the addend register
+  uint8_t pad = 0;
+  int32_t imm = 0;  ///< every RV64GC immediate fits in 32 bits
   uint32_t raw = 0;
 };
 static_assert(sizeof(Insn) == 16);
@@ -100,7 +101,14 @@ inline constexpr uint64_t kMstatusTSR = 1ull << 22;
 inline constexpr uint64_t kMstatusUXL = 3ull << 32;
 inline constexpr uint64_t kMstatusSXL = 3ull << 34;
 
+inline constexpr unsigned kMstatusFSShift = 13;
+inline constexpr uint64_t kMstatusFS = 3ull
+                                       << kMstatusFSShift;  ///< Off 0, Initial 1, Clean 2, Dirty 3
+inline constexpr uint64_t kMstatusSD = 1ull << 63;          ///< read-only: FS (or XS/VS) is Dirty
+
 inline constexpr uint64_t kMisaC = 1ull << ('C' - 'A');
+inline constexpr uint64_t kMisaF = 1ull << ('F' - 'A');
+inline constexpr uint64_t kMisaD = 1ull << ('D' - 'A');
 
 /// The kind of a memory access: what translation checks and which fault it raises.
 enum class Access : uint8_t { Fetch, Load, Store };

@@ -38,6 +38,10 @@ struct CpuState {
   uint64_t pc_ = 0;           ///< pc of the next instruction (exact at every helper call and exit)
   uint64_t budget_left_ = 0;  ///< during run(): steps still allowed, the current one included
 
+  // -- F and D (unprivileged spec chapters 11, 12): singles are NaN-boxed in the 64 bits --
+  uint64_t f_[32] = {};  ///< f0..f31
+  uint32_t fcsr_ = 0;    ///< fcsr: frm in bits 7:5, fflags in bits 4:0 (the rest reads zero)
+
   // -- Counters: minstret = retired_ + instret_offset_ (or the frozen value when inhibited) --
   uint64_t run_budget_ = 0;  ///< the budget run() was given
   uint64_t run_base_ = 0;    ///< during run(): retired_ = run_base_ + run_budget_ - budget_left_
@@ -109,6 +113,8 @@ inline constexpr size_t kCpuStateOffsetBudget = 34 * 8;  ///< budget_left_
 static_assert(offsetof(CpuState, x_) == kCpuStateOffsetX);
 static_assert(offsetof(CpuState, pc_) == kCpuStateOffsetPc);
 static_assert(offsetof(CpuState, budget_left_) == kCpuStateOffsetBudget);
+inline constexpr size_t kCpuStateOffsetF = offsetof(CpuState, f_);  ///< f_[i] at + 8 * i
+inline constexpr size_t kCpuStateOffsetFcsr = offsetof(CpuState, fcsr_);
 inline constexpr size_t kCpuStateOffsetPriv = offsetof(CpuState, priv_);
 inline constexpr size_t kCpuStateOffsetEvent = offsetof(CpuState, event_);
 inline constexpr size_t kCpuStateOffsetTlbRead = offsetof(CpuState, tlb_read_);

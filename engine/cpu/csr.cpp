@@ -27,14 +27,20 @@ const CsrRow* implemented_row(const Cpu::Impl& hart, uint16_t csr) {
 
 void Cpu::Impl::reset_csr_file() {
   const uint32_t ext = config_.misa_extensions;
-  assert((ext & ~misa_extension('S')) == HartConfig::kBaseExtensions &&
-         "HartConfig::misa_extensions: this hart implements IMAC+U, optionally with S");
+  [[maybe_unused]] const uint32_t optional =
+      misa_extension('S') | misa_extension('F') | misa_extension('D');
+  assert((ext & ~optional) == HartConfig::kBaseExtensions &&
+         "HartConfig::misa_extensions: IMAC+U, optionally with S, F and F+D");
+  assert((!(ext & misa_extension('D')) || (ext & misa_extension('F'))) && "D requires F");
   misa_ = (2ull << 62) | ext;  // MXL = 2: RV64
   // UXL and SXL read 2 (64-bit) for the modes that exist and are read-only zero otherwise;
   // MIE = MPRV = 0 (privileged spec 3.4).
   mstatus_ = 0;
   if (ext & misa_extension('U')) mstatus_ |= kMstatusUXL & (2ull << 32);
   if (ext & misa_extension('S')) mstatus_ |= kMstatusSXL & (2ull << 34);
+  // FS resets to Off: software enables the FPU (privileged spec 3.1.6.6).
+  fcsr_ = 0;
+  for (uint64_t& f : f_) f = 0;
   mie_ = 0;
   mip_soft_ = 0;  // the lines keep the level their devices drive
   update_mip();

@@ -34,6 +34,9 @@ bool always(const Impl&) {
 bool has_s(const Impl& h) {
   return hart_has(h, 'S');
 }
+bool has_f(const Impl& h) {
+  return hart_has(h, 'F');
+}
 
 // -- Shared read and write behaviours --
 
@@ -58,6 +61,7 @@ bool counter_enabled(const Impl& h, uint16_t csr) {
 uint64_t mstatus_writable(const Impl& h) {
   uint64_t m = kMstatusMIE | kMstatusMPIE | kMstatusMPP;
   if (hart_has(h, 'U')) m |= kMstatusMPRV | kMstatusTW;
+  if (hart_has(h, 'F')) m |= kMstatusFS;
   if (hart_has(h, 'S')) {
     m |= kMstatusSIE | kMstatusSPIE | kMstatusSPP | kMstatusSUM | kMstatusMXR | kMstatusTVM |
          kMstatusTSR;
@@ -75,6 +79,9 @@ void write_mstatus(Impl& h, uint16_t, uint64_t value) {
   if (!legal) value = (value & ~kMstatusMPP) | (h.mstatus_ & kMstatusMPP);
   const uint64_t writable = mstatus_writable(h);
   h.mstatus_ = (h.mstatus_ & ~writable) | (value & writable);
+  // SD summarises the Dirty states (only FS exists here).
+  h.mstatus_ =
+      (h.mstatus_ & ~kMstatusSD) | ((h.mstatus_ & kMstatusFS) == kMstatusFS ? kMstatusSD : 0);
   h.mmu_update();  // MPRV, MPP, SUM and MXR change how loads and stores translate
   h.update_irq();
   h.event_ = true;
@@ -275,15 +282,40 @@ void write_pmpaddr(Impl& h, uint16_t csr, uint64_t value) {
   h.pmpaddr_[entry] = value & kPmpaddrMask;
 }
 
+// -- F/D: fflags, frm, fcsr (unprivileged spec 11.2), gated by mstatus.FS (3.1.6.6) --
+
+/// The FP CSRs are illegal to access while mstatus.FS is Off.
+bool fp_enabled(const Impl& h, uint16_t) {
+  return (h.mstatus_ & kMstatusFS) != 0;
+}
+uint64_t read_fcsr(const Impl& h, uint16_t csr) {
+  switch (csr) {
+    case kCsrFflags: return h.fcsr_ & 0x1f;
+    case kCsrFrm: return (h.fcsr_ >> 5) & 7;
+    default: return h.fcsr_ & 0xff;
+  }
+}
+/// frm is WARL over all 3-bit values: reserved modes stay (an instruction using them with DYN
+/// is then illegal). Any write makes the FP state Dirty.
+void write_fcsr(Impl& h, uint16_t csr, uint64_t value) {
+  switch (csr) {
+    case kCsrFflags: h.fcsr_ = (h.fcsr_ & ~0x1fu) | (value & 0x1f); break;
+    case kCsrFrm: h.fcsr_ = (h.fcsr_ & ~0xe0u) | ((value & 7) << 5); break;
+    default: h.fcsr_ = static_cast<uint32_t>(value & 0xff); break;
+  }
+  h.mstatus_ |= kMstatusFS | kMstatusSD;
+}
+
 // -- Supervisor mode (chapter 4) --
 
 /// The mstatus fields sstatus shows (4.1.1): SIE, SPIE, UBE, SPP, VS, FS, XS, SUM, MXR, UXL, SD.
 constexpr uint64_t kSstatusView = kMstatusSIE | kMstatusSPIE | (1ull << 6) | kMstatusSPP |
                                   (3ull << 9) | (3ull << 13) | (3ull << 15) | kMstatusSUM |
                                   kMstatusMXR | kMstatusUXL | (1ull << 63);
-/// The ones S-mode can write (UBE, VS, FS and XS are read-only zero on this hart).
+/// The ones S-mode can write (UBE, VS and XS are read-only zero on this hart; FS is when the
+/// hart has no F, which write_mstatus enforces).
 constexpr uint64_t kSstatusWritable =
-    kMstatusSIE | kMstatusSPIE | kMstatusSPP | kMstatusSUM | kMstatusMXR;
+    kMstatusSIE | kMstatusSPIE | kMstatusSPP | kMstatusSUM | kMstatusMXR | kMstatusFS;
 /// The exceptions medeleg can delegate (3.1.8): every cause this hart raises but ECALL from
 /// M-mode (medeleg[11] is read-only zero): 0-9, 12, 13, 15.
 constexpr uint64_t kMedelegWritable = 0xb3ff;
@@ -448,11 +480,11 @@ struct TableBuilder {
 
 constexpr TableBuilder build_table() {
   TableBuilder t;
-  // Name-only rows are ratified CSRs this hart never has: F/D, Zkr, Sstc, the debug and
-  // trigger registers.
-  t.add(kCsrFflags, "fflags");
-  t.add(kCsrFrm, "frm");
-  t.add(kCsrFcsr, "fcsr");
+  // Name-only rows are ratified CSRs this hart never has: Zkr, Sstc, the debug and trigger
+  // registers.
+  t.add(kCsrFflags, "fflags", has_f, read_fcsr, write_fcsr, fp_enabled);
+  t.add(kCsrFrm, "frm", has_f, read_fcsr, write_fcsr, fp_enabled);
+  t.add(kCsrFcsr, "fcsr", has_f, read_fcsr, write_fcsr, fp_enabled);
   t.add(kCsrSeed, "seed");
   t.add(kCsrSstatus, "sstatus", has_s, read_sstatus, write_sstatus);
   t.add(kCsrSie, "sie", has_s, read_sie, write_sie);

@@ -1,10 +1,11 @@
 // RISC-V instruction decoder: RV64I, M, A, Zicsr, Zifencei, the privileged instructions and
-// RV64C (unprivileged spec chapters 2, 4, 7, 8, 9, 16; privileged spec 3.3 and 10.2).
+// RV64C, F and D (unprivileged spec chapters 2, 4, 7, 8, 9, 11, 12, 16; privileged spec 3.3
+// and 10.2).
 //
 // Design note: decode() is on the interpreter's decode-cache fill path, so it switches on the
 // major opcode (or the compressed quadrant and funct3) and checks the remaining fixed fields
 // inline. Every reserved encoding, and every encoding of an extension that is not implemented
-// (F, D, Zcb, ...), returns Op::Illegal. HINT encodings are legal and decode to the operation
+// (Zcb, Q, ...), returns Op::Illegal. HINT encodings are legal and decode to the operation
 // they are encoded as (for example c.addi x0 decodes as addi x0,x0,imm), as the spec permits.
 #include "engine/cpu/decode.h"
 
@@ -215,6 +216,95 @@ DecodedInsn decode_op_imm32(uint32_t r) {
   }
 }
 
+// ---- F and D (unprivileged spec chapters 11 and 12) -----------------------------------------
+
+DecodedInsn make_fp(Op op, uint32_t r, unsigned rm) {
+  DecodedInsn d = make(op, r, bits(r, 11, 7), bits(r, 19, 15), bits(r, 24, 20), 0, 4);
+  d.rm = static_cast<uint8_t>(rm);
+  return d;
+}
+
+/// The rounding-mode field: 5 and 6 are reserved (illegal); 7 (DYN) is checked at execution.
+constexpr bool rm_valid(unsigned rm) {
+  return rm != 5 && rm != 6;
+}
+
+DecodedInsn decode_fma(uint32_t r, Op op_s, Op op_d) {
+  const unsigned fmt = bits(r, 26, 25), rm = bits(r, 14, 12);
+  if (fmt > 1 || !rm_valid(rm)) return illegal(r, 4);
+  DecodedInsn d = make_fp(fmt == 0 ? op_s : op_d, r, rm);
+  d.rs3 = static_cast<uint8_t>(bits(r, 31, 27));
+  return d;
+}
+
+DecodedInsn decode_op_fp(uint32_t r) {
+  const unsigned f7 = bits(r, 31, 25), rs2 = bits(r, 24, 20), f3 = bits(r, 14, 12);
+  const bool dbl = f7 & 1;
+  auto sd = [dbl](Op s, Op d) { return dbl ? d : s; };
+  // Ops with a rounding mode.
+  Op op = Op::Illegal;
+  switch (f7 & ~1u) {
+    case 0x00: op = sd(Op::FaddS, Op::FaddD); break;
+    case 0x04: op = sd(Op::FsubS, Op::FsubD); break;
+    case 0x08: op = sd(Op::FmulS, Op::FmulD); break;
+    case 0x0c: op = sd(Op::FdivS, Op::FdivD); break;
+    case 0x2c:
+      if (rs2 == 0) op = sd(Op::FsqrtS, Op::FsqrtD);
+      break;
+    case 0x20:  // FCVT.S.D (rs2 = 1) and FCVT.D.S (rs2 = 0)
+      if (!dbl && rs2 == 1) op = Op::FcvtSD;
+      if (dbl && rs2 == 0) op = Op::FcvtDS;
+      break;
+    case 0x60: {
+      static constexpr Op kS[4] = {Op::FcvtWS, Op::FcvtWuS, Op::FcvtLS, Op::FcvtLuS};
+      static constexpr Op kD[4] = {Op::FcvtWD, Op::FcvtWuD, Op::FcvtLD, Op::FcvtLuD};
+      if (rs2 < 4) op = dbl ? kD[rs2] : kS[rs2];
+      break;
+    }
+    case 0x68: {
+      static constexpr Op kS[4] = {Op::FcvtSW, Op::FcvtSWu, Op::FcvtSL, Op::FcvtSLu};
+      static constexpr Op kD[4] = {Op::FcvtDW, Op::FcvtDWu, Op::FcvtDL, Op::FcvtDLu};
+      if (rs2 < 4) op = dbl ? kD[rs2] : kS[rs2];
+      break;
+    }
+    default: break;
+  }
+  if (op != Op::Illegal) {
+    if (!rm_valid(f3)) return illegal(r, 4);
+    return make_fp(op, r, f3);
+  }
+  // Ops where funct3 selects the operation.
+  switch (f7 & ~1u) {
+    case 0x10:
+      if (f3 <= 2) {
+        static constexpr Op kS[3] = {Op::FsgnjS, Op::FsgnjnS, Op::FsgnjxS};
+        static constexpr Op kD[3] = {Op::FsgnjD, Op::FsgnjnD, Op::FsgnjxD};
+        op = dbl ? kD[f3] : kS[f3];
+      }
+      break;
+    case 0x14:
+      if (f3 <= 1) op = f3 == 0 ? sd(Op::FminS, Op::FminD) : sd(Op::FmaxS, Op::FmaxD);
+      break;
+    case 0x50:
+      if (f3 <= 2) {
+        static constexpr Op kS[3] = {Op::FleS, Op::FltS, Op::FeqS};
+        static constexpr Op kD[3] = {Op::FleD, Op::FltD, Op::FeqD};
+        op = dbl ? kD[f3] : kS[f3];
+      }
+      break;
+    case 0x70:
+      if (rs2 == 0 && f3 == 0) op = sd(Op::FmvXW, Op::FmvXD);
+      if (rs2 == 0 && f3 == 1) op = sd(Op::FclassS, Op::FclassD);
+      break;
+    case 0x78:
+      if (rs2 == 0 && f3 == 0) op = sd(Op::FmvWX, Op::FmvDX);
+      break;
+    default: break;
+  }
+  if (op == Op::Illegal) return illegal(r, 4);
+  return make_fp(op, r, 0);
+}
+
 DecodedInsn decode32(uint32_t r) {
   const unsigned rd = bits(r, 11, 7), rs1 = bits(r, 19, 15), rs2 = bits(r, 24, 20);
   const unsigned f3 = bits(r, 14, 12);
@@ -254,6 +344,21 @@ DecodedInsn decode32(uint32_t r) {
       return illegal(r, 4);
     case 0x73: return decode_system(r);
     case 0x2f: return decode_amo(r);
+    case 0x07: {
+      const unsigned f3 = bits(r, 14, 12);
+      if (f3 != 2 && f3 != 3) return illegal(r, 4);
+      return make(f3 == 2 ? Op::Flw : Op::Fld, r, rd, bits(r, 19, 15), 0, imm_i(r), 4);
+    }
+    case 0x27: {
+      const unsigned f3 = bits(r, 14, 12);
+      if (f3 != 2 && f3 != 3) return illegal(r, 4);
+      return make(f3 == 2 ? Op::Fsw : Op::Fsd, r, 0, bits(r, 19, 15), bits(r, 24, 20), imm_s(r), 4);
+    }
+    case 0x43: return decode_fma(r, Op::FmaddS, Op::FmaddD);
+    case 0x47: return decode_fma(r, Op::FmsubS, Op::FmsubD);
+    case 0x4b: return decode_fma(r, Op::FnmsubS, Op::FnmsubD);
+    case 0x4f: return decode_fma(r, Op::FnmaddS, Op::FnmaddD);
+    case 0x53: return decode_op_fp(r);
     default: return illegal(r, 4);
   }
 }
@@ -290,7 +395,15 @@ DecodedInsn decode_q0(uint32_t r) {
       const uint32_t imm = (bits(r, 12, 10) << 3) | (bits(r, 6, 5) << 6);
       return make(Op::Sd, r, 0, rs1p, rdp, imm, 2);
     }
-    default: return illegal(r, 2);  // c.fld, c.fsd (no D yet), 100 reserved (Zcb)
+    case 1: {  // c.fld
+      const uint32_t imm = (bits(r, 12, 10) << 3) | (bits(r, 6, 5) << 6);
+      return make(Op::Fld, r, rdp, rs1p, 0, imm, 2);
+    }
+    case 5: {  // c.fsd
+      const uint32_t imm = (bits(r, 12, 10) << 3) | (bits(r, 6, 5) << 6);
+      return make(Op::Fsd, r, 0, rs1p, rdp, imm, 2);
+    }
+    default: return illegal(r, 2);  // 100 reserved (Zcb)
   }
 }
 
@@ -383,7 +496,15 @@ DecodedInsn decode_q2(uint32_t r) {
       const uint32_t imm = (bits(r, 12, 10) << 3) | (bits(r, 9, 7) << 6);
       return make(Op::Sd, r, 0, 2, rs2, imm, 2);
     }
-    default: return illegal(r, 2);  // c.fldsp, c.fsdsp (no D yet)
+    case 1: {  // c.fldsp (any rd, f0 included)
+      const uint32_t imm = (bit(r, 12) << 5) | (bits(r, 6, 5) << 3) | (bits(r, 4, 2) << 6);
+      return make(Op::Fld, r, rd, 2, 0, imm, 2);
+    }
+    case 5: {  // c.fsdsp
+      const uint32_t imm = (bits(r, 12, 10) << 3) | (bits(r, 9, 7) << 6);
+      return make(Op::Fsd, r, 0, 2, rs2, imm, 2);
+    }
+    default: return illegal(r, 2);
   }
 }
 
@@ -425,6 +546,14 @@ DecodedInsn decode(uint32_t raw) {
 const char* op_name(Op op) {
   const auto i = static_cast<size_t>(op);
   return i < static_cast<size_t>(Op::Count) ? kOpNames.names[i] : "?";
+}
+
+const char* fp_reg_name(unsigned r) {
+  static constexpr const char* kNames[32] = {
+      "ft0", "ft1", "ft2", "ft3", "ft4",  "ft5",  "ft6", "ft7", "fs0",  "fs1", "fa0",
+      "fa1", "fa2", "fa3", "fa4", "fa5",  "fa6",  "fa7", "fs2", "fs3",  "fs4", "fs5",
+      "fs6", "fs7", "fs8", "fs9", "fs10", "fs11", "ft8", "ft9", "ft10", "ft11"};
+  return r < 32 ? kNames[r] : "?";
 }
 
 const char* reg_name(unsigned r) {

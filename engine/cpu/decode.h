@@ -38,7 +38,19 @@ namespace glassvm {
   X(LrW) X(ScW) X(AmoswapW) X(AmoaddW) X(AmoxorW) X(AmoandW) X(AmoorW)                         \
   X(AmominW) X(AmomaxW) X(AmominuW) X(AmomaxuW)                                                \
   X(LrD) X(ScD) X(AmoswapD) X(AmoaddD) X(AmoxorD) X(AmoandD) X(AmoorD)                         \
-  X(AmominD) X(AmomaxD) X(AmominuD) X(AmomaxuD)
+  X(AmominD) X(AmomaxD) X(AmominuD) X(AmomaxuD)                                                \
+  /* F (first: Flw..FclassS) */                                                               \
+  X(Flw) X(Fsw) X(FmaddS) X(FmsubS) X(FnmsubS) X(FnmaddS)                                      \
+  X(FaddS) X(FsubS) X(FmulS) X(FdivS) X(FsqrtS) X(FsgnjS) X(FsgnjnS) X(FsgnjxS)                \
+  X(FminS) X(FmaxS) X(FcvtWS) X(FcvtWuS) X(FcvtLS) X(FcvtLuS)                                  \
+  X(FcvtSW) X(FcvtSWu) X(FcvtSL) X(FcvtSLu) X(FmvXW) X(FmvWX)                                  \
+  X(FeqS) X(FltS) X(FleS) X(FclassS)                                                           \
+  /* D (last: Fld..FclassD) */                                                                 \
+  X(Fld) X(Fsd) X(FmaddD) X(FmsubD) X(FnmsubD) X(FnmaddD)                                      \
+  X(FaddD) X(FsubD) X(FmulD) X(FdivD) X(FsqrtD) X(FsgnjD) X(FsgnjnD) X(FsgnjxD)                \
+  X(FminD) X(FmaxD) X(FcvtWD) X(FcvtWuD) X(FcvtLD) X(FcvtLuD)                                  \
+  X(FcvtDW) X(FcvtDWu) X(FcvtDL) X(FcvtDLu) X(FmvXD) X(FmvDX)                                  \
+  X(FeqD) X(FltD) X(FleD) X(FclassD) X(FcvtSD) X(FcvtDS)
 // clang-format on
 
 enum class Op : uint8_t {
@@ -54,6 +66,9 @@ enum class Op : uint8_t {
 /// - CSR: imm is the CSR number; for the *I forms rs1 holds the 5-bit zero-extended uimm.
 /// - FENCE: imm holds the raw fm/pred/succ bits (instruction bits 31:20).
 /// - AMO/LR/SC: rd, rs1, rs2; aq/rl in `aqrl` (bit 1 = aq, bit 0 = rl).
+/// - F/D: rd, rs1, rs2 name f or x registers as the instruction says (op_fp_rd_is_x() and
+///   op_fp_rs1_is_x()); rs3 for the fused multiply-adds; rm is the rounding-mode field (7 =
+///   DYN, 5 and 6 decode as Illegal) for the ops that have one, else 0.
 /// Immediates are sign-extended to 64 bits as the specification says (LUI/AUIPC: imm << 12).
 struct DecodedInsn {
   Op op = Op::Illegal;
@@ -62,6 +77,8 @@ struct DecodedInsn {
   uint8_t rs2 = 0;
   uint8_t len = 4;  ///< 2 for compressed, 4 otherwise
   uint8_t aqrl = 0;
+  uint8_t rs3 = 0;  ///< F/D fused multiply-add: the addend register
+  uint8_t rm = 0;   ///< F/D: the rounding-mode field
   int64_t imm = 0;
   uint32_t raw = 0;  ///< the instruction word as fetched (16 significant bits when len == 2)
 };
@@ -72,9 +89,63 @@ constexpr unsigned insn_length(uint32_t low16) {
   return (low16 & 3) == 3 ? 4 : 2;
 }
 
+/// Whether `op` is an F or D instruction (it needs mstatus.FS != Off).
+constexpr bool op_is_fp(Op op) {
+  return op >= Op::Flw && op <= Op::FcvtDS;
+}
+/// Whether the F/D instruction `op` writes an integer register (FCVT to integer, FMV.X,
+/// comparisons, FCLASS); the others with a destination write an f register.
+constexpr bool op_fp_rd_is_x(Op op) {
+  switch (op) {
+    case Op::FcvtWS:
+    case Op::FcvtWuS:
+    case Op::FcvtLS:
+    case Op::FcvtLuS:
+    case Op::FmvXW:
+    case Op::FeqS:
+    case Op::FltS:
+    case Op::FleS:
+    case Op::FclassS:
+    case Op::FcvtWD:
+    case Op::FcvtWuD:
+    case Op::FcvtLD:
+    case Op::FcvtLuD:
+    case Op::FmvXD:
+    case Op::FeqD:
+    case Op::FltD:
+    case Op::FleD:
+    case Op::FclassD: return true;
+    default: return false;
+  }
+}
+/// Whether the F/D instruction `op` reads an integer rs1 (loads, stores, FCVT from integer,
+/// FMV to an f register).
+constexpr bool op_fp_rs1_is_x(Op op) {
+  switch (op) {
+    case Op::Flw:
+    case Op::Fsw:
+    case Op::Fld:
+    case Op::Fsd:
+    case Op::FcvtSW:
+    case Op::FcvtSWu:
+    case Op::FcvtSL:
+    case Op::FcvtSLu:
+    case Op::FmvWX:
+    case Op::FcvtDW:
+    case Op::FcvtDWu:
+    case Op::FcvtDL:
+    case Op::FcvtDLu:
+    case Op::FmvDX: return true;
+    default: return false;
+  }
+}
+
+/// ABI name of f register `r` ("ft0", ... "ft11"); "?" when r > 31.
+const char* fp_reg_name(unsigned r);
+
 /// Decodes one instruction. For compressed encodings only the low 16 bits of `raw` are read
 /// (and `raw` of the result holds only those). Never fails: unknown, reserved or
-/// not-implemented encodings (F/D, including c.fld/c.fsd/c.fldsp/c.fsdsp) give Op::Illegal
+/// not-implemented encodings give Op::Illegal
 /// with `len` set from the low two bits.
 DecodedInsn decode(uint32_t raw);
 

@@ -69,6 +69,76 @@ bool is_amo(Op op) {
   return op >= Op::LrW && op <= Op::AmomaxuD;
 }
 
+/// The rounding-mode operand objdump appends: nothing for DYN, else ",rne" ... ",rmm".
+const char* rm_suffix(uint8_t rm) {
+  static constexpr const char* kNames[8] = {",rne", ",rtz", ",rdn", ",rup", ",rmm", ",?", ",?", ""};
+  return kNames[rm & 7];
+}
+
+/// F/D instructions (op_is_fp): f registers by their ABI names, integer ones as usual.
+std::string disassemble_fp(const DecodedInsn& in) {
+  const Op op = in.op;
+  const char* name = op_name(op);
+  const bool rd_x = op_fp_rd_is_x(op), rs1_x = op_fp_rs1_is_x(op);
+  const char* rd = rd_x ? reg_name(in.rd) : fp_reg_name(in.rd);
+  const char* rs1 = rs1_x ? reg_name(in.rs1) : fp_reg_name(in.rs1);
+  const char* rs2 = fp_reg_name(in.rs2);
+  const char* rm = rm_suffix(in.rm);
+  switch (op) {
+    case Op::Flw:
+    case Op::Fld: return format("%s %s,%" PRId64 "(%s)", name, rd, in.imm, rs1);
+    case Op::Fsw:
+    case Op::Fsd: return format("%s %s,%" PRId64 "(%s)", name, rs2, in.imm, rs1);
+    case Op::FmaddS:
+    case Op::FmsubS:
+    case Op::FnmsubS:
+    case Op::FnmaddS:
+    case Op::FmaddD:
+    case Op::FmsubD:
+    case Op::FnmsubD:
+    case Op::FnmaddD:
+      return format("%s %s,%s,%s,%s%s", name, rd, rs1, rs2, fp_reg_name(in.rs3), rm);
+    case Op::FaddS:
+    case Op::FsubS:
+    case Op::FmulS:
+    case Op::FdivS:
+    case Op::FaddD:
+    case Op::FsubD:
+    case Op::FmulD:
+    case Op::FdivD: return format("%s %s,%s,%s%s", name, rd, rs1, rs2, rm);
+    case Op::FsgnjS:
+    case Op::FsgnjnS:
+    case Op::FsgnjxS:
+    case Op::FsgnjD:
+    case Op::FsgnjnD:
+    case Op::FsgnjxD:
+      if (in.rs1 == in.rs2) {  // fmv / fneg / fabs
+        static constexpr const char* kAlias[3] = {"fmv", "fneg", "fabs"};
+        const bool dbl = op >= Op::FsgnjD;
+        const int which = static_cast<int>(op) - static_cast<int>(dbl ? Op::FsgnjD : Op::FsgnjS);
+        return format("%s.%c %s,%s", kAlias[which], dbl ? 'd' : 's', rd, rs1);
+      }
+      return format("%s %s,%s,%s", name, rd, rs1, rs2);
+    case Op::FminS:
+    case Op::FmaxS:
+    case Op::FeqS:
+    case Op::FltS:
+    case Op::FleS:
+    case Op::FminD:
+    case Op::FmaxD:
+    case Op::FeqD:
+    case Op::FltD:
+    case Op::FleD: return format("%s %s,%s,%s", name, rd, rs1, rs2);
+    case Op::FmvXW:
+    case Op::FmvWX:
+    case Op::FclassS:
+    case Op::FmvXD:
+    case Op::FmvDX:
+    case Op::FclassD: return format("%s %s,%s", name, rd, rs1);
+    default: return format("%s %s,%s%s", name, rd, rs1, rm);  // sqrt and conversions
+  }
+}
+
 }  // namespace
 
 std::string disassemble(const DecodedInsn& in, uint64_t pc) {
@@ -82,6 +152,7 @@ std::string disassemble(const DecodedInsn& in, uint64_t pc) {
   if (op == Op::Illegal) {
     return in.len == 2 ? format(".2byte 0x%04x", in.raw & 0xffff) : format(".4byte 0x%08x", in.raw);
   }
+  if (op_is_fp(op)) return disassemble_fp(in);
   if (is_load(op)) return format("%s %s,%" PRId64 "(%s)", name, rd, in.imm, rs1);
   if (is_store(op)) return format("%s %s,%" PRId64 "(%s)", name, rs2, in.imm, rs1);
   if (is_branch(op)) {

@@ -45,6 +45,15 @@ bool helper_store(CpuState& s, uint64_t addr, unsigned size, uint64_t value);
 bool helper_csr(CpuState& s, Op op, unsigned rd, unsigned rs1, uint16_t csr, uint32_t raw);
 /// An A-extension instruction (op LrW..AmomaxuD) with registers rd (32 for x0), rs1, rs2.
 bool helper_amo(CpuState& s, Op op, unsigned rd, unsigned rs1, unsigned rs2);
+/// An F/D instruction other than the loads and stores (op FmaddS..FcvtDS, op_is_fp): rd (32
+/// for x0 when it names an integer register), rs1, rs2, rs3 (f or x registers as the op says),
+/// the rm field and the instruction word. Illegal instruction while mstatus.FS is Off or when
+/// rm (or frm, for rm = DYN) is a reserved mode. Computes with the soft-float library, ORs the
+/// exceptions into fflags, NaN-boxes single results and marks the FP state Dirty when it
+/// changed. Never leaves the block.
+bool helper_fp(CpuState& s, Op op, unsigned rd, unsigned rs1, unsigned rs2, unsigned rs3,
+               unsigned rm, uint32_t raw);
+
 /// ECALL: false when the ecall hook (built-in SBI) completed it, true when it trapped.
 bool helper_ecall(CpuState& s);
 /// MRET: on completion s.pc_ is the return address (the caller does not add the length).

@@ -1,4 +1,4 @@
-// The interpreter loop: RV64IMAC executed from pre-decoded code pages.
+// The interpreter loop: RV64GC executed from pre-decoded code pages.
 //
 // Design note: two nested loops. The outer loop runs at block boundaries (leaving a code page,
 // after a trap, after anything that set `event_`): it handles stop requests, address-map
@@ -59,6 +59,8 @@ Cpu::Impl::run(uint64_t budget) {
   CodePage* page = nullptr;
   uint64_t blk_base = 0, blk_limit = 0, ialign_mask = 0;
 
+#define BOX32(v) (0xffffffff00000000ull | (v))  // NaN-boxing, sf::box32
+#define BOX64(v) (v)
 #define SYNC() (budget_left_ = left, sync_retired())
 #define DISPATCH() goto* kDispatch[in->op]
   // Retire the current instruction and go on with the next slot.
@@ -133,6 +135,49 @@ Cpu::Impl::run(uint64_t budget) {
     const uint64_t a_ = RS1 + IMM;                                                      \
     const TlbEntry& e_ = tlb_write_[(a_ >> kPageShift) % kTlbSize];                     \
     const T v_ = static_cast<T>(RS2);                                                   \
+    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {          \
+      std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_, \
+                  sizeof(T));                                                           \
+      NEXT();                                                                           \
+    }                                                                                   \
+    SYNC();                                                                             \
+    pc_ = pc;                                                                           \
+    if (helper_store(*this, a_, sizeof(T), static_cast<uint64_t>(v_))) TRAPPED();       \
+    if (event_) COMPLETE_AND_EXIT();                                                    \
+    NEXT();                                                                             \
+  } while (0)
+  // F/D loads and stores: illegal while mstatus.FS is Off; a load makes the FP state Dirty.
+#define FP_CHECK()                                                                          \
+  do {                                                                                      \
+    if (__builtin_expect((mstatus_ & kMstatusFS) == 0, 0)) RAISE(kExcIllegalInsn, in->raw); \
+  } while (0)
+#define FLOAD(T, BOX)                                                                         \
+  do {                                                                                        \
+    FP_CHECK();                                                                               \
+    const uint64_t a_ = RS1 + IMM;                                                            \
+    const TlbEntry& e_ = tlb_read_[(a_ >> kPageShift) % kTlbSize];                            \
+    uint64_t raw_;                                                                            \
+    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                \
+      T v_;                                                                                   \
+      std::memcpy(&v_, reinterpret_cast<const void*>(static_cast<uintptr_t>(a_ + e_.addend)), \
+                  sizeof(T));                                                                 \
+      raw_ = v_;                                                                              \
+    } else {                                                                                  \
+      SYNC();                                                                                 \
+      pc_ = pc;                                                                               \
+      if (helper_load(*this, a_, sizeof(T), raw_)) TRAPPED();                                 \
+    }                                                                                         \
+    f_[in->rd] = BOX(raw_);                                                                   \
+    mstatus_ |= kMstatusFS | kMstatusSD;                                                      \
+    if (event_) COMPLETE_AND_EXIT();                                                          \
+    NEXT();                                                                                   \
+  } while (0)
+#define FSTORE(T)                                                                       \
+  do {                                                                                  \
+    FP_CHECK();                                                                         \
+    const uint64_t a_ = RS1 + IMM;                                                      \
+    const TlbEntry& e_ = tlb_write_[(a_ >> kPageShift) % kTlbSize];                     \
+    const T v_ = static_cast<T>(f_[in->rs2]);                                           \
     if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {          \
       std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_, \
                   sizeof(T));                                                           \
@@ -491,6 +536,81 @@ L_AmomaxuD:
   if (event_) COMPLETE_AND_EXIT();
   NEXT();
 
+  // -- F and D --
+L_Flw:
+  FLOAD(uint32_t, BOX32);
+L_Fld:
+  FLOAD(uint64_t, BOX64);
+L_Fsw:
+  FSTORE(uint32_t);
+L_Fsd:
+  FSTORE(uint64_t);
+L_FmaddS:
+L_FmsubS:
+L_FnmsubS:
+L_FnmaddS:
+L_FaddS:
+L_FsubS:
+L_FmulS:
+L_FdivS:
+L_FsqrtS:
+L_FsgnjS:
+L_FsgnjnS:
+L_FsgnjxS:
+L_FminS:
+L_FmaxS:
+L_FcvtWS:
+L_FcvtWuS:
+L_FcvtLS:
+L_FcvtLuS:
+L_FcvtSW:
+L_FcvtSWu:
+L_FcvtSL:
+L_FcvtSLu:
+L_FmvXW:
+L_FmvWX:
+L_FeqS:
+L_FltS:
+L_FleS:
+L_FclassS:
+L_FmaddD:
+L_FmsubD:
+L_FnmsubD:
+L_FnmaddD:
+L_FaddD:
+L_FsubD:
+L_FmulD:
+L_FdivD:
+L_FsqrtD:
+L_FsgnjD:
+L_FsgnjnD:
+L_FsgnjxD:
+L_FminD:
+L_FmaxD:
+L_FcvtWD:
+L_FcvtWuD:
+L_FcvtLD:
+L_FcvtLuD:
+L_FcvtDW:
+L_FcvtDWu:
+L_FcvtDL:
+L_FcvtDLu:
+L_FmvXD:
+L_FmvDX:
+L_FeqD:
+L_FltD:
+L_FleD:
+L_FclassD:
+L_FcvtSD:
+L_FcvtDS:
+  SYNC();
+  pc_ = pc;
+  if (helper_fp(*this, static_cast<Op>(in->op), in->rd, in->rs1, in->rs2, in->rs3, in->aux,
+                in->raw)) {
+    TRAPPED();
+  }
+  NEXT();
+
 out_pc:
   pc_ = pc;
 done:
@@ -512,6 +632,11 @@ done:
 #undef LOAD
 #undef STORE
 #undef BRANCH
+#undef FP_CHECK
+#undef FLOAD
+#undef FSTORE
+#undef BOX32
+#undef BOX64
 }
 
 }  // namespace glassvm

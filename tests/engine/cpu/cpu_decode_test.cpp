@@ -137,6 +137,69 @@ constexpr Case k32[] = {
     {0xa0c5b52f, Op::AmomaxD, 10, 11, 12, 0, 0},        // amomax.d a0, a2, (a1)
     {0xc0c5b52f, Op::AmominuD, 10, 11, 12, 0, 0},       // amominu.d a0, a2, (a1)
     {0xe4c5b52f, Op::AmomaxuD, 10, 11, 12, 0, 2},       // amomaxu.d.aq a0, a2, (a1)
+    // F and D (encodings from llvm-mc); FCVT keeps its type selector in rs2.
+    {0x80012507, Op::Flw, 10, 2, 0, -2048, 0},    // flw fa0, -2048(sp)
+    {0x7ff52fa7, Op::Fsw, 0, 10, 31, 2047, 0},    // fsw ft11, 2047(a0)
+    {0x1820f043, Op::FmaddS, 0, 1, 2, 0, 0},      // fmadd.s ft0, ft1, ft2, ft3
+    {0x68c59547, Op::FmsubS, 10, 11, 12, 0, 0},   // fmsub.s fa0, fa1, fa2, fa3, rtz
+    {0x9924f44b, Op::FnmsubS, 8, 9, 18, 0, 0},    // fnmsub.s fs0, fs1, fs2, fs3
+    {0xf9eefe4f, Op::FnmaddS, 28, 29, 30, 0, 0},  // fnmadd.s ft8, ft9, ft10, ft11
+    {0x00c5f553, Op::FaddS, 10, 11, 12, 0, 0},    // fadd.s fa0, fa1, fa2
+    {0x08c58553, Op::FsubS, 10, 11, 12, 0, 0},    // fsub.s fa0, fa1, fa2, rne
+    {0x10c5a553, Op::FmulS, 10, 11, 12, 0, 0},    // fmul.s fa0, fa1, fa2, rdn
+    {0x18c5b553, Op::FdivS, 10, 11, 12, 0, 0},    // fdiv.s fa0, fa1, fa2, rup
+    {0x5805c553, Op::FsqrtS, 10, 11, 0, 0, 0},    // fsqrt.s fa0, fa1, rmm
+    {0x20c58553, Op::FsgnjS, 10, 11, 12, 0, 0},   // fsgnj.s fa0, fa1, fa2
+    {0x20c59553, Op::FsgnjnS, 10, 11, 12, 0, 0},  // fsgnjn.s fa0, fa1, fa2
+    {0x20c5a553, Op::FsgnjxS, 10, 11, 12, 0, 0},  // fsgnjx.s fa0, fa1, fa2
+    {0x28c58553, Op::FminS, 10, 11, 12, 0, 0},    // fmin.s fa0, fa1, fa2
+    {0x28c59553, Op::FmaxS, 10, 11, 12, 0, 0},    // fmax.s fa0, fa1, fa2
+    {0xc0059553, Op::FcvtWS, 10, 11, 0, 0, 0},    // fcvt.w.s a0, fa1, rtz
+    {0xc015f553, Op::FcvtWuS, 10, 11, 1, 0, 0},   // fcvt.wu.s a0, fa1
+    {0xc025f553, Op::FcvtLS, 10, 11, 2, 0, 0},    // fcvt.l.s a0, fa1
+    {0xc035f553, Op::FcvtLuS, 10, 11, 3, 0, 0},   // fcvt.lu.s a0, fa1
+    {0xd005f553, Op::FcvtSW, 10, 11, 0, 0, 0},    // fcvt.s.w fa0, a1
+    {0xd015f553, Op::FcvtSWu, 10, 11, 1, 0, 0},   // fcvt.s.wu fa0, a1
+    {0xd025f553, Op::FcvtSL, 10, 11, 2, 0, 0},    // fcvt.s.l fa0, a1
+    {0xd035f553, Op::FcvtSLu, 10, 11, 3, 0, 0},   // fcvt.s.lu fa0, a1
+    {0xe0058553, Op::FmvXW, 10, 11, 0, 0, 0},     // fmv.x.w a0, fa1
+    {0xf0058553, Op::FmvWX, 10, 11, 0, 0, 0},     // fmv.w.x fa0, a1
+    {0xa0c5a553, Op::FeqS, 10, 11, 12, 0, 0},     // feq.s a0, fa1, fa2
+    {0xa0c59553, Op::FltS, 10, 11, 12, 0, 0},     // flt.s a0, fa1, fa2
+    {0xa0c58553, Op::FleS, 10, 11, 12, 0, 0},     // fle.s a0, fa1, fa2
+    {0xe0059553, Op::FclassS, 10, 11, 0, 0, 0},   // fclass.s a0, fa1
+    {0x00843507, Op::Fld, 10, 8, 0, 8, 0},        // fld fa0, 8(s0)
+    {0xffb2bc27, Op::Fsd, 0, 5, 27, -8, 0},       // fsd fs11, -8(t0)
+    {0x1a20f043, Op::FmaddD, 0, 1, 2, 0, 0},      // fmadd.d ft0, ft1, ft2, ft3
+    {0x6ac5f547, Op::FmsubD, 10, 11, 12, 0, 0},   // fmsub.d fa0, fa1, fa2, fa3
+    {0x6ac5f54b, Op::FnmsubD, 10, 11, 12, 0, 0},  // fnmsub.d fa0, fa1, fa2, fa3
+    {0x6ac5f54f, Op::FnmaddD, 10, 11, 12, 0, 0},  // fnmadd.d fa0, fa1, fa2, fa3
+    {0x02c5f553, Op::FaddD, 10, 11, 12, 0, 0},    // fadd.d fa0, fa1, fa2
+    {0x0ac5f553, Op::FsubD, 10, 11, 12, 0, 0},    // fsub.d fa0, fa1, fa2
+    {0x12c5f553, Op::FmulD, 10, 11, 12, 0, 0},    // fmul.d fa0, fa1, fa2
+    {0x1ac5f553, Op::FdivD, 10, 11, 12, 0, 0},    // fdiv.d fa0, fa1, fa2
+    {0x5a05f553, Op::FsqrtD, 10, 11, 0, 0, 0},    // fsqrt.d fa0, fa1
+    {0x22c58553, Op::FsgnjD, 10, 11, 12, 0, 0},   // fsgnj.d fa0, fa1, fa2
+    {0x22c59553, Op::FsgnjnD, 10, 11, 12, 0, 0},  // fsgnjn.d fa0, fa1, fa2
+    {0x22c5a553, Op::FsgnjxD, 10, 11, 12, 0, 0},  // fsgnjx.d fa0, fa1, fa2
+    {0x2ac58553, Op::FminD, 10, 11, 12, 0, 0},    // fmin.d fa0, fa1, fa2
+    {0x2ac59553, Op::FmaxD, 10, 11, 12, 0, 0},    // fmax.d fa0, fa1, fa2
+    {0xc205f553, Op::FcvtWD, 10, 11, 0, 0, 0},    // fcvt.w.d a0, fa1
+    {0xc215f553, Op::FcvtWuD, 10, 11, 1, 0, 0},   // fcvt.wu.d a0, fa1
+    {0xc225f553, Op::FcvtLD, 10, 11, 2, 0, 0},    // fcvt.l.d a0, fa1
+    {0xc235f553, Op::FcvtLuD, 10, 11, 3, 0, 0},   // fcvt.lu.d a0, fa1
+    {0xd2058553, Op::FcvtDW, 10, 11, 0, 0, 0},    // fcvt.d.w fa0, a1
+    {0xd2158553, Op::FcvtDWu, 10, 11, 1, 0, 0},   // fcvt.d.wu fa0, a1
+    {0xd225f553, Op::FcvtDL, 10, 11, 2, 0, 0},    // fcvt.d.l fa0, a1
+    {0xd235f553, Op::FcvtDLu, 10, 11, 3, 0, 0},   // fcvt.d.lu fa0, a1
+    {0xe2058553, Op::FmvXD, 10, 11, 0, 0, 0},     // fmv.x.d a0, fa1
+    {0xf2058553, Op::FmvDX, 10, 11, 0, 0, 0},     // fmv.d.x fa0, a1
+    {0xa2c5a553, Op::FeqD, 10, 11, 12, 0, 0},     // feq.d a0, fa1, fa2
+    {0xa2c59553, Op::FltD, 10, 11, 12, 0, 0},     // flt.d a0, fa1, fa2
+    {0xa2c58553, Op::FleD, 10, 11, 12, 0, 0},     // fle.d a0, fa1, fa2
+    {0xe2059553, Op::FclassD, 10, 11, 0, 0, 0},   // fclass.d a0, fa1
+    {0x4015f553, Op::FcvtSD, 10, 11, 1, 0, 0},    // fcvt.s.d fa0, fa1
+    {0x42058553, Op::FcvtDS, 10, 11, 0, 0, 0},    // fcvt.d.s fa0, fa1
 };
 
 TEST(Decode32, EveryOperationDecodesWithItsFields) {
@@ -240,10 +303,57 @@ TEST(Decode32, IllegalEncodings) {
   for (uint32_t f5 : {0b00101u, 0b00110u, 0b00111u, 0b01001u, 0b11111u, 0b10001u}) {
     EXPECT_EQ(decode(r_type(f5 << 2, 1, 1, 2, 1, 0x2f)).op, Op::Illegal) << f5;
   }
-  // Opcodes of unimplemented extensions (F/D loads, stores, FMA, OP-FP, OP-V).
-  for (uint32_t opc : {0x07u, 0x27u, 0x43u, 0x47u, 0x4bu, 0x4fu, 0x53u, 0x57u, 0x5bu, 0x77u}) {
+  // Opcodes of unimplemented extensions (OP-V, custom-2, custom-3... ).
+  for (uint32_t opc : {0x57u, 0x5bu, 0x77u}) {
     EXPECT_EQ(decode(r_type(0, 1, 1, 2, 1, opc)).op, Op::Illegal) << std::hex << opc;
   }
+}
+
+TEST(Decode32, FpReservedEncodingsAreIllegal) {
+  // Rounding modes 5 and 6 are reserved wherever rm is a field; 7 (DYN) decodes.
+  for (uint32_t rm : {5u, 6u}) {
+    EXPECT_EQ(decode(r_type(0x01, 2, 1, rm, 3, 0x53)).op, Op::Illegal) << rm;  // fadd.d
+    EXPECT_EQ(decode(r_type(0x61, 0, 1, rm, 3, 0x53)).op, Op::Illegal) << rm;  // fcvt.w.d
+    EXPECT_EQ(decode(r_type(0x69, 0, 1, rm, 3, 0x53)).op, Op::Illegal) << rm;  // fcvt.d.w
+    EXPECT_EQ(decode(r_type(0x00, 2, 1, rm, 3, 0x43)).op, Op::Illegal) << rm;  // fmadd.s
+  }
+  EXPECT_EQ(decode(r_type(0x01, 2, 1, 7, 3, 0x53)).op, Op::FaddD);
+  const uint32_t bad[] = {
+      r_type(0x02, 2, 1, 0, 3, 0x43),  // fmadd fmt 2 (H)
+      r_type(0x03, 2, 1, 0, 3, 0x43),  // fmadd fmt 3 (Q)
+      r_type(0x2c, 1, 1, 0, 3, 0x53),  // fsqrt.s with rs2 != 0
+      r_type(0x10, 2, 1, 3, 3, 0x53),  // fsgnj funct3 3
+      r_type(0x14, 2, 1, 2, 3, 0x53),  // fmin/fmax funct3 2
+      r_type(0x50, 2, 1, 3, 3, 0x53),  // fle/flt/feq funct3 3
+      r_type(0x20, 0, 1, 0, 3, 0x53),  // fcvt.s.s
+      r_type(0x21, 1, 1, 0, 3, 0x53),  // fcvt.d.d
+      r_type(0x60, 4, 1, 0, 3, 0x53),  // fcvt with selector 4
+      r_type(0x70, 1, 1, 0, 3, 0x53),  // fmv.x.w with rs2 != 0
+      r_type(0x70, 0, 1, 2, 3, 0x53),  // fmv.x.w / fclass funct3 2
+      r_type(0x78, 0, 1, 1, 3, 0x53),  // fmv.w.x funct3 1
+      r_type(0x02, 2, 1, 0, 3, 0x53),  // fadd.h
+      r_type(0x7f, 2, 1, 0, 3, 0x53),  // unassigned funct7
+      r_type(0, 1, 1, 1, 1, 0x07),     // LOAD-FP funct3 1 (flh)
+      r_type(0, 1, 1, 4, 1, 0x07),     // LOAD-FP funct3 4 (flq)
+      r_type(0, 1, 1, 0, 1, 0x27),     // STORE-FP funct3 0
+  };
+  for (uint32_t w : bad) {
+    EXPECT_EQ(decode(w).op, Op::Illegal) << std::hex << w;
+  }
+}
+
+TEST(Decode32, FpRoundingModeAndRs3) {
+  const DecodedInsn fma = decode(0x6862f543);  // fmadd.s fa0, ft5, ft6, fa3 (rm = dyn)
+  EXPECT_EQ(fma.op, Op::FmaddS);
+  EXPECT_EQ(fma.rs3, 13);
+  EXPECT_EQ(fma.rm, 7);
+  const DecodedInsn cvt = decode(r_type(0x61, 2, 11, 1, 10, 0x53));  // fcvt.l.d a0, fa1, rtz
+  EXPECT_EQ(cvt.op, Op::FcvtLD);
+  EXPECT_EQ(cvt.rm, 1);
+  EXPECT_EQ(decode(r_type(0x10, 2, 1, 2, 3, 0x53)).rm, 0);  // fsgnjx: funct3 is not rm
+  EXPECT_TRUE(op_is_fp(Op::Flw) && op_is_fp(Op::FcvtDS) && !op_is_fp(Op::AmomaxuD));
+  EXPECT_TRUE(op_fp_rd_is_x(Op::FclassD) && !op_fp_rd_is_x(Op::FmvDX));
+  EXPECT_TRUE(op_fp_rs1_is_x(Op::FmvWX) && !op_fp_rs1_is_x(Op::FmvXW));
 }
 
 TEST(Decode32, AqRlBits) {
@@ -295,6 +405,10 @@ constexpr Case k16[] = {
     {0x947e, Op::Add, 8, 8, 31, 0, 0},        // add s0, s0, t6
     {0xdf86, Op::Sw, 0, 2, 1, 252, 0},        // sw ra, 252(sp)
     {0xfffe, Op::Sd, 0, 2, 31, 504, 0},       // sd t6, 504(sp)
+    {0x2d70, Op::Fld, 12, 10, 0, 216, 0},     // c.fld fa2, 216(a0)
+    {0xa000, Op::Fsd, 0, 8, 8, 0, 0},         // c.fsd fs0, 0(s0)
+    {0x2002, Op::Fld, 0, 2, 0, 0, 0},         // c.fldsp ft0, 0(sp) (rd 0 is legal)
+    {0xbffe, Op::Fsd, 0, 2, 31, 504, 0},      // c.fsdsp ft11, 504(sp)
 };
 
 TEST(DecodeCompressed, ExpandsToTheEquivalentOperation) {
@@ -328,9 +442,6 @@ TEST(DecodeCompressed, ReservedEncodingsAreIllegal) {
   } bad[] = {
       {0x0000, "all-zero word"},
       {0x0004, "c.addi4spn with nzuimm 0 (rd=s1)"},
-      {0x2000, "c.fld"},
-      {0x2d70, "c.fld fa2,248(a0)"},
-      {0xa000, "c.fsd"},
       {0x8000, "Q0 funct3 100 (Zcb)"},
       {0x9c00, "Q0 funct3 100 (Zcb)"},
       {0x2001, "c.addiw with rd 0"},
@@ -339,8 +450,6 @@ TEST(DecodeCompressed, ReservedEncodingsAreIllegal) {
       {0x6001, "c.lui x0 with nzimm 0"},
       {0x9c41, "Q1 misc-alu 1-11-10 (reserved)"},
       {0x9c61, "Q1 misc-alu 1-11-11 (reserved)"},
-      {0x2002, "c.fldsp"},
-      {0xa002, "c.fsdsp"},
       {0x4002, "c.lwsp with rd 0"},
       {0x6002, "c.ldsp with rd 0"},
       {0x8002, "c.jr with rs1 0"},
@@ -362,7 +471,7 @@ TEST(DecodeCompressed, EveryHalfwordDecodesWithoutCrashingAndKeepsLen2) {
     ASSERT_LT(d.rs2, 32);
     if (d.op != Op::Illegal) ++legal;
   }
-  // Sanity bound: most of the compressed space is assigned, the F/D quarter is not.
+  // Sanity bound: most of the compressed space is assigned, not all (Zcb, reserved).
   EXPECT_GT(legal, 30000u);
   EXPECT_LT(legal, 49152u);
 }

@@ -114,13 +114,16 @@ TEST(Disasm, CompressedPrintsTheExpansion) {
   EXPECT_EQ(dis(0x9002), "ebreak");           // c.ebreak
   EXPECT_EQ(dis(0xb001, 0x80000800), "j 0x80000000");
   EXPECT_EQ(dis(0xd001, 0x80000100), "beqz s0,0x80000000");
-  EXPECT_EQ(dis(0x7ffe), "ld t6,504(sp)");  // c.ldsp
-  EXPECT_EQ(dis(0xfd70), "sd a2,248(a0)");  // c.sd
+  EXPECT_EQ(dis(0x7ffe), "ld t6,504(sp)");     // c.ldsp
+  EXPECT_EQ(dis(0xfd70), "sd a2,248(a0)");     // c.sd
+  EXPECT_EQ(dis(0x2d70), "fld fa2,216(a0)");   // c.fld
+  EXPECT_EQ(dis(0xbffe), "fsd ft11,504(sp)");  // c.fsdsp
 }
 
 TEST(Disasm, IllegalEncodingsAreUnambiguous) {
   EXPECT_EQ(dis(0x0000), ".2byte 0x0000");
-  EXPECT_EQ(dis(0x2002), ".2byte 0x2002");  // c.fldsp: no D extension yet
+  EXPECT_EQ(dis(0x8000), ".2byte 0x8000");          // Q0 funct3 100 (Zcb)
+  EXPECT_EQ(dis(0x02c5d553), ".4byte 0x02c5d553");  // fadd.d with rm 5 (reserved)
   EXPECT_EQ(dis(0xffffffff), ".4byte 0xffffffff");
   EXPECT_EQ(dis(0x00200073), ".4byte 0x00200073");  // uret
 }
