@@ -130,11 +130,11 @@ Cpu::Impl::run(uint64_t budget) {
     if (event_) COMPLETE_AND_EXIT();                                                          \
     NEXT();                                                                                   \
   } while (0)
-#define STORE(T)                                                                        \
+#define STORE_VALUE(T, value)                                                           \
   do {                                                                                  \
     const uint64_t a_ = RS1 + IMM;                                                      \
     const TlbEntry& e_ = tlb_write_[(a_ >> kPageShift) % kTlbSize];                     \
-    const T v_ = static_cast<T>(RS2);                                                   \
+    const T v_ = static_cast<T>(value);                                                 \
     if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {          \
       std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_, \
                   sizeof(T));                                                           \
@@ -146,6 +146,7 @@ Cpu::Impl::run(uint64_t budget) {
     if (event_) COMPLETE_AND_EXIT();                                                    \
     NEXT();                                                                             \
   } while (0)
+#define STORE(T) STORE_VALUE(T, RS2)
   // F/D loads and stores: illegal while mstatus.FS is Off; a load makes the FP state Dirty.
 #define FP_CHECK()                                                                          \
   do {                                                                                      \
@@ -172,22 +173,10 @@ Cpu::Impl::run(uint64_t budget) {
     if (event_) COMPLETE_AND_EXIT();                                                          \
     NEXT();                                                                                   \
   } while (0)
-#define FSTORE(T)                                                                       \
-  do {                                                                                  \
-    FP_CHECK();                                                                         \
-    const uint64_t a_ = RS1 + IMM;                                                      \
-    const TlbEntry& e_ = tlb_write_[(a_ >> kPageShift) % kTlbSize];                     \
-    const T v_ = static_cast<T>(f_[in->rs2]);                                           \
-    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {          \
-      std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_, \
-                  sizeof(T));                                                           \
-      NEXT();                                                                           \
-    }                                                                                   \
-    SYNC();                                                                             \
-    pc_ = pc;                                                                           \
-    if (helper_store(*this, a_, sizeof(T), static_cast<uint64_t>(v_))) TRAPPED();       \
-    if (event_) COMPLETE_AND_EXIT();                                                    \
-    NEXT();                                                                             \
+#define FSTORE(T)                \
+  do {                           \
+    FP_CHECK();                  \
+    STORE_VALUE(T, f_[in->rs2]); \
   } while (0)
 #define BRANCH(cond)          \
   do {                        \
@@ -631,6 +620,7 @@ done:
 #undef RD
 #undef LOAD
 #undef STORE
+#undef STORE_VALUE
 #undef BRANCH
 #undef FP_CHECK
 #undef FLOAD
