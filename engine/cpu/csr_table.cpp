@@ -141,10 +141,15 @@ void write_mip(Impl& h, uint16_t, uint64_t value) {
 uint64_t read_mtvec(const Impl& h, uint16_t) {
   return h.mtvec_;
 }
+// mtvec and stvec (privileged spec 3.1.7, 4.1.2): MODE is WARL; a reserved mode (2, 3) keeps
+// the old one.
+uint64_t legal_tvec(uint64_t old, uint64_t value) {
+  const uint64_t mode = (value & 3) >= 2 ? (old & 3) : (value & 3);
+  return (value & ~uint64_t{3}) | mode;
+}
+
 void write_mtvec(Impl& h, uint16_t, uint64_t value) {
-  uint64_t mode = value & 3;
-  if (mode >= 2) mode = h.mtvec_ & 3;  // reserved modes: WARL, keep the old mode
-  h.mtvec_ = (value & ~uint64_t{3}) | mode;
+  h.mtvec_ = legal_tvec(h.mtvec_, value);
 }
 
 uint64_t read_mcounteren(const Impl& h, uint16_t) {
@@ -371,9 +376,7 @@ uint64_t read_stvec(const Impl& h, uint16_t) {
   return h.stvec_;
 }
 void write_stvec(Impl& h, uint16_t, uint64_t value) {
-  uint64_t mode = value & 3;
-  if (mode >= 2) mode = h.stvec_ & 3;  // reserved modes: WARL, keep the old mode
-  h.stvec_ = (value & ~uint64_t{3}) | mode;
+  h.stvec_ = legal_tvec(h.stvec_, value);
 }
 
 uint64_t read_scounteren(const Impl& h, uint16_t) {
