@@ -2,6 +2,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "engine/cpu/csr.h"
 #include "imgui.h"
 #include "ui/app.h"
 #include "ui/cpu_view.h"
@@ -27,6 +28,16 @@ void draw_controls(App& app) {
   ImGui::EndDisabled();
   ImGui::SameLine();
   ImGui::Text("pc 0x%016" PRIx64 "  %s-mode", m.cpu().pc(), priv_name(m.cpu().priv()));
+  uint64_t satp = 0;
+  if (m.cpu().peek_csr(kCsrSatp, satp)) {
+    // What translates the hart's next access: the privilege above and satp's mode and ASID.
+    const SatpReading r = read_satp(satp);
+    ImGui::SameLine();
+    if (r.paging)
+      ImGui::Text("  satp %s ASID %u root 0x%" PRIx64, r.mode.c_str(), r.asid, r.root);
+    else
+      ImGui::TextDisabled("  satp Bare (no translation)");
+  }
   ImGui::Text("retired %" PRIu64 "%s%s", m.total_instructions(), app.status().empty() ? "" : "  | ",
               app.status().c_str());
   if (m.cpu().waiting_for_interrupt()) {

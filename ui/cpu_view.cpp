@@ -33,6 +33,14 @@ std::string mstatus_note(uint64_t v) {
   return buf;
 }
 
+std::string satp_note(uint64_t v) {
+  const SatpReading r = read_satp(v);
+  if (!r.paging) return r.mode;
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%s ASID=%u root=0x%" PRIx64, r.mode.c_str(), r.asid, r.root);
+  return buf;
+}
+
 std::string misa_note(uint64_t v) {
   const unsigned mxl = static_cast<unsigned>(v >> 62);
   std::string out = mxl == 2 ? "RV64" : mxl == 1 ? "RV32" : mxl == 3 ? "RV128" : "RV?";
@@ -89,6 +97,22 @@ unsigned step_len(const AddressSpace& as, uint64_t addr) {
 }
 
 }  // namespace
+
+SatpReading read_satp(uint64_t satp) {
+  SatpReading r;
+  const unsigned mode = static_cast<unsigned>(satp >> 60);
+  r.asid = static_cast<unsigned>((satp >> 44) & 0xffff);
+  r.root = (satp & ((uint64_t{1} << 44) - 1)) << 12;
+  switch (mode) {
+    case 0: r.mode = "Bare"; r.asid = 0; r.root = 0; return r;
+    case 8: r.mode = "Sv39"; break;
+    case 9: r.mode = "Sv48"; break;
+    case 10: r.mode = "Sv57"; break;
+    default: r.mode = "mode " + std::to_string(mode); break;
+  }
+  r.paging = true;
+  return r;
+}
 
 const char* priv_letter(PrivLevel priv) {
   switch (priv) {
@@ -171,6 +195,7 @@ std::vector<CsrRow> csr_rows(const Cpu& cpu) {
     CsrRow row{number, name ? name : "csr", value, ""};
     if (number == kCsrMstatus) row.note = mstatus_note(value);
     if (number == kCsrMisa) row.note = misa_note(value);
+    if (number == kCsrSatp) row.note = satp_note(value);
     if (number == kCsrMcause || number == kCsrScause) row.note = value ? cause_text(value) : "";
     rows.push_back(std::move(row));
   }

@@ -28,6 +28,15 @@ const char* priv_letter(PrivLevel priv);
 /// "Machine", "Supervisor" or "User".
 const char* priv_name(PrivLevel priv);
 
+/// satp decoded: the translation mode, the address-space id and the root page table.
+struct SatpReading {
+  std::string mode;     ///< "Bare", "Sv39", "Sv48", "Sv57" or "mode N" (reserved encodings)
+  bool paging = false;  ///< false for Bare (asid and root are then 0)
+  unsigned asid = 0;
+  uint64_t root = 0;    ///< physical address of the root page table
+};
+SatpReading read_satp(uint64_t satp);
+
 /// One integer register for the table.
 struct RegisterRow {
   unsigned index = 0;

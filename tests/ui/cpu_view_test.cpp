@@ -92,6 +92,19 @@ TEST(CpuView, CsrRowsAreTheShownCsrsTheHartHasNamedFromTheCsrTable) {
   }
 }
 
+TEST(CpuView, SatpIsDecodedIntoModeAsidAndRoot) {
+  EXPECT_EQ(read_satp(0).mode, "Bare");
+  EXPECT_FALSE(read_satp(0).paging);
+  // Sv39, ASID 0x1234, root PPN 0x80123 -> root 0x80123000.
+  const SatpReading sv39 = read_satp((uint64_t{8} << 60) | (uint64_t{0x1234} << 44) | 0x80123);
+  EXPECT_TRUE(sv39.paging);
+  EXPECT_EQ(sv39.mode, "Sv39");
+  EXPECT_EQ(sv39.asid, 0x1234u);
+  EXPECT_EQ(sv39.root, 0x80123000u);
+  EXPECT_EQ(read_satp(uint64_t{9} << 60).mode, "Sv48");
+  EXPECT_EQ(read_satp(uint64_t{5} << 60).mode, "mode 5");
+}
+
 TEST(CpuView, CauseText) {
   EXPECT_EQ(cause_text(2), "Illegal instruction");
   EXPECT_EQ(cause_text(11), "Environment call from M-mode");

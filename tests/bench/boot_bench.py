@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Boots the bundled Linux on GlassVM and on QEMU side by side and prints the times to the prompt.
+
+    boot_bench.py --glassvm build/native/cli/glassvm --kernel Image --initrd initramfs.cpio.gz
+
+Each emulator runs on a pseudo-terminal (both treat it as an interactive console). The clock
+starts when the process is spawned and stops when the busybox prompt appears; the benchmark then
+types `poweroff` and waits for the emulator to exit. GlassVM's --stats line gives the guest
+instructions it executed. Runs alternate between the emulators so that a noisy neighbour hurts
+both alike; the median of the runs is reported. A benchmark, not a test: it prints numbers.
+"""
+import argparse
+import os
+import pty
+import re
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+PROMPT = re.compile(rb"~ # $|/ # $", re.M)
+STATS = re.compile(rb"glassvm: (\d+) instructions")
+
+
+def boot(cmd, timeout_s):
+    """Runs cmd on a pty; returns (seconds to the prompt, all output) or raises RuntimeError."""
+    master, slave = pty.openpty()
+    start = time.monotonic()
+    proc = subprocess.Popen(cmd, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+                            start_new_session=True)
+    os.close(slave)
+    out = b""
+    prompt_s = None
+    sent = False
+    deadline = start + timeout_s
+    try:
+        while True:
+            now = time.monotonic()
+            if now > deadline:
+                raise RuntimeError(f"{cmd[0]}: no prompt within {timeout_s} s; output tail:\n"
+                                   + out[-600:].decode(errors="replace"))
+            ready, _, _ = select.select([master], [], [], 0.05)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:
+                    chunk = b""
+                if not chunk:
+                    break
+                out += chunk
+            if prompt_s is None and PROMPT.search(out[-64:]):
+                prompt_s = time.monotonic() - start
+            if prompt_s is not None and not sent:
+                os.write(master, b"poweroff\r")
+                sent = True
+            if proc.poll() is not None and not ready:
+                break
+        proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        os.close(master)
+    if prompt_s is None:
+        raise RuntimeError(f"{cmd[0]} exited with {proc.returncode} before the prompt; tail:\n"
+                           + out[-600:].decode(errors="replace"))
+    return prompt_s, out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--glassvm", required=True)
+    ap.add_argument("--kernel", required=True)
+    ap.add_argument("--initrd", required=True)
+    ap.add_argument("--qemu", default=shutil.which("qemu-system-riscv64"))
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--mem", default="256M")
+    ap.add_argument("--timeout", type=float, default=120)
+    args = ap.parse_args()
+
+    common = ["-m", args.mem, "-kernel", args.kernel, "-initrd", args.initrd,
+              "-append", "console=ttyS0"]
+    emulators = {
+        "glassvm (built-in SBI)": [args.glassvm, "--stats"] + common,
+        "glassvm (OpenSBI)": None,
+        "qemu-system-riscv64": None,
+    }
+    fw = "/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+    if os.path.exists(fw):
+        emulators["glassvm (OpenSBI)"] = [args.glassvm, "--stats", "-bios", fw] + common
+    if args.qemu:
+        emulators["qemu-system-riscv64"] = [args.qemu, "-M", "virt", "-nographic",
+                                            "-bios", "default"] + common
+    emulators = {k: v for k, v in emulators.items() if v}
+
+    times = {name: [] for name in emulators}
+    insns = {}
+    for _ in range(args.runs):
+        for name, cmd in emulators.items():
+            seconds, out = boot(cmd, args.timeout)
+            times[name].append(seconds)
+            m = STATS.findall(out)
+            if m:
+                insns[name] = int(m[-1])
+
+    print(f"boot to the busybox prompt, median of {args.runs} runs, -m {args.mem}")
+    med = {name: statistics.median(t) for name, t in times.items()}
+    for name, t in med.items():
+        line = f"  {name:24s} {t:7.3f} s"
+        if name in insns:
+            line += f"   {insns[name] / 1e6:8.1f} M instructions to poweroff," \
+                    f" {insns[name] / t / 1e6:6.1f} M/s"
+        print(line)
+    q = med.get("qemu-system-riscv64")
+    if q:
+        for name, t in med.items():
+            if name != "qemu-system-riscv64":
+                print(f"  {name} / qemu: {t / q:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
