@@ -483,5 +483,20 @@ TEST_F(SbiFixture, ColdRebootResetsTheMachine) {
   EXPECT_EQ(m->cpu().priv(), PrivLevel::Supervisor);
 }
 
+// With no M-mode firmware, a trap that reaches M-mode (here: a machine timer interrupt the
+// kernel could never have enabled) is reported and stops the machine instead of jumping to 0.
+TEST_F(SbiFixture, TrapIntoMModeStopsTheMachineWithAMessage) {
+  const uint64_t zero = 0;
+  ASSERT_EQ(m->system_as().write(0x2004000, &zero, 8), MemTxResult::Ok);  // mtimecmp = 0
+  uint64_t mie = 0;
+  m->cpu().peek_csr(kCsrMie, mie);
+  ASSERT_TRUE(m->cpu().poke_csr(kCsrMie, mie | (1u << kIrqMTimer)));
+  EXPECT_EQ(m->run(1000), MachineState::Exited);
+  EXPECT_EQ(m->exit_code(), 1);
+  EXPECT_NE(host.logged.find("built-in SBI: a trap reached M-mode"), std::string::npos)
+      << host.logged;
+  EXPECT_NE(host.logged.find("mcause 0x8000000000000007"), std::string::npos) << host.logged;
+}
+
 }  // namespace
 }  // namespace glassvm
