@@ -199,8 +199,9 @@ int main(int argc, char** argv) {
     fputs(machine->info_mtree(/*flatview=*/true).c_str(), stdout);
     return 0;
   }
-  if (opts.kernel.empty()) {
-    fprintf(stderr, "glassvm: no guest to run: give -kernel FILE (see --help)\n");
+  // A firmware alone may run (QEMU allows it: fw_dynamic_info then names no next stage).
+  if (opts.kernel.empty() && machine->firmware() != Firmware::File) {
+    fprintf(stderr, "glassvm: no guest to run: give -kernel FILE or -bios FILE (see --help)\n");
     return kExitUsage;
   }
 

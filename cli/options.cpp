@@ -135,7 +135,7 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
 }
 
 const char* cli_usage() {
-  return R"(usage: glassvm [options] -kernel FILE
+  return R"(usage: glassvm [options] -kernel FILE | -bios FILE
 GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
 
   -M virt            the machine (only 'virt')
