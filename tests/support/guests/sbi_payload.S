@@ -62,12 +62,13 @@ start:
   ecall
   bnez a0, fail
   beqz a1, fail
-  // TIME: a timer 1000 ticks ahead, taken as an S-timer interrupt in WFI.
+  // TIME: a timer 1000 ticks ahead, taken as an S-timer interrupt. sstatus.SIE stays off
+  // around WFI (which wakes on a pending interrupt enabled in sie all the same), so the
+  // interrupt cannot slip in between the check and the WFI and leave it waiting forever.
   li s2, 't'
   li s3, 0
   li t0, 1 << 5
   csrs sie, t0
-  csrsi sstatus, 2
   rdtime a0
   addi a0, a0, 1000
   li a7, 0x54494D45
@@ -77,13 +78,14 @@ start:
   li s4, 100000
 1:
   wfi
+  csrsi sstatus, 2       // take it here
+  csrci sstatus, 2
   li t0, (1 << 63) | 5
   beq s3, t0, 2f
   addi s4, s4, -1
   bnez s4, 1b
   j fail
 2:
-  csrci sstatus, 2
   // DBCN, when there is one.
   li a7, 0x10
   li a6, 3
