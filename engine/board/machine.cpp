@@ -250,10 +250,7 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
     cpu_->request_stop();
   };
   platform.console_write = [this](std::span<const uint8_t> bytes) { host_.console_write(bytes); };
-  platform.console_read = [this](std::span<uint8_t> out) {
-    sbi_console_input_ = true;
-    return host_.console_read(out);
-  };
+  platform.console_read = [this](std::span<uint8_t> out) { return read_uart_input(out); };
   sbi_ = std::make_unique<Sbi>(*cpu_, *system_as_, clock_, std::move(platform));
 
   BootPlan plan;
@@ -601,7 +598,6 @@ void Machine::reset() {
   } else {
     sbi_->detach();
   }
-  sbi_console_input_ = false;
   reset_requested_ = false;
 }
 
@@ -624,8 +620,25 @@ void Machine::request_exit(int code) {
   cpu_->request_stop();
 }
 
+size_t Machine::read_uart_input(std::span<uint8_t> out) {
+  // As OpenSBI's uart8250 getc does on QEMU: the byte comes out of the board UART's receive
+  // buffer (LSR.DR, then RBR), so the SBI console and a UART driver share one input stream.
+  // The UART's FIFO may be off (nobody set it up), holding one byte: refill it from the host
+  // after each byte taken.
+  constexpr uint64_t kRbr = kVirtUartBase, kLsr = kVirtUartBase + 5;
+  size_t n = 0;
+  while (n < out.size()) {
+    deliver_console_input();
+    uint8_t lsr = 0;
+    if (system_as_->read(kLsr, &lsr, 1) != MemTxResult::Ok || !(lsr & 1)) break;
+    if (system_as_->read(kRbr, &out[n], 1) != MemTxResult::Ok) break;
+    ++n;
+  }
+  return n;
+}
+
 void Machine::deliver_console_input() {
-  if (!console_.receive || sbi_console_input_) return;
+  if (!console_.receive) return;
   // Only take from the host what the console device can hold, so no typed byte is dropped.
   for (size_t taken = 0; taken < 64 && console_.can_receive(); ++taken) {
     uint8_t byte;

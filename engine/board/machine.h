@@ -229,6 +229,8 @@ class Machine {
   bool check_stray_m_trap();
   void write_boot_rom();
   void deliver_console_input();
+  /// Takes received bytes from the board UART for the SBI console (never waits).
+  size_t read_uart_input(std::span<uint8_t> out);
   void request_exit(int code);
   MachineConfig config_;
   Host& host_;
@@ -256,8 +258,6 @@ class Machine {
   uint64_t fdt_addr_ = 0;
   BootPlan plan_;
   std::unique_ptr<Sbi> sbi_;
-  /// Once the guest reads the SBI console, host input goes to it and no longer to the UART.
-  bool sbi_console_input_ = false;
   uint64_t instret_before_reset_ = 0;
   uint64_t steps_before_reset_ = 0;
   uint64_t last_idle_skip_ns_ = 0;
