@@ -253,6 +253,8 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
   platform.console_read = [this](std::span<uint8_t> out) { return read_uart_input(out); };
   sbi_ = std::make_unique<Sbi>(*cpu_, *system_as_, clock_, std::move(platform));
 
+  assert(config_.firmware != Firmware::File &&
+         "MachineConfig::firmware: give a firmware file with Machine::load_firmware");
   BootPlan plan;
   plan.firmware = config_.firmware;
   if (!commit(std::move(plan), "", error)) {

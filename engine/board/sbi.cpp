@@ -207,7 +207,7 @@ Sbi::Ret Sbi::dbcn(uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2) {
   // base_addr_hi (a2) holds the upper bits on RV32 only; on RV64 the address is a1 alone and a
   // non-zero a2 names memory beyond the address space.
   if (a2 != 0) return {kErrInvalidParam, 0};
-  const uint64_t n = std::min(a0, kDbcnChunk);
+  const size_t n = static_cast<size_t>(std::min(a0, kDbcnChunk));
   std::array<uint8_t, kDbcnChunk> buf;
   if (fid == kDbcnWrite) {
     if (memory_.read(a1, buf.data(), n) != MemTxResult::Ok) return {kErrInvalidParam, 0};
