@@ -1,7 +1,8 @@
 // glassvm: the native command line. Options follow QEMU's spelling where one exists.
 //
-//   glassvm [-M virt] [-m 128M] -bios none -kernel prog.elf [-append ARGS] [-nographic]
-//           [--max-insns N] [-d in_asm,int] [-D logfile] [--info-mtree]
+//   glassvm [-M virt] [-m 128M] [-bios none|default|FILE] -kernel FILE [-initrd FILE]
+//           [-append ARGS] [-nographic] [--max-insns N] [-d in_asm,int] [-D logfile]
+//           [--info-mtree] [--dump-dtb FILE]
 //
 // Exit status: the guest's exit code (HTIF or test device); 2 for a problem with the command
 // line or the files it names; 3 when --max-insns stopped the guest.
@@ -115,6 +116,8 @@ int main(int argc, char** argv) {
   config.ram_size = opts.ram_size;
   config.append = opts.append;
   config.registry = &registry;
+  if (opts.bios == "none") config.firmware = Firmware::None;
+  if (opts.bios == "default") config.firmware = Firmware::BuiltinSbi;
   // Drives first: each if=virtio one adds its virtio-blk-device ahead of the -device list.
   std::vector<std::unique_ptr<OpenDrive>> drives;
   unsigned virtio_index = 0;
@@ -157,20 +160,48 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
 
-  if (!opts.kernel.empty()) {
-    std::vector<uint8_t> image;
-    if (!read_file(opts.kernel, image, error) || !machine->load_kernel(image, opts.kernel, error)) {
+  // Firmware, kernel, initrd: in this order, since each one's place depends on the previous.
+  std::vector<uint8_t> bytes;
+  if (!opts.bios.empty() && opts.bios != "none" && opts.bios != "default") {
+    if (!read_file(opts.bios, bytes, error) || !machine->load_firmware(bytes, opts.bios, error)) {
       fprintf(stderr, "glassvm: %s\n", error.c_str());
       return kExitUsage;
     }
+  }
+  if (!opts.kernel.empty()) {
+    if (!read_file(opts.kernel, bytes, error) || !machine->load_kernel(bytes, opts.kernel, error)) {
+      fprintf(stderr, "glassvm: %s\n", error.c_str());
+      return kExitUsage;
+    }
+  }
+  if (!opts.initrd.empty()) {
+    if (opts.kernel.empty()) {
+      fprintf(stderr, "glassvm: -initrd needs -kernel\n");
+      return kExitUsage;
+    }
+    if (!read_file(opts.initrd, bytes, error) || !machine->load_initrd(bytes, opts.initrd, error)) {
+      fprintf(stderr, "glassvm: %s\n", error.c_str());
+      return kExitUsage;
+    }
+  }
+  if (!opts.dump_dtb.empty()) {
+    std::ofstream out(opts.dump_dtb, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(machine->fdt().data()),
+              static_cast<std::streamsize>(machine->fdt().size()));
+    if (!out.flush()) {
+      fprintf(stderr, "glassvm: %s: cannot write the device tree\n", opts.dump_dtb.c_str());
+      return kExitUsage;
+    }
+    return 0;
   }
 
   if (opts.info_mtree) {
     fputs(machine->info_mtree(/*flatview=*/true).c_str(), stdout);
     return 0;
   }
-  if (opts.kernel.empty()) {
-    fprintf(stderr, "glassvm: no guest to run: give -kernel FILE (see --help)\n");
+  // A firmware alone may run (QEMU allows it: fw_dynamic_info then names no next stage).
+  if (opts.kernel.empty() && machine->firmware() != Firmware::File) {
+    fprintf(stderr, "glassvm: no guest to run: give -kernel FILE or -bios FILE (see --help)\n");
     return kExitUsage;
   }
 

@@ -91,15 +91,17 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
         return false;
       }
     } else if (arg == "-bios") {
-      if (!value(v)) return false;
-      if (v != "none") {
-        error = "-bios " + v +
-                ": only '-bios none' is supported so far (firmware support comes with the "
-                "built-in SBI)";
+      if (!value(out.bios)) return false;
+      if (out.bios.empty()) {
+        error = "-bios needs 'none', 'default' or a file name";
         return false;
       }
     } else if (arg == "-kernel") {
       if (!value(out.kernel)) return false;
+    } else if (arg == "-initrd") {
+      if (!value(out.initrd)) return false;
+    } else if (arg == "-dump-dtb") {
+      if (!value(out.dump_dtb)) return false;
     } else if (arg == "-append") {
       if (!value(out.append)) return false;
     } else if (arg == "-drive") {
@@ -133,14 +135,22 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
 }
 
 const char* cli_usage() {
-  return R"(usage: glassvm [options] -kernel FILE
+  return R"(usage: glassvm [options] -kernel FILE | -bios FILE
 GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
 
   -M virt            the machine (only 'virt')
-  -m SIZE            guest RAM, e.g. 128M, 1G; a bare number is MiB (default 128M)
-  -bios none         no firmware: the kernel starts in M-mode (the only choice so far)
-  -kernel FILE       a RISC-V ELF64 executable to load and run
+  -m SIZE            guest RAM, e.g. 128M, 256M, 1G; a bare number is MiB (default 128M)
+  -bios none         no firmware: the kernel (an ELF) starts in M-mode at its entry
+  -bios default      the built-in SBI (QEMU loads OpenSBI here): the kernel starts in
+                     S-mode with a0 = hartid, a1 = device tree
+  -bios FILE         an M-mode firmware, raw (e.g. OpenSBI's fw_dynamic.bin) at 0x80000000
+                     or an ELF linked for RAM; it gets a2 = &fw_dynamic_info
+                     Without -bios: 'none' for an ELF kernel, 'default' for anything else.
+  -kernel FILE       a RISC-V ELF64 executable, or (with firmware) a RISC-V Linux Image or a
+                     raw binary, loaded at 0x80200000
+  -initrd FILE       initial ramdisk, at kernel + min(RAM/2, 128M); in /chosen
   -append ARGS       kernel command line (/chosen/bootargs in the device tree)
+  --dump-dtb FILE    write the generated device tree blob to FILE and exit
   -nographic         serial console on this terminal (always the case)
   -drive file=IMG,format=raw[,if=virtio|none][,id=ID][,readonly=on][,snapshot=on]
                      a raw disk image; if=virtio (the default) adds a virtio-blk-device on
@@ -159,8 +169,9 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   -h, --help         this text
   --version          the version
 
-Exit status: the guest's exit code (HTIF tohost or the sifive test device),
-2 for bad options or files, 3 when --max-insns stopped the guest.
+Exit status: the guest's exit code (HTIF tohost, the sifive test device, or SBI system
+reset: 0 for a shutdown, 1 for one that reports a system failure), 2 for bad options or
+files, 3 when --max-insns stopped the guest.
 On a terminal, C-a x quits and C-a C-a sends C-a to the guest.
 )";
 }

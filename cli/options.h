@@ -9,7 +9,10 @@ namespace glassvm {
 
 struct CliOptions {
   uint64_t ram_size = 128ull << 20;  ///< -m
+  std::string bios;                  ///< -bios: "" (not given), "none", "default" or a file
   std::string kernel;                ///< -kernel
+  std::string initrd;                ///< -initrd
+  std::string dump_dtb;              ///< --dump-dtb FILE
   std::string append;                ///< -append
   std::string log_file;              ///< -D
   std::vector<std::string> devices;  ///< -device, in order (checked against the registry later)

@@ -9,8 +9,10 @@
 
 #include "engine/base/bytes.h"
 #include "engine/base/page.h"
+#include "engine/board/boot.h"
 #include "engine/board/elf_loader.h"
 #include "engine/board/virt_fdt.h"
+#include "engine/cpu/csr.h"
 #include "engine/devices/htif.h"
 #include "engine/devices/virtio/mmio.h"
 
@@ -19,9 +21,12 @@ namespace glassvm {
 namespace {
 
 constexpr uint64_t kMaxRam = 64ull << 30;
-// The boot ROM's data words (entry point, device tree address) follow its code.
-constexpr uint64_t kRomEntryOffset = 24;
-constexpr uint64_t kRomFdtOffset = 32;
+// QEMU puts the kernel at the first 2 MiB boundary after the firmware; with the built-in SBI
+// the kernel goes to the same place as after OpenSBI, 0x80200000.
+constexpr uint64_t kKernelAlign = 2ull << 20;
+constexpr uint64_t kBuiltinKernelBase = 0x80200000;
+// QEMU 7.2 riscv_load_initrd: the initrd goes min(RAM/2, 128 MiB) after the kernel's entry.
+constexpr uint64_t kInitrdMaxOffset = 128ull << 20;
 
 constexpr uint64_t kFdtAlign = 8;  // the DT spec's alignment for the blob
 constexpr uint64_t kQemuFdtAlign = 2ull << 20;
@@ -33,7 +38,7 @@ bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) {
 
 /// Where the device tree blob of `size` bytes goes in RAM [base, base + ram_size): QEMU's place
 /// (the end of RAM below 3 GiB, aligned down to 2 MiB) when it is free, else the highest
-/// 8-byte aligned place that overlaps no segment of the loaded image. nullopt when none fits.
+/// 8-byte aligned place that overlaps no loaded image. nullopt when none fits.
 std::optional<uint64_t> place_fdt(uint64_t base, uint64_t ram_size, uint64_t size,
                                   std::span<const ElfSegment> segments) {
   const uint64_t end = base + ram_size;
@@ -222,25 +227,41 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
     }
   }
 
-  VirtFdtConfig fdt_config;
-  for (const DeviceEntry& entry : devices_) fdt_config.devices.push_back(entry.device.get());
-  fdt_config.harts = 1;
-  fdt_config.ram_base = virt::kDramBase;
-  fdt_config.ram_size = config_.ram_size;
-  fdt_config.isa = "rv64imafdc_zicsr_zifencei_zicntr";
-  fdt_config.timebase_hz = virt::kTimebaseHz;
-  fdt_config.mmu_type = "riscv,sv48";  // the hart has S-mode with Sv39 and Sv48
-  fdt_config.bootargs = config_.append;
-  fdt_ = build_virt_fdt(fdt_config);
-  const std::optional<uint64_t> fdt_addr =
-      place_fdt(virt::kDramBase, config_.ram_size, fdt_.size(), {});
-  if (!fdt_addr) {
+  fdt_config_ = VirtFdtConfig{};
+  for (const DeviceEntry& entry : devices_) fdt_config_.devices.push_back(entry.device.get());
+  fdt_config_.harts = 1;
+  fdt_config_.ram_base = virt::kDramBase;
+  fdt_config_.ram_size = config_.ram_size;
+  fdt_config_.isa = "rv64imafdc_zicsr_zifencei_zicntr";
+  fdt_config_.timebase_hz = virt::kTimebaseHz;
+  fdt_config_.mmu_type = "riscv,sv48";  // the hart has S-mode with Sv39 and Sv48
+  fdt_config_.bootargs = config_.append;
+
+  SbiPlatform platform;
+  platform.mtime = [this] {
+    uint64_t t = 0;
+    cpu_->peek_csr(kCsrTime, t);  // the CLINT's mtime, through the hart's time source
+    return t;
+  };
+  platform.ns_per_tick = virt::kNsPerTick;
+  platform.shutdown = [this](int status) { request_exit(status); };
+  platform.reboot = [this] {
+    reset_requested_ = true;
+    cpu_->request_stop();
+  };
+  platform.console_write = [this](std::span<const uint8_t> bytes) { host_.console_write(bytes); };
+  platform.console_read = [this](std::span<uint8_t> out) { return read_uart_input(out); };
+  sbi_ = std::make_unique<Sbi>(*cpu_, *system_as_, clock_, std::move(platform));
+
+  assert(config_.firmware != Firmware::File &&
+         "MachineConfig::firmware: give a firmware file with Machine::load_firmware");
+  BootPlan plan;
+  plan.firmware = config_.firmware;
+  if (!commit(std::move(plan), "", error)) {
     error =
         "memory size is too small for the device tree (" + std::to_string(fdt_.size()) + " bytes)";
     return false;
   }
-  fdt_addr_ = *fdt_addr;
-  reset();
   return true;
 }
 
@@ -286,56 +307,212 @@ bool Machine::add_device(const std::string& text, const DeviceSpec& spec, std::s
 }
 
 void Machine::write_boot_rom() {
-  // The reset vector, as QEMU virt's: a0 = hartid, a1 = device tree, then jump to the entry.
-  static constexpr std::array<uint32_t, 5> kCode = {
-      0x00000297,  // auipc t0, 0
-      0xf1402573,  // csrr  a0, mhartid
-      0x0202b583,  // ld    a1, 32(t0)
-      0x0182b283,  // ld    t0, 24(t0)
-      0x00028067,  // jr    t0
-  };
-  uint8_t* rom = mrom_.ram_ptr();
-  std::memset(rom, 0, virt::kMromSize);
-  for (size_t i = 0; i < kCode.size(); ++i) store_le<uint32_t>(rom + 4 * i, kCode[i]);
-  store_le<uint64_t>(rom + kRomEntryOffset, entry_);
-  store_le<uint64_t>(rom + kRomFdtOffset, fdt_addr_);
+  BootRomConfig rom;
+  rom.fdt_addr = fdt_addr_;
+  rom.kernel_entry = plan_.has_kernel ? plan_.entry : 0;
+  switch (plan_.firmware) {
+    case Firmware::File: rom.start_addr = virt::kDramBase; break;
+    case Firmware::BuiltinSbi:
+      rom.start_addr = virt::kMromBase + kRomSbiEnterOffset;
+      rom.builtin_sbi = true;
+      break;
+    case Firmware::Auto:
+    case Firmware::None:
+      // QEMU jumps to 0x80000000; GlassVM has always honoured a bare-metal ELF's entry.
+      rom.start_addr = plan_.entry;
+      break;
+  }
+  build_boot_rom({mrom_.ram_ptr(), virt::kMromSize}, rom);
 }
 
-bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
-                          std::string& error) {
-  ElfImage image;
-  std::string why;
-  if (!parse_elf(elf, image, why)) {
-    error = name + ": " + why;
+bool Machine::in_ram(uint64_t addr, uint64_t size) const {
+  const uint64_t end = virt::kDramBase + config_.ram_size;
+  return addr >= virt::kDramBase && addr <= end && size <= end - addr;
+}
+
+namespace {
+
+std::string hex(uint64_t v) {
+  char buf[24];
+  snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+bool Machine::load_firmware(std::span<const uint8_t> bytes, const std::string& name,
+                            std::string& error) {
+  BootPlan plan = plan_;
+  plan.firmware = Firmware::File;
+  plan.firmware_blobs.clear();
+  plan.firmware_end = 0;
+  if (bytes.empty()) {
+    error = name + ": empty file";
     return false;
   }
-  const uint64_t ram_end = virt::kDramBase + config_.ram_size;
-  for (const ElfSegment& seg : image.segments) {
-    if (seg.paddr < virt::kDramBase || seg.paddr > ram_end || seg.memsz > ram_end - seg.paddr) {
-      char where[64];
-      snprintf(where, sizeof where, "0x%llx (%llu bytes)",
-               static_cast<unsigned long long>(seg.paddr),
-               static_cast<unsigned long long>(seg.memsz));
-      error = name + ": segment at " + where + " does not fit in RAM (0x80000000, " +
-              std::to_string(config_.ram_size >> 10) + " KiB)";
+  if (detect_kernel_kind(bytes) == KernelKind::Elf) {
+    ElfImage image;
+    std::string why;
+    if (!parse_elf(bytes, image, why)) {
+      error = name + ": " + why +
+              " (OpenSBI's .elf files are position-independent, linked at 0: use its .bin "
+              "files)";
       return false;
     }
+    for (const ElfSegment& seg : image.segments) {
+      if (!in_ram(seg.paddr, seg.memsz)) {
+        error = name + ": firmware segment at " + hex(seg.paddr) + " is outside RAM (0x80000000, " +
+                std::to_string(config_.ram_size >> 10) +
+                " KiB); an ELF firmware must be linked for RAM (OpenSBI's .elf files are "
+                "linked at 0: use its .bin files)";
+        return false;
+      }
+      plan.firmware_blobs.push_back({seg.paddr, {seg.data.begin(), seg.data.end()}, seg.memsz});
+      plan.firmware_end = std::max(plan.firmware_end, seg.paddr + seg.memsz);
+    }
+  } else {
+    if (!in_ram(virt::kDramBase, bytes.size())) {
+      error = name + ": firmware (" + std::to_string(bytes.size()) + " bytes) does not fit in RAM";
+      return false;
+    }
+    plan.firmware_blobs.push_back(
+        {virt::kDramBase, std::vector<uint8_t>(bytes.begin(), bytes.end()), bytes.size()});
+    plan.firmware_end = virt::kDramBase + bytes.size();
   }
-  const std::optional<uint64_t> fdt_addr =
-      place_fdt(virt::kDramBase, config_.ram_size, fdt_.size(), image.segments);
-  if (!fdt_addr) {
-    error = name + ": no room for the device tree (" + std::to_string(fdt_.size()) +
-            " bytes) in RAM (" + std::to_string(config_.ram_size >> 10) +
-            " KiB) beside the image; give the machine more memory (-m)";
+  return commit(std::move(plan), name, error);
+}
+
+bool Machine::load_kernel(std::span<const uint8_t> bytes, const std::string& name,
+                          std::string& error) {
+  const KernelKind kind = detect_kernel_kind(bytes);
+  BootPlan plan = plan_;
+  if (plan.firmware == Firmware::Auto) {
+    if (kind == KernelKind::Raw) {
+      error = name + (bytes.empty() ? ": empty file" : ": not an ELF file (bad magic number)") +
+              " nor a RISC-V Linux Image; a raw binary needs a firmware (-bios default for the "
+              "built-in SBI, or -bios FILE)";
+      return false;
+    }
+    plan.firmware = kind == KernelKind::Elf ? Firmware::None : Firmware::BuiltinSbi;
+  }
+  plan.kernel_blobs.clear();
+  plan.tohost.reset();
+  plan.fromhost.reset();
+  const uint64_t ram_end = virt::kDramBase + config_.ram_size;
+  uint64_t start = virt::kDramBase;
+  if (plan.firmware == Firmware::BuiltinSbi) start = kBuiltinKernelBase;
+  if (plan.firmware == Firmware::File)
+    start = (plan.firmware_end + kKernelAlign - 1) & ~(kKernelAlign - 1);
+
+  if (kind == KernelKind::Elf) {
+    ElfImage image;
+    std::string why;
+    if (!parse_elf(bytes, image, why)) {
+      error = name + ": " + why;
+      return false;
+    }
+    for (const ElfSegment& seg : image.segments) {
+      if (!in_ram(seg.paddr, seg.memsz)) {
+        error = name + ": segment at " + hex(seg.paddr) + " (" + std::to_string(seg.memsz) +
+                " bytes) does not fit in RAM (0x80000000, " +
+                std::to_string(config_.ram_size >> 10) + " KiB)";
+        return false;
+      }
+      plan.kernel_blobs.push_back({seg.paddr, {seg.data.begin(), seg.data.end()}, seg.memsz});
+    }
+    plan.entry = image.entry;
+    plan.tohost = image.tohost;
+    plan.fromhost = image.fromhost;
+  } else if (plan.firmware == Firmware::None) {
+    error = name + (kind == KernelKind::LinuxImage
+                        ? ": a Linux Image needs SBI firmware; leave out '-bios none' (the "
+                          "built-in SBI) or give -bios FILE"
+                        : ": not an ELF file (bad magic number); with '-bios none' the kernel "
+                          "must be a RISC-V ELF executable");
+    return false;
+  } else {
+    uint64_t size = bytes.size();
+    if (kind == KernelKind::LinuxImage) {
+      LinuxImageHeader header;
+      std::string why;
+      if (!parse_linux_image(bytes, header, why)) {
+        error = name + ": " + why;
+        return false;
+      }
+      size = std::max<uint64_t>(size, header.image_size);
+    } else if (bytes.empty()) {
+      error = name + ": empty file (neither an ELF, a Linux Image nor a raw binary)";
+      return false;
+    }
+    if (start >= ram_end || size > ram_end - start) {
+      error = name + ": kernel of " + std::to_string(size) + " bytes at " + hex(start) +
+              " does not fit in RAM (0x80000000, " + std::to_string(config_.ram_size >> 10) +
+              " KiB)";
+      return false;
+    }
+    plan.kernel_blobs.push_back({start, std::vector<uint8_t>(bytes.begin(), bytes.end()), size});
+    plan.entry = start;
+  }
+  plan.has_kernel = true;
+  if (!plan.initrd.empty()) {
+    // The initrd follows the kernel (QEMU computes its place from the kernel's entry).
+    const uint64_t at = plan.entry + std::min(config_.ram_size / 2, kInitrdMaxOffset);
+    if (!in_ram(at, plan.initrd.size())) {
+      error = name + ": no room for the initrd after this kernel";
+      return false;
+    }
+    plan.initrd_addr = at;
+  }
+  return commit(std::move(plan), name, error);
+}
+
+bool Machine::load_initrd(std::span<const uint8_t> bytes, const std::string& name,
+                          std::string& error) {
+  if (!plan_.has_kernel) {
+    error = name + ": an initrd needs a kernel (-kernel)";
     return false;
   }
-  fdt_addr_ = *fdt_addr;
-  for (const ElfSegment& seg : image.segments) {
-    uint8_t* dst = ram_.ram_ptr() + (seg.paddr - virt::kDramBase);
-    std::memset(dst, 0, seg.memsz);
-    if (!seg.data.empty()) std::memcpy(dst, seg.data.data(), seg.data.size());
-    ram_.notify_ram_write(seg.paddr - virt::kDramBase, seg.memsz);
+  BootPlan plan = plan_;
+  const uint64_t at = plan.entry + std::min(config_.ram_size / 2, kInitrdMaxOffset);
+  if (!in_ram(at, bytes.size())) {
+    error = name + ": initrd of " + std::to_string(bytes.size()) + " bytes at " + hex(at) +
+            " does not fit in RAM (0x80000000, " + std::to_string(config_.ram_size >> 10) +
+            " KiB); give the machine more memory (-m)";
+    return false;
   }
+  plan.initrd.assign(bytes.begin(), bytes.end());
+  plan.initrd_addr = at;
+  return commit(std::move(plan), name, error);
+}
+
+bool Machine::commit(BootPlan plan, const std::string& name, std::string& error) {
+  VirtFdtConfig fdt_config = fdt_config_;
+  fdt_config.initrd.reset();
+  if (!plan.initrd.empty())
+    fdt_config.initrd = std::pair{plan.initrd_addr, plan.initrd_addr + plan.initrd.size()};
+  std::vector<uint8_t> fdt = build_virt_fdt(fdt_config);
+  std::vector<ElfSegment> taken;
+  auto take = [&taken](uint64_t addr, uint64_t size) {
+    ElfSegment seg;
+    seg.paddr = addr;
+    seg.memsz = size;
+    taken.push_back(std::move(seg));
+  };
+  for (const Blob& b : plan.firmware_blobs) take(b.addr, b.memsz);
+  for (const Blob& b : plan.kernel_blobs) take(b.addr, b.memsz);
+  if (!plan.initrd.empty()) take(plan.initrd_addr, plan.initrd.size());
+  const std::optional<uint64_t> fdt_addr =
+      place_fdt(virt::kDramBase, config_.ram_size, fdt.size(), taken);
+  if (!fdt_addr) {
+    fdt_ = std::move(fdt);  // build() reports its size
+    error = name + ": no room for the device tree (" + std::to_string(fdt_.size()) +
+            " bytes) in RAM (" + std::to_string(config_.ram_size >> 10) +
+            " KiB) beside the images; give the machine more memory (-m)";
+    return false;
+  }
+  plan_ = std::move(plan);
+  fdt_ = std::move(fdt);
+  fdt_addr_ = *fdt_addr;
   {
     MemoryTransaction tx;
     if (htif_mapped_) {
@@ -343,28 +520,86 @@ bool Machine::load_kernel(std::span<const uint8_t> elf, const std::string& name,
       system_.del_subregion(&htif_->fromhost_region());
       htif_mapped_ = false;
     }
-    if (image.tohost && image.fromhost) {
-      system_.add_subregion(*image.tohost, &htif_->tohost_region(), 1);
-      system_.add_subregion(*image.fromhost, &htif_->fromhost_region(), 1);
+    if (plan_.tohost && plan_.fromhost) {
+      system_.add_subregion(*plan_.tohost, &htif_->tohost_region(), 1);
+      system_.add_subregion(*plan_.fromhost, &htif_->fromhost_region(), 1);
       htif_mapped_ = true;
     }
   }
-  entry_ = image.entry;
   reset();
+  return true;
+}
+
+void Machine::enter_kernel_like_opensbi() {
+  // OpenSBI delegates misaligned fetch, breakpoint, U-mode ecall and the page faults, and
+  // hands every other exception from S or U-mode back to S-mode after trying to emulate it
+  // (illegal instructions, access faults, misaligned accesses, which this hart does itself
+  // except for atomics). With no M-mode code here, delegating those too gives the kernel
+  // the same traps. S-mode ecalls stay with M: the built-in SBI answers them.
+  uint64_t medeleg = 0;
+  for (uint64_t cause :
+       {kExcInsnMisaligned, kExcInsnAccessFault, kExcIllegalInsn, kExcBreakpoint,
+        kExcLoadMisaligned, kExcLoadAccessFault, kExcStoreMisaligned, kExcStoreAccessFault,
+        kExcEcallU, kExcInsnPageFault, kExcLoadPageFault, kExcStorePageFault})
+    medeleg |= uint64_t{1} << cause;
+  cpu_->poke_csr(kCsrMedeleg, medeleg);
+  cpu_->poke_csr(kCsrMideleg, (1u << kIrqSSoft) | (1u << kIrqSTimer) | (1u << kIrqSExt));
+  cpu_->poke_csr(kCsrMcounteren, 0xffffffff);  // cycle, time, instret readable in S and U
+  // One PMP entry, NAPOT over the whole address space, RWX: S and U may access everything.
+  cpu_->poke_csr(kCsrPmpaddr0, ~uint64_t{0});
+  cpu_->poke_csr(kCsrPmpcfg0, 0x1f);  // A=NAPOT, X, W, R
+  // A trap that reaches M-mode parks the hart in the ROM, where run() reports it.
+  cpu_->poke_csr(kCsrMtvec, virt::kMromBase + kRomSbiTrapOffset);
+  // The ROM's reset vector jumps to an mret, which enters the kernel in S-mode.
+  uint64_t mstatus = 0;
+  cpu_->peek_csr(kCsrMstatus, mstatus);
+  mstatus = (mstatus & ~(uint64_t{3} << 11)) | (uint64_t{1} << 11);  // MPP = S
+  cpu_->poke_csr(kCsrMstatus, mstatus);
+  cpu_->poke_csr(kCsrMepc, plan_.entry);
+}
+
+bool Machine::check_stray_m_trap() {
+  if (plan_.firmware != Firmware::BuiltinSbi || cpu_->priv() != PrivLevel::Machine) return false;
+  const uint64_t trap = virt::kMromBase + kRomSbiTrapOffset;
+  if (cpu_->pc() < trap || cpu_->pc() >= trap + 8) return false;
+  uint64_t cause = 0, epc = 0, tval = 0;
+  cpu_->peek_csr(kCsrMcause, cause);
+  cpu_->peek_csr(kCsrMepc, epc);
+  cpu_->peek_csr(kCsrMtval, tval);
+  host_.log(LogLevel::Error,
+            "built-in SBI: a trap reached M-mode, where no firmware runs "
+            "(mcause " +
+                hex(cause) + ", mepc " + hex(epc) + ", mtval " + hex(tval) +
+                "); stopping the machine");
+  request_exit(1);
   return true;
 }
 
 void Machine::reset() {
   for (const DeviceEntry& entry : devices_) entry.device->reset();
-  // The device tree goes to RAM on every reset, after any image that may have overwritten it.
-  const uint64_t fdt_offset = fdt_addr_ - virt::kDramBase;
-  std::memcpy(ram_.ram_ptr() + fdt_offset, fdt_.data(), fdt_.size());
-  ram_.notify_ram_write(fdt_offset, fdt_.size());
+  sbi_->reset();
+  // The images go back to RAM on every reset, the device tree last (QEMU's ROM reset).
+  auto put = [this](uint64_t addr, std::span<const uint8_t> data, uint64_t memsz) {
+    const uint64_t offset = addr - virt::kDramBase;
+    std::memset(ram_.ram_ptr() + offset, 0, memsz);
+    if (!data.empty()) std::memcpy(ram_.ram_ptr() + offset, data.data(), data.size());
+    ram_.notify_ram_write(offset, memsz);
+  };
+  for (const Blob& b : plan_.firmware_blobs) put(b.addr, b.data, b.memsz);
+  for (const Blob& b : plan_.kernel_blobs) put(b.addr, b.data, b.memsz);
+  if (!plan_.initrd.empty()) put(plan_.initrd_addr, plan_.initrd, plan_.initrd.size());
+  put(fdt_addr_, fdt_, fdt_.size());
   write_boot_rom();
   // Guest time goes on across the reset: the clock's step source adds the steps taken so far.
   instret_before_reset_ += cpu_->retired_instructions();
   steps_before_reset_ += cpu_->steps();
   cpu_->reset(virt::kMromBase);
+  if (plan_.firmware == Firmware::BuiltinSbi) {
+    enter_kernel_like_opensbi();
+    sbi_->attach();
+  } else {
+    sbi_->detach();
+  }
   reset_requested_ = false;
 }
 
@@ -385,6 +620,23 @@ void Machine::request_exit(int code) {
   exited_ = true;
   exit_code_ = code;
   cpu_->request_stop();
+}
+
+size_t Machine::read_uart_input(std::span<uint8_t> out) {
+  // As OpenSBI's uart8250 getc does on QEMU: the byte comes out of the board UART's receive
+  // buffer (LSR.DR, then RBR), so the SBI console and a UART driver share one input stream.
+  // The UART's FIFO may be off (nobody set it up), holding one byte: refill it from the host
+  // after each byte taken.
+  constexpr uint64_t kRbr = kVirtUartBase, kLsr = kVirtUartBase + 5;
+  size_t n = 0;
+  while (n < out.size()) {
+    deliver_console_input();
+    uint8_t lsr = 0;
+    if (system_as_->read(kLsr, &lsr, 1) != MemTxResult::Ok || !(lsr & 1)) break;
+    if (system_as_->read(kRbr, &out[n], 1) != MemTxResult::Ok) break;
+    ++n;
+  }
+  return n;
 }
 
 void Machine::deliver_console_input() {
@@ -430,7 +682,7 @@ MachineState Machine::run(uint64_t max_steps) {
       reset();
       return MachineState::Reset;
     }
-    if (exited_) break;
+    if (exited_ || check_stray_m_trap()) break;
     if (why == RunExit::Stopped) {
       if (reslice_) continue;  // a deadline moved: size the next slice for it
       break;

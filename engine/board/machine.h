@@ -22,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <span>
 #include <string>
@@ -31,6 +32,7 @@
 #include "engine/base/clock.h"
 #include "engine/base/host.h"
 #include "engine/board/device_registry.h"
+#include "engine/board/sbi.h"
 #include "engine/board/virt_fdt.h"
 #include "engine/cpu/cpu.h"
 #include "engine/devices/htif.h"
@@ -46,9 +48,26 @@ inline constexpr uint64_t kTimebaseHz = 10'000'000;
 inline constexpr uint64_t kNsPerTick = 1'000'000'000 / kTimebaseHz;
 }  // namespace virt
 
+/// What runs before the kernel (the command line's -bios).
+enum class Firmware : uint8_t {
+  /// Chosen by the kernel's kind: None for an ELF (a bare-metal program starting in M-mode),
+  /// BuiltinSbi for a Linux Image or a raw binary.
+  Auto,
+  /// -bios none: no firmware; the ROM jumps to the kernel (an ELF only) in M-mode.
+  None,
+  /// -bios default: the built-in SBI (engine/board/sbi.h) in place of QEMU's OpenSBI; the
+  /// kernel starts in S-mode at its entry with a0 = hartid, a1 = device tree.
+  BuiltinSbi,
+  /// -bios FILE: a firmware given to Machine::load_firmware, started in M-mode at 0x80000000
+  /// with a2 = &fw_dynamic_info.
+  File,
+};
+
 /// What the user chose for the machine (the command line's -m, -kernel, ...).
 struct MachineConfig {
   uint64_t ram_size = 128ull << 20;
+  /// None, BuiltinSbi or Auto; Machine::load_firmware switches the machine to File.
+  Firmware firmware = Firmware::Auto;
   std::string append;  ///< kernel command line, put in /chosen/bootargs
   /// Where device names are looked up, the board's own devices' included. The program builds it
   /// (register_builtin_devices(), and whatever other libraries add) and keeps it alive while
@@ -85,12 +104,38 @@ class Machine {
   Machine(const Machine&) = delete;
   Machine& operator=(const Machine&) = delete;
 
-  /// Loads a RISC-V ELF executable given as bytes (`name` is used in messages) and points the
-  /// boot ROM at its entry. The device tree moves where it overlaps no segment (QEMU's place,
-  /// the end of RAM aligned down to 2 MiB, when that is free). Returns false with a message
-  /// naming `name` and the problem when the bytes are not a RISC-V ELF64 executable, a segment
-  /// falls outside RAM, or no room is left for the device tree; the machine is then unchanged.
-  bool load_kernel(std::span<const uint8_t> elf, const std::string& name, std::string& error);
+  /// Loads an M-mode firmware (-bios FILE): a raw binary at 0x80000000 (OpenSBI's
+  /// fw_dynamic.bin or fw_jump.bin) or an ELF at its own addresses, which the ROM starts with
+  /// a0 = hartid, a1 = device tree, a2 = &fw_dynamic_info (next stage: the kernel, in S-mode).
+  /// Call it before load_kernel. Returns false with a message naming `name` when the file is
+  /// empty, does not fit in RAM, or is an ELF that is not a RISC-V executable or is linked
+  /// outside RAM (such as OpenSBI's .elf files, linked at 0); the machine is then unchanged.
+  bool load_firmware(std::span<const uint8_t> bytes, const std::string& name, std::string& error);
+
+  /// Loads the kernel (`name` is used in messages): a RISC-V ELF executable at its own
+  /// addresses, or, with a firmware (built-in or loaded), a RISC-V Linux Image or any raw
+  /// binary at the kernel address (QEMU's: 0x80200000, or the first 2 MiB boundary after a
+  /// loaded firmware). With Firmware::None only an ELF is accepted. The device tree goes to
+  /// QEMU's place (the end of RAM below 3 GiB, aligned down to 2 MiB) unless an image is there.
+  /// Returns false with a message naming `name` and the problem (not a kernel this firmware
+  /// can run, a malformed ELF or Image header, an image outside RAM or larger than it, no room
+  /// left for the device tree); the machine is then unchanged.
+  bool load_kernel(std::span<const uint8_t> bytes, const std::string& name, std::string& error);
+
+  /// Loads an initial ramdisk where QEMU 7.2 puts it (kernel entry + min(RAM/2, 128 MiB)) and
+  /// adds linux,initrd-start/end to /chosen. Needs a kernel loaded first. Returns false with a
+  /// message naming `name` when there is no kernel or the file does not fit in RAM there; the
+  /// machine is then unchanged.
+  bool load_initrd(std::span<const uint8_t> bytes, const std::string& name, std::string& error);
+
+  /// The firmware in effect (Auto until a kernel decides it).
+  Firmware firmware() const { return plan_.firmware; }
+  /// The kernel's entry point (where the firmware or the built-in SBI enters it).
+  uint64_t kernel_entry() const { return plan_.entry; }
+  /// [start, end) of the loaded initrd; start == end when there is none.
+  std::pair<uint64_t, uint64_t> initrd_range() const {
+    return {plan_.initrd_addr, plan_.initrd_addr + plan_.initrd.size()};
+  }
 
   /// Runs the guest for up to `max_steps` steps (instructions retired plus traps taken; fewer
   /// if it exits, idles or is stopped by a call to cpu().request_stop()). Host console input
@@ -105,8 +150,10 @@ class Machine {
   void remove_breakpoint(uint64_t pc) { breakpoints_.erase(pc); }
   const std::set<uint64_t>& breakpoints() const { return breakpoints_; }
 
-  /// Resets CPUs and devices (the virtio-mmio transports included: drivers must start over)
-  /// and restarts at the boot ROM; RAM and the loaded image stay.
+  /// Resets CPUs and devices (the virtio-mmio transports included: drivers must start over),
+  /// puts the loaded images (firmware, kernel, initrd, device tree) back in RAM from the bytes
+  /// kept at load time, as QEMU's ROM reset does, and restarts at the boot ROM. The rest of RAM
+  /// keeps what the guest wrote.
   void reset();
 
   bool exited() const { return exited_; }
@@ -151,8 +198,39 @@ class Machine {
   Machine(const MachineConfig& config, Host& host);
   bool build(const DeviceRegistry& registry, std::string& error);
   bool add_device(const std::string& text, const DeviceSpec& spec, std::string& error);
+  /// One piece of an image in RAM: `data` at `addr`, zero-filled up to `memsz` bytes.
+  struct Blob {
+    uint64_t addr = 0;
+    std::vector<uint8_t> data;
+    uint64_t memsz = 0;
+  };
+  /// What is loaded where; the loaders build a new plan and commit it only when it works out.
+  struct BootPlan {
+    Firmware firmware = Firmware::Auto;
+    std::vector<Blob> firmware_blobs;
+    uint64_t firmware_end = 0;  ///< end of the loaded firmware (0: none)
+    std::vector<Blob> kernel_blobs;
+    bool has_kernel = false;
+    uint64_t entry = virt::kDramBase;
+    std::optional<uint64_t> tohost, fromhost;  ///< an ELF kernel's HTIF symbols
+    std::vector<uint8_t> initrd;
+    uint64_t initrd_addr = 0;
+  };
+  /// Builds the device tree for `plan`, places it, and makes `plan` the machine's (then
+  /// resets). Returns false with `error` (prefixed with `name`) and changes nothing when the
+  /// device tree finds no room.
+  bool commit(BootPlan plan, const std::string& name, std::string& error);
+  /// Whether [addr, addr + size) lies in RAM.
+  bool in_ram(uint64_t addr, uint64_t size) const;
+  /// The M-mode state OpenSBI leaves when it enters the kernel (built-in SBI only).
+  void enter_kernel_like_opensbi();
+  /// With the built-in SBI: reports a trap that reached M-mode (where no firmware is) and
+  /// stops the machine. Returns whether it did.
+  bool check_stray_m_trap();
   void write_boot_rom();
   void deliver_console_input();
+  /// Takes received bytes from the board UART for the SBI console (never waits).
+  size_t read_uart_input(std::span<uint8_t> out);
   void request_exit(int code);
   MachineConfig config_;
   Host& host_;
@@ -175,9 +253,11 @@ class Machine {
   /// The virtio-mmio bus: the slots' transports in creation order.
   std::vector<VirtioMmio*> virtio_transports_;
   std::set<std::string> taken_drives_;
+  VirtFdtConfig fdt_config_;  ///< the tree's description; the plan adds the initrd to it
   std::vector<uint8_t> fdt_;
   uint64_t fdt_addr_ = 0;
-  uint64_t entry_ = virt::kDramBase;
+  BootPlan plan_;
+  std::unique_ptr<Sbi> sbi_;
   uint64_t instret_before_reset_ = 0;
   uint64_t steps_before_reset_ = 0;
   uint64_t last_idle_skip_ns_ = 0;

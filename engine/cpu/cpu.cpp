@@ -125,6 +125,10 @@ void Cpu::set_time_source(std::function<uint64_t()> source) {
 RunExit Cpu::run(uint64_t budget) {
   return impl_->run(budget);
 }
+void Cpu::flush_tlb() {
+  impl_->flush_translation();
+  impl_->event_ = true;
+}
 void Cpu::step() {
   impl_->run(1);
 }

@@ -156,6 +156,9 @@ class Cpu {
   RunExit run(uint64_t budget);
   /// Executes exactly one instruction or takes one trap.
   void step();
+  /// Forgets every cached address translation, as SFENCE.VMA with x0, x0 does (the built-in
+  /// SBI's remote SFENCE.VMA). Safe from inside run() (an ecall hook).
+  void flush_tlb();
   /// Makes the current run() return at the next instruction boundary.
   void request_stop();
   /// Whether the hart is stalled in WFI.
