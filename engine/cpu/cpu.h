@@ -3,8 +3,10 @@
 // Design note: the CPU sees memory only through an AddressSpace, with M, S and U modes and
 // Sv39/Sv48 paging (mmu.cpp). For speed it keeps a software TLB of RAM pages (virtual page ->
 // host pointer) and a cache of decoded instructions per physical code page; both are flushed
-// when the address space's flat view changes, the TLB also when translation changes,
-// and a store into a page holding decoded code drops that code (self-modifying code, DMA).
+// when the address space's flat view changes, the TLB also when the translation context or PMP
+// changes (SFENCE.VMA and satp writes drop only what they name: a page, an ASID's non-global
+// entries), and a store into a page holding decoded code drops that code (self-modifying
+// code, DMA). PMP (pmp.cpp) is checked when a TLB entry is filled, never on a hit.
 // The interpreter is the reference for every later executor (the wasm JIT). What an executor
 // shares with it: the state (cpu_state.h, Cpu::executor_state()), the M-extension arithmetic
 // (alu.h) and the helper functions for everything complex (helpers.h).
