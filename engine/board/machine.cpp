@@ -5,6 +5,7 @@
 #include <cassert>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <optional>
 
 #include "engine/base/bytes.h"
@@ -196,6 +197,30 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
     reslice_ = true;
     cpu_->request_stop();
   });
+  {
+    // The hart's supervisor timer comparator (Sstc, or the SBI's set_timer): an alarm at the
+    // guest time `time` reaches stimecmp re-evaluates STIP, as the CLINT's does for MTIP, so
+    // that it rises on time also while the hart waits in WFI.
+    auto stimecmp = std::make_shared<uint64_t>(UINT64_MAX);
+    auto arm = std::make_shared<VirtualClock::AlarmId>();
+    auto rearm = [this, stimecmp, arm] {
+      uint64_t time = 0;
+      cpu_->peek_csr(kCsrTime, time);
+      const uint64_t delta = *stimecmp > time ? *stimecmp - time : 0;
+      const uint64_t now = clock_.now_ns();
+      const bool never = *stimecmp == UINT64_MAX || delta == 0 ||
+                         delta > (VirtualClock::kNever - now) / virt::kNsPerTick;
+      clock_.set_alarm(*arm, never ? VirtualClock::kNever : now + delta * virt::kNsPerTick);
+    };
+    *arm = clock_.add_alarm([this, rearm] {
+      cpu_->update_timer_interrupt();
+      rearm();  // early when mtime was written meanwhile: wait for the rest
+    });
+    cpu_->set_timer_compare_listener([stimecmp, rearm](uint64_t value) {
+      *stimecmp = value;
+      rearm();
+    });
+  }
 
   taken_ranges_ = {
       {virt::kMromBase, virt::kMromBase + virt::kMromSize - 1},
@@ -232,7 +257,7 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
   fdt_config_.harts = 1;
   fdt_config_.ram_base = virt::kDramBase;
   fdt_config_.ram_size = config_.ram_size;
-  fdt_config_.isa = "rv64imafdc_zicsr_zifencei_zicntr";
+  fdt_config_.isa = "rv64imafdc_zicsr_zifencei_zicntr_sstc";  // Sstc: HartConfig::sstc
   fdt_config_.timebase_hz = virt::kTimebaseHz;
   fdt_config_.mmu_type = "riscv,sv48";  // the hart has S-mode with Sv39 and Sv48
   fdt_config_.bootargs = config_.append;

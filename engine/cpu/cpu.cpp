@@ -23,6 +23,13 @@ bool span_covers_page(const RamSpan& span, uint64_t page) {
          span.len - (page - span.start) >= kPageSize;
 }
 
+/// The PMP permissions a data access of kind `acc` needs; `store` for the write itself. An
+/// AMO's load (acc = Store) needs both R and W.
+uint8_t pmp_need(Access acc, bool store) {
+  if (store) return kPmpCfgW;
+  return acc == Access::Store ? (kPmpCfgR | kPmpCfgW) : kPmpCfgR;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -55,15 +62,19 @@ void Cpu::Impl::reset(uint64_t pc) {
   stvec_ = sscratch_ = sepc_ = scause_ = stval_ = satp_ = scounteren_ = senvcfg_ = 0;
   std::fill(std::begin(pmpcfg_), std::end(pmpcfg_), 0);
   std::fill(std::begin(pmpaddr_), std::end(pmpaddr_), 0);
+  stimecmp_ = ~uint64_t{0};
+  sbi_timer_ = stimer_level_ = false;
   retired_ = run_base_ = traps_ = run_budget_ = budget_left_ = 0;
   instret_offset_ = cycle_offset_ = instret_frozen_ = cycle_frozen_ = retire_adjust_ = 0;
   stop_requested_ = wfi_ = force_uncached_ = false;
   resv_valid_ = false;
   flush_tlb();
-  mmu_update();
+  pmp_update();  // no entry active: S and U may touch nothing until M-mode opens PMP
   flush_pending_ = true;
   event_ = true;
+  update_mip();
   update_irq();
+  notify_timer_compare();
 }
 
 Cpu::Cpu(AddressSpace& as, uint64_t hartid, const HartConfig& config)
@@ -122,6 +133,19 @@ void Cpu::set_interrupt_pending(unsigned irq, bool level) {
 void Cpu::set_time_source(std::function<uint64_t()> source) {
   impl_->time_source_ = std::move(source);
 }
+void Cpu::set_timer_compare_listener(std::function<void(uint64_t stimecmp)> listener) {
+  impl_->timer_compare_listener_ = std::move(listener);
+  impl_->notify_timer_compare();
+}
+void Cpu::update_timer_interrupt() {
+  impl_->update_timer_interrupt();
+}
+void Cpu::set_supervisor_timer(uint64_t value) {
+  impl_->sbi_timer_ = true;
+  impl_->stimecmp_ = value;
+  impl_->update_timer_interrupt();
+  impl_->notify_timer_compare();
+}
 RunExit Cpu::run(uint64_t budget) {
   return impl_->run(budget);
 }
@@ -145,6 +169,9 @@ const CpuState& Cpu::state() const {
 CpuState& Cpu::executor_state() {
   return *impl_;
 }
+TlbStats Cpu::tlb_stats() const {
+  return impl_->tlb_stats_;
+}
 CodeCacheStats Cpu::code_cache_stats() const {
   return CodeCacheStats{impl_->code_pool_.size(), kMaxCodePages, impl_->code_evictions_};
 }
@@ -165,6 +192,9 @@ void Cpu::set_ecall_hook(std::function<bool(Cpu&)> hook) {
 // ---------------------------------------------------------------------------------------------
 
 void Cpu::Impl::flush_translation() {
+  ++tlb_stats_.data.flushes;
+  ++tlb_stats_.fetch.flushes;
+  tlb_has_superpages_ = false;
   for (auto& e : tlb_read_) e = TlbEntry{};
   for (auto& e : tlb_write_) e = TlbEntry{};
   for (auto& e : tlb_fetch_) e = FetchTlbEntry{};
@@ -179,18 +209,24 @@ uint8_t* Cpu::Impl::fill_data_tlb(uint64_t va, uint64_t pa, bool write) {
   const uint64_t vpage = va & kPageMask, ppage = pa & kPageMask;
   RamSpan span;
   if (!as_.lookup_ram(ppage, span) || !span_covers_page(span, ppage)) return nullptr;
+  if (!pmp_page_ok(ppage, write ? kPmpCfgW : kPmpCfgR)) return nullptr;
   if (write) {
     if (!span.writable) return nullptr;
     if (span.mr->is_code_page(span.offset_in_region + (ppage - span.start))) return nullptr;
     if (resv_valid_ && (resv_addr_ & kPageMask) == vpage) return nullptr;
   }
-  TlbEntry& e = (write ? tlb_write_ : tlb_read_)[(va >> kPageShift) % kTlbSize];
+  const unsigned index = (va >> kPageShift) % kTlbSize;
+  TlbEntry& e = (write ? tlb_write_ : tlb_read_)[index];
+  (write ? tlb_write_tag_ : tlb_read_tag_)[index] = walk_tag_;
+  if (walk_tag_.leaf_shift > kPageShift) tlb_has_superpages_ = true;
+  ++tlb_stats_.data.refills;
   e.tag = vpage;
   e.addend = reinterpret_cast<uintptr_t>(span.host + (ppage - span.start)) - vpage;
   return reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(va + e.addend));
 }
 
 bool Cpu::Impl::phys_load(uint64_t va, uint64_t pa, unsigned size, uint64_t& value, Access acc) {
+  if (!pmp_data_ok(va, pa, size, pmp_need(acc, false), acc)) return false;
   fault_cause_ = access_fault_cause(acc);
   if (!all_mapped(pa, size)) {
     fault_addr_ = va + (fault_addr_ - pa);
@@ -206,6 +242,7 @@ bool Cpu::Impl::phys_load(uint64_t va, uint64_t pa, unsigned size, uint64_t& val
 }
 
 bool Cpu::Impl::phys_store(uint64_t va, uint64_t pa, unsigned size, uint64_t value) {
+  if (!pmp_data_ok(va, pa, size, kPmpCfgW, Access::Store)) return false;
   fault_cause_ = kExcStoreAccessFault;
   if (!all_mapped(pa, size)) {
     fault_addr_ = va + (fault_addr_ - pa);
@@ -252,6 +289,9 @@ uint8_t* Cpu::Impl::host_for_read(uint64_t addr) {
   if (e.tag != page) {
     RamSpan span;
     if (!as_.lookup_ram(page, span) || !span_covers_page(span, page)) return nullptr;
+    if (!pmp_page_ok(page, kPmpCfgR)) return nullptr;
+    tlb_read_tag_[(addr >> kPageShift) % kTlbSize] = TlbTag{0, true, kPageShift};
+    ++tlb_stats_.data.refills;
     e.tag = page;
     e.addend = reinterpret_cast<uintptr_t>(span.host + (page - span.start)) - page;
   }
@@ -269,6 +309,9 @@ uint8_t* Cpu::Impl::host_for_write(uint64_t addr) {
     // Stores to code pages and to the reserved page must take the slow path.
     if (span.mr->is_code_page(span.offset_in_region + (page - span.start))) return nullptr;
     if (resv_valid_ && (resv_addr_ & kPageMask) == page) return nullptr;
+    if (!pmp_page_ok(page, kPmpCfgW)) return nullptr;
+    tlb_write_tag_[(addr >> kPageShift) % kTlbSize] = TlbTag{0, true, kPageShift};
+    ++tlb_stats_.data.refills;
     e.tag = page;
     e.addend = reinterpret_cast<uintptr_t>(span.host + (page - span.start)) - page;
   }
@@ -276,6 +319,7 @@ uint8_t* Cpu::Impl::host_for_write(uint64_t addr) {
 }
 
 bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value, Access acc) {
+  ++tlb_stats_.data.misses;
   value = 0;
   const bool in_page = (addr & ~kPageMask) + size <= kPageSize;
   if (data_translated_) {
@@ -315,6 +359,7 @@ bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value, Access a
       return true;
     }
   }
+  if (!pmp_data_ok(addr, addr, size, pmp_need(acc, false), acc)) return false;
   fault_cause_ = access_fault_cause(acc);
   if (!all_mapped(addr, size)) return false;
   MemTxResult r = as_.load(addr, size, value);
@@ -353,6 +398,7 @@ void Cpu::Impl::invalidate_reservation_on_store(uint64_t addr, unsigned size) {
 }
 
 bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
+  ++tlb_stats_.data.misses;
   const bool in_page = (addr & ~kPageMask) + size <= kPageSize;
   if (data_translated_) {
     uint64_t pa;
@@ -370,6 +416,10 @@ bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
     uint64_t pa2;
     if (!translate(second, Access::Store, pa2)) return false;
     const auto first_len = static_cast<unsigned>(second - addr);
+    if (!pmp_data_ok(addr, pa, first_len, kPmpCfgW, Access::Store) ||
+        !pmp_data_ok(second, pa2, size - first_len, kPmpCfgW, Access::Store)) {
+      return false;
+    }
     fault_cause_ = kExcStoreAccessFault;
     if (!all_mapped(pa, first_len)) {
       fault_addr_ = addr + (fault_addr_ - pa);
@@ -388,6 +438,7 @@ bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
     }
     return true;
   }
+  if (!pmp_data_ok(addr, addr, size, kPmpCfgW, Access::Store)) return false;
   invalidate_reservation_on_store(addr, size);
   if (in_page) {
     if (uint8_t* host = host_for_write(addr)) {

@@ -3,8 +3,10 @@
 // Design note: the CPU sees memory only through an AddressSpace, with M, S and U modes and
 // Sv39/Sv48 paging (mmu.cpp). For speed it keeps a software TLB of RAM pages (virtual page ->
 // host pointer) and a cache of decoded instructions per physical code page; both are flushed
-// when the address space's flat view changes, the TLB also when translation changes,
-// and a store into a page holding decoded code drops that code (self-modifying code, DMA).
+// when the address space's flat view changes, the TLB also when the translation context or PMP
+// changes (SFENCE.VMA and satp writes drop only what they name: a page, an ASID's non-global
+// entries), and a store into a page holding decoded code drops that code (self-modifying
+// code, DMA). PMP (pmp.cpp) is checked when a TLB entry is filled, never on a hit.
 // The interpreter is the reference for every later executor (the wasm JIT). What an executor
 // shares with it: the state (cpu_state.h, Cpu::executor_state()), the M-extension arithmetic
 // (alu.h) and the helper functions for everything complex (helpers.h).
@@ -81,6 +83,9 @@ struct HartConfig {
   /// and CSRs are illegal and mstatus.FS is read-only zero. Any other set is a programmer
   /// mistake (asserted at reset).
   uint32_t misa_extensions = kDefaultExtensions;
+  /// Sstc (needs S): the stimecmp CSR and menvcfg.STCE, with which mip.STIP follows
+  /// time >= stimecmp. Without it stimecmp does not exist and menvcfg.STCE is read-only zero.
+  bool sstc = true;
 };
 
 /// Why Cpu::run returned.
@@ -95,6 +100,21 @@ struct CodeCacheStats {
   size_t live_pages = 0;   ///< decoded pages held now; never more than capacity
   size_t capacity = 0;     ///< the bound on live_pages
   uint64_t evictions = 0;  ///< pages dropped to make room since the hart was created
+};
+
+/// Counters of one software TLB, kept on its slow paths only: counting hits would cost the
+/// hit path an increment, so hits are not counted (the UI may show refills against retired
+/// instructions instead).
+struct TlbCounters {
+  uint64_t misses = 0;   ///< lookups that missed and took the slow path (walk or MMIO access)
+  uint64_t refills = 0;  ///< entries filled after a miss
+  uint64_t flushes = 0;  ///< flushes: whole (context change, SFENCE.VMA x0, x0, PMP write)
+                         ///< and partial (SFENCE.VMA by address or ASID, satp switch)
+};
+/// The data TLB's and the fetch TLB's counters since the hart was created.
+struct TlbStats {
+  TlbCounters data;
+  TlbCounters fetch;
 };
 
 class Cpu {
@@ -149,6 +169,19 @@ class Cpu {
   // -- Time --
   /// Supplies the value of the `time` CSR (Zicntr rdtime); usually the CLINT's mtime.
   void set_time_source(std::function<uint64_t()> source);
+  /// Called with stimecmp whenever the supervisor timer comparator changes (a stimecmp write,
+  /// menvcfg.STCE, set_supervisor_timer(), reset), or with UINT64_MAX when the comparator no
+  /// longer drives STIP. The board arms an alarm at that `time` value that calls
+  /// update_timer_interrupt(), so that STIP rises on time even while the hart waits in WFI.
+  void set_timer_compare_listener(std::function<void(uint64_t stimecmp)> listener);
+  /// Re-evaluates mip.STIP as time >= stimecmp (read from the time source) while stimecmp
+  /// drives STIP; otherwise does nothing. Safe to call at any time, also from inside run().
+  void update_timer_interrupt();
+  /// Sets stimecmp as the SBI's sbi_set_timer() does (SBI TIME extension). From then on
+  /// mip.STIP follows time >= stimecmp even while menvcfg.STCE is 0 (the SBI emulates the
+  /// comparator; M-mode writes to mip.STIP are then ignored), until reset(). Works whether or
+  /// not the hart has Sstc.
+  void set_supervisor_timer(uint64_t value);
 
   // -- Execution --
   /// Executes up to `budget` instructions (a trap taken counts as one step). Returns early
@@ -165,6 +198,8 @@ class Cpu {
   bool waiting_for_interrupt() const;
   /// The decoded-code cache's size and bound.
   CodeCacheStats code_cache_stats() const;
+  /// The software TLBs' counters (see TlbCounters: hits are not counted).
+  TlbStats tlb_stats() const;
   /// The whole hart state, read-only (UI, snapshots). Between runs every field is exact;
   /// read from a callback during run(), pc and the counters are exact as instret() is.
   const CpuState& state() const;

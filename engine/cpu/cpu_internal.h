@@ -132,12 +132,36 @@ inline constexpr uint64_t kSatpModeBare = 0, kSatpModeSv39 = 8, kSatpModeSv48 = 
 inline constexpr uint64_t kSatpPpnMask = (1ull << 44) - 1;
 inline constexpr uint64_t kSatpAsidMask = 0xffffull << 44;
 
+/// What a TLB entry was filled under, for SFENCE.VMA by address and ASID (privileged spec
+/// 4.2.1): the ASID, whether the mapping is global, and the size of the leaf (a 4 KiB slice of
+/// a superpage must go when any address of the superpage is fenced).
+struct TlbTag {
+  uint16_t asid = 0;
+  bool global = false;
+  uint8_t leaf_shift = 12;  ///< log2 of the leaf's size: 12, 21, 30 or 39
+};
+
 /// One entry of the fetch TLB: virtual page `vpage` is physical page `ppage`.
 struct FetchTlbEntry {
   uint64_t vpage = ~uint64_t{0};
   uint64_t ppage = 0;
+  TlbTag info;
 };
 inline constexpr unsigned kFetchTlbSize = 64;
+
+// Physical memory protection (privileged spec 3.7): the CSR table has 64 entries, all
+// implemented. pmpcfg bits: R, W, X, A (bits 4:3), L.
+inline constexpr unsigned kPmpEntries = 64;
+inline constexpr uint8_t kPmpCfgR = 1, kPmpCfgW = 2, kPmpCfgX = 4, kPmpCfgL = 0x80;
+/// One active PMP entry, decoded: it matches bytes lo..last (inclusive).
+struct PmpRange {
+  uint64_t lo = 0, last = 0;
+  uint8_t cfg = 0;
+};
+
+// menvcfg (privileged spec 3.1.18): FIOM, and STCE (Sstc) when the hart has Sstc.
+inline constexpr uint64_t kEnvcfgFiom = 1;
+inline constexpr uint64_t kMenvcfgStce = 1ull << 63;
 
 struct Cpu::Impl final : CpuState, MemoryListener {
   Impl(Cpu& owner, AddressSpace& as, uint64_t hartid, const HartConfig& config);
@@ -174,9 +198,25 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   bool fetch_translated_ = false;             ///< fetches go through satp's page tables
   bool data_translated_ = false;              ///< loads and stores do (MPRV included)
   PrivLevel data_priv_ = PrivLevel::Machine;  ///< the privilege loads and stores are checked at
-  uint64_t mmu_key_ = 0;   ///< the translation context the TLBs hold (0: bare everywhere)
-  uint64_t mmu_satp_ = 0;  ///< satp the TLBs were filled under (when mmu_key_ != 0)
+  uint64_t mmu_key_ = 0;        ///< the translation context the TLBs hold (0: bare, no PMP check)
+  bool fetch_via_tlb_ = false;  ///< fetches go through the fetch TLB (translation or PMP)
   FetchTlbEntry tlb_fetch_[kFetchTlbSize];
+  TlbTag tlb_read_tag_[kTlbSize];  ///< what each data TLB entry was filled under
+  TlbTag tlb_write_tag_[kTlbSize];
+  bool tlb_has_superpages_ = false;  ///< some TLB entry is a slice of a superpage
+  TlbTag walk_tag_;                  ///< what the last successful translate() found
+  TlbStats tlb_stats_;
+
+  // -- PMP (pmp.cpp) --
+  std::vector<PmpRange> pmp_ranges_;  ///< the active entries, lowest-numbered first
+  bool pmp_m_checked_ = false;        ///< some active entry is locked: M-mode is checked too
+  bool pmp_fetch_check_ = false;      ///< fetches at priv_ are PMP-checked
+  bool pmp_data_check_ = false;       ///< loads and stores at data_priv_ are PMP-checked
+
+  // -- Sstc (csr_table.cpp): STIP follows time >= stimecmp while stimecmp drives it --
+  bool sbi_timer_ = false;     ///< set_supervisor_timer() was used: stimecmp drives STIP
+  bool stimer_level_ = false;  ///< time >= stimecmp at the last evaluation
+  std::function<void(uint64_t)> timer_compare_listener_;
 
   // -- Embedder hooks --
   std::function<uint64_t()> time_source_;
@@ -221,7 +261,7 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   bool translate(uint64_t va, Access acc, uint64_t& pa);
   /// The physical address of fetch address `va`, through the fetch TLB; fails as translate().
   bool fetch_paddr(uint64_t va, uint64_t& pa) {
-    if (!fetch_translated_) {
+    if (!fetch_via_tlb_) {
       pa = va;
       return true;
     }
@@ -232,7 +272,39 @@ struct Cpu::Impl final : CpuState, MemoryListener {
     }
     return fetch_walk(va, pa);
   }
+  /// The fetch TLB's miss path: translates (when fetches translate), checks PMP, and fills the
+  /// entry only when one PMP entry allows the whole page; for a page PMP splits it sets
+  /// force_uncached_ so that the outer loop fetches instruction by instruction.
   bool fetch_walk(uint64_t va, uint64_t& pa);
+  /// SFENCE.VMA (privileged spec 4.2.1): drops the TLB entries for page `va` (when `by_va`)
+  /// of address space `asid` (when `by_asid`: then global entries stay).
+  void sfence(uint64_t va, bool by_va, uint16_t asid, bool by_asid);
+  /// Drops the entries that are not global (satp switched address space).
+  void flush_non_global();
+  /// The ASID field of satp.
+  uint16_t satp_asid() const { return static_cast<uint16_t>((satp_ & kSatpAsidMask) >> 44); }
+
+  // pmp.cpp
+  /// Decodes pmpcfg/pmpaddr into pmp_ranges_, empties the TLBs and re-keys them.
+  void pmp_update();
+  /// Whether PMP lets privilege `priv` access bytes [addr, addr + size) with permissions
+  /// `need` (kPmpCfgR/W/X).
+  bool pmp_allows(uint64_t addr, uint64_t size, PrivLevel priv, uint8_t need) const;
+  /// The PMP check of a load or store at data_priv_ (when PMP applies to it); on failure
+  /// sets fault_addr_ = va and an access fault of kind `acc`.
+  bool pmp_data_ok(uint64_t va, uint64_t pa, unsigned size, uint8_t need, Access acc);
+  /// Whether a data TLB entry for physical page `ppage` may be filled for `need` accesses.
+  bool pmp_page_ok(uint64_t ppage, uint8_t need) const {
+    return !pmp_data_check_ || pmp_allows(ppage, kPageSize, data_priv_, need);
+  }
+
+  // Sstc (csr_table.cpp)
+  /// Whether stimecmp drives mip.STIP: menvcfg.STCE, or the SBI's set_supervisor_timer().
+  bool stimecmp_drives_stip() const { return sbi_timer_ || (menvcfg_ & kMenvcfgStce); }
+  /// Re-evaluates STIP from time and stimecmp (Cpu::update_timer_interrupt).
+  void update_timer_interrupt();
+  /// Tells the board's listener where the comparator's next deadline is.
+  void notify_timer_compare();
   /// Reads 2 instruction bytes at fetch address `va`; fails as translate() or with an
   /// instruction access fault.
   bool fetch_half(uint64_t va, uint64_t& half);
@@ -286,7 +358,8 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   /// SRET (privileged spec 3.3.2): illegal in U-mode and, with mstatus.TSR, in S-mode.
   bool exec_sret(uint32_t raw);
   /// SFENCE.VMA: illegal in U-mode and, with mstatus.TVM, in S-mode; flushes the TLBs.
-  bool exec_sfence_vma(uint32_t raw);
+  /// `va` and `asid` are the values of rs1 and rs2 (ignored when the register is x0).
+  bool exec_sfence_vma(uint32_t raw, uint64_t va, uint64_t asid);
   /// The pending interrupts that are enabled at the current privilege (M-level ones, else
   /// the delegated S-level ones), privileged spec 3.1.9.
   uint64_t takeable_interrupts() const;

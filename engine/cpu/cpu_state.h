@@ -88,6 +88,7 @@ struct CpuState {
   uint64_t satp_ = 0;
   uint64_t scounteren_ = 0;
   uint64_t senvcfg_ = 0;
+  uint64_t stimecmp_ = ~uint64_t{0};  ///< Sstc
 
   // -- Memory access state --
   uint64_t fault_addr_ = 0;   ///< set by a failed access: the faulting portion (xtval)

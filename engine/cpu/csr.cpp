@@ -51,7 +51,25 @@ void Cpu::Impl::update_mip() {
   if (misa_ & misa_extension('S')) {
     implemented |= (1ull << kIrqSSoft) | (1ull << kIrqSTimer) | (1ull << kIrqSExt);
   }
-  mip_ = (mip_lines_ | mip_soft_) & implemented;
+  uint64_t soft = mip_soft_;
+  if (stimecmp_drives_stip()) {
+    soft = (soft & ~(1ull << kIrqSTimer)) | (stimer_level_ ? 1ull << kIrqSTimer : 0);
+  }
+  mip_ = (mip_lines_ | soft) & implemented;
+}
+
+void Cpu::Impl::update_timer_interrupt() {
+  const uint64_t time = time_source_ ? time_source_() : 0;  // as the time CSR reads
+  stimer_level_ = stimecmp_drives_stip() && time >= stimecmp_;
+  update_mip();
+  update_irq();
+  event_ = true;
+}
+
+void Cpu::Impl::notify_timer_compare() {
+  if (timer_compare_listener_) {
+    timer_compare_listener_(stimecmp_drives_stip() ? stimecmp_ : ~uint64_t{0});
+  }
 }
 
 void Cpu::Impl::set_interrupt_line(unsigned irq, bool level) {

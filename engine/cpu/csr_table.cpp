@@ -37,6 +37,9 @@ bool has_s(const Impl& h) {
 bool has_f(const Impl& h) {
   return hart_has(h, 'F');
 }
+bool has_sstc(const Impl& h) {
+  return hart_has(h, 'S') && h.config_.sstc;
+}
 
 // -- Shared read and write behaviours --
 
@@ -129,8 +132,9 @@ uint64_t read_mip_soft(const Impl& h, uint16_t) {
 }
 void write_mip(Impl& h, uint16_t, uint64_t value) {
   // MSIP, MTIP and MEIP are driven by the CLINT and the PLIC; SSIP, STIP and SEIP are
-  // writable by M-mode when S-mode exists.
+  // writable by M-mode when S-mode exists, STIP not while stimecmp drives it (Sstc).
   h.mip_soft_ = value & (interrupts_implemented(h) & kSupervisorIrqs);
+  if (h.stimecmp_drives_stip()) h.mip_soft_ &= ~irq_bit(kIrqSTimer);
   h.update_mip();
   h.update_irq();
   h.event_ = true;
@@ -163,7 +167,15 @@ uint64_t read_menvcfg(const Impl& h, uint16_t) {
   return h.menvcfg_;
 }
 void write_menvcfg(Impl& h, uint16_t, uint64_t value) {
-  h.menvcfg_ = value & 1;  // FIOM only
+  // FIOM, and STCE with Sstc; CBIE, CBCFE, CBZE, PBMTE, ADUE are read-only zero (no Zicbo*,
+  // Svpbmt, Svadu on this hart).
+  const uint64_t writable = kEnvcfgFiom | (has_sstc(h) ? kMenvcfgStce : 0);
+  const uint64_t old = h.menvcfg_;
+  h.menvcfg_ = value & writable;
+  if ((old ^ h.menvcfg_) & kMenvcfgStce) {
+    h.update_timer_interrupt();
+    h.notify_timer_compare();
+  }
 }
 
 uint64_t read_mscratch(const Impl& h, uint16_t) {
@@ -258,6 +270,7 @@ uint64_t read_pmpcfg(const Impl& h, uint16_t csr) {
   return h.pmpcfg_[(csr - kCsrPmpcfg0) / 2];
 }
 void write_pmpcfg(Impl& h, uint16_t csr, uint64_t value) {
+  // (pmp_update() at the end: any change re-decodes the entries and empties the TLBs.)
   const unsigned reg = (csr - kCsrPmpcfg0) / 2;
   uint64_t result = 0;
   for (unsigned i = 0; i < 8; ++i) {
@@ -272,6 +285,7 @@ void write_pmpcfg(Impl& h, uint16_t csr, uint64_t value) {
     result |= static_cast<uint64_t>(b) << (i * 8);
   }
   h.pmpcfg_[reg] = result;
+  h.pmp_update();
 }
 
 uint64_t read_pmpaddr(const Impl& h, uint16_t csr) {
@@ -285,6 +299,24 @@ void write_pmpaddr(Impl& h, uint16_t csr, uint64_t value) {
     if ((next & kPmpL) && ((next >> kPmpAShift) & 3) == kPmpTor) return;  // TOR base is locked
   }
   h.pmpaddr_[entry] = value & kPmpaddrMask;
+  h.pmp_update();
+}
+
+// -- Sstc: stimecmp (Sstc spec; privileged spec 3.1.18 for menvcfg.STCE) --
+
+/// S-mode may access stimecmp only when M-mode allows both the time counter (mcounteren.TM)
+/// and the comparator (menvcfg.STCE); M-mode always may.
+bool stimecmp_accessible(const Impl& h, uint16_t) {
+  if (h.priv_ == PrivLevel::Machine) return true;
+  return (h.mcounteren_ & 2) && (h.menvcfg_ & kMenvcfgStce);
+}
+uint64_t read_stimecmp(const Impl& h, uint16_t) {
+  return h.stimecmp_;
+}
+void write_stimecmp(Impl& h, uint16_t, uint64_t value) {
+  h.stimecmp_ = value;
+  h.update_timer_interrupt();  // a write in the future clears STIP at once (Linux relies on it)
+  h.notify_timer_compare();
 }
 
 // -- F/D: fflags, frm, fcsr (unprivileged spec 11.2), gated by mstatus.FS (3.1.6.6) --
@@ -433,8 +465,11 @@ void write_satp(Impl& h, uint16_t, uint64_t value) {
   // at all, which is how software probes for the widest mode. ASIDLEN is 16.
   const uint64_t mode = value >> kSatpModeShift;
   if (mode != kSatpModeBare && mode != kSatpModeSv39 && mode != kSatpModeSv48) return;
+  const uint64_t old = h.satp_;
   h.satp_ = value & ((0xfull << kSatpModeShift) | kSatpAsidMask | kSatpPpnMask);
-  h.flush_translation();  // not required by the spec (SFENCE.VMA is), but cheap and safe
+  // Another address space (ASID or root): its non-global entries must not match, the global
+  // ones stay (4.1.11, 4.3.1). A new MODE changes mmu_update()'s key: everything goes.
+  if ((old ^ h.satp_) & (kSatpAsidMask | kSatpPpnMask)) h.flush_non_global();
   h.mmu_update();
   h.event_ = true;
 }
@@ -483,7 +518,7 @@ struct TableBuilder {
 
 constexpr TableBuilder build_table() {
   TableBuilder t;
-  // Name-only rows are ratified CSRs this hart never has: Zkr, Sstc, the debug and trigger
+  // Name-only rows are ratified CSRs this hart never has: Zkr, the debug and trigger
   // registers.
   t.add(kCsrFflags, "fflags", has_f, read_fcsr, write_fcsr, fp_enabled);
   t.add(kCsrFrm, "frm", has_f, read_fcsr, write_fcsr, fp_enabled);
@@ -500,7 +535,7 @@ constexpr TableBuilder build_table() {
   t.add(kCsrStval, "stval", has_s, read_stval, write_stval);
   t.add(kCsrSip, "sip", has_s, read_sip, write_sip);
   t.rows[t.size - 1].rmw_read = read_sip_soft;
-  t.add(kCsrStimecmp, "stimecmp");
+  t.add(kCsrStimecmp, "stimecmp", has_sstc, read_stimecmp, write_stimecmp, stimecmp_accessible);
   t.add(kCsrSatp, "satp", has_s, read_satp, write_satp, satp_accessible);
   t.add(kCsrMstatus, "mstatus", always, read_mstatus, write_mstatus);
   t.add(kCsrMisa, "misa", always, read_misa, write_misa);

@@ -72,9 +72,8 @@ bool helper_sret(CpuState& s, uint32_t raw) {
   return !hart(s).exec_sret(raw);
 }
 
-bool helper_sfence_vma(CpuState& s, uint64_t, uint64_t, uint32_t raw) {
-  // The whole TLB is flushed whatever the address and ASID say (always allowed).
-  return !hart(s).exec_sfence_vma(raw);
+bool helper_sfence_vma(CpuState& s, uint64_t vaddr, uint64_t asid, uint32_t raw) {
+  return !hart(s).exec_sfence_vma(raw, vaddr, asid);
 }
 
 bool helper_wfi(CpuState& s, uint32_t raw) {

@@ -214,7 +214,8 @@ outer:
     // translation; whatever changes translation ends the block.
     uint64_t ppc;
     if (!fetch_paddr(pc, ppc)) RAISE(fault_cause_, fault_addr_);
-    page = code_page_for(ppc);
+    // fetch_walk asks for uncached fetches on a page that PMP splits.
+    page = force_uncached_ ? nullptr : code_page_for(ppc);
   }
   if (page != nullptr) {
     slots = page->slots;
@@ -222,9 +223,9 @@ outer:
     blk_limit = kPageSize;
     in = slots + ((pc - blk_base) >> 1);
   } else {
-    force_uncached_ = false;
     SYNC();
     in = fetch_uncached(pc);
+    force_uncached_ = false;
     if (in == nullptr) TRAPPED();
     slots = scratch_->slots;
     blk_base = pc & kPageMask;

@@ -3,10 +3,14 @@
 //
 // Design note: the data TLB (CpuState::tlb_read_/tlb_write_) and the fetch TLB hold
 // virtual-to-host translations filled under one translation context: the fetch privilege, the
-// data privilege (MPRV), SUM, MXR and satp. mmu_update() runs after every change of those and
-// empties both TLBs when the context changed (for SUM and MXR: only when one is cleared); when
-// nothing translates (M-mode, or satp bare) the context is "bare" whatever the privilege, so M-mode
-// code never pays for a flush and bare translations stay shared. A read entry is filled only after
+// data privilege (MPRV), SUM, MXR, satp.MODE and whether PMP checks apply. mmu_update() runs
+// after every change of those and empties both TLBs when the context changed (for SUM and MXR:
+// only when one is cleared); when nothing translates and PMP checks nothing (M-mode without a
+// locked PMP entry) the context is "bare", so M-mode code never pays for a flush. The ASID and
+// root of satp are not part of the context: each entry carries a TlbTag (ASID, global, leaf
+// size) beside it, outside the hit path, which satp writes and SFENCE.VMA use to drop exactly
+// the entries they concern; entries of another ASID never survive a satp write, so a hit never
+// needs to compare ASIDs. A read entry is filled only after
 // a walk for a load, a write entry only after a walk for a store (so the leaf had W and now has D
 // set): a TLB hit never skips a permission check or an A/D update. Decoded code is keyed by
 // physical page (code_page_for), so aliases share it and a remap never runs stale code.
@@ -26,7 +30,7 @@ namespace {
 
 // PTE fields (privileged spec 4.4.1).
 constexpr uint64_t kPteV = 1u << 0, kPteR = 1u << 1, kPteW = 1u << 2, kPteX = 1u << 3,
-                   kPteU = 1u << 4, kPteA = 1u << 6, kPteD = 1u << 7;
+                   kPteU = 1u << 4, kPteG = 1u << 5, kPteA = 1u << 6, kPteD = 1u << 7;
 constexpr unsigned kPtePpnShift = 10;
 constexpr uint64_t kPtePpnMask = (1ull << 44) - 1;
 /// Bits 63:54: N (Svnapot), PBMT (Svpbmt) and reserved bits. This hart has neither
@@ -43,23 +47,80 @@ void Cpu::Impl::mmu_update() {
   }
   fetch_translated_ = mode != kSatpModeBare && priv_ != PrivLevel::Machine;
   data_translated_ = mode != kSatpModeBare && data_priv_ != PrivLevel::Machine;
+  pmp_fetch_check_ = priv_ != PrivLevel::Machine || pmp_m_checked_;
+  pmp_data_check_ = data_priv_ != PrivLevel::Machine || pmp_m_checked_;
+  fetch_via_tlb_ = fetch_translated_ || pmp_fetch_check_;
   constexpr uint64_t kKeySum = 1u << 7, kKeyMxr = 1u << 8;
   uint64_t key = 0;
-  if (fetch_translated_ || data_translated_) {
+  if (fetch_translated_ || data_translated_ || pmp_fetch_check_ || pmp_data_check_) {
     key = 1 | (fetch_translated_ ? 2 : 0) | (data_translated_ ? 4 : 0) |
           static_cast<uint64_t>(priv_) << 3 | static_cast<uint64_t>(data_priv_) << 5 |
-          ((mstatus_ & kMstatusSUM) ? kKeySum : 0) | ((mstatus_ & kMstatusMXR) ? kKeyMxr : 0);
+          ((mstatus_ & kMstatusSUM) ? kKeySum : 0) | ((mstatus_ & kMstatusMXR) ? kKeyMxr : 0) |
+          (pmp_fetch_check_ ? 1u << 9 : 0) | (pmp_data_check_ ? 1u << 10 : 0) | mode << 11;
   }
   // Setting SUM or MXR only widens what loads may do, so entries filled without them stay
   // right; clearing them must drop entries they allowed (Linux sets SUM around each copy from
-  // user memory: one flush per copy, not two).
+  // user memory: one flush per copy, not two). satp's ASID and root are not part of the key:
+  // write_satp drops the entries of the old address space and keeps the global ones.
   const uint64_t widening = kKeySum | kKeyMxr;
   const bool narrowed = (mmu_key_ & ~key & widening) != 0;
-  if ((key & ~widening) != (mmu_key_ & ~widening) || narrowed || (key != 0 && satp_ != mmu_satp_)) {
-    flush_translation();
-    mmu_satp_ = satp_;
-  }
+  if ((key & ~widening) != (mmu_key_ & ~widening) || narrowed) flush_translation();
   mmu_key_ = key;
+}
+
+void Cpu::Impl::flush_non_global() {
+  ++tlb_stats_.data.flushes;
+  ++tlb_stats_.fetch.flushes;
+  for (unsigned i = 0; i < kTlbSize; ++i) {
+    if (!tlb_read_tag_[i].global) tlb_read_[i] = TlbEntry{};
+    if (!tlb_write_tag_[i].global) tlb_write_[i] = TlbEntry{};
+  }
+  for (auto& e : tlb_fetch_) {
+    if (!e.info.global) e = FetchTlbEntry{};
+  }
+}
+
+namespace {
+
+/// Whether an entry for virtual page `vpage` tagged `tag` is one SFENCE.VMA must drop.
+bool fenced(uint64_t vpage, const TlbTag& tag, uint64_t va, bool by_va, uint16_t asid,
+            bool by_asid) {
+  if (by_va && ((vpage ^ va) >> tag.leaf_shift) != 0) return false;
+  return !by_asid || (!tag.global && tag.asid == asid);
+}
+
+}  // namespace
+
+void Cpu::Impl::sfence(uint64_t va, bool by_va, uint16_t asid, bool by_asid) {
+  if (!by_va && !by_asid) {
+    flush_translation();  // counts itself
+    return;
+  }
+  ++tlb_stats_.data.flushes;
+  ++tlb_stats_.fetch.flushes;
+  auto drop_data = [&](unsigned i) {
+    if (tlb_read_[i].tag != ~uint64_t{0} &&
+        fenced(tlb_read_[i].tag, tlb_read_tag_[i], va, by_va, asid, by_asid)) {
+      tlb_read_[i] = TlbEntry{};
+    }
+    if (tlb_write_[i].tag != ~uint64_t{0} &&
+        fenced(tlb_write_[i].tag, tlb_write_tag_[i], va, by_va, asid, by_asid)) {
+      tlb_write_[i] = TlbEntry{};
+    }
+  };
+  auto drop_fetch = [&](FetchTlbEntry& e) {
+    if (e.vpage != ~uint64_t{0} && fenced(e.vpage, e.info, va, by_va, asid, by_asid)) {
+      e = FetchTlbEntry{};
+    }
+  };
+  // A 4 KiB page lives in one slot of each TLB; slices of a superpage may sit anywhere.
+  if (by_va && !tlb_has_superpages_) {
+    drop_data(static_cast<unsigned>((va >> kPageShift) % kTlbSize));
+    drop_fetch(tlb_fetch_[(va >> kPageShift) % kFetchTlbSize]);
+    return;
+  }
+  for (unsigned i = 0; i < kTlbSize; ++i) drop_data(i);
+  for (auto& e : tlb_fetch_) drop_fetch(e);
 }
 
 bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
@@ -74,11 +135,17 @@ bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
     return false;
   }
   uint64_t table = (satp_ & kSatpPpnMask) << kPageShift;
+  bool global = false;
   for (int level = static_cast<int>(levels) - 1; level >= 0; --level) {
     const unsigned shift = kPageShift + 9 * static_cast<unsigned>(level);
     const uint64_t pte_addr = table + ((va >> shift) & 511) * 8;
     RamSpan span;
     if (!as_.lookup_ram(pte_addr, span) || span.len < 8 || pte_addr - span.start > span.len - 8) {
+      fault_cause_ = access_fault_cause(acc);
+      return false;
+    }
+    // The walker's accesses are S-mode accesses for PMP (3.7.1), whatever the mode.
+    if (!pmp_allows(pte_addr, 8, PrivLevel::Supervisor, kPmpCfgR)) {
       fault_cause_ = access_fault_cause(acc);
       return false;
     }
@@ -90,7 +157,8 @@ bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
       return false;
     }
     const uint64_t ppn = (pte >> kPtePpnShift) & kPtePpnMask;
-    if (!(pte & (kPteR | kPteX))) {  // a pointer to the next level
+    global = global || (pte & kPteG);  // G in a pointer makes everything below it global
+    if (!(pte & (kPteR | kPteX))) {    // a pointer to the next level
       // D, A and U are reserved in pointers (4.3.1); like Spike and QEMU, fault on them.
       if (pte & (kPteD | kPteA | kPteU)) {
         fault_cause_ = page_fault_cause(acc);
@@ -121,7 +189,7 @@ bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
     // A and D set by the hart (4.3.2 step 7, Svadu behaviour).
     const uint64_t updated = pte | kPteA | (acc == Access::Store ? kPteD : 0);
     if (updated != pte) {
-      if (!span.writable) {
+      if (!span.writable || !pmp_allows(pte_addr, 8, PrivLevel::Supervisor, kPmpCfgW)) {
         fault_cause_ = access_fault_cause(acc);
         return false;
       }
@@ -135,6 +203,7 @@ bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
     }
     const uint64_t offset_mask = (1ull << shift) - 1;
     pa = ((ppn << kPageShift) & ~offset_mask) | (va & offset_mask);
+    walk_tag_ = TlbTag{satp_asid(), global, static_cast<uint8_t>(shift)};
     return true;
   }
   fault_cause_ = page_fault_cause(acc);  // no leaf at level 0
@@ -142,10 +211,29 @@ bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
 }
 
 bool Cpu::Impl::fetch_walk(uint64_t va, uint64_t& pa) {
-  if (!translate(va, Access::Fetch, pa)) return false;
+  ++tlb_stats_.fetch.misses;
+  if (fetch_translated_) {
+    if (!translate(va, Access::Fetch, pa)) return false;
+  } else {
+    pa = va;
+    walk_tag_ = TlbTag{0, true, static_cast<uint8_t>(kPageShift)};
+  }
+  if (pmp_fetch_check_ && !pmp_allows(pa & kPageMask, kPageSize, priv_, kPmpCfgX)) {
+    // PMP does not decide the whole page one way: check each fetch, never cache the page.
+    if (!pmp_allows(pa, 2, priv_, kPmpCfgX)) {
+      fault_cause_ = kExcInsnAccessFault;
+      fault_addr_ = va;
+      return false;
+    }
+    force_uncached_ = true;
+    return true;
+  }
   FetchTlbEntry& e = tlb_fetch_[(va >> kPageShift) % kFetchTlbSize];
   e.vpage = va & kPageMask;
   e.ppage = pa & kPageMask;
+  e.info = walk_tag_;
+  if (walk_tag_.leaf_shift > kPageShift) tlb_has_superpages_ = true;
+  ++tlb_stats_.fetch.refills;
   return true;
 }
 
@@ -153,6 +241,10 @@ bool Cpu::Impl::fetch_half(uint64_t va, uint64_t& half) {
   uint64_t pa;
   if (!fetch_paddr(va, pa)) return false;
   fault_cause_ = kExcInsnAccessFault;
+  if (pmp_fetch_check_ && !pmp_allows(pa, 2, priv_, kPmpCfgX)) {
+    fault_addr_ = va;
+    return false;
+  }
   if (!all_mapped(pa, 2)) {
     fault_addr_ = va + (fault_addr_ - pa);
     return false;

@@ -140,14 +140,17 @@ bool Cpu::Impl::exec_sret(uint32_t raw) {
   return true;
 }
 
-bool Cpu::Impl::exec_sfence_vma(uint32_t raw) {
+bool Cpu::Impl::exec_sfence_vma(uint32_t raw, uint64_t va, uint64_t asid) {
   const bool has_s = (misa_ >> ('S' - 'A')) & 1;
   if (!has_s || priv_ == PrivLevel::User ||
       (priv_ == PrivLevel::Supervisor && (mstatus_ & kMstatusTVM))) {
     raise_exception(kExcIllegalInsn, raw);
     return false;
   }
-  flush_translation();
+  // rs1 = x0: every address; rs2 = x0: every address space, global mappings included (4.2.1).
+  const bool by_va = ((raw >> 15) & 31) != 0;
+  const bool by_asid = ((raw >> 20) & 31) != 0;
+  sfence(va, by_va, static_cast<uint16_t>(asid), by_asid);
   event_ = true;
   return true;
 }

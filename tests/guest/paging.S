@@ -28,6 +28,11 @@ TEST_BEGIN
   li TESTNUM, 1
   la t0, m_handler
   csrw mtvec, t0
+  // PMP entry 0 over all memory, RWX: with no entry S and U could touch nothing.
+  li t0, -1
+  csrw pmpaddr0, t0
+  li t0, 0x1f                            // NAPOT, R/W/X
+  csrw pmpcfg0, t0
   // satp must accept Sv39 and ignore Sv57 (Linux probes this way).
   li t0, 10 << 60
   csrw satp, t0

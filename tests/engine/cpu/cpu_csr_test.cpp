@@ -43,12 +43,14 @@ class CpuCsr : public CpuMachine {
     cpu_ = std::make_unique<Cpu>(*as_, 0, HartConfig{HartConfig::kBaseExtensions});
     cpu_->reset(kRamBase);
     ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec));
+    open_pmp();
   }
   /// Replaces the hart with one that also has S in misa, reset at kRamBase.
   void use_supervisor_hart() {
     cpu_ = std::make_unique<Cpu>(*as_, 0, HartConfig{kWithS});
     cpu_->reset(kRamBase);
     ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec));
+    open_pmp();
   }
   static constexpr uint64_t kTrapVec = kRamBase + 0x4000;
   static constexpr uint32_t kWithS = HartConfig::kBaseExtensions | misa_extension('S');
@@ -365,6 +367,7 @@ TEST_F(CpuCsr, UserCounterAccessIsGatedByMcounteren) {
   put(user_pc, {csrrs(a0, kCsrCycle, zero)});
   cpu_->reset(kRamBase);  // back to M-mode
   cpu_->poke_csr(kCsrMtvec, kTrapVec);
+  open_pmp();
   cpu_->poke_csr(kCsrMcounteren, 1u << 1);
   enter_user(user_pc);
   step();
@@ -385,6 +388,7 @@ TEST_F(CpuCsr, UserHpmCounterAccessIsGatedByItsOwnMcounterenBit) {
 
   cpu_->reset(kRamBase);
   cpu_->poke_csr(kCsrMtvec, kTrapVec);
+  open_pmp();
   cpu_->poke_csr(kCsrMcounteren, ~(1u << 5));  // every counter but hpmcounter5
   enter_user(user_pc);
   step();

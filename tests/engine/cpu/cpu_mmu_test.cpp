@@ -458,5 +458,140 @@ TEST_F(CpuPaging, Sv48WalksFourLevels) {
   expect_fault(kExcLoadPageFault, kCodeVa, 1ull << 39);
 }
 
+// -- SFENCE.VMA by address and ASID, ASID-tagged TLB entries (privileged spec 4.2.1) --
+
+constexpr uint64_t kG = 32;
+/// sfence.vma rs1, rs2.
+constexpr uint32_t sfence_vma(uint32_t rs1, uint32_t rs2) {
+  return kSfenceVma | rs2 << 20 | rs1 << 15;
+}
+
+TEST_F(CpuPaging, LoadStraddlingIntoAnUnmappedPageFaultsAtTheSecondPage) {
+  map(kDataVa, kDataPa, kV | kR | kA);
+  cpu_->set_reg(a1, kDataVa + 0xffc);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  step();
+  expect_fault(kExcLoadPageFault, kCodeVa, kDataVa + 0x1000);
+}
+
+TEST_F(CpuPaging, SatpAsidIsSixteenWritableBits) {
+  cpu_->poke_csr(kCsrSatp, satp() | (0xffffull << 44));
+  EXPECT_EQ(csr(kCsrSatp), satp() | (0xffffull << 44));
+}
+
+class CpuTlbFence : public CpuPaging {
+ protected:
+  static constexpr uint64_t kVaA = kDataVa, kVaB = kDataVa + 0x1000;
+  /// Maps A and B (flags `flags_a`, `flags_b`) to pages holding 1 and 2, runs two loads in
+  /// S-mode (filling the TLB), remaps both to pages holding 11 and 12, runs `fence`, loads
+  /// again: a2/a3 then show which translations the fence dropped.
+  void fence_and_reload(uint64_t flags_a, uint64_t flags_b, uint32_t fence) {
+    const uint64_t pte_a = map(kVaA, kDataPa, flags_a);
+    const uint64_t pte_b = map(kVaB, kDataPa + 0x1000, flags_b);
+    set_mem(kDataPa, 1);
+    set_mem(kDataPa + 0x1000, 2);
+    set_mem(kDataPa + 0x4000, 11);
+    set_mem(kDataPa + 0x5000, 12);
+    cpu_->set_reg(t0, kVaA);
+    cpu_->set_reg(t1, kVaB);
+    run_in(PrivLevel::Supervisor,
+           {ld(a0, t0, 0), ld(a1, t1, 0), fence, ld(a2, t0, 0), ld(a3, t1, 0)});
+    step(2);
+    ASSERT_EQ(x(a0), 1u);
+    ASSERT_EQ(x(a1), 2u);
+    set_mem(pte_a, (((kDataPa + 0x4000) >> 12) << 10) | flags_a);
+    set_mem(pte_b, (((kDataPa + 0x5000) >> 12) << 10) | flags_b);
+    step(3);
+    ASSERT_EQ(cpu_->priv(), PrivLevel::Supervisor);
+  }
+};
+
+TEST_F(CpuTlbFence, ByAddressDropsOnlyThatPage) {
+  cpu_->set_reg(a4, kVaA + 0x123);
+  fence_and_reload(kV | kR | kA, kV | kR | kA, sfence_vma(a4, zero));
+  EXPECT_EQ(x(a2), 11u);
+  EXPECT_EQ(x(a3), 2u);  // B's old translation may stay cached (and here does)
+}
+
+TEST_F(CpuTlbFence, ByAddressDropsGlobalMappingsToo) {
+  cpu_->set_reg(a4, kVaA);
+  fence_and_reload(kV | kR | kA | kG, kV | kR | kA, sfence_vma(a4, zero));
+  EXPECT_EQ(x(a2), 11u);
+}
+
+TEST_F(CpuTlbFence, ByAsidKeepsGlobalMappings) {
+  cpu_->set_reg(a5, 0);  // satp's ASID is 0
+  fence_and_reload(kV | kR | kA | kG, kV | kR | kA, sfence_vma(zero, a5));
+  EXPECT_EQ(x(a2), 1u);  // global: not part of any one address space
+  EXPECT_EQ(x(a3), 12u);
+}
+
+TEST_F(CpuTlbFence, ByAnotherAsidDropsNothingOfThisOne) {
+  cpu_->set_reg(a5, 7);
+  fence_and_reload(kV | kR | kA, kV | kR | kA, sfence_vma(zero, a5));
+  EXPECT_EQ(x(a2), 1u);
+  EXPECT_EQ(x(a3), 2u);
+}
+
+TEST_F(CpuTlbFence, ByAddressAndAsidDropsThatPageOfThatAsid) {
+  cpu_->set_reg(a4, kVaB);
+  cpu_->set_reg(a5, 0);
+  fence_and_reload(kV | kR | kA, kV | kR | kA, sfence_vma(a4, a5));
+  EXPECT_EQ(x(a2), 1u);
+  EXPECT_EQ(x(a3), 12u);
+}
+
+TEST_F(CpuTlbFence, WithX0AndX0DropsEverything) {
+  fence_and_reload(kV | kR | kA | kG, kV | kR | kA, sfence_vma(zero, zero));
+  EXPECT_EQ(x(a2), 11u);
+  EXPECT_EQ(x(a3), 12u);
+}
+
+TEST_F(CpuTlbFence, ByAddressDropsEverySliceOfASuperpage) {
+  // A 2 MiB leaf: a load from one 4 KiB slice, then the leaf is removed and a fence names
+  // the superpage's first byte: the slice must go too.
+  const uint64_t va = 0x40000000, pa = kRamBase;  // megapage-aligned
+  const uint64_t pte = map(va, pa, kV | kR | kA, 1);
+  set_mem(kDataPa + 0x1000, 5);
+  const uint64_t target = va + (kDataPa + 0x1000 - pa);
+  cpu_->set_reg(t0, target);
+  cpu_->set_reg(a4, va);
+  run_in(PrivLevel::Supervisor, {ld(a0, t0, 0), sfence_vma(a4, zero), ld(a2, t0, 0)});
+  step();
+  ASSERT_EQ(x(a0), 5u);
+  set_mem(pte, 0);
+  step(2);
+  expect_fault(kExcLoadPageFault, kCodeVa + 8, target);
+}
+
+TEST_F(CpuPaging, SwitchingAsidNeverUsesTheOtherAsidsTranslations) {
+  // Same root, other ASID, PTE changed without a fence: the old ASID's entry must not match.
+  const uint64_t pte = map(kDataVa, kDataPa, kV | kR | kA);
+  set_mem(kDataPa, 1);
+  set_mem(kDataPa + 0x1000, 2);
+  cpu_->set_reg(a1, kDataVa);
+  cpu_->set_reg(a3, satp() | (5ull << 44));
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0), csrrw(zero, kCsrSatp, a3), ld(a2, a1, 0)});
+  step();
+  ASSERT_EQ(x(a0), 1u);
+  set_mem(pte, (((kDataPa + 0x1000) >> 12) << 10) | kV | kR | kA);
+  step(2);
+  EXPECT_EQ(x(a2), 2u);
+}
+
+TEST_F(CpuPaging, TlbStatsCountMissesRefillsAndFlushes) {
+  map(kDataVa, kDataPa, kV | kR | kA);
+  cpu_->set_reg(a1, kDataVa);
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0), ld(a0, a1, 8), kSfenceVma});
+  const TlbStats before = cpu_->tlb_stats();
+  step(2);
+  const TlbStats after = cpu_->tlb_stats();
+  EXPECT_EQ(after.data.misses, before.data.misses + 1);  // the second load hits
+  EXPECT_EQ(after.data.refills, before.data.refills + 1);
+  EXPECT_GE(after.fetch.refills, before.fetch.refills);
+  step();
+  EXPECT_EQ(cpu_->tlb_stats().data.flushes, after.data.flushes + 1);
+  EXPECT_EQ(cpu_->tlb_stats().fetch.flushes, after.fetch.flushes + 1);
+}
 }  // namespace
 }  // namespace glassvm::test

@@ -190,7 +190,9 @@ enum : uint32_t {
   a0 = 10,
   a1 = 11,
   a2 = 12,
-  a3 = 13
+  a3 = 13,
+  a4 = 14,
+  a5 = 15
 };
 
 /// RAM of 1 MiB at 0x80000000, and one MMIO page at 0x10000000 that records accesses.
@@ -220,6 +222,13 @@ class CpuMachine : public ::testing::Test {
     as_ = std::make_unique<AddressSpace>("cpu", &root_);
     cpu_ = std::make_unique<Cpu>(*as_, 0);
     cpu_->reset(kRamBase);
+    open_pmp();
+  }
+  /// Gives S and U all of memory through PMP entry 0 (NAPOT over everything, RWX), as
+  /// firmware does before it enters S-mode: without an entry S and U can touch nothing.
+  void open_pmp() {
+    ASSERT_TRUE(cpu_->poke_csr(0x3b0, (1ull << 54) - 1));  // pmpaddr0: all ones
+    ASSERT_TRUE(cpu_->poke_csr(0x3a0, 0x1f));              // pmpcfg0: NAPOT | X | W | R
   }
   ~CpuMachine() override {
     cpu_.reset();
