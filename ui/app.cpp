@@ -23,19 +23,23 @@ App::App(Host& host) : host_(host) {
   config.ram_size = uint64_t{ram_mib_} << 20;
   machine_ = Machine::create(config, host_, error);
   assert(machine_ && "a 128 MiB virt machine must always build");
+  catalog_.add_bundled("linux");
   catalog_.add_bundled("demo.elf");
   catalog_.add_bundled("bench.elf");
 }
 
 App::~App() = default;
 
-std::unique_ptr<Machine> App::build(unsigned mib, std::span<const uint8_t> elf,
-                                    const std::string& name, std::string& error) {
+std::unique_ptr<Machine> App::build(unsigned mib, const GuestImage* image, const std::string& name,
+                                    std::string& error) {
   MachineConfig config;
   config.ram_size = uint64_t{mib} << 20;
+  if (image != nullptr) config.append = image->append;
   std::unique_ptr<Machine> machine = Machine::create(config, host_, error);
-  if (!machine) return nullptr;
-  if (!elf.empty() && !machine->load_kernel(elf, name, error)) return nullptr;
+  if (!machine || image == nullptr) return machine;
+  if (!machine->load_kernel(image->kernel, name, error)) return nullptr;
+  if (!image->initrd.empty() && !machine->load_initrd(image->initrd, name + " (initramfs)", error))
+    return nullptr;
   return machine;
 }
 
@@ -55,13 +59,19 @@ void App::adopt(std::unique_ptr<Machine> machine) {
 }
 
 bool App::load_guest(std::span<const uint8_t> elf, const std::string& name, std::string& error) {
+  GuestImage image;
+  image.kernel.assign(elf.begin(), elf.end());
+  return load_guest(std::move(image), name, error);
+}
+
+bool App::load_guest(GuestImage image, const std::string& name, std::string& error) {
   error.clear();
-  if (elf.empty()) {
-    error = name + ": the file is empty, not a RISC-V ELF executable";
+  if (image.kernel.empty()) {
+    error = name + ": the file is empty, not a RISC-V ELF executable or Linux kernel";
     add_message(error);
     return false;
   }
-  std::unique_ptr<Machine> machine = build(ram_mib_, elf, name, error);
+  std::unique_ptr<Machine> machine = build(ram_mib_, &image, name, error);
   if (!machine) {
     if (error.empty()) error = name + ": could not be loaded";
     add_message(error);
@@ -73,12 +83,15 @@ bool App::load_guest(std::span<const uint8_t> elf, const std::string& name, std:
          std::vector<uint64_t>(machine_->breakpoints().begin(), machine_->breakpoints().end()))
       machine_->remove_breakpoint(pc);
   }
-  catalog_.remember(name, elf);
+  const size_t bytes = image.size();
+  const bool has_initrd = !image.initrd.empty();
+  catalog_.remember(name, std::move(image));
   guest_name_ = name;
   adopt(std::move(machine));
   paused_ = false;
-  add_message("Loaded " + name + " (" + std::to_string(elf.size()) + " bytes, " +
-              std::to_string(ram_mib_) + " MiB RAM)");
+  add_message("Loaded " + name + " (" + std::to_string(bytes) + " bytes" +
+              (has_initrd ? " with its initramfs" : "") + ", " + std::to_string(ram_mib_) +
+              " MiB RAM)");
   return true;
 }
 
@@ -89,10 +102,7 @@ void App::set_ram_mib(unsigned mib) {
   }
   if (mib == ram_mib_) return;
   std::string error;
-  const std::vector<uint8_t>* elf = catalog_.find(guest_name_);
-  std::span<const uint8_t> bytes;
-  if (elf != nullptr) bytes = *elf;
-  std::unique_ptr<Machine> machine = build(mib, bytes, guest_name_, error);
+  std::unique_ptr<Machine> machine = build(mib, catalog_.find(guest_name_), guest_name_, error);
   if (!machine) {
     add_message("Memory size " + std::to_string(mib) + " MiB: " + error);
     return;
@@ -104,10 +114,8 @@ void App::set_ram_mib(unsigned mib) {
 
 void App::reset() {
   std::string error;
-  const std::vector<uint8_t>* elf = catalog_.find(guest_name_);
-  std::span<const uint8_t> bytes;
-  if (elf != nullptr) bytes = *elf;
-  std::unique_ptr<Machine> machine = build(ram_mib_, bytes, guest_name_, error);
+  std::unique_ptr<Machine> machine =
+      build(ram_mib_, catalog_.find(guest_name_), guest_name_, error);
   if (!machine) {  // cannot happen for an image that loaded before; keep the old machine
     add_message("Reset failed: " + error);
     return;
@@ -216,10 +224,9 @@ void App::add_message(std::string message) {
 }
 
 void App::choose_guest(const std::string& name) {
-  if (const std::vector<uint8_t>* elf = catalog_.find(name)) {
+  if (const GuestImage* image = catalog_.find(name)) {
     std::string error;
-    const std::vector<uint8_t> copy = *elf;  // load_guest replaces the catalog's bytes
-    load_guest(copy, name, error);
+    load_guest(GuestImage(*image), name, error);  // a copy: load_guest replaces the catalog's
     return;
   }
   if (callbacks_.fetch_guest) {

@@ -48,7 +48,7 @@ struct PanelState {
 class App {
  public:
   /// Creates a virt Machine with 128 MiB of RAM and no guest (it idles until one is loaded).
-  /// The bundled guest names "demo.elf" and "bench.elf" are registered for the selector.
+  /// The bundled guests "linux", "demo.elf" and "bench.elf" are registered for the selector.
   explicit App(Host& host);
   ~App();
   App(const App&) = delete;
@@ -59,6 +59,9 @@ class App {
   /// segment outside RAM) returns false, sets `error` to a message naming `name`, adds it to
   /// messages(), and leaves the running machine untouched. A loaded guest starts unpaused.
   bool load_guest(std::span<const uint8_t> elf, const std::string& name, std::string& error);
+  /// The same for a kernel with an initramfs and a command line (a Linux Image or ELF kernel,
+  /// booted with the built-in SBI), or an ELF alone. Errors name `name` (and its initramfs).
+  bool load_guest(GuestImage image, const std::string& name, std::string& error);
   /// Rebuilds the machine with `mib` MiB of RAM, reloading the current guest. Sizes outside
   /// 1..kMaxRamMib, or a guest that does not fit, keep the old machine and add a message.
   void set_ram_mib(unsigned mib);
@@ -138,9 +141,9 @@ class App {
   uint64_t machine_epoch() const { return machine_epoch_; }
 
  private:
-  /// A new machine with `mib` MiB running `elf`; nullptr with `error` on failure.
-  std::unique_ptr<Machine> build(unsigned mib, std::span<const uint8_t> elf,
-                                 const std::string& name, std::string& error);
+  /// A new machine with `mib` MiB booting `image` (none: idle); nullptr with `error` on failure.
+  std::unique_ptr<Machine> build(unsigned mib, const GuestImage* image, const std::string& name,
+                                 std::string& error);
   void adopt(std::unique_ptr<Machine> machine);
 
   Host& host_;

@@ -104,7 +104,11 @@ SatpReading read_satp(uint64_t satp) {
   r.asid = static_cast<unsigned>((satp >> 44) & 0xffff);
   r.root = (satp & ((uint64_t{1} << 44) - 1)) << 12;
   switch (mode) {
-    case 0: r.mode = "Bare"; r.asid = 0; r.root = 0; return r;
+    case 0:
+      r.mode = "Bare";
+      r.asid = 0;
+      r.root = 0;
+      return r;
     case 8: r.mode = "Sv39"; break;
     case 9: r.mode = "Sv48"; break;
     case 10: r.mode = "Sv57"; break;

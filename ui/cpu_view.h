@@ -33,7 +33,7 @@ struct SatpReading {
   std::string mode;     ///< "Bare", "Sv39", "Sv48", "Sv57" or "mode N" (reserved encodings)
   bool paging = false;  ///< false for Bare (asid and root are then 0)
   unsigned asid = 0;
-  uint64_t root = 0;    ///< physical address of the root page table
+  uint64_t root = 0;  ///< physical address of the root page table
 };
 SatpReading read_satp(uint64_t satp);
 

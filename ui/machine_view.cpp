@@ -22,11 +22,11 @@ void GuestCatalog::add_bundled(const std::string& name) {
   if (std::find(bundled_.begin(), bundled_.end(), name) == bundled_.end()) bundled_.push_back(name);
 }
 
-void GuestCatalog::remember(const std::string& name, std::span<const uint8_t> elf) {
-  images_[name].assign(elf.begin(), elf.end());
+void GuestCatalog::remember(const std::string& name, GuestImage image) {
+  images_[name] = std::move(image);
 }
 
-const std::vector<uint8_t>* GuestCatalog::find(const std::string& name) const {
+const GuestImage* GuestCatalog::find(const std::string& name) const {
   auto it = images_.find(name);
   return it == images_.end() ? nullptr : &it->second;
 }

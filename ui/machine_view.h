@@ -31,6 +31,15 @@ class MessageLog {
   std::vector<std::string> messages_;
 };
 
+/// What a guest boots from: a bare-metal ELF (kernel only), or a kernel (a Linux Image or an ELF
+/// kernel) with an optional initramfs and command line, booted with the built-in SBI.
+struct GuestImage {
+  std::vector<uint8_t> kernel;
+  std::vector<uint8_t> initrd;  ///< empty: none
+  std::string append;           ///< the kernel command line
+  size_t size() const { return kernel.size() + initrd.size(); }
+};
+
 /// One entry of the guest selector.
 struct GuestChoice {
   std::string name;
@@ -45,16 +54,16 @@ class GuestCatalog {
  public:
   /// Registers a bundled guest by file name (duplicates are ignored).
   void add_bundled(const std::string& name);
-  /// Keeps the bytes of a successfully loaded image under `name` (replacing older bytes).
-  void remember(const std::string& name, std::span<const uint8_t> elf);
-  /// The kept bytes of `name`, or null.
-  const std::vector<uint8_t>* find(const std::string& name) const;
+  /// Keeps a successfully loaded image under `name` (replacing an older one).
+  void remember(const std::string& name, GuestImage image);
+  /// The kept image of `name`, or null.
+  const GuestImage* find(const std::string& name) const;
   /// Bundled guests first (in registration order), then user images by name.
   std::vector<GuestChoice> choices() const;
 
  private:
   std::vector<std::string> bundled_;
-  std::map<std::string, std::vector<uint8_t>> images_;
+  std::map<std::string, GuestImage> images_;
 };
 
 }  // namespace glassvm::ui

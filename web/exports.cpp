@@ -90,6 +90,27 @@ EMSCRIPTEN_KEEPALIVE int glassvm_load_elf(const uint8_t* data, size_t size, cons
   return 1;
 }
 
+/// Boots a kernel (a Linux Image or an ELF kernel) with an optional initramfs (size 0: none)
+/// and a command line, with the built-in SBI. Bytes are copied. 1 on success; 0 with
+/// glassvm_last_error() (the running machine is then left as it was).
+EMSCRIPTEN_KEEPALIVE int glassvm_load_boot(const uint8_t* kernel, size_t kernel_size,
+                                           const uint8_t* initrd, size_t initrd_size,
+                                           const char* append, const char* name) {
+  if (!g_session) return 0;
+  std::string error;
+  const std::string guest = name ? name : "kernel";
+  glassvm::ui::GuestImage image;
+  if (kernel) image.kernel.assign(kernel, kernel + kernel_size);
+  if (initrd) image.initrd.assign(initrd, initrd + initrd_size);
+  image.append = append ? append : "";
+  if (!g_session->app.load_guest(std::move(image), guest, error)) {
+    g_session->last_error = error.empty() ? guest + ": could not be loaded" : error;
+    return 0;
+  }
+  g_session->last_error.clear();
+  return 1;
+}
+
 /// The message of the last failed call.
 EMSCRIPTEN_KEEPALIVE const char* glassvm_last_error() {
   if (!g_session) return "GlassVM is not running yet";

@@ -2,8 +2,15 @@
 // xterm.js, downloads guest images with a progress bar, accepts dropped or picked ELF files, and
 // publishes the window.glassvm API used by tests and embedders.
 //
-// URL parameters: ?guest=NAME_OR_URL (default demo.elf; a bare name is looked up in guests/),
-// ?ram=MIB (memory size), ?paused=1 (start paused; the guest is loaded but does not run).
+// A guest is either one ELF file, or a boot manifest (NAME.json) naming a kernel, an optional
+// initramfs and a command line, as `glassvm -kernel K -initrd I -append A` takes them:
+//   {"kernel": "linux/Image.gz", "initrd": "linux/initramfs.cpio.gz", "append": "console=ttyS0"}
+// Paths are relative to the manifest. Files ending in .gz are downloaded compressed and
+// unpacked here (the initramfs too: the kernel then has nothing left to decompress).
+//
+// URL parameters: ?guest=NAME_OR_URL (default linux; a bare name is looked up in guests/, and a
+// name without an extension means guests/NAME.json), ?ram=MIB (memory size), ?paused=1 (start
+// paused; the guest is loaded but does not run).
 'use strict';
 
 (function () {
@@ -202,7 +209,62 @@
   }
 
   function guestUrl(nameOrUrl) {
-    return /[/:]/.test(nameOrUrl) ? nameOrUrl : `guests/${encodeURIComponent(nameOrUrl)}`;
+    if (/[/:]/.test(nameOrUrl)) return nameOrUrl;
+    const file = /\./.test(nameOrUrl) ? nameOrUrl : `${nameOrUrl}.json`;
+    return `guests/${encodeURIComponent(file)}`;
+  }
+  const isManifest = (url) => /\.json([?#].*)?$/.test(url);
+
+  // Unpacks gzip data with the browser's own inflater. Rejects with a message for the user.
+  async function gunzip(bytes, label) {
+    if (typeof DecompressionStream !== 'function') {
+      throw new Error(`${label}: this browser cannot unpack gzip files (no DecompressionStream)`);
+    }
+    try {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+      return new Uint8Array(await new Response(stream).arrayBuffer());
+    } catch (e) {
+      throw new Error(`${label}: not a valid gzip file (${e.message || 'corrupt data'})`);
+    }
+  }
+
+  // Downloads one file a manifest names (relative to the manifest), unpacking .gz files.
+  async function downloadPart(manifestUrl, path) {
+    const url = new URL(path, new URL(manifestUrl, window.location.href)).href;
+    const label = guestLabel(path);
+    const bytes = await download(url, label);
+    return /\.gz$/.test(path) ? gunzip(bytes, label) : bytes;
+  }
+
+  // Reads a boot manifest and downloads what it names: {kernel, initrd, append}.
+  async function downloadBoot(url, manifestBytes, label) {
+    let m;
+    try {
+      m = JSON.parse(new TextDecoder().decode(manifestBytes));
+    } catch (e) {
+      throw new Error(`${label}: not a valid guest manifest (${e.message})`);
+    }
+    if (!m || typeof m.kernel !== 'string' || (m.initrd !== undefined && typeof m.initrd !== 'string') ||
+        (m.append !== undefined && typeof m.append !== 'string')) {
+      throw new Error(`${label}: a guest manifest needs "kernel" (and optional "initrd", "append") strings`);
+    }
+    // One after the other, so that the progress bar shows one file at a time.
+    const kernel = await downloadPart(url, m.kernel);
+    const initrd = m.initrd ? await downloadPart(url, m.initrd) : null;
+    return { kernel, initrd, append: m.append || '' };
+  }
+
+  // Downloads a guest: an ELF ({bytes}) or a manifest's files ({boot: {kernel, initrd, append}}).
+  async function downloadGuest(nameOrUrl) {
+    const url = guestUrl(nameOrUrl);
+    const label = guestLabel(nameOrUrl);
+    const bytes = await download(url, label);
+    if (!isManifest(url)) return { bytes };
+    return { boot: await downloadBoot(url, bytes, label) };
+  }
+
+  function loadDownloaded(got, name) {
+    return got.boot ? loadBoot(got.boot, name) : loadElf(got.bytes, name);
   }
   function guestLabel(nameOrUrl) {
     const last = nameOrUrl.split(/[/?#]/).filter(Boolean).pop();
@@ -216,8 +278,7 @@
     if (downloading.has(label)) return { ok: false, error: `${label} is already downloading` };
     downloading.add(label);
     try {
-      const bytes = await download(guestUrl(nameOrUrl), label);
-      return loadElf(bytes, label);
+      return loadDownloaded(await downloadGuest(nameOrUrl), label);
     } catch (e) {
       addMessage(e.message);
       return { ok: false, error: e.message };
@@ -249,6 +310,29 @@
       return { ok: false, error };
     }
     // On failure the UI has already added the error to the messages.
+    const error = ok ? '' : core.UTF8ToString(core._glassvm_last_error());
+    if (ok) term.write(`\r\n\x1b[2m--- ${name} ---\x1b[0m\r\n`);
+    renderMessages();
+    updateStatus();
+    return { ok: !!ok, error };
+  }
+
+  // Boots a kernel (a Linux Image or ELF), an optional initramfs and a command line with the
+  // built-in SBI, as `glassvm -kernel -initrd -append` does.
+  function loadBoot(boot, name) {
+    name = String(name || 'kernel');
+    if (!core) return { ok: false, error: 'GlassVM is still starting; try again in a moment' };
+    const initrd = boot.initrd || new Uint8Array(0);
+    let ok;
+    try {
+      ok = withBytes(boot.kernel, (kp, kn) => withBytes(initrd, (ip, inn) =>
+        withCString(boot.append || '', (ap) => withCString(name, (np) =>
+          core._glassvm_load_boot(kp, kn, ip, inn, ap, np)))));
+    } catch (e) {
+      const error = `${name}: could not be loaded (${e.message})`;
+      addMessage(error);
+      return { ok: false, error };
+    }
     const error = ok ? '' : core.UTF8ToString(core._glassvm_last_error());
     if (ok) term.write(`\r\n\x1b[2m--- ${name} ---\x1b[0m\r\n`);
     renderMessages();
@@ -380,10 +464,9 @@
     });
   }
 
-  const defaultGuest = params.get('guest') || 'demo.elf';
+  const defaultGuest = params.get('guest') || 'linux';
   // Start the guest download at once, in parallel with compiling the core.
-  const guestBytes = download(guestUrl(defaultGuest), guestLabel(defaultGuest))
-    .then((bytes) => ({ bytes }), (error) => ({ error }));
+  const guestBytes = downloadGuest(defaultGuest).then((got) => got, (error) => ({ error }));
 
   const ready = (async () => {
     try {
@@ -411,7 +494,7 @@
       addMessage(got.error.message);
       throw got.error;
     }
-    const result = loadElf(got.bytes, guestLabel(defaultGuest));
+    const result = loadDownloaded(got, guestLabel(defaultGuest));
     if (!result.ok) throw new Error(result.error);
     // Loading starts a guest unpaused; pausing in the same task means it has run nothing yet.
     if (params.get('paused') === '1') core._glassvm_pause();
@@ -448,6 +531,8 @@
     addBreakpoint: withHex('_glassvm_add_breakpoint'),
     removeBreakpoint: withHex('_glassvm_remove_breakpoint'),
     loadElf: (bytes, name) => loadElf(bytes, name),
+    // {kernel: bytes, initrd: bytes (optional), append: string (optional)}
+    loadKernel: (boot, name) => loadBoot(boot, name),
     loadGuest: (nameOrUrl) => loadGuestFromUrl(String(nameOrUrl)),
     setRamMiB: (n) => {
       if (!core) return { ok: false, error: 'GlassVM is still starting' };

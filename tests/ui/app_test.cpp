@@ -136,7 +136,7 @@ TEST_F(AppTest, BadImagesGiveMessagesAndKeepTheMachine) {
   EXPECT_FALSE(app.load_guest(junk, "notes.txt", error));
   EXPECT_NE(error.find("notes.txt"), std::string::npos) << error;
   EXPECT_EQ(app.messages().back(), error);
-  EXPECT_FALSE(app.load_guest({}, "empty.elf", error));
+  EXPECT_FALSE(app.load_guest(std::span<const uint8_t>{}, "empty.elf", error));
   EXPECT_NE(error.find("empty.elf"), std::string::npos);
   EXPECT_EQ(&app.machine(), before);
   EXPECT_EQ(app.machine().total_instructions(), count);
@@ -181,8 +181,10 @@ TEST_F(AppTest, GuestSelectorUsesKeptImagesOrAsksTheEmbedder) {
   EXPECT_EQ(fetched.size(), 1u);
   EXPECT_EQ(app.guest_name(), "bench.elf");
   const std::vector<GuestChoice> choices = app.guests().choices();
-  ASSERT_GE(choices.size(), 2u);
-  EXPECT_TRUE(choices[0].cached && choices[1].cached);
+  ASSERT_GE(choices.size(), 3u);
+  EXPECT_EQ(choices[0].name, "linux");  // the page's default guest, first in the list
+  EXPECT_FALSE(choices[0].cached);
+  EXPECT_TRUE(choices[1].cached && choices[2].cached);
 }
 
 TEST_F(AppTest, JsonForTheJavaScriptApi) {

@@ -34,7 +34,7 @@ TEST(MachineView, GuestCatalogListsBundledThenUserImages) {
   c.add_bundled("demo.elf");
   c.add_bundled("bench.elf");
   c.add_bundled("demo.elf");
-  const uint8_t bytes[] = {1, 2, 3};
+  const GuestImage bytes{{1, 2, 3}, {}, ""};
   c.remember("mine.elf", bytes);
   c.remember("demo.elf", bytes);
   const std::vector<GuestChoice> choices = c.choices();
@@ -49,9 +49,11 @@ TEST(MachineView, GuestCatalogListsBundledThenUserImages) {
   ASSERT_NE(c.find("mine.elf"), nullptr);
   EXPECT_EQ(c.find("mine.elf")->size(), 3u);
   EXPECT_EQ(c.find("bench.elf"), nullptr);
-  const uint8_t other[] = {9};
-  c.remember("mine.elf", other);
-  EXPECT_EQ(*c.find("mine.elf"), std::vector<uint8_t>{9});
+  c.remember("mine.elf", GuestImage{{9}, {4, 5}, "console=ttyS0"});
+  EXPECT_EQ(c.find("mine.elf")->kernel, std::vector<uint8_t>{9});
+  EXPECT_EQ(c.find("mine.elf")->initrd, (std::vector<uint8_t>{4, 5}));
+  EXPECT_EQ(c.find("mine.elf")->append, "console=ttyS0");
+  EXPECT_EQ(c.find("mine.elf")->size(), 3u);
 }
 
 TEST(Layout, TilesTheCanvasWithoutOverlap) {
