@@ -276,7 +276,7 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
   };
   platform.console_write = [this](std::span<const uint8_t> bytes) { host_.console_write(bytes); };
   platform.console_read = [this](std::span<uint8_t> out) { return read_uart_input(out); };
-  sbi_ = std::make_unique<Sbi>(*cpu_, *system_as_, clock_, std::move(platform));
+  sbi_ = std::make_unique<Sbi>(*cpu_, *system_as_, std::move(platform));
 
   assert(config_.firmware != Firmware::File &&
          "MachineConfig::firmware: give a firmware file with Machine::load_firmware");
@@ -570,6 +570,9 @@ void Machine::enter_kernel_like_opensbi() {
   cpu_->poke_csr(kCsrMedeleg, medeleg);
   cpu_->poke_csr(kCsrMideleg, (1u << kIrqSSoft) | (1u << kIrqSTimer) | (1u << kIrqSExt));
   cpu_->poke_csr(kCsrMcounteren, 0xffffffff);  // cycle, time, instret readable in S and U
+  // Sstc: OpenSBI lets S-mode program stimecmp itself when the hart has it (menvcfg.STCE);
+  // Linux does so when the device tree lists sstc. Without Sstc the write is ignored.
+  cpu_->poke_csr(kCsrMenvcfg, uint64_t{1} << 63);
   // One PMP entry, NAPOT over the whole address space, RWX: S and U may access everything.
   cpu_->poke_csr(kCsrPmpaddr0, ~uint64_t{0});
   cpu_->poke_csr(kCsrPmpcfg0, 0x1f);  // A=NAPOT, X, W, R

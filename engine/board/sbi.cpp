@@ -35,10 +35,8 @@ constexpr uint64_t kDbcnChunk = 4096;
 
 }  // namespace
 
-Sbi::Sbi(Cpu& cpu, AddressSpace& memory, VirtualClock& clock, SbiPlatform platform)
-    : cpu_(cpu), memory_(memory), clock_(clock), platform_(std::move(platform)) {
-  alarm_ = clock_.add_alarm([this] { update_timer(); });
-}
+Sbi::Sbi(Cpu& cpu, AddressSpace& memory, SbiPlatform platform)
+    : cpu_(cpu), memory_(memory), platform_(std::move(platform)) {}
 
 void Sbi::attach() {
   cpu_.set_ecall_hook([this](Cpu& cpu) { return handle_ecall(cpu); });
@@ -50,7 +48,6 @@ void Sbi::detach() {
 
 void Sbi::reset() {
   timer_compare_ = UINT64_MAX;
-  clock_.set_alarm(alarm_, VirtualClock::kNever);
   cpu_.set_interrupt_pending(kIrqSTimer, false);
 }
 
@@ -252,25 +249,8 @@ bool Sbi::legacy(uint64_t eid, Cpu& cpu) {
 }
 
 void Sbi::set_timer(uint64_t compare) {
-  // With Sstc this would be a write of stimecmp (and no alarm here): the hart then compares
-  // time itself.
   timer_compare_ = compare;
-  update_timer();
-}
-
-void Sbi::update_timer() {
-  const uint64_t now = platform_.mtime();
-  if (now >= timer_compare_) {
-    cpu_.set_interrupt_pending(kIrqSTimer, true);
-    clock_.set_alarm(alarm_, VirtualClock::kNever);
-    return;
-  }
-  cpu_.set_interrupt_pending(kIrqSTimer, false);
-  const uint64_t ticks = timer_compare_ - now;
-  const uint64_t ns_now = clock_.now_ns();
-  const uint64_t delta = ticks > UINT64_MAX / platform_.ns_per_tick ? VirtualClock::kNever
-                                                                    : ticks * platform_.ns_per_tick;
-  clock_.set_alarm(alarm_, delta > UINT64_MAX - ns_now ? VirtualClock::kNever : ns_now + delta);
+  cpu_.set_supervisor_timer(compare);
 }
 
 }  // namespace glassvm

@@ -7,17 +7,15 @@
 // kernel in S-mode with the delegations OpenSBI would have set up (see Machine), and the
 // calls that would reach M-mode firmware arrive here instead. One hart (hart 0) only.
 //
-// Supervisor timer: until the hart has Sstc (stimecmp), set_timer keeps the compare value here
-// and arms an alarm on the board's virtual clock that raises the hart's S-timer interrupt
-// line (mip.STIP) when mtime reaches it; a later set_timer in the future lowers it again.
-// With Sstc this becomes a write of stimecmp (see Sbi::set_timer).
+// Supervisor timer: set_timer writes the hart's Sstc comparator (Cpu::set_supervisor_timer),
+// which drives mip.STIP from then on, as OpenSBI does on a hart with Sstc; the board's alarm on
+// that comparator raises STIP on time also while the hart waits in WFI.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <span>
 
-#include "engine/base/clock.h"
 #include "engine/cpu/cpu.h"
 #include "engine/memory/memory.h"
 
@@ -74,7 +72,7 @@ class Sbi {
   /// An SBI for `cpu` (hart 0) whose DBCN buffers are read from and written to `memory`
   /// (guest physical addresses) and whose timer is an alarm on `clock`. Installs itself as
   /// the hart's ecall hook only when attach() is called. All references must outlive it.
-  Sbi(Cpu& cpu, AddressSpace& memory, VirtualClock& clock, SbiPlatform platform);
+  Sbi(Cpu& cpu, AddressSpace& memory, SbiPlatform platform);
   Sbi(const Sbi&) = delete;
   Sbi& operator=(const Sbi&) = delete;
 
@@ -108,15 +106,12 @@ class Sbi {
   static bool mask_valid(uint64_t mask, uint64_t base, bool& selects_hart0);
   bool legacy(uint64_t eid, Cpu& cpu);
   void set_timer(uint64_t compare);
-  void update_timer();
   void raise_ssip();
   static bool probe(uint64_t eid);
 
   Cpu& cpu_;
   AddressSpace& memory_;
-  VirtualClock& clock_;
   SbiPlatform platform_;
-  VirtualClock::AlarmId alarm_;
   uint64_t timer_compare_ = UINT64_MAX;
 };
 

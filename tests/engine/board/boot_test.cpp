@@ -190,6 +190,8 @@ TEST(Boot, BuiltinSbiEntersTheKernelInSModeLikeOpenSbi) {
   EXPECT_NE(v & (1u << kExcLoadPageFault), 0u);
   cpu.peek_csr(kCsrMcounteren, v);
   EXPECT_EQ(v & 7, 7u);
+  cpu.peek_csr(kCsrMenvcfg, v);
+  EXPECT_EQ(v >> 63, 1u);  // STCE: the kernel programs stimecmp itself, as under OpenSBI
   // The device tree is where a1 says, with the command line.
   FdtReader r;
   std::vector<uint8_t> blob(m->fdt().size());
