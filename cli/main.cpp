@@ -6,11 +6,12 @@
 //
 // Exit status: the guest's exit code (HTIF or test device); 2 for a problem with the command
 // line or the files it names; 3 when --max-insns stopped the guest.
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
@@ -54,13 +55,25 @@ const char* cause_name(uint64_t cause) {
 }
 
 bool read_file(const std::string& path, std::vector<uint8_t>& out, std::string& error) {
-  std::ifstream f(path, std::ios::binary);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    error = path + ": is a directory";
+    return false;
+  }
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
   if (!f) {
     error = path + ": " + std::strerror(errno);
     return false;
   }
-  out.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-  if (f.bad()) {
+  // One read of the whole file (a kernel or initramfs is megabytes; a byte-wise stream
+  // iterator costs tens of milliseconds of start-up).
+  const std::streamoff size = f.tellg();
+  if (size < 0 || !f.seekg(0)) {
+    error = path + ": cannot read (not a regular file?)";
+    return false;
+  }
+  out.resize(static_cast<size_t>(size));
+  if (!f.read(reinterpret_cast<char*>(out.data()), size)) {
     error = path + ": read error";
     return false;
   }
@@ -226,18 +239,56 @@ int main(int argc, char** argv) {
     });
   }
 
+  const auto wall_start = std::chrono::steady_clock::now();
+  auto wall_ns = [&wall_start] {
+    return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::steady_clock::now() - wall_start)
+                                     .count());
+  };
+  // --stats: one summary line at every end of the run (exit, C-a x, --max-insns).
+  auto finish = [&](int status) {
+    if (opts.stats) {
+      const double wall_s = static_cast<double>(wall_ns()) / 1e9;
+      const uint64_t insns = machine->total_instructions();
+      const TlbStats tlb = machine->cpu().tlb_stats();
+      fprintf(stderr,
+              "\r\nglassvm: %" PRIu64
+              " instructions, %.3f s guest time, %.3f s wall, %.1f M "
+              "instructions/s; TLB misses %" PRIu64 " data, %" PRIu64 " fetch, flushes %" PRIu64
+              "\r\n",
+              insns, static_cast<double>(machine->guest_ns()) / 1e9, wall_s,
+              wall_s > 0 ? static_cast<double>(insns) / wall_s / 1e6 : 0.0, tlb.data.misses,
+              tlb.fetch.misses, tlb.data.flushes);
+    }
+    return status;
+  };
+  // Idle guests skip ahead to their next timer; pacing keeps guest time from running ahead of
+  // the wall clock, so that `sleep 1` takes about a second. A guest that computes runs behind
+  // the wall clock (1 instruction = 1 ns); that lag is forgiven beyond kMaxLagNs, so that a
+  // timer after a long computation still waits for real, while a booting kernel's short
+  // sleeps fall into the lag and cost no wall time.
+  constexpr uint64_t kMaxLagNs = 50'000'000;
+  uint64_t wall_origin_ns = 0;  // wall time at which guest time 0 would be on schedule
+  auto pace = [&] {
+    const uint64_t wall = wall_ns() - wall_origin_ns;
+    const uint64_t guest = machine->guest_ns();
+    if (wall > guest + kMaxLagNs) wall_origin_ns += wall - guest - kMaxLagNs;
+    if (guest > wall + 1'000'000)
+      host.wait_for_input(static_cast<int>(std::min<uint64_t>((guest - wall) / 1'000'000, 100)));
+  };
+
   uint64_t budget_left = opts.max_insns;
   for (;;) {
     if (host.quit_requested()) {
       fprintf(stderr, "\r\nglassvm: terminating on user request (C-a x)\r\n");
-      return flush_drives() ? 0 : kExitUsage;
+      return finish(flush_drives() ? 0 : kExitUsage);
     }
     uint64_t slice = kSliceInsns;
     if (opts.max_insns) {
       if (budget_left == 0) {
         fprintf(stderr, "glassvm: stopped after %" PRIu64 " instructions (--max-insns)\n",
                 opts.max_insns);
-        return kExitMaxInsns;
+        return finish(kExitMaxInsns);
       }
       slice = std::min(slice, budget_left);
     }
@@ -247,20 +298,16 @@ int main(int argc, char** argv) {
     if (opts.max_insns) budget_left -= std::min(budget_left, machine->total_steps() - before);
     switch (state) {
       case MachineState::Exited:
-        if (!flush_drives()) return kExitUsage;
-        return machine->exit_code();
+        if (!flush_drives()) return finish(kExitUsage);
+        return finish(machine->exit_code());
       case MachineState::Idle:
         if (host.input_closed()) {
           fprintf(stderr, "glassvm: the guest waits for input and standard input is closed\n");
-          return 0;
+          return finish(0);
         }
         host.wait_for_input(20);
         break;
-      case MachineState::Running:
-        // The guest skipped ahead to a timer: keep guest time from outrunning the wall clock.
-        if (machine->last_idle_skip_ns() > 1'000'000)
-          host.wait_for_input(static_cast<int>(machine->last_idle_skip_ns() / 1'000'000));
-        break;
+      case MachineState::Running: pace(); break;
       case MachineState::Reset: break;
       case MachineState::Breakpoint: {
         // The command line sets no breakpoints, but a board may stop at one (an embedder's, or a

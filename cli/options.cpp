@@ -76,6 +76,8 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       // The command line always shows the serial console on the terminal.
     } else if (arg == "-info-mtree") {
       out.info_mtree = true;
+    } else if (arg == "-stats") {
+      out.stats = true;
     } else if (arg == "-M" || arg == "-machine") {
       if (!value(v)) return false;
       if (v != "virt" && v.rfind("virt,", 0) != 0) {
@@ -166,6 +168,8 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   --max-insns N      stop after N guest instructions (exit status 3); a trap taken
                      counts as one, so a guest trapping forever stops too
   --info-mtree       print the memory tree and flat views (QEMU's 'info mtree -f') and exit
+  --stats            at the end, print the instructions executed, guest and wall time, the
+                     speed and the TLB counters on stderr
   -h, --help         this text
   --version          the version
 

@@ -413,9 +413,11 @@ bool Machine::load_kernel(std::span<const uint8_t> bytes, const std::string& nam
   BootPlan plan = plan_;
   if (plan.firmware == Firmware::Auto) {
     if (kind == KernelKind::Raw) {
-      error = name + (bytes.empty() ? ": empty file" : ": not an ELF file (bad magic number)") +
-              " nor a RISC-V Linux Image; a raw binary needs a firmware (-bios default for the "
-              "built-in SBI, or -bios FILE)";
+      error = name +
+              (bytes.empty() ? ": the file is empty"
+                             : ": neither an ELF file nor a RISC-V Linux Image") +
+              "; a raw binary needs a firmware (-bios default for the built-in SBI, or -bios "
+              "FILE)";
       return false;
     }
     plan.firmware = kind == KernelKind::Elf ? Firmware::None : Firmware::BuiltinSbi;
