@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cli/drive.h"
@@ -273,8 +274,13 @@ int main(int argc, char** argv) {
     const uint64_t wall = wall_ns() - wall_origin_ns;
     const uint64_t guest = machine->guest_ns();
     if (wall > guest + kMaxLagNs) wall_origin_ns += wall - guest - kMaxLagNs;
-    if (guest > wall + 1'000'000)
-      host.wait_for_input(static_cast<int>(std::min<uint64_t>((guest - wall) / 1'000'000, 100)));
+    if (guest <= wall + 1'000'000) return;
+    const auto ms = static_cast<int>(std::min<uint64_t>((guest - wall) / 1'000'000, 100));
+    // Waiting for input wakes early when a key arrives; with input closed it would not wait.
+    if (host.input_closed())
+      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    else
+      host.wait_for_input(ms);
   };
 
   uint64_t budget_left = opts.max_insns;

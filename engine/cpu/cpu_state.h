@@ -29,7 +29,7 @@ struct TlbEntry {
 
 /// Entries in each of the read and write TLBs; an address uses entry (addr >> kPageShift) %
 /// kTlbSize.
-inline constexpr unsigned kTlbSize = 1024;
+inline constexpr unsigned kTlbSize = 256;
 
 /// The state of one hart. Field names keep the interpreter's member spelling (trailing `_`).
 struct CpuState {
