@@ -50,6 +50,7 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   }
   machine_ = std::move(machine);
   ++machine_epoch_;
+  loaded_at_ms_ = last_now_ms_;
   ips_.clear();
   busy_insns_ = 0;
   busy_ms_ = 0;

@@ -95,6 +95,8 @@ class App {
   double interpreter_ips() const {
     return busy_ms_ > 0 ? static_cast<double>(busy_insns_) / busy_ms_ * 1e3 : 0;
   }
+  /// Wall time since the current machine was built (load, memory size, reset), in seconds.
+  double seconds_since_load() const { return (last_now_ms_ - loaded_at_ms_) / 1e3; }
   /// Average frame time over the last second, as fed to note_frame.
   double frame_ms() const { return frames_.average_ms(); }
 
@@ -155,6 +157,7 @@ class App {
   bool idle_ = false;
   double sleep_until_ms_ = 0;  ///< guest is ahead of real time until then (timer skip)
   double last_now_ms_ = 0;
+  double loaded_at_ms_ = 0;  ///< last_now_ms_ when the current machine was adopted
   double last_slice_ms_ = 0;
   std::string status_;
   MessageLog messages_;

@@ -1,5 +1,6 @@
 // The Performance panel: instructions per second, frame times, the time-slice controller.
 // (The JIT's statistics join here once the JIT exists.)
+#include <algorithm>
 #include <cinttypes>
 
 #include "imgui.h"
@@ -29,6 +30,24 @@ void draw_performance_panel(App& app) {
               slices.next_budget_ms());
   ImGui::Text("Frame cost besides the guest: %.1f ms", slices.overhead_ms());
   ImGui::Text("Interpreter rate: %s instructions/ms", format_si(app.rate().per_ms()).c_str());
+
+  // Boot progress: how far the guest has come since it was loaded, in guest and wall time.
+  ImGui::Separator();
+  Machine& m = app.machine();
+  ImGui::Text("Since load: %s instructions, %.3f s guest time, %.1f s wall",
+              format_si(static_cast<double>(m.total_instructions())).c_str(),
+              static_cast<double>(m.guest_ns()) / 1e9, app.seconds_since_load());
+
+  // The software TLB: misses walk the page tables (or look up RAM when paging is off). Hits are
+  // not counted (that would slow the hit path), so the rate is shown per 1000 instructions.
+  const TlbStats tlb = m.cpu().tlb_stats();
+  const double kinsns = std::max(1.0, static_cast<double>(m.total_instructions()) / 1000.0);
+  ImGui::Text("TLB misses per 1000 instructions: data %.2f, fetch %.2f",
+              static_cast<double>(tlb.data.misses) / kinsns,
+              static_cast<double>(tlb.fetch.misses) / kinsns);
+  ImGui::Text("TLB flushes: %" PRIu64 " data, %" PRIu64 " fetch; refills %" PRIu64 " data, %" PRIu64
+              " fetch",
+              tlb.data.flushes, tlb.fetch.flushes, tlb.data.refills, tlb.fetch.refills);
 }
 
 }  // namespace glassvm::ui

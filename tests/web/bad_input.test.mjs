@@ -130,7 +130,7 @@ describe('bad input', () => {
 
   // A page whose default guest image download is answered by `respond(route)`.
   // Or, without `respond`, the page opened with `query` (e.g. ?guest=URL).
-  async function openWithBrokenGuest(respond, query = '') {
+  async function openWithBrokenGuest(respond, query = '?guest=demo.elf') {
     const t = await openPage(browser);
     if (respond) await t.page.route(/\.elf(\?.*)?$/, respond);
     await t.page.goto(browser.url + query, {waitUntil: 'load'});

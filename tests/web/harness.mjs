@@ -209,10 +209,11 @@ export async function openPage(browser) {
 }
 
 /**
- * Navigates to the page and waits for `window.glassvm.ready` (the default guest runs).
+ * Navigates to the page and waits for `window.glassvm.ready` (the guest runs). Most tests drive
+ * the small demo guest (`?guest=demo.elf`); query '' opens the page's own default (Linux).
  * Throws with the page's console log when it does not become ready within `timeoutMs`.
  */
-export async function openGlassVm(browser, {timeoutMs = 30000, query = ''} = {}) {
+export async function openGlassVm(browser, {timeoutMs = 30000, query = '?guest=demo.elf'} = {}) {
   const tab = await openPage(browser);
   await tab.page.goto(browser.url + query, {waitUntil: 'load'});
   try {

@@ -1,4 +1,4 @@
-// Browser tests: the page loads cleanly, the default guest talks through the terminal, the
+// Browser tests: the page loads cleanly, the demo guest talks through the terminal, the
 // page survives resizing, and a screenshot of the whole page is saved as a test artifact.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -32,7 +32,7 @@ describe('the GlassVM page', () => {
     assert.deepEqual(missing, []);
   });
 
-  test('runs the default guest, which prints its banner and prompt', async () => {
+  test('runs the demo guest, which prints its banner and prompt', async () => {
     const text = await waitForConsole(tab.page, kPrompt);
     assert.match(text, /GlassVM demo guest on hart 0\. Type 'help'\./);
     const state = await tab.page.evaluate(() => window.glassvm.state());

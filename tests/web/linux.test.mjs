@@ -1,0 +1,91 @@
+// Browser tests: the page's default guest is the bundled Linux. It downloads the kernel and the
+// initramfs, boots to the busybox prompt in the xterm.js console, answers typed commands, shows
+// S/U-mode and Sv48 paging in the CPU state, and a corrupt kernel gives a message while the page
+// keeps working.
+import assert from 'node:assert/strict';
+import {after, before, describe, test} from 'node:test';
+
+import {consoleLength, focusTerminal, launch, openGlassVm, openPage, waitForConsole,
+        waitInPage} from './harness.mjs';
+
+const kPrompt = '~ # ';
+// SwiftShader draws the panels on the CPU, which shares the two cores with the guest: the boot
+// takes longer here than on a desktop. The bound is generous; the time is printed.
+const kBootTimeoutMs = 120000;
+
+describe('the bundled Linux in the page', () => {
+  let browser;
+  let tab;
+
+  before(async () => {
+    browser = await launch();
+    tab = await openGlassVm(browser, {query: '', timeoutMs: 60000});
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('is the default guest and boots to the busybox prompt', async () => {
+    const state = await tab.page.evaluate(() => window.glassvm.state());
+    assert.equal(state.guest, 'linux');
+    const text = await waitForConsole(tab.page, kPrompt, kBootTimeoutMs);
+    assert.match(text, /Linux version 7\.\d+/);
+    assert.match(text, /Run \/init as init process/);
+    const ms = await tab.page.evaluate(() => performance.now());
+    console.log(`prompt within ${(ms / 1000).toFixed(2)} s of navigation ` +
+                `(${await tab.page.evaluate(() => window.glassvm.instructions())} instructions)`);
+  });
+
+  test('runs commands typed into the terminal', async () => {
+    await focusTerminal(tab.page);
+    const from = await consoleLength(tab.page);
+    await tab.page.keyboard.type('cat /proc/cpuinfo\n');
+    const text = await waitForConsole(tab.page, 'mmu\t\t: sv48', 30000, from);
+    assert.match(text.slice(from), /isa\t\t: rv64imafdc/);
+    await waitForConsole(tab.page, kPrompt, 30000, from + 1);
+    const from2 = await consoleLength(tab.page);
+    await tab.page.keyboard.type('echo $((6 * 7))\n');
+    await waitForConsole(tab.page, '42', 30000, from2 + 'echo $((6 * 7))'.length);
+  });
+
+  test('the hart runs Linux in S/U-mode with Sv48 paging', async () => {
+    const regs = await tab.page.evaluate(() => window.glassvm.registers());
+    assert.ok(regs.priv === 'S' || regs.priv === 'U', JSON.stringify(regs.priv));
+  });
+
+  test('poweroff ends the machine with exit code 0', async () => {
+    await focusTerminal(tab.page);
+    await tab.page.keyboard.type('poweroff\n');
+    const state = await waitInPage(tab.page, 'the machine to exit', () => {
+      const s = window.glassvm.state();
+      return s.exited ? s : null;
+    }, null, 60000);
+    assert.equal(state.exitCode, 0);
+  });
+
+  test('logged no console errors and no uncaught exceptions', () => {
+    assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
+  });
+
+  test('a corrupt kernel gives a message naming it and the page keeps working', async () => {
+    const t = await openPage(browser);
+    await t.page.route(/Image\.gz(\?.*)?$/, (route) => route.fulfill({
+      status: 200, contentType: 'application/octet-stream', body: Buffer.alloc(5000, 0x5a)}));
+    await t.page.goto(browser.url, {waitUntil: 'load'});
+    const messages = await waitInPage(t.page, 'a message about the kernel', () => {
+      try {
+        const m = window.glassvm && window.glassvm.messages();
+        return m && m.some((x) => /Image\.gz/.test(x)) ? m : null;
+      } catch {
+        return null;
+      }
+    }, null, 30000);
+    assert.ok(messages.some((m) => /Image\.gz.*gzip/i.test(m)), JSON.stringify(messages));
+    // The page still loads and runs a guest.
+    await t.page.evaluate(() => window.glassvm.loadGuest('demo.elf'));
+    await waitForConsole(t.page, 'glassvm> ', 30000);
+    const pageErrors = t.errors.filter((e) => !e.startsWith('console error'));
+    assert.deepEqual(pageErrors, [], `page log:\n${t.log.join('\n')}`);
+    await t.page.close();
+  });
+});
