@@ -14,6 +14,10 @@ namespace {
 
 /// Runs per slice: the slice is cut into this many runs so it ends close to its budget.
 constexpr unsigned kRunsPerSlice = 4;
+/// Pacing (see App::guest_ahead_ns): how far guest time may lag behind the wall clock before
+/// the lag is forgiven, and how far ahead it may run before the page waits.
+constexpr uint64_t kMaxLagNs = 50'000'000;
+constexpr int64_t kPaceSlackNs = 1'000'000;
 
 }  // namespace
 
@@ -51,6 +55,7 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   machine_ = std::move(machine);
   ++machine_epoch_;
   loaded_at_ms_ = last_now_ms_;
+  wall_origin_ns_ = host_.wall_clock_ns();  // guest time 0 is now
   ips_.clear();
   busy_insns_ = 0;
   busy_ms_ = 0;
@@ -152,7 +157,6 @@ void App::run_slice(double budget_ms, double now_ms) {
   const uint64_t cap = rate_.instructions_for(budget_ms);
   const uint64_t chunk = std::max<uint64_t>(1000, cap / kRunsPerSlice);
   const uint64_t first = machine_->total_instructions();
-  uint64_t skipped_ns = 0;
   bool measured = true;  // whether the slice ran flat out (a fair rate measurement)
   idle_ = false;
   for (uint64_t ran = 0; ran < cap;) {
@@ -160,7 +164,6 @@ void App::run_slice(double budget_ms, double now_ms) {
     const uint64_t before = machine_->total_steps();
     const MachineState state = machine_->run(std::min(chunk, cap - ran));
     ran += machine_->total_steps() - before;
-    skipped_ns += machine_->last_idle_skip_ns();
     if (state == MachineState::Breakpoint) {
       paused_ = true;
       status_ = "paused";
@@ -182,11 +185,16 @@ void App::run_slice(double budget_ms, double now_ms) {
       measured = false;
       break;
     }
-    if (skipped_ns > 0) {
-      // The guest slept until a timer: let the wall clock catch up before running on.
-      sleep_until_ms_ = now_ms + static_cast<double>(skipped_ns) / 1e6;
+    if (machine_->last_idle_skip_ns() > 0) {
       measured = false;
-      break;
+      // The guest slept until a timer. If that put guest time ahead of the wall clock, wait
+      // for the wall clock to catch up before running on.
+      const int64_t ahead_ns = guest_ahead_ns();
+      if (ahead_ns > kPaceSlackNs) {
+        sleep_until_ms_ = now_ms + static_cast<double>(host_.wall_clock_ns() - start_ns) / 1e6 +
+                          static_cast<double>(ahead_ns) / 1e6;
+        break;
+      }
     }
     if (host_.wall_clock_ns() - start_ns >= budget_ns) break;
   }
@@ -197,6 +205,17 @@ void App::run_slice(double budget_ms, double now_ms) {
     busy_insns_ += machine_->total_instructions() - first;
     busy_ms_ += last_slice_ms_;
   }
+}
+
+int64_t App::guest_ahead_ns() {
+  const uint64_t wall = host_.wall_clock_ns() - wall_origin_ns_;
+  const uint64_t guest = machine_->guest_ns();
+  // A guest that computes runs behind the wall clock (one instruction is one nanosecond); that
+  // lag is forgiven beyond kMaxLagNs, so that a timer after a long computation still waits
+  // for real while a booting kernel's short sleeps fall into the lag and cost no wall time.
+  if (wall > guest + kMaxLagNs) wall_origin_ns_ += wall - guest - kMaxLagNs;
+  return static_cast<int64_t>(guest) -
+         static_cast<int64_t>(host_.wall_clock_ns() - wall_origin_ns_);
 }
 
 void App::pause() {

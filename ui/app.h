@@ -147,6 +147,9 @@ class App {
   std::unique_ptr<Machine> build(unsigned mib, const GuestImage* image, const std::string& name,
                                  std::string& error);
   void adopt(std::unique_ptr<Machine> machine);
+  /// How far guest time runs ahead of the wall clock (negative: behind), after forgiving lag
+  /// beyond a bound; the page waits while it is ahead, so `sleep 1` takes about a second.
+  int64_t guest_ahead_ns();
 
   Host& host_;
   std::unique_ptr<Machine> machine_;
@@ -157,7 +160,8 @@ class App {
   bool idle_ = false;
   double sleep_until_ms_ = 0;  ///< guest is ahead of real time until then (timer skip)
   double last_now_ms_ = 0;
-  double loaded_at_ms_ = 0;  ///< last_now_ms_ when the current machine was adopted
+  double loaded_at_ms_ = 0;      ///< last_now_ms_ when the current machine was adopted
+  uint64_t wall_origin_ns_ = 0;  ///< host wall clock at which guest time 0 was on schedule
   double last_slice_ms_ = 0;
   std::string status_;
   MessageLog messages_;

@@ -26,11 +26,15 @@ namespace {
 /// Longest frame fed back to App: a frame that took longer was an outlier (a compile, a GC),
 /// not a measure of how much guest work fits in one.
 constexpr double kMaxFrameSampleMs = 250;
+/// While the guest runs flat out, the panels are drawn on one frame in this many.
+constexpr int kFramesPerDraw = 3;
 
 struct Page {
   WebSession* session = nullptr;
   GLFWwindow* window = nullptr;
   int width = 0, height = 0;
+  bool busy = false;  ///< the last slice ran the guest flat out (not idle, paused or asleep)
+  int frames_since_draw = 0;
 };
 
 /// Keeps the GLFW window (the canvas' drawing buffer) the size the page lays the canvas out at.
@@ -53,8 +57,21 @@ void frame(void* arg) {
   WebSession& s = *page.session;
   const double start = emscripten_get_now();
 
+  // While the guest computes flat out (a booting kernel), the panels are drawn on one frame
+  // of kFramesPerDraw only, and the other frames give the guest a whole slice: drawing the
+  // panels (on the CPU, where WebGL has no GPU) would otherwise take most of every frame. The
+  // console is the DOM's, so its output still appears on every frame. An idle, paused or
+  // sleeping guest gets every frame drawn.
+  if (page.busy && ++page.frames_since_draw < kFramesPerDraw) {
+    s.app.run_slice(ui::SliceController::kMaxBudgetMs, start);
+    s.host.flush_output();
+    page.busy = s.app.status().empty();
+    return;
+  }
+  page.frames_since_draw = 0;
   s.app.run_slice(s.app.next_budget_ms(), start);
   s.host.flush_output();
+  page.busy = s.app.status().empty();
 
   follow_canvas_size(page);
   glfwPollEvents();

@@ -132,7 +132,7 @@ describe('bad input', () => {
   // Or, without `respond`, the page opened with `query` (e.g. ?guest=URL).
   async function openWithBrokenGuest(respond, query = '?guest=demo.elf') {
     const t = await openPage(browser);
-    if (respond) await t.page.route(/\.elf(\?.*)?$/, respond);
+    if (respond) await t.page.route(/\/guests\/[^?]*\.elf(\?.*)?$/, respond);
     await t.page.goto(browser.url + query, {waitUntil: 'load'});
     const messages = await waitInPage(t.page, 'a message about the guest image', () => {
       try {
