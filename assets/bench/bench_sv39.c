@@ -46,6 +46,10 @@ int main(void) {
   __asm__ volatile("sfence.vma" ::: "memory");
   csr_write(mcounteren, 7);
   csr_write(scounteren, 7);
+  // PMP: S and U-mode may touch nothing until M-mode grants it (as OpenSBI does): one NAPOT
+  // entry over the whole address space, RWX.
+  csr_write(pmpaddr0, ~0ull);
+  csr_write(pmpcfg0, 0x1f);
   csr_write(mepc, (uint64_t)(uintptr_t)user_entry);
   __asm__ volatile("csrc mstatus, %0" ::"r"(3ull << 11));  // MPP = U
   __asm__ volatile("mret" ::: "memory");
