@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Boots the bundled Linux to its busybox prompt, runs commands, and powers it off.
 
-    linux_boot.py GLASSVM IMAGE INITRD [--bios FILE] [--max-insns N] [--drive FILE]
+    linux_boot.py GLASSVM IMAGE INITRD [--bios FILE] [--max-insns N] [--reboot]
 
 The run is bounded by guest instructions (--max-insns, exit status 3 if the guest needs more);
 the wall-clock timeout only guards against a hung host process. Passes when the prompt appears,
@@ -69,6 +69,7 @@ def main():
     ap.add_argument("--bios")
     ap.add_argument("--max-insns", default="3000000000")
     ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--reboot", action="store_true", help="also reboot and boot again")
     args = ap.parse_args()
 
     cmd = [args.glassvm, "-m", "256M", "-kernel", args.image, "-initrd", args.initrd,
@@ -94,6 +95,15 @@ def main():
     if b"42" not in out or b"proc" not in out:
         fail("the shell did not answer `echo $((6 * 7)); ls /`", con)
 
+    if args.reboot:
+        # `reboot` resets the machine: the ROM, firmware, kernel and initramfs are put back and
+        # Linux boots a second time in the same run.
+        con.command("reboot")
+        con.read_until(b"Linux version 7.")
+        again = con.read_until(PROMPT)
+        if b"Run /init" not in again:
+            fail("after `reboot` Linux did not boot to its shell again", con)
+
     con.command("poweroff")
     try:
         status = proc.wait(timeout=max(1.0, con.deadline - time.monotonic()))
@@ -102,7 +112,8 @@ def main():
     con.out += proc.stdout.read()
     if status != 0:
         fail(f"after poweroff glassvm exited with status {status}, expected 0", con)
-    print(f"ok: booted to the prompt, ran commands, powered off (status 0), "
+    print(f"ok: booted to the prompt, ran commands, {'rebooted, ' if args.reboot else ''}"
+          f"powered off (status 0), "
           f"{len(con.out)} bytes of console output")
     return 0
 
