@@ -28,6 +28,8 @@ namespace {
 constexpr double kMaxFrameSampleMs = 250;
 /// While the guest runs flat out, the panels are drawn on one frame in this many.
 constexpr int kFramesPerDraw = 3;
+/// Until the first guest is loaded, the panels are drawn on one frame in this many.
+constexpr int kFramesPerDrawWhileLoading = 8;
 
 struct Page {
   WebSession* session = nullptr;
@@ -62,6 +64,10 @@ void frame(void* arg) {
   // panels (on the CPU, where WebGL has no GPU) would otherwise take most of every frame. The
   // console is the DOM's, so its output still appears on every frame. An idle, paused or
   // sleeping guest gets every frame drawn.
+  // Before the first guest is loaded, the page is downloading it: the panels (empty) are drawn
+  // rarely, so that the downloads' callbacks and the unpacking get the main thread.
+  const bool waiting_for_guest = s.app.guest_name().empty();
+  if (waiting_for_guest && ++page.frames_since_draw < kFramesPerDrawWhileLoading) return;
   if (page.busy && ++page.frames_since_draw < kFramesPerDraw) {
     s.app.run_slice(ui::SliceController::kMaxBudgetMs, start);
     s.host.flush_output();
