@@ -2,6 +2,7 @@
 """Boots the bundled Linux to its busybox prompt, runs commands, and powers it off.
 
     linux_boot.py GLASSVM IMAGE INITRD [--bios FILE] [--max-insns N] [--reboot]
+                  [--disk rw|readonly|snapshot --workdir DIR]
 
 The run is bounded by guest instructions (--max-insns, exit status 3 if the guest needs more);
 the wall-clock timeout only guards against a hung host process. Passes when the prompt appears,
@@ -70,12 +71,26 @@ def main():
     ap.add_argument("--max-insns", default="3000000000")
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--reboot", action="store_true", help="also reboot and boot again")
+    ap.add_argument("--disk", choices=["rw", "readonly", "snapshot"],
+                    help="attach a virtio-blk disk, read it and write it from Linux, and check "
+                         "the image file afterwards")
+    ap.add_argument("--workdir", default=".")
     args = ap.parse_args()
+
+    disk = None
+    if args.disk:
+        # A 1 MiB raw image: a marker in sector 0 for Linux to read; Linux writes sector 1.
+        disk = os.path.join(args.workdir, f"linux-disk-{args.disk}.img")
+        with open(disk, "wb") as f:
+            f.write(b"GLASSVM-DISK-SECTOR-0".ljust(512, b"\0") + bytes(1024 * 1024 - 512))
 
     cmd = [args.glassvm, "-m", "256M", "-kernel", args.image, "-initrd", args.initrd,
            "-append", "console=ttyS0", "--max-insns", args.max_insns]
     if args.bios:
         cmd += ["-bios", args.bios]
+    if disk:
+        opts = {"rw": "", "readonly": ",readonly=on", "snapshot": ",snapshot=on"}[args.disk]
+        cmd += ["-drive", f"file={disk},format=raw,if=virtio{opts}"]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     con = Console(proc, args.timeout)
@@ -95,6 +110,19 @@ def main():
     if b"42" not in out or b"proc" not in out:
         fail("the shell did not answer `echo $((6 * 7)); ls /`", con)
 
+    if disk:
+        # Linux's own virtio-blk driver reads the marker and writes sector 1.
+        con.command("dd if=/dev/vda bs=512 count=1 2>/dev/null | head -c 21; echo")
+        out = con.read_until(PROMPT)
+        if b"GLASSVM-DISK-SECTOR-0" not in out:
+            fail("reading /dev/vda did not return the disk's first sector", con)
+        con.command("echo GLASSVM-WRITTEN-BY-LINUX | dd of=/dev/vda bs=512 seek=1 conv=notrunc "
+                    "&& sync; echo dd-status=$?")
+        out = con.read_until(PROMPT)
+        want = b"dd-status=1" if args.disk == "readonly" else b"dd-status=0"
+        if want not in out:
+            fail(f"writing /dev/vda: expected {want!r}", con)
+
     if args.reboot:
         # `reboot` resets the machine: the ROM, firmware, kernel and initramfs are put back and
         # Linux boots a second time in the same run.
@@ -112,6 +140,14 @@ def main():
     con.out += proc.stdout.read()
     if status != 0:
         fail(f"after poweroff glassvm exited with status {status}, expected 0", con)
+    if disk:
+        with open(disk, "rb") as f:
+            data = f.read()
+        written = data[512:512 + 25] == b"GLASSVM-WRITTEN-BY-LINUX\n"
+        if args.disk == "rw" and not written:
+            fail(f"the write did not reach {disk} after poweroff: {data[512:540]!r}")
+        if args.disk != "rw" and data[512:1024] != bytes(512):
+            fail(f"{args.disk}: the image file changed: {data[512:540]!r}")
     print(f"ok: booted to the prompt, ran commands, {'rebooted, ' if args.reboot else ''}"
           f"powered off (status 0), "
           f"{len(con.out)} bytes of console output")
