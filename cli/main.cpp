@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (opts.version) {
-    puts("GlassVM 0.1 (RISC-V virt, RV64IMAC)");
+    puts("GlassVM 0.1 (RISC-V virt, RV64GC)");
     return 0;
   }
 
