@@ -611,8 +611,11 @@ void Machine::reset() {
   // The images go back to RAM on every reset, the device tree last (QEMU's ROM reset).
   auto put = [this](uint64_t addr, std::span<const uint8_t> data, uint64_t memsz) {
     const uint64_t offset = addr - virt::kDramBase;
-    std::memset(ram_.ram_ptr() + offset, 0, memsz);
+    // Bytes past the data (an ELF segment's or an Image's bss) are zeroed; each byte is
+    // written once.
     if (!data.empty()) std::memcpy(ram_.ram_ptr() + offset, data.data(), data.size());
+    if (memsz > data.size())
+      std::memset(ram_.ram_ptr() + offset + data.size(), 0, memsz - data.size());
     ram_.notify_ram_write(offset, memsz);
   };
   for (const Blob& b : plan_.firmware_blobs) put(b.addr, b.data, b.memsz);
