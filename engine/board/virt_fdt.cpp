@@ -34,6 +34,37 @@ void fdt_virtio_mmio_node(FdtBuilder& b, const VirtFdtContext& ctx, uint64_t bas
   b.end_node();
 }
 
+IsaProperties isa_properties(std::string_view isa) {
+  IsaProperties out;
+  // "rv64imafdc_zicsr_zifencei": base "rv64i", then each single-letter extension after the
+  // width (i included), then each '_'-separated multi-letter one.
+  if (isa.size() < 5 || isa.substr(0, 2) != "rv") return out;
+  size_t pos = 2;
+  while (pos < isa.size() && isa[pos] >= '0' && isa[pos] <= '9') ++pos;
+  const std::string_view width = isa.substr(2, pos - 2);
+  if (width.empty()) return out;
+  const size_t underscore = isa.find('_', pos);
+  const std::string_view letters = isa.substr(pos, underscore - pos);
+  if (letters.empty() || (letters[0] != 'i' && letters[0] != 'g')) return out;
+  for (char ch : letters) {
+    if (ch == 'g') {
+      for (const char* e : {"i", "m", "a", "f", "d", "zicsr", "zifencei"})
+        out.extensions.emplace_back(e);
+    } else {
+      out.extensions.emplace_back(1, ch);
+    }
+  }
+  for (size_t at = underscore; at != std::string_view::npos;) {
+    const size_t next = isa.find('_', at + 1);
+    const std::string_view ext =
+        isa.substr(at + 1, next == std::string_view::npos ? next : next - at - 1);
+    if (!ext.empty()) out.extensions.emplace_back(ext);
+    at = next;
+  }
+  out.base = "rv" + std::string(width) + "i";
+  return out;
+}
+
 std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
   assert(c.harts >= 1 && c.harts <= 512 && "build_virt_fdt: harts must be 1..512");
   assert(c.virtio_mmio_slots <= kVirtVirtioSlots && "build_virt_fdt: at most 8 virtio slots");
@@ -94,6 +125,13 @@ std::vector<uint8_t> build_virt_fdt(const VirtFdtConfig& c) {
     b.prop_string("status", "okay");
     b.prop_string("compatible", "riscv");
     b.prop_string("riscv,isa", c.isa);
+    // The same ISA in the newer binding (Linux reads it first and then needs no guessing
+    // from the string; QEMU writes both since 8.x).
+    const IsaProperties isa = isa_properties(c.isa);
+    if (!isa.base.empty()) {
+      b.prop_string("riscv,isa-base", isa.base);
+      b.prop_strings("riscv,isa-extensions", isa.extensions);
+    }
     b.prop_string("mmu-type", c.mmu_type.empty() ? "riscv,none" : c.mmu_type);
     b.begin_node("interrupt-controller");
     b.prop_u32("#interrupt-cells", 1);

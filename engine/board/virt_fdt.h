@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -77,6 +78,15 @@ void fdt_reg(FdtBuilder& b, uint64_t base, uint64_t size);
 /// Writes the `virtio_mmio@base` node of one virtio-mmio slot (QEMU's: its interrupt, a reg of
 /// the slot's 0x1000 bytes, compatible "virtio,mmio").
 void fdt_virtio_mmio_node(FdtBuilder& b, const VirtFdtContext& ctx, uint64_t base, uint32_t irq);
+
+/// The device tree's newer ISA binding for a riscv,isa string: riscv,isa-base ("rv64i") and
+/// riscv,isa-extensions (lower-case names, "i" first). An empty base means the string was not
+/// understood (and only riscv,isa is written).
+struct IsaProperties {
+  std::string base;
+  std::vector<std::string> extensions;
+};
+IsaProperties isa_properties(std::string_view isa);
 
 /// Builds the virt board's device tree blob (DTB v17). Device nodes that raise interrupts get
 /// interrupt-parent/interrupts only when a PLIC is among the devices. An out-of-range configuration

@@ -104,6 +104,10 @@ TEST(VirtFdt, DefaultBoardMatchesQemuVirt) {
   EXPECT_EQ(r.prop_string(cpu0, "compatible"), "riscv");
   EXPECT_EQ(r.prop_string(cpu0, "status"), "okay");
   EXPECT_EQ(r.prop_string(cpu0, "riscv,isa"), "rv64imafdc_zicsr_zifencei_zicntr");
+  EXPECT_EQ(r.prop_string(cpu0, "riscv,isa-base"), "rv64i");
+  EXPECT_EQ(
+      r.prop_strings(cpu0, "riscv,isa-extensions"),
+      (std::vector<std::string_view>{"i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zicntr"}));
   EXPECT_EQ(r.prop_string(cpu0, "mmu-type"), "riscv,sv39");
   EXPECT_EQ(r.prop_u32(cpu0, "reg"), 0u);
   EXPECT_EQ(r.prop_u32(cpu0, "phandle"), 1u);  // QEMU numbering: cpu0=1, intc=2, plic=3, test=4
@@ -298,6 +302,20 @@ TEST(VirtFdt, DtcAcceptsTheTree) {
         "compatible = \"sifive,test1\\0sifive,test0\\0syscon\";"}) {
     EXPECT_NE(dts.find(expected), std::string::npos) << "missing: " << expected << "\n" << dts;
   }
+}
+
+TEST(VirtFdt, IsaPropertiesSplitTheIsaString) {
+  IsaProperties p = isa_properties("rv64imafdc_zicsr_zifencei_zicntr_sstc");
+  EXPECT_EQ(p.base, "rv64i");
+  EXPECT_EQ(p.extensions, (std::vector<std::string>{"i", "m", "a", "f", "d", "c", "zicsr",
+                                                    "zifencei", "zicntr", "sstc"}));
+  p = isa_properties("rv32gc");
+  EXPECT_EQ(p.base, "rv32i");
+  EXPECT_EQ(p.extensions,
+            (std::vector<std::string>{"i", "m", "a", "f", "d", "zicsr", "zifencei", "c"}));
+  EXPECT_EQ(isa_properties("rv64").base, "");  // no base letter: not understood
+  EXPECT_EQ(isa_properties("x86").base, "");
+  EXPECT_EQ(isa_properties("rv64e").base, "");  // RV64E is not described this way here
 }
 
 }  // namespace
