@@ -270,17 +270,27 @@ int main(int argc, char** argv) {
   // sleeps fall into the lag and cost no wall time.
   constexpr uint64_t kMaxLagNs = 50'000'000;
   uint64_t wall_origin_ns = 0;  // wall time at which guest time 0 would be on schedule
+  // Called before every run: lag built up meanwhile (computing, or waiting for input) is
+  // forgiven first; then, while guest time is ahead of the wall clock (a timer skip), wait,
+  // waking early when input arrives (the guest then takes it at once).
   auto pace = [&] {
-    const uint64_t wall = wall_ns() - wall_origin_ns;
-    const uint64_t guest = machine->guest_ns();
-    if (wall > guest + kMaxLagNs) wall_origin_ns += wall - guest - kMaxLagNs;
-    if (guest <= wall + 1'000'000) return;
-    const auto ms = static_cast<int>(std::min<uint64_t>((guest - wall) / 1'000'000, 100));
-    // Waiting for input wakes early when a key arrives; with input closed it would not wait.
-    if (host.input_closed())
-      std::this_thread::sleep_for(std::chrono::milliseconds(ms));
-    else
+    for (;;) {
+      uint64_t wall = wall_ns() - wall_origin_ns;
+      const uint64_t guest = machine->guest_ns();
+      if (wall > guest + kMaxLagNs) {
+        wall_origin_ns += wall - guest - kMaxLagNs;
+        wall = guest + kMaxLagNs;
+      }
+      if (guest <= wall + 1'000'000 || host.quit_requested()) return;
+      const auto ms = static_cast<int>(std::min<uint64_t>((guest - wall) / 1'000'000, 100));
+      if (host.input_closed()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        continue;
+      }
+      const uint64_t before = wall_ns();
       host.wait_for_input(ms);
+      if (wall_ns() - before < static_cast<uint64_t>(ms) * 1'000'000) return;  // input arrived
+    }
   };
 
   uint64_t budget_left = opts.max_insns;
@@ -298,6 +308,7 @@ int main(int argc, char** argv) {
       }
       slice = std::min(slice, budget_left);
     }
+    pace();
     // The budget counts steps (a trap is one), so a guest trapping forever still ends the run.
     const uint64_t before = machine->total_steps();
     const MachineState state = machine->run(slice);
@@ -313,7 +324,7 @@ int main(int argc, char** argv) {
         }
         host.wait_for_input(20);
         break;
-      case MachineState::Running: pace(); break;
+      case MachineState::Running: break;
       case MachineState::Reset: break;
       case MachineState::Breakpoint: {
         // The command line sets no breakpoints, but a board may stop at one (an embedder's, or a

@@ -162,6 +162,9 @@ void App::run_slice(double budget_ms, double now_ms) {
   for (uint64_t ran = 0; ran < cap;) {
     // run() counts steps (a trap is one), so a guest in a trap loop still uses up the cap.
     const uint64_t before = machine_->total_steps();
+    // Lag built up since the last run (computing, or waiting for input) is forgiven before a
+    // timer skip can jump guest time ahead, so that the skip is then waited out in full.
+    guest_ahead_ns();
     const MachineState state = machine_->run(std::min(chunk, cap - ran));
     ran += machine_->total_steps() - before;
     if (state == MachineState::Breakpoint) {

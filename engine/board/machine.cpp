@@ -723,13 +723,16 @@ MachineState Machine::run(uint64_t max_steps) {
     if (why == RunExit::Wfi && cpu_->waiting_for_interrupt()) {
       const uint64_t wake = clock_.next_deadline_ns();
       if (wake == VirtualClock::kNever) return MachineState::Idle;
-      // Nothing to do until the next deadline: skip guest time ahead to it.
+      // Nothing to do until the next deadline: skip guest time ahead towards it, at most
+      // kMaxIdleSkipNs at a time, so that an embedder pacing guest time against the wall
+      // clock never finds it far ahead when input arrives (an idle kernel's next timer may be
+      // minutes away; the guest must still answer a key at once).
       const uint64_t at = clock_.now_ns();
-      const uint64_t skip = wake > at ? wake - at : 0;
+      const uint64_t skip = std::min(wake > at ? wake - at : 0, kMaxIdleSkipNs);
       clock_.advance(skip);
       last_idle_skip_ns_ += skip;
       clock_.fire_due();
-      if (last_idle_skip_ns_ >= 10'000'000) break;  // let the embedder pace against real time
+      if (last_idle_skip_ns_ >= kMaxIdleSkipNs) break;  // let the embedder pace against real time
     }
   }
   return exited_ ? MachineState::Exited : MachineState::Running;

@@ -48,6 +48,9 @@ inline constexpr uint64_t kTimebaseHz = 10'000'000;
 inline constexpr uint64_t kNsPerTick = 1'000'000'000 / kTimebaseHz;
 }  // namespace virt
 
+/// The longest stretch of guest time one Machine::run skips while every hart waits for a timer.
+inline constexpr uint64_t kMaxIdleSkipNs = 10'000'000;
+
 /// What runs before the kernel (the command line's -bios).
 enum class Firmware : uint8_t {
   /// Chosen by the kernel's kind: None for an ELF (a bare-metal program starting in M-mode),
@@ -184,8 +187,9 @@ class Machine {
   uint64_t guest_ns() const;
   /// The board's virtual clock (guest time and the devices' deadlines).
   const VirtualClock& clock() const { return clock_; }
-  /// Nanoseconds of guest time the last run() skipped because every hart waited for a timer.
-  /// An embedder that wants `sleep 1` to take a second sleeps this long.
+  /// Nanoseconds of guest time the last run() skipped because every hart waited for a timer
+  /// (at most about kMaxIdleSkipNs: a longer wait takes several runs). An embedder that wants
+  /// `sleep 1` to take a second sleeps this long.
   uint64_t last_idle_skip_ns() const { return last_idle_skip_ns_; }
   /// Instructions retired since the machine was created (all resets included).
   uint64_t total_instructions() const;

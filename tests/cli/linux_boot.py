@@ -22,11 +22,13 @@ class Console:
     def __init__(self, proc, timeout_s):
         self.proc = proc
         self.out = b""
+        self.pos = 0  # output before this was consumed by an earlier read_until
         self.deadline = time.monotonic() + timeout_s
 
     def read_until(self, pattern):
-        """Reads output until `pattern` appears after what was already consumed."""
-        start = len(self.out)
+        """Reads output until `pattern` appears after what was already consumed; returns the
+        output from there up to the end of the match (later bytes stay for the next call)."""
+        start = self.pos
         fd = self.proc.stdout.fileno()
         while pattern not in self.out[start:]:
             if time.monotonic() > self.deadline:
@@ -45,7 +47,8 @@ class Console:
                 fail(f"glassvm exited with status {self.proc.returncode} before {pattern!r}",
                      self)
             self.out += chunk
-        return self.out[start:]
+        self.pos = self.out.index(pattern, start) + len(pattern)
+        return self.out[start:self.pos]
 
     def command(self, text):
         self.proc.stdin.write(text.encode() + b"\n")
@@ -71,6 +74,7 @@ def main():
     ap.add_argument("--max-insns", default="3000000000")
     ap.add_argument("--timeout", type=float, default=900)
     ap.add_argument("--reboot", action="store_true", help="also reboot and boot again")
+    ap.add_argument("--sleep", action="store_true", help="check that `sleep 1` takes a second")
     ap.add_argument("--disk", choices=["rw", "readonly", "snapshot"],
                     help="attach a virtio-blk disk, read it and write it from Linux, and check "
                          "the image file afterwards")
@@ -109,6 +113,16 @@ def main():
     out = con.read_until(PROMPT)
     if b"42" not in out or b"proc" not in out:
         fail("the shell did not answer `echo $((6 * 7)); ls /`", con)
+
+    if args.sleep:
+        # Idle guest time is paced against the wall clock: `sleep 1` may not return sooner than
+        # about a second of real time (only a lower bound: a loaded host may take longer).
+        start = time.monotonic()
+        con.command("sleep 1; echo slept")
+        out = con.read_until(b"\nslept\r\n" + PROMPT)
+        elapsed = time.monotonic() - start
+        if elapsed < 0.9:
+            fail(f"`sleep 1` returned after {elapsed:.3f} s of wall time", con)
 
     if disk:
         # Linux's own virtio-blk driver reads the marker and writes sector 1.

@@ -48,6 +48,20 @@ describe('the bundled Linux in the page', () => {
     await waitForConsole(tab.page, '42', 30000, from2 + 'echo $((6 * 7))'.length);
   });
 
+  test('`sleep 1` in the guest takes about a second of real time', async () => {
+    // Only a lower bound: the page waits for the wall clock after the guest skips ahead to its
+    // timer; a loaded host may take longer.
+    await focusTerminal(tab.page);
+    const from = await consoleLength(tab.page);
+    const t0 = Date.now();
+    await tab.page.keyboard.type('sleep 1; echo slept\n');
+    await waitForConsole(tab.page, '\nslept', 30000, from);
+    const elapsed = Date.now() - t0;
+    console.log(`sleep 1 took ${elapsed} ms`);
+    assert.ok(elapsed >= 900, `sleep 1 returned after ${elapsed} ms`);
+    await waitForConsole(tab.page, kPrompt, 30000, from + 1);
+  });
+
   test('the hart runs Linux in S/U-mode with Sv48 paging', async () => {
     const regs = await tab.page.evaluate(() => window.glassvm.registers());
     assert.ok(regs.priv === 'S' || regs.priv === 'U', JSON.stringify(regs.priv));
