@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 
+#include "engine/base/host_ram.h"
 #include "engine/board/machine.h"
 #include "ui/cpu_view.h"
 #include "ui/machine_view.h"
@@ -250,6 +251,15 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_messages_json() {
 /// Number of messages (lets the page notice new ones cheaply).
 EMSCRIPTEN_KEEPALIVE int glassvm_message_count() {
   return g_session ? static_cast<int>(g_session->app.messages().size()) : 0;
+}
+
+/// The guest RAM blocks the host has handed out: {"freshBlocks", "reusedBlocks", "pooledBytes"}
+/// (see engine/base/host_ram.h). Rebuilding a machine must reuse, not take fresh memory.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_host_ram_json() {
+  const glassvm::HostRamPoolStats s = glassvm::host_ram_pool_stats();
+  return glassvm::web::give("{\"freshBlocks\":" + std::to_string(s.fresh_blocks) +
+                            ",\"reusedBlocks\":" + std::to_string(s.reused_blocks) +
+                            ",\"pooledBytes\":" + std::to_string(s.pooled_bytes) + "}");
 }
 
 /// Adds a message from the page (download failures, rejected files).

@@ -160,10 +160,29 @@
   }
   function hideProgress() { el.progress.hidden = true; }
 
-  // Downloads `url` with a progress bar (Content-Length, when the server sends it). Rejects with
-  // an Error whose message is meant for the user.
+  // The downloads under way, each {label, received, total}, shown as one progress bar.
+  const transfers = new Set();
+  function showTransfers() {
+    if (transfers.size === 0) return hideProgress();
+    let received = 0, total = 0, sized = true;
+    for (const t of transfers) {
+      received += t.received;
+      total += t.total;
+      sized = sized && t.total > 0;
+    }
+    const label = Array.from(transfers, (t) => t.label).join(', ');
+    const kib = (n) => (n / 1024).toFixed(0);
+    if (received === 0) showProgress(`Downloading ${label}…`, null);
+    else if (sized) showProgress(`Downloading ${label}: ${kib(received)} of ${kib(total)} KiB`, Math.min(1, received / total));
+    else showProgress(`Downloading ${label}: ${kib(received)} KiB`, null);
+  }
+
+  // Downloads `url` with a progress bar (Content-Length, when the server sends it); several
+  // downloads at once share the bar. Rejects with an Error whose message is meant for the user.
   async function download(url, label) {
-    showProgress(`Downloading ${label}…`, null);
+    const transfer = { label, received: 0, total: 0 };
+    transfers.add(transfer);
+    showTransfers();
     try {
       let response;
       try {
@@ -175,6 +194,7 @@
         throw new Error(`Could not download ${label}: HTTP ${response.status} ${response.statusText}`.trim());
       }
       const total = Number(response.headers.get('Content-Length')) || 0;
+      transfer.total = total;
       if (!response.body || !response.body.getReader) {
         return new Uint8Array(await response.arrayBuffer());
       }
@@ -191,10 +211,8 @@
         if (step.done) break;
         chunks.push(step.value);
         received += step.value.length;
-        const kib = (received / 1024).toFixed(0);
-        showProgress(total ? `Downloading ${label}: ${kib} of ${(total / 1024).toFixed(0)} KiB`
-                           : `Downloading ${label}: ${kib} KiB`,
-                     total ? Math.min(1, received / total) : null);
+        transfer.received = received;
+        showTransfers();
       }
       if (total && received !== total) {
         throw new Error(`Download of ${label} is incomplete: ${received} of ${total} bytes`);
@@ -204,7 +222,8 @@
       for (const c of chunks) { out.set(c, at); at += c.length; }
       return out;
     } finally {
-      hideProgress();
+      transfers.delete(transfer);
+      showTransfers();
     }
   }
 
@@ -248,9 +267,11 @@
         (m.append !== undefined && typeof m.append !== 'string')) {
       throw new Error(`${label}: a guest manifest needs "kernel" (and optional "initrd", "append") strings`);
     }
-    // One after the other, so that the progress bar shows one file at a time.
-    const kernel = await downloadPart(url, m.kernel);
-    const initrd = m.initrd ? await downloadPart(url, m.initrd) : null;
+    // Both at once (the progress bar sums them); each is unpacked as soon as it has arrived.
+    const [kernel, initrd] = await Promise.all([
+      downloadPart(url, m.kernel),
+      m.initrd ? downloadPart(url, m.initrd) : Promise.resolve(null),
+    ]);
     return { kernel, initrd, append: m.append || '' };
   }
 
@@ -543,5 +564,8 @@
     messages: () => messages(),
     timing: () => ({ firstOutputMs }),
     frameMs: () => (core ? core._glassvm_frame_ms() : 0),
+    // Host memory: the wasm heap's size and the guest RAM blocks it holds (fresh, reused).
+    hostMemory: () => Object.assign({ heapBytes: core ? core.HEAPU8.length : 0 },
+                                    coreJson('_glassvm_host_ram_json', {})),
   };
 })();

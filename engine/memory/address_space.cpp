@@ -259,7 +259,7 @@ MemTxResult AddressSpace::load(uint64_t addr, unsigned size, uint64_t& value, Me
   assert(valid_size(size) && "load size must be 1, 2, 4 or 8");
   const FlatRange* r = view_.lookup(addr);
   if (r != nullptr && is_memory(r->mr) && r->last() - addr >= size - 1) {
-    value = load_sized(r->mr->ram_.get() + r->offset_in_region + (addr - r->start), size);
+    value = load_sized(r->mr->ram_.data() + r->offset_in_region + (addr - r->start), size);
     return MemTxResult::Ok;
   }
   MemTxResult res = access(addr, size, value, false, attrs, 0);
@@ -273,7 +273,7 @@ MemTxResult AddressSpace::store(uint64_t addr, unsigned size, uint64_t value, Me
   if (r != nullptr && r->mr->kind_ == RegionKind::Ram && r->last() - addr >= size - 1) {
     MemoryRegion* mr = r->mr;
     uint64_t off = r->offset_in_region + (addr - r->start);
-    store_sized(mr->ram_.get() + off, size, value);
+    store_sized(mr->ram_.data() + off, size, value);
     if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, size);
     return MemTxResult::Ok;
   }
@@ -314,9 +314,9 @@ MemTxResult AddressSpace::access(uint64_t addr, unsigned size, uint64_t& value, 
     case RegionKind::Ram:
     case RegionKind::Rom:
       if (!is_write) {
-        value = load_sized(mr->ram_.get() + off, size);
+        value = load_sized(mr->ram_.data() + off, size);
       } else if (!r->readonly) {
-        store_sized(mr->ram_.get() + off, size, value);
+        store_sized(mr->ram_.data() + off, size, value);
         if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, size);
       }  // else: ROM, the write is ignored
       return MemTxResult::Ok;
@@ -365,9 +365,9 @@ MemTxResult AddressSpace::rw(uint64_t addr, uint8_t* buf, uint64_t len, bool is_
       case RegionKind::Ram:
       case RegionKind::Rom:
         if (!is_write) {
-          std::memcpy(buf, mr->ram_.get() + off, chunk);
+          std::memcpy(buf, mr->ram_.data() + off, chunk);
         } else if (!r->readonly) {
-          std::memcpy(mr->ram_.get() + off, buf, chunk);
+          std::memcpy(mr->ram_.data() + off, buf, chunk);
           if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, chunk);
         }
         break;

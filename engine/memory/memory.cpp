@@ -81,10 +81,6 @@ void memory_transaction_commit() {
 // MemoryRegion: lifetime and kinds
 // ---------------------------------------------------------------------------------------------
 
-void MemoryRegion::FreeDeleter::operator()(uint8_t* p) const {
-  std::free(p);
-}
-
 MemoryRegion::~MemoryRegion() {
   assert(container_ == nullptr &&
          "a MemoryRegion is destroyed while still mapped: del_subregion() it first");
@@ -119,7 +115,7 @@ void MemoryRegion::reset_kind(std::string name, RegionKind kind, uint64_t size) 
     alias_ = nullptr;
   }
   alias_offset_ = 0;
-  ram_.reset();
+  ram_ = HostRam{};
   code_pages_.clear();
   code_pages_marked_ = 0;
   ops_ = MemoryRegionOps{};
@@ -138,8 +134,7 @@ void MemoryRegion::init_ram(std::string name, uint64_t size) {
   assert(size != kWholeSpace && "RAM cannot cover the whole 64-bit space");
   MemoryTransaction transaction;
   reset_kind(std::move(name), RegionKind::Ram, size);
-  ram_.reset(static_cast<uint8_t*>(std::calloc(size, 1)));
-  if (!ram_) throw std::bad_alloc();
+  ram_ = HostRam::allocate(size);  // throws std::bad_alloc
   mark_changed(/*reinitialised=*/true);
 }
 

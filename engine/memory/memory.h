@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "engine/base/host.h"
+#include "engine/base/host_ram.h"
 
 namespace glassvm {
 
@@ -177,7 +178,7 @@ class MemoryRegion {
   const std::vector<MemoryRegion*>& subregions() const { return subregions_; }
   const MemoryRegionOps& ops() const { return ops_; }
   /// Host memory of a RAM or ROM region (nullptr for other kinds).
-  uint8_t* ram_ptr() const { return ram_.get(); }
+  uint8_t* ram_ptr() const { return ram_.data(); }
 
   // Code tracking for RAM, used by CPUs that cache decoded or translated code: a write that
   // arrives through an AddressSpace (CPU slow path, DMA) into a page (kPageSize) marked as holding
@@ -209,10 +210,6 @@ class MemoryRegion {
   /// Common part of the init_* functions: forgets any previous kind (alias link, memory).
   void reset_kind(std::string name, RegionKind kind, uint64_t size);
 
-  struct FreeDeleter {
-    void operator()(uint8_t* p) const;
-  };
-
   std::string name_;
   RegionKind kind_ = RegionKind::Container;
   uint64_t size_ = 0;
@@ -227,7 +224,7 @@ class MemoryRegion {
   std::vector<MemoryRegion*> aliased_by_;  ///< aliases whose target is this region
   std::vector<AddressSpace*> root_of_;     ///< address spaces whose root is this region
   MemoryRegionOps ops_;
-  std::unique_ptr<uint8_t[], FreeDeleter> ram_;  ///< calloc'ed: untouched pages cost nothing
+  HostRam ram_;                      ///< zero-filled without touching its pages (see host_ram.h)
   std::vector<uint8_t> code_pages_;  ///< one byte per kPageSize page, allocated on first mark
   uint64_t code_pages_marked_ = 0;   ///< number of nonzero bytes in code_pages_ (fast path)
   std::vector<std::pair<int, std::function<void(uint64_t, uint64_t)>>> code_hooks_;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import {artifactsDir, focusTerminal, launch, openGlassVm, terminalScreenText, waitForConsole,
+import {artifactsDir, consoleLength, focusTerminal, launch, openGlassVm, terminalScreenText, waitForConsole,
         waitInPage} from './harness.mjs';
 
 const kBanner = 'GlassVM demo guest';
@@ -27,7 +27,7 @@ describe('the GlassVM page', () => {
     const missing = await tab.page.evaluate(() => [
       'ready', 'state', 'consoleText', 'sendInput', 'mtree', 'memoryMap', 'registers',
       'instructions', 'ips', 'pause', 'resume', 'step', 'reset', 'addBreakpoint',
-      'removeBreakpoint', 'loadElf', 'setRamMiB', 'messages', 'timing', 'frameMs',
+      'removeBreakpoint', 'loadElf', 'setRamMiB', 'messages', 'timing', 'frameMs', 'hostMemory',
     ].filter((k) => !(k in window.glassvm)));
     assert.deepEqual(missing, []);
   });
@@ -132,6 +132,21 @@ describe('the GlassVM page', () => {
                                                    interp: window.glassvm.interpreterIps()}));
     assert.ok(Number.isFinite(meters.frameMs) && meters.frameMs > 0, JSON.stringify(meters));
     assert.ok(Number.isFinite(meters.interp) && meters.interp > 0, JSON.stringify(meters));
+  });
+
+  test('rebuilding the machine reuses its RAM: the wasm heap stops growing', async () => {
+    const g = (fn) => tab.page.evaluate(fn);
+    await g(() => window.glassvm.reset());
+    const first = await g(() => window.glassvm.hostMemory());
+    const from = await consoleLength(tab.page);
+    for (let i = 0; i < 4; i++) await g(() => window.glassvm.reset());
+    const later = await g(() => window.glassvm.hostMemory());
+    // Each reset builds a new machine while the old one lives, then drops the old one: from the
+    // second rebuild on, the new machine's RAM is the block the previous one gave back.
+    assert.equal(later.heapBytes, first.heapBytes, JSON.stringify({first, later}));
+    assert.equal(later.freshBlocks, first.freshBlocks, JSON.stringify({first, later}));
+    assert.equal(later.reusedBlocks, first.reusedBlocks + 4, JSON.stringify({first, later}));
+    await waitForConsole(tab.page, kPrompt, 10000, from);  // the rebuilt machine runs
   });
 
   test('saves a screenshot of the whole page', async () => {
