@@ -75,6 +75,14 @@ bool parse_drive(const std::string& text, unsigned index, DriveSpec& out, std::s
   return true;
 }
 
+std::vector<std::string> board_devices(const std::vector<std::string>& devices,
+                                       const std::vector<DriveSpec>& drives) {
+  std::vector<std::string> out = devices;
+  for (const DriveSpec& d : drives)
+    if (d.virtio) out.push_back("virtio-blk-device,drive=" + d.id);
+  return out;
+}
+
 std::unique_ptr<OpenDrive> open_drive(const DriveSpec& spec, std::string& error) {
   auto drive = std::make_unique<OpenDrive>();
   drive->spec = spec;

@@ -31,6 +31,15 @@ struct DriveSpec {
 /// neither.
 bool parse_drive(const std::string& text, unsigned index, DriveSpec& out, std::string& error);
 
+/// The board's device list: `devices` (the -device options, in order), then a
+/// virtio-blk-device for each if=virtio drive of `drives` (in order). QEMU queues an if=virtio
+/// drive's device behind the -device options too, and the board fills the virtio-mmio slots
+/// from the last in list order, so a -device virtio device gets the slot it gets on QEMU's
+/// riscv virt even beside -drive if=virtio disks (which QEMU puts on PCI, which GlassVM lacks:
+/// here they take the next free slots).
+std::vector<std::string> board_devices(const std::vector<std::string>& devices,
+                                       const std::vector<DriveSpec>& drives);
+
 /// An opened drive: the storage the machine gets, and what it is built on.
 struct OpenDrive {
   DriveSpec spec;

@@ -132,8 +132,8 @@ int main(int argc, char** argv) {
   config.registry = &registry;
   if (opts.bios == "none") config.firmware = Firmware::None;
   if (opts.bios == "default") config.firmware = Firmware::BuiltinSbi;
-  // Drives first: each if=virtio one adds its virtio-blk-device ahead of the -device list.
   std::vector<std::unique_ptr<OpenDrive>> drives;
+  std::vector<DriveSpec> specs;
   unsigned virtio_index = 0;
   for (const std::string& text : opts.drives) {
     DriveSpec spec;
@@ -153,10 +153,10 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     config.drives[spec.id] = &drive->storage();
-    if (spec.virtio) config.devices.push_back("virtio-blk-device,drive=" + spec.id);
+    specs.push_back(spec);
     drives.push_back(std::move(drive));
   }
-  config.devices.insert(config.devices.end(), opts.devices.begin(), opts.devices.end());
+  config.devices = board_devices(opts.devices, specs);
   // On a clean end (power-off, exit, C-a x) every write the guest made reaches its image.
   auto flush_drives = [&drives] {
     bool ok = true;

@@ -309,6 +309,26 @@
   }
 
   // ---------------------------------------------------------------- loading ELF files
+  // What loadElf and loadBoot share once their arguments are checked: `load` calls the core
+  // (nonzero on success). Returns {ok, error}; a throw (out of memory copying the bytes in)
+  // becomes a page message, and a refusal keeps the message the UI has already added. On
+  // success a banner with `name` goes to the terminal.
+  function runLoad(name, load) {
+    let ok;
+    try {
+      ok = load();
+    } catch (e) {
+      const error = `${name}: could not be loaded (${e.message})`;
+      addMessage(error);
+      return { ok: false, error };
+    }
+    const error = ok ? '' : core.UTF8ToString(core._glassvm_last_error());
+    if (ok) term.write(`\r\n\x1b[2m--- ${name} ---\x1b[0m\r\n`);
+    renderMessages();
+    updateStatus();
+    return { ok: !!ok, error };
+  }
+
   function loadElf(data, name) {
     name = String(name || 'guest.elf');
     if (!core) return { ok: false, error: 'GlassVM is still starting; try again in a moment' };
@@ -322,20 +342,8 @@
       addMessage(error);
       return { ok: false, error };
     }
-    let ok;
-    try {
-      ok = withBytes(bytes, (p, n) => withCString(name, (np) => core._glassvm_load_elf(p, n, np)));
-    } catch (e) {
-      const error = `${name}: could not be loaded (${e.message})`;
-      addMessage(error);
-      return { ok: false, error };
-    }
-    // On failure the UI has already added the error to the messages.
-    const error = ok ? '' : core.UTF8ToString(core._glassvm_last_error());
-    if (ok) term.write(`\r\n\x1b[2m--- ${name} ---\x1b[0m\r\n`);
-    renderMessages();
-    updateStatus();
-    return { ok: !!ok, error };
+    return runLoad(name, () =>
+      withBytes(bytes, (p, n) => withCString(name, (np) => core._glassvm_load_elf(p, n, np))));
   }
 
   // Boots a kernel (a Linux Image or ELF), an optional initramfs and a command line with the
@@ -344,21 +352,10 @@
     name = String(name || 'kernel');
     if (!core) return { ok: false, error: 'GlassVM is still starting; try again in a moment' };
     const initrd = boot.initrd || new Uint8Array(0);
-    let ok;
-    try {
-      ok = withBytes(boot.kernel, (kp, kn) => withBytes(initrd, (ip, inn) =>
+    return runLoad(name, () =>
+      withBytes(boot.kernel, (kp, kn) => withBytes(initrd, (ip, inn) =>
         withCString(boot.append || '', (ap) => withCString(name, (np) =>
-          core._glassvm_load_boot(kp, kn, ip, inn, ap, np)))));
-    } catch (e) {
-      const error = `${name}: could not be loaded (${e.message})`;
-      addMessage(error);
-      return { ok: false, error };
-    }
-    const error = ok ? '' : core.UTF8ToString(core._glassvm_last_error());
-    if (ok) term.write(`\r\n\x1b[2m--- ${name} ---\x1b[0m\r\n`);
-    renderMessages();
-    updateStatus();
-    return { ok: !!ok, error };
+          core._glassvm_load_boot(kp, kn, ip, inn, ap, np))))));
   }
 
   async function loadFile(file) {

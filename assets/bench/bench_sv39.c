@@ -2,6 +2,9 @@
 // the interpreter: M-mode maps RAM and the low gigabyte (CLINT, HTIF console) with 1 GiB
 // identity leaves marked U, turns Sv39 on, opens the counters to U-mode and enters bench.c's
 // main in U-mode with MRET. Everything bench.c does then goes through the TLB and page walks.
+// Before that, U-mode checks that translation is really on: RAM is mapped a second time at
+// kAlias, and a store through the alias must show at the variable's own address (without
+// paging the alias is no memory, and the access faults into start.S's unexpected-trap exit).
 #include <stdint.h>
 
 #include "htif.h"
@@ -34,7 +37,13 @@
 
 static uint64_t g_root[512] __attribute__((aligned(4096)));
 
+#define kAlias 0xc0000000ull  // a second 1 GiB mapping of RAM (root entry 3)
+static volatile uint64_t g_probe;
+
 static void user_entry(void) {
+  volatile uint64_t* alias = (volatile uint64_t*)((uintptr_t)&g_probe - 0x80000000ull + kAlias);
+  *alias = 0x5a5a5a5a;
+  if (g_probe != 0x5a5a5a5a) guest_exit(2);
   guest_exit(bench_main());
 }
 
@@ -42,6 +51,8 @@ int main(void) {
   g_root[0] = PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D;  // 0x0: devices
   g_root[2] = (0x80000000ull >> 12) << 10 | PTE_V | PTE_R | PTE_W | PTE_X | PTE_U | PTE_A |
               PTE_D;  // 0x8000_0000: RAM
+  // kAlias: RAM again.
+  g_root[3] = g_root[2];
   csr_write(satp, (8ull << 60) | ((uint64_t)(uintptr_t)g_root >> 12));
   __asm__ volatile("sfence.vma" ::: "memory");
   csr_write(mcounteren, 7);

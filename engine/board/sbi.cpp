@@ -27,7 +27,8 @@ enum : uint64_t { kHsmHartStart = 0, kHsmHartStop = 1, kHsmHartGetStatus = 2, kH
 enum : uint64_t { kDbcnWrite = 0, kDbcnRead = 1, kDbcnWriteByte = 2 };
 enum : uint64_t { kRfenceFenceI = 0, kRfenceSfenceVma = 1, kRfenceSfenceVmaAsid = 2 };
 /// hart_suspend types (SBI v2.0, table 28): 0 retentive, 0x80000000 non-retentive.
-constexpr uint64_t kSuspendRetentive = 0;
+constexpr uint64_t kSuspendRetentive = 0, kSuspendNonRetentive = 0x80000000;
+constexpr uint64_t kSstatusSIE = uint64_t{1} << 1;
 
 /// DBCN moves at most this much per call: the spec lets it move fewer bytes than asked, and
 /// the caller loops.
@@ -94,13 +95,15 @@ bool Sbi::handle_ecall(Cpu& cpu) {
       }
       break;
     case kEidRfence: r = rfence(fid, a0, a1); break;
-    case kEidHsm: r = hsm(fid, a0, a1); break;
+    case kEidHsm: r = hsm(fid, a0, a1, a2); break;
     case kEidSrst: r = srst(fid, a0, a1); break;
     case kEidDbcn: r = dbcn(fid, a0, a1, a2); break;
     default: break;
   }
-  cpu.set_reg(kA0, static_cast<uint64_t>(r.error));
-  cpu.set_reg(kA1, r.value);
+  if (!r.resumed_elsewhere) {
+    cpu.set_reg(kA0, static_cast<uint64_t>(r.error));
+    cpu.set_reg(kA1, r.value);
+  }
   return true;
 }
 
@@ -155,8 +158,7 @@ Sbi::Ret Sbi::rfence(uint64_t fid, uint64_t mask, uint64_t base) {
   return {};
 }
 
-Sbi::Ret Sbi::hsm(uint64_t fid, uint64_t a0, uint64_t a1) {
-  (void)a1;
+Sbi::Ret Sbi::hsm(uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2) {
   switch (fid) {
     case kHsmHartStart:
       // The only hart runs already (it is the caller).
@@ -166,17 +168,39 @@ Sbi::Ret Sbi::hsm(uint64_t fid, uint64_t a0, uint64_t a1) {
       // hart it cannot stop.
       return {kErrFailed, 0};
     case kHsmHartGetStatus: return a0 == 0 ? Ret{kSuccess, kHartStarted} : Ret{kErrInvalidParam, 0};
-    case kHsmHartSuspend:
-      // Retentive suspend behaves as a WFI that wakes at once: allowed by the privileged
-      // specification (WFI may complete immediately), and the caller re-checks for work.
-      // Reserved types are invalid; platform-specific ones and non-retentive suspend (which
-      // would need the hart's state saved and restored) are not supported.
-      if (a0 == kSuspendRetentive) return {};
-      if ((a0 >= 1 && a0 < 0x10000000) || (a0 > 0x80000000 && a0 < 0x90000000) || a0 > 0xFFFFFFFF)
-        return {kErrInvalidParam, 0};
-      return {kErrNotSupported, 0};
+    case kHsmHartSuspend: return hart_suspend(a0, a1, a2);
     default: return {kErrNotSupported, 0};
   }
+}
+
+Sbi::Ret Sbi::hart_suspend(uint64_t type, uint64_t resume_addr, uint64_t opaque) {
+  if ((type >= 1 && type < 0x10000000) || (type > kSuspendNonRetentive && type < 0x90000000) ||
+      type > 0xFFFFFFFF)
+    return {kErrInvalidParam, 0};  // reserved types
+  if (type != kSuspendRetentive && type != kSuspendNonRetentive)
+    return {kErrNotSupported, 0};  // platform-specific types: this platform defines none
+  // Both default types wait as WFI does (Cpu::wait_for_interrupt): until an interrupt is
+  // pending and enabled in sie, whatever sstatus.SIE says (SBI v2.0, 9.4), so the board skips
+  // idle time to the next timer instead of spinning. Retentive: the call then returns.
+  if (type == kSuspendRetentive) {
+    cpu_.wait_for_interrupt();
+    return {};
+  }
+  // Non-retentive: the hart's state is lost and it wakes at resume_addr in S-mode with
+  // satp = 0, sstatus.SIE = 0, a0 = hartid and a1 = opaque. The address must be memory the
+  // hart can execute from (OpenSBI checks the domain's execute permission).
+  RamSpan span;
+  if (!memory_.lookup_ram(resume_addr, span)) return {kErrInvalidAddress, 0};
+  if (cpu_.priv() != PrivLevel::Supervisor) return {kErrFailed, 0};  // no way into S from here
+  uint64_t sstatus = 0;
+  cpu_.peek_csr(kCsrSstatus, sstatus);
+  cpu_.poke_csr(kCsrSstatus, sstatus & ~kSstatusSIE);
+  cpu_.poke_csr(kCsrSatp, 0);
+  cpu_.set_reg(kA0, cpu_.hartid());
+  cpu_.set_reg(kA1, opaque);
+  cpu_.set_ecall_return(resume_addr);
+  cpu_.wait_for_interrupt();
+  return {kSuccess, 0, true};
 }
 
 Sbi::Ret Sbi::srst(uint64_t fid, uint64_t type, uint64_t reason) {

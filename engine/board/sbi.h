@@ -95,9 +95,12 @@ class Sbi {
   struct Ret {
     int64_t error = sbi::kSuccess;
     uint64_t value = 0;
+    bool resumed_elsewhere = false;  ///< the hart goes on elsewhere with a0/a1 set: leave them
   };
   Ret base(uint64_t fid, uint64_t a0);
-  Ret hsm(uint64_t fid, uint64_t a0, uint64_t a1);
+  Ret hsm(uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2);
+  /// HSM hart_suspend (SBI v2.0, 9.4) of the calling hart.
+  Ret hart_suspend(uint64_t type, uint64_t resume_addr, uint64_t opaque);
   Ret srst(uint64_t fid, uint64_t type, uint64_t reason);
   Ret dbcn(uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2);
   Ret rfence(uint64_t fid, uint64_t mask, uint64_t base);

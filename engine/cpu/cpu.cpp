@@ -163,6 +163,10 @@ void Cpu::request_stop() {
 bool Cpu::waiting_for_interrupt() const {
   return impl_->wfi_;
 }
+void Cpu::wait_for_interrupt() {
+  impl_->wfi_ = (impl_->mip_ & impl_->mie_) == 0;
+  impl_->event_ = true;  // the run loop's outer loop returns RunExit::Wfi
+}
 const CpuState& Cpu::state() const {
   return *impl_;
 }
@@ -182,6 +186,10 @@ void Cpu::set_decode_hook(std::function<void(uint64_t pc, const DecodedInsn&)> h
   impl_->decode_hook_ = std::move(hook);
   impl_->flush_pending_ = true;  // so that already cached code is reported again
   impl_->event_ = true;
+}
+void Cpu::set_ecall_return(uint64_t pc) {
+  assert(impl_->in_ecall_hook_ && "Cpu::set_ecall_return outside the ecall hook");
+  impl_->ecall_return_ = pc;
 }
 void Cpu::set_ecall_hook(std::function<bool(Cpu&)> hook) {
   impl_->ecall_hook_ = std::move(hook);

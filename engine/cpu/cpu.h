@@ -91,7 +91,7 @@ struct HartConfig {
 /// Why Cpu::run returned.
 enum class RunExit : uint8_t {
   Budget,   ///< the instruction budget was used up
-  Wfi,      ///< the hart executed WFI and no enabled interrupt is pending
+  Wfi,      ///< the hart waits in WFI (or wait_for_interrupt()): no enabled interrupt pending
   Stopped,  ///< request_stop() was called (by a device, the host, or a breakpoint)
 };
 
@@ -196,6 +196,12 @@ class Cpu {
   void request_stop();
   /// Whether the hart is stalled in WFI.
   bool waiting_for_interrupt() const;
+  /// Stalls the hart as a WFI would, without one: unless an interrupt is pending and enabled
+  /// in mie already, run() returns RunExit::Wfi (the current run() once the current
+  /// instruction completes) and waiting_for_interrupt() is true until one is, whatever
+  /// mstatus.MIE and SIE say; then the hart goes on at pc (the built-in SBI's HSM suspend).
+  /// Safe at any time, also from inside run() (an ecall hook).
+  void wait_for_interrupt();
   /// The decoded-code cache's size and bound.
   CodeCacheStats code_cache_stats() const;
   /// The software TLBs' counters (see TlbCounters: hits are not counted).
@@ -216,6 +222,10 @@ class Cpu {
   /// Handler for ECALL from S- or U-mode (the built-in SBI). Returns true when it handled the
   /// call, in which case the hart resumes after the ecall instead of trapping.
   void set_ecall_hook(std::function<bool(Cpu&)> hook);
+  /// Called by the ecall hook before it returns true: the hart resumes at `pc` instead of after
+  /// the ecall (the SBI's non-retentive HSM suspend). Calling it anywhere else is a programmer
+  /// mistake (asserted).
+  void set_ecall_return(uint64_t pc);
 
  private:
   std::unique_ptr<Impl> impl_;

@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -223,6 +224,8 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   std::function<void(const TrapEvent&)> trap_hook_;
   std::function<void(uint64_t, const DecodedInsn&)> decode_hook_;
   std::function<bool(Cpu&)> ecall_hook_;
+  bool in_ecall_hook_ = false;  ///< the ecall hook is running: set_ecall_return() is allowed
+  std::optional<uint64_t> ecall_return_;  ///< where set_ecall_return() sends the hart
 
   // cpu.cpp: reset, memory paths, code cache.
   void reset(uint64_t pc);
@@ -364,7 +367,8 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   /// the delegated S-level ones), privileged spec 3.1.9.
   uint64_t takeable_interrupts() const;
   bool exec_amo(const Insn& in);
-  /// ECALL: runs the ecall hook for S/U-mode; returns true when it completed the call.
+  /// ECALL: runs the ecall hook for S/U-mode; returns true when it completed the call, false
+  /// when it trapped or the hook sent the hart elsewhere (set_ecall_return): pc_ is the next pc.
   bool exec_ecall();
   bool c_enabled() const { return (misa_ & kMisaC) != 0; }
 

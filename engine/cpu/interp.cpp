@@ -193,6 +193,10 @@ outer:
       exit = RunExit::Stopped;
       goto done;
     }
+    if (wfi_) {  // Cpu::wait_for_interrupt() from a hook
+      exit = RunExit::Wfi;
+      goto done;
+    }
   }
   if (flush_pending_ || as_.generation() != generation_) {
     flush_tlb();

@@ -159,8 +159,19 @@ bool Cpu::Impl::exec_ecall() {
   // The hook (built-in SBI) answers S-mode ecalls, and U-mode ones that are not delegated to
   // an S-mode kernel.
   const bool to_kernel = priv_ == PrivLevel::User && ((medeleg_ >> kExcEcallU) & 1);
-  if (priv_ != PrivLevel::Machine && !to_kernel && ecall_hook_ && ecall_hook_(owner_)) {
-    return true;
+  if (priv_ != PrivLevel::Machine && !to_kernel && ecall_hook_) {
+    in_ecall_hook_ = true;
+    ecall_return_.reset();
+    const bool handled = ecall_hook_(owner_);
+    in_ecall_hook_ = false;
+    if (handled && ecall_return_) {
+      // The hook moved the hart: go on at the new pc as after a trap (the ecall retires).
+      pc_ = *ecall_return_ & ~uint64_t{1};
+      ecall_return_.reset();
+      event_ = true;
+      return false;
+    }
+    if (handled) return true;
   }
   uint64_t cause = priv_ == PrivLevel::User         ? kExcEcallU
                    : priv_ == PrivLevel::Supervisor ? kExcEcallS

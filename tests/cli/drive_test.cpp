@@ -1,5 +1,5 @@
 // -drive's storage: the image file as the guest's writes leave it (plain, readonly=on,
-// snapshot=on), and parse errors.
+// snapshot=on), parse errors, and where if=virtio drives go in the board's device list.
 #include "cli/drive.h"
 
 #include <gtest/gtest.h>
@@ -84,6 +84,22 @@ TEST(Drive, ReadonlyAndSnapshotLeaveTheFileUnchanged) {
     d.reset();
     EXPECT_EQ(slurp(path), before) << opt;
   }
+}
+
+// -device options first, then the if=virtio drives, as QEMU queues them: the board fills the
+// virtio-mmio slots from the last in this order, so with `-drive file=a -device
+// virtio-rng-device` the entropy device is at 0x10008000 as on QEMU (which puts the disk on PCI).
+TEST(Drive, BoardDevicesPutDeviceOptionsBeforeVirtioDrives) {
+  DriveSpec a, b, c;
+  std::string error;
+  ASSERT_TRUE(parse_drive("file=a", 0, a, error)) << error;
+  ASSERT_TRUE(parse_drive("file=b,if=none,id=nb", 1, b, error)) << error;
+  ASSERT_TRUE(parse_drive("file=c", 1, c, error)) << error;
+  EXPECT_EQ(board_devices({"virtio-rng-device", "virtio-blk-device,drive=nb"}, {a, b, c}),
+            (std::vector<std::string>{"virtio-rng-device", "virtio-blk-device,drive=nb",
+                                      "virtio-blk-device,drive=virtio0",
+                                      "virtio-blk-device,drive=virtio1"}));
+  EXPECT_EQ(board_devices({}, {a}), std::vector<std::string>{"virtio-blk-device,drive=virtio0"});
 }
 
 TEST(Drive, ParseErrors) {

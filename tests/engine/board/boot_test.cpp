@@ -413,9 +413,107 @@ TEST_F(SbiFixture, RfenceAndHsm) {
   EXPECT_EQ(status.error, 0);
   EXPECT_EQ(status.value, sbi::kHartStarted);
   EXPECT_EQ(call(sbi::kEidHsm, 2, 1).error, sbi::kErrInvalidParam);
-  EXPECT_EQ(call(sbi::kEidHsm, 3, 0).error, 0);  // retentive suspend: returns like WFI
-  EXPECT_EQ(call(sbi::kEidHsm, 3, 0x80000000).error, sbi::kErrNotSupported);
-  EXPECT_EQ(call(sbi::kEidHsm, 3, 5).error, sbi::kErrInvalidParam);
+}
+
+// hart_suspend (SBI v2.0, 9.4): the types, and the wait behind both default ones.
+TEST_F(SbiFixture, HartSuspendTypes) {
+  EXPECT_EQ(call(sbi::kEidHsm, 3, 5).error, sbi::kErrInvalidParam);           // reserved
+  EXPECT_EQ(call(sbi::kEidHsm, 3, 0x80000001).error, sbi::kErrInvalidParam);  // reserved
+  EXPECT_EQ(call(sbi::kEidHsm, 3, 1ull << 32).error, sbi::kErrInvalidParam);  // not 32-bit
+  EXPECT_EQ(call(sbi::kEidHsm, 3, 0x10000000).error, sbi::kErrNotSupported);  // platform's
+  EXPECT_EQ(call(sbi::kEidHsm, 3, 0x90000000).error, sbi::kErrNotSupported);  // platform's
+  // Non-retentive with a resume address that is not memory.
+  EXPECT_EQ(call(sbi::kEidHsm, 3, 0x80000000, 0x40000000).error, sbi::kErrInvalidAddress);
+  EXPECT_FALSE(m->cpu().waiting_for_interrupt());
+}
+
+struct SbiSuspend : SbiFixture {
+  static constexpr uint64_t kStip = 1u << kIrqSTimer, kSIE = 1u << 1;
+  static constexpr uint64_t kWakeTicks = 10000;  // 1 ms of guest time
+  void SetUp() override {
+    SbiFixture::SetUp();
+    if (HasFatalFailure()) return;
+    // The timer is enabled in sie but sstatus.SIE is 0: suspend must still wake for it.
+    ASSERT_TRUE(m->cpu().poke_csr(kCsrSie, kStip));
+    uint64_t sstatus = 0;
+    m->cpu().peek_csr(kCsrSstatus, sstatus);
+    ASSERT_TRUE(m->cpu().poke_csr(kCsrSstatus, sstatus & ~kSIE));
+    uint64_t now = 0;
+    m->cpu().peek_csr(kCsrTime, now);
+    wake_at = now + kWakeTicks;
+    ASSERT_EQ(call(sbi::kEidTime, 0, wake_at).error, 0);
+    ASSERT_EQ(mip() & kStip, 0u);
+  }
+  /// Starts a hart_suspend call of `type` at the kernel's ecall (the hart executes it on the
+  /// next run).
+  void start_suspend(uint64_t type, uint64_t resume_addr = 0, uint64_t opaque = 0) {
+    Cpu& cpu = m->cpu();
+    cpu.set_pc(kKernel);
+    cpu.set_reg(17, sbi::kEidHsm);
+    cpu.set_reg(16, 3);
+    cpu.set_reg(10, type);
+    cpu.set_reg(11, resume_addr);
+    cpu.set_reg(12, opaque);
+    steps_before = m->total_steps();
+    ns_before = m->guest_ns();
+  }
+  uint64_t time() {
+    uint64_t v = 0;
+    m->cpu().peek_csr(kCsrTime, v);
+    return v;
+  }
+  uint64_t wake_at = 0, steps_before = 0, ns_before = 0;
+};
+
+TEST_F(SbiSuspend, RetentiveSuspendReturnsOnlyOnceTheTimerIsPending) {
+  start_suspend(0);
+  // The first time the hart stands after the ecall, and not waiting, the call has returned.
+  ASSERT_TRUE(run_to(*m, kKernel + 4));
+  EXPECT_EQ(m->cpu().priv(), PrivLevel::Supervisor);
+  EXPECT_EQ(static_cast<int64_t>(m->cpu().reg(10)), sbi::kSuccess);
+  EXPECT_NE(mip() & kStip, 0u) << "suspend returned before the timer interrupt was pending";
+  EXPECT_GE(time(), wake_at);
+  EXPECT_GE(m->guest_ns() - ns_before, kWakeTicks * virt::kNsPerTick);
+  // Idle time was skipped, not spent stepping the hart.
+  EXPECT_LT(m->total_steps() - steps_before, 100u);
+}
+
+TEST_F(SbiSuspend, RetentiveSuspendWithTheTimerPendingReturnsAtOnce) {
+  ASSERT_EQ(call(sbi::kEidTime, 0, 0).error, 0);  // in the past: STIP now
+  start_suspend(0);
+  m->cpu().step();
+  EXPECT_FALSE(m->cpu().waiting_for_interrupt());
+  EXPECT_EQ(m->cpu().pc(), kKernel + 4);
+  EXPECT_EQ(static_cast<int64_t>(m->cpu().reg(10)), sbi::kSuccess);
+}
+
+TEST_F(SbiSuspend, NonRetentiveSuspendResumesAtTheAddressInSModeOnceTheTimerIsPending) {
+  constexpr uint64_t kResume = kKernel + 0x100, kStvec = kKernel + 0x200;
+  ASSERT_EQ(m->system_as().write(kResume, &kJumpSelf, 4), MemTxResult::Ok);
+  ASSERT_EQ(m->system_as().write(kStvec, &kJumpSelf, 4), MemTxResult::Ok);
+  // State the resume must not keep: SIE set (the pending timer would be taken at once, to
+  // stvec) and a non-zero satp (Bare, so the ecall itself still runs untranslated).
+  ASSERT_TRUE(m->cpu().poke_csr(kCsrStvec, kStvec));
+  uint64_t sstatus = 0;
+  m->cpu().peek_csr(kCsrSstatus, sstatus);
+  ASSERT_TRUE(m->cpu().poke_csr(kCsrSstatus, sstatus | kSIE));
+  ASSERT_TRUE(m->cpu().poke_csr(kCsrSatp, 0x12345));
+  start_suspend(0x80000000, kResume, 0xfeedface);
+  m->cpu().step();
+  EXPECT_TRUE(m->cpu().waiting_for_interrupt());
+  ASSERT_TRUE(run_to(*m, kResume));
+  EXPECT_EQ(m->cpu().priv(), PrivLevel::Supervisor);
+  EXPECT_EQ(m->cpu().reg(10), 0u);  // hartid
+  EXPECT_EQ(m->cpu().reg(11), 0xfeedfaceu);
+  uint64_t satp = 1;
+  m->cpu().peek_csr(kCsrSatp, satp);
+  EXPECT_EQ(satp, 0u);
+  m->cpu().peek_csr(kCsrSstatus, sstatus);
+  EXPECT_EQ(sstatus & kSIE, 0u);
+  EXPECT_NE(mip() & kStip, 0u) << "the hart resumed before the timer interrupt was pending";
+  EXPECT_GE(time(), wake_at);
+  EXPECT_GE(m->guest_ns() - ns_before, kWakeTicks * virt::kNsPerTick);
+  EXPECT_LT(m->total_steps() - steps_before, 100u);
 }
 
 TEST_F(SbiFixture, DebugConsole) {

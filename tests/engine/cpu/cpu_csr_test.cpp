@@ -27,16 +27,6 @@ class CpuCsr : public CpuMachine {
     EXPECT_EQ(csr(kCsrMcause), 2u) << std::hex << insn;
     EXPECT_EQ(csr(kCsrMtval), insn) << std::hex << insn;
   }
-  /// Enters U-mode at `pc` with mret.
-  void enter_user(uint64_t pc) {
-    cpu_->poke_csr(kCsrMepc, pc);
-    cpu_->poke_csr(kCsrMstatus, csr(kCsrMstatus) & ~(3ull << 11));
-    put(kRamBase + 0x800, {kMret});
-    cpu_->set_pc(kRamBase + 0x800);
-    step();
-    ASSERT_EQ(cpu_->priv(), PrivLevel::User);
-    ASSERT_EQ(cpu_->pc(), pc);
-  }
   // These tests pin the M+U hart (HartConfig::kBaseExtensions); use_supervisor_hart() gives
   // the default hart with S. The S-mode CSRs themselves are tested in cpu_smode_test.cpp.
   void SetUp() override {
@@ -359,7 +349,7 @@ TEST_F(CpuCsr, UserCounterAccessIsGatedByMcounteren) {
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {csrrs(a0, kCsrTime, zero)});
   cpu_->poke_csr(kCsrMcounteren, 1u << 1);  // TM only
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   step();
   EXPECT_EQ(x(a0), 77u);
   EXPECT_EQ(cpu_->pc(), user_pc + 4);
@@ -369,7 +359,7 @@ TEST_F(CpuCsr, UserCounterAccessIsGatedByMcounteren) {
   cpu_->poke_csr(kCsrMtvec, kTrapVec);
   open_pmp();
   cpu_->poke_csr(kCsrMcounteren, 1u << 1);
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   step();
   expect_illegal(csrrs(a0, kCsrCycle, zero));
   EXPECT_EQ(cpu_->priv(), PrivLevel::Machine);
@@ -381,7 +371,7 @@ TEST_F(CpuCsr, UserHpmCounterAccessIsGatedByItsOwnMcounterenBit) {
   put(user_pc, {csrrs(a0, kCsrHpmcounter3 + 2, zero)});  // hpmcounter5
   cpu_->poke_csr(kCsrMcounteren, 1u << 5);
   cpu_->set_reg(a0, 99);
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   step();
   EXPECT_EQ(cpu_->pc(), user_pc + 4);
   EXPECT_EQ(x(a0), 0u);
@@ -390,7 +380,7 @@ TEST_F(CpuCsr, UserHpmCounterAccessIsGatedByItsOwnMcounterenBit) {
   cpu_->poke_csr(kCsrMtvec, kTrapVec);
   open_pmp();
   cpu_->poke_csr(kCsrMcounteren, ~(1u << 5));  // every counter but hpmcounter5
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   step();
   expect_illegal(csrrs(a0, kCsrHpmcounter3 + 2, zero));
 }
@@ -398,7 +388,7 @@ TEST_F(CpuCsr, UserHpmCounterAccessIsGatedByItsOwnMcounterenBit) {
 TEST_F(CpuCsr, UserModeCannotAccessMachineCsrs) {
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {csrrs(a0, kCsrMscratch, zero)});
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   step();
   expect_illegal(csrrs(a0, kCsrMscratch, zero));
   EXPECT_EQ((csr(kCsrMstatus) >> 11) & 3, 0u);  // MPP = U

@@ -48,21 +48,10 @@ class CpuPaging : public CpuMachine {
     set_mem(slot, ((pa >> 12) << 10) | flags);
     return slot;
   }
-  /// Puts `code` at kCodePa, maps it at kCodeVa (with U for U-mode) and enters `mode` there.
+  /// Maps kCodeVa to kCodePa (with U for U-mode) and runs `code` there in `mode`.
   void run_in(PrivLevel mode, std::initializer_list<uint32_t> code) {
-    put(kCodePa, code);
     map(kCodeVa, kCodePa, kV | kR | kX | kA | (mode == PrivLevel::User ? kU : 0));
-    enter(mode, kCodeVa);
-  }
-  void enter(PrivLevel mode, uint64_t pc) {
-    cpu_->poke_csr(kCsrMepc, pc);
-    cpu_->poke_csr(kCsrMstatus,
-                   (csr(kCsrMstatus) & ~(3ull << 11)) | (static_cast<uint64_t>(mode) << 11));
-    put(kRamBase + 0x800, {kMret});
-    cpu_->set_pc(kRamBase + 0x800);
-    step();
-    ASSERT_EQ(cpu_->priv(), mode);
-    ASSERT_EQ(cpu_->pc(), pc);
+    CpuMachine::run_in(mode, code, kCodePa, kCodeVa);
   }
   void expect_fault(uint64_t cause, uint64_t epc, uint64_t tval) {
     EXPECT_EQ(cpu_->priv(), PrivLevel::Machine);

@@ -20,7 +20,6 @@ constexpr uint64_t kMPRV = 1ull << 17;
 class CpuPmp : public CpuMachine {
  protected:
   static constexpr uint64_t kTrapVec = kRamBase + 0x4000;
-  static constexpr uint64_t kCode = kRamBase + 0x1000;
   static constexpr uint64_t kData = kRamBase + 0x8000;
 
   void SetUp() override {
@@ -41,22 +40,6 @@ class CpuPmp : public CpuMachine {
   static uint64_t napot(uint64_t base, uint64_t size) { return (base >> 2) | ((size >> 3) - 1); }
   static constexpr uint64_t kAll = (1ull << 54) - 1;  // NAPOT over the whole space
 
-  /// Enters `mode` at kCode with `code` there (bare translation).
-  void run_in(PrivLevel mode, std::initializer_list<uint32_t> code) {
-    if (cpu_->priv() != PrivLevel::Machine) {  // back to M: an illegal instruction at pc
-      put(cpu_->pc(), {0xffffffffu});
-      step();
-      ASSERT_EQ(cpu_->priv(), PrivLevel::Machine);
-    }
-    put(kCode, code);
-    cpu_->poke_csr(kCsrMepc, kCode);
-    cpu_->poke_csr(kCsrMstatus,
-                   (csr(kCsrMstatus) & ~(3ull << 11)) | (static_cast<uint64_t>(mode) << 11));
-    put(kRamBase + 0x800, {kMret});
-    cpu_->set_pc(kRamBase + 0x800);
-    step();
-    ASSERT_EQ(cpu_->priv(), mode);
-  }
   void expect_trap(uint64_t cause, uint64_t epc, uint64_t tval) {
     EXPECT_EQ(cpu_->priv(), PrivLevel::Machine);
     EXPECT_EQ(cpu_->pc(), kTrapVec);

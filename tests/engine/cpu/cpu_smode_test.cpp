@@ -20,33 +20,11 @@ constexpr uint32_t kSfenceVma = 0x12000073;
 class CpuSmode : public CpuMachine {
  protected:
   static constexpr uint64_t kTrapVec = kRamBase + 0x4000, kSTrapVec = kRamBase + 0x5000;
-  static constexpr uint64_t kCode = kRamBase + 0x1000;
 
   void SetUp() override {
     ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec));
     ASSERT_TRUE(cpu_->poke_csr(kCsrStvec, kSTrapVec));
     cpu_->set_trap_hook([this](const TrapEvent& e) { traps_.push_back(e); });
-  }
-  /// Enters `mode` at kCode (bare translation) with `code` there.
-  void run_in(PrivLevel mode, std::initializer_list<uint32_t> code) {
-    if (cpu_->priv() != PrivLevel::Machine) to_machine();
-    put(kCode, code);
-    cpu_->poke_csr(kCsrMepc, kCode);
-    cpu_->poke_csr(kCsrMstatus,
-                   (csr(kCsrMstatus) & ~(3ull << 11)) | (static_cast<uint64_t>(mode) << 11));
-    put(kRamBase + 0x800, {kMret});
-    cpu_->set_pc(kRamBase + 0x800);
-    step();
-    ASSERT_EQ(cpu_->priv(), mode);
-  }
-  /// Traps back to M-mode from S or U (an undelegated illegal instruction at pc).
-  void to_machine() {
-    const uint64_t deleg = csr(kCsrMedeleg);
-    cpu_->poke_csr(kCsrMedeleg, 0);
-    put(cpu_->pc(), {0xffffffffu});
-    step();
-    ASSERT_EQ(cpu_->priv(), PrivLevel::Machine);
-    cpu_->poke_csr(kCsrMedeleg, deleg);
   }
   void expect_m_trap(uint64_t cause, uint64_t epc, uint64_t tval) {
     EXPECT_EQ(cpu_->priv(), PrivLevel::Machine);

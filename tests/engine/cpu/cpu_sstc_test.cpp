@@ -20,27 +20,10 @@ constexpr uint64_t kTm = 2;  // mcounteren.TM
 class CpuSstc : public CpuMachine {
  protected:
   static constexpr uint64_t kTrapVec = kRamBase + 0x4000;
-  static constexpr uint64_t kCode = kRamBase + 0x1000;
-
   void SetUp() override {
     ASSERT_TRUE(cpu_->poke_csr(kCsrMtvec, kTrapVec));
     cpu_->set_time_source([this] { return time_; });
     cpu_->set_timer_compare_listener([this](uint64_t v) { compares_.push_back(v); });
-  }
-  void run_in(PrivLevel mode, std::initializer_list<uint32_t> code) {
-    if (cpu_->priv() != PrivLevel::Machine) {  // back to M: an illegal instruction at pc
-      put(cpu_->pc(), {0xffffffffu});
-      step();
-      ASSERT_EQ(cpu_->priv(), PrivLevel::Machine);
-    }
-    put(kCode, code);
-    cpu_->poke_csr(kCsrMepc, kCode);
-    cpu_->poke_csr(kCsrMstatus,
-                   (csr(kCsrMstatus) & ~(3ull << 11)) | (static_cast<uint64_t>(mode) << 11));
-    put(kRamBase + 0x800, {kMret});
-    cpu_->set_pc(kRamBase + 0x800);
-    step();
-    ASSERT_EQ(cpu_->priv(), mode);
   }
   bool stip() { return (csr(kCsrMip) & kStip) != 0; }
 

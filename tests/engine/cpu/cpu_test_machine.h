@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/cpu/cpu.h"
+#include "engine/cpu/csr.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm::test {
@@ -200,6 +202,8 @@ class CpuMachine : public ::testing::Test {
  protected:
   static constexpr uint64_t kRamBase = 0x80000000, kRamSize = 1 << 20;
   static constexpr uint64_t kMmioBase = 0x10000000;
+  static constexpr uint64_t kCode = kRamBase + 0x1000;   // where run_in() puts its code
+  static constexpr uint64_t kMretAt = kRamBase + 0x800;  // enter()'s MRET
 
   CpuMachine() {
     root_.init_container("system", MemoryRegion::kWholeSpace);
@@ -267,6 +271,40 @@ class CpuMachine : public ::testing::Test {
     for (unsigned i = 0; i < n; ++i) cpu_->step();
   }
   uint64_t x(unsigned r) { return cpu_->reg(r); }
+
+  /// Leaves M-mode for `mode` at `pc` the way firmware does: an MRET (at kMretAt) with
+  /// MPP = `mode` and mepc = `pc`. The hart must be in M-mode.
+  void enter(PrivLevel mode, uint64_t pc) {
+    cpu_->poke_csr(kCsrMepc, pc);
+    cpu_->poke_csr(kCsrMstatus,
+                   (csr(kCsrMstatus) & ~(3ull << 11)) | (static_cast<uint64_t>(mode) << 11));
+    put(kMretAt, {kMret});
+    cpu_->set_pc(kMretAt);
+    step();
+    ASSERT_EQ(cpu_->priv(), mode);
+    ASSERT_EQ(cpu_->pc(), pc);
+  }
+  /// Traps from S or U back to M-mode: an illegal instruction written at pc, with medeleg
+  /// cleared for that one trap. pc must be a physical address (bare translation).
+  void to_machine() {
+    const uint64_t deleg = csr(kCsrMedeleg);
+    cpu_->poke_csr(kCsrMedeleg, 0);
+    put(cpu_->pc(), {0xffffffffu});
+    step();
+    ASSERT_EQ(cpu_->priv(), PrivLevel::Machine);
+    cpu_->poke_csr(kCsrMedeleg, deleg);
+  }
+  /// Runs `code` in `mode`: writes it at physical `pa` and enter()s `mode` there, or at `va`
+  /// when the test's page tables map `va` to `pa`. From S or U it first goes back to M with
+  /// to_machine(). The code has not run yet when this returns: step() through it.
+  void run_in(PrivLevel mode, std::initializer_list<uint32_t> code, uint64_t pa = kCode,
+              std::optional<uint64_t> va = std::nullopt) {
+    if (cpu_->priv() != PrivLevel::Machine) {
+      ASSERT_NO_FATAL_FAILURE(to_machine());
+    }
+    put(pa, code);
+    enter(mode, va.value_or(pa));
+  }
 
   MemoryRegion root_, ram_, mmio_;
   std::unique_ptr<AddressSpace> as_;

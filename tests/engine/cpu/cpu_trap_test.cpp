@@ -31,15 +31,6 @@ class CpuTrap : public CpuMachine {
     EXPECT_EQ(csr(kCsrMtval), tval);
     EXPECT_EQ(cpu_->priv(), PrivLevel::Machine);
   }
-  /// Enters U-mode at `pc` with mret (from M-mode).
-  void enter_user(uint64_t pc) {
-    cpu_->poke_csr(kCsrMepc, pc);
-    cpu_->poke_csr(kCsrMstatus, csr(kCsrMstatus) & ~(3ull << 11));
-    put(kRamBase + 0x800, {kMret});
-    cpu_->set_pc(kRamBase + 0x800);
-    step();
-    ASSERT_EQ(cpu_->priv(), PrivLevel::User);
-  }
   std::vector<TrapEvent> traps_;
 };
 
@@ -91,7 +82,7 @@ TEST_F(CpuTrap, EcallFromMachineAndUser) {
   expect_trap(kExcEcallM, kRamBase, 0);
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {kNop, kEcall});
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   step(2);
   expect_trap(kExcEcallU, user_pc + 4, 0);
   EXPECT_EQ((csr(kCsrMstatus) >> 11) & 3, 0u);  // MPP = U
@@ -107,7 +98,7 @@ TEST_F(CpuTrap, EcallHookCompletesUserEcalls) {
   });
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {kEcall, kNop});
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   step();
   EXPECT_EQ(calls, 1);
   EXPECT_EQ(x(a0), 42u);
@@ -126,7 +117,7 @@ TEST_F(CpuTrap, EcallHookDecliningTraps) {
   cpu_->set_ecall_hook([](Cpu&) { return false; });
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {kEcall});
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   step();
   expect_trap(kExcEcallU, user_pc, 0);
 }
@@ -159,7 +150,7 @@ TEST_F(CpuTrap, MretToMachineKeepsMprv) {
 TEST_F(CpuTrap, MretInUserModeIsIllegal) {
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {kMret});
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   step();
   expect_trap(kExcIllegalInsn, user_pc, kMret);
 }
@@ -187,7 +178,7 @@ TEST_F(CpuTrap, WfiInUserWithTwIsIllegal) {
   cpu_->poke_csr(kCsrMie, 1u << kIrqMTimer);
   cpu_->set_interrupt_pending(kIrqMTimer, true);  // so that a legal WFI does not stall
   cpu_->poke_csr(kCsrMstatus, 0);
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   // In U-mode the pending timer interrupt is taken first; disable it for this test.
   cpu_->poke_csr(kCsrMie, 0);
   cpu_->poke_csr(kCsrMstatus, kTW);
@@ -235,7 +226,7 @@ TEST_F(CpuTrap, InterruptNeedsMieInMachineMode) {
 TEST_F(CpuTrap, InterruptTakenInUserModeRegardlessOfMie) {
   const uint64_t user_pc = kRamBase + 0x1000;
   put(user_pc, {kNop, kNop});
-  enter_user(user_pc);
+  enter(PrivLevel::User, user_pc);
   cpu_->poke_csr(kCsrMstatus, 0);
   cpu_->poke_csr(kCsrMie, 1u << kIrqMTimer);
   cpu_->set_interrupt_pending(kIrqMTimer, true);
