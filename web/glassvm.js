@@ -437,6 +437,26 @@
     return install().finally(() => { window.addEventListener = original; });
   }
 
+  // ---------------------------------------------------------------- running between frames
+  // While the guest is busy the core asks (onGlassvmBusy) to run it between animation frames
+  // too: one short slice per task, posted through a MessageChannel (no timer clamping), until
+  // the core says the guest is idle. Input events and frames still get the thread between tasks.
+  const pump = new MessageChannel();
+  let pumping = false;
+  pump.port1.onmessage = () => {
+    // A hidden tab gets no frames, and the guest then waits with them (as before the pump).
+    if (!core || coreDead || document.hidden || !core._glassvm_run_between_frames()) {
+      pumping = false;
+      return;
+    }
+    pump.port2.postMessage(0);
+  };
+  function startPump() {
+    if (pumping || !core || coreDead) return;
+    pumping = true;
+    pump.port2.postMessage(0);
+  }
+
   function startCore() {
     if (typeof window.createGlassVMCore !== 'function') {
       return Promise.reject(new Error('The GlassVM core (glassvm-core.js) did not load'));
@@ -448,6 +468,7 @@
         onGlassvmFatal: (text) => addMessage(text),
         onGlassvmFetchGuest: (name) => { loadGuestFromUrl(name); },
         onGlassvmOpenFile: () => el.fileInput.click(),
+        onGlassvmBusy: () => startPump(),
         print: (text) => console.log(text),
         printErr: (text) => console.warn(text),
         onAbort: (what) => {

@@ -26,18 +26,38 @@ namespace {
 /// Longest frame fed back to App: a frame that took longer was an outlier (a compile, a GC),
 /// not a measure of how much guest work fits in one.
 constexpr double kMaxFrameSampleMs = 250;
-/// While the guest runs flat out, the panels are drawn on one frame in this many.
-constexpr int kFramesPerDraw = 3;
-/// Until the first guest is loaded, the panels are drawn on one frame in this many.
-constexpr int kFramesPerDrawWhileLoading = 8;
+/// While the guest runs flat out (or the first guest is still downloading), the panels are
+/// drawn at most this often, unless the user acts on them.
+constexpr double kBusyDrawIntervalMs = 500;
 
 struct Page {
   WebSession* session = nullptr;
   GLFWwindow* window = nullptr;
   int width = 0, height = 0;
   bool busy = false;  ///< the last slice ran the guest flat out (not idle, paused or asleep)
-  int frames_since_draw = 0;
+  double last_draw_ms = -kBusyDrawIntervalMs;
 };
+
+/// Guest time run by the page between animation frames, per task (see run_between_frames).
+constexpr double kBetweenFramesSliceMs = 8;
+
+Page* g_page = nullptr;  ///< the page, for the functions JS calls
+
+/// Set by the GLFW input callbacks: the user acted on the panels since they were last drawn.
+bool g_panel_input = false;
+
+void note_panel_input() {
+  g_panel_input = true;
+}
+
+/// Notices input aimed at the panels. Installed before ImGui's callbacks, which chain to these.
+void watch_panel_input(GLFWwindow* window) {
+  glfwSetCursorPosCallback(window, [](GLFWwindow*, double, double) { note_panel_input(); });
+  glfwSetMouseButtonCallback(window, [](GLFWwindow*, int, int, int) { note_panel_input(); });
+  glfwSetScrollCallback(window, [](GLFWwindow*, double, double) { note_panel_input(); });
+  glfwSetKeyCallback(window, [](GLFWwindow*, int, int, int, int) { note_panel_input(); });
+  glfwSetCharCallback(window, [](GLFWwindow*, unsigned int) { note_panel_input(); });
+}
 
 /// Keeps the GLFW window (the canvas' drawing buffer) the size the page lays the canvas out at.
 void follow_canvas_size(Page& page) {
@@ -54,30 +74,42 @@ void follow_canvas_size(Page& page) {
   }
 }
 
+// While the guest is busy, the page also runs it between animation frames (web/glassvm.js
+// posts one task after another while run_between_frames says the guest is still busy): the
+// frame callback alone leaves the main thread idle from the end of one frame to the next
+// vsync, a third of the time or more when frames run late.
+EM_JS(void, js_kick_pump, (), {
+  if (Module["onGlassvmBusy"]) Module["onGlassvmBusy"]();
+});
+
 void frame(void* arg) {
   Page& page = *static_cast<Page*>(arg);
   WebSession& s = *page.session;
   const double start = emscripten_get_now();
 
-  // While the guest computes flat out (a booting kernel), the panels are drawn on one frame
-  // of kFramesPerDraw only, and the other frames give the guest a whole slice: drawing the
-  // panels (on the CPU, where WebGL has no GPU) would otherwise take most of every frame. The
-  // console is the DOM's, so its output still appears on every frame. An idle, paused or
-  // sleeping guest gets every frame drawn.
-  // Before the first guest is loaded, the page is downloading it: the panels (empty) are drawn
-  // rarely, so that the downloads' callbacks and the unpacking get the main thread.
+  // While the guest computes flat out (a booting kernel), the panels are drawn every
+  // kBusyDrawIntervalMs only, or at once when the user acts on them, and the other frames give
+  // the guest a whole slice: each drawing costs the page far more than drawing itself, since a
+  // browser without GPU compositing reads the WebGL canvas back into main memory (tens of
+  // milliseconds for a large canvas), and that would take half of every second. The console is
+  // the DOM's, so its output still appears on every frame. An idle, paused or sleeping guest
+  // gets every frame drawn. Before the first guest is loaded the page is downloading it, and
+  // the (empty) panels are drawn as rarely, so that the downloads and unpacking get the thread.
   const bool waiting_for_guest = s.app.guest_name().empty();
-  if (waiting_for_guest && ++page.frames_since_draw < kFramesPerDrawWhileLoading) return;
-  if (page.busy && ++page.frames_since_draw < kFramesPerDraw) {
+  const bool draw_due = g_panel_input || start - page.last_draw_ms >= kBusyDrawIntervalMs;
+  if (waiting_for_guest && !draw_due) return;
+  if (page.busy && !draw_due) {
     s.app.run_slice(ui::SliceController::kMaxBudgetMs, start);
     s.host.flush_output();
     page.busy = s.app.status().empty();
     return;
   }
-  page.frames_since_draw = 0;
+  page.last_draw_ms = start;
+  g_panel_input = false;
   s.app.run_slice(s.app.next_budget_ms(), start);
   s.host.flush_output();
   page.busy = s.app.status().empty();
+  if (page.busy) js_kick_pump();
 
   follow_canvas_size(page);
   glfwPollEvents();
@@ -111,6 +143,22 @@ EM_JS(void, js_open_file_dialog, (), {
 }  // namespace
 }  // namespace glassvm::web
 
+extern "C" {
+
+/// Runs the guest for one slice between animation frames; 1 while it is still busy (the page
+/// then posts another task), 0 once it is idle, paused, asleep or stopped.
+EMSCRIPTEN_KEEPALIVE int glassvm_run_between_frames() {
+  using namespace glassvm::web;
+  if (g_page == nullptr || !g_page->busy) return 0;
+  WebSession& s = *g_page->session;
+  s.app.run_slice(kBetweenFramesSliceMs, emscripten_get_now());
+  s.host.flush_output();
+  g_page->busy = s.app.status().empty();
+  return g_page->busy ? 1 : 0;
+}
+
+}  // extern "C"
+
 int main() {
   using namespace glassvm::web;
   if (!glfwInit()) {
@@ -137,6 +185,7 @@ int main() {
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // no file system: layout is not persisted
   ImGui::StyleColorsDark();
+  watch_panel_input(page->window);
   ImGui_ImplGlfw_InitForOpenGL(page->window, /*install_callbacks=*/true);
   ImGui_ImplOpenGL3_Init("#version 300 es");
 
@@ -146,6 +195,7 @@ int main() {
       .open_file_dialog = [] { js_open_file_dialog(); },
   });
   set_session(page->session);
+  g_page = page;
   emscripten_set_main_loop_arg(frame, page, 0, /*simulate_infinite_loop=*/true);
   return 0;
 }
