@@ -347,6 +347,7 @@ void Machine::write_boot_rom() {
       rom.start_addr = plan_.entry;
       break;
   }
+  mrom_.note_ram_touched(0, virt::kMromSize);
   build_boot_rom({mrom_.ram_ptr(), virt::kMromSize}, rom);
 }
 
@@ -613,6 +614,7 @@ void Machine::reset() {
     const uint64_t offset = addr - virt::kDramBase;
     // Bytes past the data (an ELF segment's or an Image's bss) are zeroed; each byte is
     // written once.
+    ram_.note_ram_touched(offset, memsz);
     if (!data.empty()) std::memcpy(ram_.ram_ptr() + offset, data.data(), data.size());
     if (memsz > data.size())
       std::memset(ram_.ram_ptr() + offset + data.size(), 0, memsz - data.size());

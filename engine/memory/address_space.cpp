@@ -13,6 +13,7 @@
 #include <string>
 
 #include "engine/base/bytes.h"
+#include "engine/base/page.h"
 #include "engine/memory/memory.h"
 #include "engine/memory/memory_internal.h"
 
@@ -242,6 +243,9 @@ void AddressSpace::remove_listener(MemoryListener* listener) {
 bool AddressSpace::lookup_ram(uint64_t addr, RamSpan& out) const {
   const FlatRange* r = view_.lookup(addr);
   if (r == nullptr || !is_memory(r->mr)) return false;
+  // The caller gets a host pointer to the page at `addr`, which it may write through.
+  r->mr->note_ram_touched((r->offset_in_region + (addr - r->start)) & ~uint64_t{kPageSize - 1},
+                          kPageSize);
   out.host = r->mr->ram_ptr() + r->offset_in_region;
   out.start = r->start;
   out.len = r->size > ~0ull ? ~0ull : static_cast<uint64_t>(r->size);
@@ -273,6 +277,7 @@ MemTxResult AddressSpace::store(uint64_t addr, unsigned size, uint64_t value, Me
   if (r != nullptr && r->mr->kind_ == RegionKind::Ram && r->last() - addr >= size - 1) {
     MemoryRegion* mr = r->mr;
     uint64_t off = r->offset_in_region + (addr - r->start);
+    mr->note_ram_touched(off, size);
     store_sized(mr->ram_.data() + off, size, value);
     if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, size);
     return MemTxResult::Ok;
@@ -316,6 +321,7 @@ MemTxResult AddressSpace::access(uint64_t addr, unsigned size, uint64_t& value, 
       if (!is_write) {
         value = load_sized(mr->ram_.data() + off, size);
       } else if (!r->readonly) {
+        mr->note_ram_touched(off, size);
         store_sized(mr->ram_.data() + off, size, value);
         if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, size);
       }  // else: ROM, the write is ignored
@@ -367,6 +373,7 @@ MemTxResult AddressSpace::rw(uint64_t addr, uint8_t* buf, uint64_t len, bool is_
         if (!is_write) {
           std::memcpy(buf, mr->ram_.data() + off, chunk);
         } else if (!r->readonly) {
+          mr->note_ram_touched(off, chunk);
           std::memcpy(mr->ram_.data() + off, buf, chunk);
           if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, chunk);
         }

@@ -179,6 +179,11 @@ class MemoryRegion {
   const MemoryRegionOps& ops() const { return ops_; }
   /// Host memory of a RAM or ROM region (nullptr for other kinds).
   uint8_t* ram_ptr() const { return ram_.data(); }
+  /// Records that [offset, offset + len) of a RAM or ROM region may have been written (see
+  /// engine/base/host_ram.h). Whoever writes through ram_ptr() calls it.
+  void note_ram_touched(uint64_t offset, uint64_t len) const { ram_.note_touched(offset, len); }
+  /// The region's host memory (RAM and ROM), for tests and snapshots.
+  const HostRam& host_ram() const { return ram_; }
 
   // Code tracking for RAM, used by CPUs that cache decoded or translated code: a write that
   // arrives through an AddressSpace (CPU slow path, DMA) into a page (kPageSize) marked as holding
