@@ -62,6 +62,7 @@ const char* to_string(IommuDeliveryOutcome outcome) {
 std::vector<IommuBlock> iommu_aligned_blocks(uint64_t first, uint64_t last) {
   assert(first <= last && "iommu_aligned_blocks needs first <= last");
   std::vector<IommuBlock> out;
+  if (first > last) return out;  // (release builds) nothing rather than a loop without end
   for (;;) {
     // The largest block `first` is aligned to, shrunk until it ends within the range.
     uint64_t mask = first == 0 ? ~uint64_t{0} : (first & (~first + 1)) - 1;
@@ -237,6 +238,13 @@ void IommuMemoryRegion::deliver_cropped(IommuNotifier& n, long slot, const Iommu
   uint64_t lo = std::max(first, n.start_);
   uint64_t hi = std::min(e.last(), n.end_);
   uint64_t target_base = e.translated_addr & ~e.addr_mask;
+  if (lo == first && hi == e.last()) {  // the usual case: the whole block, nothing to split
+    IommuTlbEvent whole = event;
+    whole.entry.iova = first;
+    whole.entry.translated_addr = target_base;
+    n.deliver(whole);
+    return;
+  }
   for (const IommuBlock& block : iommu_aligned_blocks(lo, hi)) {
     // Unregistered (perhaps destroyed) by an earlier block's callback: nothing more for it.
     if (slot >= 0 && notifiers_[slot] != &n) return;

@@ -107,8 +107,8 @@ struct IommuBlock {
 };
 
 /// The fewest naturally aligned power-of-two blocks that exactly cover [first, last], in
-/// ascending order (at most 128). Requires first <= last (assert). Models use it to turn a
-/// guest-given range, which may be anything, into valid entries.
+/// ascending order (at most 128). Requires first <= last (assert; without assertions, none).
+/// Models use it to turn a guest-given range, which may be anything, into valid entries.
 std::vector<IommuBlock> iommu_aligned_blocks(uint64_t first, uint64_t last);
 
 // ---------------------------------------------------------------------------------------------
