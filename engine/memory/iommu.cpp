@@ -260,6 +260,7 @@ void IommuMemoryRegion::notify(int iommu_idx, const IommuTlbEvent& event,
                                std::optional<uint32_t> requester_id) {
   assert(valid_event(event) &&
          "an IommuTlbEvent needs one type, a perm exactly when it is a MAP, a 2^k-1 mask");
+  assert(iommu_idx >= 0 && iommu_idx < num_indexes() && "notify() with an index out of range");
   bool observed = static_cast<bool>(observer_);
   IommuDeliveryReport report;
   ++delivering_;

@@ -326,6 +326,36 @@ TEST(IommuNotifierTest, TheDefaultReplayDeliversNothingWithoutLookup) {
   EXPECT_EQ(mr.calls, 0);
 }
 
+/// One 64 KiB block mapped at 0; lookup() reports it whole, and the rest as one hole.
+class BlockIommu : public IommuMemoryRegion {
+ public:
+  mutable int lookups = 0;
+  BlockIommu() { init_iommu("block", 0x100000); }
+  IommuTlbEntry translate(uint64_t iova, IommuAccessFlags, int, MemTxAttrs) override {
+    ADD_FAILURE() << "replay must not translate";
+    return {};
+  }
+  IommuTlbEntry lookup(uint64_t iova, int) const override {
+    ++lookups;
+    if (iova <= 0xffff) return make_entry(0, 0xffff, 0x40000000, kIommuRw);
+    return make_entry(iova & ~0xfffffull, 0xfffff, 0, kIommuNone);  // the 1 MiB block
+  }
+};
+
+TEST(IommuNotifierTest, ReplaySkipsWholeBlocksAndCropsThemToTheNotifier) {
+  BlockIommu mr;
+  Recorder whole("whole", F::Map), tail("tail", F::Map, 0x8000, 0x17fff);
+  register_ok(mr, whole.notifier);
+  register_ok(mr, tail.notifier);
+  mr.replay(whole.notifier);
+  ASSERT_EQ(whole.events.size(), 1u);  // one block, not sixteen pages
+  EXPECT_EQ(whole.events[0].entry, make_entry(0, 0xffff, 0x40000000, kIommuRw));
+  EXPECT_EQ(mr.lookups, 2);  // the block, then the hole that ends the region
+  mr.replay(tail.notifier);
+  ASSERT_EQ(tail.events.size(), 1u);
+  EXPECT_EQ(tail.events[0].entry, make_entry(0x8000, 0x7fff, 0x40008000, kIommuRw));
+}
+
 TEST(IommuNotifierTest, TheObserverSeesEachNotifiersOutcomeAndWhy) {
   PageIommu mr;
   mr.indexes = 2;
