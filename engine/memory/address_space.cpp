@@ -24,6 +24,13 @@ namespace {
 /// How many IOMMU translations one access may go through before it counts as a loop.
 constexpr int kMaxIommuDepth = 8;
 
+/// The IOMMU index of an access; a model answering outside its own range is a programmer error.
+int iommu_index(const IommuMemoryRegion& iommu, MemTxAttrs attrs) {
+  int idx = iommu.attrs_to_index(attrs);
+  assert(idx >= 0 && idx < iommu.num_indexes() && "attrs_to_index() is outside num_indexes()");
+  return idx;
+}
+
 [[maybe_unused]] bool valid_size(unsigned size) {
   return size == 1 || size == 2 || size == 4 || size == 8;
 }
@@ -332,7 +339,7 @@ MemTxResult AddressSpace::access(uint64_t addr, unsigned size, uint64_t& value, 
       if (!is_write) value = 0;
       if (depth >= kMaxIommuDepth) return MemTxResult::IommuFault;
       IommuAccessFlags need = is_write ? kIommuWrite : kIommuRead;
-      IommuTlbEntry e = iommu->translate(off, need, attrs);
+      IommuTlbEntry e = iommu->translate(off, need, iommu_index(*iommu, attrs), attrs);
       if ((e.perm & need) == 0 || e.target_as == nullptr) return MemTxResult::IommuFault;
       uint64_t in_block = off & e.addr_mask;
       if (e.addr_mask - in_block < size - 1) {
@@ -395,7 +402,7 @@ MemTxResult AddressSpace::rw(uint64_t addr, uint8_t* buf, uint64_t len, bool is_
         if (depth >= kMaxIommuDepth) return MemTxResult::IommuFault;
         auto* iommu = static_cast<IommuMemoryRegion*>(mr);
         IommuAccessFlags need = is_write ? kIommuWrite : kIommuRead;
-        IommuTlbEntry e = iommu->translate(off, need, attrs);
+        IommuTlbEntry e = iommu->translate(off, need, iommu_index(*iommu, attrs), attrs);
         if ((e.perm & need) == 0 || e.target_as == nullptr) return MemTxResult::IommuFault;
         uint64_t in_block = off & e.addr_mask;
         uint64_t block_left_minus_one = e.addr_mask - in_block;

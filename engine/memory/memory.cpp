@@ -163,12 +163,6 @@ void MemoryRegion::init_alias(std::string name, MemoryRegion* target, uint64_t t
   mark_changed(/*reinitialised=*/true);
 }
 
-void IommuMemoryRegion::init_iommu(std::string name, uint64_t size) {
-  MemoryTransaction transaction;
-  reset_kind(std::move(name), RegionKind::Iommu, size);
-  mark_changed(/*reinitialised=*/true);
-}
-
 // ---------------------------------------------------------------------------------------------
 // MemoryRegion: mapping
 // ---------------------------------------------------------------------------------------------

@@ -12,11 +12,11 @@
 // [SECTION] Access results and attributes
 // [SECTION] MMIO ops (valid vs impl access rules)
 // [SECTION] MemoryRegion
-// [SECTION] IOMMU region kind (the contract the iommu/ models implement)
 // [SECTION] FlatView and listeners
 // [SECTION] AddressSpace
 // [SECTION] Transactions
 // [SECTION] info mtree
+// The IOMMU region kind and its notifier contract are in iommu.h, included at the end.
 #pragma once
 
 #include <atomic>
@@ -241,44 +241,6 @@ class MemoryRegion {
 };
 
 // ---------------------------------------------------------------------------------------------
-// [SECTION] IOMMU region kind
-// ---------------------------------------------------------------------------------------------
-
-/// Access permissions of an IOMMU mapping (QEMU's IOMMUAccessFlags).
-enum IommuAccessFlags : uint8_t {
-  kIommuNone = 0,
-  kIommuRead = 1,
-  kIommuWrite = 2,
-  kIommuRw = 3,
-};
-
-/// One translation (QEMU's IOMMUTLBEntry): the naturally aligned block [iova & ~addr_mask,
-/// iova | addr_mask] maps to translated_addr in target_as with permission perm.
-struct IommuTlbEntry {
-  AddressSpace* target_as = nullptr;
-  uint64_t iova = 0;
-  uint64_t translated_addr = 0;
-  uint64_t addr_mask = 0;
-  IommuAccessFlags perm = kIommuNone;
-};
-
-/// A region whose accesses are translated by an IOMMU model into another address space.
-/// The iommu/ models derive from it and implement translate(); the notifier contract joins it
-/// with the IOMMU issue. An AddressSpace calls translate() once per access (per translated
-/// block for DMA, and per byte for an access that crosses a block). The access is an
-/// IommuFault when perm lacks the access, when target_as is null, or after more than 8 chained
-/// translations (a loop); otherwise it continues in target_as at
-/// (translated_addr & ~addr_mask) | (iova & addr_mask).
-class IommuMemoryRegion : public MemoryRegion {
- public:
-  void init_iommu(std::string name, uint64_t size);
-
-  /// Translates `iova` (relative to the region) for an access needing `access`. A result whose
-  /// perm lacks `access` is a fault; the model reports faults as its specification says.
-  virtual IommuTlbEntry translate(uint64_t iova, IommuAccessFlags access, MemTxAttrs attrs) = 0;
-};
-
-// ---------------------------------------------------------------------------------------------
 // [SECTION] FlatView and listeners
 // ---------------------------------------------------------------------------------------------
 
@@ -474,3 +436,7 @@ const char* region_kind_name(const MemoryRegion& region);
 std::string format_mtree(const std::vector<const AddressSpace*>& spaces, bool flatview);
 
 }  // namespace glassvm
+
+// The IOMMU contract (IommuMemoryRegion, IommuTlbEntry, IommuNotifier) builds on the types
+// above; users of the memory API get it with this header.
+#include "engine/memory/iommu.h"  // IWYU pragma: export

@@ -330,7 +330,7 @@ class TestIommu : public IommuMemoryRegion {
   AddressSpace* target_as = nullptr;
   int calls = 0;
 
-  IommuTlbEntry translate(uint64_t iova, IommuAccessFlags access, MemTxAttrs) override {
+  IommuTlbEntry translate(uint64_t iova, IommuAccessFlags access, int, MemTxAttrs) override {
     ++calls;
     IommuTlbEntry e;
     e.target_as = target_as;
