@@ -218,7 +218,7 @@ uint8_t* Cpu::Impl::fill_data_tlb(uint64_t va, uint64_t pa, bool write) {
   TlbEntry& e = (write ? tlb_->write : tlb_->read)[index];
   (write ? tlb_info_->write_tag : tlb_info_->read_tag)[index] = walk_tag_;
   if (walk_tag_.leaf_shift > kPageShift) tlb_info_->has_superpages = true;
-  tlb_info_->relies |= walk_tag_.relies;
+  if (walk_tag_.relies) note_relying(write ? kTlbSize + index : index);
   ++tlb_stats_.data.refills;
   e.tag = vpage;
   e.addend = reinterpret_cast<uintptr_t>(span.host + (ppage - span.start)) - vpage;

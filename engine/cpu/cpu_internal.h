@@ -146,6 +146,9 @@ struct TlbTag {
 /// or MXR drops exactly the entries that relied on it (mmu.cpp).
 inline constexpr uint8_t kTlbReliesSum = 1;  ///< an S-mode access to a U page
 inline constexpr uint8_t kTlbReliesMxr = 2;  ///< a load from an executable, unreadable page
+/// Relying entries a set lists (TlbSetInfo::relying): Linux relies on SUM for the one or two
+/// user pages a syscall copies, so clearing SUM visits these instead of the whole set.
+inline constexpr unsigned kTlbMaxRelying = 8;
 
 /// One entry of the fetch TLB: virtual page `vpage` is physical page `ppage`.
 struct FetchTlbEntry {
@@ -169,6 +172,11 @@ struct TlbSetInfo {
   FetchTlbEntry fetch[kFetchTlbSize];
   bool has_superpages = false;  ///< some entry is a slice of a superpage
   uint8_t relies = 0;           ///< OR of the data entries' TlbTag::relies (or more)
+  /// How many relying[] holds; kTlbMaxRelying + 1: more entries rely, search the whole set.
+  uint8_t relying_count = 0;
+  /// Data entries whose TlbTag::relies is not 0 (or that were refilled since): read entry i
+  /// as i, write entry i as kTlbSize + i.
+  uint16_t relying[kTlbMaxRelying] = {};
 };
 
 // Physical memory protection (privileged spec 3.7): the CSR table has 64 entries, all
@@ -281,6 +289,9 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   void switch_tlb_set(uint64_t key);
   /// Empties set `i` (data and fetch entries).
   void clear_tlb_set(unsigned i);
+  /// Notes that data entry `slot` of the active set (read i: i, write i: kTlbSize + i) was
+  /// filled by a walk that relied on walk_tag_.relies.
+  void note_relying(unsigned slot);
   /// Drops the active set's data entries whose TlbTag::relies has a bit of `mask`.
   void drop_relying(uint8_t mask);
   /// Calls f(TlbSet&, TlbSetInfo&) for the active set and every parked one.

@@ -18,10 +18,11 @@
 // (flush_translation), code pages' write protection. SUM and MXR are not part of the context:
 // setting one only widens what a walk allows, and each entry records in its TlbTag whether it
 // needed SUM (an S access to a U page) or MXR (a load from an execute-only page); clearing one
-// drops exactly those entries of the active set, and a parked set is checked when it is
-// activated again. The ASID and root of satp are not part of the context either: each entry
-// carries a TlbTag (ASID, global, leaf size) beside it, outside the hit path, which satp writes
-// and SFENCE.VMA use to drop exactly the entries they concern; entries of another ASID never
+// drops exactly those entries of the active set (each set lists its few relying entries, so
+// Linux's SUM clear after each copy from user memory costs no search), and a parked set is
+// checked when it is activated again. The ASID and root of satp are not part of the context either:
+// each entry carries a TlbTag (ASID, global, leaf size) beside it, outside the hit path, which satp
+// writes and SFENCE.VMA use to drop exactly the entries they concern; entries of another ASID never
 // survive a satp write (in any set), so a hit never needs to compare ASIDs. A read entry is
 // filled only after a walk for a load, a write entry only after a walk for a store (so the leaf
 // had W and now has D set): a TLB hit never skips a permission check or an A/D update. Decoded
@@ -131,15 +132,55 @@ void Cpu::Impl::clear_tlb_set(unsigned i) {
   for (auto& e : info.fetch) e = FetchTlbEntry{};
   info.has_superpages = false;
   info.relies = 0;
+  info.relying_count = 0;
+}
+
+void Cpu::Impl::note_relying(unsigned slot) {
+  TlbSetInfo& info = *tlb_info_;
+  info.relies |= walk_tag_.relies;
+  const unsigned n = info.relying_count;
+  if (n > kTlbMaxRelying) return;
+  for (unsigned k = 0; k < n; ++k) {
+    if (info.relying[k] == slot) return;
+  }
+  if (n == kTlbMaxRelying) {
+    info.relying_count = kTlbMaxRelying + 1;
+    return;
+  }
+  info.relying[n] = static_cast<uint16_t>(slot);
+  info.relying_count = static_cast<uint8_t>(n + 1);
 }
 
 void Cpu::Impl::drop_relying(uint8_t mask) {
   ++tlb_stats_.data.flushes;  // fetch entries never rely on SUM or MXR
-  for (unsigned i = 0; i < kTlbSize; ++i) {
-    if (tlb_info_->read_tag[i].relies & mask) tlb_->read[i] = TlbEntry{};
-    if (tlb_info_->write_tag[i].relies & mask) tlb_->write[i] = TlbEntry{};
+  TlbSetInfo& info = *tlb_info_;
+  // Drop what relied on `mask` and list again what still relies on something else, so that
+  // the list stays complete (a refilled slot's tag describes its new entry).
+  uint8_t left = 0;
+  unsigned kept = 0;
+  auto visit = [&](unsigned slot) {
+    const bool write = slot >= kTlbSize;
+    const unsigned i = slot % kTlbSize;
+    TlbEntry& e = write ? tlb_->write[i] : tlb_->read[i];
+    const uint8_t relies = (write ? info.write_tag[i] : info.read_tag[i]).relies;
+    if (e.tag == ~uint64_t{0} || relies == 0) return;
+    if (relies & mask) {
+      e = TlbEntry{};
+      return;
+    }
+    left |= relies;
+    if (kept < kTlbMaxRelying) info.relying[kept] = static_cast<uint16_t>(slot);
+    ++kept;
+  };
+  if (info.relying_count <= kTlbMaxRelying) {
+    // In place: entry k is read before anything is written at kept <= k.
+    const unsigned n = info.relying_count;
+    for (unsigned k = 0; k < n; ++k) visit(info.relying[k]);
+  } else {
+    for (unsigned slot = 0; slot < 2 * kTlbSize; ++slot) visit(slot);
   }
-  tlb_info_->relies &= static_cast<uint8_t>(~mask);
+  info.relying_count = static_cast<uint8_t>(kept > kTlbMaxRelying ? kTlbMaxRelying + 1 : kept);
+  info.relies = left;
 }
 
 void Cpu::Impl::flush_non_global() {

@@ -365,5 +365,60 @@ TEST_F(TlbContext, SettingAndClearingSumKeepsTheOtherSupervisorEntries) {
   expect_m_trap(kExcLoadPageFault, kSCodeVa + 20, kUDataVa);
 }
 
+/// S reads `pages` user pages with SUM (each its own TLB entry), clears SUM, then reads page
+/// `probe` again: it must fault, however many entries relied on SUM.
+class TlbContextManySum : public TlbContext {
+ protected:
+  static constexpr uint64_t kPagesVa = 0x300000;
+  void probe_after_sum_clear(unsigned pages, unsigned probe) {
+    for (unsigned p = 0; p < pages; ++p) {
+      map(kPagesVa + p * 0x1000ull, kUDataPa, kV | kR | kW | kU | kA | kD);
+    }
+    cpu_->set_reg(t0, kSUM);
+    cpu_->set_reg(a4, kPagesVa);
+    cpu_->set_reg(a5, 0x1000);
+    cpu_->set_reg(a6, kPagesVa + probe * 0x1000ull);
+    cpu_->set_reg(t2, pages);
+    put(kSCodePa,
+        {csrrs(zero, kCsrSstatus, t0), ld(a2, a4, 0), op(0, 0, a4, a4, a5), addi(t2, t2, -1),
+         bne(t2, zero, -12), csrrc(zero, kCsrSstatus, t0), ld(a2, a6, 0)});
+    enter(PrivLevel::Supervisor, kSCodeVa);
+    step(1 + 4 * pages + 1);
+    ASSERT_EQ(x(a2), 0x11u);
+    ASSERT_EQ(cpu_->pc(), kSCodeVa + 24);
+    step();
+    expect_m_trap(kExcLoadPageFault, kSCodeVa + 24, kPagesVa + probe * 0x1000ull);
+  }
+};
+
+TEST_F(TlbContextManySum, ClearingSumDropsAFewRelyingEntries) {
+  probe_after_sum_clear(3, 2);
+}
+TEST_F(TlbContextManySum, ClearingSumDropsManyRelyingEntriesFirst) {
+  probe_after_sum_clear(20, 0);
+}
+TEST_F(TlbContextManySum, ClearingSumDropsManyRelyingEntriesLast) {
+  probe_after_sum_clear(20, 19);
+}
+
+TEST_F(TlbContext, ClearingSumAfterClearingMxrStillDropsTheSumEntries) {
+  // Entries relying on SUM survive an MXR clear and must still go when SUM is cleared.
+  constexpr uint64_t kXOnlyVa = 0x203000;
+  map(kXOnlyVa, kOtherPa, kV | kX | kA);
+  cpu_->set_reg(a6, kXOnlyVa);
+  cpu_->set_reg(t0, kSUM | kMXR);
+  cpu_->set_reg(t2, kMXR);
+  cpu_->set_reg(a5, kSUM);
+  put(kSCodePa,
+      {csrrs(zero, kCsrSstatus, t0), ld(a2, a1, 0), ld(a4, a6, 0), csrrc(zero, kCsrSstatus, t2),
+       ld(a2, a1, 0), csrrc(zero, kCsrSstatus, a5), ld(a2, a1, 0)});
+  enter(PrivLevel::Supervisor, kSCodeVa);
+  step(5);
+  ASSERT_EQ(x(a4), 0x33u);
+  ASSERT_EQ(x(a2), 0x11u);
+  step(2);
+  expect_m_trap(kExcLoadPageFault, kSCodeVa + 24, kUDataVa);
+}
+
 }  // namespace
 }  // namespace glassvm::test
