@@ -202,10 +202,9 @@ void Cpu::set_ecall_hook(std::function<bool(Cpu&)> hook) {
 void Cpu::Impl::flush_translation() {
   ++tlb_stats_.data.flushes;
   ++tlb_stats_.fetch.flushes;
-  tlb_has_superpages_ = false;
-  for (auto& e : tlb_read_) e = TlbEntry{};
-  for (auto& e : tlb_write_) e = TlbEntry{};
-  for (auto& e : tlb_fetch_) e = FetchTlbEntry{};
+  clear_tlb_set(static_cast<unsigned>(tlb_ - tlb_sets_));
+  // Parked sets become free: a free set is never searched, and is emptied when activated.
+  for (TlbSetInfo& info : tlb_set_info_) info.key = kTlbNoKey;
 }
 
 void Cpu::Impl::flush_tlb() {
@@ -224,9 +223,10 @@ uint8_t* Cpu::Impl::fill_data_tlb(uint64_t va, uint64_t pa, bool write) {
     if (resv_valid_ && (resv_addr_ & kPageMask) == vpage) return nullptr;
   }
   const unsigned index = (va >> kPageShift) % kTlbSize;
-  TlbEntry& e = (write ? tlb_write_ : tlb_read_)[index];
-  (write ? tlb_write_tag_ : tlb_read_tag_)[index] = walk_tag_;
-  if (walk_tag_.leaf_shift > kPageShift) tlb_has_superpages_ = true;
+  TlbEntry& e = (write ? tlb_->write : tlb_->read)[index];
+  (write ? tlb_info_->write_tag : tlb_info_->read_tag)[index] = walk_tag_;
+  if (walk_tag_.leaf_shift > kPageShift) tlb_info_->has_superpages = true;
+  if (walk_tag_.relies) note_relying(write ? kTlbSize + index : index);
   ++tlb_stats_.data.refills;
   e.tag = vpage;
   e.addend = reinterpret_cast<uintptr_t>(span.host + (ppage - span.start)) - vpage;
@@ -293,12 +293,12 @@ void Cpu::Impl::after_slow_access() {
 
 uint8_t* Cpu::Impl::host_for_read(uint64_t addr) {
   uint64_t page = addr & kPageMask;
-  TlbEntry& e = tlb_read_[(addr >> kPageShift) % kTlbSize];
+  TlbEntry& e = tlb_->read[(addr >> kPageShift) % kTlbSize];
   if (e.tag != page) {
     RamSpan span;
     if (!as_.lookup_ram(page, span) || !span_covers_page(span, page)) return nullptr;
     if (!pmp_page_ok(page, kPmpCfgR)) return nullptr;
-    tlb_read_tag_[(addr >> kPageShift) % kTlbSize] = TlbTag{0, true, kPageShift};
+    tlb_info_->read_tag[(addr >> kPageShift) % kTlbSize] = TlbTag{0, true, kPageShift};
     ++tlb_stats_.data.refills;
     e.tag = page;
     e.addend = reinterpret_cast<uintptr_t>(span.host + (page - span.start)) - page;
@@ -308,7 +308,7 @@ uint8_t* Cpu::Impl::host_for_read(uint64_t addr) {
 
 uint8_t* Cpu::Impl::host_for_write(uint64_t addr) {
   uint64_t page = addr & kPageMask;
-  TlbEntry& e = tlb_write_[(addr >> kPageShift) % kTlbSize];
+  TlbEntry& e = tlb_->write[(addr >> kPageShift) % kTlbSize];
   if (e.tag != page) {
     RamSpan span;
     if (!as_.lookup_ram(page, span) || !span.writable || !span_covers_page(span, page)) {
@@ -318,7 +318,7 @@ uint8_t* Cpu::Impl::host_for_write(uint64_t addr) {
     if (span.mr->is_code_page(span.offset_in_region + (page - span.start))) return nullptr;
     if (resv_valid_ && (resv_addr_ & kPageMask) == page) return nullptr;
     if (!pmp_page_ok(page, kPmpCfgW)) return nullptr;
-    tlb_write_tag_[(addr >> kPageShift) % kTlbSize] = TlbTag{0, true, kPageShift};
+    tlb_info_->write_tag[(addr >> kPageShift) % kTlbSize] = TlbTag{0, true, kPageShift};
     ++tlb_stats_.data.refills;
     e.tag = page;
     e.addend = reinterpret_cast<uintptr_t>(span.host + (page - span.start)) - page;
@@ -333,7 +333,7 @@ bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value, Access a
   // includes the alignment bits; the TLB entry for its page still holds (Linux's memcpy does
   // misaligned word accesses when the hart handles them fast, as this one does).
   if (in_page && acc == Access::Load) {
-    const TlbEntry& e = tlb_read_[(addr >> kPageShift) % kTlbSize];
+    const TlbEntry& e = tlb_->read[(addr >> kPageShift) % kTlbSize];
     if (e.tag == (addr & kPageMask)) {
       std::memcpy(&value, reinterpret_cast<const void*>(static_cast<uintptr_t>(addr + e.addend)),
                   size);
@@ -419,7 +419,7 @@ void Cpu::Impl::invalidate_reservation_on_store(uint64_t addr, unsigned size) {
 bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
   const bool in_page = (addr & ~kPageMask) + size <= kPageSize;
   if (in_page) {  // misaligned inside one page: see mem_load
-    const TlbEntry& e = tlb_write_[(addr >> kPageShift) % kTlbSize];
+    const TlbEntry& e = tlb_->write[(addr >> kPageShift) % kTlbSize];
     if (e.tag == (addr & kPageMask)) {
       // The write TLB never holds the reserved page, so no reservation can be lost here.
       std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(addr + e.addend)), &value, size);
@@ -485,12 +485,15 @@ bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
 }
 
 void Cpu::Impl::drop_write_tlb_for_host_page(const uint8_t* host_page) {
-  for (auto& e : tlb_write_) {
-    if (e.tag != ~uint64_t{0} &&
-        reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(e.tag + e.addend)) == host_page) {
-      e = TlbEntry{};
+  // Every set: a saved context's write entry would let a store into the code skip the hook.
+  for_each_tlb_set([host_page](TlbSet& set, TlbSetInfo&) {
+    for (TlbEntry& e : set.write) {
+      if (e.tag != ~uint64_t{0} &&
+          reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(e.tag + e.addend)) == host_page) {
+        e = TlbEntry{};
+      }
     }
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

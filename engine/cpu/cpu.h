@@ -108,8 +108,11 @@ struct CodeCacheStats {
 struct TlbCounters {
   uint64_t misses = 0;   ///< lookups that missed and took the slow path (walk or MMIO access)
   uint64_t refills = 0;  ///< entries filled after a miss
-  uint64_t flushes = 0;  ///< flushes: whole (context change, SFENCE.VMA x0, x0, PMP write)
-                         ///< and partial (SFENCE.VMA by address or ASID, satp switch)
+  uint64_t flushes = 0;  ///< flushes, each counted once however many sets it empties: whole
+                         ///< (SFENCE.VMA x0, x0, PMP write, satp.MODE change, flush_tlb()),
+                         ///< partial (SFENCE.VMA by address or ASID, satp switch, clearing
+                         ///< SUM or MXR: data only) and a saved context's set reused for
+                         ///< another. Switching privilege is not one (mmu.cpp).
 };
 /// The data TLB's and the fetch TLB's counters since the hart was created.
 struct TlbStats {

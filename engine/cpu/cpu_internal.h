@@ -7,10 +7,11 @@
 // gets a CodePage (the outer loop translates the virtual pc first, mmu.cpp): one pre-decoded Insn
 // per 2-byte slot, decoded lazily the first time the slot is executed, followed by two sentinel
 // slots that leave the page. Data accesses go through a direct-mapped software TLB of RAM pages
-// (separate read and write entries); a page that holds decoded code is never in the write TLB, so
-// every store into code takes the slow path, goes through AddressSpace::store and reaches our
-// code-write hook, which marks the decoded page stale. Stale pages are re-decoded when next
-// entered, never freed under the running loop.
+// (separate read and write entries, one set per translation context: mmu.cpp); a page that
+// holds decoded code is never in the write TLB of any set, so every store into code takes the
+// slow path, goes through AddressSpace::store and reaches our code-write hook, which marks the
+// decoded page stale. Stale pages are re-decoded when next entered, never freed under the
+// running loop.
 //
 // The cache is bounded (kMaxCodePages): past the bound, a clock with one "referenced" bit per
 // page picks a victim whose memory is reused for the new page. Eviction happens only in
@@ -140,7 +141,15 @@ struct TlbTag {
   uint16_t asid = 0;
   bool global = false;
   uint8_t leaf_shift = 12;  ///< log2 of the leaf's size: 12, 21, 30 or 39
+  uint8_t relies = 0;       ///< kTlbReliesSum | kTlbReliesMxr: what the walk needed from mstatus
 };
+/// What a TLB entry relies on beyond its context's key (TlbTag::relies): clearing mstatus.SUM
+/// or MXR drops exactly the entries that relied on it (mmu.cpp).
+inline constexpr uint8_t kTlbReliesSum = 1;  ///< an S-mode access to a U page
+inline constexpr uint8_t kTlbReliesMxr = 2;  ///< a load from an executable, unreadable page
+/// Relying entries a set lists (TlbSetInfo::relying): Linux relies on SUM for the one or two
+/// user pages a syscall copies, so clearing SUM visits these instead of the whole set.
+inline constexpr unsigned kTlbMaxRelying = 8;
 
 /// One entry of the fetch TLB: virtual page `vpage` is physical page `ppage`.
 struct FetchTlbEntry {
@@ -149,6 +158,27 @@ struct FetchTlbEntry {
   TlbTag info;
 };
 inline constexpr unsigned kFetchTlbSize = 64;
+
+/// TlbSetInfo::key of a set that is free (no translation context has this key).
+inline constexpr uint64_t kTlbNoKey = ~uint64_t{0};
+
+/// What the slow paths keep beside each data TLB set (CpuState::tlb_sets_[i]): the entries'
+/// tags, the fetch TLB of the same context, and what the set was filled under. The hit paths
+/// never read it.
+struct TlbSetInfo {
+  uint64_t key = kTlbNoKey;  ///< context of a parked set (Impl::mmu_key_), kTlbNoKey: free;
+                             ///< unused while the set is the active one
+  TlbTag read_tag[kTlbSize];
+  TlbTag write_tag[kTlbSize];
+  FetchTlbEntry fetch[kFetchTlbSize];
+  bool has_superpages = false;  ///< some entry is a slice of a superpage
+  uint8_t relies = 0;           ///< OR of the data entries' TlbTag::relies (or more)
+  /// How many relying[] holds; kTlbMaxRelying + 1: more entries rely, search the whole set.
+  uint8_t relying_count = 0;
+  /// Data entries whose TlbTag::relies is not 0 (or that were refilled since): read entry i
+  /// as i, write entry i as kTlbSize + i.
+  uint16_t relying[kTlbMaxRelying] = {};
+};
 
 // Physical memory protection (privileged spec 3.7): the CSR table has 64 entries, all
 // implemented. pmpcfg bits: R, W, X, A (bits 4:3), L.
@@ -199,13 +229,11 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   bool fetch_translated_ = false;             ///< fetches go through satp's page tables
   bool data_translated_ = false;              ///< loads and stores do (MPRV included)
   PrivLevel data_priv_ = PrivLevel::Machine;  ///< the privilege loads and stores are checked at
-  uint64_t mmu_key_ = 0;        ///< the translation context the TLBs hold (0: bare, no PMP check)
-  bool fetch_via_tlb_ = false;  ///< fetches go through the fetch TLB (translation or PMP)
-  FetchTlbEntry tlb_fetch_[kFetchTlbSize];
-  TlbTag tlb_read_tag_[kTlbSize];  ///< what each data TLB entry was filled under
-  TlbTag tlb_write_tag_[kTlbSize];
-  bool tlb_has_superpages_ = false;  ///< some TLB entry is a slice of a superpage
-  TlbTag walk_tag_;                  ///< what the last successful translate() found
+  uint64_t mmu_key_ = 0;  ///< the translation context of the active set (0: bare, no PMP check)
+  bool fetch_via_tlb_ = false;            ///< fetches go through the fetch TLB (translation or PMP)
+  TlbSetInfo tlb_set_info_[kTlbSets];     ///< beside CpuState::tlb_sets_[i]
+  TlbSetInfo* tlb_info_ = tlb_set_info_;  ///< beside the active set (CpuState::tlb_)
+  TlbTag walk_tag_;                       ///< what the last successful translate() found
   TlbStats tlb_stats_;
 
   // -- PMP (pmp.cpp) --
@@ -251,13 +279,33 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   uint8_t* host_for_write(uint64_t addr);
   void after_slow_access();
   void flush_tlb();
-  /// Empties the data and fetch TLBs (translation changed; the flat view did not).
+  /// Empties the data and fetch TLBs of every set (translation changed; the flat view did not).
   void flush_translation();
 
   // mmu.cpp
-  /// Recomputes who translates (priv_, mstatus.MPRV/MPP/SUM/MXR, satp) and empties the TLBs
-  /// when that changed. Call after any change of those.
+  /// Recomputes who translates (priv_, mstatus.MPRV/MPP/SUM/MXR, satp), makes the TLB set of
+  /// that context the active one, and drops the entries that relied on a cleared SUM or MXR.
+  /// Call after any change of those.
   void mmu_update();
+  /// Makes `key` the active context: between S and U the active set is parked and the set of
+  /// `key` (or an empty one) activated; to or from an M-mode context every set is emptied.
+  void switch_tlb_set(uint64_t key);
+  /// Empties set `i` (data and fetch entries).
+  void clear_tlb_set(unsigned i);
+  /// Notes that data entry `slot` of the active set (read i: i, write i: kTlbSize + i) was
+  /// filled by a walk that relied on walk_tag_.relies.
+  void note_relying(unsigned slot);
+  /// Drops the active set's data entries whose TlbTag::relies has a bit of `mask`.
+  void drop_relying(uint8_t mask);
+  /// Calls f(TlbSet&, TlbSetInfo&) for the active set and every parked one.
+  template <class F>
+  void for_each_tlb_set(F&& f) {
+    for (unsigned i = 0; i < kTlbSets; ++i) {
+      if (&tlb_sets_[i] == tlb_ || tlb_set_info_[i].key != kTlbNoKey) {
+        f(tlb_sets_[i], tlb_set_info_[i]);
+      }
+    }
+  }
   /// Translates `va` for an access of kind `acc` (privileged spec 4.3.2, Sv39/Sv48), setting
   /// A and D in the leaf PTE. On failure sets fault_addr_ = va and fault_cause_ (a page fault,
   /// or an access fault when a PTE is not in RAM) and returns false.
@@ -268,7 +316,7 @@ struct Cpu::Impl final : CpuState, MemoryListener {
       pa = va;
       return true;
     }
-    const FetchTlbEntry& e = tlb_fetch_[(va >> kPageShift) % kFetchTlbSize];
+    const FetchTlbEntry& e = tlb_info_->fetch[(va >> kPageShift) % kFetchTlbSize];
     if (e.vpage == (va & kPageMask)) {
       pa = e.ppage | (va & ~kPageMask);
       return true;
@@ -282,7 +330,7 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   /// SFENCE.VMA (privileged spec 4.2.1): drops the TLB entries for page `va` (when `by_va`)
   /// of address space `asid` (when `by_asid`: then global entries stay).
   void sfence(uint64_t va, bool by_va, uint16_t asid, bool by_asid);
-  /// Drops the entries that are not global (satp switched address space).
+  /// Drops the entries that are not global, in every set (satp switched address space).
   void flush_non_global();
   /// The ASID field of satp.
   uint16_t satp_asid() const { return static_cast<uint16_t>((satp_ & kSatpAsidMask) >> 44); }

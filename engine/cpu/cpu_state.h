@@ -8,7 +8,8 @@
 // fields come first at offsets pinned below; a translator uses the kCpuStateOffset*
 // constants rather than guessing. Counting: during run() the steps still allowed live in
 // budget_left_ (an executor may cache it in a local but writes it back before calling a
-// helper and before leaving); retired_ is then derived from it (sync_retired()).
+// helper and before leaving); retired_ is then derived from it (sync_retired()). tlb_ points
+// into the struct itself, so a CpuState is never copied.
 #pragma once
 
 #include <cstddef>
@@ -31,12 +32,26 @@ struct TlbEntry {
 /// kTlbSize.
 inline constexpr unsigned kTlbSize = 256;
 
+/// One set of the data TLB: the entries of one translation context (U-mode or S-mode, see
+/// engine/cpu/mmu.cpp), read entries first.
+struct TlbSet {
+  TlbEntry read[kTlbSize];
+  TlbEntry write[kTlbSize];  ///< never holds a page with decoded code or a reservation
+};
+/// Data TLB sets per hart: a trap from U to S and the SRET back only switch CpuState::tlb_.
+inline constexpr unsigned kTlbSets = 2;
+
 /// The state of one hart. Field names keep the interpreter's member spelling (trailing `_`).
 struct CpuState {
-  // -- Hot: registers, pc, budget (offsets pinned below) --
+  CpuState() = default;
+  CpuState(const CpuState&) = delete;
+  CpuState& operator=(const CpuState&) = delete;
+
+  // -- Hot: registers, pc, budget, the active TLB set (offsets pinned below) --
   uint64_t x_[33] = {};       ///< x0..x31, then the sink (index 32) that absorbs writes to x0
   uint64_t pc_ = 0;           ///< pc of the next instruction (exact at every helper call and exit)
   uint64_t budget_left_ = 0;  ///< during run(): steps still allowed, the current one included
+  TlbSet* tlb_ = tlb_sets_;   ///< the active data TLB set (one of tlb_sets_): what loads hit
 
   // -- F and D (unprivileged spec chapters 11, 12): singles are NaN-boxed in the 64 bits --
   uint64_t f_[32] = {};  ///< f0..f31
@@ -97,9 +112,8 @@ struct CpuState {
   unsigned resv_size_ = 0;
   uint64_t resv_addr_ = 0;
 
-  // -- Software TLB of RAM pages (data accesses) --
-  TlbEntry tlb_read_[kTlbSize];
-  TlbEntry tlb_write_[kTlbSize];  ///< never holds a page with decoded code or a reservation
+  // -- Software TLB of RAM pages (data accesses), one set per translation context --
+  TlbSet tlb_sets_[kTlbSets];
 
   /// Makes retired_ exact from budget_left_ (during run()). Idempotent.
   void sync_retired() { retired_ = run_base_ + (run_budget_ - budget_left_); }
@@ -114,14 +128,21 @@ inline constexpr size_t kCpuStateOffsetBudget = 34 * 8;  ///< budget_left_
 static_assert(offsetof(CpuState, x_) == kCpuStateOffsetX);
 static_assert(offsetof(CpuState, pc_) == kCpuStateOffsetPc);
 static_assert(offsetof(CpuState, budget_left_) == kCpuStateOffsetBudget);
+inline constexpr size_t kCpuStateOffsetTlb = 35 * 8;  ///< tlb_, the active TLB set
+static_assert(offsetof(CpuState, tlb_) == kCpuStateOffsetTlb);
 inline constexpr size_t kCpuStateOffsetF = offsetof(CpuState, f_);  ///< f_[i] at + 8 * i
 inline constexpr size_t kCpuStateOffsetFcsr = offsetof(CpuState, fcsr_);
 inline constexpr size_t kCpuStateOffsetPriv = offsetof(CpuState, priv_);
 inline constexpr size_t kCpuStateOffsetEvent = offsetof(CpuState, event_);
-inline constexpr size_t kCpuStateOffsetTlbRead = offsetof(CpuState, tlb_read_);
-inline constexpr size_t kCpuStateOffsetTlbWrite = offsetof(CpuState, tlb_write_);
-static_assert(sizeof(TlbEntry) == 16 && kCpuStateOffsetTlbRead % 8 == 0,
+/// The sets: set i at kCpuStateOffsetTlbSets + i * sizeof(TlbSet). Generated code that knows
+/// its context (as QEMU's mmu_idx) may address its set directly; the interpreter uses tlb_.
+inline constexpr size_t kCpuStateOffsetTlbSets = offsetof(CpuState, tlb_sets_);
+/// Offsets inside a TlbSet: the read entries, then the write entries.
+inline constexpr size_t kTlbSetOffsetRead = offsetof(TlbSet, read);
+inline constexpr size_t kTlbSetOffsetWrite = offsetof(TlbSet, write);
+static_assert(sizeof(TlbEntry) == 16 && kCpuStateOffsetTlbSets % 8 == 0,
               "TLB entries are two 8-byte words, 8-byte aligned");
-static_assert(kCpuStateOffsetTlbWrite == kCpuStateOffsetTlbRead + kTlbSize * sizeof(TlbEntry));
+static_assert(kTlbSetOffsetRead == 0 && kTlbSetOffsetWrite == kTlbSize * sizeof(TlbEntry) &&
+              sizeof(TlbSet) == 2 * kTlbSize * sizeof(TlbEntry));
 
 }  // namespace glassvm

@@ -467,9 +467,14 @@ void write_satp(Impl& h, uint16_t, uint64_t value) {
   if (mode != kSatpModeBare && mode != kSatpModeSv39 && mode != kSatpModeSv48) return;
   const uint64_t old = h.satp_;
   h.satp_ = value & ((0xfull << kSatpModeShift) | kSatpAsidMask | kSatpPpnMask);
-  // Another address space (ASID or root): its non-global entries must not match, the global
-  // ones stay (4.1.11, 4.3.1). A new MODE changes mmu_update()'s key: everything goes.
-  if ((old ^ h.satp_) & (kSatpAsidMask | kSatpPpnMask)) h.flush_non_global();
+  // A new MODE: every set goes, so that a return to the old mode walks again. Another address
+  // space (ASID or root): its non-global entries must not match, in any set; the global ones
+  // stay (4.1.11, 4.3.1).
+  if ((old ^ h.satp_) >> kSatpModeShift) {
+    h.flush_translation();
+  } else if ((old ^ h.satp_) & (kSatpAsidMask | kSatpPpnMask)) {
+    h.flush_non_global();
+  }
   h.mmu_update();
   h.event_ = true;
 }

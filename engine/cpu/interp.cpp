@@ -114,7 +114,7 @@ Cpu::Impl::run(uint64_t budget) {
 #define LOAD(T)                                                                               \
   do {                                                                                        \
     const uint64_t a_ = RS1 + IMM;                                                            \
-    const TlbEntry& e_ = tlb_read_[(a_ >> kPageShift) % kTlbSize];                            \
+    const TlbEntry& e_ = tlb_->read[(a_ >> kPageShift) % kTlbSize];                           \
     if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                \
       T v_;                                                                                   \
       std::memcpy(&v_, reinterpret_cast<const void*>(static_cast<uintptr_t>(a_ + e_.addend)), \
@@ -133,7 +133,7 @@ Cpu::Impl::run(uint64_t budget) {
 #define STORE_VALUE(T, value)                                                           \
   do {                                                                                  \
     const uint64_t a_ = RS1 + IMM;                                                      \
-    const TlbEntry& e_ = tlb_write_[(a_ >> kPageShift) % kTlbSize];                     \
+    const TlbEntry& e_ = tlb_->write[(a_ >> kPageShift) % kTlbSize];                    \
     const T v_ = static_cast<T>(value);                                                 \
     if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {          \
       std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_, \
@@ -156,7 +156,7 @@ Cpu::Impl::run(uint64_t budget) {
   do {                                                                                        \
     FP_CHECK();                                                                               \
     const uint64_t a_ = RS1 + IMM;                                                            \
-    const TlbEntry& e_ = tlb_read_[(a_ >> kPageShift) % kTlbSize];                            \
+    const TlbEntry& e_ = tlb_->read[(a_ >> kPageShift) % kTlbSize];                           \
     uint64_t raw_;                                                                            \
     if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                \
       T v_;                                                                                   \

@@ -1,19 +1,33 @@
 // Address translation: the Sv39/Sv48 page-table walk (privileged spec 4.3.2, 4.4, 4.5), who
 // translates (satp.MODE, the privilege, mstatus.MPRV/MPP/SUM/MXR), and the fetch TLB.
 //
-// Design note: the data TLB (CpuState::tlb_read_/tlb_write_) and the fetch TLB hold
+// Design note: the data TLB (CpuState::tlb_sets_) and the fetch TLB (TlbSetInfo::fetch) hold
 // virtual-to-host translations filled under one translation context: the fetch privilege, the
-// data privilege (MPRV), SUM, MXR, satp.MODE and whether PMP checks apply. mmu_update() runs
-// after every change of those and empties both TLBs when the context changed (for SUM and MXR:
-// only when one is cleared); when nothing translates and PMP checks nothing (M-mode without a
-// locked PMP entry) the context is "bare", so M-mode code never pays for a flush. The ASID and
-// root of satp are not part of the context: each entry carries a TlbTag (ASID, global, leaf
-// size) beside it, outside the hit path, which satp writes and SFENCE.VMA use to drop exactly
-// the entries they concern; entries of another ASID never survive a satp write, so a hit never
-// needs to compare ASIDs. A read entry is filled only after
-// a walk for a load, a write entry only after a walk for a store (so the leaf had W and now has D
-// set): a TLB hit never skips a permission check or an A/D update. Decoded code is keyed by
-// physical page (code_page_for), so aliases share it and a remap never runs stale code.
+// data privilege (MPRV), satp.MODE and whether PMP checks apply (mmu_key_). Like QEMU's
+// mmu_idx, the TLBs come in sets, one per context: U-mode's and S-mode's. A trap from U to S
+// and the SRET back only switch which set is active (CpuState::tlb_, the pointer the hit paths
+// index), so a syscall or an interrupt taken in U empties nothing and the process finds its
+// entries again on return. Switching is a pointer store: parking a set costs nothing, so
+// nothing is copied (swapping contents in and out of one fixed set cost more, per syscall, than
+// the refills it saved); the hit path pays one load of tlb_, off its critical path. M-mode has
+// no set of its own: a switch to or from an M-mode context empties every set, as every context
+// change used to (traps to M are rare, and firmware that edits page tables there is then never
+// surprised by a stale entry); M-mode without translation and without a locked PMP entry is the
+// "bare" context, so M-mode code never pays for a flush. Everything that drops entries reaches
+// every set in use (for_each_tlb_set): SFENCE.VMA (S fences for U), satp writes, PMP writes
+// (flush_translation), code pages' write protection. SUM and MXR are not part of the context:
+// setting one only widens what a walk allows, and each entry records in its TlbTag whether it
+// needed SUM (an S access to a U page) or MXR (a load from an execute-only page); clearing one
+// drops exactly those entries of the active set (each set lists its few relying entries, so
+// Linux's SUM clear after each copy from user memory costs no search), and a parked set is
+// checked when it is activated again. The ASID and root of satp are not part of the context either:
+// each entry carries a TlbTag (ASID, global, leaf size) beside it, outside the hit path, which satp
+// writes and SFENCE.VMA use to drop exactly the entries they concern; entries of another ASID never
+// survive a satp write (in any set), so a hit never needs to compare ASIDs. A read entry is
+// filled only after a walk for a load, a write entry only after a walk for a store (so the leaf
+// had W and now has D set): a TLB hit never skips a permission check or an A/D update. Decoded
+// code is keyed by physical page (code_page_for), so aliases share it and a remap never runs
+// stale code.
 //
 // PTEs are read from RAM only: a walk that meets a PTE address outside RAM (or an A/D update
 // that meets read-only memory) is an access fault of the original access type, as the spec
@@ -50,34 +64,137 @@ void Cpu::Impl::mmu_update() {
   pmp_fetch_check_ = priv_ != PrivLevel::Machine || pmp_m_checked_;
   pmp_data_check_ = data_priv_ != PrivLevel::Machine || pmp_m_checked_;
   fetch_via_tlb_ = fetch_translated_ || pmp_fetch_check_;
-  constexpr uint64_t kKeySum = 1u << 7, kKeyMxr = 1u << 8;
   uint64_t key = 0;
   if (fetch_translated_ || data_translated_ || pmp_fetch_check_ || pmp_data_check_) {
     key = 1 | (fetch_translated_ ? 2 : 0) | (data_translated_ ? 4 : 0) |
           static_cast<uint64_t>(priv_) << 3 | static_cast<uint64_t>(data_priv_) << 5 |
-          ((mstatus_ & kMstatusSUM) ? kKeySum : 0) | ((mstatus_ & kMstatusMXR) ? kKeyMxr : 0) |
-          (pmp_fetch_check_ ? 1u << 9 : 0) | (pmp_data_check_ ? 1u << 10 : 0) | mode << 11;
+          (pmp_fetch_check_ ? 1u << 7 : 0) | (pmp_data_check_ ? 1u << 8 : 0) | mode << 9;
   }
-  // Setting SUM or MXR only widens what loads may do, so entries filled without them stay
-  // right; clearing them must drop entries they allowed (Linux sets SUM around each copy from
-  // user memory: one flush per copy, not two). satp's ASID and root are not part of the key:
-  // write_satp drops the entries of the old address space and keeps the global ones.
-  const uint64_t widening = kKeySum | kKeyMxr;
-  const bool narrowed = (mmu_key_ & ~key & widening) != 0;
-  if ((key & ~widening) != (mmu_key_ & ~widening) || narrowed) flush_translation();
+  if (key != mmu_key_) switch_tlb_set(key);
+  // SUM and MXR are not part of the key: setting one only widens what loads may do, so
+  // entries filled without it stay right; clearing one drops the entries that needed it (Linux
+  // sets SUM around each copy from user memory). A parked set is checked when it comes back.
+  const uint8_t allowed = ((mstatus_ & kMstatusSUM) ? kTlbReliesSum : 0) |
+                          ((mstatus_ & kMstatusMXR) ? kTlbReliesMxr : 0);
+  if (tlb_info_->relies & ~allowed) {
+    drop_relying(static_cast<uint8_t>(tlb_info_->relies & ~allowed));
+  }
+}
+
+namespace {
+
+/// Whether translation context `key` (Impl::mmu_key_) is M-mode's: bare, or fetch privilege M.
+bool machine_context(uint64_t key) {
+  return key == 0 || ((key >> 3) & 3) == static_cast<uint64_t>(PrivLevel::Machine);
+}
+
+}  // namespace
+
+void Cpu::Impl::switch_tlb_set(uint64_t key) {
+  if (machine_context(key) || machine_context(mmu_key_)) {
+    flush_translation();  // counts itself
+    mmu_key_ = key;
+    return;
+  }
+  // Park the active set under its context and activate the set of `key`: it is the other
+  // set (S and U take turns), or the other set starts empty.
+  const auto active = static_cast<unsigned>(tlb_ - tlb_sets_);
+  const unsigned next = (active + 1) % kTlbSets;
+  static_assert(kTlbSets == 2, "with more sets, pick the set of `key` or the oldest here");
+  TlbSetInfo& info = tlb_set_info_[next];
+  if (info.key != key) {
+    // The other of S and U for the first time since a flush. (Below M, keys differ only in
+    // the privilege while satp.MODE and PMP stay, and changing those flushes, so a parked set
+    // of a third context is never lost in practice.)
+    if (info.key != kTlbNoKey) {
+      ++tlb_stats_.data.flushes;
+      ++tlb_stats_.fetch.flushes;
+    }
+    clear_tlb_set(next);
+  }
+  tlb_set_info_[active].key = mmu_key_;
+  info.key = kTlbNoKey;  // unused while active
+  tlb_ = &tlb_sets_[next];
+  tlb_info_ = &info;
   mmu_key_ = key;
+  // The reservation's page must stay out of the write TLB (exec_amo dropped it from the set
+  // that was active at the LR).
+  if (resv_valid_) {
+    TlbEntry& e = tlb_->write[(resv_addr_ >> kPageShift) % kTlbSize];
+    if (e.tag == (resv_addr_ & kPageMask)) e = TlbEntry{};
+  }
+}
+
+void Cpu::Impl::clear_tlb_set(unsigned i) {
+  for (auto& e : tlb_sets_[i].read) e = TlbEntry{};
+  for (auto& e : tlb_sets_[i].write) e = TlbEntry{};
+  TlbSetInfo& info = tlb_set_info_[i];
+  for (auto& e : info.fetch) e = FetchTlbEntry{};
+  info.has_superpages = false;
+  info.relies = 0;
+  info.relying_count = 0;
+}
+
+void Cpu::Impl::note_relying(unsigned slot) {
+  TlbSetInfo& info = *tlb_info_;
+  info.relies |= walk_tag_.relies;
+  const unsigned n = info.relying_count;
+  if (n > kTlbMaxRelying) return;
+  for (unsigned k = 0; k < n; ++k) {
+    if (info.relying[k] == slot) return;
+  }
+  if (n == kTlbMaxRelying) {
+    info.relying_count = kTlbMaxRelying + 1;
+    return;
+  }
+  info.relying[n] = static_cast<uint16_t>(slot);
+  info.relying_count = static_cast<uint8_t>(n + 1);
+}
+
+void Cpu::Impl::drop_relying(uint8_t mask) {
+  ++tlb_stats_.data.flushes;  // fetch entries never rely on SUM or MXR
+  TlbSetInfo& info = *tlb_info_;
+  // Drop what relied on `mask` and list again what still relies on something else, so that
+  // the list stays complete (a refilled slot's tag describes its new entry).
+  uint8_t left = 0;
+  unsigned kept = 0;
+  auto visit = [&](unsigned slot) {
+    const bool write = slot >= kTlbSize;
+    const unsigned i = slot % kTlbSize;
+    TlbEntry& e = write ? tlb_->write[i] : tlb_->read[i];
+    const uint8_t relies = (write ? info.write_tag[i] : info.read_tag[i]).relies;
+    if (e.tag == ~uint64_t{0} || relies == 0) return;
+    if (relies & mask) {
+      e = TlbEntry{};
+      return;
+    }
+    left |= relies;
+    if (kept < kTlbMaxRelying) info.relying[kept] = static_cast<uint16_t>(slot);
+    ++kept;
+  };
+  if (info.relying_count <= kTlbMaxRelying) {
+    // In place: entry k is read before anything is written at kept <= k.
+    const unsigned n = info.relying_count;
+    for (unsigned k = 0; k < n; ++k) visit(info.relying[k]);
+  } else {
+    for (unsigned slot = 0; slot < 2 * kTlbSize; ++slot) visit(slot);
+  }
+  info.relying_count = static_cast<uint8_t>(kept > kTlbMaxRelying ? kTlbMaxRelying + 1 : kept);
+  info.relies = left;
 }
 
 void Cpu::Impl::flush_non_global() {
   ++tlb_stats_.data.flushes;
   ++tlb_stats_.fetch.flushes;
-  for (unsigned i = 0; i < kTlbSize; ++i) {
-    if (!tlb_read_tag_[i].global) tlb_read_[i] = TlbEntry{};
-    if (!tlb_write_tag_[i].global) tlb_write_[i] = TlbEntry{};
-  }
-  for (auto& e : tlb_fetch_) {
-    if (!e.info.global) e = FetchTlbEntry{};
-  }
+  for_each_tlb_set([](TlbSet& set, TlbSetInfo& info) {
+    for (unsigned i = 0; i < kTlbSize; ++i) {
+      if (!info.read_tag[i].global) set.read[i] = TlbEntry{};
+      if (!info.write_tag[i].global) set.write[i] = TlbEntry{};
+    }
+    for (auto& e : info.fetch) {
+      if (!e.info.global) e = FetchTlbEntry{};
+    }
+  });
 }
 
 namespace {
@@ -98,29 +215,32 @@ void Cpu::Impl::sfence(uint64_t va, bool by_va, uint16_t asid, bool by_asid) {
   }
   ++tlb_stats_.data.flushes;
   ++tlb_stats_.fetch.flushes;
-  auto drop_data = [&](unsigned i) {
-    if (tlb_read_[i].tag != ~uint64_t{0} &&
-        fenced(tlb_read_[i].tag, tlb_read_tag_[i], va, by_va, asid, by_asid)) {
-      tlb_read_[i] = TlbEntry{};
+  // Every set: S-mode fences for the U-mode set too.
+  for_each_tlb_set([&](TlbSet& set, TlbSetInfo& info) {
+    auto drop_data = [&](unsigned i) {
+      if (set.read[i].tag != ~uint64_t{0} &&
+          fenced(set.read[i].tag, info.read_tag[i], va, by_va, asid, by_asid)) {
+        set.read[i] = TlbEntry{};
+      }
+      if (set.write[i].tag != ~uint64_t{0} &&
+          fenced(set.write[i].tag, info.write_tag[i], va, by_va, asid, by_asid)) {
+        set.write[i] = TlbEntry{};
+      }
+    };
+    auto drop_fetch = [&](FetchTlbEntry& e) {
+      if (e.vpage != ~uint64_t{0} && fenced(e.vpage, e.info, va, by_va, asid, by_asid)) {
+        e = FetchTlbEntry{};
+      }
+    };
+    // A 4 KiB page lives in one slot of each TLB; slices of a superpage may sit anywhere.
+    if (by_va && !info.has_superpages) {
+      drop_data(static_cast<unsigned>((va >> kPageShift) % kTlbSize));
+      drop_fetch(info.fetch[(va >> kPageShift) % kFetchTlbSize]);
+      return;
     }
-    if (tlb_write_[i].tag != ~uint64_t{0} &&
-        fenced(tlb_write_[i].tag, tlb_write_tag_[i], va, by_va, asid, by_asid)) {
-      tlb_write_[i] = TlbEntry{};
-    }
-  };
-  auto drop_fetch = [&](FetchTlbEntry& e) {
-    if (e.vpage != ~uint64_t{0} && fenced(e.vpage, e.info, va, by_va, asid, by_asid)) {
-      e = FetchTlbEntry{};
-    }
-  };
-  // A 4 KiB page lives in one slot of each TLB; slices of a superpage may sit anywhere.
-  if (by_va && !tlb_has_superpages_) {
-    drop_data(static_cast<unsigned>((va >> kPageShift) % kTlbSize));
-    drop_fetch(tlb_fetch_[(va >> kPageShift) % kFetchTlbSize]);
-    return;
-  }
-  for (unsigned i = 0; i < kTlbSize; ++i) drop_data(i);
-  for (auto& e : tlb_fetch_) drop_fetch(e);
+    for (unsigned i = 0; i < kTlbSize; ++i) drop_data(i);
+    for (auto& e : info.fetch) drop_fetch(e);
+  });
 }
 
 bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
@@ -203,7 +323,11 @@ bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
     }
     const uint64_t offset_mask = (1ull << shift) - 1;
     pa = ((ppn << kPageShift) & ~offset_mask) | (va & offset_mask);
-    walk_tag_ = TlbTag{satp_asid(), global, static_cast<uint8_t>(shift)};
+    // What a TLB entry of this walk relies on (an S-mode fetch of a U page faulted above).
+    const uint8_t relies =
+        static_cast<uint8_t>((priv != PrivLevel::User && (pte & kPteU) ? kTlbReliesSum : 0) |
+                             (acc == Access::Load && !(pte & kPteR) ? kTlbReliesMxr : 0));
+    walk_tag_ = TlbTag{satp_asid(), global, static_cast<uint8_t>(shift), relies};
     return true;
   }
   fault_cause_ = page_fault_cause(acc);  // no leaf at level 0
@@ -228,11 +352,11 @@ bool Cpu::Impl::fetch_walk(uint64_t va, uint64_t& pa) {
     force_uncached_ = true;
     return true;
   }
-  FetchTlbEntry& e = tlb_fetch_[(va >> kPageShift) % kFetchTlbSize];
+  FetchTlbEntry& e = tlb_info_->fetch[(va >> kPageShift) % kFetchTlbSize];
   e.vpage = va & kPageMask;
   e.ppage = pa & kPageMask;
   e.info = walk_tag_;
-  if (walk_tag_.leaf_shift > kPageShift) tlb_has_superpages_ = true;
+  if (walk_tag_.leaf_shift > kPageShift) tlb_info_->has_superpages = true;
   ++tlb_stats_.fetch.refills;
   return true;
 }

@@ -2,14 +2,14 @@
 // L bit, and the rule for accesses no entry matches.
 //
 // Design note: PMP is never checked on a TLB hit. pmp_update() decodes the entries into byte
-// ranges whenever pmpcfg/pmpaddr change and empties the TLBs; a TLB entry (data or fetch) is
-// filled only when one PMP entry decides the whole 4 KiB page the same way (pmp_allows over the
-// page), so a hit can never cross a PMP boundary. Pages that a boundary splits stay out of the
-// TLBs, and each of their accesses takes the slow path, which checks the access itself. Which
-// accesses are checked at all: every S- and U-mode access, the page-table walker's (as S-mode,
-// 3.7.1), and M-mode accesses only while some entry is locked (pmp_m_checked_); M-mode code
-// with no locked entry pays nothing. mmu_update() keys the TLBs by the privilege whenever PMP
-// applies, so an entry filled for M-mode is never used by S-mode.
+// ranges whenever pmpcfg/pmpaddr change and empties the TLBs (every set); a TLB entry (data
+// or fetch) is filled only when one PMP entry decides the whole 4 KiB page the same way
+// (pmp_allows over the page), so a hit can never cross a PMP boundary. Pages that a boundary splits
+// stay out of the TLBs, and each of their accesses takes the slow path, which checks the access
+// itself. Which accesses are checked at all: every S- and U-mode access, the page-table walker's
+// (as S-mode, 3.7.1), and M-mode accesses only while some entry is locked (pmp_m_checked_); M-mode
+// code with no locked entry pays nothing. mmu_update() keys the TLB sets by the privilege whenever
+// PMP applies, so an entry filled for M-mode is never used by S-mode.
 #include "engine/cpu/cpu.h"
 #include "engine/cpu/cpu_internal.h"
 

@@ -238,7 +238,7 @@ bool Cpu::Impl::exec_amo(const Insn& in) {
     resv_addr_ = addr;
     resv_size_ = size;
     // Stores to the reserved page must reach the slow path, which breaks the reservation.
-    TlbEntry& e = tlb_write_[(addr >> kPageShift) % kTlbSize];
+    TlbEntry& e = tlb_->write[(addr >> kPageShift) % kTlbSize];
     if (e.tag == (addr & kPageMask)) e = TlbEntry{};
     x_[in.rd] = extend(v);
     return true;
