@@ -182,8 +182,12 @@ void RiscvIommu::write_reg64(uint64_t base, uint64_t value) {
 }
 
 void RiscvIommu::write_ddtp(uint64_t value) {
-  // WARL: an unsupported mode leaves ddtp as it was.
-  if (get_field(value, DDTP_MODE) > kMode3Lvl) return;
+  // WARL: an unsupported mode leaves ddtp as it was, and so does a move from one directory
+  // mode to another, which must go through Off or Bare (5.5).
+  uint64_t mode = get_field(value, DDTP_MODE);
+  uint64_t old_mode = get_field(ddtp_, DDTP_MODE);
+  if (mode > kMode3Lvl) return;
+  if (mode >= kMode1Lvl && old_mode >= kMode1Lvl && mode != old_mode) return;
   ddtp_ = value & (DDTP_MODE | DDTP_PPN);
   // The directory moved: every cached context and translation is stale.
   invalidate_everything();
@@ -193,7 +197,7 @@ void RiscvIommu::write_cqcsr(uint32_t value) {
   cqcsr_ &= ~(value & kCqErrors);  // write 1 to clear
   cqcsr_ = (cqcsr_ & ~(QCSR_EN | QCSR_IE)) | (value & (QCSR_EN | QCSR_IE));
   if ((value & QCSR_EN) && !(cqcsr_ & QCSR_ON)) {
-    cqh_ = 0;  // 5.15: enabling the queue resets its head and its error state
+    cqh_ = cqt_ = 0;  // 5.15: enabling the queue resets its indices and its error state
     cqcsr_ = (cqcsr_ & ~kCqErrors) | QCSR_ON;
   } else if (!(value & QCSR_EN)) {
     cqcsr_ &= ~QCSR_ON;
@@ -206,7 +210,7 @@ void RiscvIommu::write_fqcsr(uint32_t value) {
   fqcsr_ &= ~(value & kFqErrors);
   fqcsr_ = (fqcsr_ & ~(QCSR_EN | QCSR_IE)) | (value & (QCSR_EN | QCSR_IE));
   if ((value & QCSR_EN) && !(fqcsr_ & QCSR_ON)) {
-    fqt_ = 0;  // 5.16: enabling the queue resets its tail and its error state
+    fqh_ = fqt_ = 0;  // 5.16: enabling the queue resets its indices and its error state
     fqcsr_ = (fqcsr_ & ~kFqErrors) | QCSR_ON;
   } else if (!(value & QCSR_EN)) {
     fqcsr_ &= ~QCSR_ON;
@@ -220,7 +224,7 @@ void RiscvIommu::write_pqcsr(uint32_t value) {
   pqcsr_ &= ~(value & kFqErrors);
   pqcsr_ = (pqcsr_ & ~(QCSR_EN | QCSR_IE)) | (value & (QCSR_EN | QCSR_IE));
   if ((value & QCSR_EN) && !(pqcsr_ & QCSR_ON)) {
-    pqt_ = 0;
+    pqh_ = pqt_ = 0;
     pqcsr_ = (pqcsr_ & ~kFqErrors) | QCSR_ON;
   } else if (!(value & QCSR_EN)) {
     pqcsr_ &= ~QCSR_ON;

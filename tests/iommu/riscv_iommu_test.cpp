@@ -133,6 +133,7 @@ class RiscvIommuTest : public ::testing::Test {
   /// Points ddtp at a fresh root table in `mode`.
   void set_ddtp(uint64_t mode) {
     ddt_root = alloc_page();
+    set_reg(DDTP, kModeOff, 8);  // a directory mode is entered from Off or Bare
     set_reg(DDTP, (ddt_root >> 2) | mode, 8);
   }
   /// The address of device `did`'s context, creating the directory levels on the way.
@@ -268,6 +269,8 @@ TEST_F(RiscvIommuTest, DdtpIsWrittenWholeOrByHalvesAndRejectsUnknownModes) {
   EXPECT_EQ(get_field(ddtp, DDTP_PPN), get_field((0x12ull << 32) | (0x80123000 >> 2), DDTP_PPN));
   EXPECT_FALSE(ddtp & DDTP_BUSY);
   set_reg(DDTP, kMode3Lvl + 1, 8);  // not a mode: the write is ignored
+  EXPECT_EQ(reg(DDTP, 8), ddtp);
+  set_reg(DDTP, kMode3Lvl, 8);  // from one directory mode to another: ignored too
   EXPECT_EQ(reg(DDTP, 8), ddtp);
   set_reg(DDTP, 0x3e0 | kModeBare, 8);  // reserved bits read 0
   EXPECT_EQ(reg(DDTP, 8), kModeBare);
@@ -820,12 +823,15 @@ TEST_F(RiscvIommuTest, CommandQueueWrapsAndFaultsOnBadMemory) {
   EXPECT_EQ(reg(CQH), 3u);
   EXPECT_EQ(reg(CQT), 3u);
   // cqt is WARL: only the index bits are kept.
-  set_reg(CQT, 0x104);
-  EXPECT_EQ(reg(CQT), 0u);
-  // A queue outside RAM: the fetch fails.
+  set_reg(CQT, 0x107);
+  EXPECT_EQ(reg(CQT), 3u);
+  // A queue outside RAM: the fetch fails. Enabling it starts from index 0.
   set_reg(CQCSR, 0);
   set_reg(CQB, (kOutsideRam >> 2) | 1, 8);
   set_reg(CQCSR, QCSR_EN | QCSR_IE);
+  EXPECT_EQ(reg(CQH), 0u);
+  EXPECT_EQ(reg(CQT), 0u);
+  EXPECT_FALSE(reg(CQCSR) & QCSR_MF);  // nothing to fetch yet
   set_reg(CQT, 1);
   EXPECT_TRUE(reg(CQCSR) & QCSR_MF);
   EXPECT_EQ(reg(CQH), 0u);
