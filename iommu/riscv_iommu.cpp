@@ -19,7 +19,8 @@ namespace {
 
 /// What this model advertises (see the file note of riscv_iommu.h).
 constexpr uint64_t kCapabilities = CAP_VERSION_1_0 | CAP_SV39 | CAP_SV48 | CAP_SV57 | CAP_ATS |
-                                   field(CAP_IGS, CAP_IGS_WSI) | field(CAP_PAS, 56);
+                                   field(CAP_IGS, CAP_IGS_WSI) |
+                                   field(CAP_PAS, RiscvIommu::kPhysAddrBits);
 
 constexpr uint32_t kCqErrors = QCSR_MF | CQCSR_CMD_TO | CQCSR_CMD_ILL | CQCSR_FENCE_W_IP;
 constexpr uint32_t kFqErrors = QCSR_MF | QCSR_OF;
@@ -300,7 +301,7 @@ RiscvIommu::CmdResult RiscvIommu::iotinval(uint64_t d0, uint64_t d1) {
   if (func != FUNC_IOTINVAL_VMA && func != FUNC_IOTINVAL_GVMA) return CmdResult::Illegal;
   if (d0 & IOTINVAL_RESERVED0) return CmdResult::Illegal;
   bool av = d0 & IOTINVAL_AV;
-  if (av && (d1 & IOTINVAL_RESERVED1)) return CmdResult::Illegal;
+  if (d1 & IOTINVAL_RESERVED1) return CmdResult::Illegal;
   if (func == FUNC_IOTINVAL_GVMA) {
     // 3.1.1: PSCV is reserved for GVMA. Without a second stage no entry belongs to a guest
     // (GSCID) address space, so a legal GVMA has nothing to invalidate.
@@ -332,6 +333,7 @@ RiscvIommu::CmdResult RiscvIommu::iofence(uint64_t d0, uint64_t d1) {
   if (av) {
     uint64_t addr = get_field(d1, IOFENCE_ADDR) << 2;
     uint64_t data = get_field(d0, IOFENCE_DATA);
+    if (addr >> kPhysAddrBits) return CmdResult::MemoryFault;  // beyond capabilities.PAS
     if (memory_.store(addr, 4, data) != MemTxResult::Ok) return CmdResult::MemoryFault;
   }
   if (d0 & IOFENCE_WSI) {
@@ -342,21 +344,33 @@ RiscvIommu::CmdResult RiscvIommu::iofence(uint64_t d0, uint64_t d1) {
   return CmdResult::Ok;
 }
 
+unsigned RiscvIommu::device_id_bits() const {
+  switch (get_field(ddtp_, DDTP_MODE)) {
+    case kMode1Lvl: return kDdi0Bits;
+    case kMode2Lvl: return kDdi0Bits + kDdi1Bits;
+    default: return kDeviceIdBits;
+  }
+}
+
 RiscvIommu::CmdResult RiscvIommu::iodir(uint64_t d0, uint64_t d1) {
   uint64_t func = get_field(d0, CMD_FUNC3);
   if (func != FUNC_IODIR_INVAL_DDT && func != FUNC_IODIR_INVAL_PDT) return CmdResult::Illegal;
   if ((d0 & IODIR_RESERVED0) || d1 != 0) return CmdResult::Illegal;
   bool dv = d0 & IODIR_DV;
+  auto did = static_cast<uint32_t>(get_field(d0, IODIR_DID));
+  // 3.1.3: a DID wider than the current directory mode indexes is illegal.
+  if (dv && (did >> device_id_bits())) return CmdResult::Illegal;
   if (func == FUNC_IODIR_INVAL_PDT) {
-    // 3.1.3: INVAL_PDT needs a device. No process directories are supported, so nothing is
-    // cached for it.
-    return dv ? CmdResult::Ok : CmdResult::Illegal;
+    // INVAL_PDT needs a device, and a PID no wider than the process directories support:
+    // none are (PD8/17/20 are 0), so 8 bits at most, and nothing is cached for it.
+    if (!dv || get_field(d0, IODIR_PID) > 0xff) return CmdResult::Illegal;
+    return CmdResult::Ok;
   }
+  if (get_field(d0, IODIR_PID) != 0) return CmdResult::Illegal;  // reserved for INVAL_DDT
   if (!dv) {
     invalidate_everything();
     return CmdResult::Ok;
   }
-  auto did = static_cast<uint32_t>(get_field(d0, IODIR_DID));
   dc_cache_.erase(did);
   // The context may have changed anything (mode, PSCID, root): the device's translations go,
   // announced as one UNMAP of its whole space.

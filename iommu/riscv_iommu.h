@@ -57,6 +57,8 @@ class RiscvIommu : public IommuMemoryRegion {
   static constexpr size_t kIotlbCapacity = 1024;
   /// Device-context cache capacity.
   static constexpr size_t kDcCacheCapacity = 256;
+  /// Physical address width (capabilities.PAS).
+  static constexpr unsigned kPhysAddrBits = 56;
 
   /// An IOMMU that reads its tables and queues through `memory` (the system address space) and
   /// whose translations lead into `memory` too. `memory` must outlive it.
@@ -165,6 +167,8 @@ class RiscvIommu : public IommuMemoryRegion {
   CmdResult iotinval(uint64_t d0, uint64_t d1);
   CmdResult iofence(uint64_t d0, uint64_t d1);
   CmdResult iodir(uint64_t d0, uint64_t d1);
+  /// The width of the device ids the current ddtp mode indexes (24 outside directory modes).
+  unsigned device_id_bits() const;
   CmdResult ats(uint64_t d0, uint64_t d1);
   /// Appends a fault record (or sets fqof/fqmf), and raises fip when enabled.
   void record_fault(uint32_t cause, uint32_t ttyp, uint32_t did, uint64_t iotval, uint64_t iotval2);

@@ -642,9 +642,26 @@ TEST_F(RiscvIommuTest, IodirInvalDdtMakesContextChangesVisibleAndUnmapsTheDevice
   ASSERT_EQ(faults.size(), 1u);
   EXPECT_EQ(faults[0].cause, kCauseDdtNotValid);
 
-  // INVAL_PDT needs DV.
-  submit(field(CMD_OPCODE, OP_IODIR) | field(CMD_FUNC3, FUNC_IODIR_INVAL_PDT));
-  EXPECT_TRUE(reg(CQCSR) & CQCSR_CMD_ILL);
+  // Illegal forms: INVAL_PDT without DV; INVAL_DDT with a PID (reserved); a DID wider than the
+  // 1-level directory indexes.
+  const uint64_t illegal[] = {
+      field(CMD_OPCODE, OP_IODIR) | field(CMD_FUNC3, FUNC_IODIR_INVAL_PDT),
+      field(CMD_OPCODE, OP_IODIR) | field(IODIR_PID, 1),
+      field(CMD_OPCODE, OP_IODIR) | IODIR_DV | field(IODIR_DID, 0x80),
+  };
+  for (uint64_t cmd : illegal) {
+    SCOPED_TRACE(cmd);
+    uint32_t head = static_cast<uint32_t>(reg(CQH));
+    submit(cmd);
+    EXPECT_TRUE(reg(CQCSR) & CQCSR_CMD_ILL);
+    EXPECT_EQ(reg(CQH), head);
+    // Skip it: overwrite with a legal INVAL_PDT and clear cmd_ill.
+    w64(cq_base + head * 16, field(CMD_OPCODE, OP_IODIR) | field(CMD_FUNC3, FUNC_IODIR_INVAL_PDT) |
+                                 IODIR_DV | field(IODIR_DID, 6));
+    set_reg(CQCSR, QCSR_EN | QCSR_IE | CQCSR_CMD_ILL);
+    EXPECT_FALSE(reg(CQCSR) & CQCSR_CMD_ILL);
+    EXPECT_EQ(reg(CQH), reg(CQT));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
