@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "iommu/device_iotlb.h"
 #include "iommu/riscv_iommu.h"
 
 namespace glassvm {
@@ -662,6 +663,44 @@ TEST_F(RiscvIommuTest, IodirInvalDdtMakesContextChangesVisibleAndUnmapsTheDevice
     EXPECT_FALSE(reg(CQCSR) & CQCSR_CMD_ILL);
     EXPECT_EQ(reg(CQH), reg(CQT));
   }
+}
+
+TEST_F(RiscvIommuTest, TheTopOfTheAddressSpaceIsAnOrdinaryPage) {
+  enable_queues();
+  set_ddtp(kMode1Lvl);
+  uint64_t root = attach(2, kSatpSv39, 4);
+  uint64_t page = alloc_page();
+  w64(page + 0xff8, 0x7075);
+  map(root, 3, 0xfffffffffffff000, page);
+  EXPECT_EQ(dma64(2, 0xfffffffffffffff8), 0x7075u);
+  IommuNotifier n = make_recorder(2, F::Unmap);
+  ASSERT_TRUE(iommu.register_notifier(n, nullptr));
+  submit(inval_vma(true, 0, true, 4), inval_addr(0xfffffffffffff000));
+  EXPECT_EQ(events, (std::vector<Event>{{F::Unmap, 0xfffffffffffff000, UINT64_MAX}}));
+  // A transfer that runs off the top ends in an error, not a wrap to address 0.
+  uint8_t buf[16] = {};
+  MemTxAttrs attrs;
+  attrs.requester_id = 2;
+  EXPECT_NE(dev.read(0xfffffffffffffff8, buf, sizeof buf, attrs), MemTxResult::Ok);
+}
+
+TEST_F(RiscvIommuTest, ADeviceIotlbStaysCoherentThroughIotinval) {
+  enable_queues();
+  set_ddtp(kMode1Lvl);
+  uint64_t root = attach(5, kSatpSv39, 8);
+  uint64_t a = alloc_page(), b = alloc_page();
+  map(root, 3, 0x4000, a);
+  MemTxAttrs attrs;
+  attrs.requester_id = 5;
+  DeviceIotlb cache(iommu, "dev5", DeviceIotlb::kDefaultCapacity, 5, attrs);
+  std::string error;
+  ASSERT_TRUE(cache.attach(&error)) << error;
+  EXPECT_EQ(cache.lookup(0x4010, kIommuRead).translated_addr, a);
+  map(root, 3, 0x4000, b);
+  EXPECT_EQ(cache.lookup(0x4010, kIommuRead).translated_addr, a);  // not yet invalidated
+  submit(inval_vma(true, 0, true, 8), inval_addr(0x4000));
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(cache.lookup(0x4010, kIommuRead).translated_addr, b);
 }
 
 // ---------------------------------------------------------------------------------------------
