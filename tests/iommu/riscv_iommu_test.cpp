@@ -458,6 +458,21 @@ TEST_F(RiscvIommuTest, Sv48TranslatesFourLevelsAndA512GiBSuperpage) {
   EXPECT_TRUE(take_faults().empty());
 }
 
+TEST_F(RiscvIommuTest, Sv57TranslatesFiveLevels) {
+  enable_queues();
+  set_ddtp(kMode2Lvl);
+  uint64_t root = attach(0x300, kSatpSv57, 11);
+  uint64_t page = alloc_page();
+  w64(page + 0x20, 0x5757);
+  const uint64_t iova = 0x00ab'cdef'1234'5000;  // needs 57 bits: not canonical for Sv48
+  map(root, 5, iova, page);
+  EXPECT_EQ(dma64(0x300, iova + 0x20), 0x5757u);
+  EXPECT_EQ(dma64(0x300, 0xff00'0000'0000'0000), ~uint64_t{0});  // bit 56 clear above it
+  std::vector<FaultRecord> faults = take_faults();
+  ASSERT_EQ(faults.size(), 1u);
+  EXPECT_EQ(faults[0].cause, kCauseReadPageFault);
+}
+
 TEST_F(RiscvIommuTest, PageFaultsAndAccessFaultsHaveTheSpecCauses) {
   enable_queues();
   set_ddtp(kMode1Lvl);
