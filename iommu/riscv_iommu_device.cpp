@@ -1,0 +1,76 @@
+// The RISC-V IOMMU board device and its registry entries (see riscv_iommu_device.h).
+#include "iommu/riscv_iommu_device.h"
+
+#include <string>
+#include <utility>
+
+#include "engine/board/fdt.h"
+#include "engine/board/virt_fdt.h"
+
+namespace glassvm {
+
+RiscvIommuDevice::RiscvIommuDevice(BoardContext& board, uint64_t addr, unsigned irq)
+    : iommu_(board.dma_address_space(), "riscv-iommu"),
+      addr_(addr),
+      irq_(irq),
+      output_(board.irq_input(irq)) {
+  board.map_mmio(addr, iommu_.mmio());
+  for (unsigned v = 0; v < RiscvIommu::kNumVectors; ++v) {
+    iommu_.irq(v).connect([this, v](bool level) {
+      unsigned before = vector_levels_;
+      vector_levels_ = level ? (vector_levels_ | 1u << v) : (vector_levels_ & ~(1u << v));
+      if (output_ && (before != 0) != (vector_levels_ != 0)) output_(vector_levels_ != 0);
+    });
+  }
+}
+
+RiscvIommuDevice::~RiscvIommuDevice() = default;
+
+void RiscvIommuDevice::fdt_alloc_phandles(FdtBuilder& b) {
+  phandle_ = b.alloc_phandle();
+}
+
+void RiscvIommuDevice::fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const {
+  // The riscv,iommu binding (Linux >= 6.13): compatible, reg, interrupts, #iommu-cells = <1>
+  // (the one cell a device gives in `iommus` is its device_id).
+  b.begin_node(fdt_node_name("iommu", addr_));
+  b.prop_u32("phandle", phandle_);
+  b.prop_u32("#iommu-cells", 1);
+  ctx.interrupts(b, irq_);
+  fdt_reg(b, addr_, riscv_iommu::kRegBlockSize);
+  b.prop_strings("compatible", {"qemu,riscv-iommu", "riscv,iommu"});
+  b.end_node();
+}
+
+void register_iommu_devices(DeviceRegistry& registry) {
+  for (const char* name : {"riscv-iommu-sys", "riscv-iommu"}) {
+    DeviceModel model;
+    model.name = name;
+    model.bus = "System";
+    model.description = std::string(name) == "riscv-iommu"
+                            ? "alias of riscv-iommu-sys"
+                            : "RISC-V IOMMU 1.0 (Sv39/Sv48/Sv57 first stage, ATS, wired "
+                              "interrupts)";
+    model.options = {
+        {"addr", DeviceOption::Type::Number, "0x3010000",
+         "MMIO base address of the 4 KiB register block, a multiple of 0x1000", 0,
+         UINT64_MAX - riscv_iommu::kRegBlockSize + 1},
+        {"irq", DeviceOption::Type::Number, std::to_string(kVirtIommuSysIrq),
+         "PLIC interrupt source", 1, kVirtPlicNdev},
+    };
+    model.mmio_size = riscv_iommu::kRegBlockSize;
+    model.create = [name = std::string(name)](BoardContext& board, const DeviceOptions& opts,
+                                              std::string& error) -> std::unique_ptr<Device> {
+      const uint64_t addr = opts.number("addr");
+      if (addr % riscv_iommu::kRegBlockSize != 0) {
+        error = name + ": addr must be a multiple of 0x1000";
+        return nullptr;
+      }
+      return std::make_unique<RiscvIommuDevice>(board, addr,
+                                                static_cast<unsigned>(opts.number("irq")));
+    };
+    registry.add(std::move(model));
+  }
+}
+
+}  // namespace glassvm
