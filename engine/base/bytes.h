@@ -43,4 +43,26 @@ constexpr void store_be(uint8_t* p, T v) {
     p[i] = static_cast<uint8_t>(v >> (8 * (sizeof(T) - 1 - i)));
 }
 
+/// Reads `size` (1, 2, 4 or 8) little-endian bytes at `p`. A switch of fixed-size reads, so
+/// that every compiler emits plain loads (a memcpy of a variable size is a library call in
+/// WebAssembly).
+inline uint64_t load_le_sized(const uint8_t* p, unsigned size) {
+  switch (size) {
+    case 1: return p[0];
+    case 2: return load_le<uint16_t>(p);
+    case 4: return load_le<uint32_t>(p);
+    default: return load_le<uint64_t>(p);
+  }
+}
+
+/// Writes the low `size` (1, 2, 4 or 8) bytes of `v` at `p`, little-endian.
+inline void store_le_sized(uint8_t* p, unsigned size, uint64_t v) {
+  switch (size) {
+    case 1: p[0] = static_cast<uint8_t>(v); break;
+    case 2: store_le<uint16_t>(p, static_cast<uint16_t>(v)); break;
+    case 4: store_le<uint32_t>(p, static_cast<uint32_t>(v)); break;
+    default: store_le<uint64_t>(p, v); break;
+  }
+}
+
 }  // namespace glassvm

@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cstring>
 
+#include "engine/base/bytes.h"
 #include "engine/cpu/cpu.h"
 #include "engine/cpu/cpu_internal.h"
 
@@ -335,8 +336,8 @@ bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value, Access a
   if (in_page && acc == Access::Load) {
     const TlbEntry& e = tlb_->read[(addr >> kPageShift) % kTlbSize];
     if (e.tag == (addr & kPageMask)) {
-      std::memcpy(&value, reinterpret_cast<const void*>(static_cast<uintptr_t>(addr + e.addend)),
-                  size);
+      value = load_le_sized(
+          reinterpret_cast<const uint8_t*>(static_cast<uintptr_t>(addr + e.addend)), size);
       return true;
     }
   }
@@ -347,7 +348,7 @@ bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value, Access a
     if (in_page) {
       if (acc == Access::Load) {
         if (uint8_t* host = fill_data_tlb(addr, pa, false)) {
-          std::memcpy(&value, host, size);
+          value = load_le_sized(host, size);
           return true;
         }
       }
@@ -374,7 +375,7 @@ bool Cpu::Impl::mem_load(uint64_t addr, unsigned size, uint64_t& value, Access a
   }
   if (in_page) {
     if (uint8_t* host = host_for_read(addr)) {
-      std::memcpy(&value, host, size);
+      value = load_le_sized(host, size);
       return true;
     }
   }
@@ -422,7 +423,8 @@ bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
     const TlbEntry& e = tlb_->write[(addr >> kPageShift) % kTlbSize];
     if (e.tag == (addr & kPageMask)) {
       // The write TLB never holds the reserved page, so no reservation can be lost here.
-      std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(addr + e.addend)), &value, size);
+      store_le_sized(reinterpret_cast<uint8_t*>(static_cast<uintptr_t>(addr + e.addend)), size,
+                     value);
       return true;
     }
   }
@@ -433,7 +435,7 @@ bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
     if (in_page) {
       invalidate_reservation_on_store(addr, size);
       if (uint8_t* host = fill_data_tlb(addr, pa, true)) {
-        std::memcpy(host, &value, size);
+        store_le_sized(host, size, value);
         return true;
       }
       return phys_store(addr, pa, size, value);
@@ -469,7 +471,7 @@ bool Cpu::Impl::mem_store(uint64_t addr, unsigned size, uint64_t value) {
   invalidate_reservation_on_store(addr, size);
   if (in_page) {
     if (uint8_t* host = host_for_write(addr)) {
-      std::memcpy(host, &value, size);
+      store_le_sized(host, size, value);
       return true;
     }
   }

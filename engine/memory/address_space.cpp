@@ -39,26 +39,6 @@ uint64_t byte_mask(uint64_t bytes) {
   return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
 }
 
-/// Little-endian `size` bytes (1, 2, 4 or 8) at `p`, whatever the host's byte order.
-uint64_t load_sized(const uint8_t* p, unsigned size) {
-  switch (size) {
-    case 1: return p[0];
-    case 2: return load_le<uint16_t>(p);
-    case 4: return load_le<uint32_t>(p);
-    default: return load_le<uint64_t>(p);
-  }
-}
-
-/// Stores the low `size` bytes (1, 2, 4 or 8) of `v` at `p`, little-endian.
-void store_sized(uint8_t* p, unsigned size, uint64_t v) {
-  switch (size) {
-    case 1: p[0] = static_cast<uint8_t>(v); break;
-    case 2: store_le<uint16_t>(p, static_cast<uint16_t>(v)); break;
-    case 4: store_le<uint32_t>(p, static_cast<uint32_t>(v)); break;
-    default: store_le<uint64_t>(p, v); break;
-  }
-}
-
 bool is_memory(const MemoryRegion* mr) {
   return mr->kind() == RegionKind::Ram || mr->kind() == RegionKind::Rom;
 }
@@ -270,7 +250,7 @@ MemTxResult AddressSpace::load(uint64_t addr, unsigned size, uint64_t& value, Me
   assert(valid_size(size) && "load size must be 1, 2, 4 or 8");
   const FlatRange* r = view_.lookup(addr);
   if (r != nullptr && is_memory(r->mr) && r->last() - addr >= size - 1) {
-    value = load_sized(r->mr->ram_.data() + r->offset_in_region + (addr - r->start), size);
+    value = load_le_sized(r->mr->ram_.data() + r->offset_in_region + (addr - r->start), size);
     return MemTxResult::Ok;
   }
   MemTxResult res = access(addr, size, value, false, attrs, 0);
@@ -285,7 +265,7 @@ MemTxResult AddressSpace::store(uint64_t addr, unsigned size, uint64_t value, Me
     MemoryRegion* mr = r->mr;
     uint64_t off = r->offset_in_region + (addr - r->start);
     mr->note_ram_touched(off, size);
-    store_sized(mr->ram_.data() + off, size, value);
+    store_le_sized(mr->ram_.data() + off, size, value);
     if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, size);
     return MemTxResult::Ok;
   }
@@ -326,10 +306,10 @@ MemTxResult AddressSpace::access(uint64_t addr, unsigned size, uint64_t& value, 
     case RegionKind::Ram:
     case RegionKind::Rom:
       if (!is_write) {
-        value = load_sized(mr->ram_.data() + off, size);
+        value = load_le_sized(mr->ram_.data() + off, size);
       } else if (!r->readonly) {
         mr->note_ram_touched(off, size);
-        store_sized(mr->ram_.data() + off, size, value);
+        store_le_sized(mr->ram_.data() + off, size, value);
         if (mr->code_pages_marked_ != 0) mr->notify_ram_write(off, size);
       }  // else: ROM, the write is ignored
       return MemTxResult::Ok;
@@ -390,10 +370,10 @@ MemTxResult AddressSpace::rw(uint64_t addr, uint8_t* buf, uint64_t len, bool is_
         while (done < chunk) {
           unsigned size = dma_mmio_size(mr, off + done, chunk - done);
           uint64_t value = 0;
-          if (is_write) value = load_sized(buf + done, size);
+          if (is_write) value = load_le_sized(buf + done, size);
           MemTxResult res = mmio_access(mr, off + done, size, value, is_write, attrs);
           if (res != MemTxResult::Ok) return res;
-          if (!is_write) store_sized(buf + done, size, value);
+          if (!is_write) store_le_sized(buf + done, size, value);
           done += size;
         }
         break;
