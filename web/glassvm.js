@@ -103,17 +103,31 @@
   }
 
   // ---------------------------------------------------------------- terminal
-  const term = new window.Terminal({
-    convertEol: true,  // the guests print bare \n line ends
-    cursorBlink: true,
-    fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace',
-    fontSize: 14,
-    lineHeight: 1.2,  // room for underscores below the baseline
-    scrollback: 5000,
-    theme: { background: '#000000' },
+  // This script runs before xterm.js and the core's glue (they are deferred in index.html), so
+  // that the guest download starts as early as possible; the terminal is opened once they ran.
+  let term = null;
+  function openTerminal() {
+    if (typeof window.Terminal !== 'function') throw new Error('The terminal (xterm.js) did not load');
+    term = new window.Terminal({
+      convertEol: true,  // the guests print bare \n line ends
+      cursorBlink: true,
+      fontFamily: 'ui-monospace, "DejaVu Sans Mono", "Liberation Mono", monospace',
+      fontSize: 14,
+      lineHeight: 1.2,  // room for underscores below the baseline
+      scrollback: 5000,
+      theme: { background: '#000000' },
+    });
+    term.open(el.terminal);
+    term.onData((data) => sendInput(data));
+    window.addEventListener('resize', scheduleFit);
+    if (window.ResizeObserver) new ResizeObserver(scheduleFit).observe(el.terminal);
+    scheduleFit();
+  }
+  // Deferred scripts have run when DOMContentLoaded fires.
+  const deferredScriptsRan = new Promise((resolve) => {
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', resolve, { once: true });
+    else resolve();
   });
-  term.open(el.terminal);
-  term.onData((data) => sendInput(data));
 
   function fitTerminal() {
     const dims = term._core && term._core._renderService && term._core._renderService.dimensions;
@@ -132,9 +146,6 @@
     fitPending = true;
     requestAnimationFrame(() => { fitPending = false; fitTerminal(); });
   }
-  window.addEventListener('resize', scheduleFit);
-  if (window.ResizeObserver) new ResizeObserver(scheduleFit).observe(el.terminal);
-  scheduleFit();
 
   function onConsoleOutput(bytes) {
     if (firstOutputMs === null) firstOutputMs = performance.now();
@@ -504,11 +515,14 @@
   }
 
   const defaultGuest = params.get('guest') || 'linux';
-  // Start the guest download at once, in parallel with compiling the core.
+  // Start the guest download at once: before xterm.js and the core's glue have even run, and in
+  // parallel with compiling the core.
   const guestBytes = downloadGuest(defaultGuest).then((got) => got, (error) => ({ error }));
 
   const ready = (async () => {
     try {
+      await deferredScriptsRan;
+      openTerminal();
       core = await startCore();
     } catch (e) {
       const msg = e.message || String(e);
