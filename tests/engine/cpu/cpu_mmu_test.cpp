@@ -33,20 +33,7 @@ class CpuPaging : public CpuMachine {
   /// Maps `va` to `pa` with PTE `flags`, as a leaf at `level` (0: 4 KiB, 1: 2 MiB, 2: 1 GiB).
   /// Returns the leaf PTE's address.
   uint64_t map(uint64_t va, uint64_t pa, uint64_t flags, int level = 0) {
-    uint64_t table = kRoot;
-    for (int l = 2; l > level; --l) {
-      const uint64_t slot = table + ((va >> (12 + 9 * l)) & 511) * 8;
-      uint64_t pte = mem(slot);
-      if (!(pte & kV)) {
-        pte = ((next_table_ >> 12) << 10) | kV;
-        next_table_ += 0x1000;
-        set_mem(slot, pte);
-      }
-      table = (pte >> 10) << 12;
-    }
-    const uint64_t slot = table + ((va >> (12 + 9 * level)) & 511) * 8;
-    set_mem(slot, ((pa >> 12) << 10) | flags);
-    return slot;
+    return map_sv39(kRoot, next_table_, va, pa, flags, level);
   }
   /// Maps kCodeVa to kCodePa (with U for U-mode) and runs `code` there in `mode`.
   void run_in(PrivLevel mode, std::initializer_list<uint32_t> code) {

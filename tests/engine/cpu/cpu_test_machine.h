@@ -261,6 +261,27 @@ class CpuMachine : public ::testing::Test {
   void set_mem(uint64_t addr, uint64_t v, unsigned size = 8) {
     ASSERT_EQ(as_->store(addr, size, v), MemTxResult::Ok);
   }
+  /// Maps `va` to `pa` in the Sv39 tables rooted at `root` with leaf PTE `flags` at `level`
+  /// (0: 4 KiB, 1: 2 MiB, 2: 1 GiB), taking missing tables from `next_table` (4 KiB each, and
+  /// advances it). Returns the leaf PTE's address.
+  uint64_t map_sv39(uint64_t root, uint64_t& next_table, uint64_t va, uint64_t pa, uint64_t flags,
+                    int level = 0) {
+    constexpr uint64_t kValid = 1;
+    uint64_t table = root;
+    for (int l = 2; l > level; --l) {
+      const uint64_t slot = table + ((va >> (12 + 9 * l)) & 511) * 8;
+      uint64_t pte = mem(slot);
+      if (!(pte & kValid)) {
+        pte = ((next_table >> 12) << 10) | kValid;
+        next_table += 0x1000;
+        set_mem(slot, pte);
+      }
+      table = (pte >> 10) << 12;
+    }
+    const uint64_t slot = table + ((va >> (12 + 9 * level)) & 511) * 8;
+    set_mem(slot, ((pa >> 12) << 10) | flags);
+    return slot;
+  }
   uint64_t csr(uint16_t n) {
     uint64_t v = 0;
     EXPECT_TRUE(cpu_->peek_csr(n, v)) << "csr " << n;

@@ -53,20 +53,7 @@ class TlbContext : public CpuMachine {
 
   /// Maps `va` to `pa` with 4 KiB leaf PTE `flags`; returns the leaf PTE's address.
   uint64_t map(uint64_t va, uint64_t pa, uint64_t flags) {
-    uint64_t table = kRoot;
-    for (int l = 2; l > 0; --l) {
-      const uint64_t slot = table + ((va >> (12 + 9 * l)) & 511) * 8;
-      uint64_t pte = mem(slot);
-      if (!(pte & kV)) {
-        pte = ((next_table_ >> 12) << 10) | kV;
-        next_table_ += 0x1000;
-        set_mem(slot, pte);
-      }
-      table = (pte >> 10) << 12;
-    }
-    const uint64_t slot = table + ((va >> 12) & 511) * 8;
-    set_mem(slot, ((pa >> 12) << 10) | flags);
-    return slot;
+    return map_sv39(kRoot, next_table_, va, pa, flags);
   }
   void user_code(std::initializer_list<uint32_t> code) { put(kUCodePa, code); }
   /// S-mode's ECALL handler: `body`, then sepc += 4 and SRET (kSEpilogue instructions).
