@@ -24,7 +24,11 @@
 //   normative statements say. IOERR, DEVERR and FAULT are never produced: a DMA error on a
 //   request's buffers is a transport error (DEVICE_NEEDS_RESET, by VirtQueue), and the device
 //   has no internal errors. A request too short to hold its head or its tail, of an unknown
-//   type, or a PROBE that was not negotiated, is returned unwritten with used length 0.
+//   type, or a PROBE that was not negotiated, is returned unwritten with used length 0. A
+//   request shorter than its type's fields is INVAL; extra device-readable bytes are ignored.
+//   The tail is where the request's struct puts it: first in the device-writable bytes, or
+//   after probe_size bytes of properties (a PROBE buffer too short for them is INVAL, written
+//   in its last 4 bytes).
 // - A MAP over an existing mapping is INVAL (5.13.6.6 SHOULD). Options::replace_in_place
 //   relaxes this for a MAP of exactly an existing range, which then replaces it and is
 //   announced as an in-place change (UNMAP then MAP, notify_change()).

@@ -333,6 +333,37 @@ TEST(VirtioIommuTest, BypassConfigDecidesForUnattachedEndpoints) {
   EXPECT_EQ(rig.ep_as.load(kRam + 0x100, 4, v), MemTxResult::Ok);
 }
 
+TEST(VirtioIommuTest, SystemResetRestoresBypassButDeviceResetKeepsIt) {
+  Rig rig;
+  rig.init();
+  rig.bench.wr(VirtioMmio::kConfig + V::kCfgBypass, 0);
+  rig.bench.wr(VirtioMmio::kStatus, 0);  // a device reset (5.13.4: bypass SHOULD NOT change)
+  EXPECT_FALSE(rig.dev.bypass());
+  uint64_t v = 0;
+  EXPECT_EQ(rig.ep_as.load(kRam, 4, v), MemTxResult::IommuFault);
+  rig.dev.system_reset();  // the board's reset: back to the initial value
+  EXPECT_TRUE(rig.dev.bypass());
+  EXPECT_EQ(rig.ep_as.load(kRam, 4, v), MemTxResult::Ok);
+}
+
+TEST(VirtioIommuTest, BypassDomainIsTheIdentityAndReattachingIsQuiet) {
+  Rig rig(no_bypass());
+  rig.init();
+  ASSERT_EQ(rig.status(attach_req(5, kEp, V::kAttachFBypass)), V::kSOk);
+  const IommuTlbEntry e = rig.ep.lookup(kRam + 0x1234, 0);
+  EXPECT_EQ(e.first(), 0u);
+  EXPECT_EQ(e.last(), UINT64_MAX);
+  EXPECT_EQ(e.translated_addr, 0u);
+  EXPECT_EQ(e.perm, kIommuRw);
+  Recorder rec;
+  IommuNotifier n("rec", IommuNotifierFlag::IotlbEvents, rec.callback());
+  ASSERT_TRUE(rig.ep.register_notifier(n, nullptr));
+  rig.ep.replay(n);
+  EXPECT_EQ(rec.lines, (std::vector<std::string>{"MAP 0/ffffffffffffffff->0 3"}));
+  EXPECT_EQ(rig.status(attach_req(5, kEp, V::kAttachFBypass)), V::kSOk);  // already there
+  EXPECT_EQ(rec.lines.size(), 1u);
+}
+
 // -- Notifiers -------------------------------------------------------------------------------
 
 TEST(VirtioIommuTest, MapAndUnmapReachTheNotifiersThatAskForThem) {
