@@ -76,6 +76,15 @@ uint64_t block_count(uint64_t first, uint64_t last, uint64_t phys, uint64_t limi
 
 }  // namespace
 
+template <typename F>
+void VirtioIommu::for_each_msi_block(F&& f) const {
+  for (const ReservedRegion& r : options_.reserved) {
+    if (r.subtype != kResvMemTMsi) continue;
+    for_each_block(r.start, r.end, r.start,
+                   [&](uint64_t iova, uint64_t mask, uint64_t) { f(iova, mask); });
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Endpoint: the IOMMU region of one endpoint
 // ---------------------------------------------------------------------------------------------
@@ -113,6 +122,9 @@ VirtioIommu::VirtioIommu(AddressSpace& target, Options options)
   assert(options_.page_size_mask != 0 && "VirtioIommu: page_size_mask needs a bit (5.13.4)");
   assert(options_.input_start <= options_.input_end && "VirtioIommu: empty input range");
   assert(options_.domain_start <= options_.domain_end && "VirtioIommu: empty domain range");
+  for (const ReservedRegion& r : options_.reserved) {
+    assert(r.start <= r.end && "VirtioIommu: a reserved region ends before it starts");
+  }
   assert(options_.reserved.size() * 24 <= options_.probe_size &&
          "VirtioIommu: the RESV_MEM properties must fit probe_size");
   const uint64_t mask = options_.page_size_mask;
@@ -209,6 +221,16 @@ IommuTlbEntry VirtioIommu::resolve(const Endpoint& ep, uint64_t iova) const {
   const View view = view_of(ep);
   if (view.identity) return make_entry(&target_, 0, ~uint64_t{0}, 0, kIommuRw);
   uint64_t hole_first = 0, hole_last = ~uint64_t{0};
+  // MSI doorbells are identity-mapped for every endpoint (no MAP may cover them), as in QEMU.
+  for (const ReservedRegion& r : options_.reserved) {
+    if (r.subtype != kResvMemTMsi) continue;
+    if (r.start <= iova && iova <= r.end) {
+      const uint64_t mask = block_mask(iova, r.start, r.end, 0);
+      return make_entry(&target_, iova & ~mask, mask, iova & ~mask, kIommuRw);
+    }
+    if (r.end < iova) hole_first = std::max(hole_first, r.end + 1);
+    if (r.start > iova) hole_last = std::min(hole_last, r.start - 1);
+  }
   if (view.mappings) {
     const MappingTable& table = *view.mappings;
     auto next = table.upper_bound(iova);
@@ -220,9 +242,9 @@ IommuTlbEntry VirtioIommu::resolve(const Endpoint& ep, uint64_t iova) const {
         return make_entry(&target_, iova & ~mask, mask, m.phys + ((iova & ~mask) - it->first),
                           perm_of(m.flags));
       }
-      hole_first = it->second.last + 1;
+      hole_first = std::max(hole_first, it->second.last + 1);
     }
-    if (next != table.end()) hole_last = next->first - 1;
+    if (next != table.end()) hole_last = std::min(hole_last, next->first - 1);
   }
   const uint64_t mask = block_mask(iova, hole_first, hole_last, 0);
   return make_entry(&target_, iova & ~mask, mask, 0, kIommuNone);
@@ -251,6 +273,10 @@ void VirtioIommu::replay(Endpoint& ep, IommuNotifier& notifier) {
                   {IommuNotifierFlag::Map, make_entry(&target_, 0, ~uint64_t{0}, 0, kIommuRw)});
     return;
   }
+  for_each_msi_block([&](uint64_t iova, uint64_t mask) {
+    ep.notify_one(notifier,
+                  {IommuNotifierFlag::Map, make_entry(&target_, iova, mask, iova, kIommuRw)});
+  });
   if (!view.mappings) return;
   for (const auto& [first, m] : *view.mappings) {
     if (m.last < notifier.start() || first > notifier.end()) continue;
@@ -268,6 +294,10 @@ void VirtioIommu::announce(Endpoint& ep, const View& view, IommuNotifierFlag typ
               ep.id());
     return;
   }
+  for_each_msi_block([&](uint64_t iova, uint64_t mask) {
+    ep.notify(0, {type, make_entry(&target_, iova, mask, iova, is_map ? kIommuRw : kIommuNone)},
+              ep.id());
+  });
   if (!view.mappings) return;
   for (const auto& [first, m] : *view.mappings) {
     const IommuAccessFlags perm = is_map ? perm_of(m.flags) : kIommuNone;

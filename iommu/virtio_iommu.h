@@ -12,7 +12,8 @@
 //   domain: one whole-space RW entry), or its domain's mappings. Every change of view (ATTACH,
 //   DETACH, reset, a driver write to `bypass`) is announced as UNMAPs of the old view then MAPs
 //   of the new one, so a shadow of the view stays exact; MAP and UNMAP requests announce the
-//   changed mappings to every endpoint of the domain.
+//   changed mappings to every endpoint of the domain. RESV_MEM MSI regions are part of every
+//   view that is not the identity, identity-mapped (QEMU lets MSI doorbell writes through).
 // - A domain is a std::map of non-overlapping mappings keyed by virt_start. Domains exist only
 //   while an endpoint is attached (5.13.6.4), so their number is bounded by the endpoints; the
 //   mappings are bounded by Options::max_mappings for the whole device (then NOMEM).
@@ -122,7 +123,9 @@ class VirtioIommu final : public VirtioDevice {
     bool boot_bypass = true;
     /// Mappings the whole device may hold; a MAP beyond is NOMEM.
     size_t max_mappings = 65536;
-    /// PROBE's RESV_MEM properties; a MAP overlapping one is INVAL (5.13.6.8.1 SHOULD).
+    /// PROBE's RESV_MEM properties; a MAP overlapping one is INVAL (5.13.6.8.1 SHOULD). An
+    /// MSI region is identity-mapped for every endpoint (the doorbell the driver need not
+    /// map); a RESERVED one is never mapped.
     std::vector<ReservedRegion> reserved;
     /// Accept a MAP of exactly an existing range as a replacement (see the file note).
     bool replace_in_place = false;
@@ -207,6 +210,10 @@ class VirtioIommu final : public VirtioDevice {
   void replay(Endpoint& ep, IommuNotifier& notifier);
 
   View view_of(const Endpoint& ep) const;
+  /// Calls f(iova, mask) for the identity blocks of the MSI reserved regions, which every
+  /// view that is not the identity includes.
+  template <typename F>
+  void for_each_msi_block(F&& f) const;
   /// Notifies `type` (Map or Unmap) of every entry of `view` to `ep`'s notifiers.
   void announce(Endpoint& ep, const View& view, IommuNotifierFlag type);
   /// Notifies `type` of mapping [first, m.last] to every endpoint attached to `domain`.

@@ -575,6 +575,40 @@ TEST(VirtioIommuTest, ShadowMapsFollowRandomRequestsExactly) {
   EXPECT_FALSE(rig.bench.needs_reset());
 }
 
+TEST(VirtioIommuTest, MsiRegionIsIdentityMappedForEveryEndpoint) {
+  V::Options o = no_bypass();
+  o.reserved.push_back({kRam + 0x80000, kRam + 0x80fff, V::kResvMemTMsi});
+  o.reserved.push_back({kRam + 0x90000, kRam + 0x90fff, V::kResvMemTReserved});
+  Rig rig(o);
+  rig.init();
+  ShadowMap shadow(rig.ep, "ep");
+  ASSERT_TRUE(shadow.attach(nullptr));
+  auto agree = [&](const char* when) {
+    for (uint64_t iova = kRam + 0x7e000; iova < kRam + 0x92000; iova += 0x800) {
+      const IommuTlbEntry e = rig.ep.lookup(iova, 0);
+      const std::optional<ShadowMap::Mapping> m = shadow.lookup(iova);
+      ASSERT_EQ(m.has_value(), e.perm != kIommuNone) << when << " " << std::hex << iova;
+      if (m) EXPECT_EQ(m->translated_addr + (iova - m->iova), iova) << when;
+    }
+  };
+  const uint32_t value = 0x600d;
+  uint64_t v = 0;
+  // Unattached without bypass: only the doorbell gets through.
+  EXPECT_EQ(rig.ep_as.write(kRam + 0x80040, &value, 4), MemTxResult::Ok);
+  EXPECT_EQ(rig.bench.ld(kRam + 0x80040, 4), value);
+  EXPECT_EQ(rig.ep_as.load(kRam + 0x81000, 4, v), MemTxResult::IommuFault);
+  EXPECT_EQ(rig.ep_as.load(kRam + 0x90000, 4, v), MemTxResult::IommuFault);
+  agree("unattached");
+  ASSERT_EQ(rig.status(attach_req(1, kEp)), V::kSOk);
+  ASSERT_EQ(rig.status(map_req(1, kRam + 0x7e000, kRam + 0x7ffff, kRam + 0x7e000)), V::kSOk);
+  EXPECT_EQ(rig.ep_as.load(kRam + 0x80040, 4, v), MemTxResult::Ok);
+  EXPECT_EQ(rig.ep_as.load(kRam + 0x7f000, 4, v), MemTxResult::Ok);
+  agree("attached");
+  ASSERT_EQ(rig.status(detach_req(1, kEp)), V::kSOk);
+  agree("detached");
+  EXPECT_EQ(rig.ep_as.load(kRam + 0x80040, 4, v), MemTxResult::Ok);
+}
+
 // -- Request errors (one per status the specification asks for) --------------------------------
 
 TEST(VirtioIommuTest, UnmapFollowsTheSpecificationExamples) {
