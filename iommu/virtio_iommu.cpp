@@ -122,9 +122,9 @@ VirtioIommu::VirtioIommu(AddressSpace& target, Options options)
   assert(options_.page_size_mask != 0 && "VirtioIommu: page_size_mask needs a bit (5.13.4)");
   assert(options_.input_start <= options_.input_end && "VirtioIommu: empty input range");
   assert(options_.domain_start <= options_.domain_end && "VirtioIommu: empty domain range");
-  for (const ReservedRegion& r : options_.reserved) {
-    assert(r.start <= r.end && "VirtioIommu: a reserved region ends before it starts");
-  }
+  assert(std::all_of(options_.reserved.begin(), options_.reserved.end(),
+                     [](const ReservedRegion& r) { return r.start <= r.end; }) &&
+         "VirtioIommu: a reserved region ends before it starts");
   assert(options_.reserved.size() * 24 <= options_.probe_size &&
          "VirtioIommu: the RESV_MEM properties must fit probe_size");
   const uint64_t mask = options_.page_size_mask;
@@ -280,9 +280,10 @@ void VirtioIommu::replay(Endpoint& ep, IommuNotifier& notifier) {
   if (!view.mappings) return;
   for (const auto& [first, m] : *view.mappings) {
     if (m.last < notifier.start() || first > notifier.end()) continue;
+    const IommuAccessFlags perm = perm_of(m.flags);  // (a lambda cannot capture a binding)
     for_each_block(first, m.last, m.phys, [&](uint64_t iova, uint64_t mask, uint64_t phys) {
-      ep.notify_one(notifier, {IommuNotifierFlag::Map,
-                               make_entry(&target_, iova, mask, phys, perm_of(m.flags))});
+      ep.notify_one(notifier,
+                    {IommuNotifierFlag::Map, make_entry(&target_, iova, mask, phys, perm)});
     });
   }
 }
