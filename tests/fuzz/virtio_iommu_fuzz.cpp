@@ -51,7 +51,7 @@ class Guest {
     o.replace_in_place = in.ConsumeBool();
     o.max_mappings = in.ConsumeIntegralInRange<size_t>(1, 64);
     if (in.ConsumeBool()) o.reserved.push_back({kRam + 0x8000, kRam + 0x8fff});
-    if (in.ConsumeBool()) o.page_size_mask = ~uint64_t{0xffff};
+    if (in.ConsumeIntegralInRange(0, 7) == 0) o.page_size_mask = ~uint64_t{0xffff};
     dev_ = std::make_unique<VirtioIommu>(sys_, o);
     for (int i = 0; i < 2; ++i) {
       IommuMemoryRegion& r = dev_->add_endpoint(kEndpoints[i]);
@@ -80,7 +80,12 @@ class Guest {
   void init() {
     reg(VirtioMmio::kStatus, 0);
     reg(VirtioMmio::kStatus, kVirtioStatusAcknowledge | kVirtioStatusDriver);
-    const uint64_t accept = in_.ConsumeIntegral<uint8_t>() | virtio_bit(kVirtioFVersion1);
+    // A subset of the offer (anything else is refused at FEATURES_OK, which is tested
+    // elsewhere), so that most inputs reach a live device.
+    reg(VirtioMmio::kDeviceFeaturesSel, 0);
+    const uint64_t offer = rd(VirtioMmio::kDeviceFeatures);
+    const uint64_t accept =
+        (in_.ConsumeIntegral<uint32_t>() & offer) | virtio_bit(kVirtioFVersion1);
     reg(VirtioMmio::kDriverFeaturesSel, 0);
     reg(VirtioMmio::kDriverFeatures, static_cast<uint32_t>(accept));
     reg(VirtioMmio::kDriverFeaturesSel, 1);
@@ -127,7 +132,7 @@ class Guest {
   uint64_t small_addr() {
     // Addresses near interesting places: page multiples low in the space, the RAM, the top.
     switch (in_.ConsumeIntegralInRange(0, 3)) {
-      case 0: return uint64_t{in_.ConsumeIntegralInRange<uint64_t>(0, 64)} << 12;
+      case 0: return uint64_t{in_.ConsumeIntegralInRange<uint64_t>(0, 15)} << 12;
       case 1: return kRam + (uint64_t{in_.ConsumeIntegralInRange<uint64_t>(0, 16)} << 12);
       case 2: return ~uint64_t{0} - (uint64_t{in_.ConsumeIntegralInRange<uint64_t>(0, 4)} << 12);
       default: return in_.ConsumeIntegral<uint64_t>();
@@ -136,14 +141,18 @@ class Guest {
 
   void request() {
     uint8_t req[80] = {};
-    req[0] = in_.ConsumeIntegralInRange<uint8_t>(0, 6);
-    const uint32_t domain = in_.ConsumeIntegralInRange<uint32_t>(0, 3);
-    const uint32_t ep = in_.ConsumeIntegralInRange<uint32_t>(0, 3);
+    // Mostly requests that can succeed, so that the device gets into interesting states.
+    static constexpr uint8_t kTypes[16] = {1, 1, 1, 1, 3, 3, 3, 3, 3, 4, 4, 4, 2, 2, 5, 0};
+    const uint8_t type = in_.ConsumeIntegralInRange(0, 15) == 15
+                             ? in_.ConsumeIntegral<uint8_t>() % 7
+                             : kTypes[in_.ConsumeIntegralInRange(0, 14)];
+    req[0] = type;
+    const uint32_t domain = in_.ConsumeIntegralInRange<uint32_t>(0, 7) % 3;
+    const uint32_t ep = 1 + in_.ConsumeIntegralInRange<uint32_t>(0, 4) % 3;
     const uint64_t first = small_addr();
     const uint64_t last =
-        in_.ConsumeBool()
-            ? first + (uint64_t{in_.ConsumeIntegralInRange<uint64_t>(1, 32)} << 12) - 1
-            : small_addr();
+        in_.ConsumeBool() ? first + (uint64_t{in_.ConsumeIntegralInRange<uint64_t>(1, 8)} << 12) - 1
+                          : small_addr();
     auto put32 = [&](int at, uint32_t v) {
       for (int i = 0; i < 4; ++i) req[at + i] = static_cast<uint8_t>(v >> (8 * i));
     };
@@ -161,25 +170,36 @@ class Guest {
       put64(8, first);
       put64(16, last);
       put64(24, small_addr());
-      put32(32, in_.ConsumeIntegralInRange<uint32_t>(0, 8));
+      put32(32, in_.ConsumeBool() ? 1 + in_.ConsumeIntegralInRange<uint32_t>(0, 2)
+                                  : in_.ConsumeIntegralInRange<uint32_t>(0, 8));
     }
-    if (in_.ConsumeBool()) req[in_.ConsumeIntegralInRange(0, 79)] = in_.ConsumeIntegral<uint8_t>();
+    if (in_.ConsumeIntegralInRange(0, 7) == 0) {
+      req[in_.ConsumeIntegralInRange(0, 79)] = in_.ConsumeIntegral<uint8_t>();
+    }
     for (int i = 0; i < 80; i += 8) {
       uint64_t v = 0;
       for (int b = 0; b < 8; ++b) v |= uint64_t{req[i + b]} << (8 * b);
       st(kBuffers + i, 8, v);
     }
-    const uint32_t readable = in_.ConsumeIntegralInRange<uint32_t>(0, 80);
-    const uint32_t writable = in_.ConsumeIntegralInRange<uint32_t>(0, 600);
+    // Mostly the sizes a driver uses, sometimes anything.
+    const uint32_t sizes[] = {0, 20, 20, 36, 28, 72, 0};
+    const uint32_t readable = in_.ConsumeIntegralInRange(0, 3)
+                                  ? sizes[type] + 4 * (type == 0)
+                                  : in_.ConsumeIntegralInRange<uint32_t>(0, 80);
+    const uint32_t writable = in_.ConsumeIntegralInRange(0, 3)
+                                  ? (type == VirtioIommu::kTProbe ? 516 : 4)
+                                  : in_.ConsumeIntegralInRange<uint32_t>(0, 600);
     std::vector<std::pair<uint64_t, std::pair<uint32_t, bool>>> bufs;
     if (readable) bufs.push_back({kBuffers, {readable, false}});
     if (writable) bufs.push_back({kBuffers + 0x1000, {writable, true}});
-    if (in_.ConsumeBool() && !bufs.empty()) std::swap(bufs.front(), bufs.back());
+    if (in_.ConsumeIntegralInRange(0, 63) == 0 && !bufs.empty()) {
+      std::swap(bufs.front(), bufs.back());  // writable first: a transport error
+    }
     if (!bufs.empty()) submit(0, bufs);
   }
 
   void step() {
-    switch (in_.ConsumeIntegralInRange(0, 9)) {
+    switch (in_.ConsumeIntegralInRange(0, 31)) {
       case 0: {  // the guest scribbles over its memory (rings and buffers included)
         const uint64_t at = kRam + in_.ConsumeIntegralInRange<uint64_t>(0, 0x4000 - 8);
         st(at, 8, in_.ConsumeIntegral<uint64_t>());
@@ -196,7 +216,9 @@ class Guest {
         submit(1, {{at, {in_.ConsumeIntegralInRange<uint32_t>(0, 40), true}}});
         break;
       }
-      case 4: {
+      case 4:
+      case 5:
+      case 6: {
         uint8_t buf[16] = {};
         const int e = in_.ConsumeIntegralInRange(0, 1);
         const uint64_t iova = small_addr() + in_.ConsumeIntegralInRange(0, 0xfff);
@@ -208,7 +230,7 @@ class Guest {
         }
         break;
       }
-      case 5: {
+      case 7: {
         sys_.store(kMmio + VirtioMmio::kConfig + VirtioIommu::kCfgBypass, 1,
                    in_.ConsumeIntegral<uint8_t>());
         break;
@@ -220,12 +242,14 @@ class Guest {
   /// The contract: the shadows, fed only by events, agree with lookup().
   void verify() {
     for (int e = 0; e < 2; ++e) {
-      for (int k = 0; k < 24; ++k) {
+      for (int k = 0; k < 120; ++k) {
         uint64_t iova = 0;
-        switch (k % 3) {
-          case 0: iova = uint64_t(k) << 12; break;
-          case 1: iova = kRam + (uint64_t(k) << 12) + 0x10; break;
-          default: iova = ~uint64_t{0} - (uint64_t(k) << 12); break;
+        if (k < 80) {
+          iova = (uint64_t(k) << 12) + 0x10;
+        } else if (k < 100) {
+          iova = kRam + (uint64_t(k - 80) << 12);
+        } else {
+          iova = ~uint64_t{0} - (uint64_t(k - 100) << 12);
         }
         const IommuTlbEntry t = eps_[e]->lookup(iova, 0);
         check(((t.addr_mask + 1) & t.addr_mask) == 0, "lookup() mask is not 2^k - 1");
