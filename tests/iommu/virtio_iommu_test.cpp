@@ -619,8 +619,14 @@ TEST(VirtioIommuTest, UnmapFollowsTheSpecificationExamples) {
   EXPECT_EQ(rig.status(unmap_req(1, 0, 0x4fff)), V::kSOk);
   ASSERT_EQ(rig.status(map_req(1, 0x0000, 0x4fff, kTarget)), V::kSOk);
   ASSERT_EQ(rig.status(map_req(1, 0x5000, 0x9fff, kTarget)), V::kSOk);
+  Recorder rec;
+  IommuNotifier n("rec", IommuNotifierFlag::Unmap, rec.callback(), 0x4000, 0x5fff);
+  ASSERT_TRUE(rig.ep.register_notifier(n, nullptr));
   EXPECT_EQ(rig.status(unmap_req(1, 0, 0x9fff)), V::kSOk);
   EXPECT_EQ(rig.dev.mapping_count(), 0u);
+  EXPECT_EQ(rec.lines,
+            (std::vector<std::string>{"UNMAP 4000/fff->80044000 0", "UNMAP 5000/fff->80040000 0"}));
+  rig.ep.unregister_notifier(n);
   ASSERT_EQ(rig.status(map_req(1, 0x0000, 0x4fff, kTarget)), V::kSOk);
   EXPECT_EQ(rig.status(unmap_req(1, 0, 0x9fff)), V::kSOk);
   EXPECT_EQ(rig.dev.mapping_count(), 0u);
