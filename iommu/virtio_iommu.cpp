@@ -155,7 +155,7 @@ std::optional<uint32_t> VirtioIommu::endpoint_domain(uint32_t id) const {
 uint64_t VirtioIommu::device_features() const {
   uint64_t f = virtio_bit(kFInputRange) | virtio_bit(kFDomainRange) | virtio_bit(kFMapUnmap) |
                virtio_bit(kFProbe) | virtio_bit(kFMmio) | virtio_bit(kFBypassConfig);
-  return f;  // not F_BYPASS: superseded by F_BYPASS_CONFIG (5.13.3.2)
+  return f;  // not F_BYPASS: superseded by F_BYPASS_CONFIG (5.13.3, device requirements)
 }
 
 uint64_t VirtioIommu::config_read(uint32_t offset, unsigned size) const {
@@ -175,7 +175,7 @@ uint64_t VirtioIommu::config_read(uint32_t offset, unsigned size) const {
 void VirtioIommu::config_write(uint32_t offset, unsigned size, uint64_t value) {
   if (!(features_ & virtio_bit(kFBypassConfig))) return;
   if (offset > kCfgBypass || offset + size <= kCfgBypass) return;  // not the bypass byte
-  // 5.13.4.1: the driver writes 0 or 1; bits 1-7 are ignored.
+  // 5.13.4, driver requirements: the driver writes 0 or 1; bits 1-7 are ignored.
   const bool next = ((value >> (8 * (kCfgBypass - offset))) & 1) != 0;
   if (next == bypass_) return;
   std::vector<Endpoint*> unattached;
@@ -329,7 +329,7 @@ void VirtioIommu::move_endpoint(Endpoint& ep, std::optional<uint32_t> domain_id)
   announce(ep, view_of(ep), IommuNotifierFlag::Map);
   if (old) {
     auto it = domains_.find(*old);
-    if (it->second.endpoints.empty()) {  // 5.13.6.4: it ceases to exist
+    if (it->second.endpoints.empty()) {  // DETACH request: it ceases to exist
       mapping_count_ -= it->second.mappings.size();
       domains_.erase(it);
     }
@@ -346,7 +346,7 @@ VirtioIommu::Reply VirtioIommu::attach(const uint8_t* req) {
   const uint32_t flags = load_le<uint32_t>(req + 12);
   const uint32_t reserved = load_le<uint32_t>(req + 16);
   const uint32_t known = (features_ & virtio_bit(kFBypassConfig)) ? kAttachFBypass : 0;
-  if (reserved != 0 || (flags & ~known) != 0) return {kSInval};  // MUST (5.13.6.3.2)
+  if (reserved != 0 || (flags & ~known) != 0) return {kSInval};  // MUST (ATTACH request)
   auto ep = endpoints_.find(endpoint);
   if (ep == endpoints_.end()) return {kSNoEnt};
   if (domain < options_.domain_start || domain > options_.domain_end) return {kSRange};
@@ -355,7 +355,7 @@ VirtioIommu::Reply VirtioIommu::attach(const uint8_t* req) {
   if (existing != domains_.end() && existing->second.bypass != bypass) return {kSInval};
   if (ep->second->domain == domain) return {kSOk};
   if (existing == domains_.end()) domains_[domain].bypass = bypass;
-  move_endpoint(*ep->second, domain);  // detaches from the old domain first (5.13.6.3.2)
+  move_endpoint(*ep->second, domain);  // detaches from the old domain first (ATTACH request)
   return {kSOk};
 }
 
@@ -379,7 +379,7 @@ VirtioIommu::Reply VirtioIommu::map(const uint8_t* req) {
   const uint32_t known =
       kMapFRead | kMapFWrite | ((features_ & virtio_bit(kFMmio)) ? kMapFMmio : 0);
   if ((flags & ~known) != 0) return {kSInval};
-  if (last < first) return {kSInval};  // 5.13.6.5.1: virt_end > virt_start
+  if (last < first) return {kSInval};  // MAP request: virt_end > virt_start
   // Alignment on the granule; last + 1 wraps to 0 (aligned) for a range ending at 2^64 - 1.
   if (((first | phys | (last + 1)) & granule_mask_) != 0) return {kSRange};
   if (first < options_.input_start || last > options_.input_end) return {kSRange};
@@ -440,14 +440,14 @@ VirtioIommu::Reply VirtioIommu::unmap(const uint8_t* req) {
   const uint32_t domain = load_le<uint32_t>(req + 4);
   const uint64_t first = load_le<uint64_t>(req + 8);
   const uint64_t last = load_le<uint64_t>(req + 16);
-  // `reserved` is ignored: 5.13.6.6.2 only allows (MAY) an INVAL for it.
+  // `reserved` is ignored: the UNMAP request only allows (MAY) an INVAL for it.
   if (last < first) return {kSInval};
   auto dom = domains_.find(domain);
   if (dom == domains_.end()) return {kSNoEnt};
   Domain& d = dom->second;
   if (d.bypass) return {kSInval};
   // The mappings the range touches: from the one holding `first` (if any) to the last one
-  // starting at or before `last`. None may stick out of the range (example 4 of 5.13.6.6).
+  // starting at or before `last`. None may stick out of the range (example 4 of the UNMAP request).
   auto begin = d.mappings.upper_bound(first);
   if (begin != d.mappings.begin() && std::prev(begin)->second.last >= first) --begin;
   auto end = d.mappings.upper_bound(last);
@@ -465,7 +465,7 @@ VirtioIommu::Reply VirtioIommu::probe(const uint8_t* req) {
   const uint32_t endpoint = load_le<uint32_t>(req + 4);
   if (!endpoints_.contains(endpoint)) return {kSNoEnt};
   Reply reply;
-  reply.payload.assign(options_.probe_size, 0);  // ends with NONE: zeroes (5.13.6.8.2)
+  reply.payload.assign(options_.probe_size, 0);  // ends with NONE: zeroes (PROBE request)
   uint8_t* p = reply.payload.data();
   for (const ReservedRegion& r : options_.reserved) {
     store_le<uint16_t>(p, kProbeTResvMem);
@@ -508,7 +508,7 @@ void VirtioIommu::queue_notify(unsigned index, VirtQueue& queue) {
         break;
       default: break;
     }
-    if (need == 0) {  // 5.13.6.2: an unknown type (or a PROBE not negotiated) is not written
+    if (need == 0) {  // 5.13.6: an unknown type (or a PROBE not negotiated) is not written
       if (!queue.push(chain, 0)) return;
       continue;
     }
@@ -516,7 +516,7 @@ void VirtioIommu::queue_notify(unsigned index, VirtQueue& queue) {
     if (chain.readable_len < need) {
       reply.status = kSInval;  // the fields are not all there
     } else if (chain.writable_len < tail_at + kTailLen) {
-      reply.status = kSInval;  // 5.13.6.8.2: properties smaller than probe_size
+      reply.status = kSInval;  // PROBE request: properties smaller than probe_size
     } else {
       if (!queue.read(chain, 0, std::span<uint8_t>(req, need))) return;
       switch (req[0]) {
@@ -562,7 +562,7 @@ void VirtioIommu::flush_faults() {
   VirtqChain chain;
   while (!pending_faults_.empty() && q.pop(chain) == VirtQueue::Pop::Chain) {
     if (chain.writable_len < kFaultLen) {
-      // Too small for a report (5.13.6.9.2: not split over buffers): returned unwritten.
+      // Too small for a report (Fault reporting: not split over buffers): returned unwritten.
       if (!q.push(chain, 0)) break;
       continue;
     }

@@ -15,8 +15,8 @@
 //   changed mappings to every endpoint of the domain. RESV_MEM MSI regions are part of every
 //   view that is not the identity, identity-mapped (QEMU lets MSI doorbell writes through).
 // - A domain is a std::map of non-overlapping mappings keyed by virt_start. Domains exist only
-//   while an endpoint is attached (5.13.6.4), so their number is bounded by the endpoints; the
-//   mappings are bounded by Options::max_mappings for the whole device (then NOMEM).
+//   while an endpoint is attached (5.13.6, DETACH request), so their number is bounded by the
+//   endpoints; the mappings are bounded by Options::max_mappings for the whole device (then NOMEM).
 // - An IommuTlbEntry is a naturally aligned block in both IOVA and physical address. A mapping
 //   whose phys_start - virt_start is less aligned than its blocks is announced as more, smaller
 //   blocks; a MAP that would need more than kMaxBlocksPerMapping is refused with NOMEM, so
@@ -30,11 +30,11 @@
 //   The tail is where the request's struct puts it: first in the device-writable bytes, or
 //   after probe_size bytes of properties (a PROBE buffer too short for them is INVAL, written
 //   in its last 4 bytes).
-// - A MAP over an existing mapping is INVAL (5.13.6.6 SHOULD). Options::replace_in_place
+// - A MAP over an existing mapping is INVAL (MAP request: SHOULD). Options::replace_in_place
 //   relaxes this for a MAP of exactly an existing range, which then replaces it and is
 //   announced as an in-place change (UNMAP then MAP, notify_change()).
 // - Faults go to the event queue when the driver has put buffers there; otherwise up to
-//   kMaxPendingFaults wait for buffers and later ones are dropped (5.13.6.9 allows both).
+//   kMaxPendingFaults wait for buffers and later ones are dropped (Fault reporting allows both).
 //   Debug accesses (attrs.debug) report nothing.
 #pragma once
 
@@ -82,13 +82,13 @@ class VirtioIommu final : public VirtioDevice {
   /// Status codes (5.13.6).
   static constexpr uint8_t kSOk = 0, kSIoErr = 1, kSUnsupp = 2, kSDevErr = 3, kSInval = 4,
                            kSRange = 5, kSNoEnt = 6, kSFault = 7, kSNoMem = 8;
-  /// ATTACH flags (5.13.6.3) and MAP flags (5.13.6.5).
+  /// ATTACH flags and MAP flags (5.13.6).
   static constexpr uint32_t kAttachFBypass = 1;
   static constexpr uint32_t kMapFRead = 1, kMapFWrite = 2, kMapFMmio = 4;
-  /// PROBE property types and RESV_MEM subtypes (5.13.6.8).
+  /// PROBE property types and RESV_MEM subtypes (5.13.6, PROBE properties).
   static constexpr uint16_t kProbeTNone = 0, kProbeTResvMem = 1;
   static constexpr uint8_t kResvMemTReserved = 0, kResvMemTMsi = 1;
-  /// Fault reasons and flags (struct virtio_iommu_fault, 5.13.6.9).
+  /// Fault reasons and flags (struct virtio_iommu_fault, 5.13.6, Fault reporting).
   static constexpr uint8_t kFaultRUnknown = 0, kFaultRDomain = 1, kFaultRMapping = 2;
   static constexpr uint32_t kFaultFRead = 1, kFaultFWrite = 2, kFaultFAddress = 0x100;
   /// Sizes of the device-readable part of each request (head included) and of a fault report.
@@ -123,7 +123,7 @@ class VirtioIommu final : public VirtioDevice {
     bool boot_bypass = true;
     /// Mappings the whole device may hold; a MAP beyond is NOMEM.
     size_t max_mappings = 65536;
-    /// PROBE's RESV_MEM properties; a MAP overlapping one is INVAL (5.13.6.8.1 SHOULD). An
+    /// PROBE's RESV_MEM properties; a MAP overlapping one is INVAL (Property RESV_MEM: SHOULD). An
     /// MSI region is identity-mapped for every endpoint (the doorbell the driver need not
     /// map); a RESERVED one is never mapped.
     std::vector<ReservedRegion> reserved;
