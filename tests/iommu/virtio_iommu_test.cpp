@@ -588,7 +588,9 @@ TEST(VirtioIommuTest, MsiRegionIsIdentityMappedForEveryEndpoint) {
       const IommuTlbEntry e = rig.ep.lookup(iova, 0);
       const std::optional<ShadowMap::Mapping> m = shadow.lookup(iova);
       ASSERT_EQ(m.has_value(), e.perm != kIommuNone) << when << " " << std::hex << iova;
-      if (m) EXPECT_EQ(m->translated_addr + (iova - m->iova), iova) << when;
+      if (m) {
+        EXPECT_EQ(m->translated_addr + (iova - m->iova), iova) << when;
+      }
     }
   };
   const uint32_t value = 0x600d;
