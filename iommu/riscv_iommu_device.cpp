@@ -42,7 +42,7 @@ void RiscvIommuDevice::fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) c
   b.end_node();
 }
 
-void register_iommu_devices(DeviceRegistry& registry) {
+void register_riscv_iommu_device(DeviceRegistry& registry) {
   for (const char* name : {"riscv-iommu-sys", "riscv-iommu"}) {
     DeviceModel model;
     model.name = name;

@@ -2,7 +2,8 @@
 // registry, with its register block, its wired interrupt and its device-tree node.
 //
 // Design note: the registry lives in the engine (engine/board/device_registry.h) and knows
-// nothing of iommu/; a program that links both calls register_iommu_devices() next to
+// nothing of iommu/; a program that links both calls register_iommu_devices()
+// (iommu/iommu_devices.h) next to
 // register_builtin_devices(). Attaching DMA masters behind the IOMMU (their address spaces
 // rooted at the IOMMU region, their `iommus = <&iommu device_id>`) is the board's next step.
 #pragma once
@@ -44,8 +45,8 @@ class RiscvIommuDevice final : public Device {
   IrqLine::Sink output_;
 };
 
-/// Adds the iommu/ device models to `registry`: "riscv-iommu-sys" and its alias "riscv-iommu"
-/// (options addr, default 0x3010000, and irq, default 36). Call once per registry.
-void register_iommu_devices(DeviceRegistry& registry);
+/// Adds "riscv-iommu-sys" and its alias "riscv-iommu" to `registry` (options addr, default
+/// 0x3010000, and irq, default 36). Call once per registry.
+void register_riscv_iommu_device(DeviceRegistry& registry);
 
 }  // namespace glassvm

@@ -9,6 +9,7 @@
 
 #include "engine/board/fdt.h"
 #include "engine/board/virt_fdt.h"
+#include "iommu/iommu_devices.h"
 #include "iommu/riscv_iommu_device.h"
 #include "tests/support/fake_board.h"
 

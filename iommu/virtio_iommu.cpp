@@ -1,0 +1,582 @@
+#include "iommu/virtio_iommu.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "engine/base/bytes.h"
+#include "engine/devices/virtio/virtqueue.h"
+
+namespace glassvm {
+
+namespace {
+
+/// The largest mask m (2^k - 1) such that the block iova & ~m lies inside [first, last] and
+/// `delta` (phys - virt) is a multiple of m + 1, so that the block is aligned on both sides.
+uint64_t block_mask(uint64_t iova, uint64_t first, uint64_t last, uint64_t delta) {
+  uint64_t mask = 0;
+  while (mask != ~uint64_t{0}) {
+    const uint64_t next = (mask << 1) | 1;
+    const uint64_t start = iova & ~next;
+    if ((delta & next) != 0 || start < first || (start | next) > last) break;
+    mask = next;
+  }
+  return mask;
+}
+
+/// The largest mask a block of a mapping with this `delta` may have.
+uint64_t delta_mask(uint64_t delta) {
+  return delta == 0 ? ~uint64_t{0} : (delta & (~delta + 1)) - 1;
+}
+
+IommuAccessFlags perm_of(uint32_t flags) {
+  return static_cast<IommuAccessFlags>(((flags & VirtioIommu::kMapFRead) ? kIommuRead : 0) |
+                                       ((flags & VirtioIommu::kMapFWrite) ? kIommuWrite : 0));
+}
+
+IommuTlbEntry make_entry(AddressSpace* as, uint64_t iova, uint64_t mask, uint64_t target,
+                         IommuAccessFlags perm) {
+  IommuTlbEntry e;
+  e.target_as = as;
+  e.iova = iova;
+  e.addr_mask = mask;
+  e.translated_addr = target;
+  e.perm = perm;
+  return e;
+}
+
+/// Calls f(iova, mask, phys) for the blocks of mapping [first, last] -> phys, in ascending
+/// order: iommu_aligned_blocks(), each split further where phys is less aligned.
+template <typename F>
+void for_each_block(uint64_t first, uint64_t last, uint64_t phys, F&& f) {
+  const uint64_t dmask = delta_mask(phys - first);
+  for (const IommuBlock& b : iommu_aligned_blocks(first, last)) {
+    const uint64_t mask = std::min(b.mask, dmask);
+    for (uint64_t s = b.start;; s += mask + 1) {
+      f(s, mask, phys + (s - first));
+      if ((s | mask) == (b.start | b.mask)) break;
+    }
+  }
+}
+
+/// How many blocks for_each_block() makes, saturating at `limit` + 1.
+uint64_t block_count(uint64_t first, uint64_t last, uint64_t phys, uint64_t limit) {
+  const uint64_t dmask = delta_mask(phys - first);
+  const int dbits = std::popcount(dmask);
+  uint64_t n = 0;
+  for (const IommuBlock& b : iommu_aligned_blocks(first, last)) {
+    n += b.mask <= dmask ? 1 : (b.mask >> dbits) + 1;
+    if (n > limit) return limit + 1;
+  }
+  return n;
+}
+
+}  // namespace
+
+template <typename F>
+void VirtioIommu::for_each_msi_block(F&& f) const {
+  for (const ReservedRegion& r : options_.reserved) {
+    if (r.subtype != kResvMemTMsi) continue;
+    for_each_block(r.start, r.end, r.start,
+                   [&](uint64_t iova, uint64_t mask, uint64_t) { f(iova, mask); });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint: the IOMMU region of one endpoint
+// ---------------------------------------------------------------------------------------------
+
+class VirtioIommu::Endpoint final : public IommuMemoryRegion {
+ public:
+  Endpoint(VirtioIommu& owner, uint32_t id) : owner_(owner), id_(id) {
+    init_iommu("virtio-iommu-ep" + std::to_string(id), MemoryRegion::kWholeSpace);
+  }
+  IommuTlbEntry translate(uint64_t iova, IommuAccessFlags access, int, MemTxAttrs attrs) override {
+    return owner_.translate(*this, iova, access, attrs);
+  }
+  IommuTlbEntry lookup(uint64_t iova, int) const override { return owner_.resolve(*this, iova); }
+  uint64_t min_page_size() const override { return owner_.granule_mask_ + 1; }
+  /// MAP and UNMAP requests are announced as they happen: every notifier kind is honoured.
+  bool notify_flag_changed(IommuNotifierFlag, IommuNotifierFlag, std::string*) override {
+    return true;
+  }
+  void replay(IommuNotifier& notifier) override { owner_.replay(*this, notifier); }
+
+  uint32_t id() const { return id_; }
+  std::optional<uint32_t> domain;
+
+ private:
+  VirtioIommu& owner_;
+  uint32_t id_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Construction, configuration, features
+// ---------------------------------------------------------------------------------------------
+
+VirtioIommu::VirtioIommu(AddressSpace& target, Options options)
+    : target_(target), options_(std::move(options)), bypass_(options_.boot_bypass) {
+  assert(options_.page_size_mask != 0 && "VirtioIommu: page_size_mask needs a bit (5.13.4)");
+  assert(options_.input_start <= options_.input_end && "VirtioIommu: empty input range");
+  assert(options_.domain_start <= options_.domain_end && "VirtioIommu: empty domain range");
+  assert(std::all_of(options_.reserved.begin(), options_.reserved.end(),
+                     [](const ReservedRegion& r) { return r.start <= r.end; }) &&
+         "VirtioIommu: a reserved region ends before it starts");
+  assert(options_.reserved.size() * 24 <= options_.probe_size &&
+         "VirtioIommu: the RESV_MEM properties must fit probe_size");
+  const uint64_t mask = options_.page_size_mask;
+  granule_mask_ = (mask & (~mask + 1)) - 1;
+}
+
+VirtioIommu::VirtioIommu(AddressSpace& target) : VirtioIommu(target, Options{}) {}
+
+VirtioIommu::~VirtioIommu() = default;
+
+IommuMemoryRegion& VirtioIommu::add_endpoint(uint32_t id) {
+  assert(!endpoints_.contains(id) && "VirtioIommu::add_endpoint: endpoint added twice");
+  auto& slot = endpoints_[id];
+  slot = std::make_unique<Endpoint>(*this, id);
+  return *slot;
+}
+
+IommuMemoryRegion* VirtioIommu::endpoint(uint32_t id) {
+  auto it = endpoints_.find(id);
+  return it == endpoints_.end() ? nullptr : it->second.get();
+}
+
+std::optional<uint32_t> VirtioIommu::endpoint_domain(uint32_t id) const {
+  auto it = endpoints_.find(id);
+  return it == endpoints_.end() ? std::nullopt : it->second->domain;
+}
+
+uint64_t VirtioIommu::device_features() const {
+  uint64_t f = virtio_bit(kFInputRange) | virtio_bit(kFDomainRange) | virtio_bit(kFMapUnmap) |
+               virtio_bit(kFProbe) | virtio_bit(kFMmio) | virtio_bit(kFBypassConfig);
+  return f;  // not F_BYPASS: superseded by F_BYPASS_CONFIG (5.13.3, device requirements)
+}
+
+uint64_t VirtioIommu::config_read(uint32_t offset, unsigned size) const {
+  uint8_t cfg[kConfigSize] = {};
+  store_le<uint64_t>(cfg + kCfgPageSizeMask, options_.page_size_mask);
+  store_le<uint64_t>(cfg + kCfgInputStart, options_.input_start);
+  store_le<uint64_t>(cfg + kCfgInputEnd, options_.input_end);
+  store_le<uint32_t>(cfg + kCfgDomainStart, options_.domain_start);
+  store_le<uint32_t>(cfg + kCfgDomainEnd, options_.domain_end);
+  store_le<uint32_t>(cfg + kCfgProbeSize, options_.probe_size);
+  cfg[kCfgBypass] = bypass_ ? 1 : 0;
+  uint64_t v = 0;
+  for (unsigned i = 0; i < size; ++i) v |= uint64_t{cfg[offset + i]} << (8 * i);
+  return v;
+}
+
+void VirtioIommu::config_write(uint32_t offset, unsigned size, uint64_t value) {
+  if (!(features_ & virtio_bit(kFBypassConfig))) return;
+  if (offset > kCfgBypass || offset + size <= kCfgBypass) return;  // not the bypass byte
+  // 5.13.4, driver requirements: the driver writes 0 or 1; bits 1-7 are ignored.
+  const bool next = ((value >> (8 * (kCfgBypass - offset))) & 1) != 0;
+  if (next == bypass_) return;
+  std::vector<Endpoint*> unattached;
+  for (auto& [id, ep] : endpoints_) {
+    if (!ep->domain) unattached.push_back(ep.get());
+  }
+  for (Endpoint* ep : unattached) announce(*ep, view_of(*ep), IommuNotifierFlag::Unmap);
+  bypass_ = next;
+  for (Endpoint* ep : unattached) announce(*ep, view_of(*ep), IommuNotifierFlag::Map);
+}
+
+void VirtioIommu::reset() {
+  for (auto& [id, ep] : endpoints_) {
+    if (ep->domain) move_endpoint(*ep, std::nullopt);
+  }
+  assert(domains_.empty() && mapping_count_ == 0);
+  features_ = 0;
+  event_queue_ = nullptr;
+  pending_faults_.clear();
+}
+
+void VirtioIommu::system_reset() {
+  reset();
+  if (bypass_ != options_.boot_bypass) {
+    for (auto& [id, ep] : endpoints_) announce(*ep, view_of(*ep), IommuNotifierFlag::Unmap);
+    bypass_ = options_.boot_bypass;
+    for (auto& [id, ep] : endpoints_) announce(*ep, view_of(*ep), IommuNotifierFlag::Map);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Views, translation, announcements
+// ---------------------------------------------------------------------------------------------
+
+VirtioIommu::View VirtioIommu::view_of(const Endpoint& ep) const {
+  if (!ep.domain) return {bypass_, nullptr};
+  const Domain& d = domains_.at(*ep.domain);
+  if (d.bypass) return {true, nullptr};
+  return {false, &d.mappings};
+}
+
+IommuTlbEntry VirtioIommu::resolve(const Endpoint& ep, uint64_t iova) const {
+  const View view = view_of(ep);
+  if (view.identity) return make_entry(&target_, 0, ~uint64_t{0}, 0, kIommuRw);
+  uint64_t hole_first = 0, hole_last = ~uint64_t{0};
+  // MSI doorbells are identity-mapped for every endpoint (no MAP may cover them), as in QEMU.
+  for (const ReservedRegion& r : options_.reserved) {
+    if (r.subtype != kResvMemTMsi) continue;
+    if (r.start <= iova && iova <= r.end) {
+      const uint64_t mask = block_mask(iova, r.start, r.end, 0);
+      return make_entry(&target_, iova & ~mask, mask, iova & ~mask, kIommuRw);
+    }
+    if (r.end < iova) hole_first = std::max(hole_first, r.end + 1);
+    if (r.start > iova) hole_last = std::min(hole_last, r.start - 1);
+  }
+  if (view.mappings) {
+    const MappingTable& table = *view.mappings;
+    auto next = table.upper_bound(iova);
+    if (next != table.begin()) {
+      auto it = std::prev(next);
+      if (iova <= it->second.last) {
+        const Mapping& m = it->second;
+        const uint64_t mask = block_mask(iova, it->first, m.last, m.phys - it->first);
+        return make_entry(&target_, iova & ~mask, mask, m.phys + ((iova & ~mask) - it->first),
+                          perm_of(m.flags));
+      }
+      hole_first = std::max(hole_first, it->second.last + 1);
+    }
+    if (next != table.end()) hole_last = std::min(hole_last, next->first - 1);
+  }
+  const uint64_t mask = block_mask(iova, hole_first, hole_last, 0);
+  return make_entry(&target_, iova & ~mask, mask, 0, kIommuNone);
+}
+
+IommuTlbEntry VirtioIommu::translate(Endpoint& ep, uint64_t iova, IommuAccessFlags access,
+                                     MemTxAttrs attrs) {
+  IommuTlbEntry e = resolve(ep, iova);
+  if ((e.perm & access) != access && !attrs.debug) {
+    Fault f;
+    f.reason = ep.domain ? kFaultRMapping : kFaultRDomain;
+    f.flags = kFaultFAddress | ((access & kIommuRead) ? kFaultFRead : 0) |
+              ((access & kIommuWrite) ? kFaultFWrite : 0);
+    f.endpoint = ep.id();
+    f.address = iova;
+    report_fault(f);
+  }
+  return e;
+}
+
+void VirtioIommu::replay(Endpoint& ep, IommuNotifier& notifier) {
+  if (!has_any(notifier.flags(), IommuNotifierFlag::Map)) return;
+  const View view = view_of(ep);
+  if (view.identity) {
+    ep.notify_one(notifier,
+                  {IommuNotifierFlag::Map, make_entry(&target_, 0, ~uint64_t{0}, 0, kIommuRw)});
+    return;
+  }
+  for_each_msi_block([&](uint64_t iova, uint64_t mask) {
+    ep.notify_one(notifier,
+                  {IommuNotifierFlag::Map, make_entry(&target_, iova, mask, iova, kIommuRw)});
+  });
+  if (!view.mappings) return;
+  for (const auto& [first, m] : *view.mappings) {
+    if (m.last < notifier.start() || first > notifier.end()) continue;
+    const IommuAccessFlags perm = perm_of(m.flags);  // (a lambda cannot capture a binding)
+    for_each_block(first, m.last, m.phys, [&](uint64_t iova, uint64_t mask, uint64_t phys) {
+      ep.notify_one(notifier,
+                    {IommuNotifierFlag::Map, make_entry(&target_, iova, mask, phys, perm)});
+    });
+  }
+}
+
+void VirtioIommu::announce(Endpoint& ep, const View& view, IommuNotifierFlag type) {
+  const bool is_map = type == IommuNotifierFlag::Map;
+  if (view.identity) {
+    ep.notify(0, {type, make_entry(&target_, 0, ~uint64_t{0}, 0, is_map ? kIommuRw : kIommuNone)},
+              ep.id());
+    return;
+  }
+  for_each_msi_block([&](uint64_t iova, uint64_t mask) {
+    ep.notify(0, {type, make_entry(&target_, iova, mask, iova, is_map ? kIommuRw : kIommuNone)},
+              ep.id());
+  });
+  if (!view.mappings) return;
+  for (const auto& [first, m] : *view.mappings) {
+    const IommuAccessFlags perm = is_map ? perm_of(m.flags) : kIommuNone;
+    for_each_block(first, m.last, m.phys, [&](uint64_t iova, uint64_t mask, uint64_t phys) {
+      ep.notify(0, {type, make_entry(&target_, iova, mask, phys, perm)}, ep.id());
+    });
+  }
+}
+
+void VirtioIommu::announce_mapping(const Domain& domain, uint64_t first, const Mapping& m,
+                                   IommuNotifierFlag type) {
+  const IommuAccessFlags perm = type == IommuNotifierFlag::Map ? perm_of(m.flags) : kIommuNone;
+  for (uint32_t id : domain.endpoints) {
+    Endpoint& ep = *endpoints_.at(id);
+    for_each_block(first, m.last, m.phys, [&](uint64_t iova, uint64_t mask, uint64_t phys) {
+      ep.notify(0, {type, make_entry(&target_, iova, mask, phys, perm)}, id);
+    });
+  }
+}
+
+void VirtioIommu::move_endpoint(Endpoint& ep, std::optional<uint32_t> domain_id) {
+  const std::optional<uint32_t> old = ep.domain;
+  // The old view stays valid while it is announced: the old domain is destroyed last.
+  announce(ep, view_of(ep), IommuNotifierFlag::Unmap);
+  if (old) domains_.at(*old).endpoints.erase(ep.id());
+  ep.domain = domain_id;
+  if (domain_id) domains_.at(*domain_id).endpoints.insert(ep.id());
+  announce(ep, view_of(ep), IommuNotifierFlag::Map);
+  if (old) {
+    auto it = domains_.find(*old);
+    if (it->second.endpoints.empty()) {  // DETACH request: it ceases to exist
+      mapping_count_ -= it->second.mappings.size();
+      domains_.erase(it);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+// ---------------------------------------------------------------------------------------------
+
+VirtioIommu::Reply VirtioIommu::attach(const uint8_t* req) {
+  const uint32_t domain = load_le<uint32_t>(req + 4);
+  const uint32_t endpoint = load_le<uint32_t>(req + 8);
+  const uint32_t flags = load_le<uint32_t>(req + 12);
+  const uint32_t reserved = load_le<uint32_t>(req + 16);
+  const uint32_t known = (features_ & virtio_bit(kFBypassConfig)) ? kAttachFBypass : 0;
+  if (reserved != 0 || (flags & ~known) != 0) return {kSInval};  // MUST (ATTACH request)
+  auto ep = endpoints_.find(endpoint);
+  if (ep == endpoints_.end()) return {kSNoEnt};
+  if (domain < options_.domain_start || domain > options_.domain_end) return {kSRange};
+  const bool bypass = (flags & kAttachFBypass) != 0;
+  auto existing = domains_.find(domain);
+  if (existing != domains_.end() && existing->second.bypass != bypass) return {kSInval};
+  if (ep->second->domain == domain) return {kSOk};
+  if (existing == domains_.end()) domains_[domain].bypass = bypass;
+  move_endpoint(*ep->second, domain);  // detaches from the old domain first (ATTACH request)
+  return {kSOk};
+}
+
+VirtioIommu::Reply VirtioIommu::detach(const uint8_t* req) {
+  const uint32_t domain = load_le<uint32_t>(req + 4);
+  const uint32_t endpoint = load_le<uint32_t>(req + 8);
+  auto ep = endpoints_.find(endpoint);
+  if (ep == endpoints_.end()) return {kSNoEnt};
+  if (ep->second->domain != domain) return {kSInval};  // no such domain, or not attached to it
+  move_endpoint(*ep->second, std::nullopt);
+  return {kSOk};
+}
+
+VirtioIommu::Reply VirtioIommu::map(const uint8_t* req) {
+  if (!(features_ & virtio_bit(kFMapUnmap))) return {kSUnsupp};
+  const uint32_t domain = load_le<uint32_t>(req + 4);
+  const uint64_t first = load_le<uint64_t>(req + 8);
+  const uint64_t last = load_le<uint64_t>(req + 16);
+  const uint64_t phys = load_le<uint64_t>(req + 24);
+  const uint32_t flags = load_le<uint32_t>(req + 32);
+  const uint32_t known =
+      kMapFRead | kMapFWrite | ((features_ & virtio_bit(kFMmio)) ? kMapFMmio : 0);
+  if ((flags & ~known) != 0) return {kSInval};
+  if (last < first) return {kSInval};  // MAP request: virt_end > virt_start
+  // Alignment on the granule; last + 1 wraps to 0 (aligned) for a range ending at 2^64 - 1.
+  if (((first | phys | (last + 1)) & granule_mask_) != 0) return {kSRange};
+  if (first < options_.input_start || last > options_.input_end) return {kSRange};
+  if (phys > UINT64_MAX - (last - first)) return {kSRange};  // phys_end beyond 2^64 - 1
+  auto dom = domains_.find(domain);
+  if (dom == domains_.end()) return {kSNoEnt};
+  Domain& d = dom->second;
+  if (d.bypass) return {kSInval};
+  // A mapping nothing can access would be announced as a MAP without permission.
+  if ((flags & (kMapFRead | kMapFWrite)) == 0) return {kSUnsupp};
+  for (const ReservedRegion& r : options_.reserved) {
+    if (first <= r.end && r.start <= last) return {kSInval};
+  }
+  const Mapping m{last, phys, flags};
+  auto next = d.mappings.lower_bound(first);
+  const bool overlaps_next = next != d.mappings.end() && next->first <= last;
+  const bool overlaps_prev = next != d.mappings.begin() && std::prev(next)->second.last >= first;
+  if (overlaps_next || overlaps_prev) {
+    const bool same_range = overlaps_next && next->first == first && next->second.last == last;
+    if (!options_.replace_in_place || !same_range) return {kSInval};
+    const Mapping old = next->second;
+    next->second = m;
+    // An in-place change: per endpoint, each old block is unmapped and the new blocks mapped.
+    for (uint32_t id : d.endpoints) {
+      Endpoint& ep = *endpoints_.at(id);
+      std::vector<IommuTlbEntry> olds;
+      for_each_block(first, last, old.phys, [&](uint64_t iova, uint64_t mask, uint64_t p) {
+        olds.push_back(make_entry(&target_, iova, mask, p, perm_of(old.flags)));
+      });
+      std::vector<IommuTlbEntry> news;
+      for_each_block(first, last, phys, [&](uint64_t iova, uint64_t mask, uint64_t p) {
+        news.push_back(make_entry(&target_, iova, mask, p, perm_of(flags)));
+      });
+      if (olds.size() == news.size()) {
+        for (size_t i = 0; i < olds.size(); ++i) ep.notify_change(0, olds[i], news[i], id);
+      } else {
+        for (IommuTlbEntry e : olds) {
+          e.perm = kIommuNone;
+          ep.notify(0, {IommuNotifierFlag::Unmap, e}, id);
+        }
+        for (auto& e : news) ep.notify(0, {IommuNotifierFlag::Map, e}, id);
+      }
+    }
+    return {kSOk};
+  }
+  if (mapping_count_ >= options_.max_mappings) return {kSNoMem};
+  if (block_count(first, last, phys, kMaxBlocksPerMapping) > kMaxBlocksPerMapping) {
+    return {kSNoMem};
+  }
+  d.mappings.emplace(first, m);
+  ++mapping_count_;
+  announce_mapping(d, first, m, IommuNotifierFlag::Map);
+  return {kSOk};
+}
+
+VirtioIommu::Reply VirtioIommu::unmap(const uint8_t* req) {
+  if (!(features_ & virtio_bit(kFMapUnmap))) return {kSUnsupp};
+  const uint32_t domain = load_le<uint32_t>(req + 4);
+  const uint64_t first = load_le<uint64_t>(req + 8);
+  const uint64_t last = load_le<uint64_t>(req + 16);
+  // `reserved` is ignored: the UNMAP request only allows (MAY) an INVAL for it.
+  if (last < first) return {kSInval};
+  auto dom = domains_.find(domain);
+  if (dom == domains_.end()) return {kSNoEnt};
+  Domain& d = dom->second;
+  if (d.bypass) return {kSInval};
+  // The mappings the range touches: from the one holding `first` (if any) to the last one
+  // starting at or before `last`. None may stick out of the range (example 4 of the UNMAP request).
+  auto begin = d.mappings.upper_bound(first);
+  if (begin != d.mappings.begin() && std::prev(begin)->second.last >= first) --begin;
+  auto end = d.mappings.upper_bound(last);
+  for (auto it = begin; it != end; ++it) {
+    if (it->first < first || it->second.last > last) return {kSRange};
+  }
+  std::vector<std::pair<uint64_t, Mapping>> removed(begin, end);
+  d.mappings.erase(begin, end);
+  mapping_count_ -= removed.size();
+  for (const auto& [start, m] : removed) announce_mapping(d, start, m, IommuNotifierFlag::Unmap);
+  return {kSOk};
+}
+
+VirtioIommu::Reply VirtioIommu::probe(const uint8_t* req) {
+  const uint32_t endpoint = load_le<uint32_t>(req + 4);
+  if (!endpoints_.contains(endpoint)) return {kSNoEnt};
+  Reply reply;
+  reply.payload.assign(options_.probe_size, 0);  // ends with NONE: zeroes (PROBE request)
+  uint8_t* p = reply.payload.data();
+  for (const ReservedRegion& r : options_.reserved) {
+    store_le<uint16_t>(p, kProbeTResvMem);
+    store_le<uint16_t>(p + 2, 20);  // the size without the 4-byte property header
+    p[4] = r.subtype;
+    store_le<uint64_t>(p + 8, r.start);
+    store_le<uint64_t>(p + 16, r.end);
+    p += 24;
+  }
+  return reply;
+}
+
+void VirtioIommu::queue_notify(unsigned index, VirtQueue& queue) {
+  if (index == 1) {
+    event_queue_ = &queue;
+    flush_faults();
+    return;
+  }
+  VirtqChain chain;
+  while (queue.pop(chain) == VirtQueue::Pop::Chain) {
+    uint8_t req[kProbeLen] = {};
+    // 5.13.6: without a head and a tail the request cannot be parsed; it is returned unwritten.
+    if (chain.readable_len < 4 || chain.writable_len < kTailLen) {
+      if (!queue.push(chain, 0)) return;
+      continue;
+    }
+    if (!queue.read(chain, 0, std::span<uint8_t>(req, 4))) return;
+    uint32_t need = 0;
+    uint64_t tail_at = 0;  // where the tail is, in the writable bytes
+    switch (req[0]) {
+      case kTAttach: need = kAttachLen; break;
+      case kTDetach: need = kDetachLen; break;
+      case kTMap: need = kMapLen; break;
+      case kTUnmap: need = kUnmapLen; break;
+      case kTProbe:
+        if (features_ & virtio_bit(kFProbe)) {
+          need = kProbeLen;
+          tail_at = options_.probe_size;
+        }
+        break;
+      default: break;
+    }
+    if (need == 0) {  // 5.13.6: an unknown type (or a PROBE not negotiated) is not written
+      if (!queue.push(chain, 0)) return;
+      continue;
+    }
+    Reply reply;
+    if (chain.readable_len < need) {
+      reply.status = kSInval;  // the fields are not all there
+    } else if (chain.writable_len < tail_at + kTailLen) {
+      reply.status = kSInval;  // PROBE request: properties smaller than probe_size
+    } else {
+      if (!queue.read(chain, 0, std::span<uint8_t>(req, need))) return;
+      switch (req[0]) {
+        case kTAttach: reply = attach(req); break;
+        case kTDetach: reply = detach(req); break;
+        case kTMap: reply = map(req); break;
+        case kTUnmap: reply = unmap(req); break;
+        default: reply = probe(req); break;
+      }
+    }
+    if (chain.writable_len < tail_at + kTailLen) {
+      tail_at = chain.writable_len - kTailLen;  // a short PROBE: the tail ends the buffer
+    } else if (reply.status == kSOk && !reply.payload.empty()) {
+      if (!queue.write(chain, 0, reply.payload)) return;
+    } else if (tail_at != 0) {
+      // A failed PROBE writes no property, but the bytes before the tail are the driver's
+      // to read: they are zeroes (no property).
+      std::vector<uint8_t> zero(tail_at, 0);
+      if (!queue.write(chain, 0, zero)) return;
+    }
+    const uint8_t tail[kTailLen] = {reply.status, 0, 0, 0};
+    if (!queue.write(chain, tail_at, tail)) return;
+    if (!queue.push(chain, static_cast<uint32_t>(tail_at + kTailLen))) return;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fault reporting
+// ---------------------------------------------------------------------------------------------
+
+void VirtioIommu::report_fault(const Fault& fault) {
+  if (pending_faults_.size() >= kMaxPendingFaults) {
+    ++faults_dropped_;
+    return;
+  }
+  pending_faults_.push_back(fault);
+  flush_faults();
+}
+
+void VirtioIommu::flush_faults() {
+  if (!event_queue_) return;
+  VirtQueue& q = *event_queue_;
+  VirtqChain chain;
+  while (!pending_faults_.empty() && q.pop(chain) == VirtQueue::Pop::Chain) {
+    if (chain.writable_len < kFaultLen) {
+      // Too small for a report (Fault reporting: not split over buffers): returned unwritten.
+      if (!q.push(chain, 0)) break;
+      continue;
+    }
+    const Fault& f = pending_faults_.front();
+    uint8_t raw[kFaultLen] = {};
+    raw[0] = f.reason;
+    store_le<uint32_t>(raw + 4, f.flags);
+    store_le<uint32_t>(raw + 8, f.endpoint);
+    store_le<uint64_t>(raw + 16, f.address);
+    if (!q.write(chain, 0, raw) || !q.push(chain, kFaultLen)) break;
+    pending_faults_.pop_front();
+    ++faults_reported_;
+  }
+  q.signal_used();
+}
+
+}  // namespace glassvm
