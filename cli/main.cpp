@@ -22,6 +22,7 @@
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
 #include "engine/cpu/decode.h"
+#include "iommu/riscv_iommu_device.h"
 
 using namespace glassvm;
 
@@ -102,6 +103,7 @@ int main(int argc, char** argv) {
   // The program is where the device libraries meet: each adds its models to one registry.
   DeviceRegistry registry;
   register_builtin_devices(registry);
+  register_iommu_devices(registry);
   for (const std::string& device : opts.devices) {
     if (device == "help") {
       fputs(registry.help().c_str(), stdout);
