@@ -201,6 +201,18 @@ TEST_F(RiscvIommuBoardTest, BareModePassesDmaThrough) {
   EXPECT_NE(ld(buf, 8) | ld(buf + 8, 8), 0u);
 }
 
+TEST_F(RiscvIommuBoardTest, AfterAResetTheDeviceIsStillBehindTheIommuAndItIsOffAgain) {
+  build({"virtio-rng-device", "riscv-iommu-sys"});
+  st(kRegs + DDTP, kModeBare, 8);
+  m->reset();
+  EXPECT_EQ(get_field(ld(kRegs + DDTP, 8), DDTP_MODE), kModeOff);
+  const uint64_t desc = kRam + 0x10000, avail = kRam + 0x11000, used = kRam + 0x12000;
+  init_rng(desc, avail, used);  // still offers ACCESS_PLATFORM
+  request(desc, avail, kRam + 0x13000, 16);
+  EXPECT_TRUE(needs_reset());
+  EXPECT_EQ(ld(used + 2, 2), 0u);
+}
+
 TEST_F(RiscvIommuBoardTest, A1LevelDirectoryAndAnSv39TableTranslateTheDevicesDma) {
   build({"virtio-rng-device", "riscv-iommu-sys"});
   // Tables in RAM: the directory (one page: device ids 0..127), the device's Sv39 root and
