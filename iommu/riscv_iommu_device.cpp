@@ -1,6 +1,7 @@
 // The RISC-V IOMMU board device and its registry entries (see riscv_iommu_device.h).
 #include "iommu/riscv_iommu_device.h"
 
+#include <cassert>
 #include <string>
 #include <utility>
 
@@ -25,6 +26,21 @@ RiscvIommuDevice::RiscvIommuDevice(BoardContext& board, uint64_t addr, unsigned 
 }
 
 RiscvIommuDevice::~RiscvIommuDevice() = default;
+
+AddressSpace& RiscvIommuDevice::dma_address_space(uint32_t device_id, const std::string& name) {
+  assert(device_id < (uint32_t{1} << riscv_iommu::kDeviceIdBits) &&
+         "RiscvIommuDevice::dma_address_space: device ids are 24 bits");
+  for (auto& [id, as] : spaces_)
+    if (id == device_id) return *as;
+  spaces_.emplace_back(device_id, std::make_unique<AddressSpace>(name, &iommu_));
+  return *spaces_.back().second;
+}
+
+std::vector<const AddressSpace*> RiscvIommuDevice::dma_address_spaces() const {
+  std::vector<const AddressSpace*> out;
+  for (const auto& [id, as] : spaces_) out.push_back(as.get());
+  return out;
+}
 
 void RiscvIommuDevice::fdt_alloc_phandles(FdtBuilder& b) {
   phandle_ = b.alloc_phandle();

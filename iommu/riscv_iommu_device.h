@@ -3,13 +3,17 @@
 //
 // Design note: the registry lives in the engine (engine/board/device_registry.h) and knows
 // nothing of iommu/; a program that links both calls register_iommu_devices()
-// (iommu/iommu_devices.h) next to
-// register_builtin_devices(). Attaching DMA masters behind the IOMMU (their address spaces
-// rooted at the IOMMU region, their `iommus = <&iommu device_id>`) is the board's next step.
+// (iommu/iommu_devices.h) next to register_builtin_devices(). The board knows the device only
+// as an IommuProvider (engine/devices/iommu_provider.h): it asks it for each DMA master's
+// address space (rooted at the IOMMU region, which the master reaches with its device id as
+// requester id) and for the phandle the masters' `iommus = <&iommu device_id>` name.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "engine/board/device_registry.h"
 #include "iommu/riscv_iommu.h"
@@ -22,7 +26,7 @@ inline constexpr unsigned kVirtIommuSysIrq = 36;
 
 /// A RISC-V IOMMU mapped on a board. Its four interrupt vectors share one PLIC source (the
 /// line is the OR of the vectors), so any icvec routing reaches the guest.
-class RiscvIommuDevice final : public Device {
+class RiscvIommuDevice final : public Device, public IommuProvider {
  public:
   RiscvIommuDevice(BoardContext& board, uint64_t addr, unsigned irq);
   ~RiscvIommuDevice() override;
@@ -35,9 +39,21 @@ class RiscvIommuDevice final : public Device {
   void reset() override { iommu_.reset(); }
   void fdt_alloc_phandles(FdtBuilder& b) override;
   void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override;
+  IommuProvider* as_iommu() override { return this; }
+
+  // -- IommuProvider ----------------------------------------------------------------------------
+
+  /// An address space rooted at the IOMMU region; `device_id` must fit in 24 bits (assert).
+  /// A second call for the same id returns the first address space (and keeps its name).
+  AddressSpace& dma_address_space(uint32_t device_id, const std::string& name) override;
+  std::vector<const AddressSpace*> dma_address_spaces() const override;
+  std::string name() const override { return "riscv-iommu"; }
+  uint32_t fdt_phandle() const override { return phandle_; }
 
  private:
   RiscvIommu iommu_;
+  /// The DMA masters' address spaces by device id, after iommu_ so they go first.
+  std::vector<std::pair<uint32_t, std::unique_ptr<AddressSpace>>> spaces_;
   uint64_t addr_;
   unsigned irq_;
   uint32_t phandle_ = 0;

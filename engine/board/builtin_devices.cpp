@@ -10,6 +10,8 @@
 // one of each (a second PLIC or CLINT would fight over the harts' interrupt inputs).
 #include <cassert>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "engine/board/device_registry.h"
 #include "engine/board/fdt.h"
@@ -211,6 +213,10 @@ class GoldfishRtcDevice final : public Device {
 
 /// One virtio-mmio slot: the transport, empty until a virtio device plugs into it. Its node is
 /// written whether or not a device sits behind it, as QEMU does (a driver finds DeviceID 0).
+/// On a board with an IOMMU, a slot with a device behind it does its DMA through its own
+/// address space, "virtio-mmio@ADDR (behind riscv-iommu)", as requester `device_id`, offers
+/// VIRTIO_F_ACCESS_PLATFORM (so that the driver hands it IOVAs) and names the IOMMU in its
+/// node's `iommus`. An empty slot stays as it is.
 class VirtioMmioSlotDevice final : public Device {
  public:
   VirtioMmioSlotDevice(BoardContext& board, uint64_t addr, unsigned irq)
@@ -222,13 +228,28 @@ class VirtioMmioSlotDevice final : public Device {
   }
   void reset() override { transport_.reset(); }
   void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
-    fdt_virtio_mmio_node(b, ctx, addr_, irq_);
+    std::optional<FdtIommuRef> ref;
+    if (iommu_) ref = FdtIommuRef{iommu_->fdt_phandle(), device_id_};
+    fdt_virtio_mmio_node(b, ctx, addr_, irq_, ref);
+  }
+  bool is_dma_master() const override { return true; }
+  void attach_iommu(IommuProvider& iommu, uint32_t device_id) override {
+    if (transport_.device() == nullptr) return;
+    iommu_ = &iommu;
+    device_id_ = device_id;
+    const std::string name = fdt_node_name("virtio-mmio", addr_) + " (behind " + iommu.name() + ")";
+    MemTxAttrs attrs;
+    attrs.requester_id = device_id;
+    transport_.set_dma(iommu.dma_address_space(device_id, name), attrs,
+                       /*access_platform=*/true);
   }
 
  private:
   VirtioMmio transport_;
   uint64_t addr_;
   unsigned irq_;
+  IommuProvider* iommu_ = nullptr;  ///< the IOMMU the slot's DMA goes through, if any
+  uint32_t device_id_ = 0;
 };
 
 /// A virtio device (virtio-blk-device, virtio-rng-device): the backend only. It plugs into the

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/devices/board_context.h"
+#include "engine/devices/iommu_provider.h"
 
 namespace glassvm {
 
@@ -75,6 +76,17 @@ class Device {
   virtual void fdt_root_nodes(FdtBuilder&, const VirtFdtContext&) const {}
   /// Writes the device's nodes under /soc.
   virtual void fdt_soc_nodes(FdtBuilder&, const VirtFdtContext&) const {}
+
+  /// The device as an IOMMU that DMA masters can sit behind; nullptr for other devices.
+  virtual IommuProvider* as_iommu() { return nullptr; }
+  /// Whether the device may master DMA, and so gets a device id when the board has an IOMMU
+  /// (a virtio-mmio slot, with or without a device plugged in).
+  virtual bool is_dma_master() const { return false; }
+  /// Puts the device's DMA behind `iommu` as requester `device_id` (its address space from
+  /// iommu.dma_address_space(), its node naming the IOMMU in `iommus`). The board calls it once,
+  /// after every device is created and before the guest runs, only if is_dma_master(). A
+  /// device that does no DMA as configured (an empty slot) may leave things as they are.
+  virtual void attach_iommu(IommuProvider& /*iommu*/, uint32_t /*device_id*/) {}
 };
 
 /// A device model: its name and what it can do.

@@ -252,6 +252,8 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
     }
   }
 
+  attach_dma_masters_to_iommu();
+
   fdt_config_ = VirtFdtConfig{};
   for (const DeviceEntry& entry : devices_) fdt_config_.devices.push_back(entry.device.get());
   fdt_config_.harts = 1;
@@ -325,10 +327,31 @@ bool Machine::add_device(const std::string& text, const DeviceSpec& spec, std::s
   entry.context = std::make_unique<MachineBoardContext>(*this);
   entry.device = model.create(*entry.context, spec.options, error);
   if (!entry.device) return false;
+  if (IommuProvider* iommu = entry.device->as_iommu()) {
+    if (iommu_ != nullptr) {
+      // Every DMA master sits behind the one IOMMU; a second would have no device to serve.
+      error =
+          model.name + ": the board has an IOMMU already (" + iommu_->name() + "); it takes one";
+      // The device has mapped its registers: keep it until the failed machine goes.
+      devices_.push_back(std::move(entry));
+      return false;
+    }
+    iommu_ = iommu;
+  }
   if (range) taken_ranges_.push_back(*range);
   if (irq) taken_irqs_.insert(*irq);
   devices_.push_back(std::move(entry));
   return true;
+}
+
+void Machine::attach_dma_masters_to_iommu() {
+  if (iommu_ == nullptr) return;
+  // Device ids: the DMA masters in creation order from kFirstDmaDeviceId, so the virtio-mmio
+  // slot n (at 0x10001000 + n * 0x1000, PLIC source 1 + n) is device 1 + n whatever is
+  // plugged in where.
+  uint32_t next_id = kFirstDmaDeviceId;
+  for (const DeviceEntry& entry : devices_)
+    if (entry.device->is_dma_master()) entry.device->attach_iommu(*iommu_, next_id++);
 }
 
 void Machine::write_boot_rom() {
@@ -685,7 +708,10 @@ void Machine::deliver_console_input() {
 }
 
 std::string Machine::info_mtree(bool flatview) const {
-  return format_mtree({cpu_as_.get(), system_as_.get()}, flatview);
+  std::vector<const AddressSpace*> spaces = {cpu_as_.get(), system_as_.get()};
+  if (iommu_ != nullptr)
+    for (const AddressSpace* as : iommu_->dma_address_spaces()) spaces.push_back(as);
+  return format_mtree(spaces, flatview);
 }
 
 MachineState Machine::run(uint64_t max_steps) {

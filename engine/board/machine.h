@@ -16,6 +16,13 @@
 // (engine/devices/board_context.h), which also gives all of the device's MMIO regions one
 // shared re-entrancy guard whose warnings go to the Host. Each device writes its own
 // device-tree nodes (engine/board/virt_fdt.h).
+//
+// With an IOMMU among the devices (one whose Device::as_iommu() answers; the board knows no
+// more of it), once every device exists the board puts each DMA master behind it: the master
+// gets a device id (kFirstDmaDeviceId and on, in creation order), its DMA goes through an
+// address space rooted at the IOMMU's region with that requester id, and its node names the
+// IOMMU in `iommus`. Doing it after creation lets -device riscv-iommu-sys come after the
+// board's own virtio-mmio slots, and before or after the virtio devices, in any order.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +54,10 @@ inline constexpr uint64_t kDramBase = 0x80000000;
 inline constexpr uint64_t kTimebaseHz = 10'000'000;
 inline constexpr uint64_t kNsPerTick = 1'000'000'000 / kTimebaseHz;
 }  // namespace virt
+
+/// The device id (IOMMU requester id) of the first DMA master; the next ones follow in creation
+/// order, so virtio-mmio slot n is device kFirstDmaDeviceId + n.
+inline constexpr uint32_t kFirstDmaDeviceId = 1;
 
 /// The longest stretch of guest time one Machine::run skips while every hart waits for a timer.
 inline constexpr uint64_t kMaxIdleSkipNs = 10'000'000;
@@ -99,8 +110,8 @@ class Machine {
   /// Builds a virt board with `config`. Host failures (a RAM size that is not a multiple of
   /// 4 KiB, zero, more than 64 GiB, or too small for the device tree; a -device that is
   /// unknown, has bad options, names one of the board's own devices, overlaps another device
-  /// or RAM, takes an interrupt in use, names a drive that does not exist or is in use, or
-  /// finds no free virtio-mmio slot) return nullptr and set `error`.
+  /// or RAM, takes an interrupt in use, names a drive that does not exist or is in use,
+  /// finds no free virtio-mmio slot, or is a second IOMMU) return nullptr and set `error`.
   static std::unique_ptr<Machine> create(const MachineConfig& config, Host& host,
                                          std::string& error);
   ~Machine();
@@ -176,8 +187,11 @@ class Machine {
   };
   /// The devices, in creation order.
   const std::vector<DeviceEntry>& devices() const { return devices_; }
+  /// The IOMMU the board's DMA masters sit behind (a -device riscv-iommu-sys), or nullptr.
+  IommuProvider* iommu() const { return iommu_; }
 
-  /// The `info mtree` text (address spaces, then with `flatview` the flat views).
+  /// The `info mtree` text (address spaces, then with `flatview` the flat views): the CPU's,
+  /// the system's, and with an IOMMU each DMA master's address space behind it.
   std::string info_mtree(bool flatview) const;
   /// The device tree blob handed to the guest at boot.
   const std::vector<uint8_t>& fdt() const { return fdt_; }
@@ -202,6 +216,8 @@ class Machine {
   Machine(const MachineConfig& config, Host& host);
   bool build(const DeviceRegistry& registry, std::string& error);
   bool add_device(const std::string& text, const DeviceSpec& spec, std::string& error);
+  /// With an IOMMU among the devices, puts every DMA master behind it (ids: see the .cpp).
+  void attach_dma_masters_to_iommu();
   /// One piece of an image in RAM: `data` at `addr`, zero-filled up to `memsz` bytes.
   struct Blob {
     uint64_t addr = 0;
@@ -248,6 +264,8 @@ class Machine {
   std::unique_ptr<Htif> htif_;  ///< Spike's tohost/fromhost, mapped when the ELF has them
   bool htif_mapped_ = false;
   std::vector<DeviceEntry> devices_;
+  /// The board's IOMMU (a device's as_iommu()), nullptr without one.
+  IommuProvider* iommu_ = nullptr;
   /// What the devices gave the board through their contexts.
   std::function<IrqLine::Sink(unsigned)> irq_controller_;
   BoardContext::ConsoleInput console_;

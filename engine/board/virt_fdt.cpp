@@ -26,11 +26,13 @@ void VirtFdtContext::interrupts(FdtBuilder& b, uint32_t irq) const {
   b.prop_u32("interrupt-parent", interrupt_parent);
 }
 
-void fdt_virtio_mmio_node(FdtBuilder& b, const VirtFdtContext& ctx, uint64_t base, uint32_t irq) {
+void fdt_virtio_mmio_node(FdtBuilder& b, const VirtFdtContext& ctx, uint64_t base, uint32_t irq,
+                          std::optional<FdtIommuRef> iommu) {
   b.begin_node(fdt_node_name("virtio_mmio", base));
   ctx.interrupts(b, irq);
   fdt_reg(b, base, kVirtVirtioStride);
   b.prop_string("compatible", "virtio,mmio");
+  if (iommu) b.prop_cells("iommus", {iommu->phandle, iommu->device_id});
   b.end_node();
 }
 

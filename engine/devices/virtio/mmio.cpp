@@ -6,7 +6,7 @@ namespace glassvm {
 
 VirtioMmio::VirtioMmio(AddressSpace& dma, VirtioDevice* device, MemTxAttrs dma_attrs,
                        bool access_platform)
-    : dma_(dma), device_(nullptr), dma_attrs_(dma_attrs), access_platform_(access_platform) {
+    : dma_(&dma), device_(nullptr), dma_attrs_(dma_attrs), access_platform_(access_platform) {
   if (device) attach(*device);
   MemoryRegionOps ops;
   ops.read = [this](uint64_t offset, unsigned size, uint64_t& value, MemTxAttrs) {
@@ -30,7 +30,7 @@ void VirtioMmio::attach(VirtioDevice& device) {
   device_ = &device;
   for (unsigned i = 0; i < device_->num_queues(); ++i) {
     queues_.push_back(std::make_unique<VirtQueue>(
-        dma_, dma_attrs_, device_->queue_max_size(i),
+        *dma_, dma_attrs_, device_->queue_max_size(i),
         [this](std::string_view why) { device_error(why); },
         [this] { raise_interrupt(kIntUsedBuffer); }));
   }
@@ -39,6 +39,18 @@ void VirtioMmio::attach(VirtioDevice& device) {
 void VirtioMmio::plug(VirtioDevice& device) {
   assert(!device_ && "VirtioMmio::plug: the slot has a device already");
   attach(device);
+  reset();
+}
+
+void VirtioMmio::set_dma(AddressSpace& dma, MemTxAttrs dma_attrs, bool access_platform) {
+  dma_ = &dma;
+  dma_attrs_ = dma_attrs;
+  access_platform_ = access_platform;
+  // The queues keep the address space they were built with: build them again.
+  if (VirtioDevice* device = device_) {
+    queues_.clear();
+    attach(*device);
+  }
   reset();
 }
 

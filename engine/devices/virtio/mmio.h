@@ -92,6 +92,13 @@ class VirtioMmio {
   /// device into QEMU's virtio-mmio bus does. Only before the guest runs (the board does it
   /// while it is built); assert if the slot has a device already (a programmer error).
   void plug(VirtioDevice& device);
+  /// Moves the transport's DMA to `dma` with `dma_attrs`, and offers VIRTIO_F_ACCESS_PLATFORM
+  /// if `access_platform` (as the constructor does): the board puts a slot behind an IOMMU so.
+  /// Only before the guest runs, like plug(); `dma` must outlive the transport.
+  void set_dma(AddressSpace& dma, MemTxAttrs dma_attrs, bool access_platform);
+  /// The address space the device's DMA goes through, and its attributes.
+  AddressSpace& dma() const { return *dma_; }
+  MemTxAttrs dma_attrs() const { return dma_attrs_; }
   /// The device behind the transport (nullptr for an empty slot).
   VirtioDevice* device() const { return device_; }
 
@@ -135,7 +142,7 @@ class VirtioMmio {
   void update_irq() { irq_.set(interrupt_status_ != 0); }
   void attach(VirtioDevice& device);
 
-  AddressSpace& dma_;
+  AddressSpace* dma_;
   VirtioDevice* device_;
   MemTxAttrs dma_attrs_;
   bool access_platform_;
