@@ -245,14 +245,58 @@
   }
   const isManifest = (url) => /\.json([?#].*)?$/.test(url);
 
-  // Unpacks gzip data with the browser's own inflater. Rejects with a message for the user.
+  // Unpacks gzip data with the browser's own inflater, in a worker: on the main thread the
+  // inflating waits for every turn the core's start and the first frames take. Rejects with a
+  // message for the user.
+  const kGunzipWorker = `onmessage = async (e) => {
+    const { id, bytes } = e.data;
+    try {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+      const out = await new Response(stream).arrayBuffer();
+      postMessage({ id, out }, [out]);
+    } catch (err) {
+      postMessage({ id, error: (err && err.message) || 'corrupt data' });
+    }
+  };`;
+  let gunzipWorker = null;
+  const gunzipWaiting = new Map();  // id -> {resolve, reject}
+  let gunzipNextId = 0;
+  function startGunzipWorker() {
+    if (gunzipWorker !== null) return gunzipWorker;
+    try {
+      const url = URL.createObjectURL(new Blob([kGunzipWorker], { type: 'text/javascript' }));
+      gunzipWorker = new Worker(url);
+      URL.revokeObjectURL(url);
+      gunzipWorker.onmessage = (e) => {
+        const waiter = gunzipWaiting.get(e.data.id);
+        gunzipWaiting.delete(e.data.id);
+        if (!waiter) return;
+        if (e.data.error !== undefined) waiter.reject(new Error(e.data.error));
+        else waiter.resolve(new Uint8Array(e.data.out));
+      };
+    } catch (e) {
+      gunzipWorker = false;  // no workers here: inflate on the main thread
+    }
+    return gunzipWorker;
+  }
+  async function inflate(bytes) {
+    const worker = startGunzipWorker();
+    if (!worker) {
+      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
+      return new Uint8Array(await new Response(stream).arrayBuffer());
+    }
+    const id = gunzipNextId++;
+    return new Promise((resolve, reject) => {
+      gunzipWaiting.set(id, { resolve, reject });
+      worker.postMessage({ id, bytes }, [bytes.buffer]);
+    });
+  }
   async function gunzip(bytes, label) {
     if (typeof DecompressionStream !== 'function') {
       throw new Error(`${label}: this browser cannot unpack gzip files (no DecompressionStream)`);
     }
     try {
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-      return new Uint8Array(await new Response(stream).arrayBuffer());
+      return await inflate(bytes);
     } catch (e) {
       throw new Error(`${label}: not a valid gzip file (${e.message || 'corrupt data'})`);
     }
