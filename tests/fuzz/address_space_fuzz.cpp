@@ -21,17 +21,13 @@
 #include <vector>
 
 #include "engine/memory/memory.h"
+#include "tests/fuzz/fuzz_check.h"
 
 using namespace glassvm;
 
 namespace {
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fuzz::check;
 
 constexpr unsigned kSizes[] = {1, 2, 4, 8};
 

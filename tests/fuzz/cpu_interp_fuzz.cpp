@@ -14,17 +14,13 @@
 
 #include "engine/cpu/cpu.h"
 #include "engine/memory/memory.h"
+#include "tests/fuzz/fuzz_check.h"
 
 using namespace glassvm;
 
 namespace {
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fuzz::check;
 
 constexpr uint64_t kRomBase = 0x1000;
 constexpr uint64_t kMmioBase = 0x10000000;

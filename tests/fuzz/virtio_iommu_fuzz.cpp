@@ -20,17 +20,13 @@
 #include "engine/memory/memory.h"
 #include "iommu/shadow_map.h"
 #include "iommu/virtio_iommu.h"
+#include "tests/fuzz/fuzz_check.h"
 
 using namespace glassvm;
 
 namespace {
 
-void check(bool ok, const char* what) {
-  if (!ok) {
-    std::fprintf(stderr, "invariant broken: %s\n", what);
-    std::abort();
-  }
-}
+using fuzz::check;
 
 constexpr uint64_t kRam = 0x80000000;
 constexpr uint64_t kRamSize = 0x10000;
