@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/board/fdt.h"
 #include "engine/board/virt_fdt.h"
@@ -29,7 +30,9 @@ class RiscvIommuDeviceTest : public ::testing::Test {
   }
   ~RiscvIommuDeviceTest() override { board.unmap_all(); }
 
-  std::unique_ptr<Device> create(const std::string& text, std::string* error_out = nullptr) {
+  /// Creates a device from `-device` text; the fixture owns it, so that it outlives the
+  /// board's mapping of its registers (unmapped in the destructor, before the devices go).
+  Device* create(const std::string& text, std::string* error_out = nullptr) {
     DeviceSpec spec;
     std::string error;
     if (!registry.parse(text, spec, error)) {
@@ -38,7 +41,9 @@ class RiscvIommuDeviceTest : public ::testing::Test {
     }
     std::unique_ptr<Device> dev = spec.model->create(board, spec.options, error);
     if (error_out) *error_out = error;
-    return dev;
+    if (!dev) return nullptr;
+    devices.push_back(std::move(dev));
+    return devices.back().get();
   }
   uint64_t load(uint64_t addr, unsigned size = 4) {
     uint64_t value = 0;
@@ -52,6 +57,7 @@ class RiscvIommuDeviceTest : public ::testing::Test {
   DeviceRegistry registry;
   FakeBoard board;
   std::map<unsigned, bool> plic_inputs;
+  std::vector<std::unique_ptr<Device>> devices;
 };
 
 TEST_F(RiscvIommuDeviceTest, RegistersBothNames) {
