@@ -110,8 +110,8 @@ def main():
 
     if args.iommu:
         # The driver probes the IOMMU (queues, a device directory) and attaches each endpoint
-        # named by `iommus`; the kernel has no dma-iommu on RISC-V, so the domains are identity
-        # ones: DMA still goes through the IOMMU's device directory.
+        # named by `iommus` to a translated (DMA) default domain: the kernel's DMA API maps every
+        # buffer into the domain's page table (IOMMU_DMA, assets/linux/patches/0001).
         if b"riscv,iommu 3010000.iommu: using wire-signaled interrupts" not in boot_log:
             fail("Linux's riscv-iommu driver did not bind to iommu@3010000", con)
         # The first virtio device takes the last slot: the disk, else the rng.
@@ -123,6 +123,13 @@ def main():
         out = con.read_until(PROMPT)
         if nodes[-1] not in out or b"\n16\r\n" not in out:
             fail("the virtio-rng behind the IOMMU did not answer", con)
+        # One group per endpoint, each in a DMA domain (a kernel without IOMMU_DMA says
+        # "identity": the device context would be Bare and no DMA would be translated).
+        con.command("cat /sys/kernel/iommu_groups/*/type")
+        types = con.read_until(PROMPT).split(b"\r\n")[1:-1]
+        if types != [b"DMA"] * len(nodes):
+            fail(f"the IOMMU groups' domain types are {types!r}, expected DMA for each of "
+                 f"{len(nodes)} devices", con)
 
     con.command("cat /proc/cpuinfo")
     out = con.read_until(PROMPT)
