@@ -5,8 +5,11 @@
 //
 // Design note: the device lives in iommu/, not in the engine, because with ats=on it keeps a
 // PCIe-style address translation cache (an AtsDeviceIotlb): it asks the IOMMU for
-// translations itself, caches them, and then reaches memory by the translated (physical)
-// address in the board's DMA space, exactly the path an ATS-capable endpoint takes. Only
+// translations itself (ATS Translation Requests, iommu/ats.h), caches them, and then reaches
+// memory by the translated (physical) address in the board's DMA space, exactly the path an
+// ATS-capable endpoint takes. A translation that does not grant the access the copy needs (the
+// RISC-V IOMMU answers a missing mapping with R = W = 0 and writes no fault record) ends the
+// copy with the same READ or WRITE error and FAULT_ADDR as an untranslated fault. Only
 // DEVIOTLB_UNMAP events (the RISC-V IOMMU's ATS.INVAL) empty that cache, so a guest that
 // changes a mapping and sends only IOTINVAL.VMA sees the device keep using the old one: the
 // lesson of ATS.

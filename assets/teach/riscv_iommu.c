@@ -20,7 +20,8 @@
 //   6. The page unmapped, IOTINVAL.VMA: the copy fails, the device reports the exact IOVA, and
 //      the fault queue holds the IOMMU's record (cause, transaction type, device id, iotval).
 //   7. With ATS: the device's own translation cache (ATC) counts hits and misses; IOTINVAL.VMA
-//      alone leaves it stale, ATS.INVAL empties it.
+//      alone leaves it stale, ATS.INVAL empties it; an ATS translation request for an unmapped
+//      page gets a completion granting nothing (R = W = 0), which is no fault record.
 // The exit status is 0 only if every step behaved as the specification says; each unexpected
 // observation is printed with "!! UNEXPECTED" and counted.
 //
@@ -534,6 +535,23 @@ int main(void) {
     print_atc();
     expect(!memcmp(buffer_dst, kMessageB, COPY_LEN), "after ATS.INVAL buffer B arrives");
     expect(edu_rd(EDU_DMA_ATC_MISSES) == misses + 1, "the source page was asked for again");
+
+    sv39_l0[(IOVA_SRC >> 12) & 511] = 0;
+    __asm__ volatile("fence w, o" ::: "memory");
+    printf("  PTE of IOVA 0x%lx cleared again; IOTLB and ATC invalidated:\n", IOVA_SRC);
+    expect(invalidate_iotlb(IOVA_SRC), "IOTINVAL.VMA runs");
+    expect(ats_inval(did, IOVA_SRC), "ATS.INVAL runs");
+    expect(iofence(4), "IOFENCE.C completes");
+    const uint32_t fqt_ats = iommu_rd32(IOMMU_FQT);
+    status = dma_copy(IOVA_SRC, IOVA_DST);
+    const uint32_t new_records = (iommu_rd32(IOMMU_FQT) - fqt_ats) % QUEUE_ENTRIES;
+    printf(
+        "  new fault records: %u: the IOMMU answered the ATS translation request with R = W = 0 "
+        "(no fault record), and the device gave up\n",
+        new_records);
+    expect(status == EDU_DMA_STATUS_ERROR && edu_rd(EDU_DMA_ERROR) == EDU_DMA_ERR_READ,
+           "the copy through an unmapped translation fails");
+    expect(new_records == 0, "a page fault of an ATS translation request is not recorded");
   } else {
     step("7. ATS: skipped (run with -device edu-dma,ats=on to see the device's own cache)");
   }

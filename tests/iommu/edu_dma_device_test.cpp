@@ -389,6 +389,44 @@ TEST_F(EduDmaTest, ItCopiesThroughTheMappingSeesARemapAfterIotinvalAndFaultsWhen
   EXPECT_EQ(records[1].second, kIova + 0x6100);
 }
 
+TEST_F(EduDmaTest, AtsRequestsOfADeviceWithoutEnAtsAreDisallowed) {
+  build({"riscv-iommu-sys", "edu-dma,ats=on"});
+  setup_iommu(false);  // the context does not set EN_ATS
+  set_reg(EDU_DMA_ATS_CTRL, EDU_DMA_ATS_ENABLE);
+  copy(kIova, kIova + 0x1000, 0x10);
+  EXPECT_EQ(reg(EDU_DMA_ERROR), EDU_DMA_ERR_READ);
+  EXPECT_EQ(fault_addr(), kIova);
+  auto records = faults();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(get_field(records[0].first, FQ_CAUSE), kCauseTransactionTypeDisallowed);
+  EXPECT_EQ(get_field(records[0].first, FQ_TTYP), kTtypAtsTranslationRequest);
+  EXPECT_EQ(get_field(records[0].first, FQ_DID), kEduDeviceId);
+  EXPECT_EQ(records[0].second, kIova);
+  EXPECT_EQ(reg(EDU_DMA_ATC_MISSES), 1u);
+  // Untranslated requests of the same device still work.
+  set_reg(EDU_DMA_ATS_CTRL, 0);
+  copy(kIova, kIova + 0x1000, 0x10);
+  EXPECT_EQ(reg(EDU_DMA_STATUS), EDU_DMA_STATUS_DONE);
+}
+
+TEST_F(EduDmaTest, InBareModeAtsRequestsAreDisallowedAndUntranslatedOnesPass) {
+  build({"riscv-iommu-sys", "edu-dma,ats=on"});
+  st(kIommu + FQB, field(QB_LOG2SZ_1, 3) | field(QB_PPN, kFq >> 12), 8);
+  st(kIommu + FQCSR, QCSR_EN);
+  st(kIommu + DDTP, kModeBare, 8);
+  fill(kRam + 0x300000, 16, 4);
+  copy(kRam + 0x300000, kRam + 0x301000, 16);
+  EXPECT_EQ(reg(EDU_DMA_STATUS), EDU_DMA_STATUS_DONE);
+  EXPECT_TRUE(holds(kRam + 0x301000, 16, 4));
+  set_reg(EDU_DMA_ATS_CTRL, EDU_DMA_ATS_ENABLE);
+  copy(kRam + 0x300000, kRam + 0x302000, 16);
+  EXPECT_EQ(reg(EDU_DMA_ERROR), EDU_DMA_ERR_READ);
+  auto records = faults();
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(get_field(records[0].first, FQ_CAUSE), kCauseTransactionTypeDisallowed);
+  EXPECT_EQ(get_field(records[0].first, FQ_TTYP), kTtypAtsTranslationRequest);
+}
+
 TEST_F(EduDmaTest, WhileTheIommuIsOffEveryCopyFails) {
   build({"riscv-iommu-sys", "edu-dma"});
   copy(kRam + 0x300000, kRam + 0x301000, 16);
@@ -430,20 +468,28 @@ TEST_F(EduDmaTest, WithAtsTheDeviceCachesTranslationsUntilAtsInval) {
   EXPECT_TRUE(holds(kPages + 0x6000, 0x100, 99));
   EXPECT_EQ(reg(EDU_DMA_ATC_MISSES), misses + 1);
 
-  // An unmapped page through the ATS path: the same error and exact IOVA.
+  // An unmapped page through the ATS path: the device reports the same error and exact IOVA,
+  // but the IOMMU answered a translation request (R = W = 0), which is no fault record.
   map(1, 0, 0);
   iotinval(1);
   ats_inval(1);
   copy(kIova + 0x1000, kIova + 0x6000, 0x10);
   EXPECT_EQ(reg(EDU_DMA_ERROR), EDU_DMA_ERR_READ);
   EXPECT_EQ(fault_addr(), kIova + 0x1000);
-  ASSERT_FALSE(faults().empty());
-  EXPECT_EQ(faults().back().second, kIova + 0x1000);
+  EXPECT_TRUE(faults().empty());
+  // A read-only destination: the translation grants R only, the device does not write.
+  map(6, kPages + 0x6000, PTE_V | PTE_R | PTE_U | PTE_A);
+  iotinval(6);
+  ats_inval(6);
+  copy(kIova, kIova + 0x6000, 0x10);
+  EXPECT_EQ(reg(EDU_DMA_ERROR), EDU_DMA_ERR_WRITE);
+  EXPECT_EQ(fault_addr(), kIova + 0x6000);
+  EXPECT_TRUE(faults().empty());
 
   // ATS off: the device's requests are untranslated again, through its address space.
   set_reg(EDU_DMA_ATS_CTRL, 0);
   const uint32_t hits = reg(EDU_DMA_ATC_HITS);
-  copy(kIova, kIova + 0x6000, 0x10);
+  copy(kIova, kIova + 0x7000, 0x10);
   EXPECT_EQ(reg(EDU_DMA_STATUS), EDU_DMA_STATUS_DONE);
   EXPECT_EQ(reg(EDU_DMA_ATC_HITS), hits);
 
