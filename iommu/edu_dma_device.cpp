@@ -76,10 +76,16 @@ void EduDmaDevice::attach_iommu(IommuProvider& iommu, uint32_t device_id) {
   const std::string name = fdt_node_name("edu-dma", addr_) + " (behind " + iommu.name() + ")";
   dma_ = &iommu.dma_address_space(device_id, name);
   if (!ats_) return;
-  // The ATC asks the IOMMU region the space is rooted at. A provider whose space is rooted
-  // elsewhere leaves the device without an ATC: ATS_CTRL then changes nothing.
+  // The ATC asks the IOMMU region the space is rooted at, with ATS Translation Requests. A
+  // model that does not offer ATS would never send the invalidations (DEVIOTLB_UNMAP) an ATC
+  // relies on, so behind it the device keeps its requests untranslated: ATS_CTRL then changes
+  // nothing.
   auto* region = dynamic_cast<IommuMemoryRegion*>(dma_->root());
-  if (region == nullptr) return;
+  if (region == nullptr || dynamic_cast<AtsTranslationAgent*>(region) == nullptr) {
+    host_.log(LogLevel::Warning, "edu-dma: ats=on, but " + iommu.name() +
+                                     " does not offer ATS; the device runs without an ATC");
+    return;
+  }
   atc_ = std::make_unique<AtsDeviceIotlb>(*region, name + " ATC", DeviceIotlb::kDefaultCapacity,
                                           region->attrs_to_index(attrs_), attrs_);
   std::string error;

@@ -62,7 +62,9 @@ class EduDmaDevice final : public Device {
   void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override;
   bool is_dma_master() const override { return true; }
   /// Moves the device's DMA into `iommu.dma_address_space(device_id, ...)`, as requester
-  /// `device_id`, and (ats=on) attaches its ATC to the IOMMU region behind that space.
+  /// `device_id`, and (ats=on) attaches its ATC to the IOMMU region behind that space when that
+  /// model offers ATS (an AtsTranslationAgent); behind another IOMMU, or with none, the device
+  /// has no ATC and ATS_CTRL changes nothing.
   void attach_iommu(IommuProvider& iommu, uint32_t device_id) override;
 
   /// The address space the device's untranslated DMA goes through (for tests).

@@ -15,6 +15,8 @@
 #include "iommu/edu_dma_device.h"
 #include "iommu/iommu_devices.h"
 #include "iommu/riscv_iommu_device.h"
+#include "tests/engine/memory/page_iommu.h"
+#include "tests/support/fake_board.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {
@@ -499,6 +501,62 @@ TEST_F(EduDmaTest, WithAtsTheDeviceCachesTranslationsUntilAtsInval) {
   EXPECT_EQ(reg(EDU_DMA_ATC_MISSES), 0u);
   EXPECT_EQ(reg(EDU_DMA_ATC_INVALS), 0u);
   EXPECT_EQ(edu().atc()->size(), 0u);
+}
+
+/// An IOMMU provider whose model offers no ATS (a PageIommu): one address space, rooted at it.
+/// (No `override` below, so that the fake keeps compiling as the provider interface grows.)
+class PageIommuProvider : public IommuProvider {
+ public:
+  explicit PageIommuProvider(AddressSpace& target) { mr.target_as = &target; }
+  AddressSpace& dma_address_space(uint32_t, const std::string& name) {
+    if (!space) space = std::make_unique<AddressSpace>(name, &mr);
+    return *space;
+  }
+  std::vector<const AddressSpace*> dma_address_spaces() const { return {space.get()}; }
+  std::vector<IommuMemoryRegion*> iommu_regions() { return {&mr}; }
+  std::string name() const { return "page-iommu"; }
+  uint32_t fdt_phandle() const { return 1; }
+
+  testing::PageIommu mr{UINT64_MAX};
+  std::unique_ptr<AddressSpace> space;
+};
+
+TEST(EduDmaWithoutAtsIommuTest, BehindAModelWithoutAtsTheDeviceHasNoAtc) {
+  testing::FakeBoard board;
+  MemoryRegion ram;
+  ram.init_ram("ram", 0x10000);
+  {
+    MemoryTransaction tx;
+    board.map_mmio(kRam, ram, 0);
+  }
+  PageIommuProvider provider(board.system_as());
+  provider.mr.pages[0][1] = {kRam, kIommuRw};  // IOVA page 1 -> RAM page 0
+  provider.mr.pages[0][2] = {kRam + 0x1000, kIommuRw};
+  EduDmaDevice edu(board, kEdu, kEduDmaIrq, /*ats=*/true);
+  edu.attach_iommu(provider, 3);
+  EXPECT_EQ(edu.atc(), nullptr);
+  EXPECT_NE(board.test_host().logged.find("page-iommu does not offer ATS"), std::string::npos)
+      << board.test_host().logged;
+  AddressSpace& as = board.system_as();
+  EXPECT_EQ(as.store(kRam, 8, 0x1122334455667788), MemTxResult::Ok);
+  // ATS enabled, but without an ATC the copy is untranslated, through the device's space.
+  auto w = [&](uint64_t off, uint32_t v) {
+    EXPECT_EQ(as.store(kEdu + off, 4, v), MemTxResult::Ok);
+  };
+  w(EDU_DMA_ATS_CTRL, EDU_DMA_ATS_ENABLE);
+  w(EDU_DMA_SRC_LO, 0x1000);
+  w(EDU_DMA_DST_LO, 0x2000);
+  w(EDU_DMA_LEN, 8);
+  w(EDU_DMA_CMD, EDU_DMA_CMD_START);
+  uint64_t v = 0;
+  EXPECT_EQ(as.load(kEdu + EDU_DMA_STATUS, 4, v), MemTxResult::Ok);
+  EXPECT_EQ(v, EDU_DMA_STATUS_DONE);
+  EXPECT_EQ(as.load(kRam + 0x1000, 8, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0x1122334455667788u);
+  EXPECT_EQ(provider.mr.translate_calls, 2);
+  EXPECT_EQ(as.load(kEdu + EDU_DMA_ATC_MISSES, 4, v), MemTxResult::Ok);
+  EXPECT_EQ(v, 0u);
+  board.unmap_all();
 }
 
 }  // namespace
