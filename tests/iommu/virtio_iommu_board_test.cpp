@@ -240,6 +240,22 @@ TEST_F(VirtioIommuBoardTest, EndpointIdsFollowTheSlotsWhateverTheOrder) {
   EXPECT_EQ(m->iommu()->dma_address_spaces().size(), 2u);
 }
 
+TEST_F(VirtioIommuBoardTest, OtherDmaMastersAreEndpointsAfterTheSlots) {
+  build({"virtio-iommu", "edu-dma"});
+  FdtReader r;
+  ASSERT_TRUE(r.parse(m->fdt())) << r.error();
+  auto edu = r.find_node("/soc/dma@4000000");
+  ASSERT_TRUE(edu);
+  const uint32_t id = kFirstDmaDeviceId + kVirtVirtioSlots;  // 9: after the 8 slots
+  EXPECT_EQ(r.prop_cells(*edu, "iommus"), (std::vector<uint32_t>{m->iommu()->fdt_phandle(), id}));
+  EXPECT_NE(iommu().endpoint(id), nullptr);
+  EXPECT_NE(m->info_mtree(false).find("address-space: edu-dma@4000000 (behind virtio-iommu)\n"
+                                      "  0000000000000000-ffffffffffffffff (prio 0, iommu): "
+                                      "virtio-iommu-ep9\n"),
+            std::string::npos)
+      << m->info_mtree(false);
+}
+
 TEST_F(VirtioIommuBoardTest, OneIommuPerBoard) {
   for (std::vector<std::string> devices :
        {std::vector<std::string>{"riscv-iommu-sys", "virtio-iommu"},
