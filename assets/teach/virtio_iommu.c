@@ -449,7 +449,7 @@ static int iommu_unmap(uint32_t domain, uint64_t iova, uint64_t size) {
   return send_request(sizeof(struct req_unmap), 4);
 }
 
-/// PROBE: prints the endpoint's properties (5.13.6.8) and returns the status.
+/// PROBE: prints the endpoint's properties (PROBE properties) and returns the status.
 static int iommu_probe(uint32_t endpoint) {
   printf("  -> PROBE endpoint %u (%u bytes for properties)\n", endpoint, g_probe_size);
   memset(&g_req, 0, sizeof(g_req));
@@ -772,7 +772,7 @@ static void lesson(uint32_t ep) {
 
   step("11. Malformed requests get the status the specification asks for");
   expect(iommu_map(DOMAIN, IOVA_SRC, PAGE, (uintptr_t)page_c, MAP_F_READ) == S_INVAL,
-         "a MAP over an existing mapping is INVAL (5.13.6.6)");
+         "a MAP over an existing mapping is INVAL (MAP request)");
   expect(iommu_map(DOMAIN, IOVA_SRC + PAGE + 0x80, PAGE, (uintptr_t)page_c, MAP_F_READ) == S_RANGE,
          "a MAP not aligned on the page granule is RANGE");
   expect(iommu_unmap(77, IOVA_SRC, PAGE) == S_NOENT,
