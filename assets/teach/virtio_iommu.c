@@ -838,7 +838,7 @@ int main(void) {
              "the virtio-iommu never needed a reset");
     }
   }
-  printf("\nteach_virtio_iommu: %u checks, %u unexpected\n", g_checks, g_failures);
-  if (g_failures == 0) printf("teach_virtio_iommu: every step behaved as virtio 1.2 5.13 says\n");
+  printf("\n%u checks, %u unexpected%s\n", g_checks, g_failures,
+         g_failures == 0 ? ": every step behaved as virtio 1.2 section 5.13 says" : "");
   return g_failures == 0 ? 0 : 1;
 }
