@@ -58,10 +58,14 @@ IommuTlbEntry DeviceIotlb::lookup(uint64_t iova, IommuAccessFlags access) {
     return it->second.entry;
   }
   ++stats_.misses;
-  IommuTlbEntry e = region_.translate(iova, access, iommu_idx_, attrs_);
+  IommuTlbEntry e = request(iova, access);
   bool holds = e.first() <= iova && iova <= e.last();
   if (attached() && holds && (e.perm & access) == access && e.target_as != nullptr) insert(e);
   return e;
+}
+
+IommuTlbEntry DeviceIotlb::request(uint64_t iova, IommuAccessFlags access) {
+  return region_.translate(iova, access, iommu_idx_, attrs_);
 }
 
 void DeviceIotlb::insert(const IommuTlbEntry& entry) {
@@ -109,6 +113,12 @@ std::vector<IommuTlbEntry> DeviceIotlb::entries() const {
 AtsDeviceIotlb::AtsDeviceIotlb(IommuMemoryRegion& region, std::string name, size_t capacity,
                                int iommu_idx, MemTxAttrs attrs)
     : DeviceIotlb(region, std::move(name), capacity, iommu_idx, attrs,
-                  IommuNotifierFlag::DevIotlbUnmap) {}
+                  IommuNotifierFlag::DevIotlbUnmap),
+      agent_(dynamic_cast<AtsTranslationAgent*>(&region)) {}
+
+IommuTlbEntry AtsDeviceIotlb::request(uint64_t iova, IommuAccessFlags access) {
+  if (agent_ == nullptr) return DeviceIotlb::request(iova, access);
+  return agent_->ats_request_translation(iova, access, iommu_idx(), attrs());
+}
 
 }  // namespace glassvm

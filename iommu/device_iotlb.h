@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/memory/iommu.h"
+#include "iommu/ats.h"
 
 namespace glassvm {
 
@@ -27,7 +28,7 @@ class DeviceIotlb {
 
   struct Stats {
     uint64_t hits = 0;
-    uint64_t misses = 0;         ///< lookups that asked the model (translate())
+    uint64_t misses = 0;         ///< lookups that asked the model (request())
     uint64_t invalidations = 0;  ///< invalidation events received
     uint64_t dropped = 0;        ///< entries dropped by invalidations
     uint64_t evictions = 0;      ///< entries dropped to make room
@@ -50,7 +51,7 @@ class DeviceIotlb {
   bool attached() const { return notifier_.registered(); }
 
   /// The translation of `iova` for `access` (not kIommuNone): the cached block holding it if
-  /// its perm allows `access`, else the model's translate() result, cached when it allows
+  /// its perm allows `access`, else the model's answer (request()), cached when it allows
   /// `access`. A result without `access` in perm is a fault, as with translate(). While
   /// detached, every lookup asks the model and nothing is cached.
   IommuTlbEntry lookup(uint64_t iova, IommuAccessFlags access);
@@ -68,6 +69,12 @@ class DeviceIotlb {
   /// A cache that invalidates on `listens_to` events (one event type).
   DeviceIotlb(IommuMemoryRegion& region, std::string name, size_t capacity, int iommu_idx,
               MemTxAttrs attrs, IommuNotifierFlag listens_to);
+  /// Asks the model for the translation of `iova` on a miss: translate() here.
+  virtual IommuTlbEntry request(uint64_t iova, IommuAccessFlags access);
+
+  IommuMemoryRegion& region() { return region_; }
+  int iommu_idx() const { return iommu_idx_; }
+  MemTxAttrs attrs() const { return attrs_; }
 
  private:
   struct Slot {
@@ -94,11 +101,19 @@ class DeviceIotlb {
 };
 
 /// A PCIe ATS-style device cache: the same cache, emptied only by DEVIOTLB_UNMAP events (the
-/// invalidations a guest aims at device-side caches); IOTLB UNMAPs do not reach it.
+/// invalidations a guest aims at device-side caches); IOTLB UNMAPs do not reach it. A miss is
+/// an ATS Translation Request when the model is an AtsTranslationAgent (iommu/ats.h), and a
+/// translate() otherwise.
 class AtsDeviceIotlb : public DeviceIotlb {
  public:
   AtsDeviceIotlb(IommuMemoryRegion& region, std::string name, size_t capacity = kDefaultCapacity,
                  int iommu_idx = 0, MemTxAttrs attrs = {});
+
+ protected:
+  IommuTlbEntry request(uint64_t iova, IommuAccessFlags access) override;
+
+ private:
+  AtsTranslationAgent* agent_;  ///< the model as a translation agent, or nullptr
 };
 
 }  // namespace glassvm

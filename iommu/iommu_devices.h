@@ -10,7 +10,8 @@
 namespace glassvm {
 
 /// Adds every IOMMU model: "riscv-iommu-sys" (alias "riscv-iommu") and "virtio-iommu-device"
-/// (alias "virtio-iommu"). Call once per registry.
+/// (alias "virtio-iommu"), and the DMA device that teaches them, "edu-dma". Call once per
+/// registry.
 void register_iommu_devices(DeviceRegistry& registry);
 
 }  // namespace glassvm

@@ -11,8 +11,9 @@
 // What the guest sees (capabilities): version 1.0, Sv39/Sv48/Sv57 first stage, no second stage
 // (iohgatp must be Bare), no process directories (PD8/17/20 clear: a context with PDTV=1 must
 // have a Bare pdtp), no MSI translation (base-format 32-byte device contexts), no hardware A/D
-// updates (AMO_HWAD clear: a leaf with A=0, or D=0 on a write, is a page fault), ATS yes,
-// wired interrupts only (IGS=WSI, fctl.WSI reads 1), little-endian only, no HPM, no debug
+// updates (AMO_HWAD clear: a leaf with A=0, or D=0 on a write, is a page fault), ATS yes
+// (ats_request_translation, iommu/ats.h: translation requests of EN_ATS devices), wired
+// interrupts only (IGS=WSI, fctl.WSI reads 1), little-endian only, no HPM, no debug
 // translation interface. Device accesses carry no process id, so they are U-mode accesses:
 // a leaf without U is a page fault.
 //
@@ -44,12 +45,13 @@
 
 #include "engine/base/irq.h"
 #include "engine/memory/memory.h"
+#include "iommu/ats.h"
 #include "iommu/riscv_iommu_regs.h"
 
 namespace glassvm {
 
 /// The RISC-V IOMMU: a 4 KiB register block (mmio()) and the IOMMU region devices DMA through.
-class RiscvIommu : public IommuMemoryRegion {
+class RiscvIommu : public IommuMemoryRegion, public AtsTranslationAgent {
  public:
   /// Number of wired interrupt outputs (icvec vectors 0..3).
   static constexpr unsigned kNumVectors = 4;
@@ -82,6 +84,12 @@ class RiscvIommu : public IommuMemoryRegion {
   IommuTlbEntry translate(uint64_t iova, IommuAccessFlags access, int iommu_idx,
                           MemTxAttrs attrs) override;
   int attrs_to_index(MemTxAttrs attrs) const override;
+  /// A PCIe ATS Translation Request of device `iommu_idx` (fault records with TTYP 8): refused
+  /// with "transaction type disallowed" (260) in Bare mode and for a context without EN_ATS; a
+  /// page fault is not recorded but answered with perm kIommuNone (a completion with R = W = 0);
+  /// otherwise the leaf's whole permission, even if it lacks `access`.
+  IommuTlbEntry ats_request_translation(uint64_t iova, IommuAccessFlags access, int iommu_idx,
+                                        MemTxAttrs attrs) override;
   int num_indexes() const override { return 1 << riscv_iommu::kDeviceIdBits; }
   /// What device `iommu_idx`'s tables in guest memory map at `iova`: no cache is read or
   /// filled, no fault recorded. A hole is reported as large as the walk knows it to be.
@@ -174,6 +182,8 @@ class RiscvIommu : public IommuMemoryRegion {
   void record_fault(uint32_t cause, uint32_t ttyp, uint32_t did, uint64_t iotval, uint64_t iotval2);
 
   // Translation (riscv_iommu_walk.cpp)
+  /// translate() (ats false) and ats_request_translation() (ats true) for device `did`.
+  IommuTlbEntry translate_request(uint64_t iova, IommuAccessFlags access, uint32_t did, bool ats);
   /// Reads a doubleword of guest memory; `debug` marks a side-effect-free read.
   bool load64(uint64_t addr, uint64_t& value, bool debug) const;
   /// Finds and checks device `did`'s context in guest memory. Returns 0 or a fault cause.

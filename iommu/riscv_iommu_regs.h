@@ -252,6 +252,7 @@ enum Ttyp : uint32_t {
   kTtypNone = 0,
   kTtypUntranslatedRead = 2,
   kTtypUntranslatedWrite = 3,
+  kTtypAtsTranslationRequest = 8,
 };
 
 }  // namespace glassvm::riscv_iommu

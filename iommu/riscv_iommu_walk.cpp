@@ -186,16 +186,33 @@ int RiscvIommu::attrs_to_index(MemTxAttrs attrs) const {
 IommuTlbEntry RiscvIommu::translate(uint64_t iova, IommuAccessFlags access, int iommu_idx,
                                     MemTxAttrs attrs) {
   if (attrs.debug) return lookup(iova, iommu_idx);
-  const auto did = static_cast<uint32_t>(iommu_idx);
+  return translate_request(iova, access, static_cast<uint32_t>(iommu_idx), false);
+}
+
+IommuTlbEntry RiscvIommu::ats_request_translation(uint64_t iova, IommuAccessFlags access,
+                                                  int iommu_idx, MemTxAttrs attrs) {
+  if (attrs.debug) return lookup(iova, iommu_idx);
+  return translate_request(iova, access, static_cast<uint32_t>(iommu_idx), true);
+}
+
+IommuTlbEntry RiscvIommu::translate_request(uint64_t iova, IommuAccessFlags access, uint32_t did,
+                                            bool ats) {
   const bool write = access & kIommuWrite;
-  const uint32_t ttyp = write ? kTtypUntranslatedWrite : kTtypUntranslatedRead;
+  const uint32_t ttyp = ats     ? kTtypAtsTranslationRequest
+                        : write ? kTtypUntranslatedWrite
+                                : kTtypUntranslatedRead;
   IommuTlbEntry fault;
   fault.iova = iova & ~uint64_t{0xfff};
   fault.addr_mask = 0xfff;
 
   switch (get_field(ddtp_, DDTP_MODE)) {
     case kModeOff: record_fault(kCauseAllInboundDisallowed, ttyp, did, iova, 0); return fault;
-    case kModeBare: return identity_entry();
+    case kModeBare:
+      // 2.3: in Bare mode nothing translates, so an ATS translation request is a disallowed
+      // transaction type.
+      if (!ats) return identity_entry();
+      record_fault(kCauseTransactionTypeDisallowed, ttyp, did, iova, 0);
+      return fault;
     default: break;
   }
 
@@ -215,6 +232,12 @@ IommuTlbEntry RiscvIommu::translate(uint64_t iova, IommuAccessFlags access, int 
   }
   const bool report = !(dc.tc & DC_TC_DTF);  // DTF: faults past the context are not reported
 
+  // 2.3: a device whose context does not enable ATS may not ask for translations.
+  if (ats && !(dc.tc & DC_TC_EN_ATS)) {
+    if (report) record_fault(kCauseTransactionTypeDisallowed, ttyp, did, iova, 0);
+    return fault;
+  }
+
   if ((dc.tc & DC_TC_PDTV) || get_field(dc.fsc, ATP_MODE) == kSatpBare) return identity_entry();
 
   const auto pscid = static_cast<uint32_t>(get_field(dc.ta, DC_TA_PSCID));
@@ -229,8 +252,16 @@ IommuTlbEntry RiscvIommu::translate(uint64_t iova, IommuAccessFlags access, int 
   ++stats_.iotlb_misses;
   ++stats_.page_walks;
   Walk w = walk_first_stage(dc, iova, false);
+  if (ats && !w.access_fault) {
+    // An ATS translation completes with the permissions the tables grant; a page fault is a
+    // Success completion with R = W = 0, which the device judges. Neither is a fault record.
+    if (w.page_fault) return fault;
+    iotlb_insert(did, pscid, w);
+    return w.entry;
+  }
   if (!w.page_fault && !w.access_fault && (w.entry.perm & access) != access) w.page_fault = true;
   if (w.page_fault || w.access_fault) {
+    // An access fault reading the tables is reported for ATS requests too (a Completer Abort).
     uint32_t cause = w.access_fault ? (write ? kCauseWriteAccessFault : kCauseReadAccessFault)
                                     : (write ? kCauseWritePageFault : kCauseReadPageFault);
     if (report) record_fault(cause, ttyp, did, iova, 0);

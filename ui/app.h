@@ -37,6 +37,8 @@ struct PanelState {
   bool follow_pc = true;
   uint64_t disasm_addr = 0;
   char breakpoint_text[24] = {};
+  char translate_text[24] = {};  ///< the translation view's address (hex); empty: the pc
+  int translate_access = 0;      ///< 0 fetch, 1 load, 2 store
   int ram_choice = -1;
   std::string mtree_text;
   uint64_t mtree_cpu_generation = ~uint64_t{0};

@@ -7,6 +7,7 @@
 #include "ui/app.h"
 #include "ui/cpu_view.h"
 #include "ui/panels.h"
+#include "ui/translation_view.h"
 
 namespace glassvm::ui {
 
@@ -150,6 +151,51 @@ void draw_csrs(App& app) {
   ImGui::EndTable();
 }
 
+/// The page-table walk of an address (the pc when none is typed), level by level.
+void draw_translation(App& app) {
+  PanelState& st = app.panel_state();
+  const Cpu& cpu = app.machine().cpu();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 12);
+  ImGui::InputTextWithHint("##va", "address (hex), empty: pc", st.translate_text,
+                           sizeof st.translate_text);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6);
+  ImGui::Combo("access", &st.translate_access, "fetch\0load\0store\0");
+  const std::optional<uint64_t> typed = parse_address(st.translate_text);
+  const uint64_t va = st.translate_text[0] && typed ? *typed : cpu.pc();
+  static constexpr Access kAccess[] = {Access::Fetch, Access::Load, Access::Store};
+  const TranslationView v = translation_view(cpu, va, kAccess[st.translate_access % 3]);
+  ImGui::TextWrapped("%s", v.heading.c_str());
+  if (!v.rows.empty() && ImGui::BeginTable("walk", 5,
+                                           ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
+                                               ImGuiTableFlags_BordersInnerV)) {
+    ImGui::TableSetupColumn("level");
+    ImGui::TableSetupColumn("PTE address");
+    ImGui::TableSetupColumn("PTE");
+    ImGui::TableSetupColumn("DAGUXWRV");
+    ImGui::TableSetupColumn("meaning");
+    ImGui::TableHeadersRow();
+    for (const WalkRow& r : v.rows) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::Text("%u", r.level);
+      ImGui::TableNextColumn();
+      ImGui::Text("%016" PRIx64, r.pte_addr);
+      ImGui::TableNextColumn();
+      ImGui::Text("%016" PRIx64, r.pte);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.bits.c_str());
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(r.meaning.c_str());
+    }
+    ImGui::EndTable();
+  }
+  if (v.walk.ok)
+    ImGui::Text("-> %s", v.result.c_str());
+  else
+    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "-> %s", v.result.c_str());
+}
+
 }  // namespace
 
 void draw_cpu_panel(App& app) {
@@ -158,6 +204,7 @@ void draw_cpu_panel(App& app) {
   if (ImGui::CollapsingHeader("Disassembly", ImGuiTreeNodeFlags_DefaultOpen)) draw_disassembly(app);
   if (ImGui::CollapsingHeader("Registers", ImGuiTreeNodeFlags_DefaultOpen)) draw_registers(app);
   if (ImGui::CollapsingHeader("CSRs", ImGuiTreeNodeFlags_DefaultOpen)) draw_csrs(app);
+  if (ImGui::CollapsingHeader("Translation")) draw_translation(app);
 }
 
 }  // namespace glassvm::ui

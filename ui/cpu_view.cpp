@@ -272,7 +272,7 @@ bool toggle_breakpoint(Machine& machine, uint64_t pc) {
   return true;
 }
 
-std::optional<uint64_t> parse_pc(const std::string& text) {
+std::optional<uint64_t> parse_address(const std::string& text) {
   size_t i = 0;
   while (i < text.size() && text[i] == ' ') ++i;
   if (text.compare(i, 2, "0x") == 0 || text.compare(i, 2, "0X") == 0) i += 2;
@@ -293,7 +293,12 @@ std::optional<uint64_t> parse_pc(const std::string& text) {
       return std::nullopt;
     value = value << 4 | d;
   }
-  if (value & 1) return std::nullopt;
+  return value;
+}
+
+std::optional<uint64_t> parse_pc(const std::string& text) {
+  const std::optional<uint64_t> value = parse_address(text);
+  if (!value || (*value & 1)) return std::nullopt;
   return value;
 }
 

@@ -92,6 +92,10 @@ std::vector<DisasmRow> disassembly(const AddressSpace& as, uint64_t pc, unsigned
 /// breakpoint is now set.
 bool toggle_breakpoint(Machine& machine, uint64_t pc);
 
+/// Parses an address typed by the user or passed from JavaScript ("0x80000001", "80000001"):
+/// up to 16 hex digits. Returns nothing for empty, non-hex or too long text.
+std::optional<uint64_t> parse_address(const std::string& text);
+
 /// Parses a pc typed by the user or passed from JavaScript ("0x80000000", "80000000"). Returns
 /// nothing for empty, non-hex, too long or odd addresses.
 std::optional<uint64_t> parse_pc(const std::string& text);

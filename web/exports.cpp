@@ -14,6 +14,7 @@
 #include "engine/board/machine.h"
 #include "ui/cpu_view.h"
 #include "ui/machine_view.h"
+#include "ui/translation_view.h"
 #include "web/session.h"
 
 namespace glassvm::web {
@@ -170,6 +171,17 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_memory_map_json() {
 EMSCRIPTEN_KEEPALIVE const char* glassvm_registers_json() {
   if (!g_session) return "null";
   return glassvm::web::give(g_session->app.registers_json());
+}
+
+/// The page-table walk of hex address `va` for `access` ("fetch", "load", "store") as JSON
+/// (ui/translation_view.h), or null for an address or access that does not parse.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_translate_json(const char* va, const char* access) {
+  if (!g_session || va == nullptr || access == nullptr) return "null";
+  const std::optional<uint64_t> addr = glassvm::ui::parse_address(va);
+  const std::optional<glassvm::Access> kind = glassvm::ui::parse_access(access);
+  if (!addr || !kind) return "null";
+  return glassvm::web::give(
+      glassvm::ui::translation_json(g_session->app.machine().cpu(), *addr, *kind));
 }
 
 /// Instructions retired since the machine was built (a double: exact up to 2^53).

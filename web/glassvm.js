@@ -617,6 +617,12 @@
     mtree: () => (core ? core.UTF8ToString(core._glassvm_mtree()) : ''),
     memoryMap: () => coreJson('_glassvm_memory_map_json', []),
     registers: () => coreJson('_glassvm_registers_json', null),
+    // The hart's page-table walk of `va` (hex string) for 'fetch', 'load' or 'store', or null.
+    translate: (va, access = 'load') => {
+      if (!core || coreDead) return null;
+      return withCString(String(va), (v) => withCString(String(access), (a) =>
+        JSON.parse(core.UTF8ToString(core._glassvm_translate_json(v, a)))));
+    },
     instructions: () => (core ? core._glassvm_instructions() : 0),
     ips: () => (core ? core._glassvm_ips() : 0),
     interpreterIps: () => (core ? core._glassvm_interpreter_ips() : 0),

@@ -88,6 +88,14 @@ int fdt_walk(const void* dtb, FdtNodeFn fn, void* ctx) {
         cur.reg_len = len;
       } else if (!strcmp(pname, "compatible") && len > 0 && val[len - 1] == 0) {
         cur.compatible = (const char*)val;
+        cur.compatible_len = len;
+      } else if (!strcmp(pname, "phandle") && len == 4) {
+        cur.phandle = be32(val);
+      } else if (!strcmp(pname, "interrupts") && len >= 4) {
+        cur.interrupts = be32(val);
+      } else if (!strcmp(pname, "iommus")) {
+        cur.iommus = val;
+        cur.iommus_len = len;
       } else if (!strcmp(pname, "device_type") && len > 0 && val[len - 1] == 0) {
         cur.device_type = (const char*)val;
       }
@@ -116,5 +124,21 @@ int fdt_reg(const FdtNode* node, unsigned index, uint64_t* addr, uint64_t* size)
   const uint8_t* p = node->reg + index * entry;
   *addr = read_cells(p, ac);
   *size = read_cells(p + 4 * ac, sc);
+  return 1;
+}
+
+int fdt_is_compatible(const FdtNode* node, const char* compat) {
+  for (uint32_t i = 0; node->compatible && i < node->compatible_len;) {
+    const char* s = node->compatible + i;
+    if (!strcmp(s, compat)) return 1;
+    i += strlen(s) + 1;  // the list ends in NUL (checked by the walker)
+  }
+  return 0;
+}
+
+int fdt_iommu(const FdtNode* node, unsigned index, uint32_t* phandle, uint32_t* device_id) {
+  if (!node->iommus || (uint64_t)(index + 1) * 8 > node->iommus_len) return 0;
+  *phandle = be32(node->iommus + 8 * index);
+  *device_id = be32(node->iommus + 8 * index + 4);
   return 1;
 }

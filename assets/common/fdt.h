@@ -14,6 +14,11 @@ typedef struct {
   const char* device_type;  ///< `device_type` string, or NULL
   uint32_t addr_cells;      ///< parent's #address-cells (default 2)
   uint32_t size_cells;      ///< parent's #size-cells (default 1)
+  uint32_t compatible_len;  ///< length of the whole `compatible` string list (0 if none)
+  uint32_t phandle;         ///< `phandle`, or 0
+  uint32_t interrupts;      ///< first cell of `interrupts`, or 0
+  const uint8_t* iommus;    ///< raw big-endian `iommus` (<&iommu id> pairs), or NULL
+  uint32_t iommus_len;      ///< its length in bytes
 } FdtNode;
 
 typedef void (*FdtNodeFn)(const FdtNode* node, void* ctx);
@@ -24,3 +29,10 @@ int fdt_walk(const void* dtb, FdtNodeFn fn, void* ctx);
 
 /// Reads the `index`-th (address, size) pair of `node`'s reg; returns 0 if there is none.
 int fdt_reg(const FdtNode* node, unsigned index, uint64_t* addr, uint64_t* size);
+
+/// Whether `compat` is one of the strings of `node`'s compatible list.
+int fdt_is_compatible(const FdtNode* node, const char* compat);
+
+/// Reads the `index`-th <&iommu device_id> pair of `node`'s iommus (one-cell IOMMU specifiers,
+/// as riscv,iommu and virtio-iommu use); returns 0 if there is none.
+int fdt_iommu(const FdtNode* node, unsigned index, uint32_t* phandle, uint32_t* device_id);

@@ -49,5 +49,7 @@
 #define EDU_DMA_ERR_LEN 1   /* LEN was 0 or above EDU_DMA_MAX_LEN: nothing copied */
 #define EDU_DMA_ERR_READ 2  /* reading SRC faulted at FAULT_ADDR (the IOMMU refused it) */
 #define EDU_DMA_ERR_WRITE 3 /* writing DST faulted at FAULT_ADDR */
+#define EDU_DMA_ERR_RANGE 4 /* SRC or DST + LEN wraps past 2^64, FAULT_ADDR = its start: nothing
+                               copied */
 
 #define EDU_DMA_ATS_ENABLE (1u << 0) /* translate through the ATC and ATS requests */

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/cpu/cpu_state.h"
 #include "engine/cpu/decode.h"
@@ -50,6 +51,34 @@ enum : uint64_t {
   kExcInsnPageFault = 12,
   kExcLoadPageFault = 13,
   kExcStorePageFault = 15,
+};
+
+/// The kind of a memory access: what translation checks and which fault it raises.
+enum class Access : uint8_t { Fetch, Load, Store };
+
+/// One PTE a page-table walk read.
+struct PageWalkStep {
+  unsigned level = 0;     ///< 0 = the 4 KiB level; the root is level 2 (Sv39) or 3 (Sv48)
+  uint64_t pte_addr = 0;  ///< physical address of the PTE
+  uint64_t pte = 0;       ///< its value as read
+};
+
+/// A page-table walk as the hart would do it now (Cpu::walk_page_tables), for the debugger and
+/// the translation view: every PTE read, and the physical address or the fault and why.
+struct PageWalk {
+  uint64_t va = 0;
+  Access access = Access::Load;
+  PrivLevel priv = PrivLevel::Machine;  ///< the privilege the access is checked at
+  bool paged = false;               ///< false: no translation applies (Bare, or M-mode), pa == va
+  unsigned levels = 0;              ///< 3 (Sv39) or 4 (Sv48) when paged
+  uint64_t root = 0;                ///< satp's root table address when paged
+  std::vector<PageWalkStep> steps;  ///< the PTEs read, root first
+  bool ok = false;
+  uint64_t pa = 0;           ///< when ok
+  unsigned leaf_shift = 0;   ///< when ok and paged: 12, 21, 30 or 39 (the page or superpage)
+  uint64_t sets_ad = 0;      ///< when ok: the A/D bits the hart would set in the leaf PTE
+  uint64_t fault_cause = 0;  ///< when !ok: the exception (a page or an access fault)
+  std::string why;           ///< when !ok: the rule that failed, in words
 };
 
 /// What the tracer is told about a trap that was taken.
@@ -161,6 +190,11 @@ class Cpu {
   /// Writes a CSR as an M-mode csrw would (WARL rules apply). Returns false if it does not
   /// exist or is read-only (csr[11:10] == 3).
   bool poke_csr(uint16_t csr, uint64_t value);
+  /// Walks the page tables for an access of kind `access` at `va` as the hart would now, at
+  /// the privilege it would check (its mode for fetches; for loads and stores with MPRV, MPP),
+  /// with satp, SUM and MXR as they are, but only reading: no A/D update, no fault taken, no
+  /// TLB change. PTEs are read from RAM only, so no device sees an access.
+  PageWalk walk_page_tables(uint64_t va, Access access) const;
 
   // -- Interrupt inputs (driven by the CLINT, the PLIC, ...) --
   /// Drives interrupt line `irq` (kIrqMSoft, kIrqMTimer, kIrqMExt, kIrqSExt, ...) to `level`.

@@ -112,9 +112,6 @@ inline constexpr uint64_t kMisaC = 1ull << ('C' - 'A');
 inline constexpr uint64_t kMisaF = 1ull << ('F' - 'A');
 inline constexpr uint64_t kMisaD = 1ull << ('D' - 'A');
 
-/// The kind of a memory access: what translation checks and which fault it raises.
-enum class Access : uint8_t { Fetch, Load, Store };
-
 /// The access-fault cause of an access of kind `acc` (privileged spec 3.1.15).
 constexpr uint64_t access_fault_cause(Access acc) {
   return acc == Access::Fetch  ? kExcInsnAccessFault
@@ -310,6 +307,9 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   /// A and D in the leaf PTE. On failure sets fault_addr_ = va and fault_cause_ (a page fault,
   /// or an access fault when a PTE is not in RAM) and returns false.
   bool translate(uint64_t va, Access acc, uint64_t& pa);
+  /// translate()'s walk for an access at `priv`. With `trace`, a debugger's walk: nothing is
+  /// written (no A/D, no fault state, no TLB tag), each PTE read and the outcome go to `trace`.
+  bool walk(uint64_t va, Access acc, PrivLevel priv, uint64_t& pa, PageWalk* trace);
   /// The physical address of fetch address `va`, through the fetch TLB; fails as translate().
   bool fetch_paddr(uint64_t va, uint64_t& pa) {
     if (!fetch_via_tlb_) {

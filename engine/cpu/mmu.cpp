@@ -246,13 +246,28 @@ void Cpu::Impl::sfence(uint64_t va, bool by_va, uint16_t asid, bool by_asid) {
 bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
   fault_addr_ = va;
   const PrivLevel priv = acc == Access::Fetch ? priv_ : data_priv_;
+  return walk(va, acc, priv, pa, nullptr);
+}
+
+// The walk of privileged spec 4.3.2 for translate() (trace == nullptr: sets A/D, records the
+// fault cause and the TLB tag) and for the debugger (trace given: reads only, and tells each
+// level and the reason of a fault in the trace instead).
+bool Cpu::Impl::walk(uint64_t va, Access acc, PrivLevel priv, uint64_t& pa, PageWalk* trace) {
+  auto fail = [&](uint64_t cause, const char* why) {
+    if (trace) {
+      trace->fault_cause = cause;
+      trace->why = why;
+    } else {
+      fault_cause_ = cause;
+    }
+    return false;
+  };
   const unsigned levels = (satp_ >> kSatpModeShift) == kSatpModeSv48 ? 4 : 3;
   const unsigned va_bits = kPageShift + 9 * levels;
   // Bits 63:va_bits must equal bit va_bits-1 (4.3.1, 4.4.1).
   const auto sva = static_cast<int64_t>(va);
   if (static_cast<int64_t>(va << (64 - va_bits)) >> (64 - va_bits) != sva) {
-    fault_cause_ = page_fault_cause(acc);
-    return false;
+    return fail(page_fault_cause(acc), "the address is not sign-extended from its top VA bit");
   }
   uint64_t table = (satp_ & kSatpPpnMask) << kPageShift;
   bool global = false;
@@ -261,68 +276,83 @@ bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
     const uint64_t pte_addr = table + ((va >> shift) & 511) * 8;
     RamSpan span;
     if (!as_.lookup_ram(pte_addr, span) || span.len < 8 || pte_addr - span.start > span.len - 8) {
-      fault_cause_ = access_fault_cause(acc);
-      return false;
+      return fail(access_fault_cause(acc), "the PTE is not in RAM");
     }
     // The walker's accesses are S-mode accesses for PMP (3.7.1), whatever the mode.
     if (!pmp_allows(pte_addr, 8, PrivLevel::Supervisor, kPmpCfgR)) {
-      fault_cause_ = access_fault_cause(acc);
-      return false;
+      return fail(access_fault_cause(acc), "PMP denies the walker's read of the PTE");
     }
     uint8_t* host = span.host + (pte_addr - span.start);
     uint64_t pte;
     std::memcpy(&pte, host, 8);
-    if (!(pte & kPteV) || ((pte & kPteW) && !(pte & kPteR)) || (pte >> kPteReservedShift) != 0) {
-      fault_cause_ = page_fault_cause(acc);
-      return false;
+    if (trace) trace->steps.push_back({static_cast<unsigned>(level), pte_addr, pte});
+    if (!(pte & kPteV)) return fail(page_fault_cause(acc), "the PTE is not valid (V=0)");
+    if ((pte & kPteW) && !(pte & kPteR)) {
+      return fail(page_fault_cause(acc), "W without R is reserved");
+    }
+    if ((pte >> kPteReservedShift) != 0) {
+      return fail(page_fault_cause(acc), "reserved bits 63:54 are set");
     }
     const uint64_t ppn = (pte >> kPtePpnShift) & kPtePpnMask;
     global = global || (pte & kPteG);  // G in a pointer makes everything below it global
     if (!(pte & (kPteR | kPteX))) {    // a pointer to the next level
       // D, A and U are reserved in pointers (4.3.1); like Spike and QEMU, fault on them.
       if (pte & (kPteD | kPteA | kPteU)) {
-        fault_cause_ = page_fault_cause(acc);
-        return false;
+        return fail(page_fault_cause(acc), "D, A or U set in a pointer to the next level");
       }
       table = ppn << kPageShift;
       continue;
     }
     // A leaf: superpage alignment, then permissions (4.3.2 steps 5-6).
     const uint64_t low_ppn = (1ull << (9 * static_cast<unsigned>(level))) - 1;
-    bool ok = (ppn & low_ppn) == 0;
-    if (priv == PrivLevel::User) {
-      ok = ok && (pte & kPteU);
-    } else if (pte & kPteU) {  // S-mode touching a U page: only data, only with SUM
-      ok = ok && acc != Access::Fetch && (mstatus_ & kMstatusSUM);
+    if ((ppn & low_ppn) != 0) return fail(page_fault_cause(acc), "misaligned superpage");
+    if (priv == PrivLevel::User && !(pte & kPteU)) {
+      return fail(page_fault_cause(acc), "a user access to a supervisor page (U=0)");
+    }
+    if (priv != PrivLevel::User && (pte & kPteU)) {  // only data, only with SUM
+      if (acc == Access::Fetch) {
+        return fail(page_fault_cause(acc), "a supervisor fetch from a user page (U=1)");
+      }
+      if (!(mstatus_ & kMstatusSUM)) {
+        return fail(page_fault_cause(acc), "a supervisor access to a user page without SUM");
+      }
     }
     switch (acc) {
-      case Access::Fetch: ok = ok && (pte & kPteX); break;
-      case Access::Load:
-        ok = ok && ((pte & kPteR) || ((mstatus_ & kMstatusMXR) && (pte & kPteX)));
+      case Access::Fetch:
+        if (!(pte & kPteX)) return fail(page_fault_cause(acc), "the page is not executable");
         break;
-      case Access::Store: ok = ok && (pte & kPteW); break;
-    }
-    if (!ok) {
-      fault_cause_ = page_fault_cause(acc);
-      return false;
+      case Access::Load:
+        if (!(pte & kPteR) && !((mstatus_ & kMstatusMXR) && (pte & kPteX))) {
+          return fail(page_fault_cause(acc), "the page is not readable (R=0, and not X with MXR)");
+        }
+        break;
+      case Access::Store:
+        if (!(pte & kPteW)) return fail(page_fault_cause(acc), "the page is not writable");
+        break;
     }
     // A and D set by the hart (4.3.2 step 7, Svadu behaviour).
     const uint64_t updated = pte | kPteA | (acc == Access::Store ? kPteD : 0);
     if (updated != pte) {
       if (!span.writable || !pmp_allows(pte_addr, 8, PrivLevel::Supervisor, kPmpCfgW)) {
-        fault_cause_ = access_fault_cause(acc);
-        return false;
+        return fail(access_fault_cause(acc), "the PTE cannot be written to set A/D");
       }
-      // Through the address space, so that a PTE in a page with decoded code invalidates it.
-      if (as_.store(pte_addr, 8, updated) != MemTxResult::Ok) {
+      if (trace) {
+        trace->sets_ad = updated & ~pte;
+      } else {
+        // Through the address space, so that a PTE in a page with decoded code invalidates it.
+        if (as_.store(pte_addr, 8, updated) != MemTxResult::Ok) {
+          after_slow_access();
+          return fail(access_fault_cause(acc), "the PTE cannot be written to set A/D");
+        }
         after_slow_access();
-        fault_cause_ = access_fault_cause(acc);
-        return false;
       }
-      after_slow_access();
     }
     const uint64_t offset_mask = (1ull << shift) - 1;
     pa = ((ppn << kPageShift) & ~offset_mask) | (va & offset_mask);
+    if (trace) {
+      trace->leaf_shift = shift;
+      return true;
+    }
     // What a TLB entry of this walk relies on (an S-mode fetch of a U page faulted above).
     const uint8_t relies =
         static_cast<uint8_t>((priv != PrivLevel::User && (pte & kPteU) ? kTlbReliesSum : 0) |
@@ -330,8 +360,25 @@ bool Cpu::Impl::translate(uint64_t va, Access acc, uint64_t& pa) {
     walk_tag_ = TlbTag{satp_asid(), global, static_cast<uint8_t>(shift), relies};
     return true;
   }
-  fault_cause_ = page_fault_cause(acc);  // no leaf at level 0
-  return false;
+  return fail(page_fault_cause(acc), "no leaf PTE by level 0");
+}
+
+PageWalk Cpu::walk_page_tables(uint64_t va, Access access) const {
+  Impl& h = *impl_;
+  PageWalk w;
+  w.va = va;
+  w.access = access;
+  w.priv = access == Access::Fetch ? h.priv_ : h.data_priv_;
+  if (!(access == Access::Fetch ? h.fetch_translated_ : h.data_translated_)) {
+    w.ok = true;
+    w.pa = va;
+    return w;
+  }
+  w.paged = true;
+  w.levels = (h.satp_ >> kSatpModeShift) == kSatpModeSv48 ? 4 : 3;
+  w.root = (h.satp_ & kSatpPpnMask) << kPageShift;
+  w.ok = h.walk(va, access, w.priv, w.pa, &w);
+  return w;
 }
 
 bool Cpu::Impl::fetch_walk(uint64_t va, uint64_t& pa) {

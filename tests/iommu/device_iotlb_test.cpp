@@ -1,5 +1,6 @@
 // Tests of the device-side translation caches (iommu/device_iotlb.h): filled from
-// translate(), emptied by exactly the overlapping entries on their one invalidation type.
+// translate() (or ATS translation requests), emptied by exactly the overlapping entries on their
+// one invalidation type.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -123,6 +124,39 @@ TEST_F(DeviceIotlbTest, AtsCacheObeysDevIotlbUnmapAndIgnoresUnmap) {
   EXPECT_EQ(cached_iovas(ats), (std::vector<uint64_t>{0x1000}));
   EXPECT_EQ(ats.stats().invalidations, 1u);
   EXPECT_EQ(ats.stats().dropped, 1u);
+}
+
+/// A model that also answers ATS Translation Requests, counting them apart from translate().
+class AtsPageIommu : public PageIommu, public AtsTranslationAgent {
+ public:
+  int ats_requests = 0;
+  IommuTlbEntry ats_request_translation(uint64_t iova, IommuAccessFlags, int iommu_idx,
+                                        MemTxAttrs) override {
+    ++ats_requests;
+    return lookup(iova, iommu_idx);
+  }
+};
+
+TEST_F(DeviceIotlbTest, AtsCacheAsksATranslationAgentWithAtsRequests) {
+  AtsPageIommu agent;
+  agent.target_as = &sys;
+  agent.pages[0][1] = {0x80001000, kIommuRead};
+  AtsDeviceIotlb ats(agent, "dev0-ats");
+  ASSERT_TRUE(ats.attach(nullptr));
+  EXPECT_EQ(ats.lookup(0x1010, kIommuRead).translated_addr, 0x80001000u);
+  EXPECT_EQ(agent.ats_requests, 1);
+  EXPECT_EQ(agent.translate_calls, 0);
+  ats.lookup(0x1020, kIommuRead);
+  EXPECT_EQ(agent.ats_requests, 1);  // a hit
+  // A translation without the access is returned, not cached; the next lookup asks again.
+  EXPECT_EQ(ats.lookup(0x1000, kIommuWrite).perm, kIommuRead);
+  EXPECT_EQ(agent.ats_requests, 2);
+  // The plain device IOTLB keeps asking translate().
+  DeviceIotlb iotlb(agent, "dev0-iotlb");
+  ASSERT_TRUE(iotlb.attach(nullptr));
+  iotlb.lookup(0x1000, kIommuRead);
+  EXPECT_EQ(agent.translate_calls, 1);
+  EXPECT_EQ(agent.ats_requests, 2);
 }
 
 TEST_F(DeviceIotlbTest, AnEntryWithoutTheAccessIsAskedAgain) {

@@ -67,6 +67,27 @@ describe('the bundled Linux in the page', () => {
     assert.ok(regs.priv === 'S' || regs.priv === 'U', JSON.stringify(regs.priv));
   });
 
+  test('translate() walks the kernel\'s page tables for the pc', async () => {
+    const t = await tab.page.evaluate(() => {
+      window.glassvm.pause();
+      const pc = window.glassvm.registers().pc;
+      const walk = window.glassvm.translate(pc, 'fetch');
+      const wild = window.glassvm.translate('0x0000800000000000', 'load');
+      window.glassvm.resume();
+      return { pc, walk, wild, bad: window.glassvm.translate('xyz', 'load') };
+    });
+    assert.ok(t.walk && t.walk.paged && t.walk.ok, JSON.stringify(t.walk));
+    assert.ok(t.walk.mode === 'Sv39' || t.walk.mode === 'Sv48', t.walk.mode);
+    assert.ok(t.walk.steps.length >= 1 && t.walk.steps.length <= 4, JSON.stringify(t.walk.steps));
+    // The kernel runs from RAM (0x80000000 up), with the pc's offset inside its page.
+    const pa = BigInt(t.walk.pa);
+    assert.ok(pa >= 0x80000000n, t.walk.pa);
+    assert.equal(pa % BigInt(t.walk.pageSize), BigInt(t.pc) % BigInt(t.walk.pageSize));
+    assert.equal(t.wild.ok, false);
+    assert.equal(t.wild.fault.cause, 13);
+    assert.equal(t.bad, null);
+  });
+
   test('poweroff ends the machine with exit code 0', async () => {
     await focusTerminal(tab.page);
     await tab.page.keyboard.type('poweroff\n');

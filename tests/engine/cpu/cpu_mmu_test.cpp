@@ -569,5 +569,113 @@ TEST_F(CpuPaging, TlbStatsCountMissesRefillsAndFlushes) {
   EXPECT_EQ(cpu_->tlb_stats().data.flushes, after.data.flushes + 1);
   EXPECT_EQ(cpu_->tlb_stats().fetch.flushes, after.fetch.flushes + 1);
 }
+
+// -- Cpu::walk_page_tables: the debugger's walk --
+
+TEST_F(CpuPaging, WalkIsIdentityWhereNothingTranslates) {
+  // M-mode without MPRV ignores satp (4.1.11).
+  const PageWalk w = cpu_->walk_page_tables(0x1234, Access::Load);
+  EXPECT_TRUE(w.ok);
+  EXPECT_FALSE(w.paged);
+  EXPECT_EQ(w.pa, 0x1234u);
+  EXPECT_TRUE(w.steps.empty());
+  EXPECT_EQ(w.priv, PrivLevel::Machine);
+}
+
+TEST_F(CpuPaging, WalkShowsEveryLevelAndChangesNothing) {
+  const uint64_t leaf = map(kDataVa, kDataPa, kV | kR | kW);  // A and D clear
+  run_in(PrivLevel::Supervisor, {ld(a0, a1, 0)});
+  const uint64_t before = mem(leaf);
+  const PageWalk w = cpu_->walk_page_tables(kDataVa + 0x123, Access::Store);
+  ASSERT_TRUE(w.ok) << w.why;
+  EXPECT_TRUE(w.paged);
+  EXPECT_EQ(w.levels, 3u);
+  EXPECT_EQ(w.root, kRoot);
+  EXPECT_EQ(w.priv, PrivLevel::Supervisor);
+  EXPECT_EQ(w.pa, kDataPa + 0x123);
+  EXPECT_EQ(w.leaf_shift, 12u);
+  ASSERT_EQ(w.steps.size(), 3u);
+  EXPECT_EQ(w.steps[0].level, 2u);
+  EXPECT_EQ(w.steps[0].pte_addr, kRoot + ((kDataVa >> 30) & 511) * 8);
+  EXPECT_EQ(w.steps[2].level, 0u);
+  EXPECT_EQ(w.steps[2].pte_addr, leaf);
+  EXPECT_EQ(w.steps[2].pte, before);
+  EXPECT_EQ(w.sets_ad, kA | kD);  // what a store would set
+  EXPECT_EQ(cpu_->walk_page_tables(kDataVa, Access::Load).sets_ad, kA);
+  // Only read: the PTE keeps A and D clear, and the hart's own access still sets them.
+  EXPECT_EQ(mem(leaf), before);
+  cpu_->set_reg(a1, kDataVa);
+  step();
+  EXPECT_EQ(cpu_->pc(), kCodeVa + 4);
+  EXPECT_EQ(mem(leaf), before | kA);
+}
+
+TEST_F(CpuPaging, WalkStopsAtASuperpageLeaf) {
+  map(0x40000000, kRamBase, kV | kR | kA, 1);  // 2 MiB at 1 GiB
+  run_in(PrivLevel::Supervisor, {kSfenceVma});
+  const PageWalk w = cpu_->walk_page_tables(0x40012345, Access::Load);
+  ASSERT_TRUE(w.ok) << w.why;
+  EXPECT_EQ(w.steps.size(), 2u);
+  EXPECT_EQ(w.leaf_shift, 21u);
+  EXPECT_EQ(w.pa, kRamBase + 0x12345);
+  EXPECT_EQ(w.sets_ad, 0u);
+}
+
+/// The walk names the fault the hart takes for the same access, and the rule that failed.
+TEST_F(CpuPaging, WalkFaultsAsTheHartDoes) {
+  struct Case {
+    uint64_t flags;
+    uint64_t mstatus;
+    uint64_t cause;
+    const char* why;
+  };
+  const Case cases[] = {
+      {kR | kA, 0, 13, "not valid"},
+      {kV | kW | kA, 0, 13, "W without R"},
+      {kV | kR | kU | kA, 0, 13, "without SUM"},
+      {kV | kR | kU | kA, kSUM, 0, ""},
+      {kV | kX | kA, 0, 13, "not readable"},
+      {kV | kX | kA, kMXR, 0, ""},
+      {kV | kR | kA | (1ull << 60), 0, 13, "reserved bits"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.why);
+    map(kDataVa, kDataPa, c.flags);
+    cpu_->poke_csr(kCsrMstatus, (csr(kCsrMstatus) & ~(kSUM | kMXR)) | c.mstatus);
+    // The illegal instruction after the load brings a hart that did not fault back to M.
+    run_in(PrivLevel::Supervisor, {kSfenceVma, ld(a0, a1, 0), 0xffffffffu});
+    step();  // the SFENCE.VMA: the walk must not see what the TLB kept from the last case
+    const PageWalk w = cpu_->walk_page_tables(kDataVa, Access::Load);
+    EXPECT_EQ(w.ok, c.cause == 0);
+    EXPECT_NE(w.why.find(c.why), std::string::npos) << w.why;
+    cpu_->set_reg(a1, kDataVa);
+    step();  // the load
+    if (c.cause == 0) {
+      step();  // the illegal instruction
+      expect_fault(kExcIllegalInsn, kCodeVa + 8, 0xffffffffu);
+      EXPECT_EQ(w.pa, kDataPa);
+    } else {
+      EXPECT_EQ(w.fault_cause, c.cause);
+      expect_fault(c.cause, kCodeVa + 4, kDataVa);
+    }
+  }
+}
+
+TEST_F(CpuPaging, WalkReportsAMisalignedSuperpageAndATableOutsideRam) {
+  map(0x40000000, kRamBase + 0x1000, kV | kR | kA, 1);  // a 2 MiB leaf on a 4 KiB boundary
+  run_in(PrivLevel::Supervisor, {kSfenceVma});
+  PageWalk w = cpu_->walk_page_tables(0x40000000, Access::Load);
+  EXPECT_FALSE(w.ok);
+  EXPECT_EQ(w.fault_cause, 13u);
+  EXPECT_NE(w.why.find("misaligned superpage"), std::string::npos) << w.why;
+  // A pointer into nothing: the next level's PTE is not in RAM, an access fault (4.3.2 step 2).
+  set_mem(kRoot + ((0x80000000ull >> 30) & 511) * 8, ((0x20000000ull >> 12) << 10) | kV);
+  w = cpu_->walk_page_tables(0x80000000, Access::Fetch);
+  EXPECT_FALSE(w.ok);
+  EXPECT_EQ(w.fault_cause, 1u);
+  EXPECT_EQ(w.steps.size(), 1u);
+  EXPECT_NE(w.why.find("not in RAM"), std::string::npos) << w.why;
+}
+
 }  // namespace
 }  // namespace glassvm::test
