@@ -23,6 +23,7 @@
 // Everything is polled: GlassVM completes a virtio request during the QueueNotify write and an
 // edu-dma copy during the CMD write, so no interrupt is needed.
 #include "edu_dma.h"
+#include "fdt.h"
 #include "platform.h"
 #include "rt.h"
 
@@ -47,101 +48,40 @@ static void step(const char* title) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Device tree: the few properties this lesson needs (devicetree specification, chapter 5)
+// Device tree: the nodes this lesson needs (the runtime's walker, assets/common/fdt.h)
 // ---------------------------------------------------------------------------------------------
 
-enum { kMaxNodes = 64, kMaxDepth = 16 };
-
+/// What the device tree says about the IOMMU and edu-dma.
 typedef struct {
-  const char* name;
-  int has_compat_virtio_mmio;
-  int has_compat_edu_dma;
-  uint64_t reg_addr;
-  int has_reg;
-  uint32_t phandle;
-  int iommu_cells;  // -1 when absent
-  uint32_t iommus[2];
-  int has_iommus;
-} DtNode;
+  int has_viommu;  // a virtio-mmio node that is an IOMMU (#iommu-cells)
+  char viommu_name[48];
+  uint64_t viommu_base;
+  uint32_t viommu_phandle;
+  int32_t viommu_cells;
+  int has_edu;
+  char edu_name[48];
+  uint64_t edu_base;
+  int edu_has_iommus;
+  uint32_t edu_iommu_phandle;
+  uint32_t edu_endpoint;
+} DtInfo;
 
-static DtNode g_nodes[kMaxNodes];
-static unsigned g_node_count;
-
-static uint32_t be32(const uint8_t* p) {
-  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-}
-
-static int compat_has(const uint8_t* val, uint32_t len, const char* want) {
-  for (uint32_t i = 0; i < len;) {
-    const char* s = (const char*)val + i;
-    if (!strcmp(s, want)) return 1;
-    i += strlen(s) + 1;
+static void on_node(const FdtNode* node, void* ctx) {
+  DtInfo* info = ctx;
+  uint64_t base, size;
+  if (!fdt_reg(node, 0, &base, &size)) return;
+  if (fdt_is_compatible(node, "virtio,mmio") && node->iommu_cells >= 0) {
+    info->has_viommu = 1;
+    snprintf(info->viommu_name, sizeof(info->viommu_name), "%s", node->name);
+    info->viommu_base = base;
+    info->viommu_phandle = node->phandle;
+    info->viommu_cells = node->iommu_cells;
+  } else if (fdt_is_compatible(node, "glassvm,edu-dma")) {
+    info->has_edu = 1;
+    snprintf(info->edu_name, sizeof(info->edu_name), "%s", node->name);
+    info->edu_base = base;
+    info->edu_has_iommus = fdt_iommu(node, 0, &info->edu_iommu_phandle, &info->edu_endpoint);
   }
-  return 0;
-}
-
-/// Reads every node's compatible, reg (first address), phandle, #iommu-cells and iommus.
-/// Returns 0, or -1 if the blob is not a device tree.
-static int dt_scan(const uint8_t* dtb) {
-  if (!dtb || be32(dtb) != 0xd00dfeed) return -1;
-  const uint32_t total = be32(dtb + 4);
-  const uint32_t off_struct = be32(dtb + 8), off_strings = be32(dtb + 12);
-  const uint32_t size_struct = be32(dtb + 36);
-  if (total > (16u << 20) || off_struct > total || size_struct > total - off_struct) return -1;
-  const uint8_t* p = dtb + off_struct;
-  const uint8_t* end = p + size_struct;
-  uint32_t addr_cells[kMaxDepth];  // each open node's #address-cells, for its children
-  int depth = -1;
-  DtNode* cur = 0;
-  while (p + 4 <= end) {
-    const uint32_t tok = be32(p);
-    p += 4;
-    if (tok == 1) {  // FDT_BEGIN_NODE
-      const char* name = (const char*)p;
-      p += strlen(name) + 1;
-      p = (const uint8_t*)(((uintptr_t)p + 3) & ~(uintptr_t)3);
-      if (++depth >= kMaxDepth) return -1;
-      addr_cells[depth] = 2;
-      cur = g_node_count < kMaxNodes ? &g_nodes[g_node_count++] : 0;
-      if (cur) {
-        memset(cur, 0, sizeof(*cur));
-        cur->name = name;
-        cur->iommu_cells = -1;
-      }
-    } else if (tok == 2) {  // FDT_END_NODE
-      if (depth-- < 0) return -1;
-      cur = 0;
-    } else if (tok == 3) {  // FDT_PROP
-      const uint32_t len = be32(p);
-      const char* pname = (const char*)dtb + off_strings + be32(p + 4);
-      const uint8_t* val = p + 8;
-      p = (const uint8_t*)(((uintptr_t)val + len + 3) & ~(uintptr_t)3);
-      if (p > end || depth < 0) return -1;
-      if (!strcmp(pname, "#address-cells") && len == 4) addr_cells[depth] = be32(val);
-      if (!cur) continue;
-      const uint32_t ac = depth > 0 ? addr_cells[depth - 1] : 2;
-      if (!strcmp(pname, "compatible")) {
-        cur->has_compat_virtio_mmio = compat_has(val, len, "virtio,mmio");
-        cur->has_compat_edu_dma = compat_has(val, len, "glassvm,edu-dma");
-      } else if (!strcmp(pname, "reg") && len >= 4 * ac && ac >= 1 && ac <= 2) {
-        cur->reg_addr = ac == 2 ? ((uint64_t)be32(val) << 32) | be32(val + 4) : be32(val);
-        cur->has_reg = 1;
-      } else if (!strcmp(pname, "phandle") && len == 4) {
-        cur->phandle = be32(val);
-      } else if (!strcmp(pname, "#iommu-cells") && len == 4) {
-        cur->iommu_cells = (int)be32(val);
-      } else if (!strcmp(pname, "iommus") && len == 8) {
-        cur->iommus[0] = be32(val);
-        cur->iommus[1] = be32(val + 4);
-        cur->has_iommus = 1;
-      }
-    } else if (tok == 9) {  // FDT_END
-      return 0;
-    } else if (tok != 4) {  // not FDT_NOP
-      return -1;
-    }
-  }
-  return -1;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -662,22 +602,17 @@ static void expect_fault(const EduResult* r, uint32_t edu_error, uint64_t iova, 
 
 static int find_devices(uint32_t* endpoint) {
   step("1. The device tree: who is the IOMMU, who is behind it");
-  if (dt_scan((const uint8_t*)boot_dtb) != 0) {
-    expect(0, "the boot ROM passes a device tree in a1");
+  DtInfo dt;
+  memset(&dt, 0, sizeof(dt));
+  if (!expect(fdt_walk((const void*)boot_dtb, on_node, &dt) == 0,
+              "the boot ROM passes a device tree in a1")) {
     return -1;
   }
-  const DtNode* viommu = 0;
-  const DtNode* edu = 0;
-  for (unsigned i = 0; i < g_node_count; i++) {
-    const DtNode* n = &g_nodes[i];
-    if (n->has_compat_edu_dma) edu = n;
-    if (n->has_compat_virtio_mmio && n->iommu_cells >= 0 && n->has_reg) viommu = n;
-  }
-  if (viommu) {
-    printf("  %s: #iommu-cells = <%d>, phandle %u\n", viommu->name, viommu->iommu_cells,
-           viommu->phandle);
-    expect(viommu->iommu_cells == 1, "virtio-iommu's #iommu-cells is 1 (the endpoint id)");
-    g_vio = viommu->reg_addr;
+  if (dt.has_viommu) {
+    printf("  %s: compatible virtio,mmio, #iommu-cells = <%d>, phandle %u\n", dt.viommu_name,
+           dt.viommu_cells, dt.viommu_phandle);
+    expect(dt.viommu_cells == 1, "virtio-iommu's #iommu-cells is 1 (the endpoint id)");
+    g_vio = dt.viommu_base;
   } else {
     // No `#iommu-cells`: look for device id 23 in the slots themselves (4.2.3.1.1).
     printf("  no virtio-mmio node with #iommu-cells: probing the slots for device id 23\n");
@@ -697,29 +632,34 @@ static int find_devices(uint32_t* endpoint) {
   const int is_iommu = mmio_read32(g_vio + VMMIO_MAGIC) == VIRTIO_MAGIC &&
                        mmio_read32(g_vio + VMMIO_VERSION) == 2 &&
                        mmio_read32(g_vio + VMMIO_DEVICE_ID) == VIRTIO_ID_IOMMU;
-  printf("  virtio-mmio at 0x%lx: magic \"virt\", version %u, device id %u\n", (unsigned long)g_vio,
-         mmio_read32(g_vio + VMMIO_VERSION), mmio_read32(g_vio + VMMIO_DEVICE_ID));
+  printf("  its registers at 0x%lx: magic \"virt\", version %u, device id %u\n",
+         (unsigned long)g_vio, mmio_read32(g_vio + VMMIO_VERSION),
+         mmio_read32(g_vio + VMMIO_DEVICE_ID));
   if (!expect(is_iommu, "the slot holds a version-2 virtio-mmio device with id 23")) return -1;
-  if (!edu) {
+  if (!dt.has_edu) {
     expect(0, "the device tree has an edu-dma node (run with -device edu-dma)");
     return 0;
   }
-  g_edu = edu->reg_addr;
-  printf("  %s: compatible \"glassvm,edu-dma\", registers at 0x%lx\n", edu->name,
-         (unsigned long)g_edu);
-  if (!edu->has_iommus) {
+  printf("  %s: compatible glassvm,edu-dma, registers at 0x%lx\n", dt.edu_name,
+         (unsigned long)dt.edu_base);
+  if (!dt.edu_has_iommus) {
     expect(0, "edu-dma's node says which IOMMU translates its DMA (iommus)");
-    g_edu = 0;
     return 0;
   }
-  printf("  %s: iommus = <%u %u>: phandle %u is %s, endpoint id %u\n", edu->name, edu->iommus[0],
-         edu->iommus[1], edu->iommus[0],
-         viommu && edu->iommus[0] == viommu->phandle ? "the virtio-iommu" : "another IOMMU",
-         edu->iommus[1]);
-  expect(viommu && edu->iommus[0] == viommu->phandle, "edu-dma is behind the virtio-iommu");
-  *endpoint = edu->iommus[1];
-  const int id_ok = edu_read(EDU_DMA_ID) == EDU_DMA_ID_VALUE;
-  if (!expect(id_ok, "edu-dma's ID register reads \"EDU1\"")) g_edu = 0;
+  const int behind = dt.has_viommu && dt.edu_iommu_phandle == dt.viommu_phandle;
+  printf("  %s: iommus = <%u %u>: phandle %u is %s, endpoint id %u\n", dt.edu_name,
+         dt.edu_iommu_phandle, dt.edu_endpoint, dt.edu_iommu_phandle,
+         behind ? "the virtio-iommu" : "another IOMMU", dt.edu_endpoint);
+  printf(
+      "  -> the virtio-iommu knows edu-dma as endpoint %u: ATTACH, PROBE and the fault records "
+      "name it so\n",
+      dt.edu_endpoint);
+  if (!expect(behind, "edu-dma is behind the virtio-iommu")) return 0;
+  g_edu = dt.edu_base;
+  *endpoint = dt.edu_endpoint;
+  if (!expect(edu_read(EDU_DMA_ID) == EDU_DMA_ID_VALUE, "edu-dma's ID register reads \"EDU1\"")) {
+    g_edu = 0;
+  }
   return 0;
 }
 
