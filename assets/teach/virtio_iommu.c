@@ -20,6 +20,8 @@
 //      asks for (INVAL, RANGE, NOENT); DETACH blocks the endpoint again.
 // The exit status is 0 only if every step behaved as the specification says.
 //
+// Add --trace-iommu to the command line to see each MAP and UNMAP the requests turn into.
+//
 // Everything is polled: GlassVM completes a virtio request during the QueueNotify write and an
 // edu-dma copy during the CMD write, so no interrupt is needed.
 #include "edu_dma.h"
@@ -367,8 +369,12 @@ static int iommu_detach(uint32_t domain, uint32_t endpoint) {
 }
 
 static int iommu_map(uint32_t domain, uint64_t iova, uint64_t size, uint64_t phys, uint32_t flags) {
-  printf("  -> MAP domain %u: IOVA 0x%lx-0x%lx -> phys 0x%lx %s%s\n", domain, iova, iova + size - 1,
-         phys, (flags & MAP_F_READ) ? "READ " : "", (flags & MAP_F_WRITE) ? "WRITE" : "");
+  printf("  -> MAP domain %u: IOVA 0x%lx-0x%lx -> phys 0x%lx %s\n", domain, iova, iova + size - 1,
+         phys,
+         (flags & MAP_F_READ) && (flags & MAP_F_WRITE) ? "READ|WRITE"
+         : (flags & MAP_F_READ)                        ? "READ"
+         : (flags & MAP_F_WRITE)                       ? "WRITE"
+                                                       : "(no access)");
   memset(&g_req, 0, sizeof(g_req));
   g_req.map.head.type = T_MAP;
   g_req.map.domain = domain;
@@ -720,12 +726,19 @@ static void lesson(uint32_t ep) {
          "is NOENT");
 
   step("12. Change a mapping in place: IOVA 0x400000 now means page C (UNMAP, then MAP)");
+  printf(
+      "  virtio-iommu has no \"replace\": a MAP over a mapping is INVAL (step 11), so the\n"
+      "  driver unmaps the range and maps it again; the IOMMU tells its listeners UNMAP then "
+      "MAP\n");
   expect(iommu_unmap(DOMAIN, IOVA_SRC, PAGE) == S_OK, "UNMAP of the source page is OK");
   expect(iommu_map(DOMAIN, IOVA_SRC, PAGE, (uintptr_t)page_c, MAP_F_READ) == S_OK,
          "MAP of page C at the same IOVA is OK");
   r = edu_copy(IOVA_SRC, IOVA_DST, COPY_LEN);
   expect(r.status == EDU_DMA_STATUS_DONE, "the copy is DONE");
   expect(!memcmp(page_c, page_b, COPY_LEN), "the device read page C: it sees the new mapping");
+  printf(
+      "  edu-dma keeps no translation of its own (no ATC without ats=on and an IOMMU with\n"
+      "  ATS): each access is translated afresh, so the very next copy sees page C\n");
   printf("  page B reads \"%s\"\n", (const char*)page_b);
   expect(events_drain(0) == 0, "no fault record");
 
