@@ -629,11 +629,11 @@ static int find_devices(uint32_t* endpoint) {
         g_vio = base;
       }
     }
+    if (!g_vio) {
+      expect(0, "a virtio-iommu is present (run with -device virtio-iommu-device)");
+      return -1;
+    }
     expect(0, "the device tree names the virtio-iommu (#iommu-cells)");
-  }
-  if (!g_vio) {
-    expect(0, "a virtio-iommu is present (run with -device virtio-iommu-device)");
-    return -1;
   }
   const int is_iommu = mmio_read32(g_vio + VMMIO_MAGIC) == VIRTIO_MAGIC &&
                        mmio_read32(g_vio + VMMIO_VERSION) == 2 &&
