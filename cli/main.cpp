@@ -2,7 +2,7 @@
 //
 //   glassvm [-M virt] [-m 128M] [-bios none|default|FILE] -kernel FILE [-initrd FILE]
 //           [-append ARGS] [-nographic] [--max-insns N] [-d in_asm,int] [-D logfile]
-//           [--info-mtree] [--dump-dtb FILE]
+//           [--info-mtree] [--dump-dtb FILE] [--trace-iommu]
 //
 // Exit status: the guest's exit code (HTIF or test device); 2 for a problem with the command
 // line or the files it names; 3 when --max-insns stopped the guest.
@@ -12,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,7 +23,9 @@
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
 #include "engine/cpu/decode.h"
+#include "iommu/event_log.h"
 #include "iommu/iommu_devices.h"
+#include "iommu/iommu_trace.h"
 
 using namespace glassvm;
 
@@ -240,6 +243,23 @@ int main(int argc, char** argv) {
                cause_name(e.cause));
       host.log(LogLevel::Debug, line);
     });
+  }
+
+  // --trace-iommu: an event log on every IOMMU region (riscv-iommu: one; virtio-iommu: one
+  // per endpoint), whose listener logs each record as it is made (iommu/iommu_trace.h).
+  std::unique_ptr<IommuEventLog> iommu_trace;
+  if (opts.trace_iommu) {
+    if (IommuProvider* iommu = machine->iommu()) {
+      iommu_trace = std::make_unique<IommuEventLog>([&m = *machine] { return m.guest_ns(); }, 1);
+      iommu_trace->set_listener([&host](const IommuEventRecord& record) {
+        host.log(LogLevel::Debug, format_iommu_trace_line(record));
+      });
+      for (IommuMemoryRegion* region : iommu->iommu_regions()) iommu_trace->attach(*region);
+    } else {
+      host.log(LogLevel::Warning,
+               "glassvm: --trace-iommu: the machine has no IOMMU (add -device riscv-iommu-sys "
+               "or -device virtio-iommu); nothing to trace");
+    }
   }
 
   const auto wall_start = std::chrono::steady_clock::now();

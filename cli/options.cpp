@@ -76,6 +76,8 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       // The command line always shows the serial console on the terminal.
     } else if (arg == "-info-mtree") {
       out.info_mtree = true;
+    } else if (arg == "-trace-iommu") {
+      out.trace_iommu = true;
     } else if (arg == "-stats") {
       out.stats = true;
     } else if (arg == "-M" || arg == "-machine") {
@@ -165,6 +167,9 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   -d ITEMS           trace to the log: in_asm (each instruction when first decoded),
                      int (every trap and interrupt); comma-separated
   -D FILE            write the log to FILE instead of stderr
+  --trace-iommu      log every IOMMU event as it is delivered: guest time, model, device,
+                     MAP/UNMAP/DEVIOTLB_UNMAP, IOVA range, translation, permissions, and
+                     which notifiers received it or were skipped and why
   --max-insns N      stop after N guest instructions (exit status 3); a trap taken
                      counts as one, so a guest trapping forever stops too
   --info-mtree       print the memory tree and flat views (QEMU's 'info mtree -f') and exit

@@ -21,6 +21,7 @@ struct CliOptions {
   bool trace_in_asm = false;         ///< -d in_asm
   bool trace_int = false;            ///< -d int
   bool info_mtree = false;           ///< --info-mtree
+  bool trace_iommu = false;          ///< --trace-iommu
   bool stats = false;                ///< --stats
   bool help = false;
   bool version = false;

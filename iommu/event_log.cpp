@@ -48,6 +48,7 @@ void IommuEventLog::record(const IommuDeliveryReport& report) {
       case IommuDeliveryOutcome::SkippedRange: ++c.skipped_range; break;
     }
   }
+  if (listener_) listener_(r);
 }
 
 IommuEventLog::Slice IommuEventLog::events_since(uint64_t seq) const {

@@ -7,6 +7,10 @@
 // fixed capacity: memory stays bounded however long the guest runs, and a reader that fell
 // behind learns how many records it missed. Sequence numbers start at 1 and never repeat or go
 // back, even across clear(), so a reader can poll with events_since(last seen).
+//
+// A region has one delivery observer, so readers share one log instead of each attaching
+// their own: the UI polls events_since(), and a listener (set_listener) hears each record as it
+// is made, which is how --trace-iommu prints (iommu/iommu_trace.h).
 #pragma once
 
 #include <cstddef>
@@ -64,8 +68,13 @@ class IommuEventLog {
   /// Removes `region`'s delivery observer (whoever set it). `region` must be alive.
   void detach(IommuMemoryRegion& region);
 
-  /// Adds a record for `report` (what the observer calls).
+  /// Adds a record for `report` (what the observer calls), then hands it to the listener.
   void record(const IommuDeliveryReport& report);
+
+  /// Called with each record as soon as it is made (and counted), e.g. the --trace-iommu
+  /// printer. Empty to remove. It must not destroy the log.
+  using Listener = std::function<void(const IommuEventRecord&)>;
+  void set_listener(Listener listener) { listener_ = std::move(listener); }
 
   /// The records still held whose seq is greater than `seq`, oldest first, and how many such
   /// records are gone (overwritten by newer ones, or cleared) before this call.
@@ -97,6 +106,7 @@ class IommuEventLog {
   uint64_t next_seq_ = 1;
   uint64_t dropped_ = 0;
   std::map<std::pair<std::string, std::string>, IommuNotifierCounts> counts_;
+  Listener listener_;
   /// Shared with the observers handed to regions, which hold it weakly: when the log dies,
   /// they find it gone.
   std::shared_ptr<IommuEventLog*> self_;

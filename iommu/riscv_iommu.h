@@ -205,7 +205,8 @@ class RiscvIommu : public IommuMemoryRegion, public AtsTranslationAgent {
   /// Drops the IOTLB entries `match` selects and sends each an UNMAP.
   void iotlb_invalidate(const std::function<bool(const IotlbKey&, const IotlbEntry&)>& match);
   void unmap_whole_space(uint32_t did);
-  /// UNMAPs the whole space of every device index with a notifier, and drops all caches.
+  /// UNMAPs the whole space of every device index with a notifier or with something cached,
+  /// and drops all caches.
   void invalidate_everything();
 
   AddressSpace& memory_;

@@ -47,6 +47,7 @@ class RiscvIommuDevice final : public Device, public IommuProvider {
   /// A second call for the same id returns the first address space (and keeps its name).
   AddressSpace& dma_address_space(uint32_t device_id, const std::string& name) override;
   std::vector<const AddressSpace*> dma_address_spaces() const override;
+  std::vector<IommuMemoryRegion*> iommu_regions() override { return {&iommu_}; }
   std::string name() const override { return "riscv-iommu"; }
   uint32_t fdt_phandle() const override { return phandle_; }
 

@@ -424,10 +424,15 @@ void RiscvIommu::unmap_whole_space(uint32_t did) {
 }
 
 void RiscvIommu::invalidate_everything() {
-  dc_cache_.clear();
-  iotlb_.clear();
+  // Announced for every device a notifier listens to, and for every device whose context or
+  // translations were cached (so that the delivery observer, --trace-iommu and the event log,
+  // sees the invalidation even with no notifier registered).
   std::set<int> indexes;
   for (const IommuNotifier* n : notifiers()) indexes.insert(n->iommu_idx());
+  for (const auto& [did, dc] : dc_cache_) indexes.insert(static_cast<int>(did));
+  for (const auto& [key, entry] : iotlb_) indexes.insert(static_cast<int>(key.did));
+  dc_cache_.clear();
+  iotlb_.clear();
   for (int idx : indexes) unmap_whole_space(static_cast<uint32_t>(idx));
 }
 

@@ -1,40 +1,55 @@
+// The virtio-iommu board device and its registry entries (see virtio_iommu_device.h).
 #include "iommu/virtio_iommu_device.h"
 
 #include <memory>
 #include <string>
 #include <utility>
 
+#include "engine/board/fdt.h"
 #include "engine/devices/virtio/mmio.h"
-#include "iommu/virtio_iommu.h"
 
 namespace glassvm {
 
-namespace {
+VirtioIommuDevice::VirtioIommuDevice(BoardContext& board, VirtioIommu::Options options)
+    : iommu_(std::make_unique<VirtioIommu>(board.dma_address_space(), std::move(options))) {}
 
-/// The board's handle on a virtio-iommu plugged into a virtio-mmio slot. The slot resets the
-/// device with the transport; the board's reset also restores `bypass` (5.13.4: a system
-/// reset does, a device reset does not).
-class VirtioIommuDevice final : public Device {
- public:
-  VirtioIommuDevice(BoardContext& board, VirtioIommu::Options options)
-      : iommu_(std::make_unique<VirtioIommu>(board.dma_address_space(), std::move(options))) {}
+VirtioIommuDevice::~VirtioIommuDevice() = default;
 
-  /// Plugs the device into the board's next free slot; false with a message when none is left.
-  bool plug(BoardContext& board, const std::string& name, std::string& error) {
-    VirtioMmio* slot = board.free_virtio_transport();
-    if (!slot) {
-      error = name + ": no free virtio-mmio slot";
-      return false;
-    }
-    slot->plug(*iommu_);
-    return true;
+bool VirtioIommuDevice::plug(BoardContext& board, const std::string& name, std::string& error) {
+  VirtioMmio* slot = board.free_virtio_transport();
+  if (!slot) {
+    error = name + ": no free virtio-mmio slot";
+    return false;
   }
+  slot->plug(*iommu_);
+  return true;
+}
 
-  void reset() override { iommu_->system_reset(); }
+void VirtioIommuDevice::fdt_alloc_phandles(FdtBuilder& b) {
+  phandle_ = b.alloc_phandle();
+}
 
- private:
-  std::unique_ptr<VirtioIommu> iommu_;
-};
+AddressSpace& VirtioIommuDevice::dma_address_space(uint32_t device_id, const std::string& name) {
+  for (auto& [id, as] : spaces_)
+    if (id == device_id) return *as;
+  IommuMemoryRegion& region = iommu_->add_endpoint(device_id);
+  spaces_.emplace_back(device_id, std::make_unique<AddressSpace>(name, &region));
+  return *spaces_.back().second;
+}
+
+std::vector<const AddressSpace*> VirtioIommuDevice::dma_address_spaces() const {
+  std::vector<const AddressSpace*> out;
+  for (const auto& [id, as] : spaces_) out.push_back(as.get());
+  return out;
+}
+
+std::vector<IommuMemoryRegion*> VirtioIommuDevice::iommu_regions() {
+  std::vector<IommuMemoryRegion*> out;
+  for (const auto& [id, as] : spaces_) out.push_back(iommu_->endpoint(id));
+  return out;
+}
+
+namespace {
 
 DeviceModel iommu_model(const std::string& name, const std::string& description) {
   DeviceModel model;
@@ -58,7 +73,8 @@ DeviceModel iommu_model(const std::string& name, const std::string& description)
 
 void register_virtio_iommu_device(DeviceRegistry& registry) {
   registry.add(iommu_model("virtio-iommu-device",
-                           "virtio IOMMU (no endpoints yet), on the next free virtio-mmio slot"));
+                           "virtio IOMMU, on the next free virtio-mmio slot; the board's other "
+                           "DMA masters are its endpoints (slot n: endpoint n+1)"));
   registry.add(iommu_model("virtio-iommu", "alias of virtio-iommu-device"));
 }
 

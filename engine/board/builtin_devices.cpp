@@ -216,7 +216,8 @@ class GoldfishRtcDevice final : public Device {
 /// On a board with an IOMMU, a slot with a device behind it does its DMA through its own
 /// address space, "virtio-mmio@ADDR (behind riscv-iommu)", as requester `device_id`, offers
 /// VIRTIO_F_ACCESS_PLATFORM (so that the driver hands it IOVAs) and names the IOMMU in its
-/// node's `iommus`. An empty slot stays as it is.
+/// node's `iommus`. An empty slot stays as it is, and so does the slot that hosts the IOMMU
+/// (a virtio-iommu), whose node becomes the IOMMU's node instead.
 class VirtioMmioSlotDevice final : public Device {
  public:
   VirtioMmioSlotDevice(BoardContext& board, uint64_t addr, unsigned irq)
@@ -230,11 +231,15 @@ class VirtioMmioSlotDevice final : public Device {
   void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
     std::optional<FdtIommuRef> ref;
     if (iommu_) ref = FdtIommuRef{iommu_->fdt_phandle(), device_id_};
-    fdt_virtio_mmio_node(b, ctx, addr_, irq_, ref);
+    fdt_virtio_mmio_node(b, ctx, addr_, irq_, ref, hosted_ ? hosted_->fdt_phandle() : 0);
   }
   bool is_dma_master() const override { return true; }
   void attach_iommu(IommuProvider& iommu, uint32_t device_id) override {
     if (transport_.device() == nullptr) return;
+    if (iommu.is_own_virtio_device(*transport_.device())) {
+      hosted_ = &iommu;  // its DMA stays on the board's DMA space
+      return;
+    }
     iommu_ = &iommu;
     device_id_ = device_id;
     const std::string name = fdt_node_name("virtio-mmio", addr_) + " (behind " + iommu.name() + ")";
@@ -248,7 +253,8 @@ class VirtioMmioSlotDevice final : public Device {
   VirtioMmio transport_;
   uint64_t addr_;
   unsigned irq_;
-  IommuProvider* iommu_ = nullptr;  ///< the IOMMU the slot's DMA goes through, if any
+  IommuProvider* iommu_ = nullptr;   ///< the IOMMU the slot's DMA goes through, if any
+  IommuProvider* hosted_ = nullptr;  ///< the IOMMU plugged into this slot, if any
   uint32_t device_id_ = 0;
 };
 

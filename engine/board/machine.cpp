@@ -348,7 +348,7 @@ void Machine::attach_dma_masters_to_iommu() {
   if (iommu_ == nullptr) return;
   // Device ids: the DMA masters in creation order from kFirstDmaDeviceId, so the virtio-mmio
   // slot n (at 0x10001000 + n * 0x1000, PLIC source 1 + n) is device 1 + n whatever is
-  // plugged in where.
+  // plugged in where (the slot of a virtio-iommu too, which then leaves its id unused).
   uint32_t next_id = kFirstDmaDeviceId;
   for (const DeviceEntry& entry : devices_)
     if (entry.device->is_dma_master()) entry.device->attach_iommu(*iommu_, next_id++);

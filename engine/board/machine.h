@@ -22,7 +22,9 @@
 // gets a device id (kFirstDmaDeviceId and on, in creation order), its DMA goes through an
 // address space rooted at the IOMMU's region with that requester id, and its node names the
 // IOMMU in `iommus`. Doing it after creation lets -device riscv-iommu-sys come after the
-// board's own virtio-mmio slots, and before or after the virtio devices, in any order.
+// board's own virtio-mmio slots, and before or after the virtio devices, in any order. A
+// virtio-iommu sits in a slot itself: that slot keeps its id but stays out of the IOMMU (see
+// engine/devices/iommu_provider.h), so the ids of the other slots do not depend on the model.
 #pragma once
 
 #include <cstdint>
@@ -187,7 +189,8 @@ class Machine {
   };
   /// The devices, in creation order.
   const std::vector<DeviceEntry>& devices() const { return devices_; }
-  /// The IOMMU the board's DMA masters sit behind (a -device riscv-iommu-sys), or nullptr.
+  /// The IOMMU the board's DMA masters sit behind (a -device riscv-iommu-sys or
+  /// virtio-iommu-device), or nullptr.
   IommuProvider* iommu() const { return iommu_; }
 
   /// The `info mtree` text (address spaces, then with `flatview` the flat views): the CPU's,

@@ -27,12 +27,16 @@ void VirtFdtContext::interrupts(FdtBuilder& b, uint32_t irq) const {
 }
 
 void fdt_virtio_mmio_node(FdtBuilder& b, const VirtFdtContext& ctx, uint64_t base, uint32_t irq,
-                          std::optional<FdtIommuRef> iommu) {
+                          std::optional<FdtIommuRef> iommu, uint32_t iommu_phandle) {
   b.begin_node(fdt_node_name("virtio_mmio", base));
   ctx.interrupts(b, irq);
   fdt_reg(b, base, kVirtVirtioStride);
   b.prop_string("compatible", "virtio,mmio");
   if (iommu) b.prop_cells("iommus", {iommu->phandle, iommu->device_id});
+  if (iommu_phandle != 0) {
+    b.prop_u32("phandle", iommu_phandle);
+    b.prop_u32("#iommu-cells", 1);  // the cell an endpoint gives is its endpoint id
+  }
   b.end_node();
 }
 

@@ -75,7 +75,8 @@ std::string fdt_node_name(const char* name, uint64_t addr);
 /// Writes a `reg` property of one (address, size) pair in two cells each.
 void fdt_reg(FdtBuilder& b, uint64_t base, uint64_t size);
 
-/// An endpoint's `iommus = <&iommu device_id>` (the one-cell binding of riscv,iommu).
+/// An endpoint's `iommus = <&iommu device_id>` (the one-cell binding of riscv,iommu and of
+/// virtio-iommu).
 struct FdtIommuRef {
   uint32_t phandle = 0;
   uint32_t device_id = 0;
@@ -83,9 +84,11 @@ struct FdtIommuRef {
 
 /// Writes the `virtio_mmio@base` node of one virtio-mmio slot (QEMU's: its interrupt, a reg of
 /// the slot's 0x1000 bytes, compatible "virtio,mmio"), with `iommus` when it sits behind an
-/// IOMMU.
+/// IOMMU. A nonzero `iommu_phandle` makes it the node of the virtio-iommu the slot hosts
+/// (Linux's virtio/mmio.yaml binding): `phandle` and `#iommu-cells = <1>`.
 void fdt_virtio_mmio_node(FdtBuilder& b, const VirtFdtContext& ctx, uint64_t base, uint32_t irq,
-                          std::optional<FdtIommuRef> iommu = std::nullopt);
+                          std::optional<FdtIommuRef> iommu = std::nullopt,
+                          uint32_t iommu_phandle = 0);
 
 /// The device tree's newer ISA binding for a riscv,isa string: riscv,isa-base ("rv64i") and
 /// riscv,isa-extensions (lower-case names, "i" first). An empty base means the string was not

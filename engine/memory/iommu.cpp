@@ -269,7 +269,8 @@ void IommuMemoryRegion::notify(int iommu_idx, const IommuTlbEvent& event,
     IommuNotifier* n = notifiers_[i];
     if (n == nullptr) continue;
     IommuDeliveryOutcome outcome = classify(*n, iommu_idx, event, /*check_index=*/true);
-    if (observed) report.outcomes.push_back({n->name_, n->flags_, outcome});
+    if (observed)
+      report.outcomes.push_back({n->name_, n->flags_, outcome, n->start_, n->end_, n->iommu_idx_});
     if (outcome == IommuDeliveryOutcome::Delivered)
       deliver_cropped(*n, static_cast<long>(i), event);
   }
@@ -291,7 +292,9 @@ IommuDeliveryOutcome IommuMemoryRegion::notify_one(IommuNotifier& notifier,
       classify(notifier, notifier.iommu_idx_, event, /*check_index=*/false);
   IommuDeliveryReport report;
   report.iommu_idx = notifier.iommu_idx_;  // copied now: a callback may destroy the notifier
-  if (observer_) report.outcomes.push_back({notifier.name_, notifier.flags_, outcome});
+  if (observer_)
+    report.outcomes.push_back({notifier.name_, notifier.flags_, outcome, notifier.start_,
+                               notifier.end_, notifier.iommu_idx_});
   if (outcome == IommuDeliveryOutcome::Delivered) {
     ++delivering_;
     auto it = std::find(notifiers_.begin(), notifiers_.end(), &notifier);

@@ -177,6 +177,9 @@ struct IommuNotifierOutcome {
   std::string name;
   IommuNotifierFlag flags = IommuNotifierFlag::None;
   IommuDeliveryOutcome outcome = IommuDeliveryOutcome::Delivered;
+  uint64_t start = 0;         ///< the notifier's range (a skip for range is explained by it)
+  uint64_t end = UINT64_MAX;  ///< inclusive
+  int iommu_idx = 0;          ///< the notifier's index (a skip for index is explained by it)
 };
 
 /// Everything the delivery observer learns about one notify() or notify_one() call.

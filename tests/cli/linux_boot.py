@@ -2,7 +2,7 @@
 """Boots the bundled Linux to its busybox prompt, runs commands, and powers it off.
 
     linux_boot.py GLASSVM IMAGE INITRD [--bios FILE] [--max-insns N] [--reboot]
-                  [--disk rw|readonly|snapshot --workdir DIR]
+                  [--disk rw|readonly|snapshot --workdir DIR] [--iommu [--trace-iommu]]
 
 The run is bounded by guest instructions (--max-insns, exit status 3 if the guest needs more);
 the wall-clock timeout only guards against a hung host process. Passes when the prompt appears,
@@ -10,6 +10,7 @@ each command prints what it must, and `poweroff` ends the emulator with status 0
 """
 import argparse
 import os
+import re
 import select
 import subprocess
 import sys
@@ -81,6 +82,9 @@ def main():
     ap.add_argument("--iommu", action="store_true",
                     help="add -device riscv-iommu-sys and check that Linux's riscv-iommu driver "
                          "binds and puts the virtio-mmio devices into IOMMU groups")
+    ap.add_argument("--trace-iommu", action="store_true",
+                    help="with --iommu: run with --trace-iommu -D FILE and check that the log "
+                         "holds well-formed trace lines of the IOMMU's events")
     ap.add_argument("--workdir", default=".")
     args = ap.parse_args()
 
@@ -100,6 +104,11 @@ def main():
         cmd += ["-drive", f"file={disk},format=raw,if=virtio{opts}"]
     if args.iommu:
         cmd += ["-device", "riscv-iommu-sys", "-device", "virtio-rng-device"]
+    trace = None
+    if args.trace_iommu:
+        # The trace goes to the log (-D), so that it cannot cut into the console output.
+        trace = os.path.join(args.workdir, "iommu-trace.log")
+        cmd += ["--trace-iommu", "-D", trace]
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     con = Console(proc, args.timeout)
@@ -185,7 +194,26 @@ def main():
             fail(f"the write did not reach {disk} after poweroff: {data[512:540]!r}")
         if args.disk != "rw" and data[512:1024] != bytes(512):
             fail(f"{args.disk}: the image file changed: {data[512:540]!r}")
+    traced = ""
+    if trace:
+        # Linux's driver invalidates each endpoint's directory entry when it attaches it
+        # (IODIR.INVAL_DDT): an UNMAP of that device's whole space, whoever listens.
+        with open(trace, "rb") as f:
+            lines = [l for l in f.read().decode(errors="replace").splitlines()
+                     if l.startswith("iommu: ")]
+        line_re = re.compile(r"^iommu: t=\d+\.\d{6}s riscv-iommu dev (\d+|-) "
+                             r"(MAP|UNMAP|DEVIOTLB_UNMAP)( \(replay\))? "
+                             r"iova 0x[0-9a-f]+-0x[0-9a-f]+ -> 0x[0-9a-f]+ perm (none|r|w|rw) "
+                             r"\| (notifiers: none|to: .+ \| skipped: .+)$")
+        bad = [l for l in lines if not line_re.match(l)]
+        if bad:
+            fail(f"malformed --trace-iommu lines: {bad[:3]!r}")
+        wanted = "riscv-iommu dev 8 UNMAP iova 0x0-0xffffffffffffffff"
+        if not any(wanted in l for l in lines):
+            fail(f"the trace lacks {wanted!r} (Linux attaching the rng): {lines[:5]!r}")
+        traced = f"{len(lines)} IOMMU events traced, "
     print(f"ok: booted to the prompt, ran commands, {'rebooted, ' if args.reboot else ''}"
+          f"{traced}"
           f"powered off (status 0), "
           f"{len(con.out)} bytes of console output")
     return 0

@@ -12,6 +12,7 @@
 #include "engine/board/fdt.h"
 #include "engine/board/machine.h"
 #include "engine/devices/virtio/mmio.h"
+#include "iommu/event_log.h"
 #include "iommu/iommu_devices.h"
 #include "iommu/riscv_iommu_device.h"
 #include "tests/support/test_host.h"
@@ -253,6 +254,18 @@ TEST_F(RiscvIommuBoardTest, A1LevelDirectoryAndAnSv39TableTranslateTheDevicesDma
   st(kRngSlot + VirtioMmio::kQueueNotify, 0);
   EXPECT_TRUE(needs_reset());
   EXPECT_GT(iommu().stats().faults_recorded + iommu().stats().faults_dropped, 0u);
+
+  // Turning the IOMMU off drops the cached context and translations: announced as an UNMAP of
+  // the device's whole space even though no notifier listens (the event log, --trace-iommu).
+  IommuEventLog log(nullptr);
+  log.attach(iommu());
+  st(kRegs + DDTP, kModeOff, 8);
+  const std::vector<IommuEventRecord> records = log.events_since(0).records;
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].requester_id, kRngDeviceId);
+  EXPECT_EQ(records[0].type, IommuNotifierFlag::Unmap);
+  EXPECT_EQ(records[0].entry.addr_mask, ~uint64_t{0});
+  EXPECT_TRUE(records[0].outcomes.empty());
 }
 
 }  // namespace
