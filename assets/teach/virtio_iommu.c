@@ -26,28 +26,9 @@
 // edu-dma copy during the CMD write, so no interrupt is needed.
 #include "edu_dma.h"
 #include "fdt.h"
+#include "lesson.h"
 #include "platform.h"
 #include "rt.h"
-
-// ---------------------------------------------------------------------------------------------
-// Checks and printing
-// ---------------------------------------------------------------------------------------------
-
-static unsigned g_checks, g_failures;
-
-/// Records one expectation of the lesson; prints it only when it fails.
-static int expect(int ok, const char* what) {
-  g_checks++;
-  if (!ok) {
-    g_failures++;
-    printf("  !! UNEXPECTED: %s\n", what);
-  }
-  return ok;
-}
-
-static void step(const char* title) {
-  printf("\n== %s\n", title);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Device tree: the nodes this lesson needs (the runtime's walker, assets/common/fdt.h)
@@ -791,7 +772,5 @@ int main(void) {
              "the virtio-iommu never needed a reset");
     }
   }
-  printf("\n%u checks, %u unexpected%s\n", g_checks, g_failures,
-         g_failures == 0 ? ": every step behaved as virtio 1.2 section 5.13 says" : "");
-  return g_failures == 0 ? 0 : 1;
+  return lesson_end("virtio 1.2 section 5.13");
 }
