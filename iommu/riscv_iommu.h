@@ -8,7 +8,8 @@
 // event the model emits goes to the index of the device concerned. Device ids are 24 bits
 // (kDeviceIdBits); a wider requester id is a board programming error (assert).
 //
-// What the guest sees (capabilities): version 1.0, Sv39/Sv48/Sv57 first stage, no second stage
+// What the guest sees (capabilities): version 1.0, Sv39/Sv48/Sv57 first stage with Svnapot
+// 64 KiB leaves (which the spec requires without a capability bit), no second stage
 // (iohgatp must be Bare), no process directories (PD8/17/20 clear: a context with PDTV=1 must
 // have a Bare pdtp), no MSI translation (base-format 32-byte device contexts), no hardware A/D
 // updates (AMO_HWAD clear: a leaf with A=0, or D=0 on a write, is a page fault), ATS yes

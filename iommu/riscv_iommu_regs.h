@@ -171,7 +171,11 @@ inline constexpr uint64_t PTE_G = bit(5);
 inline constexpr uint64_t PTE_A = bit(6);
 inline constexpr uint64_t PTE_D = bit(7);
 inline constexpr uint64_t PTE_PPN = bits(53, 10);
-inline constexpr uint64_t PTE_RESERVED = bits(63, 54);  // N, PBMT and reserved: none supported
+inline constexpr uint64_t PTE_RESERVED = bits(62, 54);  // PBMT and reserved: not supported
+/// Svnapot: a level-0 leaf with N and ppn[3:0] = 1000 maps a 64 KiB block (the IOMMU spec
+/// requires Svnapot); every other use of N is reserved.
+inline constexpr uint64_t PTE_N = bit(63);
+inline constexpr uint64_t kNapot64KPpnLow = 0x8;
 
 // -- 3.1 Commands (16 bytes) -----------------------------------------------------------------
 

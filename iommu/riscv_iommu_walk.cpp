@@ -39,8 +39,12 @@ PteKind classify_pte(uint64_t pte, int level, IommuAccessFlags& perm) {
   if (!(pte & PTE_V) || ((pte & PTE_W) && !(pte & PTE_R)) || (pte & PTE_RESERVED)) {
     return PteKind::Invalid;
   }
-  if (!(pte & (PTE_R | PTE_X))) return level == 0 ? PteKind::Invalid : PteKind::Pointer;
+  const bool leaf = pte & (PTE_R | PTE_X);
   uint64_t ppn = get_field(pte, PTE_PPN);
+  if ((pte & PTE_N) && (!leaf || level != 0 || (ppn & 0xf) != kNapot64KPpnLow)) {
+    return PteKind::Invalid;
+  }
+  if (!leaf) return level == 0 ? PteKind::Invalid : PteKind::Pointer;
   if (level > 0 && (ppn & ((uint64_t{1} << (9 * level)) - 1))) return PteKind::Invalid;
   // No process id: the request is a U-mode one and needs U. Without AMO_HWAD, A=0 faults
   // every access and D=0 faults writes.
@@ -49,6 +53,15 @@ PteKind classify_pte(uint64_t pte, int level, IommuAccessFlags& perm) {
   if ((pte & PTE_W) && (pte & PTE_D)) p |= kIommuWrite;
   perm = static_cast<IommuAccessFlags>(p);
   return PteKind::Leaf;
+}
+
+/// The address a leaf PTE maps `iova`'s page to. In a 64 KiB NAPOT leaf the low four bits of
+/// the PPN come from the iova (Svnapot: pa.ppn[3:0] = va.vpn[3:0]); such a leaf is used, and
+/// cached, one 4 KiB page at a time, as hardware may: an IOTINVAL.VMA of a page drops it.
+uint64_t leaf_address(uint64_t pte, uint64_t iova) {
+  uint64_t ppn = get_field(pte, PTE_PPN);
+  if (pte & PTE_N) ppn = (ppn & ~uint64_t{0xf}) | ((iova >> 12) & 0xf);
+  return ppn << 12;
 }
 
 uint64_t level_mask(int level) {
@@ -163,7 +176,7 @@ RiscvIommu::Walk RiscvIommu::walk_first_stage(const DeviceContext& dc, uint64_t 
         break;
       case PteKind::Leaf:
         w.global = w.global || (pte & PTE_G);
-        w.entry.translated_addr = get_field(pte, PTE_PPN) << 12;
+        w.entry.translated_addr = leaf_address(pte, iova);
         w.entry.perm = perm;
         if (perm == kIommuNone) w.page_fault = true;  // U=0 or A=0: no access is allowed
         return w;
@@ -356,7 +369,7 @@ void RiscvIommu::replay_table(IommuNotifier& notifier, uint64_t table, int level
           IommuTlbEntry e;
           e.target_as = &memory_;
           e.iova = va;
-          e.translated_addr = get_field(pte, PTE_PPN) << 12;
+          e.translated_addr = leaf_address(pte, va);
           e.addr_mask = level_mask(level);
           e.perm = perm;
           notify_one(notifier, {IommuNotifierFlag::Map, e});

@@ -2,7 +2,7 @@
 """Boots the bundled Linux to its busybox prompt, runs commands, and powers it off.
 
     linux_boot.py GLASSVM IMAGE INITRD [--bios FILE] [--max-insns N] [--reboot]
-                  [--disk rw|readonly|snapshot --workdir DIR] [--iommu [--trace-iommu]]
+                  [--disk rw|readonly|snapshot --workdir DIR] [--iommu [virtio] [--trace-iommu]]
 
 The run is bounded by guest instructions (--max-insns, exit status 3 if the guest needs more);
 the wall-clock timeout only guards against a hung host process. Passes when the prompt appears,
@@ -79,12 +79,14 @@ def main():
     ap.add_argument("--disk", choices=["rw", "readonly", "snapshot"],
                     help="attach a virtio-blk disk, read it and write it from Linux, and check "
                          "the image file afterwards")
-    ap.add_argument("--iommu", action="store_true",
-                    help="add -device riscv-iommu-sys and check that Linux's riscv-iommu driver "
-                         "binds and puts the virtio-mmio devices into IOMMU groups")
+    ap.add_argument("--iommu", nargs="?", const="riscv", choices=["riscv", "virtio"],
+                    help="add -device riscv-iommu-sys (or virtio-iommu-device) and a virtio-rng, "
+                         "and check that Linux's driver for it binds and puts the virtio-mmio "
+                         "devices into translated (DMA) domains")
     ap.add_argument("--trace-iommu", action="store_true",
                     help="with --iommu: run with --trace-iommu -D FILE and check that the log "
-                         "holds well-formed trace lines of the IOMMU's events")
+                         "holds well-formed trace lines of the IOMMU's events, among them those "
+                         "of the rng's DMA")
     ap.add_argument("--workdir", default=".")
     args = ap.parse_args()
 
@@ -102,8 +104,11 @@ def main():
     if disk:
         opts = {"rw": "", "readonly": ",readonly=on", "snapshot": ",snapshot=on"}[args.disk]
         cmd += ["-drive", f"file={disk},format=raw,if=virtio{opts}"]
-    if args.iommu:
+    if args.iommu == "riscv":
         cmd += ["-device", "riscv-iommu-sys", "-device", "virtio-rng-device"]
+    elif args.iommu == "virtio":
+        # The virtio-iommu takes a virtio-mmio slot of its own, after the rng's.
+        cmd += ["-device", "virtio-rng-device", "-device", "virtio-iommu-device"]
     trace = None
     if args.trace_iommu:
         # The trace goes to the log (-D), so that it cannot cut into the console output.
@@ -118,13 +123,20 @@ def main():
             fail(f"the boot log lacks {needed!r}", con)
 
     if args.iommu:
-        # The driver probes the IOMMU (queues, a device directory) and attaches each endpoint
-        # named by `iommus`; the kernel has no dma-iommu on RISC-V, so the domains are identity
-        # ones: DMA still goes through the IOMMU's device directory.
-        if b"riscv,iommu 3010000.iommu: using wire-signaled interrupts" not in boot_log:
-            fail("Linux's riscv-iommu driver did not bind to iommu@3010000", con)
-        # The first virtio device takes the last slot: the disk, else the rng.
-        nodes = [b"10008000.virtio_mmio"] + ([b"10007000.virtio_mmio"] if disk else [])
+        # The driver probes the IOMMU and attaches each endpoint named by `iommus` to a
+        # translated (DMA) default domain: the kernel's DMA API maps every buffer through it
+        # (IOMMU_DMA, assets/linux/patches/0001). riscv-iommu: queues, a device directory and a
+        # page table per domain; virtio-iommu (patches/0002): ATTACH, then MAP/UNMAP requests.
+        # The -device slots come first, from the last one down: the rng has 10008000, then the
+        # virtio-iommu's own, then the disk.
+        if args.iommu == "riscv":
+            if b"riscv,iommu 3010000.iommu: using wire-signaled interrupts" not in boot_log:
+                fail("Linux's riscv-iommu driver did not bind to iommu@3010000", con)
+            nodes = [b"10008000.virtio_mmio"] + ([b"10007000.virtio_mmio"] if disk else [])
+        else:
+            if not re.search(rb"virtio_iommu virtio\d+: input address: 64 bits", boot_log):
+                fail("Linux's virtio-iommu driver did not probe the virtio-iommu", con)
+            nodes = [b"10008000.virtio_mmio"] + ([b"10006000.virtio_mmio"] if disk else [])
         for node in nodes:
             if b"platform " + node + b": Adding to iommu group" not in boot_log:
                 fail(f"{node!r} was not added to an IOMMU group", con)
@@ -132,6 +144,13 @@ def main():
         out = con.read_until(PROMPT)
         if nodes[-1] not in out or b"\n16\r\n" not in out:
             fail("the virtio-rng behind the IOMMU did not answer", con)
+        # One group per endpoint, each in a DMA domain (a kernel without IOMMU_DMA says
+        # "identity": the device context would be Bare and no DMA would be translated).
+        con.command("cat /sys/kernel/iommu_groups/*/type")
+        types = con.read_until(PROMPT).split(b"\r\n")[1:-1]
+        if types != [b"DMA"] * len(nodes):
+            fail(f"the IOMMU groups' domain types are {types!r}, expected DMA for each of "
+                 f"{len(nodes)} devices", con)
 
     con.command("cat /proc/cpuinfo")
     out = con.read_until(PROMPT)
@@ -201,16 +220,27 @@ def main():
         with open(trace, "rb") as f:
             lines = [l for l in f.read().decode(errors="replace").splitlines()
                      if l.startswith("iommu: ")]
-        line_re = re.compile(r"^iommu: t=\d+\.\d{6}s riscv-iommu dev (\d+|-) "
-                             r"(MAP|UNMAP|DEVIOTLB_UNMAP)( \(replay\))? "
+        line_re = re.compile(r"^iommu: t=\d+\.\d{6}s (riscv-iommu|virtio-iommu-ep\d+) "
+                             r"dev (\d+|-) (MAP|UNMAP|DEVIOTLB_UNMAP)( \(replay\))? "
                              r"iova 0x[0-9a-f]+-0x[0-9a-f]+ -> 0x[0-9a-f]+ perm (none|r|w|rw) "
                              r"\| (notifiers: none|to: .+ \| skipped: .+)$")
         bad = [l for l in lines if not line_re.match(l)]
         if bad:
             fail(f"malformed --trace-iommu lines: {bad[:3]!r}")
-        wanted = "riscv-iommu dev 8 UNMAP iova 0x0-0xffffffffffffffff"
-        if not any(wanted in l for l in lines):
-            fail(f"the trace lacks {wanted!r} (Linux attaching the rng): {lines[:5]!r}")
+        # The rng's DMA (device 8, a 4 KiB page): riscv-iommu announces the IOTINVAL.VMA that
+        # follows each unmap (and nothing else: it cannot see page-table writes); virtio-iommu
+        # announces the MAP and the UNMAP requests.
+        page = r"iova 0x([0-9a-f]*)000-0x\1fff "
+        if args.iommu == "riscv":
+            wanted = ["riscv-iommu dev 8 UNMAP iova 0x0-0xffffffffffffffff",
+                      "riscv-iommu dev 8 UNMAP " + page]
+        else:
+            wanted = ["virtio-iommu-ep8 dev 8 MAP " + page, "virtio-iommu-ep8 dev 8 UNMAP " + page]
+            if disk:
+                wanted.append("virtio-iommu-ep6 dev 6 MAP " + page)
+        for w in wanted:
+            if not any(re.search(w, l) for l in lines):
+                fail(f"the trace lacks {w!r}: {lines[:5]!r}")
         traced = f"{len(lines)} IOMMU events traced, "
     print(f"ok: booted to the prompt, ran commands, {'rebooted, ' if args.reboot else ''}"
           f"{traced}"

@@ -473,6 +473,38 @@ TEST_F(RiscvIommuTest, Sv57TranslatesFiveLevels) {
   EXPECT_EQ(faults[0].cause, kCauseReadPageFault);
 }
 
+// Linux's riscv-iommu driver writes 64 KiB NAPOT leaves (Svnapot, which the IOMMU spec
+// requires) for 64 KiB-aligned DMA buffers: 16 equal PTEs with N and ppn[3:0] = 1000.
+TEST_F(RiscvIommuTest, SvnapotLeavesMap64KiBBlocks) {
+  enable_queues();
+  set_ddtp(kMode1Lvl);
+  uint64_t root = attach(6, kSatpSv39, 3);
+  const uint64_t block = kRamBase + 0x200000;  // 64 KiB aligned
+  const uint64_t napot = (((block >> 12) | kNapot64KPpnLow) << 10) | kUserRw | PTE_N;
+  for (uint64_t page = 0; page < 16; ++page) {
+    w64(pte_addr(root, 3, 0x50000 + page * 0x1000, 0), napot);
+    w64(block + page * 0x1000 + 0x18, 0x4a00 + page);
+  }
+  for (uint64_t page = 0; page < 16; ++page) {
+    EXPECT_EQ(dma64(6, 0x50000 + page * 0x1000 + 0x18), 0x4a00 + page) << page;
+  }
+  IommuTlbEntry e = iommu.lookup(0x57008, 6);
+  EXPECT_EQ(e.first(), 0x57000u);
+  EXPECT_EQ(e.translated_addr, block + 0x7000);
+  EXPECT_EQ(e.perm, kIommuRw);
+
+  // N anywhere else is reserved: a page fault.
+  map(root, 3, 0x70000, block, kUserRw | PTE_N);        // ppn[3:0] = 0000
+  map(root, 3, 0x40000000, block, kUserRw | PTE_N, 1);  // a 2 MiB leaf
+  w64(pte_addr(root, 3, 0x80000000, 1), ((alloc_page() >> 12) << 10) | PTE_V | PTE_N);  // pointer
+  for (uint64_t iova : {uint64_t{0x70000}, uint64_t{0x40000000}, uint64_t{0x80000000}}) {
+    EXPECT_EQ(dma64(6, iova), ~uint64_t{0}) << std::hex << iova;
+  }
+  std::vector<FaultRecord> faults = take_faults();
+  ASSERT_EQ(faults.size(), 3u);
+  for (const FaultRecord& f : faults) EXPECT_EQ(f.cause, kCauseReadPageFault);
+}
+
 TEST_F(RiscvIommuTest, PageFaultsAndAccessFaultsHaveTheSpecCauses) {
   enable_queues();
   set_ddtp(kMode1Lvl);
