@@ -94,29 +94,42 @@ class Guest {
       reg_write(FQB, 8, ((kRam + 0x1000) >> 2) | in_.ConsumeIntegralInRange<uint64_t>(0, 3));
       reg_write(FQCSR, 4, QCSR_EN | (in_.ConsumeBool() ? QCSR_IE : 0));
     }
-    reg_write(DDTP, 8, ((kRam + 0x2000) >> 2) | in_.ConsumeIntegralInRange<uint64_t>(1, 4));
+    static constexpr uint64_t kModes[] = {kModeBare, kMode1Lvl, kMode1Lvl, kMode2Lvl,
+                                          kMode2Lvl, kMode3Lvl, kMode3Lvl, kMode3Lvl};
+    reg_write(DDTP, 8, ((kRam + 0x2000) >> 2) | kModes[in_.ConsumeIntegralInRange(0, 7)]);
   }
 
   // -- Choices ----------------------------------------------------------------------------------
 
-  /// A page address: mostly a RAM page, sometimes one outside RAM or anything.
+  /// A page address: mostly a RAM page past the queues and the directory root (so that the
+  /// tables a guest builds keep some shape), sometimes any RAM page, one outside RAM or
+  /// anything.
   uint64_t page() {
-    switch (in_.ConsumeIntegralInRange(0, 15)) {
+    switch (in_.ConsumeIntegralInRange(0, 31)) {
       case 0: return 0;
       case 1: return kRam + kRamSize;  // just past the end of RAM
       case 2: return (uint64_t{1} << RiscvIommu::kPhysAddrBits) - 0x1000;
       case 3: return in_.ConsumeIntegral<uint64_t>() & ((PTE_PPN >> 10) << 12);
-      default: return kRam + 0x1000 * in_.ConsumeIntegralInRange<uint64_t>(0, kRamPages - 1);
+      case 4: return kRam + 0x1000 * in_.ConsumeIntegralInRange<uint64_t>(0, kRamPages - 1);
+      default: return kRam + 0x1000 * in_.ConsumeIntegralInRange<uint64_t>(3, kRamPages - 1);
     }
   }
   static uint64_t ppn_field(uint64_t pa) { return (pa >> 12) << 10; }  // PTE, DDTE, ddtp, qb
 
-  uint32_t did_index() { return in_.ConsumeIntegralInRange<uint32_t>(0, kDids.size() - 1); }
+  /// Mostly the first two devices, so that tables, translations and commands meet.
+  uint32_t did_index() {
+    const auto k = in_.ConsumeIntegralInRange<uint32_t>(0, 15);
+    return k < 8 ? k & 1 : k - 8;
+  }
 
   uint64_t iova() {
     switch (in_.ConsumeIntegralInRange(0, 7)) {
       case 0:
-      case 1:
+      case 1: {
+        // A few pages at the start of the first two 2 MiB superpages, where they meet.
+        const auto k = in_.ConsumeIntegralInRange<uint64_t>(0, 15);
+        return ((k >> 3) << 21) | ((k & 7) << 12);
+      }
       case 2: return in_.ConsumeIntegralInRange<uint64_t>(0, kWindow >> 12) << 12;
       case 3:
       case 4: return ~kWindow | in_.ConsumeIntegralInRange<uint64_t>(0, kWindow >> 12) << 12;
@@ -265,8 +278,7 @@ class Guest {
     return table + ddi[0] * kDcSize;
   }
 
-  void write_dc() {
-    const uint32_t did = kDids[did_index()];
+  void write_dc(uint32_t did) {
     const uint64_t at = dc_addr(did);
     if (at == 0) return;
     uint64_t tc = DC_TC_V;
@@ -278,8 +290,8 @@ class Guest {
         in_.ConsumeIntegralInRange(0, 15) ? 0 : in_.ConsumeIntegral<uint64_t>();
     uint64_t ta = field(DC_TA_PSCID, in_.ConsumeIntegralInRange(0, 3));
     if (in_.ConsumeIntegralInRange(0, 15) == 0) ta ^= in_.ConsumeIntegral<uint64_t>();
-    static constexpr uint64_t kModes[] = {kSatpBare, kSatpSv39, kSatpSv39, kSatpSv48,
-                                          kSatpSv48, kSatpSv57, 1,         15};
+    static constexpr uint64_t kModes[] = {kSatpSv39, kSatpSv39, kSatpSv39, kSatpSv48,
+                                          kSatpSv48, kSatpSv57, kSatpBare, 15};
     uint64_t fsc = field(ATP_MODE, kModes[in_.ConsumeIntegralInRange(0, 7)]) | (page() >> 12);
     if (in_.ConsumeIntegralInRange(0, 15) == 0) fsc ^= in_.ConsumeIntegral<uint64_t>();
     st(at, tc);
@@ -296,10 +308,12 @@ class Guest {
   /// A leaf (or an invalid entry) for some iova of a device, with the input's permissions, on
   /// the tables that device's context names in memory.
   void write_pte() {
-    const uint32_t did = kDids[did_index()];
+    const size_t i = did_index();
+    const uint32_t did = kDids[i];
     const uint64_t at = dc_addr(did);
     if (at == 0) return;
     bool ok = false;
+    if (!(ld(at, &ok) & DC_TC_V) && ok) write_dc(did);  // a driver attaches the device first
     const uint64_t fsc = ld(at + 24, &ok);
     if (!ok) return;
     int levels = 0;
@@ -312,8 +326,9 @@ class Guest {
     const uint64_t va = iova();
     int level = 0;
     switch (in_.ConsumeIntegralInRange(0, 7)) {
-      case 0: level = 1; break;
-      case 1: level = in_.ConsumeIntegralInRange(0, levels - 1); break;
+      case 0:
+      case 1: level = 1; break;
+      case 2: level = in_.ConsumeIntegralInRange(0, levels - 1); break;
       default: break;
     }
     uint64_t table = get_field(fsc, ATP_PPN) << 12;
@@ -344,6 +359,11 @@ class Guest {
       }
     }
     st(table + ((va >> (12 + 9 * level)) & 511) * 8, leaf);
+    if (mapped_.size() < 16) {
+      mapped_.emplace_back(i, va);
+    } else {
+      mapped_[in_.ConsumeIntegralInRange<size_t>(0, 15)] = {i, va};
+    }
     if (in_.ConsumeBool()) {
       command(field(CMD_OPCODE, OP_IOTINVAL) | IOTINVAL_AV, field(IOTINVAL_ADDR, va >> 12));
     }
@@ -473,10 +493,25 @@ class Guest {
 
   // -- Translations -----------------------------------------------------------------------------
 
-  /// A translation of device kDids[i], through its consumer `via` or directly, checked against
-  /// the lookup() made just before it whenever it walked the directory and the page table.
-  void translate(size_t i, DeviceIotlb* via, bool ats = false) {
-    const uint64_t va = iova() | in_.ConsumeIntegralInRange<uint64_t>(0, 0xfff);
+  /// A device and an iova to translate: half the time one the guest mapped lately.
+  std::pair<size_t, uint64_t> target() {
+    if (!mapped_.empty() && in_.ConsumeBool()) {
+      return mapped_[in_.ConsumeIntegralInRange<size_t>(0, mapped_.size() - 1)];
+    }
+    return {did_index(), iova()};
+  }
+
+  enum class Via { kIotlb, kAts, kDirect };
+
+  /// A translation of a device, through one of its consumers or directly, checked against the
+  /// lookup() made just before it whenever it walked the directory and the page table.
+  void translate(Via how) {
+    const auto [i, page_va] = target();
+    DeviceIotlb* via = how == Via::kIotlb ? iotlb_[i].get()
+                       : how == Via::kAts ? ats_[i].get()
+                                          : nullptr;
+    const bool ats = how == Via::kAts;
+    const uint64_t va = page_va | in_.ConsumeIntegralInRange<uint64_t>(0, 0xfff);
     const IommuAccessFlags acc = access();
     const int idx = static_cast<int>(kDids[i]);
     const IommuTlbEntry before = iommu_.lookup(va, idx);
@@ -549,9 +584,10 @@ class Guest {
   }
 
   void dma() {
-    const uint32_t did = kDids[did_index()];
+    const auto [i, page_va] = target();
+    const uint32_t did = kDids[i];
     uint8_t buf[16] = {};
-    const uint64_t va = iova() + in_.ConsumeIntegralInRange(0, 0xfff);
+    const uint64_t va = page_va + in_.ConsumeIntegralInRange(0, 0xfff);
     const uint64_t len = in_.ConsumeIntegralInRange(1, 16);
     MemTxAttrs attrs;
     attrs.requester_id = did;
@@ -607,7 +643,7 @@ class Guest {
     switch (in_.ConsumeIntegralInRange(0, 31)) {
       case 0:
       case 1:
-      case 2: write_dc(); break;
+      case 2: write_dc(kDids[did_index()]); break;
       case 3:
       case 4:
       case 5:
@@ -629,17 +665,9 @@ class Guest {
       case 16:
       case 17:
       case 18:
-      case 19: {
-        const size_t i = did_index();
-        translate(i, iotlb_[i].get());
-        break;
-      }
-      case 20: {
-        const size_t i = did_index();
-        translate(i, ats_[i].get(), true);
-        break;
-      }
-      case 21: translate(did_index(), nullptr); break;
+      case 19: translate(Via::kIotlb); break;
+      case 20: translate(Via::kAts); break;
+      case 21: translate(Via::kDirect); break;
       case 22:
       case 23: dma(); break;
       case 24: reg_write(FQH, 4, peek(FQT)); break;  // the driver consumes the faults
@@ -655,8 +683,11 @@ class Guest {
         break;
       }
       case 27:
-        iommu_.reset();
-        for (auto& c : iotlb_) check(c->size() == 0, "a device IOTLB kept entries past reset()");
+        if (in_.ConsumeIntegralInRange(0, 3) == 0) {  // rare: it undoes everything
+          iommu_.reset();
+          for (auto& c : iotlb_) check(c->size() == 0, "a device IOTLB kept entries past reset()");
+          init();
+        }
         break;
       case 28: {
         // A directory change as a driver makes it: through Off, to a fresh mode and root.
@@ -733,6 +764,7 @@ class Guest {
   std::unique_ptr<AddressSpace> dev_;
   std::array<std::unique_ptr<DeviceIotlb>, kDids.size()> iotlb_;
   std::array<std::unique_ptr<AtsDeviceIotlb>, kDids.size()> ats_;
+  std::vector<std::pair<size_t, uint64_t>> mapped_;  ///< (device index, iova) written lately
 };
 
 }  // namespace
@@ -742,7 +774,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Guest guest(in);
   guest.init();
   guest.verify();
-  for (int steps = 0; steps < 64 && in.remaining_bytes() > 0; ++steps) {
+  for (int steps = 0; steps < 96 && in.remaining_bytes() > 0; ++steps) {
     guest.step();
     guest.verify();
   }
