@@ -397,7 +397,7 @@ class Guest {
           d0 |= IOTINVAL_PSCV | field(IOTINVAL_PSCID, in_.ConsumeIntegralInRange(0, 3));
         }
         if (in_.ConsumeIntegralInRange(0, 15) == 0) d0 |= IOTINVAL_GV;
-        d1 = field(IOTINVAL_ADDR, iova() >> 12);
+        d1 = field(IOTINVAL_ADDR, target().second >> 12);  // often a page a device uses
         break;
       }
       case 4:
