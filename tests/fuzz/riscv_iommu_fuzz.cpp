@@ -10,7 +10,8 @@
 // cache filled from translate() and emptied by its invalidation events. After every step:
 // - every block a DeviceIotlb holds is still in the model's IOTLB (or, for the Bare identity,
 //   in its device-context cache): translate() at its first and last page grants the access
-//   without walking a device directory or a page table;
+//   without walking a device directory or a page table, and a block of the same size there is
+//   the consumer's block;
 // - after a processed IOTINVAL.VMA (GV=0, PSCV=0) no DeviceIotlb holds a first-stage block that
 //   it covers; after IODIR.INVAL_DDT, an accepted ddtp write and reset(), the device IOTLBs
 //   concerned are empty; after ATS.INVAL, the named device's AtsDeviceIotlb holds nothing in
@@ -18,8 +19,11 @@
 // - a command the queue moved past has a known opcode and function;
 // - a translate() that walked both the directory and the page table agrees with the lookup()
 //   made just before it; replay() over a window delivers exactly what lookup() finds there;
-// - the interrupt lines follow ipsr and icvec, queue indices stay inside their queues, fault
-//   records carry a known cause, and the caches stay within their capacities.
+// - the fault record a translate() writes names the device, the iova, the transaction type and
+//   a cause that access can have; a live queue without an error is drained; the interrupt lines
+//   follow ipsr and icvec; indices stay inside their live queues; caches stay within capacity.
+// The model has no ATS translation requests (a device's ATS cache is filled by translate(), as
+// an untranslated request would be), so they are not fed.
 // The commands' effects are checked from a copy of the queue taken before the doorbell write,
 // up to the first IOFENCE.C with AV (whose store may rewrite the queue itself).
 #include <fuzzer/FuzzedDataProvider.h>
