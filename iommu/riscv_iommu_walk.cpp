@@ -395,6 +395,14 @@ const RiscvIommu::IotlbEntry* RiscvIommu::iotlb_find(uint32_t did, uint32_t psci
 
 void RiscvIommu::iotlb_insert(uint32_t did, uint32_t pscid, const Walk& walk) {
   IotlbKey key{did, pscid, walk.entry.first()};
+  // A walk that finds another leaf at a cached entry's base (the entry lacked the access, or
+  // the tables changed) replaces it: the old block leaves the IOTLB, announced like any drop.
+  auto old = iotlb_.find(key);
+  if (old != iotlb_.end() && old->second.entry != walk.entry) {
+    iotlb_invalidate([&](const IotlbKey& k, const IotlbEntry&) {
+      return k.did == key.did && k.pscid == key.pscid && k.base == key.base;
+    });
+  }
   iotlb_.erase(key);
   if (iotlb_.size() >= kIotlbCapacity) {
     auto oldest = std::min_element(iotlb_.begin(), iotlb_.end(), [](const auto& a, const auto& b) {

@@ -23,8 +23,10 @@ constexpr int64_t kPaceSlackNs = 1'000'000;
 
 App::App(Host& host) : host_(host) {
   std::string error;
+  register_builtin_devices(registry_);
   MachineConfig config;
   config.ram_size = uint64_t{ram_mib_} << 20;
+  config.registry = &registry_;
   machine_ = Machine::create(config, host_, error);
   assert(machine_ && "a 128 MiB virt machine must always build");
   catalog_.add_bundled("linux");
@@ -38,6 +40,8 @@ std::unique_ptr<Machine> App::build(unsigned mib, const GuestImage* image, const
                                     std::string& error) {
   MachineConfig config;
   config.ram_size = uint64_t{mib} << 20;
+  config.registry = &registry_;
+  config.devices = devices_;
   if (image != nullptr) config.append = image->append;
   std::unique_ptr<Machine> machine = Machine::create(config, host_, error);
   if (!machine || image == nullptr) return machine;
@@ -116,6 +120,25 @@ void App::set_ram_mib(unsigned mib) {
   ram_mib_ = mib;
   adopt(std::move(machine));
   add_message("Memory size set to " + std::to_string(mib) + " MiB (machine restarted)");
+}
+
+bool App::set_devices(std::vector<std::string> devices, std::string& error) {
+  error.clear();
+  std::swap(devices_, devices);
+  std::unique_ptr<Machine> machine =
+      build(ram_mib_, catalog_.find(guest_name_), guest_name_, error);
+  if (!machine) {
+    std::swap(devices_, devices);  // the old list, with the old machine
+    if (error.empty()) error = "the devices could not be added";
+    add_message("Devices: " + error);
+    return false;
+  }
+  adopt(std::move(machine));
+  std::string list;
+  for (const std::string& d : devices_) list += (list.empty() ? "" : ", ") + d;
+  add_message(devices_.empty() ? "Devices: the board's own only (machine restarted)"
+                               : "Devices: " + list + " (machine restarted)");
+  return true;
 }
 
 void App::reset() {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "engine/base/host.h"
+#include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
 #include "ui/machine_view.h"
 #include "ui/perf_view.h"
@@ -67,6 +68,15 @@ class App {
   /// Rebuilds the machine with `mib` MiB of RAM, reloading the current guest. Sizes outside
   /// 1..kMaxRamMib, or a guest that does not fit, keep the old machine and add a message.
   void set_ram_mib(unsigned mib);
+  /// The device models machines are built from: the engine's; the program adds other
+  /// libraries' (the page adds the IOMMU models) before it names them in set_devices().
+  DeviceRegistry& registry() { return registry_; }
+  /// Rebuilds the machine with `devices` (-device arguments, e.g. "riscv-iommu-sys") after the
+  /// board's own, reloading the current guest. On failure (an unknown model, bad options, a
+  /// clash) returns false, sets `error`, adds it to messages(), and keeps the old machine and
+  /// list.
+  bool set_devices(std::vector<std::string> devices, std::string& error);
+  const std::vector<std::string>& devices() const { return devices_; }
   /// Runs the guest for about `budget_ms` of wall time, unless paused, exited, idle (waiting
   /// for input) or ahead of real time after a timer skip. `now_ms` is the frame's timestamp
   /// (any monotonic clock in ms); it also drives the instructions-per-second meter. Stopping
@@ -154,6 +164,8 @@ class App {
   int64_t guest_ahead_ns();
 
   Host& host_;
+  DeviceRegistry registry_;           ///< before machine_: machines are built from it
+  std::vector<std::string> devices_;  ///< the -device list of every machine built
   std::unique_ptr<Machine> machine_;
   uint64_t machine_epoch_ = 0;
   std::string guest_name_;

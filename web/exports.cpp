@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/base/host_ram.h"
 #include "engine/board/machine.h"
@@ -137,6 +138,29 @@ EMSCRIPTEN_KEEPALIVE int glassvm_set_ram_mib(double mib) {
   if (s.app.ram_mib() != requested) {
     s.last_error =
         s.app.messages().size() > before ? s.app.messages().back() : "the RAM size was not changed";
+    return 0;
+  }
+  s.last_error.clear();
+  return 1;
+}
+
+/// Rebuilds the machine with the devices in `list` (one -device argument per line, e.g.
+/// "riscv-iommu-sys"; empty: the board's own only), reloading the current guest. 1 on success;
+/// 0 with glassvm_last_error() (also in the messages) when a device is refused.
+EMSCRIPTEN_KEEPALIVE int glassvm_set_devices(const char* list) {
+  if (!g_session) return 0;
+  auto& s = *g_session;
+  std::vector<std::string> devices;
+  const std::string text = list ? list : "";
+  for (size_t at = 0; at <= text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) end = text.size();
+    if (end > at) devices.push_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  std::string error;
+  if (!s.app.set_devices(std::move(devices), error)) {
+    s.last_error = error;
     return 0;
   }
   s.last_error.clear();

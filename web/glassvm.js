@@ -586,6 +586,12 @@
       if (!core._glassvm_set_ram_mib(n)) addMessage(`?ram=${ram}: ${core.UTF8ToString(core._glassvm_last_error())}`);
     }
 
+    // ?device=riscv-iommu (repeatable): -device arguments for the machine, as on the command line.
+    const devices = params.getAll('device');
+    if (devices.length && !withCString(devices.join('\n'), (p) => core._glassvm_set_devices(p))) {
+      addMessage(`?device=: ${core.UTF8ToString(core._glassvm_last_error())}`);
+    }
+
     const got = await guestBytes;
     if (got.error) {
       addMessage(got.error.message);
@@ -640,6 +646,14 @@
     setRamMiB: (n) => {
       if (!core) return { ok: false, error: 'GlassVM is still starting' };
       const ok = !!core._glassvm_set_ram_mib(Number(n));
+      renderMessages();
+      return { ok, error: ok ? '' : core.UTF8ToString(core._glassvm_last_error()) };
+    },
+    // -device arguments (['riscv-iommu-sys', ...]); rebuilds the machine with the guest.
+    setDevices: (list) => {
+      if (!core) return { ok: false, error: 'GlassVM is still starting' };
+      const ok = !!withCString(Array.from(list, String).join('\n'),
+                               (p) => core._glassvm_set_devices(p));
       renderMessages();
       return { ok, error: ok ? '' : core.UTF8ToString(core._glassvm_last_error()) };
     },

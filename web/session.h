@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "iommu/iommu_devices.h"
 #include "ui/app.h"
 #include "web/browser_host.h"
 
@@ -15,7 +16,8 @@ namespace glassvm::web {
 
 /// The page's state behind window.glassvm.
 struct WebSession {
-  WebSession() : app(host) {}
+  /// The page's machines may have the IOMMU models too, as the command line's do.
+  WebSession() : app(host) { register_iommu_devices(app.registry()); }
   WebSession(const WebSession&) = delete;
   WebSession& operator=(const WebSession&) = delete;
 

@@ -66,6 +66,7 @@ int fdt_walk(const void* dtb, FdtNodeFn fn, void* ctx) {
       cur.parent = depth > 0 ? stack[depth - 1].name : 0;
       cur.addr_cells = depth > 0 ? stack[depth - 1].addr_cells : 2;
       cur.size_cells = depth > 0 ? stack[depth - 1].size_cells : 1;
+      cur.iommu_cells = -1;
       pending = 1;
     } else if (tok == kFdtEndNode) {
       if (depth < 0) return -1;
@@ -93,6 +94,8 @@ int fdt_walk(const void* dtb, FdtNodeFn fn, void* ctx) {
         cur.phandle = be32(val);
       } else if (!strcmp(pname, "interrupts") && len >= 4) {
         cur.interrupts = be32(val);
+      } else if (!strcmp(pname, "#iommu-cells") && len == 4) {
+        cur.iommu_cells = (int32_t)be32(val);
       } else if (!strcmp(pname, "iommus")) {
         cur.iommus = val;
         cur.iommus_len = len;

@@ -19,6 +19,7 @@ typedef struct {
   uint32_t interrupts;      ///< first cell of `interrupts`, or 0
   const uint8_t* iommus;    ///< raw big-endian `iommus` (<&iommu id> pairs), or NULL
   uint32_t iommus_len;      ///< its length in bytes
+  int32_t iommu_cells;      ///< `#iommu-cells` (an IOMMU's node), or -1 if absent
 } FdtNode;
 
 typedef void (*FdtNodeFn)(const FdtNode* node, void* ctx);

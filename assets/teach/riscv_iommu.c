@@ -29,6 +29,7 @@
 // during the CMD write, but the program still waits (boundedly) as a driver on hardware must.
 #include "edu_dma.h"
 #include "fdt.h"
+#include "lesson.h"
 #include "platform.h"
 #include "rt.h"
 
@@ -135,24 +136,8 @@ static const char kMessageA[COPY_LEN] = "Hello from buffer A, through the IOMMU!
 static const char kMessageB[COPY_LEN] = "Buffer B now answers at the same IOVA.";
 
 // ---------------------------------------------------------------------------------------------
-// Checks and printing
+// Printing (the checks are lesson.h's)
 // ---------------------------------------------------------------------------------------------
-
-static unsigned g_checks, g_failures;
-
-/// Records one expectation of the lesson; prints it only when it fails.
-static int expect(int ok, const char* what) {
-  g_checks++;
-  if (!ok) {
-    g_failures++;
-    printf("  !! UNEXPECTED: %s\n", what);
-  }
-  return ok;
-}
-
-static void step(const char* title) {
-  printf("\n== %s\n", title);
-}
 
 /// Prints `len` bytes of `p` as text, '.' for what is not printable.
 static void print_text(const char* label, const char* p, unsigned len) {
@@ -556,7 +541,5 @@ int main(void) {
     step("7. ATS: skipped (run with -device edu-dma,ats=on to see the device's own cache)");
   }
 
-  printf("\n%u checks, %u unexpected: %s\n", g_checks, g_failures,
-         g_failures == 0 ? "every step behaved as the specification says" : "FAILED");
-  return g_failures == 0 ? 0 : 1;
+  return lesson_end("the specification");
 }

@@ -16,6 +16,7 @@
 #include "iommu/iommu_devices.h"
 #include "iommu/riscv_iommu_device.h"
 #include "tests/engine/memory/page_iommu.h"
+#include "tests/iommu/iommu_board_fixture.h"
 #include "tests/support/fake_board.h"
 #include "tests/support/test_host.h"
 
@@ -39,42 +40,11 @@ constexpr uint64_t kIova = 0x40000000;
 constexpr uint64_t kPages = kRam + 0x200000;  ///< page n of the window maps here + n pages
 constexpr uint64_t kLeaf = PTE_V | PTE_R | PTE_W | PTE_U | PTE_A | PTE_D;
 
-class EduDmaTest : public ::testing::Test {
+class EduDmaTest : public testing::IommuBoardTest {
  protected:
-  EduDmaTest() {
-    register_builtin_devices(registry);
-    register_iommu_devices(registry);
-  }
+  EduDmaDevice& edu() { return device<EduDmaDevice>(); }
+  RiscvIommu& iommu() { return device<RiscvIommuDevice>().iommu(); }
 
-  void build(std::vector<std::string> devices) {
-    MachineConfig config;
-    config.registry = &registry;
-    config.devices = std::move(devices);
-    std::string error;
-    m = Machine::create(config, host, error);
-    ASSERT_NE(m, nullptr) << error;
-  }
-  EduDmaDevice& edu() {
-    for (const Machine::DeviceEntry& e : m->devices())
-      if (auto* dev = dynamic_cast<EduDmaDevice*>(e.device.get())) return *dev;
-    ADD_FAILURE() << "no edu-dma on the board";
-    std::abort();
-  }
-  RiscvIommu& iommu() {
-    for (const Machine::DeviceEntry& e : m->devices())
-      if (auto* dev = dynamic_cast<RiscvIommuDevice*>(e.device.get())) return dev->iommu();
-    ADD_FAILURE() << "no riscv-iommu on the board";
-    std::abort();
-  }
-
-  uint64_t ld(uint64_t addr, unsigned size = 4) {
-    uint64_t v = 0;
-    EXPECT_EQ(m->system_as().load(addr, size, v), MemTxResult::Ok) << std::hex << addr;
-    return v;
-  }
-  void st(uint64_t addr, uint64_t v, unsigned size = 4) {
-    EXPECT_EQ(m->system_as().store(addr, size, v), MemTxResult::Ok) << std::hex << addr;
-  }
   uint32_t reg(uint64_t offset) { return static_cast<uint32_t>(ld(kEdu + offset)); }
   void set_reg(uint64_t offset, uint32_t v) { st(kEdu + offset, v); }
   uint64_t fault_addr() {
@@ -154,10 +124,6 @@ class EduDmaTest : public ::testing::Test {
       out.emplace_back(ld(kFq + i * kFaultRecordSize, 8), ld(kFq + i * kFaultRecordSize + 16, 8));
     return out;
   }
-
-  DeviceRegistry registry;
-  TestHost host;
-  std::unique_ptr<Machine> m;
 };
 
 TEST_F(EduDmaTest, TheRegistersReadAsTheHeaderSays) {

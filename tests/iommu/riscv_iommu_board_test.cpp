@@ -15,6 +15,7 @@
 #include "iommu/event_log.h"
 #include "iommu/iommu_devices.h"
 #include "iommu/riscv_iommu_device.h"
+#include "tests/iommu/iommu_board_fixture.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {
@@ -29,36 +30,9 @@ constexpr uint64_t kRegs = kVirtIommuSysBase;
 constexpr uint64_t kRngSlot = 0x10008000;
 constexpr uint32_t kRngDeviceId = kFirstDmaDeviceId + 7;
 
-class RiscvIommuBoardTest : public ::testing::Test {
+class RiscvIommuBoardTest : public testing::IommuBoardTest {
  protected:
-  RiscvIommuBoardTest() {
-    register_builtin_devices(registry);
-    register_iommu_devices(registry);
-  }
-
-  void build(std::vector<std::string> devices) {
-    MachineConfig config;
-    config.registry = &registry;
-    config.devices = std::move(devices);
-    std::string error;
-    m = Machine::create(config, host, error);
-    ASSERT_NE(m, nullptr) << error;
-  }
-  RiscvIommu& iommu() {
-    for (const Machine::DeviceEntry& e : m->devices())
-      if (auto* dev = dynamic_cast<RiscvIommuDevice*>(e.device.get())) return dev->iommu();
-    ADD_FAILURE() << "no riscv-iommu on the board";
-    std::abort();
-  }
-
-  uint64_t ld(uint64_t addr, unsigned size = 4) {
-    uint64_t v = 0;
-    EXPECT_EQ(m->system_as().load(addr, size, v), MemTxResult::Ok) << std::hex << addr;
-    return v;
-  }
-  void st(uint64_t addr, uint64_t v, unsigned size = 4) {
-    EXPECT_EQ(m->system_as().store(addr, size, v), MemTxResult::Ok) << std::hex << addr;
-  }
+  RiscvIommu& iommu() { return device<RiscvIommuDevice>().iommu(); }
 
   /// Linux's virtio-mmio probe of the rng, accepting VERSION_1 and ACCESS_PLATFORM; queue 0 of
   /// 8 entries with its rings at the device addresses `desc`, `avail`, `used` (IOVAs when the
@@ -100,10 +74,6 @@ class RiscvIommuBoardTest : public ::testing::Test {
     st(kRngSlot + VirtioMmio::kQueueNotify, 0);
   }
   bool needs_reset() { return (ld(kRngSlot + VirtioMmio::kStatus) & 0x40) != 0; }
-
-  DeviceRegistry registry;
-  TestHost host;
-  std::unique_ptr<Machine> m;
 };
 
 TEST_F(RiscvIommuBoardTest, TheDeviceTreeNamesTheIommuOnTheEndpoint) {

@@ -750,6 +750,36 @@ TEST_F(RiscvIommuTest, ADeviceIotlbStaysCoherentThroughIotinval) {
   EXPECT_EQ(cache.lookup(0x4010, kIommuRead).translated_addr, b);
 }
 
+TEST_F(RiscvIommuTest, AWalkThatReplacesAnIotlbEntryUnmapsTheOldOne) {
+  // Found while writing riscv_iommu_fuzz's invariants: the IOTLB keeps one entry per device, PSCID
+  // and base, and a walk that found a new leaf at a cached entry's base replaced it without an
+  // UNMAP, so a device IOTLB kept the old block, and an IOTINVAL.VMA that covered it (but not the
+  // new, smaller block) left it there.
+  enable_queues();
+  set_ddtp(kMode1Lvl);
+  uint64_t root = attach(5, kSatpSv39, 8);
+  constexpr uint64_t kReadOnly = PTE_V | PTE_R | PTE_U | PTE_A;
+  map(root, 3, 0x200000, kRamBase + 0x200000, kReadOnly, 1);  // a read-only 2 MiB superpage
+  MemTxAttrs attrs;
+  attrs.requester_id = 5;
+  DeviceIotlb cache(iommu, "dev5", DeviceIotlb::kDefaultCapacity, 5, attrs);
+  ASSERT_TRUE(cache.attach(nullptr));
+  EXPECT_EQ(cache.lookup(0x200000, kIommuRead).addr_mask, 0x1fffffu);
+
+  // The guest turns the superpage into a table with a writable page at the same base. A write
+  // there misses the read-only entry and walks, and its 4 KiB leaf takes the entry's place.
+  uint64_t table = alloc_page();
+  w64(pte_addr(root, 3, 0x200000, 1), ((table >> 12) << 10) | PTE_V);
+  map(root, 3, 0x200000, kRamBase + 0x400000);
+  EXPECT_EQ(dma_write(5, 0x200000, 0), MemTxResult::Ok);
+  EXPECT_EQ(cache.size(), 0u);  // the superpage left the IOTLB, so it left the cache too
+
+  EXPECT_EQ(cache.lookup(0x205000, kIommuRead).perm, kIommuNone);  // not mapped any more
+  EXPECT_EQ(cache.lookup(0x200000, kIommuRead).translated_addr, kRamBase + 0x400000);
+  submit(inval_vma(true, 0, false, 0), inval_addr(0x200000));
+  EXPECT_EQ(cache.size(), 0u);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Replay and lookup
 // ---------------------------------------------------------------------------------------------

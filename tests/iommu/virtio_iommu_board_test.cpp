@@ -17,6 +17,7 @@
 #include "iommu/iommu_devices.h"
 #include "iommu/iommu_trace.h"
 #include "iommu/virtio_iommu_device.h"
+#include "tests/iommu/iommu_board_fixture.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {
@@ -124,29 +125,14 @@ class SlotDriver {
   uint16_t next_[2] = {0, 0};
 };
 
-class VirtioIommuBoardTest : public ::testing::Test {
+class VirtioIommuBoardTest : public testing::IommuBoardTest {
  protected:
-  VirtioIommuBoardTest() {
-    register_builtin_devices(registry);
-    register_iommu_devices(registry);
-  }
-
   void build(std::vector<std::string> devices) {
-    MachineConfig config;
-    config.registry = &registry;
-    config.devices = std::move(devices);
-    std::string error;
-    m = Machine::create(config, host, error);
-    ASSERT_NE(m, nullptr) << error;
+    ASSERT_NO_FATAL_FAILURE(IommuBoardTest::build(std::move(devices)));
     iommu_drv = std::make_unique<SlotDriver>(m->system_as(), kIommuSlot);
     rng_drv = std::make_unique<SlotDriver>(m->system_as(), kRngSlot);
   }
-  VirtioIommu& iommu() {
-    for (const Machine::DeviceEntry& e : m->devices())
-      if (auto* dev = dynamic_cast<VirtioIommuDevice*>(e.device.get())) return dev->iommu();
-    ADD_FAILURE() << "no virtio-iommu on the board";
-    std::abort();
-  }
+  VirtioIommu& iommu() { return device<VirtioIommuDevice>().iommu(); }
 
   /// One request to the IOMMU: `req` (device-readable) then a 4-byte tail; returns the status.
   uint8_t request(const std::vector<uint8_t>& req) {
@@ -159,9 +145,6 @@ class VirtioIommuBoardTest : public ::testing::Test {
     return static_cast<uint8_t>(iommu_drv->ld(out, 1));
   }
 
-  DeviceRegistry registry;
-  TestHost host;
-  std::unique_ptr<Machine> m;
   std::unique_ptr<SlotDriver> iommu_drv;
   std::unique_ptr<SlotDriver> rng_drv;
 };
@@ -238,6 +221,22 @@ TEST_F(VirtioIommuBoardTest, EndpointIdsFollowTheSlotsWhateverTheOrder) {
     EXPECT_NE(iommu().endpoint(kFirstDmaDeviceId + slot), nullptr);
   }
   EXPECT_EQ(m->iommu()->dma_address_spaces().size(), 2u);
+}
+
+TEST_F(VirtioIommuBoardTest, OtherDmaMastersAreEndpointsAfterTheSlots) {
+  build({"virtio-iommu", "edu-dma"});
+  FdtReader r;
+  ASSERT_TRUE(r.parse(m->fdt())) << r.error();
+  auto edu = r.find_node("/soc/dma@4000000");
+  ASSERT_TRUE(edu);
+  const uint32_t id = kFirstDmaDeviceId + kVirtVirtioSlots;  // 9: after the 8 slots
+  EXPECT_EQ(r.prop_cells(*edu, "iommus"), (std::vector<uint32_t>{m->iommu()->fdt_phandle(), id}));
+  EXPECT_NE(iommu().endpoint(id), nullptr);
+  EXPECT_NE(m->info_mtree(false).find("address-space: edu-dma@4000000 (behind virtio-iommu)\n"
+                                      "  0000000000000000-ffffffffffffffff (prio 0, iommu): "
+                                      "virtio-iommu-ep9\n"),
+            std::string::npos)
+      << m->info_mtree(false);
 }
 
 TEST_F(VirtioIommuBoardTest, OneIommuPerBoard) {

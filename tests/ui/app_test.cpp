@@ -167,6 +167,29 @@ TEST_F(AppTest, MemorySizeRebuildsTheMachineAndRejectsBadSizes) {
   EXPECT_EQ(app.ram_mib(), 64u);
 }
 
+TEST_F(AppTest, DevicesRebuildTheMachineAndBadOnesKeepIt) {
+  load("demo.elf");
+  std::string error;
+  ASSERT_TRUE(app.set_devices({"ns16550a,addr=0x10009000,irq=12"}, error)) << error;
+  EXPECT_EQ(app.devices(), std::vector<std::string>{"ns16550a,addr=0x10009000,irq=12"});
+  EXPECT_NE(app.machine().info_mtree(true).find("0000000010009000-0000000010009007"),
+            std::string::npos);
+  EXPECT_TRUE(run_until_output("glassvm> "));  // the guest was reloaded
+  // A later rebuild (reset, memory size) keeps the list.
+  app.reset();
+  EXPECT_NE(app.machine().info_mtree(true).find("0000000010009000"), std::string::npos);
+
+  const size_t messages = app.messages().size();
+  EXPECT_FALSE(app.set_devices({"nosuch"}, error));
+  EXPECT_NE(error.find("unknown device 'nosuch'"), std::string::npos) << error;
+  EXPECT_EQ(app.messages().size(), messages + 1);
+  EXPECT_EQ(app.devices(), std::vector<std::string>{"ns16550a,addr=0x10009000,irq=12"});
+  EXPECT_NE(app.machine().info_mtree(true).find("0000000010009000"), std::string::npos);
+
+  ASSERT_TRUE(app.set_devices({}, error)) << error;
+  EXPECT_EQ(app.machine().info_mtree(true).find("0000000010009000"), std::string::npos);
+}
+
 TEST_F(AppTest, GuestSelectorUsesKeptImagesOrAsksTheEmbedder) {
   std::vector<std::string> fetched;
   app.choose_guest("bench.elf");  // no embedder hook: a message

@@ -1,0 +1,68 @@
+// Browser test: the page builds machines with the IOMMU models, as the command line does
+// (?device=riscv-iommu in the address, glassvm.setDevices() from JS).
+import assert from 'node:assert/strict';
+import {execFileSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {after, before, describe, test} from 'node:test';
+
+import {distDir, findFile, launch, nativeBuildDir, openGlassVm, skipUnlessCi,
+        waitInPage} from './harness.mjs';
+
+const kRegs = /^ {2}0000000003010000-0000000003010fff \(prio 0, i\/o\): riscv-iommu-regs$/m;
+
+describe('the IOMMU models in the page', () => {
+  let browser;
+  let tab;
+
+  before(async () => {
+    browser = await launch();
+    tab = await openGlassVm(browser, {query: '?guest=demo.elf&device=riscv-iommu'});
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('?device=riscv-iommu puts the RISC-V IOMMU registers in the memory map', async () => {
+    const mtree = await tab.page.evaluate(() => window.glassvm.mtree());
+    assert.match(mtree, kRegs);
+    const shown = await tab.page.evaluate(() => window.glassvm.memoryMap());
+    assert.ok(shown.some((r) => r.name === 'riscv-iommu-regs' && BigInt(r.start) === 0x3010000n),
+              JSON.stringify(shown));
+    // The guest still boots on that machine.
+    await waitInPage(tab.page, 'the demo prompt',
+                     () => window.glassvm.consoleText().includes('glassvm> '));
+  });
+
+  test('the map is the native glassvm -device riscv-iommu --info-mtree', async (t) => {
+    const cli = path.join(nativeBuildDir(), 'cli', 'glassvm');
+    if (!fs.existsSync(cli)) {
+      skipUnlessCi(t, `no native CLI at ${cli}`);
+      return;
+    }
+    const demo = findFile(distDir(), 'demo.elf');
+    assert.ok(demo, 'demo.elf in the bundle');
+    const native = execFileSync(cli, ['-device', 'riscv-iommu', '-kernel', demo, '--info-mtree'],
+                                {encoding: 'utf8'});
+    assert.equal(await tab.page.evaluate(() => window.glassvm.mtree()), native);
+  });
+
+  test('setDevices() rebuilds the machine, and keeps it when a device is refused', async () => {
+    const bad = await tab.page.evaluate(() => window.glassvm.setDevices(['nosuch']));
+    assert.equal(bad.ok, false);
+    assert.match(bad.error, /unknown device 'nosuch'/);
+    assert.match(await tab.page.evaluate(() => window.glassvm.mtree()), kRegs);
+
+    const none = await tab.page.evaluate(() => window.glassvm.setDevices([]));
+    assert.deepEqual(none, {ok: true, error: ''});
+    assert.doesNotMatch(await tab.page.evaluate(() => window.glassvm.mtree()), /riscv-iommu/);
+
+    const back = await tab.page.evaluate(() => window.glassvm.setDevices(['riscv-iommu-sys']));
+    assert.deepEqual(back, {ok: true, error: ''});
+    assert.match(await tab.page.evaluate(() => window.glassvm.mtree()), kRegs);
+  });
+
+  test('logged no console errors and no uncaught exceptions', () => {
+    assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
+  });
+});
