@@ -22,8 +22,8 @@
 // - the fault record a translate() writes names the device, the iova, the transaction type and
 //   a cause that access can have; a live queue without an error is drained; the interrupt lines
 //   follow ipsr and icvec; indices stay inside their live queues; caches stay within capacity.
-// The model has no ATS translation requests (a device's ATS cache is filled by translate(), as
-// an untranslated request would be), so they are not fed.
+// An AtsDeviceIotlb fills itself with ATS translation requests (ats_request_translation()): the
+// fault records those write carry that transaction type.
 // The commands' effects are checked from a copy of the queue taken before the doorbell write,
 // up to the first IOFENCE.C with AV (whose store may rewrite the queue itself).
 #include <fuzzer/FuzzedDataProvider.h>
@@ -537,7 +537,7 @@ class Guest {
     }
     if (s1.faults_recorded != s0.faults_recorded) {
       check(!granted, "translate() recorded a fault and granted the access");
-      check_fault_record(kDids[i], va, acc == kIommuWrite);
+      check_fault_record(kDids[i], va, acc == kIommuWrite, ats);
     }
     // An ATS cache legitimately keeps what the IOMMU dropped, until ATS.INVAL.
     if (ats) return;
@@ -562,7 +562,7 @@ class Guest {
 
   /// The record the last translate() wrote (3.2): a cause it can raise, the device, the iova
   /// and the transaction type.
-  void check_fault_record(uint32_t did, uint64_t va, bool write) {
+  void check_fault_record(uint32_t did, uint64_t va, bool write, bool ats) {
     const uint64_t fqb = peek(FQB);
     const uint64_t at = base(fqb) + ((peek(FQT) - 1) & (entries(fqb) - 1)) * kFaultRecordSize;
     bool ok = false;
@@ -581,8 +581,10 @@ class Guest {
       case kCauseTransactionTypeDisallowed: break;
       default: check(false, "a fault record with an unknown cause");
     }
-    check(get_field(hdr, FQ_TTYP) == (write ? kTtypUntranslatedWrite : kTtypUntranslatedRead),
-          "a fault record with the wrong transaction type");
+    const uint64_t ttyp = ats     ? kTtypAtsTranslationRequest
+                          : write ? kTtypUntranslatedWrite
+                                  : kTtypUntranslatedRead;
+    check(get_field(hdr, FQ_TTYP) == ttyp, "a fault record with the wrong transaction type");
     check(get_field(hdr, FQ_DID) == did, "a fault record names another device");
     check(iotval == va, "a fault record's iotval is not the faulting iova");
   }
