@@ -234,6 +234,8 @@ def main():
         if args.iommu == "riscv":
             wanted = ["riscv-iommu dev 8 UNMAP iova 0x0-0xffffffffffffffff",
                       "riscv-iommu dev 8 UNMAP " + page]
+            if disk:  # the disk's reads and writes (device 7) are unmapped page by page too
+                wanted.append("riscv-iommu dev 7 UNMAP " + page)
         else:
             wanted = ["virtio-iommu-ep8 dev 8 MAP " + page, "virtio-iommu-ep8 dev 8 UNMAP " + page]
             if disk:
