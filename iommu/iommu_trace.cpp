@@ -15,15 +15,6 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
-const char* perm_name(IommuAccessFlags perm) {
-  switch (perm) {
-    case kIommuRead: return "r";
-    case kIommuWrite: return "w";
-    case kIommuRw: return "rw";
-    default: return "none";
-  }
-}
-
 /// "NAME(why)" for one skipped notifier.
 std::string skipped(const IommuNotifierOutcome& o) {
   switch (o.outcome) {
@@ -40,6 +31,15 @@ std::string skipped(const IommuNotifierOutcome& o) {
 
 }  // namespace
 
+const char* iommu_perm_name(IommuAccessFlags perm) {
+  switch (perm) {
+    case kIommuRead: return "r";
+    case kIommuWrite: return "w";
+    case kIommuRw: return "rw";
+    default: return "none";
+  }
+}
+
 std::string format_iommu_trace_line(const IommuEventRecord& r) {
   char time[48];
   snprintf(time, sizeof time, "t=%" PRIu64 ".%06" PRIu64 "s", r.time_ns / 1'000'000'000,
@@ -53,7 +53,7 @@ std::string format_iommu_trace_line(const IommuEventRecord& r) {
   line += " iova " + hex(r.entry.first()) + "-" + hex(r.entry.last());
   line += " -> " + hex(r.entry.translated_addr & ~r.entry.addr_mask);
   line += " perm ";
-  line += perm_name(r.entry.perm);
+  line += iommu_perm_name(r.entry.perm);
   if (r.outcomes.empty()) return line + " | notifiers: none";
   std::string to, skip;
   for (const IommuNotifierOutcome& o : r.outcomes) {

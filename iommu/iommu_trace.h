@@ -16,6 +16,9 @@
 
 namespace glassvm {
 
+/// "none", "r", "w" or "rw".
+const char* iommu_perm_name(IommuAccessFlags perm);
+
 /// One trace line for `record`, without a newline:
 ///   iommu: t=SECONDS.MICROSs MODEL dev ID TYPE[ (replay)] iova FIRST-LAST -> ADDR perm PERM
 ///       | to: NAME(FLAGS), ... | skipped: NAME(FLAGS only: flags), NAME(START-END: range),

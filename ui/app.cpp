@@ -56,7 +56,10 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   if (machine_) {
     for (uint64_t pc : machine_->breakpoints()) machine->add_breakpoint(pc);
   }
+  // The old machine's regions go with it: drop its log first, then watch the new one's.
+  iommu_log_.reset();
   machine_ = std::move(machine);
+  iommu_log_ = watch_iommu_events(*machine_);
   ++machine_epoch_;
   loaded_at_ms_ = last_now_ms_;
   wall_origin_ns_ = host_.wall_clock_ns();  // guest time 0 is now

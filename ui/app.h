@@ -19,6 +19,7 @@
 #include "engine/base/host.h"
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
+#include "ui/iommu_events.h"
 #include "ui/machine_view.h"
 #include "ui/perf_view.h"
 
@@ -98,6 +99,8 @@ class App {
   bool paused() const { return paused_; }
 
   Machine& machine() { return *machine_; }
+  /// The current machine's IOMMU events (ui/iommu_events.h); null when it has no IOMMU.
+  const IommuEventLog* iommu_log() const { return iommu_log_.get(); }
   const Machine& machine() const { return *machine_; }
   /// Guest instructions per second over the last second of run_slice calls.
   double ips() const { return ips_.ips(); }
@@ -167,6 +170,8 @@ class App {
   DeviceRegistry registry_;           ///< before machine_: machines are built from it
   std::vector<std::string> devices_;  ///< the -device list of every machine built
   std::unique_ptr<Machine> machine_;
+  /// The IOMMU events of machine_ (null without an IOMMU); after machine_, so it goes first.
+  std::unique_ptr<IommuEventLog> iommu_log_;
   uint64_t machine_epoch_ = 0;
   std::string guest_name_;
   unsigned ram_mib_ = 128;

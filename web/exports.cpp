@@ -208,6 +208,13 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_translate_json(const char* va, const ch
       glassvm::ui::translation_json(g_session->app.machine().cpu(), *addr, *kind));
 }
 
+/// The IOMMU events after sequence number `since` as JSON (ui/iommu_events.h).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_events_json(double since) {
+  if (!g_session) return "null";
+  return glassvm::web::give(glassvm::ui::iommu_events_json(
+      g_session->app.iommu_log(), since > 0 ? static_cast<uint64_t>(since) : 0));
+}
+
 /// Instructions retired since the machine was built (a double: exact up to 2^53).
 EMSCRIPTEN_KEEPALIVE double glassvm_instructions() {
   if (!g_session) return 0;

@@ -623,6 +623,10 @@
     mtree: () => (core ? core.UTF8ToString(core._glassvm_mtree()) : ''),
     memoryMap: () => coreJson('_glassvm_memory_map_json', []),
     registers: () => coreJson('_glassvm_registers_json', null),
+    // IOMMU events after sequence number `since` (0: all still held), oldest first.
+    iommuEvents: (since = 0) =>
+      (core && !coreDead ? JSON.parse(core.UTF8ToString(core._glassvm_iommu_events_json(
+        Number(since)))) : null),
     // The hart's page-table walk of `va` (hex string) for 'fetch', 'load' or 'store', or null.
     translate: (va, access = 'load') => {
       if (!core || coreDead) return null;

@@ -66,3 +66,45 @@ describe('the IOMMU models in the page', () => {
     assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
   });
 });
+
+describe('the IOMMU events in the page', () => {
+  let browser;
+  let tab;
+
+  before(async () => {
+    browser = await launch();
+    tab = await openGlassVm(browser, {
+      query: '?guest=teach_riscv_iommu.elf&device=riscv-iommu&device=edu-dma,ats=on',
+    });
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('the RISC-V IOMMU lesson runs, and iommuEvents() gives its invalidations in order',
+       async () => {
+    await waitInPage(tab.page, 'the end of the lesson',
+                     () => window.glassvm.consoleText().includes('0 unexpected'));
+    const state = await tab.page.evaluate(() => window.glassvm.state());
+    assert.equal(state.exitCode, 0, JSON.stringify(state));
+    const all = await tab.page.evaluate(() => window.glassvm.iommuEvents(0));
+    assert.ok(all.lastSeq > 3, JSON.stringify(all).slice(0, 400));
+    assert.equal(all.dropped, 0);
+    assert.deepEqual(all.events.map((e) => e.seq),
+                     Array.from({length: all.events.length}, (_, i) => i + 1));
+    // The remap: an UNMAP of edu-dma's (device 9) page at IOVA 0x40000000; ATS.INVAL: a
+    // DEVIOTLB_UNMAP that edu-dma's own ATC receives.
+    assert.ok(all.events.some((e) => e.model === 'riscv-iommu' && e.device === 9 &&
+                                     e.type === 'UNMAP' && e.iova === '0x0000000040000000'),
+              JSON.stringify(all.events));
+    assert.ok(all.events.some((e) => e.type === 'DEVIOTLB_UNMAP' &&
+                                     e.notifiers.some((n) => n.outcome === 'delivered')),
+              JSON.stringify(all.events));
+    const none = await tab.page.evaluate((s) => window.glassvm.iommuEvents(s), all.lastSeq);
+    assert.deepEqual(none.events, []);
+  });
+
+  test('logged no console errors and no uncaught exceptions', () => {
+    assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
+  });
+});

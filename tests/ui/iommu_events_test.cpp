@@ -1,0 +1,86 @@
+// The page's IOMMU event record (ui/iommu_events.h) on the RISC-V IOMMU teaching program:
+// edu-dma with ATS behind riscv-iommu, whose remaps and unmaps are UNMAP and DEVIOTLB_UNMAP
+// events, the latter received by edu-dma's own ATC.
+#include "ui/iommu_events.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/board/machine.h"
+#include "iommu/iommu_devices.h"
+#include "tests/support/test_host.h"
+#include "tests/ui/guest_files.h"
+
+namespace glassvm::ui {
+namespace {
+
+class IommuEventsTest : public ::testing::Test {
+ protected:
+  IommuEventsTest() {
+    register_builtin_devices(registry_);
+    register_iommu_devices(registry_);
+  }
+  void build(std::vector<std::string> devices) {
+    MachineConfig config;
+    config.registry = &registry_;
+    config.devices = std::move(devices);
+    std::string error;
+    machine_ = Machine::create(config, host_, error);
+    ASSERT_TRUE(machine_) << error;
+    ASSERT_TRUE(machine_->load_kernel(testing::read_guest("teach_riscv_iommu.elf"),
+                                      "teach_riscv_iommu.elf", error))
+        << error;
+  }
+  void run_lesson() {
+    for (int i = 0; i < 200 && !machine_->exited(); ++i) machine_->run(100'000);
+    ASSERT_TRUE(machine_->exited());
+    ASSERT_EQ(machine_->exit_code(), 0) << host_.output;
+  }
+  DeviceRegistry registry_;
+  testing::TestHost host_;
+  std::unique_ptr<Machine> machine_;
+};
+
+TEST_F(IommuEventsTest, NoIommuNoLogNoEvents) {
+  ASSERT_NO_FATAL_FAILURE(build({"edu-dma"}));
+  EXPECT_EQ(watch_iommu_events(*machine_), nullptr);
+  EXPECT_EQ(iommu_events_json(nullptr, 0), "{\"lastSeq\":0,\"dropped\":0,\"events\":[]}");
+}
+
+TEST_F(IommuEventsTest, TheLessonsInvalidationsAreEventsInOrder) {
+  ASSERT_NO_FATAL_FAILURE(build({"riscv-iommu-sys", "edu-dma,ats=on"}));
+  std::unique_ptr<IommuEventLog> log = watch_iommu_events(*machine_);
+  ASSERT_NE(log, nullptr);
+  ASSERT_NO_FATAL_FAILURE(run_lesson());
+  ASSERT_GT(log->last_seq(), 3u);
+  const std::string all = iommu_events_json(log.get(), 0);
+  EXPECT_EQ(all.rfind("{\"lastSeq\":" + std::to_string(log->last_seq()) + ",\"dropped\":0,", 0), 0u)
+      << all;
+  // The remap's IOTINVAL.VMA drops edu-dma's (device 9) cached page at IOVA 0x40000000.
+  EXPECT_NE(all.find("\"model\":\"riscv-iommu\",\"device\":9,\"type\":\"UNMAP\",\"replay\":false,"
+                     "\"iova\":\"0x0000000040000000\",\"last\":\"0x0000000040000fff\""),
+            std::string::npos)
+      << all;
+  // ATS.INVAL reaches the ATC, the one DEVIOTLB_UNMAP notifier.
+  EXPECT_NE(all.find("\"type\":\"DEVIOTLB_UNMAP\""), std::string::npos) << all;
+  EXPECT_NE(all.find("\"flags\":\"DEVIOTLB_UNMAP\",\"outcome\":\"delivered\""), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("\"outcome\":\"skipped-flags\""), std::string::npos) << all;
+  // Polling from the last sequence number gives nothing new.
+  EXPECT_EQ(iommu_events_json(log.get(), log->last_seq()),
+            "{\"lastSeq\":" + std::to_string(log->last_seq()) + ",\"dropped\":0,\"events\":[]}");
+}
+
+TEST_F(IommuEventsTest, ASlowReaderLearnsHowManyItMissed) {
+  ASSERT_NO_FATAL_FAILURE(build({"riscv-iommu-sys", "edu-dma,ats=on"}));
+  std::unique_ptr<IommuEventLog> log = watch_iommu_events(*machine_, 2);
+  ASSERT_NO_FATAL_FAILURE(run_lesson());
+  const uint64_t last = log->last_seq();
+  ASSERT_GT(last, 3u);
+  const std::string json = iommu_events_json(log.get(), 0);
+  EXPECT_NE(json.find("\"dropped\":" + std::to_string(last - 2) + ","), std::string::npos) << json;
+  EXPECT_NE(json.find("{\"seq\":" + std::to_string(last - 1) + ","), std::string::npos) << json;
+  EXPECT_NE(json.find("{\"seq\":" + std::to_string(last) + ","), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace glassvm::ui
