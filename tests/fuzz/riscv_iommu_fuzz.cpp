@@ -431,13 +431,19 @@ class Guest {
         break;
       case 9:
       case 10: {
+        // Near a page a device uses: the range may hold it or stop just short of it.
+        const auto [ti, va] = target();
+        const uint32_t rid = kDids[ti];
         d0 = field(CMD_OPCODE, OP_ATS) |
              field(CMD_FUNC3, in_.ConsumeIntegralInRange(0, 7) ? FUNC_ATS_INVAL : FUNC_ATS_PRGR) |
-             field(ATS_RID, did & 0xffff);
-        if (did >> 16) d0 |= ATS_DSV | field(ATS_DSEG, did >> 16);
-        d1 = iova() & ATS_INVAL_ADDR;
+             field(ATS_RID, rid & 0xffff);
+        if (rid >> 16) d0 |= ATS_DSV | field(ATS_DSEG, rid >> 16);
+        d1 = (va ^ (in_.ConsumeIntegralInRange<uint64_t>(0, 3) << 12)) & ATS_INVAL_ADDR;
         if (in_.ConsumeBool()) {
-          d1 |= ATS_INVAL_S | (((uint64_t{1} << in_.ConsumeIntegralInRange(0, 52)) - 1) << 12);
+          // Mostly small ranges (8 KiB to 64 KiB), whose edges cached pages meet.
+          const int ones = in_.ConsumeIntegralInRange(0, 3) ? in_.ConsumeIntegralInRange(0, 3)
+                                                            : in_.ConsumeIntegralInRange(0, 52);
+          d1 |= ATS_INVAL_S | (((uint64_t{1} << ones) - 1) << 12);
         }
         break;
       }
@@ -672,8 +678,8 @@ class Guest {
       case 17:
       case 18:
       case 19: translate(Via::kIotlb); break;
-      case 20: translate(Via::kAts); break;
-      case 21: translate(Via::kDirect); break;
+      case 20:
+      case 21: translate(Via::kAts); break;
       case 22:
       case 23: dma(); break;
       case 24: reg_write(FQH, 4, peek(FQT)); break;  // the driver consumes the faults
@@ -701,6 +707,7 @@ class Guest {
         reg_write(DDTP, 8, (page() >> 2) | in_.ConsumeIntegralInRange<uint64_t>(1, 4));
         break;
       }
+      case 29: translate(Via::kDirect); break;
       default: random_command(); break;
     }
   }
