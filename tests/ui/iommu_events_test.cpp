@@ -6,49 +6,37 @@
 #include <gtest/gtest.h>
 
 #include "engine/board/machine.h"
-#include "iommu/iommu_devices.h"
-#include "tests/support/test_host.h"
+#include "tests/iommu/iommu_board_fixture.h"
 #include "tests/ui/guest_files.h"
 
 namespace glassvm::ui {
 namespace {
 
-class IommuEventsTest : public ::testing::Test {
+class IommuEventsTest : public glassvm::testing::IommuBoardTest {
  protected:
-  IommuEventsTest() {
-    register_builtin_devices(registry_);
-    register_iommu_devices(registry_);
-  }
   void build(std::vector<std::string> devices) {
-    MachineConfig config;
-    config.registry = &registry_;
-    config.devices = std::move(devices);
+    ASSERT_NO_FATAL_FAILURE(IommuBoardTest::build(std::move(devices)));
     std::string error;
-    machine_ = Machine::create(config, host_, error);
-    ASSERT_TRUE(machine_) << error;
-    ASSERT_TRUE(machine_->load_kernel(testing::read_guest("teach_riscv_iommu.elf"),
-                                      "teach_riscv_iommu.elf", error))
+    ASSERT_TRUE(m->load_kernel(glassvm::testing::read_guest("teach_riscv_iommu.elf"),
+                               "teach_riscv_iommu.elf", error))
         << error;
   }
   void run_lesson() {
-    for (int i = 0; i < 200 && !machine_->exited(); ++i) machine_->run(100'000);
-    ASSERT_TRUE(machine_->exited());
-    ASSERT_EQ(machine_->exit_code(), 0) << host_.output;
+    for (int i = 0; i < 200 && !m->exited(); ++i) m->run(100'000);
+    ASSERT_TRUE(m->exited());
+    ASSERT_EQ(m->exit_code(), 0) << host.output;
   }
-  DeviceRegistry registry_;
-  testing::TestHost host_;
-  std::unique_ptr<Machine> machine_;
 };
 
 TEST_F(IommuEventsTest, NoIommuNoLogNoEvents) {
   ASSERT_NO_FATAL_FAILURE(build({"edu-dma"}));
-  EXPECT_EQ(watch_iommu_events(*machine_), nullptr);
+  EXPECT_EQ(watch_iommu_events(*m), nullptr);
   EXPECT_EQ(iommu_events_json(nullptr, 0), "{\"lastSeq\":0,\"dropped\":0,\"events\":[]}");
 }
 
 TEST_F(IommuEventsTest, TheLessonsInvalidationsAreEventsInOrder) {
   ASSERT_NO_FATAL_FAILURE(build({"riscv-iommu-sys", "edu-dma,ats=on"}));
-  std::unique_ptr<IommuEventLog> log = watch_iommu_events(*machine_);
+  std::unique_ptr<IommuEventLog> log = watch_iommu_events(*m);
   ASSERT_NE(log, nullptr);
   ASSERT_NO_FATAL_FAILURE(run_lesson());
   ASSERT_GT(log->last_seq(), 3u);
@@ -72,7 +60,7 @@ TEST_F(IommuEventsTest, TheLessonsInvalidationsAreEventsInOrder) {
 
 TEST_F(IommuEventsTest, ASlowReaderLearnsHowManyItMissed) {
   ASSERT_NO_FATAL_FAILURE(build({"riscv-iommu-sys", "edu-dma,ats=on"}));
-  std::unique_ptr<IommuEventLog> log = watch_iommu_events(*machine_, 2);
+  std::unique_ptr<IommuEventLog> log = watch_iommu_events(*m, 2);
   ASSERT_NO_FATAL_FAILURE(run_lesson());
   const uint64_t last = log->last_seq();
   ASSERT_GT(last, 3u);
