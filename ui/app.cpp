@@ -60,6 +60,15 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   iommu_log_.reset();
   machine_ = std::move(machine);
   iommu_log_ = watch_iommu_events(*machine_);
+  iommu_stop_seq_ = paused_at_iommu_event_ = 0;
+  if (iommu_log_) {
+    // Safe from inside run(): request_stop() makes it return at the next instruction boundary.
+    iommu_log_->set_listener([this](const IommuEventRecord& record) {
+      if (!pause_on_iommu_event_ || iommu_stop_seq_ != 0) return;
+      iommu_stop_seq_ = record.seq;
+      machine_->cpu().request_stop();
+    });
+  }
   ++machine_epoch_;
   loaded_at_ms_ = last_now_ms_;
   wall_origin_ns_ = host_.wall_clock_ns();  // guest time 0 is now
@@ -193,6 +202,16 @@ void App::run_slice(double budget_ms, double now_ms) {
     guest_ahead_ns();
     const MachineState state = machine_->run(std::min(chunk, cap - ran));
     ran += machine_->total_steps() - before;
+    if (iommu_stop_seq_ != 0) {
+      paused_ = true;
+      pause_on_iommu_event_ = false;
+      paused_at_iommu_event_ = iommu_stop_seq_;
+      iommu_stop_seq_ = 0;
+      status_ = "paused";
+      add_message("Paused at IOMMU event #" + std::to_string(paused_at_iommu_event_));
+      measured = false;
+      break;
+    }
     if (state == MachineState::Breakpoint) {
       paused_ = true;
       status_ = "paused";
@@ -260,6 +279,11 @@ void App::step() {
   const MachineState state = machine_->run(1);
   if (state == MachineState::Exited)
     add_message(guest_name_ + " exited with code " + std::to_string(machine_->exit_code()));
+  if (iommu_stop_seq_ != 0) {  // the step made the event the App was waiting for
+    pause_on_iommu_event_ = false;
+    paused_at_iommu_event_ = iommu_stop_seq_;
+    iommu_stop_seq_ = 0;
+  }
 }
 
 void App::note_frame(double frame_ms) {

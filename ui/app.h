@@ -47,6 +47,10 @@ struct PanelState {
   uint64_t mtree_system_generation = ~uint64_t{0};
   uint64_t mtree_epoch = ~uint64_t{0};
   float last_width = 0, last_height = 0;
+  bool last_iommu = false;
+  // The IOMMU panel's timeline filter (ui/iommu_events.h).
+  char iommu_device_text[12] = {};
+  bool iommu_show_map = true, iommu_show_unmap = true, iommu_show_deviotlb = true;
 };
 
 class App {
@@ -101,6 +105,12 @@ class App {
   Machine& machine() { return *machine_; }
   /// The current machine's IOMMU events (ui/iommu_events.h); null when it has no IOMMU.
   const IommuEventLog* iommu_log() const { return iommu_log_.get(); }
+  /// Pause on the next IOMMU event: the hart stops at the instruction boundary after the
+  /// one whose access made the event, the App pauses, and the switch turns itself off.
+  void set_pause_on_iommu_event(bool on) { pause_on_iommu_event_ = on; }
+  bool pause_on_iommu_event() const { return pause_on_iommu_event_; }
+  /// The sequence number of the event the App last paused at (0: none yet).
+  uint64_t paused_at_iommu_event() const { return paused_at_iommu_event_; }
   const Machine& machine() const { return *machine_; }
   /// Guest instructions per second over the last second of run_slice calls.
   double ips() const { return ips_.ips(); }
@@ -172,6 +182,9 @@ class App {
   std::unique_ptr<Machine> machine_;
   /// The IOMMU events of machine_ (null without an IOMMU); after machine_, so it goes first.
   std::unique_ptr<IommuEventLog> iommu_log_;
+  bool pause_on_iommu_event_ = false;
+  uint64_t iommu_stop_seq_ = 0;  ///< the event that asked the hart to stop, until run_slice sees it
+  uint64_t paused_at_iommu_event_ = 0;
   uint64_t machine_epoch_ = 0;
   std::string guest_name_;
   unsigned ram_mib_ = 128;

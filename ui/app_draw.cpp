@@ -8,12 +8,14 @@ namespace glassvm::ui {
 
 void App::draw(float width, float height) {
   PanelState& st = panel_;
-  // Re-tile when the canvas changes size (the first frame included); otherwise the user's
-  // moves and resizes stand.
-  const bool retile = width != st.last_width || height != st.last_height;
+  // Re-tile when the canvas changes size (the first frame included) or the IOMMU panel comes
+  // or goes with the machine's IOMMU; otherwise the user's moves and resizes stand.
+  const bool iommu = iommu_log_ != nullptr;
+  const bool retile = width != st.last_width || height != st.last_height || iommu != st.last_iommu;
   st.last_width = width;
   st.last_height = height;
-  for (const PanelRect& r : tile(layout_for_width(width), width, height)) {
+  st.last_iommu = iommu;
+  for (const PanelRect& r : tile(layout_for_width(width, iommu), width, height)) {
     const ImGuiCond cond = retile ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
     ImGui::SetNextWindowPos(ImVec2(r.x, r.y), cond);
     ImGui::SetNextWindowSize(ImVec2(r.w, r.h), cond);
@@ -23,6 +25,7 @@ void App::draw(float width, float height) {
         case PanelId::MemoryMap: draw_memory_map_panel(*this); break;
         case PanelId::Machine: draw_machine_panel(*this); break;
         case PanelId::Performance: draw_performance_panel(*this); break;
+        case PanelId::Iommu: draw_iommu_panel(*this); break;
       }
     }
     ImGui::End();

@@ -1,5 +1,9 @@
 #include "ui/iommu_events.h"
 
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
 #include "engine/board/machine.h"
 #include "iommu/iommu_trace.h"
 #include "ui/json_internal.h"
@@ -43,6 +47,60 @@ std::string iommu_events_json(const IommuEventLog* log, uint64_t since) {
   }
   out += "]}";
   return out;
+}
+
+bool iommu_event_matches(const IommuEventRecord& r, const IommuEventFilter& f) {
+  if (f.device && r.requester_id != f.device) return false;
+  switch (r.type) {
+    case IommuNotifierFlag::Map:
+      if (!f.map) return false;
+      break;
+    case IommuNotifierFlag::Unmap:
+      if (!f.unmap) return false;
+      break;
+    case IommuNotifierFlag::DevIotlbUnmap:
+      if (!f.deviotlb_unmap) return false;
+      break;
+    default: break;
+  }
+  return r.entry.first() <= f.last && f.first <= r.entry.last();
+}
+
+std::vector<IommuEventRow> iommu_event_rows(const IommuEventLog& log,
+                                            const IommuEventFilter& filter, size_t max_rows) {
+  const IommuEventLog::Slice all = log.events_since(0);
+  std::vector<IommuEventRow> rows;
+  for (auto it = all.records.rbegin(); it != all.records.rend() && rows.size() < max_rows; ++it) {
+    const IommuEventRecord& r = *it;
+    if (!iommu_event_matches(r, filter)) continue;
+    IommuEventRow row;
+    row.seq = r.seq;
+    row.time_ns = r.time_ns;
+    row.model = r.model;
+    row.device = r.requester_id ? std::to_string(*r.requester_id) : "-";
+    row.type = to_string(r.type) + (r.targeted ? " (replay)" : "");
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "0x%" PRIx64 "-0x%" PRIx64, r.entry.first(), r.entry.last());
+    row.range = buf;
+    if (r.type == IommuNotifierFlag::Map) {
+      std::snprintf(buf, sizeof buf, "-> 0x%" PRIx64 " %s", r.entry.translated_addr,
+                    iommu_perm_name(r.entry.perm));
+      row.translation = buf;
+    }
+    // The trace line's notifier part, after its " | ".
+    const std::string line = format_iommu_trace_line(r);
+    const size_t bar = line.find(" | ");
+    row.notifiers = bar == std::string::npos ? "" : line.substr(bar + 3);
+    rows.push_back(std::move(row));
+  }
+  std::reverse(rows.begin(), rows.end());
+  return rows;
+}
+
+std::vector<IommuNotifierRow> iommu_notifier_rows(const IommuEventLog& log) {
+  std::vector<IommuNotifierRow> rows;
+  for (const auto& [key, counts] : log.counts()) rows.push_back({key.first, key.second, counts});
+  return rows;
 }
 
 }  // namespace glassvm::ui

@@ -9,7 +9,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "iommu/event_log.h"
 
@@ -30,5 +32,37 @@ std::unique_ptr<IommuEventLog> watch_iommu_events(
 /// addresses as 16-digit hex strings. `dropped`: records newer than `since` no longer held.
 /// A null log (no IOMMU) gives no events.
 std::string iommu_events_json(const IommuEventLog* log, uint64_t since);
+
+/// Which events the timeline shows.
+struct IommuEventFilter {
+  std::optional<uint32_t> device;  ///< only this requester id (events naming none never match)
+  bool map = true, unmap = true, deviotlb_unmap = true;  ///< the types shown
+  uint64_t first = 0, last = UINT64_MAX;                 ///< only blocks overlapping this range
+};
+/// Whether `record` passes `filter`.
+bool iommu_event_matches(const IommuEventRecord& record, const IommuEventFilter& filter);
+
+/// One timeline row, as text.
+struct IommuEventRow {
+  uint64_t seq = 0;
+  uint64_t time_ns = 0;
+  std::string model;        ///< the region: "riscv-iommu", "virtio-iommu-ep8"
+  std::string device;       ///< the requester id, or "-"
+  std::string type;         ///< "MAP", "UNMAP", "DEVIOTLB_UNMAP", with " (replay)" for a replay
+  std::string range;        ///< "0x40000000-0x40000fff"
+  std::string translation;  ///< "-> 0x80019000 rw" (MAP) or "" (nothing to show)
+  std::string notifiers;    ///< "to: a(UNMAP) | skipped: b(MAP only: flags)", or "none"
+};
+/// The newest `max_rows` events that pass `filter`, oldest first, from the records still held.
+std::vector<IommuEventRow> iommu_event_rows(const IommuEventLog& log,
+                                            const IommuEventFilter& filter, size_t max_rows);
+
+/// One notifier's counts, for the notifier table.
+struct IommuNotifierRow {
+  std::string model, name;
+  IommuNotifierCounts counts;
+};
+/// Every notifier the log has seen an outcome for, by model then name.
+std::vector<IommuNotifierRow> iommu_notifier_rows(const IommuEventLog& log);
 
 }  // namespace glassvm::ui

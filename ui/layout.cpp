@@ -12,31 +12,38 @@ const char* panel_title(PanelId id) {
     case PanelId::MemoryMap: return "Memory Map";
     case PanelId::Machine: return "Machine";
     case PanelId::Performance: return "Performance";
+    case PanelId::Iommu: return "IOMMU";
   }
   return "?";
 }
 
-std::vector<LayoutColumn> default_layout() {
-  return {
+std::vector<LayoutColumn> default_layout(bool iommu) {
+  std::vector<LayoutColumn> columns = {
       {1.0f, {{PanelId::Cpu, 1.0f}}},
       {1.1f, {{PanelId::MemoryMap, 1.0f}}},
       {0.9f, {{PanelId::Machine, 0.5f}, {PanelId::Performance, 0.5f}}},
   };
+  if (iommu) columns[1].panels.push_back({PanelId::Iommu, 1.0f});
+  return columns;
 }
 
-std::vector<LayoutColumn> layout_for_width(float width) {
-  if (width >= 3 * kMinColumnWidth) return default_layout();
+std::vector<LayoutColumn> layout_for_width(float width, bool iommu) {
+  if (width >= 3 * kMinColumnWidth) return default_layout(iommu);
   if (width >= 2 * kMinColumnWidth) {
-    return {
+    std::vector<LayoutColumn> columns = {
         {1.0f, {{PanelId::Cpu, 0.62f}, {PanelId::Performance, 0.38f}}},
         {1.0f, {{PanelId::MemoryMap, 0.6f}, {PanelId::Machine, 0.4f}}},
     };
+    if (iommu) columns[1].panels.insert(columns[1].panels.begin() + 1, {PanelId::Iommu, 0.8f});
+    return columns;
   }
-  return {{1.0f,
-           {{PanelId::Cpu, 1.0f},
-            {PanelId::MemoryMap, 1.0f},
-            {PanelId::Machine, 0.6f},
-            {PanelId::Performance, 0.6f}}}};
+  std::vector<LayoutColumn> columns = {{1.0f,
+                                        {{PanelId::Cpu, 1.0f},
+                                         {PanelId::MemoryMap, 1.0f},
+                                         {PanelId::Machine, 0.6f},
+                                         {PanelId::Performance, 0.6f}}}};
+  if (iommu) columns[0].panels.push_back({PanelId::Iommu, 1.0f});
+  return columns;
 }
 
 std::vector<PanelRect> tile(const std::vector<LayoutColumn>& columns, float width, float height) {

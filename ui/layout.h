@@ -3,9 +3,8 @@
 // Design note: the panels are tiled in columns (CPU | Memory Map | Machine over Performance on
 // a wide canvas, two columns on a medium one) and re-tiled whenever the canvas size changes; in
 // between, the user may move and resize them. A column is a list of panels with height
-// weights, so the IOMMU panel (which comes with the IOMMU issue) is one more entry in
-// layout_for_width. On a canvas too narrow for its columns (below kMinColumnWidth each) the
-// columns are stacked into one.
+// weights; the IOMMU panel is one more entry when the machine has an IOMMU. On a canvas too narrow
+// for its columns (below kMinColumnWidth each) the columns are stacked into one.
 #pragma once
 
 #include <string>
@@ -14,7 +13,7 @@
 namespace glassvm::ui {
 
 /// The panels, in the order their windows are submitted.
-enum class PanelId { Cpu, MemoryMap, Machine, Performance };
+enum class PanelId { Cpu, MemoryMap, Machine, Performance, Iommu };
 
 /// The window title of a panel (also its ImGui id). Never null.
 const char* panel_title(PanelId id);
@@ -31,12 +30,14 @@ struct LayoutColumn {
   std::vector<std::pair<PanelId, float>> panels;
 };
 
-/// The default arrangement: CPU | Memory Map | Machine over Performance.
-std::vector<LayoutColumn> default_layout();
+/// The default arrangement: CPU | Memory Map | Machine over Performance. With `iommu` (the
+/// machine has one), the IOMMU panel shares the middle column with the Memory Map.
+std::vector<LayoutColumn> default_layout(bool iommu = false);
 
 /// The arrangement for a canvas `width` pixels wide: default_layout() from 960 px, two columns
-/// (CPU over Performance | Memory Map over Machine) from 640 px, otherwise one column.
-std::vector<LayoutColumn> layout_for_width(float width);
+/// (CPU over Performance | Memory Map over Machine, the IOMMU panel between them) from 640 px,
+/// otherwise one column.
+std::vector<LayoutColumn> layout_for_width(float width, bool iommu = false);
 
 /// Tiles `columns` over a `width` x `height` canvas. Rects do not overlap and lie within the
 /// canvas; a non-positive size gives no rects.

@@ -14,6 +14,9 @@ void draw_memory_map_panel(App& app);
 void draw_cpu_panel(App& app);
 /// Performance: instructions per second, frame times and the time-slice controller.
 void draw_performance_panel(App& app);
+/// IOMMU: the machine's IOMMU events as a timeline with filters, pause on the next event, and
+/// each notifier's delivered and skipped counts.
+void draw_iommu_panel(App& app);
 /// Machine: guest choice, memory size, reset, pause, messages.
 void draw_machine_panel(App& app);
 

@@ -215,6 +215,16 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_events_json(double since) {
       g_session->app.iommu_log(), since > 0 ? static_cast<uint64_t>(since) : 0));
 }
 
+/// Pause on the next IOMMU event (non-zero) or not; one-shot (ui::App).
+EMSCRIPTEN_KEEPALIVE void glassvm_set_pause_on_iommu_event(int on) {
+  if (g_session) g_session->app.set_pause_on_iommu_event(on != 0);
+}
+
+/// The sequence number of the IOMMU event the page last paused at (0: none).
+EMSCRIPTEN_KEEPALIVE double glassvm_iommu_paused_at() {
+  return g_session ? static_cast<double>(g_session->app.paused_at_iommu_event()) : 0;
+}
+
 /// Instructions retired since the machine was built (a double: exact up to 2^53).
 EMSCRIPTEN_KEEPALIVE double glassvm_instructions() {
   if (!g_session) return 0;

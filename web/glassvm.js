@@ -623,6 +623,9 @@
     mtree: () => (core ? core.UTF8ToString(core._glassvm_mtree()) : ''),
     memoryMap: () => coreJson('_glassvm_memory_map_json', []),
     registers: () => coreJson('_glassvm_registers_json', null),
+    // Pause at the next IOMMU event (one-shot); iommuPausedAt() is its sequence number.
+    pauseOnIommuEvent: (on = true) => { if (core) core._glassvm_set_pause_on_iommu_event(on ? 1 : 0); },
+    iommuPausedAt: () => (core ? core._glassvm_iommu_paused_at() : 0),
     // IOMMU events after sequence number `since` (0: all still held), oldest first.
     iommuEvents: (since = 0) =>
       (core && !coreDead ? JSON.parse(core.UTF8ToString(core._glassvm_iommu_events_json(

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "imgui.h"
+#include "iommu/iommu_devices.h"
 #include "tests/support/test_host.h"
 #include "tests/ui/guest_files.h"
 
@@ -339,6 +340,70 @@ TEST_F(AppTest, HeadlessImGuiFramesOfEveryPanel) {
   load("bench.elf");
   data = gui.frame(app, 1, 1);
   EXPECT_TRUE(data->Valid);
+}
+
+/// The RISC-V IOMMU lesson in the App, with the IOMMU models registered as the page does.
+class AppIommuTest : public AppTest {
+ protected:
+  void SetUp() override {
+    register_iommu_devices(app.registry());
+    std::string error;
+    ASSERT_TRUE(app.set_devices({"riscv-iommu-sys", "edu-dma,ats=on"}, error)) << error;
+    ASSERT_NE(app.iommu_log(), nullptr);
+    load("teach_riscv_iommu.elf");
+  }
+};
+
+TEST_F(AppIommuTest, PauseOnTheNextIommuEventStopsAtIt) {
+  app.set_pause_on_iommu_event(true);
+  for (int i = 0; i < 400 && !app.paused() && !app.machine().exited(); ++i)
+    app.run_slice(app.next_budget_ms(), now_ms += 16);
+  ASSERT_TRUE(app.paused()) << host.output;
+  EXPECT_FALSE(app.machine().exited());
+  // Stopped at the first event, at the instruction that made it (one write to cqt may run
+  // several commands, so a few more events may have come in that instruction).
+  EXPECT_EQ(app.paused_at_iommu_event(), 1u);
+  const uint64_t held = app.iommu_log()->last_seq();
+  EXPECT_GE(held, 1u);
+  EXPECT_FALSE(app.pause_on_iommu_event());  // one-shot
+  EXPECT_NE(app.messages().back().find("Paused at IOMMU event #1"), std::string::npos);
+  // Paused: a slice runs nothing.
+  const uint64_t at = app.machine().total_instructions();
+  app.run_slice(10, now_ms += 16);
+  EXPECT_EQ(app.machine().total_instructions(), at);
+  // Asked again: the next event stops it again, later.
+  app.set_pause_on_iommu_event(true);
+  app.resume();
+  for (int i = 0; i < 400 && !app.paused() && !app.machine().exited(); ++i)
+    app.run_slice(app.next_budget_ms(), now_ms += 16);
+  ASSERT_TRUE(app.paused());
+  EXPECT_EQ(app.paused_at_iommu_event(), held + 1);
+  // Let go: the lesson runs to its end and passes.
+  app.resume();
+  for (int i = 0; i < 400 && !app.machine().exited(); ++i)
+    app.run_slice(app.next_budget_ms(), now_ms += 16);
+  ASSERT_TRUE(app.machine().exited());
+  EXPECT_EQ(app.machine().exit_code(), 0) << host.output;
+}
+
+TEST_F(AppIommuTest, TheIommuPanelDrawsTheTimeline) {
+  ImGuiFrames gui;
+  for (int i = 0; i < 400 && !app.machine().exited(); ++i)
+    app.run_slice(app.next_budget_ms(), now_ms += 16);
+  ASSERT_TRUE(app.machine().exited());
+  // Wide (the IOMMU panel under the Memory Map), medium and narrow canvases.
+  for (float w : {1600.0f, 800.0f, 500.0f}) {
+    ImDrawData* data = gui.frame(app, w, 900);
+    ASSERT_TRUE(data->Valid);
+    EXPECT_GE(data->CmdListsCount, 5);  // five panels
+  }
+  // Click around the panel (the filters, the pause switch, the rows).
+  for (float y = 30; y < 900; y += 41)
+    for (float x = 20; x < 1600; x += 83) {
+      gui.frame(app, 1600, 900, x, y, true);
+      gui.frame(app, 1600, 900, x, y, false);
+    }
+  EXPECT_TRUE(gui.frame(app, 1600, 900)->Valid);
 }
 
 }  // namespace

@@ -70,5 +70,46 @@ TEST_F(IommuEventsTest, ASlowReaderLearnsHowManyItMissed) {
   EXPECT_NE(json.find("{\"seq\":" + std::to_string(last) + ","), std::string::npos) << json;
 }
 
+TEST_F(IommuEventsTest, TimelineRowsFollowTheFilter) {
+  ASSERT_NO_FATAL_FAILURE(build({"riscv-iommu-sys", "edu-dma,ats=on"}));
+  std::unique_ptr<IommuEventLog> log = watch_iommu_events(*m);
+  ASSERT_NO_FATAL_FAILURE(run_lesson());
+  const std::vector<IommuEventRow> all = iommu_event_rows(*log, {}, 10000);
+  ASSERT_EQ(all.size(), log->size());
+  for (size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].seq, all[i].seq);  // oldest first
+  // Only DEVIOTLB_UNMAP: ATS.INVAL's, which edu-dma's ATC received.
+  IommuEventFilter ats;
+  ats.map = ats.unmap = false;
+  const std::vector<IommuEventRow> inval = iommu_event_rows(*log, ats, 10000);
+  ASSERT_FALSE(inval.empty());
+  for (const IommuEventRow& r : inval) {
+    EXPECT_EQ(r.type, "DEVIOTLB_UNMAP");
+    EXPECT_EQ(r.device, "9");
+    EXPECT_NE(r.notifiers.find("to: "), std::string::npos) << r.notifiers;
+  }
+  // A device that is not there, and a range nothing touched.
+  IommuEventFilter other;
+  other.device = 3;
+  EXPECT_TRUE(iommu_event_rows(*log, other, 10000).empty());
+  IommuEventFilter high;
+  high.first = 0x100000000;
+  high.last = 0x1ffffffff;
+  for (const IommuEventRow& r : iommu_event_rows(*log, high, 10000))
+    EXPECT_EQ(r.range, "0x0-0xffffffffffffffff");  // only whole-space UNMAPs overlap it
+  // The newest rows when there are more than asked for.
+  const std::vector<IommuEventRow> last2 = iommu_event_rows(*log, {}, 2);
+  ASSERT_EQ(last2.size(), 2u);
+  EXPECT_EQ(last2[1].seq, log->last_seq());
+  // The ATC's counts: received DEVIOTLB_UNMAPs, skipped the UNMAPs for their flags.
+  bool atc = false;
+  for (const IommuNotifierRow& r : iommu_notifier_rows(*log)) {
+    if (r.counts.delivered == 0) continue;
+    atc = true;
+    EXPECT_EQ(r.counts.delivered, inval.size()) << r.name;
+    EXPECT_GT(r.counts.skipped_flags, 0u) << r.name;
+  }
+  EXPECT_TRUE(atc);
+}
+
 }  // namespace
 }  // namespace glassvm::ui

@@ -94,6 +94,26 @@ TEST(Layout, MediumCanvasHasTwoColumnsWithEveryPanel) {
   EXPECT_EQ(seen, 0xf);
 }
 
+TEST(Layout, AMachineWithAnIommuGetsTheIommuPanelAtEverySize) {
+  for (float w : {1600.0f, 800.0f, 500.0f}) {
+    const std::vector<PanelRect> rects = tile(layout_for_width(w, true), w, 900);
+    ASSERT_EQ(rects.size(), 5u) << w;
+    int seen = 0;
+    for (size_t i = 0; i < rects.size(); ++i) {
+      seen |= 1 << static_cast<int>(rects[i].id);
+      for (size_t j = i + 1; j < rects.size(); ++j) {
+        const PanelRect& a = rects[i];
+        const PanelRect& b = rects[j];
+        EXPECT_TRUE(a.x + a.w <= b.x + 0.01f || b.x + b.w <= a.x + 0.01f ||
+                    a.y + a.h <= b.y + 0.01f || b.y + b.h <= a.y + 0.01f)
+            << panel_title(a.id) << " overlaps " << panel_title(b.id) << " at " << w;
+      }
+    }
+    EXPECT_EQ(seen, 0x1f) << w;
+  }
+  EXPECT_STREQ(panel_title(PanelId::Iommu), "IOMMU");
+}
+
 TEST(Layout, NarrowCanvasStacksAndEmptyCanvasHasNothing) {
   const std::vector<PanelRect> rects = tile(default_layout(), 600, 2000);
   ASSERT_EQ(rects.size(), 4u);

@@ -104,6 +104,29 @@ describe('the IOMMU events in the page', () => {
     assert.deepEqual(none.events, []);
   });
 
+  test('pauseOnIommuEvent() stops the lesson at its first event after a reset', async () => {
+    await tab.page.evaluate(() => {
+      window.glassvm.pauseOnIommuEvent(true);
+      window.glassvm.reset();
+    });
+    await waitInPage(tab.page, 'the pause at an IOMMU event',
+                     () => window.glassvm.state().paused && window.glassvm.iommuPausedAt() > 0);
+    const at = await tab.page.evaluate(() => ({
+      pausedAt: window.glassvm.iommuPausedAt(),
+      events: window.glassvm.iommuEvents(0),
+      state: window.glassvm.state(),
+    }));
+    assert.equal(at.pausedAt, 1);
+    assert.equal(at.state.exited, false);
+    assert.ok(at.events.events.length >= 1 && at.events.events[0].seq === 1,
+              JSON.stringify(at.events).slice(0, 300));
+    // Resumed, the lesson runs to its end and passes.
+    await tab.page.evaluate(() => window.glassvm.resume());
+    await waitInPage(tab.page, 'the end of the lesson',
+                     () => window.glassvm.state().exited);
+    assert.equal(await tab.page.evaluate(() => window.glassvm.state().exitCode), 0);
+  });
+
   test('logged no console errors and no uncaught exceptions', () => {
     assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
   });
