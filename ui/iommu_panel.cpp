@@ -40,7 +40,7 @@ void draw_timeline(App& app, const IommuEventLog& log, const IommuEventFilter& f
               log.size(), log.dropped(), rows.size());
   const float height = ImGui::GetContentRegionAvail().y * 0.7f;
   if (!ImGui::BeginTable("events", 7,
-                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
+                         ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX |
                              ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV,
                          ImVec2(0, height > 80 ? height : 80)))
     return;
