@@ -103,4 +103,21 @@ std::vector<IommuNotifierRow> iommu_notifier_rows(const IommuEventLog& log) {
   return rows;
 }
 
+std::string iommu_notifiers_json(const IommuEventLog* log) {
+  if (log == nullptr) return "[]";
+  std::string out = "[";
+  for (const IommuNotifierRow& r : iommu_notifier_rows(*log)) {
+    if (out.size() > 1) out += ',';
+    out += "{\"model\":";
+    json_append_string(out, r.model);
+    out += ",\"name\":";
+    json_append_string(out, r.name);
+    out += ",\"delivered\":" + std::to_string(r.counts.delivered) +
+           ",\"skippedFlags\":" + std::to_string(r.counts.skipped_flags) +
+           ",\"skippedRange\":" + std::to_string(r.counts.skipped_range) +
+           ",\"skippedIndex\":" + std::to_string(r.counts.skipped_index) + "}";
+  }
+  return out + "]";
+}
+
 }  // namespace glassvm::ui

@@ -65,4 +65,8 @@ struct IommuNotifierRow {
 /// Every notifier the log has seen an outcome for, by model then name.
 std::vector<IommuNotifierRow> iommu_notifier_rows(const IommuEventLog& log);
 
+/// glassvm.iommuNotifiers(): [{"model","name","delivered","skippedFlags","skippedRange",
+/// "skippedIndex"}] from iommu_notifier_rows(); [] for a null log.
+std::string iommu_notifiers_json(const IommuEventLog* log);
+
 }  // namespace glassvm::ui

@@ -215,6 +215,12 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_events_json(double since) {
       g_session->app.iommu_log(), since > 0 ? static_cast<uint64_t>(since) : 0));
 }
 
+/// Each IOMMU notifier's delivered and skipped counts as JSON (ui/iommu_events.h).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_notifiers_json() {
+  if (!g_session) return "[]";
+  return glassvm::web::give(glassvm::ui::iommu_notifiers_json(g_session->app.iommu_log()));
+}
+
 /// Pause on the next IOMMU event (non-zero) or not; one-shot (ui::App).
 EMSCRIPTEN_KEEPALIVE void glassvm_set_pause_on_iommu_event(int on) {
   if (g_session) g_session->app.set_pause_on_iommu_event(on != 0);

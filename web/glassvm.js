@@ -623,6 +623,8 @@
     mtree: () => (core ? core.UTF8ToString(core._glassvm_mtree()) : ''),
     memoryMap: () => coreJson('_glassvm_memory_map_json', []),
     registers: () => coreJson('_glassvm_registers_json', null),
+    // Each IOMMU notifier's delivered and skipped counts.
+    iommuNotifiers: () => coreJson('_glassvm_iommu_notifiers_json', []),
     // Pause at the next IOMMU event (one-shot); iommuPausedAt() is its sequence number.
     pauseOnIommuEvent: (on = true) => { if (core) core._glassvm_set_pause_on_iommu_event(on ? 1 : 0); },
     iommuPausedAt: () => (core ? core._glassvm_iommu_paused_at() : 0),

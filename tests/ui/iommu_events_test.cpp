@@ -109,6 +109,12 @@ TEST_F(IommuEventsTest, TimelineRowsFollowTheFilter) {
     EXPECT_GT(r.counts.skipped_flags, 0u) << r.name;
   }
   EXPECT_TRUE(atc);
+  const std::string json = iommu_notifiers_json(log.get());
+  EXPECT_EQ(json.rfind("[{\"model\":\"riscv-iommu\",\"name\":\"edu-dma@4000000", 0), 0u) << json;
+  EXPECT_NE(json.find("\"delivered\":" + std::to_string(inval.size()) + ",\"skippedFlags\":"),
+            std::string::npos)
+      << json;
+  EXPECT_EQ(iommu_notifiers_json(nullptr), "[]");
 }
 
 }  // namespace

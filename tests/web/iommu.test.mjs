@@ -102,6 +102,13 @@ describe('the IOMMU events in the page', () => {
               JSON.stringify(all.events));
     const none = await tab.page.evaluate((s) => window.glassvm.iommuEvents(s), all.lastSeq);
     assert.deepEqual(none.events, []);
+    // The ATC received the DEVIOTLB_UNMAPs and was spared the UNMAPs (its flags).
+    const notifiers = await tab.page.evaluate(() => window.glassvm.iommuNotifiers());
+    const atc = notifiers.find((n) => /ATC/.test(n.name));
+    assert.ok(atc, JSON.stringify(notifiers));
+    assert.equal(atc.delivered,
+                 all.events.filter((e) => e.type === 'DEVIOTLB_UNMAP').length);
+    assert.ok(atc.skippedFlags > 0, JSON.stringify(atc));
   });
 
   test('pauseOnIommuEvent() stops the lesson at its first event after a reset', async () => {
