@@ -6,7 +6,8 @@
 // through the accessors here. App only reads engine state and sends commands through the
 // engine's public API (Machine, Cpu, AddressSpace). Loading a guest, changing the memory size
 // and resetting all build a fresh Machine from the kept guest image, so that a reset machine
-// is exactly a new one.
+// is exactly a new one. The disk is the exception: it is the user's data, so App owns it and
+// hands the same storage to every machine it builds, and what the guest wrote survives resets.
 #pragma once
 
 #include <cstdint>
@@ -24,6 +25,9 @@
 #include "ui/perf_view.h"
 
 namespace glassvm::ui {
+
+/// The drive id of the App's disk in each machine (MachineConfig::drives).
+inline constexpr char kDiskDriveId[] = "disk0";
 
 /// Hooks into the embedder for what the UI cannot do itself. Unset hooks are never called.
 struct AppCallbacks {
@@ -82,6 +86,23 @@ class App {
   /// list.
   bool set_devices(std::vector<std::string> devices, std::string& error);
   const std::vector<std::string>& devices() const { return devices_; }
+
+  /// Attaches `bytes` (a raw disk image, `name` for messages) as the disk of every machine
+  /// built from now on: drive kDiskDriveId on a virtio-blk-device after the devices() list,
+  /// as the command line's -drive if=virtio is, so it sits behind the IOMMU when there is one.
+  /// Rebuilds the machine with the current guest; the disk replaces any earlier one. Returns
+  /// false with `error` (also in messages()) for a size check_disk_bytes refuses or a machine
+  /// that cannot be built; the old machine and disk then stay.
+  bool set_disk(std::vector<uint8_t> bytes, const std::string& name, std::string& error);
+  /// The same with a blank (zero-filled) disk of `mib` MiB (1..kMaxDiskMib, checked before any
+  /// memory is taken).
+  bool set_blank_disk(uint64_t mib, std::string& error);
+  /// Detaches the disk and rebuilds the machine without it (nothing happens without a disk).
+  void remove_disk();
+  /// The disk (null: none). Its contents are what the guest has written so far.
+  const MemoryBlockStorage* disk() const { return disk_.get(); }
+  /// glassvm.disk(): {"attached","name","bytes","readOnly","bytesWritten"} as JSON.
+  std::string disk_json() const;
   /// Runs the guest for about `budget_ms` of wall time, unless paused, exited, idle (waiting
   /// for input) or ahead of real time after a timer skip. `now_ms` is the frame's timestamp
   /// (any monotonic clock in ms); it also drives the instructions-per-second meter. Stopping
@@ -172,6 +193,9 @@ class App {
   std::unique_ptr<Machine> build(unsigned mib, const GuestImage* image, const std::string& name,
                                  std::string& error);
   void adopt(std::unique_ptr<Machine> machine);
+  /// Makes `disk` the disk and rebuilds the machine with it; on failure puts the old disk
+  /// back and returns false with `error` (already in messages()).
+  bool replace_disk(std::unique_ptr<MemoryBlockStorage> disk, std::string name, std::string& error);
   /// How far guest time runs ahead of the wall clock (negative: behind), after forgiving lag
   /// beyond a bound; the page waits while it is ahead, so `sleep 1` takes about a second.
   int64_t guest_ahead_ns();
@@ -179,6 +203,9 @@ class App {
   Host& host_;
   DeviceRegistry registry_;           ///< before machine_: machines are built from it
   std::vector<std::string> devices_;  ///< the -device list of every machine built
+  /// The disk every machine built gets (null: none); before machine_, which points into it.
+  std::unique_ptr<MemoryBlockStorage> disk_;
+  std::string disk_name_;
   std::unique_ptr<Machine> machine_;
   /// The IOMMU events of machine_ (null without an IOMMU); after machine_, so it goes first.
   std::unique_ptr<IommuEventLog> iommu_log_;

@@ -167,6 +167,56 @@ EMSCRIPTEN_KEEPALIVE int glassvm_set_devices(const char* list) {
   return 1;
 }
 
+/// Attaches a disk holding the image `data` (`size` bytes, copied; `name` for messages) to this
+/// and every later machine, rebuilding the machine with its guest. 1 on success; 0 with
+/// glassvm_last_error() (also in the messages) when the size is refused (ui::check_disk_bytes).
+EMSCRIPTEN_KEEPALIVE int glassvm_set_disk(const uint8_t* data, size_t size, const char* name) {
+  if (!g_session) return 0;
+  auto& s = *g_session;
+  const std::string disk = name ? name : "disk";
+  // Checked before the copy, so that a refused image takes no memory.
+  std::string error = glassvm::ui::check_disk_bytes(size, disk);
+  if (error.empty()) {
+    s.app.set_disk(std::vector<uint8_t>(data, data + size), disk, error);
+  } else {
+    s.app.add_message(error);
+  }
+  s.last_error = error;
+  return error.empty();
+}
+
+/// Attaches a blank (zero-filled) disk of `mib` MiB, as glassvm_set_disk does. 0 with
+/// glassvm_last_error() for a size that is not a whole number of MiB from 1 to ui::kMaxDiskMib.
+EMSCRIPTEN_KEEPALIVE int glassvm_set_blank_disk(double mib) {
+  if (!g_session) return 0;
+  auto& s = *g_session;
+  std::string error;
+  // Whole numbers only; anything past the limit is refused by App with its own message.
+  if (!(mib >= 0 && mib <= 1e15) || mib != static_cast<double>(static_cast<uint64_t>(mib))) {
+    s.last_error = "Disk: the size must be a whole number of MiB from 1 to " +
+                   std::to_string(glassvm::ui::kMaxDiskMib);
+    s.app.add_message(s.last_error);
+    return 0;
+  }
+  if (!s.app.set_blank_disk(static_cast<uint64_t>(mib), error)) {
+    s.last_error = error;
+    return 0;
+  }
+  s.last_error.clear();
+  return 1;
+}
+
+/// Detaches the disk, rebuilding the machine without it.
+EMSCRIPTEN_KEEPALIVE void glassvm_remove_disk() {
+  if (g_session) g_session->app.remove_disk();
+}
+
+/// glassvm.disk() as JSON (ui::App::disk_json).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_disk_json() {
+  if (!g_session) return "null";
+  return glassvm::web::give(g_session->app.disk_json());
+}
+
 /// glassvm.state() as JSON.
 EMSCRIPTEN_KEEPALIVE const char* glassvm_state_json() {
   if (!g_session) return "null";
