@@ -74,6 +74,7 @@ describe('a disk in the page', () => {
     const events = await tab.page.evaluate((s) => window.glassvm.iommuEvents(s), since);
     const unmaps = events.events.filter((e) => e.device === device && e.type === 'UNMAP' &&
                                                e.model === 'riscv-iommu');
+    console.log(`disk at ${m[1]} (device ${device}): ${unmaps.length} UNMAPs of its DMA`);
     assert.ok(unmaps.some((e) => BigInt(e.last) - BigInt(e.iova) === 0xfffn),
               `no page UNMAP for device ${device}: ` +
                   JSON.stringify(events.events.slice(-5)));
