@@ -21,6 +21,7 @@
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
 #include "ui/iommu_events.h"
+#include "ui/iommu_state_view.h"
 #include "ui/machine_view.h"
 #include "ui/perf_view.h"
 
@@ -36,6 +37,24 @@ struct AppCallbacks {
   std::function<void(const std::string& name)> fetch_guest;
   /// The user pressed "Open ELF...": show a file dialog and call load_guest with the file.
   std::function<void()> open_file_dialog;
+};
+
+/// The IOMMU state sections' inputs and cached views (ui/iommu_state_panel.cpp): the views
+/// are rebuilt when the inputs or the machine change, or at most every 250 ms of wall time
+/// while the guest runs or the event log grows, never every frame.
+struct IommuStatePanelState {
+  char mapping_device_text[12] = {};  ///< the mapping table's device filter; empty: all
+  char walk_device_text[12] = {};
+  char walk_iova_text[24] = {};
+  int walk_access = 0;  ///< 0 read, 1 write
+  IommuStateView state;
+  std::vector<IommuMappingRow> mappings;
+  bool mappings_truncated = false;
+  IovaWalkView walk;
+  bool walk_valid = false;   ///< the walk inputs parse
+  std::string built_inputs;  ///< the inputs the cache was built for
+  double built_at = -1;      ///< ImGui::GetTime() when it was built
+  uint64_t built_seq = 0, built_epoch = ~uint64_t{0}, built_guest_ns = 0;
 };
 
 /// Per-panel state that lives across frames (panels are free functions in *_panel.cpp).
@@ -55,6 +74,7 @@ struct PanelState {
   // The IOMMU panel's timeline filter (ui/iommu_events.h).
   char iommu_device_text[12] = {};
   bool iommu_show_map = true, iommu_show_unmap = true, iommu_show_deviotlb = true;
+  IommuStatePanelState iommu_state;
 };
 
 class App {

@@ -14,6 +14,7 @@
 #include "engine/base/host_ram.h"
 #include "engine/board/machine.h"
 #include "ui/cpu_view.h"
+#include "ui/iommu_state_view.h"
 #include "ui/machine_view.h"
 #include "ui/translation_view.h"
 #include "web/session.h"
@@ -26,6 +27,17 @@ WebSession* g_session = nullptr;  // the one bridge from JS into C++; see web/se
 /// Largest RAM the page accepts, in MiB (the UI's limit; the wasm heap may grow to 4 GiB, room
 /// for the old and the new machine's RAM during a rebuild).
 constexpr unsigned kMaxRamMib = ui::kMaxRamMib;
+
+/// The most rows glassvm.iommuMappings() returns (it says `truncated` beyond).
+constexpr size_t kMaxJsMappingRows = 16384;
+
+/// A device id from JS: a whole number that fits 32 bits, else nullopt.
+std::optional<uint32_t> device_id(double device) {
+  if (!(device >= 0 && device <= 0xffffffffu) ||
+      device != static_cast<double>(static_cast<uint32_t>(device)))
+    return std::nullopt;
+  return static_cast<uint32_t>(device);
+}
 
 std::string json_string(std::string_view s) {
   std::string out = "\"";
@@ -269,6 +281,33 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_events_json(double since) {
 EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_notifiers_json() {
   if (!g_session) return "[]";
   return glassvm::web::give(glassvm::ui::iommu_notifiers_json(g_session->app.iommu_log()));
+}
+
+/// The IOMMU's registers, contexts and fault history as JSON (ui/iommu_state_view.h).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_state_json() {
+  if (!g_session) return "null";
+  return glassvm::web::give(glassvm::ui::iommu_state_json(g_session->app.machine()));
+}
+
+/// The mappings of `device` as JSON (ui/iommu_state_view.h); a negative device (or one that is
+/// not a 32-bit whole number) means every device.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_mappings_json(double device) {
+  if (!g_session) return "null";
+  return glassvm::web::give(glassvm::ui::iommu_mappings_json(
+      g_session->app.machine(), glassvm::web::device_id(device), glassvm::web::kMaxJsMappingRows));
+}
+
+/// The walk of hex `iova` by `device` for `access` ("read", "write") as JSON
+/// (ui/iommu_state_view.h), or null for a device, IOVA or access that does not parse.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_translate_iova_json(double device, const char* iova,
+                                                             const char* access) {
+  if (!g_session || iova == nullptr || access == nullptr) return "null";
+  const std::optional<uint32_t> id = glassvm::web::device_id(device);
+  const std::optional<uint64_t> addr = glassvm::ui::parse_address(iova);
+  const std::optional<glassvm::IommuAccessFlags> kind = glassvm::ui::parse_iommu_access(access);
+  if (!id || !addr || !kind) return "null";
+  return glassvm::web::give(
+      glassvm::ui::iova_walk_json(g_session->app.machine(), *id, *addr, *kind));
 }
 
 /// Pause on the next IOMMU event (non-zero) or not; one-shot (ui::App).

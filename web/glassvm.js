@@ -697,6 +697,19 @@
     iommuEvents: (since = 0) =>
       (core && !coreDead ? JSON.parse(core.UTF8ToString(core._glassvm_iommu_events_json(
         Number(since)))) : null),
+    // The IOMMU's registers, device contexts (or endpoints) and fault history.
+    iommuState: () => coreJson('_glassvm_iommu_state_json', null),
+    // The mappings of `device` (a number; negative or undefined: every device).
+    iommuMappings: (device = -1) =>
+      (core && !coreDead ? JSON.parse(core.UTF8ToString(core._glassvm_iommu_mappings_json(
+        device === null ? -1 : Number(device)))) : null),
+    // The walk of `iova` (hex string) by `device` for 'read' or 'write' through the IOMMU's
+    // tables as they are now (nothing cached or recorded), or null.
+    translateIova: (device, iova, access = 'read') => {
+      if (!core || coreDead) return null;
+      return withCString(String(iova), (v) => withCString(String(access), (a) =>
+        JSON.parse(core.UTF8ToString(core._glassvm_translate_iova_json(Number(device), v, a)))));
+    },
     // The hart's page-table walk of `va` (hex string) for 'fetch', 'load' or 'store', or null.
     translate: (va, access = 'load') => {
       if (!core || coreDead) return null;

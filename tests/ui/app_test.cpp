@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "imgui.h"
 #include "iommu/iommu_devices.h"
 #include "tests/support/test_host.h"
@@ -522,6 +524,33 @@ TEST_F(AppIommuTest, TheIommuPanelDrawsTheTimeline) {
       gui.frame(app, 1600, 900, x, y, false);
     }
   EXPECT_TRUE(gui.frame(app, 1600, 900)->Valid);
+}
+
+TEST_F(AppIommuTest, TheStateSectionsCacheTheirViewsAndWalkWhatIsTyped) {
+  ImGuiFrames gui;
+  for (int i = 0; i < 400 && !app.machine().exited(); ++i)
+    app.run_slice(app.next_budget_ms(), now_ms += 16);
+  ASSERT_TRUE(app.machine().exited());
+  IommuStatePanelState& st = app.panel_state().iommu_state;
+  ASSERT_TRUE(gui.frame(app, 1600, 900)->Valid);
+  EXPECT_EQ(st.state.model, "riscv-iommu");
+  EXPECT_EQ(st.mappings.size(), iommu_mappings(app.machine(), std::nullopt, 4096).size());
+  ASSERT_FALSE(st.state.faults.empty());  // the lesson's step 6
+  // Nothing moves (the guest has exited): later frames keep the views they have.
+  const double built = st.built_at;
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(gui.frame(app, 1600, 900)->Valid);
+  EXPECT_EQ(st.built_at, built);
+  // Typing a walk rebuilds at once: the lesson's IOVA 0x40001000 of edu-dma (device 9).
+  std::snprintf(st.walk_device_text, sizeof st.walk_device_text, "9");
+  std::snprintf(st.walk_iova_text, sizeof st.walk_iova_text, "40001000");
+  ASSERT_TRUE(gui.frame(app, 1600, 900)->Valid);
+  EXPECT_NE(st.built_at, built);
+  ASSERT_TRUE(st.walk_valid);
+  EXPECT_TRUE(st.walk.ok) << st.walk.result;
+  EXPECT_EQ(st.walk.pa, iova_walk_view(app.machine(), 9, 0x40001000, kIommuRead).pa);
+  std::snprintf(st.mapping_device_text, sizeof st.mapping_device_text, "3");
+  ASSERT_TRUE(gui.frame(app, 1600, 900)->Valid);
+  EXPECT_TRUE(st.mappings.empty());  // no device 3
 }
 
 }  // namespace
