@@ -250,6 +250,11 @@ void App::run_slice(double budget_ms, double now_ms) {
     }
     if (state == MachineState::Reset) add_message(guest_name_ + " reset the machine");
     if (state == MachineState::Idle) {
+      // Waiting for input after the watched text (a prompt): the line is as complete as it gets.
+      if (console_.complete_open_line() && take_stop()) {
+        measured = false;
+        break;
+      }
       idle_ = true;
       status_ = "idle: waiting for input";
       measured = false;
@@ -344,9 +349,13 @@ bool App::take_stop() {
   stop.count = last_stop_.count + 1;
   paused_ = true;
   status_ = "paused";
-  add_message(stop.kind == StopReport::Kind::IommuEvent
-                  ? "Paused at IOMMU event #" + std::to_string(paused_at_iommu_event_)
-                  : "Paused at " + describe_stop(stop));
+  switch (stop.kind) {
+    case StopReport::Kind::IommuEvent:
+      add_message("Paused at IOMMU event #" + std::to_string(paused_at_iommu_event_));
+      break;
+    case StopReport::Kind::Trap: add_message("Paused at a " + describe_stop(stop)); break;
+    default: add_message("Paused: " + describe_stop(stop)); break;
+  }
   last_stop_ = std::move(stop);
   return true;
 }

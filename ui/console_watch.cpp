@@ -17,6 +17,14 @@ void ConsoleWatch::disarm() {
   on_match_ = nullptr;
 }
 
+bool ConsoleWatch::complete_open_line() {
+  if (!found_) return false;
+  std::function<void()> on_match = std::move(on_match_);
+  disarm();
+  if (on_match) on_match();
+  return true;
+}
+
 void ConsoleWatch::console_write(std::span<const uint8_t> bytes) {
   inner_.console_write(bytes);
   if (text_.empty()) return;
@@ -32,9 +40,7 @@ void ConsoleWatch::console_write(std::span<const uint8_t> bytes) {
     tail_.erase(0, at + text_.size());  // the rest of the line
   }
   if (tail_.find('\n') == std::string::npos && tail_.size() < kMaxLineRest) return;
-  std::function<void()> on_match = std::move(on_match_);
-  disarm();
-  if (on_match) on_match();
+  complete_open_line();
 }
 
 }  // namespace glassvm::ui

@@ -37,6 +37,9 @@ class ConsoleWatch final : public Host {
   /// console_write that ends the line holding it (or passes kMaxLineRest bytes after it), and
   /// the watch then disarms itself.
   void arm(std::string text, std::function<void()> on_match);
+  /// Completes a match whose line is still open (a shell prompt waits for input on the same
+  /// line): runs the handler if the text was written, and returns whether it did.
+  bool complete_open_line();
   /// Stops watching (nothing happens on a match).
   void disarm();
   bool armed() const { return !text_.empty(); }

@@ -313,6 +313,19 @@ TEST_F(LessonTest, TheGuestExitingBeforeTheEventEndsTheWait) {
   EXPECT_NE(runner().state_json().find("\"lastStop\":{\"kind\":\"exit\""), std::string::npos);
 }
 
+TEST_F(LessonTest, AConsoleStopAtAPromptStopsWhenTheGuestWaitsForInput) {
+  std::string error;
+  ASSERT_TRUE(app.load_guest(testing::read_guest("demo.elf"), "demo.elf", error)) << error;
+  app.set_pause_on_console("glassvm> ");
+  for (int i = 0; i < 400 && !app.paused(); ++i) app.run_slice(app.next_budget_ms(), now_ms += 16);
+  ASSERT_TRUE(app.paused()) << host.output;
+  EXPECT_EQ(app.last_stop().kind, StopReport::Kind::Console);
+  EXPECT_EQ(app.last_stop().console, "glassvm> ");
+  EXPECT_EQ(app.last_stop().count, 1u);
+  EXPECT_FALSE(app.pause_on_console());
+  EXPECT_EQ(app.messages().back(), "Paused: the console printed \"glassvm> \"");
+}
+
 TEST(ConsoleWatch, MatchesAcrossWritesOnceAndKeepsOnlyATail) {
   testing::TestHost inner;
   ConsoleWatch watch(inner);
@@ -339,10 +352,18 @@ TEST(ConsoleWatch, MatchesAcrossWritesOnceAndKeepsOnlyATail) {
   watch.disarm();
   write(std::string(300, 'x'));
   EXPECT_EQ(matches, 1);
+  // A prompt: the line stays open until the embedder says the guest waits for input.
+  watch.arm("# ", [&matches] { ++matches; });
+  EXPECT_FALSE(watch.complete_open_line());
+  write("~ # ");
+  EXPECT_EQ(matches, 1);
+  EXPECT_TRUE(watch.complete_open_line());
+  EXPECT_EQ(matches, 2);
+  EXPECT_FALSE(watch.armed());
   // A line that never ends still completes the match after kMaxLineRest bytes.
   watch.arm("x", [&matches] { ++matches; });
   write(std::string(ConsoleWatch::kMaxLineRest + 1, 'x'));
-  EXPECT_EQ(matches, 2);
+  EXPECT_EQ(matches, 3);
 }
 
 TEST_F(LessonTest, ThePanelDrawsTheListAndAnOpenLesson) {
