@@ -230,6 +230,10 @@ void App::run_slice(double budget_ms, double now_ms) {
     guest_ahead_ns();
     const MachineState state = machine_->run(std::min(chunk, cap - ran));
     ran += machine_->total_steps() - before;
+    // A guest that went idle right after the watched text (a prompt) has completed its line.
+    if (state == MachineState::Idle || machine_->last_idle_skip_ns() > 0 ||
+        machine_->cpu().waiting_for_interrupt())
+      console_.complete_open_line();
     if (take_stop()) {
       measured = false;
       break;
@@ -250,11 +254,6 @@ void App::run_slice(double budget_ms, double now_ms) {
     }
     if (state == MachineState::Reset) add_message(guest_name_ + " reset the machine");
     if (state == MachineState::Idle) {
-      // Waiting for input after the watched text (a prompt): the line is as complete as it gets.
-      if (console_.complete_open_line() && take_stop()) {
-        measured = false;
-        break;
-      }
       idle_ = true;
       status_ = "idle: waiting for input";
       measured = false;

@@ -18,7 +18,7 @@ void ConsoleWatch::disarm() {
 }
 
 bool ConsoleWatch::complete_open_line() {
-  if (!found_) return false;
+  if (!found_ || !tail_.empty()) return false;
   std::function<void()> on_match = std::move(on_match_);
   disarm();
   if (on_match) on_match();
@@ -40,7 +40,9 @@ void ConsoleWatch::console_write(std::span<const uint8_t> bytes) {
     tail_.erase(0, at + text_.size());  // the rest of the line
   }
   if (tail_.find('\n') == std::string::npos && tail_.size() < kMaxLineRest) return;
-  complete_open_line();
+  std::function<void()> on_match = std::move(on_match_);
+  disarm();
+  if (on_match) on_match();
 }
 
 }  // namespace glassvm::ui

@@ -37,8 +37,9 @@ class ConsoleWatch final : public Host {
   /// console_write that ends the line holding it (or passes kMaxLineRest bytes after it), and
   /// the watch then disarms itself.
   void arm(std::string text, std::function<void()> on_match);
-  /// Completes a match whose line is still open (a shell prompt waits for input on the same
-  /// line): runs the handler if the text was written, and returns whether it did.
+  /// Completes a match whose line is still open because the text ends the output so far (a
+  /// shell prompt, then the guest waits for input): runs the handler and returns true. Returns
+  /// false (and keeps waiting) otherwise.
   bool complete_open_line();
   /// Stops watching (nothing happens on a match).
   void disarm();

@@ -359,11 +359,18 @@ TEST(ConsoleWatch, MatchesAcrossWritesOnceAndKeepsOnlyATail) {
   EXPECT_EQ(matches, 1);
   EXPECT_TRUE(watch.complete_open_line());
   EXPECT_EQ(matches, 2);
+  // Text after the match on an open line: the line is not done (a kernel waiting mid-line).
+  watch.arm("here", [&matches] { ++matches; });
+  write("here and");
+  EXPECT_FALSE(watch.complete_open_line());
+  EXPECT_TRUE(watch.armed());
+  write(" there\n");
+  EXPECT_EQ(matches, 3);
   EXPECT_FALSE(watch.armed());
   // A line that never ends still completes the match after kMaxLineRest bytes.
   watch.arm("x", [&matches] { ++matches; });
   write(std::string(ConsoleWatch::kMaxLineRest + 1, 'x'));
-  EXPECT_EQ(matches, 3);
+  EXPECT_EQ(matches, 4);
 }
 
 TEST_F(LessonTest, ThePanelDrawsTheListAndAnOpenLesson) {

@@ -21,10 +21,20 @@ async function consoleHex(page, re) {
 async function runToEvent(page, timeoutMs = 30000) {
   const before = await page.evaluate(() => window.glassvm.lessonState());
   await page.evaluate(() => window.glassvm.lessonRun());
-  const lesson = await waitInPage(page, `the stop after step ${before.step}`, () => {
-    const s = window.glassvm.lessonState();
-    return s.state === 'stopped' || s.state === 'finished' ? s : null;
-  }, undefined, timeoutMs);
+  let lesson;
+  try {
+    lesson = await waitInPage(page, `the stop after step ${before.step}`, () => {
+      const s = window.glassvm.lessonState();
+      return s.state === 'stopped' || s.state === 'finished' ? s : null;
+    }, undefined, timeoutMs);
+  } catch (e) {
+    const seen = await page.evaluate(() => ({
+      lesson: window.glassvm.lessonState(), state: window.glassvm.state(),
+      instructions: window.glassvm.instructions(), messages: window.glassvm.messages().slice(-4),
+      console: window.glassvm.consoleText().slice(-400),
+    }));
+    throw new Error(`${e.message}\n${JSON.stringify(seen)}`);
+  }
   return page.evaluate((lesson) => ({
     lesson,
     state: window.glassvm.state(),
