@@ -127,6 +127,7 @@ void draw_iommu_panel(App& app) {
   draw_filters(app.panel_state(), filter);
   draw_timeline(app, *log, filter);
   if (ImGui::CollapsingHeader("Notifiers", ImGuiTreeNodeFlags_DefaultOpen)) draw_notifiers(*log);
+  draw_iommu_state(app);
 }
 
 }  // namespace glassvm::ui

@@ -1,10 +1,8 @@
 #include "ui/translation_view.h"
 
-#include <cinttypes>
-#include <cstdio>
-
 #include "ui/cpu_view.h"
 #include "ui/json_internal.h"
+#include "ui/text_internal.h"
 
 namespace glassvm::ui {
 
@@ -12,19 +10,6 @@ namespace {
 
 constexpr uint64_t kPteR = 1u << 1, kPteW = 1u << 2, kPteX = 1u << 3, kPteA = 1u << 6,
                    kPteD = 1u << 7;
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
-
-/// "4 KiB", "2 MiB", "1 GiB", "512 GiB" for a page of 2^shift bytes.
-std::string page_size(unsigned shift) {
-  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  const unsigned unit = shift / 10 < 4 ? shift / 10 : 4;
-  return std::to_string(1ull << (shift - unit * 10)) + " " + kUnits[unit];
-}
 
 std::string mode_name(const PageWalk& w) {
   return w.levels == 4 ? "Sv48" : "Sv39";
