@@ -8,8 +8,10 @@ namespace {
 
 // -- Stop conditions ------------------------------------------------------------------------
 
-constexpr uint32_t kEduDmaDeviceId = 9;     ///< edu-dma's requester id on the virt board
-constexpr uint32_t kVirtioRngDeviceId = 8;  ///< the first -device virtio slot's requester id
+constexpr uint32_t kEduDmaDeviceId = 9;  ///< edu-dma's requester id on the virt board
+/// Requester ids on the virt board follow creation order: the -device list, then the disk.
+constexpr uint32_t kVirtioRngDeviceId = 8;  ///< the Linux lesson's virtio-rng (first DMA master)
+constexpr uint32_t kVirtioBlkDeviceId = 9;  ///< its disk (the App's, after the -device list)
 
 /// The next IOMMU event of the given types (of `device`, when set).
 StopCondition next_event(bool map, bool unmap, bool deviotlb_unmap,
@@ -206,14 +208,15 @@ Lesson dma_fault_lesson() {
 Lesson linux_lesson() {
   return {
       "linux-iommu",
-      "Linux behind the RISC-V IOMMU",
+      "Linux and its disk behind the RISC-V IOMMU",
       "linux",
       {"riscv-iommu-sys", "virtio-rng-device"},
-      "Linux boots on a machine with a RISC-V IOMMU and a virtio-rng behind it (device 8). "
-      "Its riscv-iommu driver puts the rng in a DMA domain: every buffer the rng fills is "
-      "mapped in the IOMMU's page table for the transfer and unmapped after it (strict mode). "
-      "The RISC-V IOMMU cannot see page-table writes, so it announces no MAP: it announces "
-      "the UNMAP that follows each transfer, when Linux sends IOTINVAL.VMA.",
+      "Linux boots on a machine with a RISC-V IOMMU, a virtio-rng (device 8) and a disk "
+      "(virtio-blk, device 9) behind it. Its riscv-iommu driver puts both in DMA domains: every "
+      "buffer a device reads or writes is mapped in the IOMMU's page table for the transfer and "
+      "unmapped after it (strict mode). The RISC-V IOMMU cannot see page-table writes, so it "
+      "announces no MAP: it announces the UNMAP that follows each transfer, when Linux sends "
+      "IOTINVAL.VMA. (virtio-iommu, which is told of every mapping, would show the MAPs too.)",
       {
           {"Linux finds the IOMMU",
            "The device tree names a riscv,iommu node; Linux's driver binds to it and sets up "
@@ -226,14 +229,17 @@ Lesson linux_lesson() {
           {"DMA from the rng",
            "Type in the console: head -c 16 /dev/hwrng | od -x. The rng writes random bytes "
            "into a buffer Linux mapped for it; when Linux unmaps the buffer it invalidates, and "
-           "the IOMMU announces an UNMAP for device 8. The run stops at it.",
+           "the IOMMU announces an UNMAP for device 8. The run stops at it; resume (or run on) "
+           "to see the bytes.",
            next_event(false, true, false, kVirtioRngDeviceId)},
-          {"The disk",
-           "A disk behind the IOMMU works the same way: each block transfer is mapped, and "
-           "unmapped (an UNMAP event) when it is done. The page has no disk yet, so this step "
-           "is to read.",
-           {}},
-      }};
+          {"DMA from the disk",
+           "Type: echo 3 > /proc/sys/vm/drop_caches; dd if=/dev/vda of=/dev/null bs=4k "
+           "count=16 (dropping the caches makes Linux read the disk again). Each request's "
+           "buffers are mapped for the transfer and unmapped after it: the run stops at the "
+           "first UNMAP of device 9, the disk. The IOMMU panel's timeline shows the rest.",
+           next_event(false, true, false, kVirtioBlkDeviceId)},
+      },
+      8};
 }
 
 /// The name of a stop condition's kind in lessons_json.
@@ -378,6 +384,9 @@ bool LessonRunner::open(App& app, std::string_view id, std::string& error) {
   }
   app.disarm_stops();
   if (!app.set_devices(lesson->devices, error)) return false;
+  if (lesson->disk_mib != 0 && app.disk() == nullptr &&
+      !app.set_blank_disk(lesson->disk_mib, error))
+    return false;
   lesson_ = lesson;
   step_ = 0;
   state_ = State::Loading;

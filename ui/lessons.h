@@ -47,6 +47,7 @@ struct Lesson {
   std::vector<std::string> devices;  ///< -device arguments (App::set_devices)
   std::string intro;
   std::vector<LessonStep> steps;
+  uint64_t disk_mib = 0;  ///< a blank disk of this size when the App has none (0: no disk)
 };
 
 /// What `stop` waits for, in words ("the next IOMMU event (UNMAP) of device 9", "the next trap
@@ -73,9 +74,10 @@ class LessonRunner {
     Finished,  ///< past the last step
   };
 
-  /// Opens lesson `id`: sets the App's devices and chooses its guest (loaded now when the App
-  /// holds its bytes, else fetched by the embedder). Returns false with `error` for an unknown
-  /// id or refused devices (the App then keeps its machine).
+  /// Opens lesson `id`: sets the App's devices (and a blank disk when the lesson has one and
+  /// the App none) and chooses its guest (loaded now when the App holds its bytes, else fetched
+  /// by the embedder). Returns false with `error` for an unknown id or refused devices (the App
+  /// then keeps its machine).
   bool open(App& app, std::string_view id, std::string& error);
   /// Closes the lesson and disarms its stop; the machine stays as it is.
   void close(App& app);

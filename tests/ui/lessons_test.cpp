@@ -136,6 +136,18 @@ TEST_F(LessonTest, TheCatalogHasEveryLessonWithItsGuestAndSteps) {
             "the next trap with cause 12, 13 or 15");
 }
 
+TEST_F(LessonTest, TheLinuxLessonGivesTheMachineADiskBehindTheIommu) {
+  std::string error;
+  ASSERT_TRUE(runner().open(app, "linux-iommu", error)) << error;
+  EXPECT_EQ(runner().state(), LessonRunner::State::Loading);  // the page would fetch linux
+  EXPECT_EQ(app.devices(), (std::vector<std::string>{"riscv-iommu-sys", "virtio-rng-device"}));
+  ASSERT_NE(app.disk(), nullptr);
+  EXPECT_NE(app.disk_json().find("\"bytes\":8388608"), std::string::npos) << app.disk_json();
+  // The rng and the disk each have an address space behind the IOMMU.
+  ASSERT_NE(app.machine().iommu(), nullptr);
+  EXPECT_EQ(app.machine().iommu()->dma_address_spaces().size(), 2u);
+}
+
 TEST_F(LessonTest, AnUnknownLessonIsRefusedAndChangesNothing) {
   std::string error;
   EXPECT_FALSE(runner().open(app, "nosuch", error));

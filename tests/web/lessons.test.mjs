@@ -2,7 +2,8 @@
 // or glassvm.openLesson) with its devices and guest, waiting at the guest's first instruction;
 // lessonRun() runs to each step's event and the page stops there (the pause registers, the
 // registers, the IOMMU events agree); the page-fault lesson's translation view gives the PA the
-// guest prints; Linux behind the RISC-V IOMMU boots to the prompt and the rng's DMA shows up.
+// guest prints; Linux and its disk behind the RISC-V IOMMU boot to the prompt, and the rng's and
+// the disk's DMA show up as UNMAP events.
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
@@ -242,7 +243,8 @@ describe('the Linux lesson (?lesson=linux-iommu)', () => {
     await browser?.close();
   });
 
-  test('boots to the prompt, and the rng\'s DMA behind the IOMMU appears as events',
+  test('boots to the prompt, and the rng\'s and the disk\'s DMA behind the IOMMU appear as ' +
+       'events',
        async () => {
     const page = tab.page;
     const lesson = await page.evaluate(() => window.glassvm.lessonState());
@@ -267,10 +269,21 @@ describe('the Linux lesson (?lesson=linux-iommu)', () => {
     // Resumed, the command completes.
     await page.evaluate(() => window.glassvm.resume());
     await waitForConsole(page, '~ # ', 30000, from + 1);
-    // The disk step is to read ("Run" moves on to it); after it the lesson is over.
+    // The disk: its reads are mapped and unmapped too (device 9).
     await page.evaluate(() => window.glassvm.lessonRun());
-    const disk = await page.evaluate(() => window.glassvm.lessonState());
-    assert.deepEqual([disk.step, disk.state, disk.lastStop], [3, 'ready', null]);
+    const from2 = (await page.evaluate(() => window.glassvm.consoleText())).length;
+    await page.keyboard.type(
+        'echo 3 > /proc/sys/vm/drop_caches; dd if=/dev/vda of=/dev/null bs=4k count=16\n');
+    const disk = await waitInPage(page, 'an event of the disk', () => {
+      const s = window.glassvm.lessonState();
+      return s.state === 'stopped' ? s : null;
+    }, undefined, 60000);
+    assert.equal(disk.step, 3);
+    assert.deepEqual([disk.lastStop.kind, disk.lastStop.type, disk.lastStop.device],
+                     ['iommu', 'UNMAP', 9]);
+    assert.equal(await page.evaluate(() => window.glassvm.iommuPausedAt()), disk.lastStop.seq);
+    await page.evaluate(() => window.glassvm.resume());
+    await waitForConsole(page, '16+0 records in', 30000, from2);
     await page.evaluate(() => window.glassvm.lessonRun());
     assert.equal(await page.evaluate(() => window.glassvm.lessonState().state), 'finished');
   });
