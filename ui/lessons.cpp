@@ -9,9 +9,9 @@ namespace {
 // -- Stop conditions ------------------------------------------------------------------------
 
 constexpr uint32_t kEduDmaDeviceId = 9;  ///< edu-dma's requester id on the virt board
-/// Requester ids on the virt board follow creation order: the -device list, then the disk.
-constexpr uint32_t kVirtioRngDeviceId = 8;  ///< the Linux lesson's virtio-rng (first DMA master)
-constexpr uint32_t kVirtioBlkDeviceId = 9;  ///< its disk (the App's, after the -device list)
+/// The Linux lesson's requester ids, as its machine gives them (the device tree's `iommus`):
+constexpr uint32_t kVirtioRngDeviceId = 8;  ///< the virtio-rng (-device virtio-rng-device)
+constexpr uint32_t kVirtioBlkDeviceId = 7;  ///< the App's disk (virtio-blk, after the list)
 
 /// The next IOMMU event of the given types (of `device`, when set).
 StopCondition next_event(bool map, bool unmap, bool deviotlb_unmap,
@@ -212,7 +212,7 @@ Lesson linux_lesson() {
       "linux",
       {"riscv-iommu-sys", "virtio-rng-device"},
       "Linux boots on a machine with a RISC-V IOMMU, a virtio-rng (device 8) and a disk "
-      "(virtio-blk, device 9) behind it. Its riscv-iommu driver puts both in DMA domains: every "
+      "(virtio-blk, device 7) behind it. Its riscv-iommu driver puts both in DMA domains: every "
       "buffer a device reads or writes is mapped in the IOMMU's page table for the transfer and "
       "unmapped after it (strict mode). The RISC-V IOMMU cannot see page-table writes, so it "
       "announces no MAP: it announces the UNMAP that follows each transfer, when Linux sends "
@@ -236,7 +236,7 @@ Lesson linux_lesson() {
            "Type: echo 3 > /proc/sys/vm/drop_caches; dd if=/dev/vda of=/dev/null bs=4k "
            "count=16 (dropping the caches makes Linux read the disk again). Each request's "
            "buffers are mapped for the transfer and unmapped after it: the run stops at the "
-           "first UNMAP of device 9, the disk. The IOMMU panel's timeline shows the rest.",
+           "first UNMAP of device 7, the disk. The IOMMU panel's timeline shows the rest.",
            next_event(false, true, false, kVirtioBlkDeviceId)},
       },
       8};

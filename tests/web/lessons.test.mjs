@@ -16,15 +16,12 @@ async function consoleHex(page, re) {
 }
 
 /**
- * lessonRun(), then waits until the lesson stopped at its step's event (or finished); returns
- * {lesson: lessonState(), state: state(), pc: registers().pc, pausedAt: iommuPausedAt()}.
+ * Waits until the lesson stopped at its step's event (or finished); returns lessonState().
+ * On a time-out the error shows the lesson, the machine and the console's end.
  */
-async function runToEvent(page, timeoutMs = 30000) {
-  const before = await page.evaluate(() => window.glassvm.lessonState());
-  await page.evaluate(() => window.glassvm.lessonRun());
-  let lesson;
+async function waitForStop(page, what, timeoutMs) {
   try {
-    lesson = await waitInPage(page, `the stop after step ${before.step}`, () => {
+    return await waitInPage(page, what, () => {
       const s = window.glassvm.lessonState();
       return s.state === 'stopped' || s.state === 'finished' ? s : null;
     }, undefined, timeoutMs);
@@ -36,6 +33,16 @@ async function runToEvent(page, timeoutMs = 30000) {
     }));
     throw new Error(`${e.message}\n${JSON.stringify(seen)}`);
   }
+}
+
+/**
+ * lessonRun(), then waits for the stop; returns {lesson: lessonState(), state: state(), pc:
+ * registers().pc, pausedAt: iommuPausedAt()}.
+ */
+async function runToEvent(page, timeoutMs = 30000) {
+  const before = await page.evaluate(() => window.glassvm.lessonState());
+  await page.evaluate(() => window.glassvm.lessonRun());
+  const lesson = await waitForStop(page, `the stop after step ${before.step}`, timeoutMs);
   return page.evaluate((lesson) => ({
     lesson,
     state: window.glassvm.state(),
@@ -256,10 +263,7 @@ describe('the Linux lesson (?lesson=linux-iommu)', () => {
     await focusTerminal(page);
     const from = (await page.evaluate(() => window.glassvm.consoleText())).length;
     await page.keyboard.type('head -c 16 /dev/hwrng | od -x\n');
-    const at = await waitInPage(page, 'an event of the rng', () => {
-      const s = window.glassvm.lessonState();
-      return s.state === 'stopped' ? s : null;
-    }, undefined, 60000);
+    const at = await waitForStop(page, 'an event of the rng', 60000);
     assert.equal(at.step, 2);
     assert.equal(at.lastStop.kind, 'iommu');
     assert.equal(at.lastStop.type, 'UNMAP');
@@ -269,18 +273,15 @@ describe('the Linux lesson (?lesson=linux-iommu)', () => {
     // Resumed, the command completes.
     await page.evaluate(() => window.glassvm.resume());
     await waitForConsole(page, '~ # ', 30000, from + 1);
-    // The disk: its reads are mapped and unmapped too (device 9).
+    // The disk: its reads are mapped and unmapped too (device 7).
     await page.evaluate(() => window.glassvm.lessonRun());
     const from2 = (await page.evaluate(() => window.glassvm.consoleText())).length;
     await page.keyboard.type(
         'echo 3 > /proc/sys/vm/drop_caches; dd if=/dev/vda of=/dev/null bs=4k count=16\n');
-    const disk = await waitInPage(page, 'an event of the disk', () => {
-      const s = window.glassvm.lessonState();
-      return s.state === 'stopped' ? s : null;
-    }, undefined, 60000);
+    const disk = await waitForStop(page, 'an event of the disk', 60000);
     assert.equal(disk.step, 3);
     assert.deepEqual([disk.lastStop.kind, disk.lastStop.type, disk.lastStop.device],
-                     ['iommu', 'UNMAP', 9]);
+                     ['iommu', 'UNMAP', 7]);
     assert.equal(await page.evaluate(() => window.glassvm.iommuPausedAt()), disk.lastStop.seq);
     await page.evaluate(() => window.glassvm.resume());
     await waitForConsole(page, '16+0 records in', 30000, from2);
