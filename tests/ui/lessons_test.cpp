@@ -13,6 +13,7 @@
 #include "tests/ui/guest_files.h"
 #include "tests/ui/imgui_frames.h"
 #include "ui/console_watch.h"
+#include "ui/layout.h"
 #include "ui/translation_view.h"
 
 namespace glassvm::ui {
@@ -336,6 +337,37 @@ TEST_F(LessonTest, AConsoleStopAtAPromptStopsWhenTheGuestWaitsForInput) {
   EXPECT_EQ(app.last_stop().count, 1u);
   EXPECT_FALSE(app.pause_on_console());
   EXPECT_EQ(app.messages().back(), "Paused: the console printed \"glassvm> \"");
+}
+
+TEST(LessonsLayout, TheLessonsPanelHasRoomNextToTheConsole) {
+  for (float w : {1600.0f, 800.0f, 500.0f}) {
+    for (LessonsRoom room : {LessonsRoom::List, LessonsRoom::Open}) {
+      const std::vector<PanelRect> rects = tile(layout_for_width(w, true, room), w, 900);
+      ASSERT_EQ(rects.size(), 6u) << w;
+      const PanelRect* lessons = nullptr;
+      for (size_t i = 0; i < rects.size(); ++i) {
+        if (rects[i].id == PanelId::Lessons) lessons = &rects[i];
+        for (size_t j = i + 1; j < rects.size(); ++j) {
+          const PanelRect& a = rects[i];
+          const PanelRect& b = rects[j];
+          EXPECT_TRUE(a.x + a.w <= b.x + 0.01f || b.x + b.w <= a.x + 0.01f ||
+                      a.y + a.h <= b.y + 0.01f || b.y + b.h <= a.y + 0.01f)
+              << panel_title(a.id) << " overlaps " << panel_title(b.id) << " at " << w;
+        }
+      }
+      ASSERT_NE(lessons, nullptr);
+      if (w >= 960) EXPECT_NEAR(lessons->x + lessons->w, w, 0.01f);  // beside the console pane
+      // An open lesson gets more room than the list.
+      if (room == LessonsRoom::Open) {
+        const std::vector<PanelRect> list =
+            tile(layout_for_width(w, true, LessonsRoom::List), w, 900);
+        for (const PanelRect& r : list)
+          if (r.id == PanelId::Lessons) EXPECT_GT(lessons->h, r.h) << w;
+      }
+    }
+  }
+  EXPECT_STREQ(panel_title(PanelId::Lessons), "Lessons");
+  EXPECT_EQ(tile(layout_for_width(1600), 1600, 900).size(), 4u);  // no Lessons panel unless asked
 }
 
 TEST(ConsoleWatch, MatchesAcrossWritesOnceAndKeepsOnlyATail) {
