@@ -1,6 +1,7 @@
 # Building RISC-V guest programs with the system clang (--target=riscv64) and lld.
 #
-# add_riscv_guest(NAME SOURCES src... [LINKER_SCRIPT file] [MARCH rv64imac] [CFLAGS ...])
+# add_riscv_guest(NAME SOURCES src... [LINKER_SCRIPT file] [MARCH rv64imac] [CFLAGS ...]
+#                 [DEPENDS header...])
 # produces ${GLASSVM_GUEST_DIR}/NAME.elf and a target guest-NAME; all guest targets are added
 # to the aggregate target `guests`.
 find_program(GLASSVM_RISCV_CLANG NAMES clang clang-14 REQUIRED)
@@ -14,7 +15,7 @@ if(NOT TARGET guests)
 endif()
 
 function(add_riscv_guest name)
-  cmake_parse_arguments(G "" "LINKER_SCRIPT;MARCH;MABI" "SOURCES;CFLAGS" ${ARGN})
+  cmake_parse_arguments(G "" "LINKER_SCRIPT;MARCH;MABI" "SOURCES;CFLAGS;DEPENDS" ${ARGN})
   if(NOT G_MARCH)
     # clang 14 implies Zicsr/Zifencei in rv64i and rejects them spelled out.
     set(G_MARCH rv64imac)
@@ -37,7 +38,7 @@ function(add_riscv_guest name)
             -mcmodel=medany -mno-relax -nostdlib -ffreestanding -fno-builtin -O2 -g
             -fuse-ld=lld -Wl,--no-relax -I${GLASSVM_GUEST_COMMON} ${G_CFLAGS}
             -T ${G_LINKER_SCRIPT} ${srcs} -o ${out}
-    DEPENDS ${srcs} ${G_LINKER_SCRIPT} ${GLASSVM_GUEST_COMMON_FILES}
+    DEPENDS ${srcs} ${G_LINKER_SCRIPT} ${GLASSVM_GUEST_COMMON_FILES} ${G_DEPENDS}
     COMMENT "Building RISC-V guest ${name}.elf"
     VERBATIM)
   add_custom_target(guest-${name} DEPENDS ${out})

@@ -1,11 +1,14 @@
 #include "ui/app.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cinttypes>
 #include <cstdio>
 
+#include "iommu/iommu_trace.h"
 #include "ui/cpu_view.h"
 #include "ui/json_internal.h"
+#include "ui/lessons.h"
 #include "ui/memory_map_view.h"
 
 namespace glassvm::ui {
@@ -21,13 +24,34 @@ constexpr int64_t kPaceSlackNs = 1'000'000;
 
 }  // namespace
 
-App::App(Host& host) : host_(host) {
+std::string describe_stop(const StopReport& stop) {
+  char buf[160];
+  switch (stop.kind) {
+    case StopReport::Kind::None: return "";
+    case StopReport::Kind::IommuEvent:
+      if (!stop.event) return "IOMMU event";
+      return "IOMMU event #" + std::to_string(stop.event->seq) + ": " +
+             format_iommu_trace_line(*stop.event);
+    case StopReport::Kind::Trap: {
+      const uint64_t code = stop.trap.cause & ~(uint64_t{1} << 63);
+      std::snprintf(buf, sizeof buf,
+                    " (cause %" PRIu64 "), tval 0x%" PRIx64 ", %s -> %s, epc 0x%" PRIx64, code,
+                    stop.trap.tval, priv_letter(stop.trap.from), priv_letter(stop.trap.to),
+                    stop.trap.epc);
+      return "trap: " + cause_text(stop.trap.cause) + buf;
+    }
+    case StopReport::Kind::Console: return "the console printed \"" + stop.console + "\"";
+  }
+  return "";
+}
+
+App::App(Host& host) : host_(host), lessons_(std::make_unique<LessonRunner>()) {
   std::string error;
   register_builtin_devices(registry_);
   MachineConfig config;
   config.ram_size = uint64_t{ram_mib_} << 20;
   config.registry = &registry_;
-  machine_ = Machine::create(config, host_, error);
+  machine_ = Machine::create(config, console_, error);
   assert(machine_ && "a 128 MiB virt machine must always build");
   catalog_.add_bundled("linux");
   catalog_.add_bundled("demo.elf");
@@ -47,7 +71,7 @@ std::unique_ptr<Machine> App::build(unsigned mib, const GuestImage* image, const
     config.devices.push_back(std::string("virtio-blk-device,drive=") + kDiskDriveId);
   }
   if (image != nullptr) config.append = image->append;
-  std::unique_ptr<Machine> machine = Machine::create(config, host_, error);
+  std::unique_ptr<Machine> machine = Machine::create(config, console_, error);
   if (!machine || image == nullptr) return machine;
   if (!machine->load_kernel(image->kernel, name, error)) return nullptr;
   if (!image->initrd.empty() && !machine->load_initrd(image->initrd, name + " (initramfs)", error))
@@ -64,15 +88,18 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   iommu_log_.reset();
   machine_ = std::move(machine);
   iommu_log_ = watch_iommu_events(*machine_);
-  iommu_stop_seq_ = paused_at_iommu_event_ = 0;
+  pending_stop_.reset();
+  paused_at_iommu_event_ = 0;
   if (iommu_log_) {
-    // Safe from inside run(): request_stop() makes it return at the next instruction boundary.
     iommu_log_->set_listener([this](const IommuEventRecord& record) {
-      if (!pause_on_iommu_event_ || iommu_stop_seq_ != 0) return;
-      iommu_stop_seq_ = record.seq;
-      machine_->cpu().request_stop();
+      if (!pause_on_iommu_event_ || !iommu_event_matches(record, iommu_stop_filter_)) return;
+      StopReport stop;
+      stop.kind = StopReport::Kind::IommuEvent;
+      stop.event = record;
+      request_pause(std::move(stop));
     });
   }
+  install_trap_hook();
   ++machine_epoch_;
   loaded_at_ms_ = last_now_ms_;
   wall_origin_ns_ = host_.wall_clock_ns();  // guest time 0 is now
@@ -228,6 +255,7 @@ void App::reset() {
 }
 
 void App::run_slice(double budget_ms, double now_ms) {
+  lessons_->poll(*this);  // a lesson's guest that just loaded waits at its start
   last_now_ms_ = now_ms;
   last_slice_ms_ = 0;
   ips_.sample(now_ms, machine_->total_instructions());
@@ -264,13 +292,11 @@ void App::run_slice(double budget_ms, double now_ms) {
     guest_ahead_ns();
     const MachineState state = machine_->run(std::min(chunk, cap - ran));
     ran += machine_->total_steps() - before;
-    if (iommu_stop_seq_ != 0) {
-      paused_ = true;
-      pause_on_iommu_event_ = false;
-      paused_at_iommu_event_ = iommu_stop_seq_;
-      iommu_stop_seq_ = 0;
-      status_ = "paused";
-      add_message("Paused at IOMMU event #" + std::to_string(paused_at_iommu_event_));
+    // A guest that went idle right after the watched text (a prompt) has completed its line.
+    if (state == MachineState::Idle || machine_->last_idle_skip_ns() > 0 ||
+        machine_->cpu().waiting_for_interrupt())
+      console_.complete_open_line();
+    if (take_stop()) {
       measured = false;
       break;
     }
@@ -315,6 +341,84 @@ void App::run_slice(double budget_ms, double now_ms) {
     busy_insns_ += machine_->total_instructions() - first;
     busy_ms_ += last_slice_ms_;
   }
+  lessons_->poll(*this);
+}
+
+void App::set_pause_on_trap(bool on, std::vector<uint64_t> causes) {
+  pause_on_trap_ = on;
+  trap_stop_causes_ = std::move(causes);
+  install_trap_hook();
+}
+
+void App::install_trap_hook() {
+  if (!pause_on_trap_) {
+    machine_->cpu().set_trap_hook(nullptr);
+    return;
+  }
+  // Safe from inside run(): request_stop() makes it return at the next instruction boundary,
+  // which after a trap is the handler's first instruction.
+  machine_->cpu().set_trap_hook([this](const TrapEvent& trap) {
+    const std::vector<uint64_t>& causes = trap_stop_causes_;
+    if (!causes.empty() && std::find(causes.begin(), causes.end(), trap.cause) == causes.end())
+      return;
+    StopReport stop;
+    stop.kind = StopReport::Kind::Trap;
+    stop.trap = trap;
+    request_pause(std::move(stop));
+  });
+}
+
+void App::set_pause_on_console(std::string text) {
+  if (text.empty()) {
+    console_.disarm();
+    return;
+  }
+  console_.arm(text, [this, text] {
+    StopReport stop;
+    stop.kind = StopReport::Kind::Console;
+    stop.console = text;
+    request_pause(std::move(stop));
+  });
+}
+
+void App::disarm_stops() {
+  pause_on_iommu_event_ = false;
+  set_pause_on_trap(false);
+  console_.disarm();
+}
+
+void App::request_pause(StopReport stop) {
+  if (pending_stop_) return;
+  pending_stop_ = std::move(stop);
+  machine_->cpu().request_stop();
+}
+
+bool App::take_stop() {
+  if (!pending_stop_) return false;
+  StopReport stop = std::move(*pending_stop_);
+  pending_stop_.reset();
+  // One-shot: the stop that fired turns itself off.
+  switch (stop.kind) {
+    case StopReport::Kind::IommuEvent:
+      pause_on_iommu_event_ = false;
+      paused_at_iommu_event_ = stop.event ? stop.event->seq : 0;
+      break;
+    case StopReport::Kind::Trap: set_pause_on_trap(false); break;
+    default: break;
+  }
+  stop.pc = machine_->cpu().pc();
+  stop.count = last_stop_.count + 1;
+  paused_ = true;
+  status_ = "paused";
+  switch (stop.kind) {
+    case StopReport::Kind::IommuEvent:
+      add_message("Paused at IOMMU event #" + std::to_string(paused_at_iommu_event_));
+      break;
+    case StopReport::Kind::Trap: add_message("Paused at a " + describe_stop(stop)); break;
+    default: add_message("Paused: " + describe_stop(stop)); break;
+  }
+  last_stop_ = std::move(stop);
+  return true;
 }
 
 int64_t App::guest_ahead_ns() {
@@ -341,11 +445,8 @@ void App::step() {
   const MachineState state = machine_->run(1);
   if (state == MachineState::Exited)
     add_message(guest_name_ + " exited with code " + std::to_string(machine_->exit_code()));
-  if (iommu_stop_seq_ != 0) {  // the step made the event the App was waiting for
-    pause_on_iommu_event_ = false;
-    paused_at_iommu_event_ = iommu_stop_seq_;
-    iommu_stop_seq_ = 0;
-  }
+  take_stop();  // the step made the event (or trap, or output) an armed stop waits for
+  lessons_->poll(*this);
 }
 
 void App::note_frame(double frame_ms) {

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "engine/base/host.h"
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
+#include "ui/console_watch.h"
 #include "ui/iommu_events.h"
 #include "ui/iommu_state_view.h"
 #include "ui/machine_view.h"
@@ -71,11 +73,30 @@ struct PanelState {
   uint64_t mtree_epoch = ~uint64_t{0};
   float last_width = 0, last_height = 0;
   bool last_iommu = false;
+  bool last_lesson_open = false;
   // The IOMMU panel's timeline filter (ui/iommu_events.h).
   char iommu_device_text[12] = {};
   bool iommu_show_map = true, iommu_show_unmap = true, iommu_show_deviotlb = true;
   IommuStatePanelState iommu_state;
 };
+
+class LessonRunner;
+
+/// Where the App paused at an armed stop ("run to the next event": an IOMMU event, a trap, or
+/// console output), for the panels and the JS API.
+struct StopReport {
+  enum class Kind { None, IommuEvent, Trap, Console };
+  Kind kind = Kind::None;
+  uint64_t count = 0;                     ///< stops so far (1, 2, ...): a new stop changes it
+  std::optional<IommuEventRecord> event;  ///< Kind::IommuEvent: the event
+  TrapEvent trap;                         ///< Kind::Trap: the trap
+  std::string console;                    ///< Kind::Console: the text the console printed
+  uint64_t pc = 0;                        ///< the hart's pc when it stopped
+};
+
+/// The text of a stop for the messages and the Lessons panel ("IOMMU event #3: riscv-iommu dev 9
+/// UNMAP ...", "trap: Load page fault (cause 13), tval 0x40000000, S -> S, epc 0x...").
+std::string describe_stop(const StopReport& stop);
 
 class App {
  public:
@@ -149,10 +170,30 @@ class App {
   Machine& machine() { return *machine_; }
   /// The current machine's IOMMU events (ui/iommu_events.h); null when it has no IOMMU.
   const IommuEventLog* iommu_log() const { return iommu_log_.get(); }
-  /// Pause on the next IOMMU event: the hart stops at the instruction boundary after the
-  /// one whose access made the event, the App pauses, and the switch turns itself off.
-  void set_pause_on_iommu_event(bool on) { pause_on_iommu_event_ = on; }
+  /// Pause on the next IOMMU event that passes `filter`: the hart stops at the instruction
+  /// boundary after the one whose access made the event, the App pauses, and the switch turns
+  /// itself off.
+  void set_pause_on_iommu_event(bool on, const IommuEventFilter& filter = {}) {
+    pause_on_iommu_event_ = on;
+    iommu_stop_filter_ = filter;
+  }
   bool pause_on_iommu_event() const { return pause_on_iommu_event_; }
+  /// Pause on the next trap whose cause (mcause value) is in `causes` (empty: any trap): the
+  /// hart stops at the first instruction of the handler, with the trap CSRs written; one-shot.
+  /// The CPU's trap hook is set only while this is armed.
+  void set_pause_on_trap(bool on, std::vector<uint64_t> causes = {});
+  bool pause_on_trap() const { return pause_on_trap_; }
+  /// Pause once the console output from now on contains `text` (at the instruction boundary
+  /// after the write that completes it); one-shot. Empty: off.
+  void set_pause_on_console(std::string text);
+  bool pause_on_console() const { return console_.armed(); }
+  /// Turns off every armed stop (IOMMU event, trap, console).
+  void disarm_stops();
+  /// The last armed stop the App paused at (kind None before the first).
+  const StopReport& last_stop() const { return last_stop_; }
+  /// The Lessons panel's runner (ui/lessons.h): the open lesson and its current step.
+  LessonRunner& lessons() { return *lessons_; }
+  const LessonRunner& lessons() const { return *lessons_; }
   /// The sequence number of the event the App last paused at (0: none yet).
   uint64_t paused_at_iommu_event() const { return paused_at_iommu_event_; }
   const Machine& machine() const { return *machine_; }
@@ -216,6 +257,12 @@ class App {
   std::unique_ptr<Machine> build(unsigned mib, const GuestImage* image, const std::string& name,
                                  std::string& error);
   void adopt(std::unique_ptr<Machine> machine);
+  /// Sets the CPU's trap hook for pause_on_trap_ (or clears it when not armed).
+  void install_trap_hook();
+  /// Records a stop that asks the hart to stop (the first one wins until take_stop).
+  void request_pause(StopReport stop);
+  /// After a run: pauses at the stop a trigger asked for, if any, and reports it.
+  bool take_stop();
   /// Makes `disk` the disk and rebuilds the machine with it; on failure puts the old disk
   /// back and returns false with `error` (already in messages()).
   bool replace_disk(std::unique_ptr<MemoryBlockStorage> disk, std::string name, std::string& error);
@@ -224,6 +271,7 @@ class App {
   int64_t guest_ahead_ns();
 
   Host& host_;
+  ConsoleWatch console_{host_};       ///< the Host machines are built on: watches the console
   DeviceRegistry registry_;           ///< before machine_: machines are built from it
   std::vector<std::string> devices_;  ///< the -device list of every machine built
   /// The disk every machine built gets (null: none); before machine_, which points into it.
@@ -233,8 +281,13 @@ class App {
   /// The IOMMU events of machine_ (null without an IOMMU); after machine_, so it goes first.
   std::unique_ptr<IommuEventLog> iommu_log_;
   bool pause_on_iommu_event_ = false;
-  uint64_t iommu_stop_seq_ = 0;  ///< the event that asked the hart to stop, until run_slice sees it
+  IommuEventFilter iommu_stop_filter_;
+  bool pause_on_trap_ = false;
+  std::vector<uint64_t> trap_stop_causes_;
+  std::optional<StopReport> pending_stop_;  ///< asked for inside run(), until take_stop sees it
+  StopReport last_stop_;
   uint64_t paused_at_iommu_event_ = 0;
+  std::unique_ptr<LessonRunner> lessons_;
   uint64_t machine_epoch_ = 0;
   std::string guest_name_;
   unsigned ram_mib_ = 128;

@@ -4,7 +4,12 @@ namespace glassvm::ui {
 
 namespace {
 constexpr float kMinColumnWidth = 320;
+
+/// The Lessons panel's height weight: a list is short, an open lesson takes room.
+float lessons_weight(LessonsRoom lessons, float list, float open) {
+  return lessons == LessonsRoom::Open ? open : list;
 }
+}  // namespace
 
 const char* panel_title(PanelId id) {
   switch (id) {
@@ -13,28 +18,35 @@ const char* panel_title(PanelId id) {
     case PanelId::Machine: return "Machine";
     case PanelId::Performance: return "Performance";
     case PanelId::Iommu: return "IOMMU";
+    case PanelId::Lessons: return "Lessons";
   }
   return "?";
 }
 
-std::vector<LayoutColumn> default_layout(bool iommu) {
+std::vector<LayoutColumn> default_layout(bool iommu, LessonsRoom lessons) {
   std::vector<LayoutColumn> columns = {
       {1.0f, {{PanelId::Cpu, 1.0f}}},
       {1.1f, {{PanelId::MemoryMap, 1.0f}}},
       {0.9f, {{PanelId::Machine, 0.5f}, {PanelId::Performance, 0.5f}}},
   };
   if (iommu) columns[1].panels.push_back({PanelId::Iommu, 1.0f});
+  if (lessons != LessonsRoom::None)
+    columns[2].panels.push_back({PanelId::Lessons, lessons_weight(lessons, 0.6f, 1.8f)});
   return columns;
 }
 
-std::vector<LayoutColumn> layout_for_width(float width, bool iommu) {
-  if (width >= 3 * kMinColumnWidth) return default_layout(iommu);
+std::vector<LayoutColumn> layout_for_width(float width, bool iommu, LessonsRoom lessons) {
+  if (width >= 3 * kMinColumnWidth) return default_layout(iommu, lessons);
   if (width >= 2 * kMinColumnWidth) {
     std::vector<LayoutColumn> columns = {
         {1.0f, {{PanelId::Cpu, 0.62f}, {PanelId::Performance, 0.38f}}},
         {1.0f, {{PanelId::MemoryMap, 0.6f}, {PanelId::Machine, 0.4f}}},
     };
     if (iommu) columns[1].panels.insert(columns[1].panels.begin() + 1, {PanelId::Iommu, 0.8f});
+    if (lessons != LessonsRoom::None) {
+      columns[0].panels.insert(columns[0].panels.begin() + 1,
+                               {PanelId::Lessons, lessons_weight(lessons, 0.4f, 0.9f)});
+    }
     return columns;
   }
   std::vector<LayoutColumn> columns = {{1.0f,
@@ -43,6 +55,8 @@ std::vector<LayoutColumn> layout_for_width(float width, bool iommu) {
                                          {PanelId::Machine, 0.6f},
                                          {PanelId::Performance, 0.6f}}}};
   if (iommu) columns[0].panels.push_back({PanelId::Iommu, 1.0f});
+  if (lessons != LessonsRoom::None)
+    columns[0].panels.push_back({PanelId::Lessons, lessons_weight(lessons, 0.6f, 1.0f)});
   return columns;
 }
 

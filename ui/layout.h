@@ -3,7 +3,8 @@
 // Design note: the panels are tiled in columns (CPU | Memory Map | Machine over Performance on
 // a wide canvas, two columns on a medium one) and re-tiled whenever the canvas size changes; in
 // between, the user may move and resize them. A column is a list of panels with height
-// weights; the IOMMU panel is one more entry when the machine has an IOMMU. On a canvas too narrow
+// weights; the IOMMU panel is one more entry when the machine has an IOMMU, and the Lessons
+// panel one more when the page shows it (larger while a lesson is open). On a canvas too narrow
 // for its columns (below kMinColumnWidth each) the columns are stacked into one.
 #pragma once
 
@@ -13,7 +14,7 @@
 namespace glassvm::ui {
 
 /// The panels, in the order their windows are submitted.
-enum class PanelId { Cpu, MemoryMap, Machine, Performance, Iommu };
+enum class PanelId { Cpu, MemoryMap, Machine, Performance, Iommu, Lessons };
 
 /// The window title of a panel (also its ImGui id). Never null.
 const char* panel_title(PanelId id);
@@ -30,14 +31,21 @@ struct LayoutColumn {
   std::vector<std::pair<PanelId, float>> panels;
 };
 
+/// How much room the Lessons panel gets: none (not shown), a list of lessons, or an open lesson
+/// (its text and buttons: the larger share of its column).
+enum class LessonsRoom { None, List, Open };
+
 /// The default arrangement: CPU | Memory Map | Machine over Performance. With `iommu` (the
-/// machine has one), the IOMMU panel shares the middle column with the Memory Map.
-std::vector<LayoutColumn> default_layout(bool iommu = false);
+/// machine has one), the IOMMU panel shares the middle column with the Memory Map. The Lessons
+/// panel goes under Performance, in the column next to the page's console.
+std::vector<LayoutColumn> default_layout(bool iommu = false,
+                                         LessonsRoom lessons = LessonsRoom::None);
 
 /// The arrangement for a canvas `width` pixels wide: default_layout() from 960 px, two columns
-/// (CPU over Performance | Memory Map over Machine, the IOMMU panel between them) from 640 px,
-/// otherwise one column.
-std::vector<LayoutColumn> layout_for_width(float width, bool iommu = false);
+/// (CPU over Performance | Memory Map over Machine, the IOMMU panel between them; the Lessons
+/// panel between CPU and Performance) from 640 px, otherwise one column.
+std::vector<LayoutColumn> layout_for_width(float width, bool iommu = false,
+                                           LessonsRoom lessons = LessonsRoom::None);
 
 /// Tiles `columns` over a `width` x `height` canvas. Rects do not overlap and lie within the
 /// canvas; a non-positive size gives no rects.

@@ -3,7 +3,8 @@
 #   glassvm-core.js glassvm-core.wasm    the Emscripten module
 #   xterm/xterm.js xterm/xterm.css       xterm.js from node_modules (npm ci)
 #   guests/demo.elf guests/bench.elf     the bundled guest images
-#   guests/teach_*.elf                   the IOMMU teaching programs (?guest=teach_riscv_iommu.elf)
+#   guests/teach_*.elf                   the teaching programs (?guest=teach_riscv_iommu.elf), the
+#                                        guests of the Lessons panel
 #   guests/linux.json guests/linux/      the bundled Linux: its manifest, the kernel and the
 #                                        initramfs as committed (gzip; the page unpacks them)
 #   guests/disk.img.gz                   the sample disk (?disk=disk.img.gz; web/disk_image.cmake)
@@ -32,6 +33,7 @@ copy_into(${DIST} ${STATIC} ${CORE_DIR}/glassvm-core.js ${CORE_DIR}/glassvm-core
 copy_into(${DIST}/xterm ${XTERM_DIR}/lib/xterm.js ${XTERM_DIR}/css/xterm.css
           ${XTERM_DIR}/LICENSE)
 copy_into(${DIST}/guests ${GUEST_DIR}/demo.elf ${GUEST_DIR}/bench.elf
-          ${GUEST_DIR}/teach_riscv_iommu.elf ${GUEST_DIR}/teach_virtio_iommu.elf)
+          ${GUEST_DIR}/teach_riscv_iommu.elf ${GUEST_DIR}/teach_virtio_iommu.elf
+          ${GUEST_DIR}/teach_page_fault.elf ${GUEST_DIR}/teach_dma_fault.elf)
 copy_into(${DIST}/guests ${MANIFEST_DIR}/linux.json ${DISK_IMAGE})
 copy_into(${DIST}/guests/linux ${LINUX_DIR}/Image.gz ${LINUX_DIR}/initramfs.cpio.gz)

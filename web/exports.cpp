@@ -15,6 +15,7 @@
 #include "engine/board/machine.h"
 #include "ui/cpu_view.h"
 #include "ui/iommu_state_view.h"
+#include "ui/lessons.h"
 #include "ui/machine_view.h"
 #include "ui/translation_view.h"
 #include "web/session.h"
@@ -318,6 +319,45 @@ EMSCRIPTEN_KEEPALIVE void glassvm_set_pause_on_iommu_event(int on) {
 /// The sequence number of the IOMMU event the page last paused at (0: none).
 EMSCRIPTEN_KEEPALIVE double glassvm_iommu_paused_at() {
   return g_session ? static_cast<double>(g_session->app.paused_at_iommu_event()) : 0;
+}
+
+/// The lessons as JSON (ui/lessons.h: lessons_json).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_lessons_json() {
+  return glassvm::web::give(glassvm::ui::lessons_json());
+}
+
+/// Opens lesson `id`: sets its devices and chooses its guest (the page fetches it). 1 on
+/// success; 0 with glassvm_last_error() for an unknown id or refused devices.
+EMSCRIPTEN_KEEPALIVE int glassvm_open_lesson(const char* id) {
+  if (!g_session) return 0;
+  std::string error;
+  if (!g_session->app.lessons().open(g_session->app, id ? id : "", error)) {
+    g_session->last_error = error;
+    return 0;
+  }
+  g_session->last_error.clear();
+  return 1;
+}
+
+/// Closes the open lesson (the machine stays as it is).
+EMSCRIPTEN_KEEPALIVE void glassvm_close_lesson() {
+  if (g_session) g_session->app.lessons().close(g_session->app);
+}
+
+/// The open lesson's state as JSON (LessonRunner::state_json).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_lesson_state_json() {
+  if (!g_session) return "null";
+  return glassvm::web::give(g_session->app.lessons().state_json());
+}
+
+/// "Run to the next event" in the open lesson.
+EMSCRIPTEN_KEEPALIVE void glassvm_lesson_run() {
+  if (g_session) g_session->app.lessons().run(g_session->app);
+}
+
+/// "Next step" in the open lesson.
+EMSCRIPTEN_KEEPALIVE void glassvm_lesson_next() {
+  if (g_session) g_session->app.lessons().next(g_session->app);
 }
 
 /// Instructions retired since the machine was built (a double: exact up to 2^53).

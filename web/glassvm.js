@@ -12,7 +12,9 @@
 // name without an extension means guests/NAME.json), ?ram=MIB (memory size), ?paused=1 (start
 // paused; the guest is loaded but does not run), ?device=MODEL (repeatable: -device arguments),
 // ?disk=MIB (a blank disk) or ?disk=NAME_OR_URL (a raw disk image, e.g. the bundled
-// disk.img.gz, an ext2 file system with a README; .gz is unpacked).
+// disk.img.gz, an ext2 file system with a README; .gz is unpacked),
+// ?lesson=ID (open a lesson of the Lessons panel: its devices and its guest, which is then the
+// default guest instead of linux; the guest waits at its first instruction).
 'use strict';
 
 (function () {
@@ -603,6 +605,19 @@
     }));
   }
 
+  // Resolves once `done()` is true (polled every 10 ms); rejects with `message` after timeoutMs.
+  function waitFor(done, timeoutMs, message) {
+    const start = performance.now();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (done()) return resolve();
+        if (performance.now() - start > timeoutMs) return reject(new Error(message));
+        setTimeout(check, 10);
+      };
+      check();
+    });
+  }
+
   function waitForInstructions(timeoutMs) {
     const start = performance.now();
     return new Promise((resolve, reject) => {
@@ -618,11 +633,14 @@
     });
   }
 
-  const defaultGuest = params.get('guest') || 'linux';
+  const lessonParam = params.get('lesson');
+  // With ?lesson= the lesson chooses the guest (once the core is up), unless ?guest= is given.
+  const defaultGuest = params.get('guest') || (lessonParam === null ? 'linux' : null);
   // Start the guest download at once: before xterm.js and the core's glue have even run, and in
   // parallel with compiling the core.
-  const guestBytes = downloadGuest(defaultGuest).then((got) => got, (error) => ({ error }))
-    .finally(() => { timing.guestDownloadedMs = performance.now(); });
+  const guestBytes = defaultGuest === null ? Promise.resolve(null)
+    : downloadGuest(defaultGuest).then((got) => got, (error) => ({ error }))
+      .finally(() => { timing.guestDownloadedMs = performance.now(); });
   const diskParam = params.get('disk');
   const diskWanted = diskParam === null || /^\s*[\d.]+\s*$/.test(diskParam) ? null
     : downloadDisk(diskParam).then((got) => got, (error) => ({ error }));
@@ -666,19 +684,45 @@
     }
 
     const got = await guestBytes;
-    if (got.error) {
+    if (got && got.error) {
       addMessage(got.error.message);
       throw got.error;
     }
-    const result = loadDownloaded(got, guestLabel(defaultGuest));
-    if (!result.ok) throw new Error(result.error);
-    timing.guestLoadedMs = performance.now();
-    // Loading starts a guest unpaused; pausing in the same task means it has run nothing yet.
-    if (params.get('paused') === '1') core._glassvm_pause();
+    if (got) {
+      const result = loadDownloaded(got, guestLabel(defaultGuest));
+      if (!result.ok) throw new Error(result.error);
+      timing.guestLoadedMs = performance.now();
+      // Loading starts a guest unpaused; pausing in the same task means it has run nothing yet.
+      if (params.get('paused') === '1') core._glassvm_pause();
+    }
+    if (lessonParam !== null) {
+      const opened = openLesson(lessonParam);
+      if (!opened.ok) {
+        addMessage(`?lesson=${lessonParam}: ${opened.error}`);
+        throw new Error(opened.error);
+      }
+      // The core asked the page to fetch the lesson's guest (onGlassvmFetchGuest).
+      await waitFor(() => lessonState().state !== 'loading', 120000,
+                    `The guest of lesson ${lessonParam} did not load`);
+      timing.guestLoadedMs = performance.now();
+    }
     await waitForInstructions(10000);
     updateStatus();
   })();
   ready.catch((e) => console.warn(`[glassvm] not ready: ${e.message || e}`));
+
+  // ---------------------------------------------------------------- lessons
+  const closedLesson = {
+    id: null, title: '', step: 0, stepCount: 0, stepTitle: '', text: '', state: 'closed',
+    waiting: false, stopped: false, lastStop: null,
+  };
+  function lessonState() { return coreJson('_glassvm_lesson_state_json', closedLesson); }
+  function openLesson(id) {
+    if (!core || coreDead) return { ok: false, error: 'GlassVM is still starting' };
+    const ok = !!withCString(String(id), (p) => core._glassvm_open_lesson(p));
+    renderMessages();
+    return { ok, error: ok ? '' : core.UTF8ToString(core._glassvm_last_error()) };
+  }
 
   // ---------------------------------------------------------------- the public API
   const call = (fnName) => () => { if (core) core[fnName](); };
@@ -725,6 +769,14 @@
       return withCString(String(va), (v) => withCString(String(access), (a) =>
         JSON.parse(core.UTF8ToString(core._glassvm_translate_json(v, a)))));
     },
+    // The Lessons panel: the catalog, opening one (its devices and guest), its state, and the
+    // two buttons: run to the current step's event, go to the next step.
+    lessons: () => coreJson('_glassvm_lessons_json', []),
+    openLesson: (id) => openLesson(id),
+    closeLesson: call('_glassvm_close_lesson'),
+    lessonState: () => lessonState(),
+    lessonRun: call('_glassvm_lesson_run'),
+    lessonNext: call('_glassvm_lesson_next'),
     instructions: () => (core ? core._glassvm_instructions() : 0),
     ips: () => (core ? core._glassvm_ips() : 0),
     interpreterIps: () => (core ? core._glassvm_interpreter_ips() : 0),

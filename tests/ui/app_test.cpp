@@ -11,6 +11,7 @@
 #include "iommu/iommu_devices.h"
 #include "tests/support/test_host.h"
 #include "tests/ui/guest_files.h"
+#include "tests/ui/imgui_frames.h"
 
 namespace glassvm::ui {
 namespace {
@@ -389,36 +390,6 @@ TEST(AppSlices, RunForTheirBudgetAndLearnTheGuestSpeed) {
   // Counted over the time inside the interpreter only, the guest runs at its real 100 M/s.
   EXPECT_NEAR(app.interpreter_ips(), 100e6, 5e6);
 }
-
-/// Headless ImGui: a context with a built font atlas and no renderer.
-class ImGuiFrames {
- public:
-  ImGuiFrames() {
-    ctx_ = ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    unsigned char* pixels = nullptr;
-    int w = 0, h = 0;
-    io.Fonts->GetTexDataAsRGBA32(&pixels, &w, &h);
-    io.Fonts->SetTexID(reinterpret_cast<ImTextureID>(1));
-  }
-  ~ImGuiFrames() { ImGui::DestroyContext(ctx_); }
-  /// One frame of `app` on a w x h canvas with the mouse at (mx, my); returns the draw data.
-  ImDrawData* frame(App& app, float w, float h, float mx = -1, float my = -1, bool click = false) {
-    ImGuiIO& io = ImGui::GetIO();
-    io.DisplaySize = ImVec2(w, h);
-    io.DeltaTime = 1.0f / 60.0f;
-    io.MousePos = ImVec2(mx, my);
-    io.MouseDown[0] = click;
-    ImGui::NewFrame();
-    app.draw(w, h);
-    ImGui::Render();
-    return ImGui::GetDrawData();
-  }
-
- private:
-  ImGuiContext* ctx_;
-};
 
 TEST_F(AppTest, HeadlessImGuiFramesOfEveryPanel) {
   ImGuiFrames gui;
