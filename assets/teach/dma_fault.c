@@ -81,11 +81,7 @@ static void read_fault_record(uint32_t did, uint32_t fqt_before) {
   expect(FQ_TTYP(rec[0]) == TTYP_UNTRANSLATED_WRITE, "the transaction was an untranslated write");
   expect(FQ_DID(rec[0]) == did, "the record names edu-dma's device id");
   expect(rec[2] == IOVA_DST, "iotval is the faulting IOVA");
-  iommu_wr32(IOMMU_FQH, fqt);        // the driver has read the record
-  iommu_wr32(IOMMU_IPSR, IPSR_FIP);  // write 1 to clear
-  printf("  fqh = fqt (record consumed), ipsr.fip written 1 to clear -> ipsr = 0x%x\n",
-         iommu_rd32(IOMMU_IPSR));
-  expect(!(iommu_rd32(IOMMU_IPSR) & IPSR_FIP), "ipsr.fip clears");
+  consume_fault_records(fqt);
 }
 
 int main(void) {

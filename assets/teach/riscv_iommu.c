@@ -218,11 +218,7 @@ int main(void) {
     expect(FQ_DID(rec[0]) == did, "the record names edu-dma's device id");
     expect(rec[2] == IOVA_SRC, "iotval is the faulting IOVA");
   }
-  iommu_wr32(IOMMU_FQH, fqt);        // the driver has read the record
-  iommu_wr32(IOMMU_IPSR, IPSR_FIP);  // write 1 to clear
-  printf("  fqh = fqt (record consumed), ipsr.fip written 1 to clear -> ipsr = 0x%x\n",
-         iommu_rd32(IOMMU_IPSR));
-  expect(!(iommu_rd32(IOMMU_IPSR) & IPSR_FIP), "ipsr.fip clears");
+  consume_fault_records(fqt);
 
   if (ats) {
     step("7. ATS: the device's own translation cache (ATC)");

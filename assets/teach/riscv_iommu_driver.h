@@ -185,6 +185,16 @@ static uint64_t edu_fault_addr(void) {
 }
 
 /// Waits (boundedly) until `(read32(off) & mask) == want`; returns whether it happened.
+/// The driver's side of a fault record: fqh catches up with fqt (the records are read), and
+/// ipsr.fip is written 1 to clear; prints and checks that it cleared.
+static void consume_fault_records(uint32_t fqt) {
+  iommu_wr32(IOMMU_FQH, fqt);
+  iommu_wr32(IOMMU_IPSR, IPSR_FIP);
+  printf("  fqh = fqt (record consumed), ipsr.fip written 1 to clear -> ipsr = 0x%x\n",
+         iommu_rd32(IOMMU_IPSR));
+  expect(!(iommu_rd32(IOMMU_IPSR) & IPSR_FIP), "ipsr.fip clears");
+}
+
 static int iommu_wait32(unsigned off, uint32_t mask, uint32_t want) {
   for (int i = 0; i < POLL_LIMIT; i++)
     if ((iommu_rd32(off) & mask) == want) return 1;
