@@ -53,6 +53,8 @@ struct IommuEventRow {
   std::string translation;  ///< "-> 0x80019000 rw" (MAP) or "" (nothing to show)
   std::string notifiers;    ///< "to: a(UNMAP) | skipped: b(MAP only: flags)", or "none"
 };
+/// One record as a timeline row.
+IommuEventRow iommu_event_row(const IommuEventRecord& record);
 /// The newest `max_rows` events that pass `filter`, oldest first, from the records still held.
 std::vector<IommuEventRow> iommu_event_rows(const IommuEventLog& log,
                                             const IommuEventFilter& filter, size_t max_rows);
