@@ -1,23 +1,12 @@
 #include "ui/translation_view.h"
 
-#include <cinttypes>
-#include <cstdio>
-
+#include "engine/cpu/pte.h"
 #include "ui/cpu_view.h"
 #include "ui/json_internal.h"
 
 namespace glassvm::ui {
 
 namespace {
-
-constexpr uint64_t kPteR = 1u << 1, kPteW = 1u << 2, kPteX = 1u << 3, kPteA = 1u << 6,
-                   kPteD = 1u << 7;
-
-std::string hex(uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, v);
-  return buf;
-}
 
 /// "4 KiB", "2 MiB", "1 GiB", "512 GiB" for a page of 2^shift bytes.
 std::string page_size(unsigned shift) {
@@ -39,23 +28,22 @@ std::string ad_text(uint64_t bits) {
 
 /// The PTE the walk stopped at is the last row; what it is depends on the outcome.
 std::string meaning(const PageWalk& w, const PageWalkStep& s, bool last) {
-  const uint64_t target = ((s.pte >> 10) & ((1ull << 44) - 1)) << 12;
-  const bool leaf = (s.pte & (kPteR | kPteX)) != 0;
+  const uint64_t target = pte_address(s.pte);
+  const bool leaf = pte_is_leaf(s.pte);
   if (last && !w.ok) return "the walk stops here: " + w.why;
   if (leaf) {
-    return "leaf: a " + page_size(12 + 9 * s.level) + " page at " + hex(target) +
+    return "leaf: a " + page_size(12 + 9 * s.level) + " page at " + hex0x(target) +
            (s.level > 0 ? " (a superpage)" : "");
   }
-  return "pointer to the level " + std::to_string(s.level - 1) + " table at " + hex(target);
+  return "pointer to the level " + std::to_string(s.level - 1) + " table at " + hex0x(target);
 }
 
 }  // namespace
 
 std::string pte_bits(uint64_t pte) {
-  static const char kLetters[] = "DAGUXWRV";  // bits 7..0
-  std::string out(8, '-');
-  for (unsigned i = 0; i < 8; ++i)
-    if (pte & (1u << (7 - i))) out[i] = kLetters[i];
+  std::string out(8, '-');  // bit 7 first
+  for (unsigned bit = 0; bit < 8; ++bit)
+    if (pte & (1u << bit)) out[7 - bit] = kPteFlagNames[bit];
   return out;
 }
 
@@ -79,22 +67,22 @@ TranslationView translation_view(const Cpu& cpu, uint64_t va, Access access) {
   TranslationView v;
   v.walk = cpu.walk_page_tables(va, access);
   const PageWalk& w = v.walk;
-  const std::string what = std::string("a ") + access_name(access) + " at " + hex(va) + " in " +
+  const std::string what = std::string("a ") + access_name(access) + " at " + hex0x(va) + " in " +
                            priv_name(w.priv) + " mode";
   if (!w.paged) {
     v.heading = what + ": no translation (" +
                 (w.priv == PrivLevel::Machine ? "M-mode ignores satp" : "satp is Bare") + ")";
-    v.result = "physical address " + hex(w.pa);
+    v.result = "physical address " + hex0x(w.pa);
     return v;
   }
-  v.heading = what + ": " + mode_name(w) + ", root table at " + hex(w.root);
+  v.heading = what + ": " + mode_name(w) + ", root table at " + hex0x(w.root);
   for (size_t i = 0; i < w.steps.size(); ++i) {
     const PageWalkStep& s = w.steps[i];
     v.rows.push_back(
         {s.level, s.pte_addr, s.pte, pte_bits(s.pte), meaning(w, s, i + 1 == w.steps.size())});
   }
   if (w.ok) {
-    v.result = "physical address " + hex(w.pa) + " (" + page_size(w.leaf_shift) + " page" +
+    v.result = "physical address " + hex0x(w.pa) + " (" + page_size(w.leaf_shift) + " page" +
                (w.sets_ad ? "; the hart sets " + ad_text(w.sets_ad) + " in the leaf" : "") + ")";
   } else {
     v.result = cause_text(w.fault_cause) + ": " + w.why;
