@@ -61,6 +61,7 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   machine_ = std::move(machine);
   iommu_log_ = watch_iommu_events(*machine_);
   iommu_stop_seq_ = paused_at_iommu_event_ = 0;
+  panel_.iommu_selected_seq = 0;  // sequence numbers start again in the new log
   if (iommu_log_) {
     // Safe from inside run(): request_stop() makes it return at the next instruction boundary.
     iommu_log_->set_listener([this](const IommuEventRecord& record) {

@@ -101,6 +101,25 @@ std::vector<IommuEventRow> iommu_event_rows(const IommuEventLog& log,
   return rows;
 }
 
+std::vector<IommuTimelineTick> iommu_timeline_ticks(const IommuEventLog& log,
+                                                    const IommuEventFilter& filter,
+                                                    uint64_t from_ns, uint64_t to_ns,
+                                                    size_t max_ticks) {
+  std::vector<IommuTimelineTick> ticks;
+  log.visit_newest_first([&](const IommuEventRecord& r) {
+    if (r.time_ns < from_ns || ticks.size() >= max_ticks) return false;
+    if (r.time_ns <= to_ns && iommu_event_matches(r, filter))
+      ticks.push_back({r.seq, r.time_ns, r.type});
+    return true;
+  });
+  return ticks;
+}
+
+uint64_t iommu_oldest_time_ns(const IommuEventLog& log) {
+  const IommuEventRecord* oldest = log.find(log.last_seq() + 1 - log.size());
+  return oldest != nullptr ? oldest->time_ns : 0;
+}
+
 std::vector<IommuNotifierRow> iommu_notifier_rows(const IommuEventLog& log) {
   std::vector<IommuNotifierRow> rows;
   for (const auto& [key, counts] : log.counts()) rows.push_back({key.first, key.second, counts});
