@@ -67,8 +67,10 @@ WalkDiagram walk_diagram(const IovaWalkView& view) {
     d.boxes.push_back(std::move(b));
   }
   if (!d.boxes.empty() && !view.ok) d.boxes.back().stopped_here = true;
-  if (view.ok && last_pte < d.boxes.size() && last_pte + 1 == d.boxes.size() &&
-      view.page_size > (1u << 12) && pte_is_leaf(d.boxes[last_pte].value))
+  // A superpage is a leaf above the 4 KiB level: 2 MiB or more (a 64 KiB Svnapot page is a
+  // level-0 leaf, and page_size 0 means no translation).
+  if (view.ok && last_pte + 1 == d.boxes.size() && view.page_size >= (1u << 21) &&
+      pte_is_leaf(d.boxes[last_pte].value))
     d.boxes[last_pte].superpage = true;
   return d;
 }

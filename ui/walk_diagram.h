@@ -44,7 +44,7 @@ struct WalkDiagram {
 WalkDiagram walk_diagram(const TranslationView& view);
 
 /// An IOVA walk: one box per step (the first, a register such as ddtp, has no address), PTE
-/// steps with their bits, the last PTE marked a superpage when the page is larger than 4 KiB,
+/// steps with their bits, the last PTE marked a superpage when its page is 2 MiB or larger,
 /// and the IOTLB hit or miss as the result's note.
 WalkDiagram walk_diagram(const IovaWalkView& view);
 

@@ -133,6 +133,10 @@ TEST(WalkDiagram, AnIovaWalkKeepsItsStepsAndSaysIotlbHitOrMiss) {
   EXPECT_TRUE(d.ok);
   EXPECT_EQ(d.result, v.result);
   EXPECT_NE(d.note.find("IOTLB: miss"), std::string::npos) << d.note;
+  // A 64 KiB Svnapot page is a level-0 leaf, not a superpage.
+  v.page_size = 64u << 10;
+  EXPECT_FALSE(walk_diagram(v).boxes[3].superpage);
+  v.page_size = 2u << 20;
 
   // A fault: the last step is where it stopped, and no superpage is claimed.
   v.ok = false;
