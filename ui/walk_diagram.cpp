@@ -94,7 +94,7 @@ constexpr ImU32 kSetsAd = IM_COL32(90, 160, 235, 255);
 
 /// The first line of a box: its title, then where it was read and its value.
 std::string address_line(const WalkDiagramBox& b) {
-  std::string out = hex64(b.value);
+  std::string out = hex0x(b.value);
   if (b.has_addr) out = "at " + hex0x(b.addr) + " = " + out;
   return out;
 }
@@ -169,15 +169,20 @@ void draw_walk_diagram(const WalkDiagram& d) {
   for (size_t i = 0; i < d.boxes.size(); ++i) {
     const WalkDiagramBox& b = d.boxes[i];
     const ImVec2 meaning_size = ImGui::CalcTextSize(b.meaning.c_str(), nullptr, false, wrap);
-    const float height = pad + line + (b.pte ? line + 4 : 0) + meaning_size.y + pad;
+    const std::string addr = address_line(b);
+    const float title_w = ImGui::CalcTextSize(b.title.c_str()).x + line * 0.6f;
+    // The address and value beside the title when they fit, else on a line of their own.
+    const bool addr_below = title_w + ImGui::CalcTextSize(addr.c_str()).x > wrap;
+    const float height =
+        pad + line * (addr_below ? 2 : 1) + (b.pte ? line + 4 : 0) + meaning_size.y + pad;
     const ImVec2 a(origin.x, y), z(origin.x + width, y + height);
     dl->AddRectFilled(a, z, b.stopped_here ? kFaultFill : kBoxFill, 4.0f);
     dl->AddRect(a, z, b.stopped_here ? kFault : kBoxBorder, 4.0f, 0, b.stopped_here ? 2.0f : 1.0f);
+    dl->PushClipRect(a, z, true);  // a narrow panel cuts the text at the box's edge
     ImVec2 p(a.x + pad, a.y + pad);
     dl->AddText(p, kTitle, b.title.c_str());
-    const std::string addr = address_line(b);
-    dl->AddText(ImVec2(p.x + ImGui::CalcTextSize(b.title.c_str()).x + line * 0.6f, p.y), kText,
-                addr.c_str());
+    if (addr_below) p.y += line;
+    dl->AddText(ImVec2(addr_below ? p.x : p.x + title_w, p.y), kText, addr.c_str());
     p.y += line;
     if (b.pte) {
       float x = p.x + draw_bits(dl, ImVec2(p.x, p.y + 2), b.value, line) + line * 0.5f;
@@ -192,6 +197,7 @@ void draw_walk_diagram(const WalkDiagram& d) {
     }
     dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), p, b.stopped_here ? kFault : kText,
                 b.meaning.c_str(), nullptr, wrap);
+    dl->PopClipRect();
     tooltip_over(a, z, box_tooltip(b));
     y += height;
     draw_arrow(dl, ImVec2(origin.x + line * 2, y + 2), gap - 4, b.stopped_here ? kFault : kDim);
@@ -206,12 +212,14 @@ void draw_walk_diagram(const WalkDiagram& d) {
   const ImVec2 a(origin.x, y), z(origin.x + width, y + height);
   dl->AddRectFilled(a, z, d.ok ? kBoxFill : kFaultFill, 4.0f);
   dl->AddRect(a, z, d.ok ? kOk : kFault, 4.0f, 0, 2.0f);
+  dl->PushClipRect(a, z, true);
   ImVec2 p(a.x + pad, a.y + pad);
   dl->AddText(p, d.ok ? kOk : kFault, label.c_str());
   p.y += line;
   dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), p, kText, d.result.c_str(), nullptr, wrap);
   p.y += result_size.y;
   if (!d.note.empty()) dl->AddText(p, kDim, d.note.c_str());
+  dl->PopClipRect();
   tooltip_over(a, z, label + ": " + d.result + (d.note.empty() ? "" : "\n" + d.note));
   y += height;
 
