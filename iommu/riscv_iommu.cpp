@@ -419,6 +419,10 @@ RiscvIommu::CmdResult RiscvIommu::ats(uint64_t d0, uint64_t d1) {
 
 void RiscvIommu::record_fault(uint32_t cause, uint32_t ttyp, uint32_t did, uint64_t iotval,
                               uint64_t iotval2) {
+  // The history (for the UI) keeps every report, taken by the queue or not.
+  if (fault_history_.size() >= kFaultHistory) fault_history_.pop_front();
+  fault_history_.push_back(
+      {++fault_seq_, clock_ ? clock_() : 0, cause, ttyp, did, iotval, iotval2, false});
   // While the queue is off or in error, new records are discarded (3.2).
   if (!(fqcsr_ & QCSR_ON) || (fqcsr_ & (QCSR_MF | QCSR_OF))) {
     ++stats_.faults_dropped;
@@ -448,6 +452,7 @@ void RiscvIommu::record_fault(uint32_t cause, uint32_t ttyp, uint32_t did, uint6
     }
   }
   fqt_ = next;
+  fault_history_.back().delivered = true;
   ++stats_.faults_recorded;
   set_pending(IPSR_FIP, fqcsr_ & QCSR_IE);
 }

@@ -39,10 +39,13 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <string>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "engine/base/irq.h"
 #include "engine/memory/memory.h"
@@ -121,6 +124,72 @@ class RiscvIommu : public IommuMemoryRegion, public AtsTranslationAgent {
   /// no side effects.
   uint64_t peek_register(uint64_t offset) const;
 
+  // -- Debug introspection (UI, tests) -----------------------------------------------------------
+  // Everything below reads guest memory with debug accesses and touches nothing: no cache is
+  // read-for-use or filled, no fault is recorded, no event is sent, no statistic moves.
+
+  /// One thing a debug walk read: ddtp, a directory entry, a device-context doubleword or a PTE.
+  struct WalkStep {
+    enum class Kind { Ddtp, DdtEntry, ContextWord, Pte };
+    Kind kind = Kind::Ddtp;
+    /// DdtEntry: the directory level (2, 1: DDI[2], DDI[1]); ContextWord: the doubleword (0 tc,
+    /// 1 iohgatp, 2 ta, 3 fsc); Pte: the page-table level (0: 4 KiB leaves).
+    int index = 0;
+    uint64_t addr = 0;  ///< where it was read (0 for ddtp)
+    uint64_t value = 0;
+  };
+  /// Device `did`'s context as the device-directory walk finds it now (2.3 steps 1-10).
+  struct ContextWalk {
+    uint64_t ddtp_mode = 0;  ///< DDTP_MODE: Off and Bare have no context
+    std::vector<WalkStep> steps;
+    uint64_t context_addr = 0;  ///< 0 when the walk stopped before the context
+    uint64_t tc = 0, iohgatp = 0, ta = 0, fsc = 0;
+    uint32_t cause = 0;  ///< why the context cannot be used (kCause*), or 0
+  };
+  /// The directory walk for device `did` (steps: ddtp, each directory entry, the four context
+  /// doublewords read). Off gives cause 256, Bare no context and cause 0.
+  ContextWalk debug_context(uint32_t did) const;
+
+  /// The walk of one IOVA of one device, as translate() would do it on a miss.
+  struct IovaWalk {
+    ContextWalk context;
+    std::vector<WalkStep> ptes;  ///< first-stage PTEs, root level first
+    bool identity = false;       ///< Bare ddtp, Bare fsc or PDTV: the IOVA is the address
+    bool ok = false;
+    uint64_t pa = 0;
+    uint64_t page_mask = 0;  ///< of the leaf (4 KiB pages of a 64 KiB NAPOT leaf: 0xfff)
+    bool napot = false;      ///< the leaf is a Svnapot 64 KiB leaf
+    IommuAccessFlags perm = kIommuNone;  ///< what the leaf allows the device
+    uint32_t cause = 0;                  ///< the fault translate() would record, or 0
+    bool reported = true;                ///< false: DTF set, the fault would not be recorded
+  };
+  /// Walks `iova` for `access` by device `did` through the tables in guest memory.
+  IovaWalk debug_walk(uint32_t did, uint64_t iova, IommuAccessFlags access) const;
+  /// Whether the IOTLB holds a translation of `iova` for device `did` under the PSCID its
+  /// context has now (false when it has no usable context). Changes no entry's age.
+  bool iotlb_holds(uint32_t did, uint64_t iova) const;
+  /// The leaves device `did`'s tables map now (perm not none), by IOVA; Bare modes give one
+  /// whole-space identity entry, Off and an unusable context nothing. At most `max_entries`,
+  /// and at most `max_reads` table entries read; `truncated` (optional) tells whether either
+  /// bound stopped the walk. Uses the walker replay() uses.
+  std::vector<IommuTlbEntry> debug_mappings(uint32_t did, size_t max_entries,
+                                            uint64_t max_reads = kReplayMaxReads,
+                                            bool* truncated = nullptr) const;
+
+  /// One fault the model reported (3.2), whether or not the fault queue took it.
+  struct FaultRecord {
+    uint64_t seq = 0;      ///< 1, 2, ... since power-on (reset() does not restart it)
+    uint64_t time_ns = 0;  ///< the clock's value (set_clock), 0 without one
+    uint32_t cause = 0, ttyp = 0, did = 0;
+    uint64_t iotval = 0, iotval2 = 0;
+    bool delivered = false;  ///< false: dropped (queue off, full, or in error)
+  };
+  /// The faults kept, oldest first: the newest kFaultHistory.
+  const std::deque<FaultRecord>& fault_history() const { return fault_history_; }
+  static constexpr size_t kFaultHistory = 256;
+  /// The guest clock fault records are stamped with (the board sets it; none: time 0).
+  void set_clock(std::function<uint64_t()> now_ns) { clock_ = std::move(now_ns); }
+
  private:
   struct DeviceContext {
     uint64_t tc = 0, iohgatp = 0, ta = 0, fsc = 0;
@@ -188,17 +257,34 @@ class RiscvIommu : public IommuMemoryRegion, public AtsTranslationAgent {
   /// Reads a doubleword of guest memory; `debug` marks a side-effect-free read.
   bool load64(uint64_t addr, uint64_t& value, bool debug) const;
   /// Finds and checks device `did`'s context in guest memory. Returns 0 or a fault cause.
-  uint32_t walk_ddt(uint32_t did, DeviceContext& dc, bool debug) const;
+  /// `steps` (optional) receives ddtp, each directory entry and each context doubleword read;
+  /// `context_addr` (optional) where the context is.
+  uint32_t walk_ddt(uint32_t did, DeviceContext& dc, bool debug,
+                    std::vector<WalkStep>* steps = nullptr, uint64_t* context_addr = nullptr) const;
   /// The reason a valid-bit-set context is misconfigured (259) for this IOMMU, or false.
   static bool dc_misconfigured(const DeviceContext& dc);
   /// Walks the first stage of `dc` for `iova` (perm: what the leaf allows this device).
-  Walk walk_first_stage(const DeviceContext& dc, uint64_t iova, bool debug) const;
+  /// `steps` (optional) receives each PTE read.
+  Walk walk_first_stage(const DeviceContext& dc, uint64_t iova, bool debug,
+                        std::vector<WalkStep>* steps = nullptr) const;
+  /// The fault a finished walk is for an access (`write`), or 0; a leaf lacking the access
+  /// is a page fault.
+  static uint32_t walk_fault_cause(const Walk& w, IommuAccessFlags access);
   /// The whole-space identity entry of Bare modes.
   IommuTlbEntry identity_entry() const;
   /// lookup() for one device, with its context already found.
   Walk lookup_in_context(const DeviceContext& dc, uint64_t iova) const;
-  void replay_table(IommuNotifier& notifier, uint64_t table, int level, uint64_t va_base,
-                    int va_bits, uint64_t& reads);
+  /// The bounded table walker replay() and debug_mappings() share: calls `leaf` for each
+  /// usable leaf (perm not none) overlapping [first, last] under `table` (a level `level`
+  /// table of a `va_bits` space), in IOVA order, until `leaf` returns false or `reads` reaches
+  /// `max_reads`. Returns false when it stopped early for either reason.
+  bool visit_leaves(uint64_t table, int level, uint64_t va_base, int va_bits, uint64_t first,
+                    uint64_t last, uint64_t max_reads, uint64_t& reads,
+                    const std::function<bool(const IommuTlbEntry&)>& leaf) const;
+  /// visit_leaves() over device `did`'s whole context (Bare modes: the identity entry);
+  /// nothing for Off or an unusable context.
+  bool visit_device_leaves(uint32_t did, uint64_t first, uint64_t last, uint64_t max_reads,
+                           const std::function<bool(const IommuTlbEntry&)>& leaf) const;
 
   // Caches (riscv_iommu_walk.cpp)
   const IotlbEntry* iotlb_find(uint32_t did, uint32_t pscid, uint64_t iova) const;
@@ -225,6 +311,9 @@ class RiscvIommu : public IommuMemoryRegion, public AtsTranslationAgent {
   std::map<IotlbKey, IotlbEntry> iotlb_;
   uint64_t iotlb_stamp_ = 0;
   Stats stats_;
+  std::deque<FaultRecord> fault_history_;
+  uint64_t fault_seq_ = 0;
+  std::function<uint64_t()> clock_;
 };
 
 }  // namespace glassvm

@@ -16,6 +16,7 @@ RiscvIommuDevice::RiscvIommuDevice(BoardContext& board, uint64_t addr, unsigned 
       irq_(irq),
       output_(board.irq_input(irq)) {
   board.map_mmio(addr, iommu_.mmio());
+  iommu_.set_clock([&clock = board.clock()] { return clock.now_ns(); });
   for (unsigned v = 0; v < RiscvIommu::kNumVectors; ++v) {
     iommu_.irq(v).connect([this, v](bool level) {
       unsigned before = vector_levels_;
@@ -34,6 +35,12 @@ AddressSpace& RiscvIommuDevice::dma_address_space(uint32_t device_id, const std:
     if (id == device_id) return *as;
   spaces_.emplace_back(device_id, std::make_unique<AddressSpace>(name, &iommu_));
   return *spaces_.back().second;
+}
+
+std::vector<std::pair<uint32_t, const AddressSpace*>> RiscvIommuDevice::dma_masters() const {
+  std::vector<std::pair<uint32_t, const AddressSpace*>> out;
+  for (const auto& [id, as] : spaces_) out.emplace_back(id, as.get());
+  return out;
 }
 
 std::vector<const AddressSpace*> RiscvIommuDevice::dma_address_spaces() const {

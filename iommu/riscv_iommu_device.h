@@ -47,6 +47,9 @@ class RiscvIommuDevice final : public Device, public IommuProvider {
   /// A second call for the same id returns the first address space (and keeps its name).
   AddressSpace& dma_address_space(uint32_t device_id, const std::string& name) override;
   std::vector<const AddressSpace*> dma_address_spaces() const override;
+  /// The DMA masters behind the IOMMU: each device id with its address space, in creation
+  /// order (the UI's device list).
+  std::vector<std::pair<uint32_t, const AddressSpace*>> dma_masters() const;
   std::vector<IommuMemoryRegion*> iommu_regions() override { return {&iommu_}; }
   std::string name() const override { return "riscv-iommu"; }
   uint32_t fdt_phandle() const override { return phandle_; }

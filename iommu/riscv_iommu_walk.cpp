@@ -9,6 +9,7 @@
 // changes what the device sees.
 #include <algorithm>
 #include <cassert>
+#include <functional>
 #include <set>
 #include <vector>
 
@@ -100,7 +101,12 @@ bool RiscvIommu::dc_misconfigured(const DeviceContext& dc) {
   return false;
 }
 
-uint32_t RiscvIommu::walk_ddt(uint32_t did, DeviceContext& dc, bool debug) const {
+uint32_t RiscvIommu::walk_ddt(uint32_t did, DeviceContext& dc, bool debug,
+                              std::vector<WalkStep>* steps, uint64_t* context_addr) const {
+  auto record = [steps](WalkStep::Kind kind, int index, uint64_t addr, uint64_t value) {
+    if (steps != nullptr) steps->push_back({kind, index, addr, value});
+  };
+  record(WalkStep::Kind::Ddtp, 0, 0, ddtp_);
   int levels = 0;  // non-leaf levels above the leaf table
   unsigned did_bits = 0;
   switch (get_field(ddtp_, DDTP_MODE)) {
@@ -118,14 +124,17 @@ uint32_t RiscvIommu::walk_ddt(uint32_t did, DeviceContext& dc, bool debug) const
   for (int i = levels; i > 0; --i) {
     uint64_t ddte = 0;
     if (!load64(addr + ddi[i] * 8, ddte, debug)) return kCauseDdtLoadAccessFault;
+    record(WalkStep::Kind::DdtEntry, i, addr + ddi[i] * 8, ddte);
     if (!(ddte & DDTE_V)) return kCauseDdtNotValid;
     if (ddte & DDTE_RESERVED) return kCauseDdtMisconfigured;
     addr = get_field(ddte, DDTE_PPN) << 12;
   }
   uint64_t base = addr + ddi[0] * kDcSize;
+  if (context_addr != nullptr) *context_addr = base;
   uint64_t* words[4] = {&dc.tc, &dc.iohgatp, &dc.ta, &dc.fsc};
   for (int i = 0; i < 4; ++i) {
     if (!load64(base + 8 * i, *words[i], debug)) return kCauseDdtLoadAccessFault;
+    record(WalkStep::Kind::ContextWord, i, base + 8 * i, *words[i]);
   }
   if (!(dc.tc & DC_TC_V)) return kCauseDdtNotValid;
   if (dc_misconfigured(dc)) return kCauseDdtMisconfigured;
@@ -140,8 +149,8 @@ IommuTlbEntry RiscvIommu::identity_entry() const {
   return e;
 }
 
-RiscvIommu::Walk RiscvIommu::walk_first_stage(const DeviceContext& dc, uint64_t iova,
-                                              bool debug) const {
+RiscvIommu::Walk RiscvIommu::walk_first_stage(const DeviceContext& dc, uint64_t iova, bool debug,
+                                              std::vector<WalkStep>* steps) const {
   Walk w;
   w.entry.target_as = &memory_;
   int levels = satp_levels(get_field(dc.fsc, ATP_MODE));
@@ -167,6 +176,7 @@ RiscvIommu::Walk RiscvIommu::walk_first_stage(const DeviceContext& dc, uint64_t 
       w.access_fault = true;  // an implicit access: reported with the request's access type
       return w;
     }
+    if (steps != nullptr) steps->push_back({WalkStep::Kind::Pte, level, table + index * 8, pte});
     IommuAccessFlags perm = kIommuNone;
     switch (classify_pte(pte, level, perm)) {
       case PteKind::Invalid: w.page_fault = true; return w;
@@ -184,6 +194,15 @@ RiscvIommu::Walk RiscvIommu::walk_first_stage(const DeviceContext& dc, uint64_t 
   }
   w.page_fault = true;  // unreachable: classify_pte makes a level-0 pointer invalid
   return w;
+}
+
+uint32_t RiscvIommu::walk_fault_cause(const Walk& w, IommuAccessFlags access) {
+  const bool write = access & kIommuWrite;
+  if (w.access_fault) return write ? kCauseWriteAccessFault : kCauseReadAccessFault;
+  if (w.page_fault || (w.entry.perm & access) != access) {
+    return write ? kCauseWritePageFault : kCauseReadPageFault;
+  }
+  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,11 +291,8 @@ IommuTlbEntry RiscvIommu::translate_request(uint64_t iova, IommuAccessFlags acce
     iotlb_insert(did, pscid, w);
     return w.entry;
   }
-  if (!w.page_fault && !w.access_fault && (w.entry.perm & access) != access) w.page_fault = true;
-  if (w.page_fault || w.access_fault) {
-    // An access fault reading the tables is reported for ATS requests too (a Completer Abort).
-    uint32_t cause = w.access_fault ? (write ? kCauseWriteAccessFault : kCauseReadAccessFault)
-                                    : (write ? kCauseWritePageFault : kCauseReadPageFault);
+  // An access fault reading the tables is reported for ATS requests too (a Completer Abort).
+  if (uint32_t cause = walk_fault_cause(w, access); cause != 0) {
     if (report) record_fault(cause, ttyp, did, iova, 0);
     return fault;
   }
@@ -329,32 +345,42 @@ bool RiscvIommu::notify_flag_changed(IommuNotifierFlag old_flags, IommuNotifierF
 
 void RiscvIommu::replay(IommuNotifier& notifier) {
   if (!has_any(notifier.flags(), IommuNotifierFlag::Map)) return;
+  visit_device_leaves(static_cast<uint32_t>(notifier.iommu_idx()), notifier.start(), notifier.end(),
+                      kReplayMaxReads, [&](const IommuTlbEntry& e) {
+                        notify_one(notifier, {IommuNotifierFlag::Map, e});
+                        return true;
+                      });
+}
+
+bool RiscvIommu::visit_device_leaves(uint32_t did, uint64_t first, uint64_t last,
+                                     uint64_t max_reads,
+                                     const std::function<bool(const IommuTlbEntry&)>& leaf) const {
   switch (get_field(ddtp_, DDTP_MODE)) {
-    case kModeOff: return;
-    case kModeBare: notify_one(notifier, {IommuNotifierFlag::Map, identity_entry()}); return;
+    case kModeOff: return true;
+    case kModeBare: return leaf(identity_entry());
     default: break;
   }
   DeviceContext dc;
-  if (walk_ddt(static_cast<uint32_t>(notifier.iommu_idx()), dc, true) != 0) return;
+  if (walk_ddt(did, dc, true) != 0) return true;
   if ((dc.tc & DC_TC_PDTV) || get_field(dc.fsc, ATP_MODE) == kSatpBare) {
-    notify_one(notifier, {IommuNotifierFlag::Map, identity_entry()});
-    return;
+    return leaf(identity_entry());
   }
-  int levels = satp_levels(get_field(dc.fsc, ATP_MODE));
+  const int levels = satp_levels(get_field(dc.fsc, ATP_MODE));
   uint64_t reads = 0;
-  replay_table(notifier, get_field(dc.fsc, ATP_PPN) << 12, levels - 1, 0, 12 + 9 * levels, reads);
+  return visit_leaves(get_field(dc.fsc, ATP_PPN) << 12, levels - 1, 0, 12 + 9 * levels, first, last,
+                      max_reads, reads, leaf);
 }
 
-void RiscvIommu::replay_table(IommuNotifier& notifier, uint64_t table, int level, uint64_t va_base,
-                              int va_bits, uint64_t& reads) {
+bool RiscvIommu::visit_leaves(uint64_t table, int level, uint64_t va_base, int va_bits,
+                              uint64_t first, uint64_t last, uint64_t max_reads, uint64_t& reads,
+                              const std::function<bool(const IommuTlbEntry&)>& leaf) const {
   const int shift = 12 + 9 * level;
   const int unused = 64 - va_bits;
   for (uint64_t index = 0; index < 512; ++index) {
-    if (reads >= kReplayMaxReads) return;
     uint64_t va = va_base | (index << shift);
     va = static_cast<uint64_t>(static_cast<int64_t>(va << unused) >> unused);  // canonical
-    uint64_t last = va | level_mask(level);
-    if (last < notifier.start() || va > notifier.end()) continue;
+    if ((va | level_mask(level)) < first || va > last) continue;
+    if (reads >= max_reads) return false;
     ++reads;
     uint64_t pte = 0;
     if (!load64(table + index * 8, pte, true)) continue;
@@ -362,7 +388,10 @@ void RiscvIommu::replay_table(IommuNotifier& notifier, uint64_t table, int level
     switch (classify_pte(pte, level, perm)) {
       case PteKind::Invalid: break;
       case PteKind::Pointer:
-        replay_table(notifier, get_field(pte, PTE_PPN) << 12, level - 1, va, va_bits, reads);
+        if (!visit_leaves(get_field(pte, PTE_PPN) << 12, level - 1, va, va_bits, first, last,
+                          max_reads, reads, leaf)) {
+          return false;
+        }
         break;
       case PteKind::Leaf:
         if (perm != kIommuNone) {
@@ -372,11 +401,85 @@ void RiscvIommu::replay_table(IommuNotifier& notifier, uint64_t table, int level
           e.translated_addr = leaf_address(pte, va);
           e.addr_mask = level_mask(level);
           e.perm = perm;
-          notify_one(notifier, {IommuNotifierFlag::Map, e});
+          if (!leaf(e)) return false;
         }
         break;
     }
   }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Debug introspection
+// ---------------------------------------------------------------------------------------------
+
+RiscvIommu::ContextWalk RiscvIommu::debug_context(uint32_t did) const {
+  ContextWalk c;
+  c.ddtp_mode = get_field(ddtp_, DDTP_MODE);
+  switch (c.ddtp_mode) {
+    case kModeOff:
+      c.steps.push_back({WalkStep::Kind::Ddtp, 0, 0, ddtp_});
+      c.cause = kCauseAllInboundDisallowed;
+      return c;
+    case kModeBare: c.steps.push_back({WalkStep::Kind::Ddtp, 0, 0, ddtp_}); return c;
+    default: break;
+  }
+  DeviceContext dc;
+  c.cause = walk_ddt(did, dc, true, &c.steps, &c.context_addr);
+  c.tc = dc.tc, c.iohgatp = dc.iohgatp, c.ta = dc.ta, c.fsc = dc.fsc;
+  return c;
+}
+
+RiscvIommu::IovaWalk RiscvIommu::debug_walk(uint32_t did, uint64_t iova,
+                                            IommuAccessFlags access) const {
+  IovaWalk v;
+  v.context = debug_context(did);
+  if (v.context.cause != 0) {
+    v.cause = v.context.cause;
+    return v;
+  }
+  const DeviceContext dc{v.context.tc, v.context.iohgatp, v.context.ta, v.context.fsc};
+  if (v.context.ddtp_mode == kModeBare || (dc.tc & DC_TC_PDTV) ||
+      get_field(dc.fsc, ATP_MODE) == kSatpBare) {
+    v.identity = v.ok = true;
+    v.pa = iova;
+    v.page_mask = ~uint64_t{0};
+    v.perm = kIommuRw;
+    return v;
+  }
+  const Walk w = walk_first_stage(dc, iova, true, &v.ptes);
+  v.perm = w.entry.perm;
+  v.page_mask = w.entry.addr_mask;
+  v.napot = !v.ptes.empty() && (v.ptes.back().value & PTE_N) && w.entry.perm != kIommuNone;
+  v.cause = walk_fault_cause(w, access);
+  v.reported = !(dc.tc & DC_TC_DTF);
+  v.ok = v.cause == 0;
+  if (v.ok) v.pa = w.entry.translated_addr | (iova & w.entry.addr_mask);
+  return v;
+}
+
+bool RiscvIommu::iotlb_holds(uint32_t did, uint64_t iova) const {
+  DeviceContext dc;
+  const uint64_t mode = get_field(ddtp_, DDTP_MODE);
+  if (mode == kModeOff || mode == kModeBare || walk_ddt(did, dc, true) != 0) return false;
+  return iotlb_find(did, static_cast<uint32_t>(get_field(dc.ta, DC_TA_PSCID)), iova) != nullptr;
+}
+
+std::vector<IommuTlbEntry> RiscvIommu::debug_mappings(uint32_t did, size_t max_entries,
+                                                      uint64_t max_reads, bool* truncated) const {
+  std::vector<IommuTlbEntry> out;
+  bool more = false;
+  const bool finished =
+      visit_device_leaves(did, 0, ~uint64_t{0}, max_reads, [&](const IommuTlbEntry& e) {
+        if (out.size() >= max_entries) {
+          more = true;
+          return false;
+        }
+        out.push_back(e);
+        return true;
+      });
+  if (truncated != nullptr) *truncated = more || !finished;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -152,6 +152,42 @@ std::optional<uint32_t> VirtioIommu::endpoint_domain(uint32_t id) const {
   return it == endpoints_.end() ? std::nullopt : it->second->domain;
 }
 
+std::vector<VirtioIommu::EndpointInfo> VirtioIommu::endpoints() const {
+  std::vector<EndpointInfo> out;
+  for (const auto& [id, ep] : endpoints_) {
+    const View view = view_of(*ep);
+    out.push_back({id, ep->domain, view.identity, !view.identity && view.mappings == nullptr});
+  }
+  return out;
+}
+
+std::vector<VirtioIommu::DomainInfo> VirtioIommu::domains() const {
+  std::vector<DomainInfo> out;
+  for (const auto& [id, d] : domains_) {
+    out.push_back({id, d.bypass, {d.endpoints.begin(), d.endpoints.end()}, d.mappings.size()});
+  }
+  return out;
+}
+
+std::vector<VirtioIommu::MappingInfo> VirtioIommu::mappings(std::optional<uint32_t> domain,
+                                                            size_t max_entries,
+                                                            bool* truncated) const {
+  std::vector<MappingInfo> out;
+  bool more = false;
+  for (const auto& [id, d] : domains_) {
+    if (domain && id != *domain) continue;
+    for (const auto& [first, m] : d.mappings) {
+      if (out.size() >= max_entries) {
+        more = true;
+        break;
+      }
+      out.push_back({id, first, m.last, m.phys, perm_of(m.flags), (m.flags & kMapFMmio) != 0});
+    }
+  }
+  if (truncated != nullptr) *truncated = more;
+  return out;
+}
+
 uint64_t VirtioIommu::device_features() const {
   uint64_t f = virtio_bit(kFInputRange) | virtio_bit(kFDomainRange) | virtio_bit(kFMapUnmap) |
                virtio_bit(kFProbe) | virtio_bit(kFMmio) | virtio_bit(kFBypassConfig);
@@ -548,7 +584,10 @@ void VirtioIommu::queue_notify(unsigned index, VirtQueue& queue) {
 // ---------------------------------------------------------------------------------------------
 
 void VirtioIommu::report_fault(const Fault& fault) {
-  if (pending_faults_.size() >= kMaxPendingFaults) {
+  const bool dropped = pending_faults_.size() >= kMaxPendingFaults;
+  if (fault_history_.size() >= kFaultHistory) fault_history_.pop_front();
+  fault_history_.push_back({++fault_seq_, clock_ ? clock_() : 0, fault, !dropped});
+  if (dropped) {
     ++faults_dropped_;
     return;
   }

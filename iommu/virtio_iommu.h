@@ -40,10 +40,12 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "engine/devices/virtio/virtio.h"
@@ -168,6 +170,51 @@ class VirtioIommu final : public VirtioDevice {
   uint64_t faults_reported() const { return faults_reported_; }
   uint64_t faults_dropped() const { return faults_dropped_; }
 
+  /// An endpoint and what it sees now.
+  struct EndpointInfo {
+    uint32_t id = 0;
+    std::optional<uint32_t> domain;  ///< the domain it is attached to, if any
+    bool identity = false;           ///< it reaches memory untranslated (bypass)
+    bool blocked = false;            ///< not attached and bypass 0: every access faults
+  };
+  /// Every endpoint, by id.
+  std::vector<EndpointInfo> endpoints() const;
+  /// A domain (domains exist only while an endpoint is attached, so there are at most as many
+  /// as endpoints).
+  struct DomainInfo {
+    uint32_t id = 0;
+    bool bypass = false;  ///< attached with VIRTIO_IOMMU_ATTACH_F_BYPASS
+    std::vector<uint32_t> endpoints;
+    size_t mappings = 0;
+  };
+  /// Every domain, by id.
+  std::vector<DomainInfo> domains() const;
+  /// One MAP request's range as the domain holds it.
+  struct MappingInfo {
+    uint32_t domain = 0;
+    uint64_t first = 0, last = 0;  ///< virt_start, virt_end (inclusive)
+    uint64_t phys = 0;             ///< phys_start
+    IommuAccessFlags perm = kIommuNone;
+    bool mmio = false;  ///< VIRTIO_IOMMU_MAP_F_MMIO
+  };
+  /// The mappings of `domain` (every domain when empty), by domain then IOVA, at most
+  /// `max_entries`; `truncated` (optional) tells whether there were more.
+  std::vector<MappingInfo> mappings(std::optional<uint32_t> domain, size_t max_entries,
+                                    bool* truncated = nullptr) const;
+
+  /// One fault the device reported, kept for the UI after the driver consumed it.
+  struct FaultRecord {
+    uint64_t seq = 0;      ///< 1, 2, ... since creation
+    uint64_t time_ns = 0;  ///< the clock's value (set_clock), 0 without one
+    Fault fault;
+    bool delivered = false;  ///< taken: on the event queue or waiting for a buffer; false: dropped
+  };
+  /// The faults kept, oldest first: the newest kFaultHistory.
+  const std::deque<FaultRecord>& fault_history() const { return fault_history_; }
+  static constexpr size_t kFaultHistory = 256;
+  /// The guest clock fault records are stamped with (the board sets it; none: time 0).
+  void set_clock(std::function<uint64_t()> now_ns) { clock_ = std::move(now_ns); }
+
   // -- VirtioDevice -------------------------------------------------------------------------------
   uint32_t device_id() const override { return kVirtioIdIommu; }
   uint64_t device_features() const override;
@@ -250,6 +297,9 @@ class VirtioIommu final : public VirtioDevice {
   std::deque<Fault> pending_faults_;
   uint64_t faults_reported_ = 0;
   uint64_t faults_dropped_ = 0;
+  std::deque<FaultRecord> fault_history_;
+  uint64_t fault_seq_ = 0;
+  std::function<uint64_t()> clock_;
 };
 
 }  // namespace glassvm

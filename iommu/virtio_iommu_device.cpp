@@ -11,7 +11,9 @@
 namespace glassvm {
 
 VirtioIommuDevice::VirtioIommuDevice(BoardContext& board, VirtioIommu::Options options)
-    : iommu_(std::make_unique<VirtioIommu>(board.dma_address_space(), std::move(options))) {}
+    : iommu_(std::make_unique<VirtioIommu>(board.dma_address_space(), std::move(options))) {
+  iommu_->set_clock([&clock = board.clock()] { return clock.now_ns(); });
+}
 
 VirtioIommuDevice::~VirtioIommuDevice() = default;
 
@@ -35,6 +37,12 @@ AddressSpace& VirtioIommuDevice::dma_address_space(uint32_t device_id, const std
   IommuMemoryRegion& region = iommu_->add_endpoint(device_id);
   spaces_.emplace_back(device_id, std::make_unique<AddressSpace>(name, &region));
   return *spaces_.back().second;
+}
+
+std::vector<std::pair<uint32_t, const AddressSpace*>> VirtioIommuDevice::dma_masters() const {
+  std::vector<std::pair<uint32_t, const AddressSpace*>> out;
+  for (const auto& [id, as] : spaces_) out.emplace_back(id, as.get());
+  return out;
 }
 
 std::vector<const AddressSpace*> VirtioIommuDevice::dma_address_spaces() const {

@@ -48,6 +48,9 @@ class VirtioIommuDevice final : public Device, public IommuProvider {
   /// call for the same id returns the first address space (and keeps its name).
   AddressSpace& dma_address_space(uint32_t device_id, const std::string& name) override;
   std::vector<const AddressSpace*> dma_address_spaces() const override;
+  /// The endpoints: each endpoint id with its address space, in creation order (the UI's
+  /// device list).
+  std::vector<std::pair<uint32_t, const AddressSpace*>> dma_masters() const;
   std::vector<IommuMemoryRegion*> iommu_regions() override;
   std::string name() const override { return "virtio-iommu"; }
   /// The phandle of the hosting slot's node (written by the slot).

@@ -31,8 +31,9 @@ build_preset() {
   (cd "$GLASSVM_ROOT" && cmake --preset "$preset" "$@" >/dev/null && cmake --build --preset "$preset" -j2)
 }
 
-# Debian packages the web build needs (Emscripten, wasm tools, node for the bundle and server).
-GLASSVM_WEB_PACKAGES=(emscripten binaryen wabt nodejs dpkg-dev)
+# Debian packages the web build needs (Emscripten, wasm tools, node for the bundle and server,
+# e2fsprogs and gzip for the sample disk).
+GLASSVM_WEB_PACKAGES=(emscripten binaryen wabt nodejs dpkg-dev e2fsprogs gzip)
 # What the browser tests need on top (playwright-core drives Debian's chromium).
 GLASSVM_BROWSER_PACKAGES=(chromium)
 

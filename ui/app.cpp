@@ -42,6 +42,10 @@ std::unique_ptr<Machine> App::build(unsigned mib, const GuestImage* image, const
   config.ram_size = uint64_t{mib} << 20;
   config.registry = &registry_;
   config.devices = devices_;
+  if (disk_) {
+    config.drives[kDiskDriveId] = disk_.get();
+    config.devices.push_back(std::string("virtio-blk-device,drive=") + kDiskDriveId);
+  }
   if (image != nullptr) config.append = image->append;
   std::unique_ptr<Machine> machine = Machine::create(config, host_, error);
   if (!machine || image == nullptr) return machine;
@@ -152,6 +156,64 @@ bool App::set_devices(std::vector<std::string> devices, std::string& error) {
   add_message(devices_.empty() ? "Devices: the board's own only (machine restarted)"
                                : "Devices: " + list + " (machine restarted)");
   return true;
+}
+
+bool App::set_disk(std::vector<uint8_t> bytes, const std::string& name, std::string& error) {
+  error = check_disk_bytes(bytes.size(), name);
+  if (!error.empty()) {
+    add_message(error);
+    return false;
+  }
+  return replace_disk(std::make_unique<MemoryBlockStorage>(std::move(bytes)), name, error);
+}
+
+bool App::set_blank_disk(uint64_t mib, std::string& error) {
+  if (mib == 0 || mib > kMaxDiskMib) {
+    error = "Disk: a blank disk of " + std::to_string(mib) + " MiB is not supported: choose 1 to " +
+            std::to_string(kMaxDiskMib) + " MiB.";
+    add_message(error);
+    return false;
+  }
+  return set_disk(std::vector<uint8_t>(mib << 20), "blank " + std::to_string(mib) + " MiB", error);
+}
+
+void App::remove_disk() {
+  if (!disk_) return;
+  std::string error;
+  replace_disk(nullptr, "", error);
+}
+
+bool App::replace_disk(std::unique_ptr<MemoryBlockStorage> disk, std::string name,
+                       std::string& error) {
+  error.clear();
+  std::swap(disk_, disk);
+  std::unique_ptr<Machine> machine =
+      build(ram_mib_, catalog_.find(guest_name_), guest_name_, error);
+  if (!machine) {
+    std::swap(disk_, disk);  // the old disk, with the old machine
+    if (error.empty()) error = "the machine could not be built";
+    error = "Disk: " + error;
+    add_message(error);
+    return false;
+  }
+  adopt(std::move(machine));  // the old machine goes before the old disk (`disk`) it used
+  disk_name_ = std::move(name);
+  add_message(disk_ ? "Disk: " + disk_name_ + ", " + std::to_string(disk_->size()) +
+                          " bytes, a virtio-blk disk (/dev/vda in Linux; machine restarted)"
+                    : "Disk removed (machine restarted)");
+  return true;
+}
+
+std::string App::disk_json() const {
+  std::string out = "{\"attached\":";
+  out += disk_ ? "true" : "false";
+  out += ",\"name\":";
+  json_append_string(out, disk_name_);
+  out += ",\"bytes\":" + std::to_string(disk_ ? disk_->size() : 0);
+  out += ",\"readOnly\":";
+  out += disk_ && disk_->read_only() ? "true" : "false";
+  out += ",\"bytesWritten\":" + std::to_string(disk_ ? disk_->bytes_written() : 0) + "}";
+  return out;
 }
 
 void App::reset() {

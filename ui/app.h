@@ -6,7 +6,8 @@
 // through the accessors here. App only reads engine state and sends commands through the
 // engine's public API (Machine, Cpu, AddressSpace). Loading a guest, changing the memory size
 // and resetting all build a fresh Machine from the kept guest image, so that a reset machine
-// is exactly a new one.
+// is exactly a new one. The disk is the exception: it is the user's data, so App owns it and
+// hands the same storage to every machine it builds, and what the guest wrote survives resets.
 #pragma once
 
 #include <cstdint>
@@ -20,11 +21,15 @@
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
 #include "ui/iommu_events.h"
+#include "ui/iommu_state_view.h"
 #include "ui/layout.h"
 #include "ui/machine_view.h"
 #include "ui/perf_view.h"
 
 namespace glassvm::ui {
+
+/// The drive id of the App's disk in each machine (MachineConfig::drives).
+inline constexpr char kDiskDriveId[] = "disk0";
 
 /// Hooks into the embedder for what the UI cannot do itself. Unset hooks are never called.
 struct AppCallbacks {
@@ -33,6 +38,24 @@ struct AppCallbacks {
   std::function<void(const std::string& name)> fetch_guest;
   /// The user pressed "Open ELF...": show a file dialog and call load_guest with the file.
   std::function<void()> open_file_dialog;
+};
+
+/// The IOMMU state sections' inputs and cached views (ui/iommu_state_panel.cpp): the views
+/// are rebuilt when the inputs or the machine change, or at most every 250 ms of wall time
+/// while the guest runs or the event log grows, never every frame.
+struct IommuStatePanelState {
+  char mapping_device_text[12] = {};  ///< the mapping table's device filter; empty: all
+  char walk_device_text[12] = {};
+  char walk_iova_text[24] = {};
+  int walk_access = 0;  ///< 0 read, 1 write
+  IommuStateView state;
+  std::vector<IommuMappingRow> mappings;
+  bool mappings_truncated = false;
+  IovaWalkView walk;
+  bool walk_valid = false;   ///< the walk inputs parse
+  std::string built_inputs;  ///< the inputs the cache was built for
+  double built_at = -1;      ///< ImGui::GetTime() when it was built
+  uint64_t built_seq = 0, built_epoch = ~uint64_t{0}, built_guest_ns = 0;
 };
 
 /// Per-panel state that lives across frames (panels are free functions in *_panel.cpp).
@@ -60,6 +83,7 @@ struct PanelState {
   float iommu_window_s = 1.0f;
   /// The selected event (0: none), picked on the timeline or in the table.
   uint64_t iommu_selected_seq = 0;
+  IommuStatePanelState iommu_state;
 };
 
 class App {
@@ -91,6 +115,23 @@ class App {
   /// list.
   bool set_devices(std::vector<std::string> devices, std::string& error);
   const std::vector<std::string>& devices() const { return devices_; }
+
+  /// Attaches `bytes` (a raw disk image, `name` for messages) as the disk of every machine
+  /// built from now on: drive kDiskDriveId on a virtio-blk-device after the devices() list,
+  /// as the command line's -drive if=virtio is, so it sits behind the IOMMU when there is one.
+  /// Rebuilds the machine with the current guest; the disk replaces any earlier one. Returns
+  /// false with `error` (also in messages()) for a size check_disk_bytes refuses or a machine
+  /// that cannot be built; the old machine and disk then stay.
+  bool set_disk(std::vector<uint8_t> bytes, const std::string& name, std::string& error);
+  /// The same with a blank (zero-filled) disk of `mib` MiB (1..kMaxDiskMib, checked before any
+  /// memory is taken).
+  bool set_blank_disk(uint64_t mib, std::string& error);
+  /// Detaches the disk and rebuilds the machine without it (nothing happens without a disk).
+  void remove_disk();
+  /// The disk (null: none). Its contents are what the guest has written so far.
+  const MemoryBlockStorage* disk() const { return disk_.get(); }
+  /// glassvm.disk(): {"attached","name","bytes","readOnly","bytesWritten"} as JSON.
+  std::string disk_json() const;
   /// Runs the guest for about `budget_ms` of wall time, unless paused, exited, idle (waiting
   /// for input) or ahead of real time after a timer skip. `now_ms` is the frame's timestamp
   /// (any monotonic clock in ms); it also drives the instructions-per-second meter. Stopping
@@ -191,6 +232,9 @@ class App {
   std::unique_ptr<Machine> build(unsigned mib, const GuestImage* image, const std::string& name,
                                  std::string& error);
   void adopt(std::unique_ptr<Machine> machine);
+  /// Makes `disk` the disk and rebuilds the machine with it; on failure puts the old disk
+  /// back and returns false with `error` (already in messages()).
+  bool replace_disk(std::unique_ptr<MemoryBlockStorage> disk, std::string name, std::string& error);
   /// How far guest time runs ahead of the wall clock (negative: behind), after forgiving lag
   /// beyond a bound; the page waits while it is ahead, so `sleep 1` takes about a second.
   int64_t guest_ahead_ns();
@@ -198,6 +242,9 @@ class App {
   Host& host_;
   DeviceRegistry registry_;           ///< before machine_: machines are built from it
   std::vector<std::string> devices_;  ///< the -device list of every machine built
+  /// The disk every machine built gets (null: none); before machine_, which points into it.
+  std::unique_ptr<MemoryBlockStorage> disk_;
+  std::string disk_name_;
   std::unique_ptr<Machine> machine_;
   /// The IOMMU events of machine_ (null without an IOMMU); after machine_, so it goes first.
   std::unique_ptr<IommuEventLog> iommu_log_;

@@ -19,7 +19,9 @@
 #include "ui/app.h"
 #include "ui/cpu_view.h"
 #include "ui/iommu_events.h"
+#include "ui/iommu_state_view.h"
 #include "ui/panels.h"
+#include "ui/walk_diagram.h"
 
 namespace glassvm::ui {
 
@@ -220,6 +222,15 @@ void draw_selected(App& app, const IommuEventLog& log) {
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(event_colour(r->type)), "%s",
                      event_text(*r).c_str());
   if (ImGui::SmallButton("clear selection")) st.iommu_selected_seq = 0;
+  // The translation behind it: the walk of the event's first IOVA by its device, through the
+  // IOMMU's tables as they are now (debug reads: no IOTLB fill, no fault, no event).
+  if (!r->requester_id) {
+    ImGui::TextDisabled("The event names no device: there is no walk to show.");
+    return;
+  }
+  ImGui::TextDisabled("The translation behind it now (a read of its first IOVA):");
+  draw_walk_diagram(
+      walk_diagram(iova_walk_view(app.machine(), *r->requester_id, r->entry.iova, kIommuRead)));
 }
 
 void draw_notifiers(const IommuEventLog& log) {
@@ -276,6 +287,7 @@ void draw_iommu_panel(App& app) {
   if (ImGui::CollapsingHeader("Selected event", ImGuiTreeNodeFlags_DefaultOpen))
     draw_selected(app, *log);
   if (ImGui::CollapsingHeader("Notifiers", ImGuiTreeNodeFlags_DefaultOpen)) draw_notifiers(*log);
+  draw_iommu_state(app);
 }
 
 }  // namespace glassvm::ui

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/memory/iommu.h"
@@ -32,10 +33,11 @@ struct IommuField {
 
 /// One device behind the IOMMU, as its context says now.
 struct IommuContextView {
-  uint32_t device = 0;      ///< the requester id (riscv-iommu device_id, virtio endpoint id)
-  std::string name;         ///< the address space's name, e.g. "riscv-iommu-dma-7 (virtio-mmio@...)"
-  std::string summary;      ///< one line: "Sv39, PSCID 1, root 0x81234000", "domain 2", "bypass"
-  uint64_t context_addr = 0;  ///< riscv-iommu: where the device context is in guest memory (0: none)
+  uint32_t device = 0;  ///< the requester id (riscv-iommu device_id, virtio endpoint id)
+  std::string name;     ///< the address space's name, e.g. "riscv-iommu-dma-7 (virtio-mmio@...)"
+  std::string summary;  ///< one line: "Sv39, PSCID 1, root 0x81234000", "domain 2", "bypass"
+  uint64_t context_addr =
+      0;  ///< riscv-iommu: where the device context is in guest memory (0: none)
   std::vector<IommuField> fields;  ///< riscv-iommu: tc, iohgatp, ta, fsc decoded; virtio: domain
   std::string error;  ///< why the context cannot be used (its fault cause in words), or ""
 };
@@ -55,18 +57,18 @@ struct IommuFaultRow {
   uint64_t seq = 0;      ///< 1, 2, ... in the order the model reported them
   uint64_t time_ns = 0;  ///< guest time when reported (0 when the model has no clock)
   uint32_t device = 0;
-  uint32_t cause = 0;     ///< riscv-iommu CAUSE, virtio-iommu reason
-  std::string text;       ///< the cause in words: "read page fault", "DDT entry not valid"
-  std::string type;       ///< riscv-iommu TTYP in words ("untranslated read"), virtio flags
-  uint64_t iova = 0;      ///< iotval / address
+  uint32_t cause = 0;  ///< riscv-iommu CAUSE, virtio-iommu reason
+  std::string text;    ///< the cause in words: "read page fault", "DDT entry not valid"
+  std::string type;    ///< riscv-iommu TTYP in words ("untranslated read"), virtio flags
+  uint64_t iova = 0;   ///< iotval / address
   uint64_t iotval2 = 0;
   bool delivered = true;  ///< false: dropped (queue off, full or in error)
 };
 
 /// What the machine's IOMMU holds now. `model` is "" when the machine has no IOMMU.
 struct IommuStateView {
-  std::string model;  ///< "riscv-iommu", "virtio-iommu"
-  std::vector<IommuField> registers;  ///< riscv-iommu: ddtp, cqcsr, fqcsr, ...; virtio: bypass
+  std::string model;                       ///< "riscv-iommu", "virtio-iommu"
+  std::vector<IommuField> registers;       ///< riscv-iommu: ddtp, cqcsr, fqcsr, ...; virtio: bypass
   std::vector<IommuContextView> contexts;  ///< one per device behind the IOMMU, by id
   std::vector<IommuFaultRow> faults;       ///< oldest first
   uint64_t faults_dropped = 0;
@@ -82,7 +84,7 @@ std::vector<IommuMappingRow> iommu_mappings(Machine& machine, std::optional<uint
 
 /// One step of an IOVA walk: a register, a directory entry, the device context, or a PTE.
 struct IovaWalkStep {
-  std::string what;  ///< "ddtp", "DDT level 1", "device context", "PTE level 2", "domain"
+  std::string what;   ///< "ddtp", "DDT level 1", "device context", "PTE level 2", "domain"
   uint64_t addr = 0;  ///< where it was read (0 for a register)
   uint64_t value = 0;
   std::string bits;     ///< a PTE's "DAGUXWRV" (ui/translation_view.h pte_bits), or ""
@@ -95,7 +97,7 @@ struct IovaWalkView {
   uint64_t iova = 0;
   IommuAccessFlags access = kIommuRead;
   std::string model;
-  std::string heading;  ///< "device 7, read of 0x..., Sv39, PSCID 1"
+  std::string heading;            ///< "device 7, read of 0x..., Sv39, PSCID 1"
   std::optional<bool> iotlb_hit;  ///< riscv-iommu: whether the IOTLB holds it now (no fill)
   std::vector<IovaWalkStep> steps;
   bool ok = false;
@@ -104,6 +106,9 @@ struct IovaWalkView {
   IommuAccessFlags perm = kIommuNone;
   std::string result;  ///< "0x... (4 KiB page, rw)" or the fault and why
 };
+
+/// Parses "read" (or "r") and "write" (or "w"); anything else is nullopt.
+std::optional<IommuAccessFlags> parse_iommu_access(std::string_view text);
 
 /// Walks `iova` for `access` by `device` (debug reads only).
 IovaWalkView iova_walk_view(Machine& machine, uint32_t device, uint64_t iova,
@@ -116,8 +121,7 @@ IovaWalkView iova_walk_view(Machine& machine, uint32_t device, uint64_t iova,
 std::string iommu_state_json(Machine& machine);
 /// glassvm.iommuMappings(device): {"truncated","mappings":[{"device","iova","last","pa","perm",
 /// "domain"|null}]}; a negative device means every device.
-std::string iommu_mappings_json(Machine& machine, std::optional<uint32_t> device,
-                                size_t max_rows);
+std::string iommu_mappings_json(Machine& machine, std::optional<uint32_t> device, size_t max_rows);
 /// glassvm.translateIova(device, iova, access): {"device","iova","access","model","heading",
 /// "iotlbHit"|null,"steps":[{"what","addr","value","bits","meaning"}],"ok","pa","pageSize",
 /// "perm","result"}.

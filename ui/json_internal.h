@@ -1,5 +1,4 @@
-// Small text helpers of the view models (internal to ui/): the JSON strings the UI hands to
-// JavaScript, and hexadecimal numbers.
+// Small helpers for the JSON strings the UI hands to JavaScript (internal to ui/).
 #pragma once
 
 #include <cinttypes>
@@ -27,13 +26,6 @@ inline void json_append_string(std::string& out, std::string_view text) {
     }
   }
   out += '"';
-}
-
-/// "0x" followed by the value in lower-case hex, without leading zeros ("0x0", "0x80200000").
-inline std::string hex0x(uint64_t value) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "0x%" PRIx64, value);
-  return buf;
 }
 
 /// "0x" followed by the value in lower-case hex, zero-padded to 16 digits.

@@ -12,6 +12,19 @@ std::string check_ram_mib(unsigned mib) {
   return "";
 }
 
+std::string check_disk_bytes(uint64_t bytes, const std::string& name) {
+  constexpr uint64_t kSector = 512;
+  if (bytes == 0 || bytes > (uint64_t{kMaxDiskMib} << 20)) {
+    return "Disk " + name + ": " + std::to_string(bytes) + " bytes is not supported: choose " +
+           "512 bytes to " + std::to_string(kMaxDiskMib) + " MiB.";
+  }
+  if (bytes % kSector != 0) {
+    return "Disk " + name + ": " + std::to_string(bytes) +
+           " bytes is not a whole number of 512-byte sectors.";
+  }
+  return "";
+}
+
 void MessageLog::add(std::string message) {
   if (message.empty()) return;
   if (messages_.size() == kMax) messages_.erase(messages_.begin());

@@ -18,6 +18,14 @@ inline constexpr unsigned kMaxRamMib = 1024;
 /// otherwise a message saying what is allowed.
 std::string check_ram_mib(unsigned mib);
 
+/// The largest disk the page attaches, in MiB: the disk lives in host memory (the wasm heap).
+inline constexpr unsigned kMaxDiskMib = 256;
+
+/// Checks the size of a disk chosen by the user: a whole number of 512-byte sectors, at least
+/// one, at most kMaxDiskMib MiB. Returns "" when acceptable, otherwise a message naming `name`
+/// and saying what is allowed.
+std::string check_disk_bytes(uint64_t bytes, const std::string& name);
+
 /// User-visible error and status messages, oldest first, at most kMax (older ones drop out).
 class MessageLog {
  public:

@@ -17,6 +17,9 @@ void draw_performance_panel(App& app);
 /// IOMMU: the machine's IOMMU events as a timeline with filters, pause on the next event, and
 /// each notifier's delivered and skipped counts.
 void draw_iommu_panel(App& app);
+/// The IOMMU panel's state sections: registers, device contexts (or endpoints and domains),
+/// the mapping table, the fault history and the walk of one IOVA (ui/iommu_state_view.h).
+void draw_iommu_state(App& app);
 /// Machine: guest choice, memory size, reset, pause, messages.
 void draw_machine_panel(App& app);
 

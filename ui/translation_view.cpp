@@ -3,17 +3,11 @@
 #include "engine/cpu/pte.h"
 #include "ui/cpu_view.h"
 #include "ui/json_internal.h"
+#include "ui/text_internal.h"
 
 namespace glassvm::ui {
 
 namespace {
-
-/// "4 KiB", "2 MiB", "1 GiB", "512 GiB" for a page of 2^shift bytes.
-std::string page_size(unsigned shift) {
-  static const char* const kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  const unsigned unit = shift / 10 < 4 ? shift / 10 : 4;
-  return std::to_string(1ull << (shift - unit * 10)) + " " + kUnits[unit];
-}
 
 std::string mode_name(const PageWalk& w) {
   return w.levels == 4 ? "Sv48" : "Sv39";
@@ -32,10 +26,10 @@ std::string meaning(const PageWalk& w, const PageWalkStep& s, bool last) {
   const bool leaf = pte_is_leaf(s.pte);
   if (last && !w.ok) return "the walk stops here: " + w.why;
   if (leaf) {
-    return "leaf: a " + page_size(12 + 9 * s.level) + " page at " + hex0x(target) +
+    return "leaf: a " + page_size(12 + 9 * s.level) + " page at " + hex(target) +
            (s.level > 0 ? " (a superpage)" : "");
   }
-  return "pointer to the level " + std::to_string(s.level - 1) + " table at " + hex0x(target);
+  return "pointer to the level " + std::to_string(s.level - 1) + " table at " + hex(target);
 }
 
 }  // namespace
@@ -67,22 +61,22 @@ TranslationView translation_view(const Cpu& cpu, uint64_t va, Access access) {
   TranslationView v;
   v.walk = cpu.walk_page_tables(va, access);
   const PageWalk& w = v.walk;
-  const std::string what = std::string("a ") + access_name(access) + " at " + hex0x(va) + " in " +
+  const std::string what = std::string("a ") + access_name(access) + " at " + hex(va) + " in " +
                            priv_name(w.priv) + " mode";
   if (!w.paged) {
     v.heading = what + ": no translation (" +
                 (w.priv == PrivLevel::Machine ? "M-mode ignores satp" : "satp is Bare") + ")";
-    v.result = "physical address " + hex0x(w.pa);
+    v.result = "physical address " + hex(w.pa);
     return v;
   }
-  v.heading = what + ": " + mode_name(w) + ", root table at " + hex0x(w.root);
+  v.heading = what + ": " + mode_name(w) + ", root table at " + hex(w.root);
   for (size_t i = 0; i < w.steps.size(); ++i) {
     const PageWalkStep& s = w.steps[i];
     v.rows.push_back(
         {s.level, s.pte_addr, s.pte, pte_bits(s.pte), meaning(w, s, i + 1 == w.steps.size())});
   }
   if (w.ok) {
-    v.result = "physical address " + hex0x(w.pa) + " (" + page_size(w.leaf_shift) + " page" +
+    v.result = "physical address " + hex(w.pa) + " (" + page_size(w.leaf_shift) + " page" +
                (w.sets_ad ? "; the hart sets " + ad_text(w.sets_ad) + " in the leaf" : "") + ")";
   } else {
     v.result = cause_text(w.fault_cause) + ": " + w.why;

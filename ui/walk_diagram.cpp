@@ -6,7 +6,7 @@
 #include "engine/cpu/pte.h"
 #include "imgui.h"
 #include "ui/iommu_state_view.h"
-#include "ui/json_internal.h"
+#include "ui/text_internal.h"
 #include "ui/translation_view.h"
 
 namespace glassvm::ui {
@@ -24,7 +24,7 @@ WalkDiagram walk_diagram(const TranslationView& view) {
   root.title = "satp";
   root.value = w.root;
   root.meaning = std::string(w.levels == 4 ? "Sv48" : "Sv39") + ": the root table (level " +
-                 std::to_string(w.levels - 1) + ") is at " + hex0x(w.root);
+                 std::to_string(w.levels - 1) + ") is at " + hex(w.root);
   d.boxes.push_back(std::move(root));
   for (size_t i = 0; i < view.rows.size(); ++i) {
     const WalkRow& r = view.rows[i];
@@ -94,8 +94,8 @@ constexpr ImU32 kSetsAd = IM_COL32(90, 160, 235, 255);
 
 /// The first line of a box: its title, then where it was read and its value.
 std::string address_line(const WalkDiagramBox& b) {
-  std::string out = hex0x(b.value);
-  if (b.has_addr) out = "at " + hex0x(b.addr) + " = " + out;
+  std::string out = hex(b.value);
+  if (b.has_addr) out = "at " + hex(b.addr) + " = " + out;
   return out;
 }
 

@@ -6,7 +6,8 @@
 #   guests/teach_*.elf                   the IOMMU teaching programs (?guest=teach_riscv_iommu.elf)
 #   guests/linux.json guests/linux/      the bundled Linux: its manifest, the kernel and the
 #                                        initramfs as committed (gzip; the page unpacks them)
-foreach(var DIST CORE_DIR STATIC XTERM_DIR GUEST_DIR LINUX_DIR MANIFEST_DIR)
+#   guests/disk.img.gz                   the sample disk (?disk=disk.img.gz; web/disk_image.cmake)
+foreach(var DIST CORE_DIR STATIC XTERM_DIR GUEST_DIR LINUX_DIR MANIFEST_DIR DISK_IMAGE)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "bundle.cmake: ${var} is not set")
   endif()
@@ -32,5 +33,5 @@ copy_into(${DIST}/xterm ${XTERM_DIR}/lib/xterm.js ${XTERM_DIR}/css/xterm.css
           ${XTERM_DIR}/LICENSE)
 copy_into(${DIST}/guests ${GUEST_DIR}/demo.elf ${GUEST_DIR}/bench.elf
           ${GUEST_DIR}/teach_riscv_iommu.elf ${GUEST_DIR}/teach_virtio_iommu.elf)
-copy_into(${DIST}/guests ${MANIFEST_DIR}/linux.json)
+copy_into(${DIST}/guests ${MANIFEST_DIR}/linux.json ${DISK_IMAGE})
 copy_into(${DIST}/guests/linux ${LINUX_DIR}/Image.gz ${LINUX_DIR}/initramfs.cpio.gz)

@@ -14,6 +14,7 @@
 #include "engine/base/host_ram.h"
 #include "engine/board/machine.h"
 #include "ui/cpu_view.h"
+#include "ui/iommu_state_view.h"
 #include "ui/layout.h"
 #include "ui/machine_view.h"
 #include "ui/translation_view.h"
@@ -27,6 +28,17 @@ WebSession* g_session = nullptr;  // the one bridge from JS into C++; see web/se
 /// Largest RAM the page accepts, in MiB (the UI's limit; the wasm heap may grow to 4 GiB, room
 /// for the old and the new machine's RAM during a rebuild).
 constexpr unsigned kMaxRamMib = ui::kMaxRamMib;
+
+/// The most rows glassvm.iommuMappings() returns (it says `truncated` beyond).
+constexpr size_t kMaxJsMappingRows = 16384;
+
+/// A device id from JS: a whole number that fits 32 bits, else nullopt.
+std::optional<uint32_t> device_id(double device) {
+  if (!(device >= 0 && device <= 0xffffffffu) ||
+      device != static_cast<double>(static_cast<uint32_t>(device)))
+    return std::nullopt;
+  return static_cast<uint32_t>(device);
+}
 
 std::string json_string(std::string_view s) {
   std::string out = "\"";
@@ -168,6 +180,56 @@ EMSCRIPTEN_KEEPALIVE int glassvm_set_devices(const char* list) {
   return 1;
 }
 
+/// Attaches a disk holding the image `data` (`size` bytes, copied; `name` for messages) to this
+/// and every later machine, rebuilding the machine with its guest. 1 on success; 0 with
+/// glassvm_last_error() (also in the messages) when the size is refused (ui::check_disk_bytes).
+EMSCRIPTEN_KEEPALIVE int glassvm_set_disk(const uint8_t* data, size_t size, const char* name) {
+  if (!g_session) return 0;
+  auto& s = *g_session;
+  const std::string disk = name ? name : "disk";
+  // Checked before the copy, so that a refused image takes no memory.
+  std::string error = glassvm::ui::check_disk_bytes(size, disk);
+  if (error.empty()) {
+    s.app.set_disk(std::vector<uint8_t>(data, data + size), disk, error);
+  } else {
+    s.app.add_message(error);
+  }
+  s.last_error = error;
+  return error.empty();
+}
+
+/// Attaches a blank (zero-filled) disk of `mib` MiB, as glassvm_set_disk does. 0 with
+/// glassvm_last_error() for a size that is not a whole number of MiB from 1 to ui::kMaxDiskMib.
+EMSCRIPTEN_KEEPALIVE int glassvm_set_blank_disk(double mib) {
+  if (!g_session) return 0;
+  auto& s = *g_session;
+  std::string error;
+  // Whole numbers only; anything past the limit is refused by App with its own message.
+  if (!(mib >= 0 && mib <= 1e15) || mib != static_cast<double>(static_cast<uint64_t>(mib))) {
+    s.last_error = "Disk: the size must be a whole number of MiB from 1 to " +
+                   std::to_string(glassvm::ui::kMaxDiskMib);
+    s.app.add_message(s.last_error);
+    return 0;
+  }
+  if (!s.app.set_blank_disk(static_cast<uint64_t>(mib), error)) {
+    s.last_error = error;
+    return 0;
+  }
+  s.last_error.clear();
+  return 1;
+}
+
+/// Detaches the disk, rebuilding the machine without it.
+EMSCRIPTEN_KEEPALIVE void glassvm_remove_disk() {
+  if (g_session) g_session->app.remove_disk();
+}
+
+/// glassvm.disk() as JSON (ui::App::disk_json).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_disk_json() {
+  if (!g_session) return "null";
+  return glassvm::web::give(g_session->app.disk_json());
+}
+
 /// glassvm.state() as JSON.
 EMSCRIPTEN_KEEPALIVE const char* glassvm_state_json() {
   if (!g_session) return "null";
@@ -220,6 +282,33 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_events_json(double since) {
 EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_notifiers_json() {
   if (!g_session) return "[]";
   return glassvm::web::give(glassvm::ui::iommu_notifiers_json(g_session->app.iommu_log()));
+}
+
+/// The IOMMU's registers, contexts and fault history as JSON (ui/iommu_state_view.h).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_state_json() {
+  if (!g_session) return "null";
+  return glassvm::web::give(glassvm::ui::iommu_state_json(g_session->app.machine()));
+}
+
+/// The mappings of `device` as JSON (ui/iommu_state_view.h); a negative device (or one that is
+/// not a 32-bit whole number) means every device.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_mappings_json(double device) {
+  if (!g_session) return "null";
+  return glassvm::web::give(glassvm::ui::iommu_mappings_json(
+      g_session->app.machine(), glassvm::web::device_id(device), glassvm::web::kMaxJsMappingRows));
+}
+
+/// The walk of hex `iova` by `device` for `access` ("read", "write") as JSON
+/// (ui/iommu_state_view.h), or null for a device, IOVA or access that does not parse.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_translate_iova_json(double device, const char* iova,
+                                                             const char* access) {
+  if (!g_session || iova == nullptr || access == nullptr) return "null";
+  const std::optional<uint32_t> id = glassvm::web::device_id(device);
+  const std::optional<uint64_t> addr = glassvm::ui::parse_address(iova);
+  const std::optional<glassvm::IommuAccessFlags> kind = glassvm::ui::parse_iommu_access(access);
+  if (!id || !addr || !kind) return "null";
+  return glassvm::web::give(
+      glassvm::ui::iova_walk_json(g_session->app.machine(), *id, *addr, *kind));
 }
 
 /// Pause on the next IOMMU event (non-zero) or not; one-shot (ui::App).

@@ -10,7 +10,9 @@
 //
 // URL parameters: ?guest=NAME_OR_URL (default linux; a bare name is looked up in guests/, and a
 // name without an extension means guests/NAME.json), ?ram=MIB (memory size), ?paused=1 (start
-// paused; the guest is loaded but does not run).
+// paused; the guest is loaded but does not run), ?device=MODEL (repeatable: -device arguments),
+// ?disk=MIB (a blank disk) or ?disk=NAME_OR_URL (a raw disk image, e.g. the bundled
+// disk.img.gz, an ext2 file system with a README; .gz is unpacked).
 'use strict';
 
 (function () {
@@ -302,12 +304,16 @@
     }
   }
 
-  // Downloads one file a manifest names (relative to the manifest), unpacking .gz files.
-  async function downloadPart(manifestUrl, path) {
-    const url = new URL(path, new URL(manifestUrl, window.location.href)).href;
-    const label = guestLabel(path);
+  // Downloads `url`, unpacking it when its path ends in .gz.
+  async function downloadUnpacked(url, label) {
     const bytes = await download(url, label);
-    return /\.gz$/.test(path) ? gunzip(bytes, label) : bytes;
+    return /\.gz([?#].*)?$/.test(url) ? gunzip(bytes, label) : bytes;
+  }
+
+  // Downloads one file a manifest names (relative to the manifest), unpacking .gz files.
+  function downloadPart(manifestUrl, path) {
+    const url = new URL(path, new URL(manifestUrl, window.location.href)).href;
+    return downloadUnpacked(url, guestLabel(path));
   }
 
   // Reads a boot manifest and downloads what it names: {kernel, initrd, append}.
@@ -463,6 +469,54 @@
     loadFile(files[0]);
   });
 
+  // ---------------------------------------------------------------- the disk
+  // One disk (a virtio-blk device, /dev/vda in Linux) in the page's memory: a blank one of N MiB
+  // or an image's bytes. It survives resets and machine changes with what the guest wrote.
+  function reportDisk(ok) {
+    renderMessages();
+    return { ok: !!ok, error: ok ? '' : core.UTF8ToString(core._glassvm_last_error()) };
+  }
+  function setDisk(what, name) {
+    if (!core) return { ok: false, error: 'GlassVM is still starting' };
+    if (typeof what === 'number') return reportDisk(core._glassvm_set_blank_disk(what));
+    let bytes = null;
+    if (what instanceof Uint8Array) bytes = what;
+    else if (what instanceof ArrayBuffer) bytes = new Uint8Array(what);
+    else if (ArrayBuffer.isView(what)) bytes = new Uint8Array(what.buffer, what.byteOffset, what.byteLength);
+    if (bytes === null) {
+      const error = 'Disk: expected a size in MiB or the bytes of a raw disk image';
+      addMessage(error);
+      return { ok: false, error };
+    }
+    name = String(name || 'disk.img');
+    try {
+      return reportDisk(withBytes(bytes, (p, n) => withCString(name, (np) => core._glassvm_set_disk(p, n, np))));
+    } catch (e) {
+      const error = `Disk ${name}: could not be attached (${e.message})`;
+      addMessage(error);
+      return { ok: false, error };
+    }
+  }
+
+  // ?disk=N (a blank disk of N MiB) or ?disk=NAME_OR_URL (an image; a bare name is looked up
+  // in guests/, and .gz images are unpacked). Resolves to a number, {bytes, name} or {error}.
+  function diskUrl(nameOrUrl) {
+    return /[/:]/.test(nameOrUrl) ? nameOrUrl : `guests/${encodeURIComponent(nameOrUrl)}`;
+  }
+  async function downloadDisk(nameOrUrl) {
+    const name = guestLabel(nameOrUrl).replace(/\.gz$/, '');
+    return { bytes: await downloadUnpacked(diskUrl(nameOrUrl), guestLabel(nameOrUrl)), name };
+  }
+  async function loadDiskFromUrl(nameOrUrl) {
+    try {
+      const got = await downloadDisk(nameOrUrl);
+      return setDisk(got.bytes, got.name);
+    } catch (e) {
+      addMessage(e.message);
+      return { ok: false, error: e.message };
+    }
+  }
+
   // ---------------------------------------------------------------- status line
   function updateStatus() {
     if (!core || coreDead) return;
@@ -562,6 +616,9 @@
   // Start the guest download at once: before xterm.js and the core's glue have even run, and in
   // parallel with compiling the core.
   const guestBytes = downloadGuest(defaultGuest).then((got) => got, (error) => ({ error }));
+  const diskParam = params.get('disk');
+  const diskWanted = diskParam === null || /^\s*[\d.]+\s*$/.test(diskParam) ? null
+    : downloadDisk(diskParam).then((got) => got, (error) => ({ error }));
 
   const ready = (async () => {
     try {
@@ -590,6 +647,14 @@
     const devices = params.getAll('device');
     if (devices.length && !withCString(devices.join('\n'), (p) => core._glassvm_set_devices(p))) {
       addMessage(`?device=: ${core.UTF8ToString(core._glassvm_last_error())}`);
+    }
+
+    // ?disk=: attached before the guest is loaded, so that the guest's first machine has it.
+    if (diskParam !== null) {
+      const d = diskWanted ? await diskWanted : null;
+      const result = d === null ? setDisk(Number(diskParam))
+        : d.error ? { ok: false, error: d.error.message } : setDisk(d.bytes, d.name);
+      if (!result.ok) addMessage(`?disk=${diskParam}: ${result.error}`);
     }
 
     const got = await guestBytes;
@@ -632,6 +697,19 @@
     iommuEvents: (since = 0) =>
       (core && !coreDead ? JSON.parse(core.UTF8ToString(core._glassvm_iommu_events_json(
         Number(since)))) : null),
+    // The IOMMU's registers, device contexts (or endpoints) and fault history.
+    iommuState: () => coreJson('_glassvm_iommu_state_json', null),
+    // The mappings of `device` (a number; negative or undefined: every device).
+    iommuMappings: (device = -1) =>
+      (core && !coreDead ? JSON.parse(core.UTF8ToString(core._glassvm_iommu_mappings_json(
+        device === null ? -1 : Number(device)))) : null),
+    // The walk of `iova` (hex string) by `device` for 'read' or 'write' through the IOMMU's
+    // tables as they are now (nothing cached or recorded), or null.
+    translateIova: (device, iova, access = 'read') => {
+      if (!core || coreDead) return null;
+      return withCString(String(iova), (v) => withCString(String(access), (a) =>
+        JSON.parse(core.UTF8ToString(core._glassvm_translate_iova_json(Number(device), v, a)))));
+    },
     // The hart's page-table walk of `va` (hex string) for 'fetch', 'load' or 'store', or null.
     translate: (va, access = 'load') => {
       if (!core || coreDead) return null;
@@ -666,6 +744,14 @@
       renderMessages();
       return { ok, error: ok ? '' : core.UTF8ToString(core._glassvm_last_error()) };
     },
+    // The disk: setDisk(mib) attaches a blank disk, setDisk(bytes, name) an image (raw, a
+    // whole number of 512-byte sectors, at most 256 MiB); removeDisk() detaches it; each
+    // rebuilds the machine with its guest. loadDisk(nameOrUrl) downloads an image (.gz
+    // unpacked) and attaches it. disk(): {attached, name, bytes, readOnly, bytesWritten}.
+    setDisk: (what, name) => setDisk(what, name),
+    removeDisk: () => { if (core) { core._glassvm_remove_disk(); renderMessages(); } },
+    loadDisk: (nameOrUrl) => loadDiskFromUrl(String(nameOrUrl)),
+    disk: () => coreJson('_glassvm_disk_json', { attached: false, name: '', bytes: 0, readOnly: false, bytesWritten: 0 }),
     messages: () => messages(),
     timing: () => ({ firstOutputMs }),
     frameMs: () => (core ? core._glassvm_frame_ms() : 0),

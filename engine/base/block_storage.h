@@ -58,6 +58,7 @@ class MemoryBlockStorage final : public BlockStorage {
   bool write(uint64_t offset, std::span<const uint8_t> data) override {
     if (read_only_ || !in_range(offset, data.size(), bytes_.size())) return false;
     if (!data.empty()) std::memcpy(bytes_.data() + offset, data.data(), data.size());
+    bytes_written_ += data.size();
     return true;
   }
   bool flush() override {
@@ -70,11 +71,14 @@ class MemoryBlockStorage final : public BlockStorage {
   std::vector<uint8_t>& bytes() { return bytes_; }
   /// How many times flush() was called.
   uint64_t flushes() const { return flushes_; }
+  /// How many bytes successful write() calls have stored (rewrites count again).
+  uint64_t bytes_written() const { return bytes_written_; }
 
  private:
   std::vector<uint8_t> bytes_;
   bool read_only_;
   uint64_t flushes_ = 0;
+  uint64_t bytes_written_ = 0;
 };
 
 }  // namespace glassvm

@@ -1060,5 +1060,173 @@ TEST_F(RiscvIommuTest, DdtpWriteDropsCachesAndUnmapsEveryListeningDevice) {
   EXPECT_EQ(events, (std::vector<Event>{{F::Unmap, 0, UINT64_MAX}}));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Debug introspection (the UI's view: nothing may change)
+// ---------------------------------------------------------------------------------------------
+
+using Kind = RiscvIommu::WalkStep::Kind;
+
+TEST_F(RiscvIommuTest, DebugMappingsAreTheReplaysLeavesAndAreBounded) {
+  enable_queues();
+  set_ddtp(kMode1Lvl);
+  uint64_t root = attach(8, kSatpSv39, 2);
+  map(root, 3, 0x1000, kRamBase + 0x1000);
+  map(root, 3, 0x3000, kRamBase + 0x3000, kUserRw & ~PTE_D);
+  map(root, 3, 0x4000, kRamBase, kUserRw & ~PTE_A);  // no access: not a mapping
+  map(root, 3, 0x200000, kRamBase, kUserRw, 1);
+  std::vector<IommuTlbEntry> replayed;
+  IommuNotifier n(
+      "replay", F::Map, [&](const IommuTlbEvent& e) { replayed.push_back(e.entry); }, 0, UINT64_MAX,
+      8);
+  iommu.replay(n);
+  const RiscvIommu::Stats before = iommu.stats();
+  bool truncated = true;
+  const std::vector<IommuTlbEntry> all = iommu.debug_mappings(8, 100, 1 << 20, &truncated);
+  EXPECT_EQ(all, replayed);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[1].first(), 0x3000u);
+  EXPECT_EQ(all[1].perm, kIommuRead);
+  EXPECT_EQ(all[2].last(), 0x3fffffu);
+  EXPECT_FALSE(truncated);
+  // At most max_entries, saying there were more.
+  const std::vector<IommuTlbEntry> two = iommu.debug_mappings(8, 2, 1 << 20, &truncated);
+  EXPECT_EQ(two, std::vector<IommuTlbEntry>(all.begin(), all.begin() + 2));
+  EXPECT_TRUE(truncated);
+  // A device without a context has none; nothing was recorded or cached on the way.
+  EXPECT_TRUE(iommu.debug_mappings(99, 100, 1 << 20, &truncated).empty());
+  EXPECT_EQ(iommu.stats().faults_recorded, before.faults_recorded);
+  EXPECT_EQ(iommu.stats().page_walks, before.page_walks);
+  EXPECT_EQ(iommu.iotlb_size(), 0u);
+  EXPECT_EQ(reg(FQT), 0u);
+}
+
+TEST_F(RiscvIommuTest, DebugMappingsOfALoopingTableEndAtTheReadBound) {
+  set_ddtp(kMode1Lvl);
+  uint64_t root = attach(1, kSatpSv48, 2);
+  for (uint64_t i = 0; i < 512; ++i) w64(root + i * 8, ((root >> 12) << 10) | PTE_V);
+  bool truncated = false;
+  EXPECT_TRUE(iommu.debug_mappings(1, 100, 4096, &truncated).empty());
+  EXPECT_TRUE(truncated);  // the bound, not the table, ended the walk
+  // A leaf reached through the loop is found as often as the bounds allow, no more.
+  w64(root + 511 * 8, ((kRamBase >> 12) << 10) | kUserRw);  // a 512 GiB leaf at the top
+  const std::vector<IommuTlbEntry> some =
+      iommu.debug_mappings(1, 5, RiscvIommu::kReplayMaxReads, &truncated);
+  EXPECT_LE(some.size(), 5u);
+  EXPECT_TRUE(truncated);
+}
+
+TEST_F(RiscvIommuTest, DebugWalkRecordsEveryStepAndChangesNothing) {
+  enable_queues();
+  set_ddtp(kMode2Lvl);
+  const uint32_t did = 0x185;  // DDI[1] = 3, DDI[0] = 5
+  uint64_t root = attach(did, kSatpSv39, 9, DC_TC_EN_ATS);
+  map(root, 3, 0x5000, kRamBase + 0x7000);
+  map(root, 3, 0x6000, kRamBase + 0x8000, kUserRw & ~PTE_D);
+  map(root, 3, 0x400000, kRamBase + 0x200000, kUserRw, 1);
+  const RiscvIommu::Stats s0 = iommu.stats();
+
+  RiscvIommu::IovaWalk w = iommu.debug_walk(did, 0x5123, kIommuRead);
+  ASSERT_TRUE(w.ok);
+  EXPECT_EQ(w.pa, kRamBase + 0x7123);
+  EXPECT_EQ(w.page_mask, 0xfffu);
+  EXPECT_EQ(w.perm, kIommuRw);
+  EXPECT_EQ(w.context.cause, 0u);
+  EXPECT_EQ(w.context.context_addr, dc_addr(did));
+  EXPECT_EQ(get_field(w.context.ta, DC_TA_PSCID), 9u);
+  EXPECT_TRUE(w.context.tc & DC_TC_EN_ATS);
+  // ddtp, the DDI[1] entry, the four context doublewords; then three PTEs.
+  ASSERT_EQ(w.context.steps.size(), 6u);
+  EXPECT_EQ(w.context.steps[0].kind, Kind::Ddtp);
+  EXPECT_EQ(w.context.steps[1].kind, Kind::DdtEntry);
+  EXPECT_EQ(w.context.steps[1].index, 1);
+  EXPECT_EQ(w.context.steps[1].addr, ddt_root + 3 * 8);
+  EXPECT_EQ(w.context.steps[5].kind, Kind::ContextWord);
+  EXPECT_EQ(w.context.steps[5].addr, dc_addr(did) + 24);
+  ASSERT_EQ(w.ptes.size(), 3u);
+  EXPECT_EQ(w.ptes[2].addr, pte_addr(root, 3, 0x5000, 0));
+  EXPECT_EQ(w.ptes[2].index, 0);
+
+  // A superpage stops at level 1; a write to a leaf without D, an unmapped page, and a device
+  // without a context are the faults translate() would record.
+  w = iommu.debug_walk(did, 0x5abcde, kIommuWrite);
+  EXPECT_TRUE(w.ok);
+  EXPECT_EQ(w.page_mask, 0x1fffffu);
+  EXPECT_EQ(w.pa, kRamBase + 0x3abcde);
+  EXPECT_EQ(w.ptes.size(), 2u);
+  EXPECT_EQ(iommu.debug_walk(did, 0x6000, kIommuWrite).cause, kCauseWritePageFault);
+  EXPECT_TRUE(iommu.debug_walk(did, 0x6000, kIommuRead).ok);
+  w = iommu.debug_walk(did, 0x9000, kIommuRead);
+  EXPECT_EQ(w.cause, kCauseReadPageFault);
+  EXPECT_EQ(w.ptes.back().value, 0u);
+  w = iommu.debug_walk(did + 1, 0x5000, kIommuRead);
+  EXPECT_EQ(w.cause, kCauseDdtNotValid);
+  // The whole context is read; its tc has no V.
+  ASSERT_EQ(w.context.steps.size(), 6u);
+  EXPECT_EQ(w.context.steps[2].kind, Kind::ContextWord);
+  EXPECT_EQ(w.context.steps[2].value & DC_TC_V, 0u);
+  // A device id wider than a two-level directory indexes.
+  EXPECT_EQ(iommu.debug_walk(0x10000, 0x5000, kIommuRead).cause, kCauseTransactionTypeDisallowed);
+
+  // Nothing of the above touched the IOMMU's state.
+  EXPECT_EQ(iommu.stats().page_walks, s0.page_walks);
+  EXPECT_EQ(iommu.stats().ddt_walks, s0.ddt_walks);
+  EXPECT_EQ(iommu.stats().faults_recorded, s0.faults_recorded);
+  EXPECT_EQ(iommu.iotlb_size(), 0u);
+  EXPECT_EQ(reg(FQT), 0u);
+  EXPECT_TRUE(iommu.fault_history().empty());
+
+  // The IOTLB holds a page only after a DMA used it; asking does not fill it.
+  EXPECT_FALSE(iommu.iotlb_holds(did, 0x5000));
+  EXPECT_EQ(iommu.iotlb_size(), 0u);
+  EXPECT_NE(dma64(did, 0x5000), ~uint64_t{0});
+  EXPECT_TRUE(iommu.iotlb_holds(did, 0x5ff8));
+  EXPECT_FALSE(iommu.iotlb_holds(did, 0x400000));
+  EXPECT_EQ(iommu.iotlb_size(), 1u);
+
+  // Off: every device's walk ends at ddtp with "all inbound transactions disallowed".
+  set_reg(DDTP, kModeOff, 8);
+  w = iommu.debug_walk(did, 0x5000, kIommuRead);
+  EXPECT_EQ(w.cause, kCauseAllInboundDisallowed);
+  EXPECT_EQ(w.context.steps.size(), 1u);
+}
+
+TEST_F(RiscvIommuTest, FaultHistoryKeepsTheNewestRecordsAndWhetherTheQueueTookThem) {
+  uint64_t now = 5;
+  iommu.set_clock([&] { return now; });
+  // Off, fault queue off: the fault is reported but dropped.
+  EXPECT_EQ(dma64(3, 0x1000), ~uint64_t{0});
+  ASSERT_EQ(iommu.fault_history().size(), 1u);
+  RiscvIommu::FaultRecord f = iommu.fault_history().back();
+  EXPECT_EQ(f.seq, 1u);
+  EXPECT_EQ(f.time_ns, 5u);
+  EXPECT_EQ(f.cause, kCauseAllInboundDisallowed);
+  EXPECT_EQ(f.ttyp, kTtypUntranslatedRead);
+  EXPECT_EQ(f.did, 3u);
+  EXPECT_EQ(f.iotval, 0x1000u);
+  EXPECT_FALSE(f.delivered);
+
+  // A four-entry queue takes three records, then overflows; the history keeps the newest.
+  enable_queues(4, /*fq_log2=*/2);
+  set_ddtp(kMode1Lvl);
+  const size_t total = RiscvIommu::kFaultHistory + 40;
+  for (size_t i = 0; i < total; ++i) {
+    now = 100 + i;
+    EXPECT_EQ(dma_write(7, 0x1000 * i, 1), MemTxResult::IommuFault);
+  }
+  const std::deque<RiscvIommu::FaultRecord>& h = iommu.fault_history();
+  ASSERT_EQ(h.size(), RiscvIommu::kFaultHistory);
+  EXPECT_EQ(h.back().seq, total + 1);
+  EXPECT_EQ(h.front().seq, total + 2 - RiscvIommu::kFaultHistory);
+  EXPECT_EQ(h.back().time_ns, 100 + total - 1);
+  EXPECT_EQ(h.back().cause, kCauseDdtNotValid);
+  EXPECT_EQ(h.back().ttyp, kTtypUntranslatedWrite);
+  EXPECT_EQ(h.back().iotval, 0x1000 * (total - 1));
+  size_t delivered = 0;
+  for (const RiscvIommu::FaultRecord& r : h) delivered += r.delivered;
+  EXPECT_EQ(delivered, 0u);  // the three the queue took are older than the history keeps
+  EXPECT_EQ(take_faults().size(), 3u);
+  EXPECT_EQ(iommu.stats().faults_dropped, total + 1 - 3);
+}
+
 }  // namespace
 }  // namespace glassvm

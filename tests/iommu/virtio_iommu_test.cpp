@@ -929,5 +929,81 @@ TEST(VirtioIommuTest, SmallEventBufferIsReturnedUnwrittenAndTheFaultKept) {
   EXPECT_EQ(rig.event(1).address, 0x4000u);
 }
 
+// -- Inspection (the UI's view) ----------------------------------------------------------------
+
+TEST(VirtioIommuTest, EndpointsDomainsAndMappingsAsTheyAreNow) {
+  Rig rig(no_bypass());
+  rig.init();
+  ASSERT_EQ(rig.dev.endpoints().size(), 2u);
+  EXPECT_TRUE(rig.dev.endpoints()[0].blocked);
+  ASSERT_EQ(rig.status(attach_req(3, kEp)), V::kSOk);
+  ASSERT_EQ(rig.status(map_req(3, 0x10000, 0x1ffff, kTarget)), V::kSOk);
+  ASSERT_EQ(rig.status(map_req(3, 0x40000, 0x40fff, kTarget + 0x10000, V::kMapFRead)), V::kSOk);
+  ASSERT_EQ(rig.status(attach_req(4, kEp2, V::kAttachFBypass)), V::kSOk);
+  const std::vector<V::EndpointInfo> eps = rig.dev.endpoints();
+  ASSERT_EQ(eps.size(), 2u);
+  EXPECT_EQ(eps[0].id, kEp);
+  EXPECT_EQ(eps[0].domain, 3u);
+  EXPECT_FALSE(eps[0].identity || eps[0].blocked);
+  EXPECT_EQ(eps[1].domain, 4u);
+  EXPECT_TRUE(eps[1].identity);
+  const std::vector<V::DomainInfo> doms = rig.dev.domains();
+  ASSERT_EQ(doms.size(), 2u);
+  EXPECT_EQ(doms[0].endpoints, std::vector<uint32_t>{kEp});
+  EXPECT_EQ(doms[0].mappings, 2u);
+  EXPECT_TRUE(doms[1].bypass);
+  bool truncated = true;
+  std::vector<V::MappingInfo> maps = rig.dev.mappings(std::nullopt, 10, &truncated);
+  EXPECT_FALSE(truncated);
+  ASSERT_EQ(maps.size(), 2u);
+  EXPECT_EQ(maps[0].domain, 3u);
+  EXPECT_EQ(maps[0].first, 0x10000u);
+  EXPECT_EQ(maps[0].last, 0x1ffffu);
+  EXPECT_EQ(maps[0].phys, kTarget);
+  EXPECT_EQ(maps[0].perm, kIommuRw);
+  EXPECT_EQ(maps[1].perm, kIommuRead);
+  maps = rig.dev.mappings(3u, 1, &truncated);
+  EXPECT_EQ(maps.size(), 1u);
+  EXPECT_TRUE(truncated);
+  EXPECT_TRUE(rig.dev.mappings(4u, 10).empty());
+  // UNMAP and DETACH take them away.
+  ASSERT_EQ(rig.status(unmap_req(3, 0x10000, 0x1ffff)), V::kSOk);
+  EXPECT_EQ(rig.dev.mappings(std::nullopt, 10).size(), 1u);
+  ASSERT_EQ(rig.status(detach_req(3, kEp)), V::kSOk);
+  EXPECT_TRUE(rig.dev.mappings(std::nullopt, 10).empty());
+  EXPECT_EQ(rig.dev.domains().size(), 1u);
+  EXPECT_TRUE(rig.dev.endpoints()[0].blocked);
+}
+
+TEST(VirtioIommuTest, FaultHistoryIsBoundedAndSaysWhatWasDropped) {
+  Rig rig(no_bypass());
+  uint64_t now = 0;
+  rig.dev.set_clock([&] { return now; });
+  rig.init();
+  uint64_t v = 0;
+  const size_t total = V::kFaultHistory + 30;
+  for (size_t i = 0; i < total; ++i) {
+    now = 1000 + i;
+    rig.ep2_as.load(0x1000 * i, 4, v);
+  }
+  const std::deque<V::FaultRecord>& h = rig.dev.fault_history();
+  ASSERT_EQ(h.size(), V::kFaultHistory);
+  EXPECT_EQ(h.back().seq, total);
+  EXPECT_EQ(h.back().time_ns, 1000 + total - 1);
+  EXPECT_EQ(h.back().fault, (V::Fault{V::kFaultRDomain, V::kFaultFRead | V::kFaultFAddress, kEp2,
+                                      0x1000 * (total - 1)}));
+  // No event buffers: the first kMaxPendingFaults wait, the rest are dropped; the history
+  // has lost the oldest (total - kFaultHistory) of those that wait.
+  size_t taken = 0;
+  for (const V::FaultRecord& r : h) taken += r.delivered;
+  EXPECT_EQ(taken, V::kMaxPendingFaults - (total - V::kFaultHistory));
+  EXPECT_TRUE(h.front().delivered);
+  EXPECT_FALSE(h.back().delivered);
+  EXPECT_EQ(rig.dev.faults_dropped(), total - V::kMaxPendingFaults);
+  // Debug accesses report nothing.
+  rig.ep2_as.load(0x5000, 4, v, MemTxAttrs{0, true});
+  EXPECT_EQ(rig.dev.fault_history().back().seq, total);
+}
+
 }  // namespace
 }  // namespace glassvm

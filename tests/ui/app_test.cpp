@@ -1,10 +1,12 @@
 // ui::App end to end with real guests: loading, running in slices, input, pause/step,
-// breakpoints, memory size, reset, bad images, and headless ImGui frames of every panel.
+// breakpoints, memory size, reset, bad images, the disk, and headless ImGui frames of every
+// panel.
 #include "ui/app.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "imgui.h"
 #include "iommu/iommu_devices.h"
@@ -191,6 +193,123 @@ TEST_F(AppTest, DevicesRebuildTheMachineAndBadOnesKeepIt) {
 
   ASSERT_TRUE(app.set_devices({}, error)) << error;
   EXPECT_EQ(app.machine().info_mtree(true).find("0000000010009000"), std::string::npos);
+}
+
+/// The address of the virtio-mmio slot whose DeviceID is 2 (a block device), read the way a
+/// driver probes the slots (debug reads: no side effects); 0 when there is none.
+uint64_t find_virtio_blk(Machine& machine) {
+  for (unsigned slot = 0; slot < kVirtVirtioSlots; ++slot) {
+    const uint64_t base = kVirtVirtioBase + slot * kVirtVirtioStride;
+    uint32_t device_id = 0;
+    machine.system_as().read(base + 0x8, &device_id, 4, MemTxAttrs{.debug = true});
+    if (device_id == 2) return base;
+  }
+  return 0;
+}
+
+/// The capacity (in 512-byte sectors) the virtio-blk at `base` offers the driver.
+uint64_t blk_capacity(Machine& machine, uint64_t base) {
+  uint64_t sectors = 0;
+  machine.system_as().read(base + 0x100, &sectors, 8, MemTxAttrs{.debug = true});
+  return sectors;
+}
+
+TEST_F(AppTest, TheDiskReachesEachMachineAndSurvivesRebuilds) {
+  load("demo.elf");
+  EXPECT_EQ(find_virtio_blk(app.machine()), 0u);
+  EXPECT_EQ(app.disk_json(),
+            "{\"attached\":false,\"name\":\"\",\"bytes\":0,\"readOnly\":false,"
+            "\"bytesWritten\":0}");
+  std::vector<uint8_t> image(64 * 1024);
+  for (size_t i = 0; i < image.size(); ++i) image[i] = static_cast<uint8_t>(i * 7);
+  std::string error;
+  const uint64_t epoch = app.machine_epoch();
+  ASSERT_TRUE(app.set_disk(image, "student.img", error)) << error;
+  EXPECT_GT(app.machine_epoch(), epoch);  // rebuilt
+  EXPECT_EQ(app.guest_name(), "demo.elf");
+  EXPECT_NE(app.messages().back().find("student.img"), std::string::npos);
+  const uint64_t base = find_virtio_blk(app.machine());
+  ASSERT_NE(base, 0u) << app.machine().info_mtree(false);
+  EXPECT_EQ(blk_capacity(app.machine(), base), image.size() / 512);
+  EXPECT_EQ(app.machine().config().drives.at(kDiskDriveId), app.disk());
+  EXPECT_TRUE(run_until_output("glassvm> "));  // the guest was reloaded
+
+  // What the guest writes (here: written through the storage, as the device does) is the
+  // user's data: it survives a reset, a memory size change and a device change.
+  MemoryBlockStorage* disk = const_cast<MemoryBlockStorage*>(app.disk());
+  const std::vector<uint8_t> written = {'h', 'e', 'l', 'l', 'o'};
+  ASSERT_TRUE(disk->write(4096, written));
+  app.reset();
+  app.set_ram_mib(64);
+  ASSERT_TRUE(app.set_devices({"ns16550a,addr=0x10009000,irq=12"}, error)) << error;
+  ASSERT_EQ(app.disk(), disk);
+  EXPECT_EQ(app.machine().config().drives.at(kDiskDriveId), disk);
+  EXPECT_NE(find_virtio_blk(app.machine()), 0u);
+  EXPECT_TRUE(std::equal(written.begin(), written.end(), disk->bytes().begin() + 4096));
+  EXPECT_EQ(disk->bytes()[0], image[0]);
+  EXPECT_EQ(disk->bytes()[9999], image[9999]);
+  EXPECT_NE(app.disk_json().find("\"bytes\":65536"), std::string::npos) << app.disk_json();
+  EXPECT_NE(app.disk_json().find("\"bytesWritten\":5"), std::string::npos) << app.disk_json();
+  EXPECT_NE(app.disk_json().find("\"name\":\"student.img\""), std::string::npos);
+
+  // A bad device list keeps the machine and its disk.
+  EXPECT_FALSE(app.set_devices({"nosuch"}, error));
+  EXPECT_EQ(app.disk(), disk);
+  EXPECT_NE(find_virtio_blk(app.machine()), 0u);
+
+  // Removing it rebuilds the machine without it.
+  app.remove_disk();
+  EXPECT_EQ(app.disk(), nullptr);
+  EXPECT_EQ(find_virtio_blk(app.machine()), 0u);
+  EXPECT_EQ(app.machine().config().drives.count(kDiskDriveId), 0u);
+  EXPECT_TRUE(run_until_output("glassvm> "));
+}
+
+TEST_F(AppTest, BadDiskSizesGiveMessagesAndKeepTheMachineAndDisk) {
+  load("demo.elf");
+  std::string error;
+  ASSERT_TRUE(app.set_blank_disk(2, error)) << error;
+  EXPECT_EQ(blk_capacity(app.machine(), find_virtio_blk(app.machine())), 2u * 2048);
+  const MemoryBlockStorage* disk = app.disk();
+  const uint64_t epoch = app.machine_epoch();
+  const auto refused = [&](const std::string& expected) {
+    EXPECT_NE(error.find(expected), std::string::npos) << error;
+    EXPECT_EQ(app.messages().back(), error);
+    EXPECT_EQ(app.disk(), disk);
+    EXPECT_EQ(app.machine_epoch(), epoch);  // the machine was not replaced
+  };
+  EXPECT_FALSE(app.set_blank_disk(kMaxDiskMib + 1, error));
+  refused("257 MiB is not supported: choose 1 to 256 MiB");
+  EXPECT_FALSE(app.set_blank_disk(uint64_t{1} << 50, error));  // no overflow into a small size
+  refused("choose 1 to 256 MiB");
+  EXPECT_FALSE(app.set_blank_disk(0, error));
+  refused("choose 1 to 256 MiB");
+  EXPECT_FALSE(app.set_disk({}, "empty.img", error));
+  refused("Disk empty.img: 0 bytes");
+  EXPECT_FALSE(app.set_disk(std::vector<uint8_t>(1000), "odd.img", error));
+  refused("not a whole number of 512-byte sectors");
+  // (An image one sector past the limit is refused by the same check, without making one.)
+  EXPECT_EQ(check_disk_bytes((uint64_t{kMaxDiskMib} << 20) + 512, "big.img"),
+            "Disk big.img: 268435968 bytes is not supported: choose 512 bytes to 256 MiB.");
+  EXPECT_EQ(check_disk_bytes(uint64_t{kMaxDiskMib} << 20, "max.img"), "");
+  // The largest size is accepted.
+  ASSERT_TRUE(app.set_blank_disk(kMaxDiskMib, error)) << error;
+  EXPECT_EQ(app.disk()->size(), uint64_t{kMaxDiskMib} << 20);
+}
+
+/// A disk behind the RISC-V IOMMU, with the IOMMU models registered as the page does.
+TEST_F(AppTest, TheDiskSitsBehindTheIommu) {
+  register_iommu_devices(app.registry());
+  std::string error;
+  ASSERT_TRUE(app.set_blank_disk(1, error)) << error;
+  ASSERT_TRUE(app.set_devices({"riscv-iommu-sys"}, error)) << error;
+  const uint64_t base = find_virtio_blk(app.machine());
+  ASSERT_NE(base, 0u);
+  char name[64];
+  std::snprintf(name, sizeof name, "virtio-mmio@%llx (behind riscv-iommu)",
+                static_cast<unsigned long long>(base));
+  EXPECT_NE(app.machine().info_mtree(false).find(name), std::string::npos)
+      << app.machine().info_mtree(false);
 }
 
 TEST_F(AppTest, GuestSelectorUsesKeptImagesOrAsksTheEmbedder) {
@@ -406,6 +525,33 @@ TEST_F(AppIommuTest, TheIommuPanelDrawsTheTimeline) {
       gui.frame(app, 1600, 900, x, y, false);
     }
   EXPECT_TRUE(gui.frame(app, 1600, 900)->Valid);
+}
+
+TEST_F(AppIommuTest, TheStateSectionsCacheTheirViewsAndWalkWhatIsTyped) {
+  ImGuiFrames gui;
+  for (int i = 0; i < 400 && !app.machine().exited(); ++i)
+    app.run_slice(app.next_budget_ms(), now_ms += 16);
+  ASSERT_TRUE(app.machine().exited());
+  IommuStatePanelState& st = app.panel_state().iommu_state;
+  ASSERT_TRUE(gui.frame(app, 1600, 900)->Valid);
+  EXPECT_EQ(st.state.model, "riscv-iommu");
+  EXPECT_EQ(st.mappings.size(), iommu_mappings(app.machine(), std::nullopt, 4096).size());
+  ASSERT_FALSE(st.state.faults.empty());  // the lesson's step 6
+  // Nothing moves (the guest has exited): later frames keep the views they have.
+  const double built = st.built_at;
+  for (int i = 0; i < 30; ++i) ASSERT_TRUE(gui.frame(app, 1600, 900)->Valid);
+  EXPECT_EQ(st.built_at, built);
+  // Typing a walk rebuilds at once: the lesson's IOVA 0x40001000 of edu-dma (device 9).
+  std::snprintf(st.walk_device_text, sizeof st.walk_device_text, "9");
+  std::snprintf(st.walk_iova_text, sizeof st.walk_iova_text, "40001000");
+  ASSERT_TRUE(gui.frame(app, 1600, 900)->Valid);
+  EXPECT_NE(st.built_at, built);
+  ASSERT_TRUE(st.walk_valid);
+  EXPECT_TRUE(st.walk.ok) << st.walk.result;
+  EXPECT_EQ(st.walk.pa, iova_walk_view(app.machine(), 9, 0x40001000, kIommuRead).pa);
+  std::snprintf(st.mapping_device_text, sizeof st.mapping_device_text, "3");
+  ASSERT_TRUE(gui.frame(app, 1600, 900)->Valid);
+  EXPECT_TRUE(st.mappings.empty());  // no device 3
 }
 
 TEST_F(AppIommuTest, PanelsCloseAndTellWhereTheirWindowsAre) {

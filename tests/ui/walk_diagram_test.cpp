@@ -6,6 +6,7 @@
 
 #include "engine/board/machine.h"
 #include "engine/cpu/pte.h"
+#include "tests/iommu/iommu_board_fixture.h"
 #include "tests/support/test_host.h"
 #include "tests/ui/guest_files.h"
 #include "ui/iommu_state_view.h"
@@ -148,6 +149,70 @@ TEST(WalkDiagram, AnIovaWalkKeepsItsStepsAndSaysIotlbHitOrMiss) {
   EXPECT_FALSE(d.ok);
   EXPECT_TRUE(d.note.empty());
   EXPECT_EQ(d.result, v.result);
+}
+
+/// The RISC-V IOMMU lesson (assets/teach/riscv_iommu.c) with edu-dma behind the IOMMU.
+class IovaWalkDiagramTest : public glassvm::testing::IommuBoardTest {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(build({"riscv-iommu-sys", "edu-dma,ats=on"}));
+    std::string error;
+    ASSERT_TRUE(m->load_kernel(glassvm::testing::read_guest("teach_riscv_iommu.elf"),
+                               "teach_riscv_iommu.elf", error))
+        << error;
+  }
+  void run_until(const std::string& text) {
+    for (int i = 0; i < 2'000'000 && host.output.find(text) == std::string::npos; ++i) {
+      ASSERT_FALSE(m->exited()) << "the lesson ended before \"" << text << "\"\n" << host.output;
+      m->run(64);
+    }
+    ASSERT_NE(host.output.find(text), std::string::npos) << host.output;
+  }
+};
+
+TEST_F(IovaWalkDiagramTest, AMappedIovaIsEveryStepThenTheResult) {
+  // Step 3 done: edu-dma's context and two pages mapped.
+  ASSERT_NO_FATAL_FAILURE(run_until("== 4."));
+  const std::vector<IommuMappingRow> rows = iommu_mappings(*m, std::nullopt, 100);
+  ASSERT_FALSE(rows.empty());
+  const IovaWalkView v = iova_walk_view(*m, rows[0].device, rows[0].iova + 0x10, kIommuRead);
+  ASSERT_TRUE(v.ok) << v.result;
+  const WalkDiagram d = walk_diagram(v);
+  EXPECT_EQ(d.heading, v.heading);
+  ASSERT_EQ(d.boxes.size(), v.steps.size());
+  size_t ptes = 0;
+  for (size_t i = 0; i < v.steps.size(); ++i) {
+    const IovaWalkStep& s = v.steps[i];
+    const WalkDiagramBox& b = d.boxes[i];
+    EXPECT_EQ(b.title, s.what) << i;
+    EXPECT_EQ(b.has_addr, s.addr != 0) << i;
+    EXPECT_EQ(b.addr, s.addr) << i;
+    EXPECT_EQ(b.value, s.value) << i;
+    EXPECT_EQ(b.meaning, s.meaning) << i;
+    EXPECT_EQ(b.pte, !s.bits.empty()) << i;
+    if (b.pte) EXPECT_EQ(pte_bits(b.value), s.bits) << i;  // the cells draw the same bits
+    EXPECT_FALSE(b.stopped_here) << i;
+    EXPECT_FALSE(b.superpage) << i;  // the lesson maps 4 KiB pages
+    ptes += b.pte;
+  }
+  EXPECT_EQ(ptes, 3u);  // Sv39
+  EXPECT_EQ(d.boxes.front().title, "ddtp");
+  EXPECT_FALSE(d.boxes.front().has_addr);
+  EXPECT_TRUE(d.ok);
+  EXPECT_EQ(d.result, v.result);
+  ASSERT_TRUE(v.iotlb_hit.has_value());
+  EXPECT_NE(d.note.find(*v.iotlb_hit ? "IOTLB: hit" : "IOTLB: miss"), std::string::npos) << d.note;
+
+  // An IOVA the lesson never mapped: the walk stops at a PTE, drawn in red.
+  const IovaWalkView hole = iova_walk_view(*m, rows[0].device, 0x7000'0000, kIommuRead);
+  ASSERT_FALSE(hole.ok);
+  const WalkDiagram f = walk_diagram(hole);
+  ASSERT_EQ(f.boxes.size(), hole.steps.size());
+  ASSERT_FALSE(f.boxes.empty());
+  EXPECT_TRUE(f.boxes.back().stopped_here);
+  for (size_t i = 0; i + 1 < f.boxes.size(); ++i) EXPECT_FALSE(f.boxes[i].stopped_here) << i;
+  EXPECT_FALSE(f.ok);
+  EXPECT_EQ(f.result, hole.result);
 }
 
 }  // namespace

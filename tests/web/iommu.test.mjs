@@ -138,3 +138,108 @@ describe('the IOMMU events in the page', () => {
     assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
   });
 });
+
+describe('the IOMMU state in the page', () => {
+  let browser;
+  let tab;
+
+  before(async () => {
+    browser = await launch();
+    tab = await openGlassVm(browser, {
+      query: '?guest=teach_riscv_iommu.elf&device=riscv-iommu&device=edu-dma,ats=on',
+    });
+    await waitInPage(tab.page, 'the end of the lesson', () => window.glassvm.state().exited);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  /// The first match of `re` in the guest's console output (its groups).
+  async function printed(re) {
+    const text = await tab.page.evaluate(() => window.glassvm.consoleText());
+    const m = text.match(re);
+    assert.ok(m, `${re} in:\n${text}`);
+    return m;
+  }
+
+  test('iommuState() decodes the context and holds the fault the lesson read', async () => {
+    assert.equal(await tab.page.evaluate(() => window.glassvm.state().exitCode), 0);
+    const did = Number((await printed(/iommus = <\d+ (\d+)>/))[1]);
+    const [, dcAddr, tc, pscid, root] =
+        await printed(/device context \d+ at 0x([0-9a-f]+): tc = 0x([0-9a-f]+) \(V, EN_ATS\), ta\.PSCID = (\d+), fsc = iosatp Sv39 root 0x([0-9a-f]+)/);
+    const state = await tab.page.evaluate(() => window.glassvm.iommuState());
+    assert.equal(state.model, 'riscv-iommu');
+    const ddtp = state.registers.find((r) => r.name === 'ddtp');
+    assert.match(ddtp.meaning, /^mode 1LVL, directory at 0x/);
+    const ctx = state.contexts.find((c) => c.device === did);
+    assert.ok(ctx, JSON.stringify(state.contexts));
+    assert.equal(BigInt(ctx.contextAddr), BigInt(`0x${dcAddr}`));
+    const field = (name) => ctx.fields.find((f) => f.name === name);
+    assert.equal(BigInt(field('tc.V').value), 1n);
+    assert.equal(BigInt(field('tc.EN_ATS').value), BigInt(`0x${tc}`) >> 1n & 1n);
+    assert.equal(field('tc.EN_ATS').meaning, 'ATS enabled');
+    assert.equal(BigInt(field('ta.PSCID').value), BigInt(pscid));
+    assert.equal(field('fsc.MODE').meaning, 'Sv39');
+    assert.equal(BigInt(field('fsc.PPN').value) << 12n, BigInt(`0x${root}`));
+    assert.equal(ctx.error, '');
+    // Step 6's record, as the guest printed it from the fault queue.
+    const [, cause, ttyp, recDid, iotval] =
+        await printed(/fault record: cause = (\d+) \([^)]*\), ttyp = (\d+) \([^)]*\), did = (\d+), iotval = 0x([0-9a-f]+)/);
+    assert.equal(state.faults.length, 1, JSON.stringify(state.faults));
+    const f = state.faults[0];
+    assert.equal(f.cause, Number(cause));
+    assert.equal(f.text, 'read page fault');
+    assert.equal(f.type, Number(ttyp) === 2 ? 'untranslated read' : `TTYP ${ttyp}`);
+    assert.equal(f.device, Number(recDid));
+    assert.equal(BigInt(f.iova), BigInt(`0x${iotval}`));
+    assert.equal(f.delivered, true);
+    assert.ok(f.timeNs > 0);
+  });
+
+  test('iommuMappings() and translateIova() agree with where the DMA went', async () => {
+    const did = Number((await printed(/iommus = <\d+ (\d+)>/))[1]);
+    const [, iovaSrc, iovaDst, dst] =
+        await printed(/IOVA 0x([0-9a-f]+) -> buffer A 0x[0-9a-f]+, IOVA 0x([0-9a-f]+) -> destination 0x([0-9a-f]+)/);
+    // The lesson ends with the source unmapped and the destination mapped.
+    const mine = await tab.page.evaluate((d) => window.glassvm.iommuMappings(d), did);
+    assert.equal(mine.truncated, false);
+    assert.equal(mine.mappings.length, 1, JSON.stringify(mine));
+    const row = mine.mappings[0];
+    assert.equal(BigInt(row.iova), BigInt(`0x${iovaDst}`));
+    assert.equal(BigInt(row.last), BigInt(`0x${iovaDst}`) + 0xfffn);
+    assert.equal(BigInt(row.pa), BigInt(`0x${dst}`));
+    assert.equal(row.perm, 'rw');
+    assert.equal(row.domain, null);
+    assert.deepEqual(await tab.page.evaluate(() => window.glassvm.iommuMappings()), mine);
+    assert.deepEqual(await tab.page.evaluate(() => window.glassvm.iommuMappings(-1)), mine);
+    assert.deepEqual((await tab.page.evaluate(() => window.glassvm.iommuMappings(3))).mappings, []);
+
+    const walk = await tab.page.evaluate(
+        ({d, v}) => window.glassvm.translateIova(d, v, 'write'), {d: did, v: `0x${iovaDst}`});
+    assert.equal(walk.ok, true, JSON.stringify(walk));
+    assert.equal(BigInt(walk.pa), BigInt(`0x${dst}`));
+    assert.equal(walk.pageSize, 4096);
+    assert.equal(walk.model, 'riscv-iommu');
+    assert.deepEqual(walk.steps.map((s) => s.what),
+                     ['ddtp', 'device context tc', 'device context iohgatp', 'device context ta',
+                      'device context fsc', 'PTE level 2', 'PTE level 1', 'PTE level 0']);
+    assert.equal(walk.steps[7].bits, 'DA-U-WRV');
+    assert.equal(typeof walk.iotlbHit, 'boolean');
+
+    const fault = await tab.page.evaluate(
+        ({d, v}) => window.glassvm.translateIova(d, v, 'read'), {d: did, v: `0x${iovaSrc}`});
+    assert.equal(fault.ok, false);
+    assert.equal(fault.result, 'read page fault (cause 13)');
+    assert.match(fault.steps.at(-1).meaning, /the walk stops here: read page fault/);
+    // Looking changed nothing: the fault history still holds the lesson's one record.
+    assert.equal((await tab.page.evaluate(() => window.glassvm.iommuState())).faults.length, 1);
+    assert.equal(await tab.page.evaluate(() => window.glassvm.translateIova(9, 'zz', 'read')),
+                 null);
+    assert.equal(await tab.page.evaluate(() => window.glassvm.translateIova(9, '0x0', 'exec')),
+                 null);
+  });
+
+  test('logged no console errors and no uncaught exceptions', () => {
+    assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
+  });
+});
