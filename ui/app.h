@@ -151,6 +151,9 @@ class App {
   /// Rebuilds the machine from the current guest image (a fresh boot); pause state is kept.
   void reset();
   bool paused() const { return paused_; }
+  /// Whether the last slice stopped because the guest waits for input (every hart in WFI and
+  /// no timer armed), as a shell at its prompt does.
+  bool waiting_for_input() const { return idle_; }
 
   Machine& machine() { return *machine_; }
   /// The current machine's IOMMU events (ui/iommu_events.h); null when it has no IOMMU.

@@ -12,6 +12,7 @@
 #include "ui/iommu_state_view.h"
 
 #include <algorithm>
+#include <bit>
 #include <utility>
 
 #include "engine/board/machine.h"
@@ -398,6 +399,13 @@ IovaWalkStep riscv_step(const RiscvIommu::WalkStep& s, uint32_t fault_cause) {
   return out;
 }
 
+/// What a successful walk ends in: "4 KiB page", "64 KiB Svnapot page", "untranslated".
+std::string leaf_text(const RiscvIommu::IovaWalk& w) {
+  if (w.identity) return "untranslated";
+  if (w.napot) return "64 KiB Svnapot page";
+  return page_size(static_cast<unsigned>(std::countr_zero(w.page_mask + 1))) + " page";
+}
+
 IovaWalkView riscv_walk(const RiscvIommu& io, IovaWalkView v) {
   const RiscvIommu::IovaWalk w = io.debug_walk(v.device, v.iova, v.access);
   const RiscvIommu::ContextWalk& c = w.context;
@@ -418,12 +426,7 @@ IovaWalkView riscv_walk(const RiscvIommu& io, IovaWalkView v) {
   if (w.ok) {
     v.pa = w.pa;
     v.page_size = w.identity ? 0 : (w.napot ? 0x10000 : w.page_mask + 1);
-    v.result = hex(w.pa) + " (" +
-               (w.identity ? std::string("untranslated")
-                           : (w.napot ? std::string("64 KiB Svnapot")
-                                      : page_size(__builtin_ctzll(w.page_mask + 1))) +
-                                 " page") +
-               ", " + perm_text(w.perm) + ")";
+    v.result = hex(w.pa) + " (" + leaf_text(w) + ", " + perm_text(w.perm) + ")";
   } else {
     v.result = riscv_cause_text(w.cause) + " (cause " + std::to_string(w.cause) + ")" +
                (w.reported ? "" : "; tc.DTF is set, so no fault record would be written");

@@ -62,7 +62,9 @@ struct IommuFaultRow {
   std::string type;    ///< riscv-iommu TTYP in words ("untranslated read"), virtio flags
   uint64_t iova = 0;   ///< iotval / address
   uint64_t iotval2 = 0;
-  bool delivered = true;  ///< false: dropped (queue off, full or in error)
+  /// false: dropped (riscv-iommu: fault queue off, full or in error; virtio-iommu: too many
+  /// waiting for event buffers). virtio-iommu: true once taken, even while it waits.
+  bool delivered = true;
 };
 
 /// What the machine's IOMMU holds now. `model` is "" when the machine has no IOMMU.
@@ -78,7 +80,11 @@ struct IommuStateView {
 IommuStateView iommu_state_view(Machine& machine);
 
 /// The mappings of `device` (every device behind the IOMMU when empty), by device then IOVA,
-/// at most `max_rows`; `truncated` (optional) tells whether there were more.
+/// at most `max_rows`; `truncated` (optional) tells whether there were more. riscv-iommu: the
+/// usable leaves of the device's tables (a Bare mode: one whole-space identity row; at most
+/// 2^18 table entries read per device, then `truncated`); virtio-iommu: the MAPs of the
+/// endpoint's domain, or one identity row for a bypassing endpoint (the MSI reserved regions,
+/// identity-mapped for every endpoint, are not listed).
 std::vector<IommuMappingRow> iommu_mappings(Machine& machine, std::optional<uint32_t> device,
                                             size_t max_rows, bool* truncated = nullptr);
 
@@ -102,7 +108,7 @@ struct IovaWalkView {
   std::vector<IovaWalkStep> steps;
   bool ok = false;
   uint64_t pa = 0;
-  uint64_t page_size = 0;
+  uint64_t page_size = 0;  ///< of the leaf (64 KiB for a Svnapot leaf); 0: untranslated
   IommuAccessFlags perm = kIommuNone;
   std::string result;  ///< "0x... (4 KiB page, rw)" or the fault and why
 };

@@ -34,7 +34,13 @@
 
   let core = null;             // the Emscripten module once its runtime is up
   let consoleText = '';        // everything the guest printed
-  let firstOutputMs = null;    // performance.now() (ms since navigation start) of the first output
+  // Milestones of the start, in performance.now() ms (since navigation start), for timing():
+  // this script ran, the core's runtime is up, the default guest is downloaded (and unpacked),
+  // it is loaded into a machine, and it printed its first output.
+  const timing = {
+    scriptMs: performance.now(), coreReadyMs: null, guestDownloadedMs: null, guestLoadedMs: null,
+    firstOutputMs: null,
+  };
   const pendingInput = [];     // input typed before the core was up
   const earlyMessages = [];    // messages raised before the core was up
   const fatalMessages = [];    // messages about the core itself stopping (it cannot keep them)
@@ -150,7 +156,7 @@
   }
 
   function onConsoleOutput(bytes) {
-    if (firstOutputMs === null) firstOutputMs = performance.now();
+    if (timing.firstOutputMs === null) timing.firstOutputMs = performance.now();
     consoleText += consoleDecoder.decode(bytes, { stream: true });
     term.write(bytes);
   }
@@ -615,7 +621,8 @@
   const defaultGuest = params.get('guest') || 'linux';
   // Start the guest download at once: before xterm.js and the core's glue have even run, and in
   // parallel with compiling the core.
-  const guestBytes = downloadGuest(defaultGuest).then((got) => got, (error) => ({ error }));
+  const guestBytes = downloadGuest(defaultGuest).then((got) => got, (error) => ({ error }))
+    .finally(() => { timing.guestDownloadedMs = performance.now(); });
   const diskParam = params.get('disk');
   const diskWanted = diskParam === null || /^\s*[\d.]+\s*$/.test(diskParam) ? null
     : downloadDisk(diskParam).then((got) => got, (error) => ({ error }));
@@ -625,6 +632,7 @@
       await deferredScriptsRan;
       openTerminal();
       core = await startCore();
+      timing.coreReadyMs = performance.now();
     } catch (e) {
       const msg = e.message || String(e);
       earlyMessages.push(msg);
@@ -664,6 +672,7 @@
     }
     const result = loadDownloaded(got, guestLabel(defaultGuest));
     if (!result.ok) throw new Error(result.error);
+    timing.guestLoadedMs = performance.now();
     // Loading starts a guest unpaused; pausing in the same task means it has run nothing yet.
     if (params.get('paused') === '1') core._glassvm_pause();
     await waitForInstructions(10000);
@@ -753,7 +762,7 @@
     loadDisk: (nameOrUrl) => loadDiskFromUrl(String(nameOrUrl)),
     disk: () => coreJson('_glassvm_disk_json', { attached: false, name: '', bytes: 0, readOnly: false, bytesWritten: 0 }),
     messages: () => messages(),
-    timing: () => ({ firstOutputMs }),
+    timing: () => Object.assign({}, timing),
     frameMs: () => (core ? core._glassvm_frame_ms() : 0),
     // The panels: [{name, open, shown, x, y, w, h}], rectangles in canvas pixels.
     panels: () => coreJson('_glassvm_panels_json', []),

@@ -6,7 +6,8 @@
 // out cannot make the page sluggish), flushes the console output to the page, then draws. The
 // time fed back to App is the work done inside the frame (guest plus drawing), not the interval
 // between animation frames, which the browser caps at the display's refresh rate and stretches
-// for background tabs.
+// for background tabs. While the page starts (downloading and booting the first guest, until
+// it waits for input) nothing is drawn at all, so that the boot gets the whole thread.
 #define GLFW_INCLUDE_ES3
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
@@ -29,6 +30,8 @@ constexpr double kMaxFrameSampleMs = 250;
 /// While the guest runs flat out (or the first guest is still downloading), the panels are
 /// drawn at most this often, unless the user acts on them.
 constexpr double kBusyDrawIntervalMs = 500;
+/// The page's start (see Page::quiet_start) ends by this time after navigation at the latest.
+constexpr double kQuietStartMaxMs = 10000;
 
 struct Page {
   WebSession* session = nullptr;
@@ -36,6 +39,9 @@ struct Page {
   int width = 0, height = 0;
   bool busy = false;  ///< the last slice ran the guest flat out (not idle, paused or asleep)
   double last_draw_ms = -kBusyDrawIntervalMs;
+  /// The page is starting: nothing is drawn until the first guest waits for input (a shell
+  /// at its prompt), pauses or ends, the user acts on the panels, or kQuietStartMaxMs passes.
+  bool quiet_start = true;
 };
 
 /// Guest time run by the page between animation frames, per task (see run_between_frames).
@@ -82,10 +88,30 @@ EM_JS(void, js_kick_pump, (), {
   if (Module["onGlassvmBusy"]) Module["onGlassvmBusy"]();
 });
 
+/// A frame of the page's start: runs the guest (once it is loaded), draws nothing, and ends
+/// the start when the guest settles. The first drawing costs the most (SwiftShader compiles
+/// the shaders, then each drawing is read back), and while a kernel boots nobody looks at the
+/// panels: the boot log is in the console, which is the DOM's.
+void quiet_frame(Page& page, double start) {
+  WebSession& s = *page.session;
+  if (s.app.guest_name().empty()) return;  // still downloading
+  s.app.run_slice(ui::SliceController::kMaxBudgetMs, start);
+  s.host.flush_output();
+  page.busy = s.app.status().empty();
+  if (page.busy) js_kick_pump();
+  if (s.app.waiting_for_input() || s.app.paused() || s.app.machine().exited())
+    page.quiet_start = false;
+}
+
 void frame(void* arg) {
   Page& page = *static_cast<Page*>(arg);
   WebSession& s = *page.session;
   const double start = emscripten_get_now();
+  if (page.quiet_start && !g_panel_input && start < kQuietStartMaxMs) {
+    quiet_frame(page, start);
+    return;
+  }
+  page.quiet_start = false;
 
   // While the guest computes flat out (a booting kernel), the panels are drawn every
   // kBusyDrawIntervalMs only, or at once when the user acts on them, and the other frames give
@@ -93,8 +119,8 @@ void frame(void* arg) {
   // browser without GPU compositing reads the WebGL canvas back into main memory (tens of
   // milliseconds for a large canvas), and that would take half of every second. The console is
   // the DOM's, so its output still appears on every frame. An idle, paused or sleeping guest
-  // gets every frame drawn. Before the first guest is loaded the page is downloading it, and
-  // the (empty) panels are drawn as rarely, so that the downloads and unpacking get the thread.
+  // gets every frame drawn. Without a guest (the first one failed to download) the empty
+  // panels are drawn as rarely.
   const bool waiting_for_guest = s.app.guest_name().empty();
   const bool draw_due = g_panel_input || start - page.last_draw_ms >= kBusyDrawIntervalMs;
   if (waiting_for_guest && !draw_due) return;

@@ -207,6 +207,7 @@ try {
   // The page's default guest, the bundled Linux: from navigation to the busybox prompt
   // (downloads, wasm compile, boot), over several fresh loads.
   const boots = [];
+  const phases = [];  // glassvm.timing() of each load, with the prompt's time
   let bootInsns = 0;
   for (let i = 0; i < kLoads; i++) {
     const tab = await openGlassVm(browser, {query: '', timeoutMs: 60000});
@@ -215,11 +216,18 @@ try {
     }, null, 120000);
     bootInsns = await tab.page.evaluate(() => window.glassvm.instructions());
     boots.push(at);
+    phases.push({...await tab.page.evaluate(() => window.glassvm.timing()), promptMs: at});
     await tab.page.close();
   }
   console.log(`Linux prompt after navigation: ${boots.map((v) => v.toFixed(0)).join(', ')} ms ` +
               `(median ${median(boots).toFixed(0)} ms, ${(bootInsns / 1e6).toFixed(1)} M guest ` +
               `instructions; goal < 2000 ms: ${median(boots) < 2000 ? 'met' : 'NOT met'})`);
+  // Where that time goes: the median of each milestone after navigation start.
+  const phase = (k) => median(phases.map((p) => p[k] ?? NaN)).toFixed(0);
+  console.log(`  phases (median ms after navigation): glassvm.js ${phase('scriptMs')}, core ready ` +
+              `${phase('coreReadyMs')}, guest downloaded ${phase('guestDownloadedMs')}, loaded ` +
+              `${phase('guestLoadedMs')}, first output ${phase('firstOutputMs')}, prompt ` +
+              `${phase('promptMs')}`);
 
   // The wasm interpreter alone on bench.elf, run to completion with glassvm.runFor.
   const tab = await openGlassVm(browser);

@@ -526,6 +526,16 @@ class Guest {
     const int idx = static_cast<int>(kDids[i]);
     const IommuTlbEntry before = iommu_.lookup(va, idx);
     const RiscvIommu::Stats s0 = iommu_.stats();
+    // The UI's walk and IOTLB look change nothing (and must agree with a fresh walk below).
+    const size_t iotlb0 = iommu_.iotlb_size();
+    const size_t history0 = iommu_.fault_history().size();
+    const RiscvIommu::IovaWalk walk = iommu_.debug_walk(kDids[i], va, acc);
+    (void)iommu_.iotlb_holds(kDids[i], va);
+    check(iommu_.stats().page_walks == s0.page_walks && iommu_.stats().ddt_walks == s0.ddt_walks &&
+              iommu_.stats().faults_recorded == s0.faults_recorded &&
+              iommu_.stats().faults_dropped == s0.faults_dropped && iommu_.iotlb_size() == iotlb0 &&
+              iommu_.fault_history().size() == history0,
+          "debug_walk() or iotlb_holds() changed the IOMMU");
     IommuTlbEntry t;
     if (via != nullptr) {
       t = via->lookup(va, acc);
@@ -558,8 +568,17 @@ class Guest {
                       (t.translated_addr & ~t.addr_mask) &&
                   before.perm == t.perm,
               "a fresh walk by translate() and lookup() disagree");
+        check(walk.ok && (walk.pa & ~t.addr_mask) == (t.translated_addr & ~t.addr_mask),
+              "a fresh walk by translate() and debug_walk() disagree");
       } else {
         check((before.perm & acc) != acc, "translate() faulted where lookup() finds a mapping");
+        check(!walk.ok, "translate() faulted where debug_walk() finds a mapping");
+        if (walk.reported) {
+          check(!iommu_.fault_history().empty() &&
+                    iommu_.fault_history().back().cause == walk.cause &&
+                    iommu_.fault_history().back().iotval == va,
+                "the fault history's newest record is not the fault debug_walk() predicts");
+        }
       }
     } else if (!granted) {
       check(before.perm == kIommuNone, "translate() faulted on a context lookup() can use");

@@ -61,6 +61,7 @@ TEST_F(AppTest, DemoPrintsItsBannerAndAnswersInput) {
   // Waiting for input: idle, and the instruction count stops moving.
   app.run_slice(10, now_ms += 16);
   EXPECT_EQ(app.status(), "idle: waiting for input");
+  EXPECT_TRUE(app.waiting_for_input());
   const uint64_t idle_count = app.machine().total_instructions();
   app.run_slice(10, now_ms += 16);
   EXPECT_EQ(app.machine().total_instructions(), idle_count);

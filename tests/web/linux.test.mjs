@@ -32,6 +32,8 @@ describe('the bundled Linux in the page', () => {
     assert.match(text, /Linux version 7\.\d+/);
     assert.match(text, /Run \/init as init process/);
     const ms = await tab.page.evaluate(() => performance.now());
+    // The page draws no panels while the first guest boots; at the prompt it draws again.
+    await waitInPage(tab.page, 'the panels drawn after the boot', () => window.glassvm.frameMs() > 0);
     console.log(`prompt within ${(ms / 1000).toFixed(2)} s of navigation ` +
                 `(${await tab.page.evaluate(() => window.glassvm.instructions())} instructions)`);
   });
