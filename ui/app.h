@@ -226,6 +226,9 @@ class App {
   /// glassvm.panels(): [{"name","open","shown","x","y","w","h"}] for every panel, in PanelId
   /// order; "shown": drawn in the last frame, with its window's rectangle (else zeros).
   std::string panels_json() const;
+  /// How many times draw() has run (the page skips drawing while it starts and draws a busy
+  /// guest's panels only now and then; the web benchmark counts drawings with this).
+  uint64_t draw_count() const { return draw_count_; }
   /// Increments whenever the machine is replaced (load, memory size, reset): views cached
   /// from the old machine are stale.
   uint64_t machine_epoch() const { return machine_epoch_; }
@@ -277,6 +280,7 @@ class App {
   PanelState panel_;
   bool panel_closed_[kPanelCount] = {};
   std::vector<PanelRect> drawn_panels_;
+  uint64_t draw_count_ = 0;
 };
 
 }  // namespace glassvm::ui

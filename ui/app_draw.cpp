@@ -21,6 +21,7 @@ void App::draw(float width, float height) {
   st.last_width = width;
   st.last_height = height;
   st.last_iommu = iommu;
+  ++draw_count_;
   drawn_panels_.clear();
   for (const PanelRect& r : tile(layout_for_width(width, iommu), width, height)) {
     if (!panel_open(r.id)) continue;

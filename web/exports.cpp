@@ -358,6 +358,11 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_panels_json() {
   return glassvm::web::give(g_session->app.panels_json());
 }
 
+/// How many times the page has drawn its panels (a double: exact up to 2^53).
+EMSCRIPTEN_KEEPALIVE double glassvm_draw_count() {
+  return g_session ? static_cast<double>(g_session->app.draw_count()) : 0;
+}
+
 /// Selects IOMMU event `seq` in the IOMMU panel (0: none). 1 when the log holds it (or seq is 0).
 EMSCRIPTEN_KEEPALIVE int glassvm_select_iommu_event(double seq) {
   if (!g_session) return 0;

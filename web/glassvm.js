@@ -770,6 +770,8 @@
     setPanelOpen: (name, open = true) => (core
       ? !!withCString(String(name), (p) => core._glassvm_set_panel_open(p, open ? 1 : 0))
       : false),
+    // How many times the page has drawn its panels.
+    drawCount: () => (core ? core._glassvm_draw_count() : 0),
     // Selects IOMMU event `seq` in the IOMMU panel (0: none); false when it is not held.
     selectIommuEvent: (seq) => (core ? !!core._glassvm_select_iommu_event(Number(seq)) : false),
     selectedIommuEvent: () => (core ? core._glassvm_selected_iommu_event() : 0),

@@ -560,7 +560,9 @@ TEST_F(AppIommuTest, PanelsCloseAndTellWhereTheirWindowsAre) {
   EXPECT_EQ(parse_panel("iommu"), PanelId::Iommu);
   EXPECT_EQ(parse_panel("Memory Map"), PanelId::MemoryMap);
   EXPECT_FALSE(parse_panel("Lessons?"));
+  const uint64_t draws = app.draw_count();
   const int all = gui.frame(app, 1600, 900)->CmdListsCount;
+  EXPECT_EQ(app.draw_count(), draws + 1);
   ASSERT_EQ(app.drawn_panels().size(), 5u);
   const PanelRect iommu = *std::find_if(app.drawn_panels().begin(), app.drawn_panels().end(),
                                         [](const PanelRect& r) { return r.id == PanelId::Iommu; });
