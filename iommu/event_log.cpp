@@ -68,6 +68,13 @@ IommuEventLog::Slice IommuEventLog::events_since(uint64_t seq) const {
   return out;
 }
 
+const IommuEventRecord* IommuEventLog::find(uint64_t seq) const {
+  if (seq == 0 || seq >= next_seq_ || next_seq_ - seq > count_) return nullptr;
+  // The newest record (seq next_seq_ - 1) is in the slot before next_slot_.
+  const size_t back = static_cast<size_t>(next_seq_ - seq);
+  return &ring_[(next_slot_ + ring_.size() - back) % ring_.size()];
+}
+
 IommuNotifierCounts IommuEventLog::counts_for(const std::string& model,
                                               const std::string& notifier) const {
   auto it = counts_.find({model, notifier});

@@ -84,6 +84,20 @@ class IommuEventLog {
   };
   Slice events_since(uint64_t seq) const;
 
+  /// Calls `visit(record)` for each record held, newest first, without copying any, until
+  /// `visit` returns false. This is how a reader that shows only the newest few (the panel,
+  /// every frame) avoids copying the whole ring. `visit` must not add to or clear the log.
+  template <class Visit>
+  void visit_newest_first(Visit&& visit) const {
+    for (size_t i = 0; i < count_; ++i) {
+      const size_t slot = (next_slot_ + ring_.size() - 1 - i) % ring_.size();
+      if (!visit(ring_[slot])) return;
+    }
+  }
+  /// The record with sequence number `seq` if the log still holds it, else null. The pointer
+  /// is valid until the next record() or clear().
+  const IommuEventRecord* find(uint64_t seq) const;
+
   /// The seq of the newest record ever made (0 before the first).
   uint64_t last_seq() const { return next_seq_ - 1; }
   size_t size() const { return count_; }

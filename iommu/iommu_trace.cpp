@@ -54,7 +54,11 @@ std::string format_iommu_trace_line(const IommuEventRecord& r) {
   line += " -> " + hex(r.entry.translated_addr & ~r.entry.addr_mask);
   line += " perm ";
   line += iommu_perm_name(r.entry.perm);
-  if (r.outcomes.empty()) return line + " | notifiers: none";
+  return line + " | " + format_iommu_notifiers(r);
+}
+
+std::string format_iommu_notifiers(const IommuEventRecord& r) {
+  if (r.outcomes.empty()) return "notifiers: none";
   std::string to, skip;
   for (const IommuNotifierOutcome& o : r.outcomes) {
     std::string& list = o.outcome == IommuDeliveryOutcome::Delivered ? to : skip;
@@ -62,9 +66,8 @@ std::string format_iommu_trace_line(const IommuEventRecord& r) {
     list += o.outcome == IommuDeliveryOutcome::Delivered ? o.name + "(" + to_string(o.flags) + ")"
                                                          : skipped(o);
   }
-  line += " | to: " + (to.empty() ? std::string("none") : to);
-  line += " | skipped: " + (skip.empty() ? std::string("none") : skip);
-  return line;
+  return "to: " + (to.empty() ? std::string("none") : to) +
+         " | skipped: " + (skip.empty() ? std::string("none") : skip);
 }
 
 }  // namespace glassvm

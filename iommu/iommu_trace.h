@@ -29,4 +29,8 @@ const char* iommu_perm_name(IommuAccessFlags perm);
 /// "r", "w" or "rw"; numbers are hexadecimal with 0x, guest time is in seconds.
 std::string format_iommu_trace_line(const IommuEventRecord& record);
 
+/// The notifier part of that line, after its first " | ": "to: ... | skipped: ..." or
+/// "notifiers: none" (the UI's timeline shows it in a column of its own).
+std::string format_iommu_notifiers(const IommuEventRecord& record);
+
 }  // namespace glassvm

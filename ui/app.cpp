@@ -90,6 +90,7 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   iommu_log_ = watch_iommu_events(*machine_);
   pending_stop_.reset();
   paused_at_iommu_event_ = 0;
+  panel_.iommu_selected_seq = 0;  // sequence numbers start again in the new log
   if (iommu_log_) {
     iommu_log_->set_listener([this](const IommuEventRecord& record) {
       if (!pause_on_iommu_event_ || !iommu_event_matches(record, iommu_stop_filter_)) return;

@@ -24,6 +24,7 @@
 #include "ui/console_watch.h"
 #include "ui/iommu_events.h"
 #include "ui/iommu_state_view.h"
+#include "ui/layout.h"
 #include "ui/machine_view.h"
 #include "ui/perf_view.h"
 
@@ -77,6 +78,14 @@ struct PanelState {
   // The IOMMU panel's timeline filter (ui/iommu_events.h).
   char iommu_device_text[12] = {};
   bool iommu_show_map = true, iommu_show_unmap = true, iommu_show_deviotlb = true;
+  char iommu_first_text[24] = {};  ///< the IOVA range filter (hex); empty: from 0
+  char iommu_last_text[24] = {};   ///< empty: to the top of the space
+  /// The drawn timeline's window of guest time: the last `iommu_window_s` seconds up to now,
+  /// or (`iommu_window_fit`) from the oldest event held.
+  bool iommu_window_fit = true;
+  float iommu_window_s = 1.0f;
+  /// The selected event (0: none), picked on the timeline or in the table.
+  uint64_t iommu_selected_seq = 0;
   IommuStatePanelState iommu_state;
 };
 
@@ -248,6 +257,19 @@ class App {
   const std::string& status() const { return status_; }
 
   PanelState& panel_state() { return panel_; }
+  /// Opens or closes panel `id` (all are open at first; glassvm.setPanelOpen). A closed
+  /// panel's window is not drawn at all, so it costs nothing per frame.
+  void set_panel_open(PanelId id, bool open) { panel_closed_[static_cast<int>(id)] = !open; }
+  bool panel_open(PanelId id) const { return !panel_closed_[static_cast<int>(id)]; }
+  /// The panels' windows as the last draw() left them (moved or resized by the user or not),
+  /// in canvas pixels; closed panels, and the IOMMU panel without an IOMMU, are not there.
+  const std::vector<PanelRect>& drawn_panels() const { return drawn_panels_; }
+  /// glassvm.panels(): [{"name","open","shown","x","y","w","h"}] for every panel, in PanelId
+  /// order; "shown": drawn in the last frame, with its window's rectangle (else zeros).
+  std::string panels_json() const;
+  /// How many times draw() has run (the page skips drawing while it starts and draws a busy
+  /// guest's panels only now and then; the web benchmark counts drawings with this).
+  uint64_t draw_count() const { return draw_count_; }
   /// Increments whenever the machine is replaced (load, memory size, reset): views cached
   /// from the old machine are stale.
   uint64_t machine_epoch() const { return machine_epoch_; }
@@ -309,6 +331,9 @@ class App {
   uint64_t busy_insns_ = 0;  ///< instructions of flat-out slices (interpreter_ips)
   double busy_ms_ = 0;       ///< their wall time
   PanelState panel_;
+  bool panel_closed_[kPanelCount] = {};
+  std::vector<PanelRect> drawn_panels_;
+  uint64_t draw_count_ = 0;
 };
 
 }  // namespace glassvm::ui

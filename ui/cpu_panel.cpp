@@ -8,6 +8,7 @@
 #include "ui/cpu_view.h"
 #include "ui/panels.h"
 #include "ui/translation_view.h"
+#include "ui/walk_diagram.h"
 
 namespace glassvm::ui {
 
@@ -151,6 +152,8 @@ void draw_csrs(App& app) {
   ImGui::EndTable();
 }
 
+void draw_walk_rows(const TranslationView& v);
+
 /// The page-table walk of an address (the pc when none is typed), level by level.
 void draw_translation(App& app) {
   PanelState& st = app.panel_state();
@@ -165,10 +168,19 @@ void draw_translation(App& app) {
   const uint64_t va = st.translate_text[0] && typed ? *typed : cpu.pc();
   static constexpr Access kAccess[] = {Access::Fetch, Access::Load, Access::Store};
   const TranslationView v = translation_view(cpu, va, kAccess[st.translate_access % 3]);
-  ImGui::TextWrapped("%s", v.heading.c_str());
-  if (!v.rows.empty() && ImGui::BeginTable("walk", 5,
-                                           ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit |
-                                               ImGuiTableFlags_BordersInnerV)) {
+  draw_walk_diagram(walk_diagram(v));
+  // The same walk as text rows, for copying addresses.
+  if (!v.rows.empty() && ImGui::TreeNode("as text")) {
+    draw_walk_rows(v);
+    ImGui::TreePop();
+  }
+}
+
+/// The walk's PTEs as a table.
+void draw_walk_rows(const TranslationView& v) {
+  if (ImGui::BeginTable(
+          "walk", 5,
+          ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV)) {
     ImGui::TableSetupColumn("level");
     ImGui::TableSetupColumn("PTE address");
     ImGui::TableSetupColumn("PTE");
@@ -190,10 +202,6 @@ void draw_translation(App& app) {
     }
     ImGui::EndTable();
   }
-  if (v.walk.ok)
-    ImGui::Text("-> %s", v.result.c_str());
-  else
-    ImGui::TextColored(ImVec4(1.0f, 0.45f, 0.4f, 1.0f), "-> %s", v.result.c_str());
 }
 
 }  // namespace

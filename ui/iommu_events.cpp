@@ -66,35 +66,58 @@ bool iommu_event_matches(const IommuEventRecord& r, const IommuEventFilter& f) {
   return r.entry.first() <= f.last && f.first <= r.entry.last();
 }
 
+IommuEventRow iommu_event_row(const IommuEventRecord& r) {
+  IommuEventRow row;
+  row.seq = r.seq;
+  row.time_ns = r.time_ns;
+  row.model = r.model;
+  row.device = r.requester_id ? std::to_string(*r.requester_id) : "-";
+  row.type = to_string(r.type) + (r.targeted ? " (replay)" : "");
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "0x%" PRIx64 "-0x%" PRIx64, r.entry.first(), r.entry.last());
+  row.range = buf;
+  if (r.type == IommuNotifierFlag::Map) {
+    std::snprintf(buf, sizeof buf, "-> 0x%" PRIx64 " %s", r.entry.translated_addr,
+                  iommu_perm_name(r.entry.perm));
+    row.translation = buf;
+  }
+  row.notifiers = format_iommu_notifiers(r);
+  return row;
+}
+
 std::vector<IommuEventRow> iommu_event_rows(const IommuEventLog& log,
                                             const IommuEventFilter& filter, size_t max_rows) {
-  const IommuEventLog::Slice all = log.events_since(0);
+  // Newest first, without copying the ring, and only the rows returned are formatted: the
+  // panel calls this every frame.
+  std::vector<const IommuEventRecord*> shown;
+  log.visit_newest_first([&](const IommuEventRecord& r) {
+    if (shown.size() >= max_rows) return false;
+    if (iommu_event_matches(r, filter)) shown.push_back(&r);
+    return true;
+  });
   std::vector<IommuEventRow> rows;
-  for (auto it = all.records.rbegin(); it != all.records.rend() && rows.size() < max_rows; ++it) {
-    const IommuEventRecord& r = *it;
-    if (!iommu_event_matches(r, filter)) continue;
-    IommuEventRow row;
-    row.seq = r.seq;
-    row.time_ns = r.time_ns;
-    row.model = r.model;
-    row.device = r.requester_id ? std::to_string(*r.requester_id) : "-";
-    row.type = to_string(r.type) + (r.targeted ? " (replay)" : "");
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "0x%" PRIx64 "-0x%" PRIx64, r.entry.first(), r.entry.last());
-    row.range = buf;
-    if (r.type == IommuNotifierFlag::Map) {
-      std::snprintf(buf, sizeof buf, "-> 0x%" PRIx64 " %s", r.entry.translated_addr,
-                    iommu_perm_name(r.entry.perm));
-      row.translation = buf;
-    }
-    // The trace line's notifier part, after its " | ".
-    const std::string line = format_iommu_trace_line(r);
-    const size_t bar = line.find(" | ");
-    row.notifiers = bar == std::string::npos ? "" : line.substr(bar + 3);
-    rows.push_back(std::move(row));
-  }
-  std::reverse(rows.begin(), rows.end());
+  rows.reserve(shown.size());
+  for (auto it = shown.rbegin(); it != shown.rend(); ++it) rows.push_back(iommu_event_row(**it));
   return rows;
+}
+
+std::vector<IommuTimelineTick> iommu_timeline_ticks(const IommuEventLog& log,
+                                                    const IommuEventFilter& filter,
+                                                    uint64_t from_ns, uint64_t to_ns,
+                                                    size_t max_ticks) {
+  std::vector<IommuTimelineTick> ticks;
+  log.visit_newest_first([&](const IommuEventRecord& r) {
+    if (r.time_ns < from_ns || ticks.size() >= max_ticks) return false;
+    if (r.time_ns <= to_ns && iommu_event_matches(r, filter))
+      ticks.push_back({r.seq, r.time_ns, r.type});
+    return true;
+  });
+  return ticks;
+}
+
+uint64_t iommu_oldest_time_ns(const IommuEventLog& log) {
+  const IommuEventRecord* oldest = log.find(log.last_seq() + 1 - log.size());
+  return oldest != nullptr ? oldest->time_ns : 0;
 }
 
 std::vector<IommuNotifierRow> iommu_notifier_rows(const IommuEventLog& log) {

@@ -53,9 +53,27 @@ struct IommuEventRow {
   std::string translation;  ///< "-> 0x80019000 rw" (MAP) or "" (nothing to show)
   std::string notifiers;    ///< "to: a(UNMAP) | skipped: b(MAP only: flags)", or "none"
 };
+/// One record as a timeline row.
+IommuEventRow iommu_event_row(const IommuEventRecord& record);
 /// The newest `max_rows` events that pass `filter`, oldest first, from the records still held.
 std::vector<IommuEventRow> iommu_event_rows(const IommuEventLog& log,
                                             const IommuEventFilter& filter, size_t max_rows);
+
+/// One tick of the drawn timeline.
+struct IommuTimelineTick {
+  uint64_t seq = 0;
+  uint64_t time_ns = 0;
+  IommuNotifierFlag type = IommuNotifierFlag::None;
+};
+/// The held events that pass `filter` with guest time in [from_ns, to_ns], newest first, at
+/// most `max_ticks`. Guest time never goes back in one log, so the walk stops at the first
+/// event older than `from_ns`: only what the visible window holds is visited.
+std::vector<IommuTimelineTick> iommu_timeline_ticks(const IommuEventLog& log,
+                                                    const IommuEventFilter& filter,
+                                                    uint64_t from_ns, uint64_t to_ns,
+                                                    size_t max_ticks);
+/// The guest time of the oldest event still held (0 when none is).
+uint64_t iommu_oldest_time_ns(const IommuEventLog& log);
 
 /// One notifier's counts, for the notifier table.
 struct IommuNotifierRow {

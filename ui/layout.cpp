@@ -1,5 +1,8 @@
 #include "ui/layout.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace glassvm::ui {
 
 namespace {
@@ -21,6 +24,20 @@ const char* panel_title(PanelId id) {
     case PanelId::Lessons: return "Lessons";
   }
   return "?";
+}
+
+std::optional<PanelId> parse_panel(std::string_view name) {
+  for (int i = 0; i < kPanelCount; ++i) {
+    const auto id = static_cast<PanelId>(i);
+    const std::string_view title = panel_title(id);
+    if (title.size() == name.size() &&
+        std::equal(title.begin(), title.end(), name.begin(), [](char a, char b) {
+          return std::tolower(static_cast<unsigned char>(a)) ==
+                 std::tolower(static_cast<unsigned char>(b));
+        }))
+      return id;
+  }
+  return std::nullopt;
 }
 
 std::vector<LayoutColumn> default_layout(bool iommu, LessonsRoom lessons) {

@@ -8,16 +8,21 @@
 // for its columns (below kMinColumnWidth each) the columns are stacked into one.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace glassvm::ui {
 
 /// The panels, in the order their windows are submitted.
 enum class PanelId { Cpu, MemoryMap, Machine, Performance, Iommu, Lessons };
+constexpr int kPanelCount = 6;
 
 /// The window title of a panel (also its ImGui id). Never null.
 const char* panel_title(PanelId id);
+/// The panel whose title is `name` (any case: "iommu", "Memory Map"), or nothing.
+std::optional<PanelId> parse_panel(std::string_view name);
 
 /// A panel's place on the canvas, in pixels.
 struct PanelRect {

@@ -1,5 +1,6 @@
 #include "ui/translation_view.h"
 
+#include "engine/cpu/pte.h"
 #include "ui/cpu_view.h"
 #include "ui/json_internal.h"
 #include "ui/text_internal.h"
@@ -7,9 +8,6 @@
 namespace glassvm::ui {
 
 namespace {
-
-constexpr uint64_t kPteR = 1u << 1, kPteW = 1u << 2, kPteX = 1u << 3, kPteA = 1u << 6,
-                   kPteD = 1u << 7;
 
 std::string mode_name(const PageWalk& w) {
   return w.levels == 4 ? "Sv48" : "Sv39";
@@ -24,8 +22,8 @@ std::string ad_text(uint64_t bits) {
 
 /// The PTE the walk stopped at is the last row; what it is depends on the outcome.
 std::string meaning(const PageWalk& w, const PageWalkStep& s, bool last) {
-  const uint64_t target = ((s.pte >> 10) & ((1ull << 44) - 1)) << 12;
-  const bool leaf = (s.pte & (kPteR | kPteX)) != 0;
+  const uint64_t target = pte_address(s.pte);
+  const bool leaf = pte_is_leaf(s.pte);
   if (last && !w.ok) return "the walk stops here: " + w.why;
   if (leaf) {
     return "leaf: a " + page_size(12 + 9 * s.level) + " page at " + hex(target) +
@@ -37,10 +35,9 @@ std::string meaning(const PageWalk& w, const PageWalkStep& s, bool last) {
 }  // namespace
 
 std::string pte_bits(uint64_t pte) {
-  static const char kLetters[] = "DAGUXWRV";  // bits 7..0
-  std::string out(8, '-');
-  for (unsigned i = 0; i < 8; ++i)
-    if (pte & (1u << (7 - i))) out[i] = kLetters[i];
+  std::string out(8, '-');  // bit 7 first
+  for (unsigned bit = 0; bit < 8; ++bit)
+    if (pte & (1u << bit)) out[7 - bit] = kPteFlagNames[bit];
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include "engine/board/machine.h"
 #include "ui/cpu_view.h"
 #include "ui/iommu_state_view.h"
+#include "ui/layout.h"
 #include "ui/lessons.h"
 #include "ui/machine_view.h"
 #include "ui/translation_view.h"
@@ -379,6 +380,42 @@ EMSCRIPTEN_KEEPALIVE double glassvm_interpreter_ips() {
 /// Average frame time (ms) over the last second.
 EMSCRIPTEN_KEEPALIVE double glassvm_frame_ms() {
   return g_session ? g_session->app.frame_ms() : 0;
+}
+
+/// Opens (non-zero) or closes the panel titled `name` (any case: "IOMMU", "memory map"). 1 on
+/// success, 0 for an unknown name.
+EMSCRIPTEN_KEEPALIVE int glassvm_set_panel_open(const char* name, int open) {
+  if (!g_session || name == nullptr) return 0;
+  const std::optional<glassvm::ui::PanelId> id = glassvm::ui::parse_panel(name);
+  if (!id) return 0;
+  g_session->app.set_panel_open(*id, open != 0);
+  return 1;
+}
+
+/// Every panel, whether it is open and where its window was in the last frame, as JSON.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_panels_json() {
+  if (!g_session) return "[]";
+  return glassvm::web::give(g_session->app.panels_json());
+}
+
+/// How many times the page has drawn its panels (a double: exact up to 2^53).
+EMSCRIPTEN_KEEPALIVE double glassvm_draw_count() {
+  return g_session ? static_cast<double>(g_session->app.draw_count()) : 0;
+}
+
+/// Selects IOMMU event `seq` in the IOMMU panel (0: none). 1 when the log holds it (or seq is 0).
+EMSCRIPTEN_KEEPALIVE int glassvm_select_iommu_event(double seq) {
+  if (!g_session) return 0;
+  const uint64_t s = seq > 0 ? static_cast<uint64_t>(seq) : 0;
+  const glassvm::IommuEventLog* log = g_session->app.iommu_log();
+  if (s != 0 && (log == nullptr || log->find(s) == nullptr)) return 0;
+  g_session->app.panel_state().iommu_selected_seq = s;
+  return 1;
+}
+
+/// The IOMMU event selected in the IOMMU panel (0: none).
+EMSCRIPTEN_KEEPALIVE double glassvm_selected_iommu_event() {
+  return g_session ? static_cast<double>(g_session->app.panel_state().iommu_selected_seq) : 0;
 }
 
 EMSCRIPTEN_KEEPALIVE void glassvm_pause() {

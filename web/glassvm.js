@@ -816,6 +816,17 @@
     messages: () => messages(),
     timing: () => Object.assign({}, timing),
     frameMs: () => (core ? core._glassvm_frame_ms() : 0),
+    // The panels: [{name, open, shown, x, y, w, h}], rectangles in canvas pixels.
+    panels: () => coreJson('_glassvm_panels_json', []),
+    // Opens or closes a panel by its title ('IOMMU', 'CPU', ...); false for an unknown name.
+    setPanelOpen: (name, open = true) => (core
+      ? !!withCString(String(name), (p) => core._glassvm_set_panel_open(p, open ? 1 : 0))
+      : false),
+    // How many times the page has drawn its panels.
+    drawCount: () => (core ? core._glassvm_draw_count() : 0),
+    // Selects IOMMU event `seq` in the IOMMU panel (0: none); false when it is not held.
+    selectIommuEvent: (seq) => (core ? !!core._glassvm_select_iommu_event(Number(seq)) : false),
+    selectedIommuEvent: () => (core ? core._glassvm_selected_iommu_event() : 0),
     // Host memory: the wasm heap's size and the guest RAM blocks it holds (fresh, reused).
     hostMemory: () => Object.assign({ heapBytes: core ? core.HEAPU8.length : 0 },
                                     coreJson('_glassvm_host_ram_json', {})),

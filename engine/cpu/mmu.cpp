@@ -37,21 +37,9 @@
 
 #include "engine/cpu/cpu.h"
 #include "engine/cpu/cpu_internal.h"
+#include "engine/cpu/pte.h"
 
 namespace glassvm {
-
-namespace {
-
-// PTE fields (privileged spec 4.4.1).
-constexpr uint64_t kPteV = 1u << 0, kPteR = 1u << 1, kPteW = 1u << 2, kPteX = 1u << 3,
-                   kPteU = 1u << 4, kPteG = 1u << 5, kPteA = 1u << 6, kPteD = 1u << 7;
-constexpr unsigned kPtePpnShift = 10;
-constexpr uint64_t kPtePpnMask = (1ull << 44) - 1;
-/// Bits 63:54: N (Svnapot), PBMT (Svpbmt) and reserved bits. This hart has neither
-/// extension, so a leaf or pointer with any of them set is a page fault.
-constexpr unsigned kPteReservedShift = 54;
-
-}  // namespace
 
 void Cpu::Impl::mmu_update() {
   const uint64_t mode = satp_ >> kSatpModeShift;
@@ -290,10 +278,12 @@ bool Cpu::Impl::walk(uint64_t va, Access acc, PrivLevel priv, uint64_t& pa, Page
     if ((pte & kPteW) && !(pte & kPteR)) {
       return fail(page_fault_cause(acc), "W without R is reserved");
     }
+    // N (Svnapot), PBMT (Svpbmt) and the reserved bits: this hart has neither extension, so
+    // a leaf or pointer with any of them set is a page fault.
     if ((pte >> kPteReservedShift) != 0) {
       return fail(page_fault_cause(acc), "reserved bits 63:54 are set");
     }
-    const uint64_t ppn = (pte >> kPtePpnShift) & kPtePpnMask;
+    const uint64_t ppn = pte_ppn(pte);
     global = global || (pte & kPteG);  // G in a pointer makes everything below it global
     if (!(pte & (kPteR | kPteX))) {    // a pointer to the next level
       // D, A and U are reserved in pointers (4.3.1); like Spike and QEMU, fault on them.

@@ -2,6 +2,7 @@
 // counts, the ring bound, sequence numbers and events_since() after an overflow.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -136,6 +137,62 @@ TEST_F(EventLogTest, TheRingIsBoundedAndReportsWhatWasDropped) {
   s = log.events_since(10010);
   EXPECT_EQ(seqs(s.records), (std::vector<uint64_t>{10011}));
   EXPECT_EQ(s.dropped, 0u);
+}
+
+/// The seqs visit_newest_first() passes, stopping after `limit` of them.
+std::vector<uint64_t> visited(const IommuEventLog& log, size_t limit = SIZE_MAX) {
+  std::vector<uint64_t> out;
+  log.visit_newest_first([&](const IommuEventRecord& r) {
+    out.push_back(r.seq);
+    return out.size() < limit;
+  });
+  return out;
+}
+
+TEST_F(EventLogTest, TheVisitorWalksNewestFirstAndStopsWhenAsked) {
+  IommuEventLog log([this] { return now_ns++; }, /*capacity=*/4);
+  log.attach(mr);
+  EXPECT_TRUE(visited(log).empty());
+  for (uint64_t i = 0; i < 3; ++i) mr.map(0, i << 12, 0x1000, 0x80000000 + (i << 12), kIommuRw);
+  EXPECT_EQ(visited(log), (std::vector<uint64_t>{3, 2, 1}));
+  EXPECT_EQ(visited(log, 2), (std::vector<uint64_t>{3, 2}));
+  EXPECT_EQ(visited(log, 1), (std::vector<uint64_t>{3}));
+
+  // Past the capacity the ring wraps: still newest first, and only what is held.
+  for (uint64_t i = 3; i < 10; ++i) mr.map(0, i << 12, 0x1000, 0x80000000 + (i << 12), kIommuRw);
+  EXPECT_EQ(visited(log), (std::vector<uint64_t>{10, 9, 8, 7}));
+  EXPECT_EQ(visited(log, 3), (std::vector<uint64_t>{10, 9, 8}));
+  // The records are the ones events_since() copies, in the other order.
+  std::vector<uint64_t> iovas;
+  log.visit_newest_first([&](const IommuEventRecord& r) {
+    iovas.push_back(r.entry.iova);
+    return true;
+  });
+  EXPECT_EQ(iovas, (std::vector<uint64_t>{9u << 12, 8u << 12, 7u << 12, 6u << 12}));
+  std::vector<uint64_t> oldest_first = seqs(log.events_since(0).records);
+  EXPECT_EQ(std::vector<uint64_t>(oldest_first.rbegin(), oldest_first.rend()), visited(log));
+
+  log.clear();
+  EXPECT_TRUE(visited(log).empty());
+}
+
+TEST_F(EventLogTest, FindGivesAHeldRecordBySeqAndNothingForOthers) {
+  IommuEventLog log(nullptr, /*capacity=*/4);
+  log.attach(mr);
+  EXPECT_EQ(log.find(0), nullptr);
+  EXPECT_EQ(log.find(1), nullptr);
+  for (uint64_t i = 0; i < 6; ++i) mr.map(0, i << 12, 0x1000, 0x80000000 + (i << 12), kIommuRw);
+  EXPECT_EQ(log.find(1), nullptr);  // overwritten
+  EXPECT_EQ(log.find(2), nullptr);
+  for (uint64_t seq = 3; seq <= 6; ++seq) {
+    const IommuEventRecord* r = log.find(seq);
+    ASSERT_NE(r, nullptr) << seq;
+    EXPECT_EQ(r->seq, seq);
+    EXPECT_EQ(r->entry.iova, (seq - 1) << 12);
+  }
+  EXPECT_EQ(log.find(7), nullptr);  // not made yet
+  log.clear();
+  EXPECT_EQ(log.find(6), nullptr);
 }
 
 TEST_F(EventLogTest, EitherTheLogOrTheRegionMayGoFirst) {

@@ -59,12 +59,34 @@ TEST_F(IommuTraceTest, ALineSaysWhoReceivedTheEventAndWhoWasSkippedAndWhy) {
             "shadow(MAP|UNMAP only: flags)");
 }
 
+TEST_F(IommuTraceTest, TheNotifierPartAloneIsWhatTheLineEndsWith) {
+  ASSERT_TRUE(mr.register_notifier(iotlb, nullptr));
+  ASSERT_TRUE(mr.register_notifier(shadow, nullptr));
+  std::vector<std::string> parts;
+  log.set_listener([&](const IommuEventRecord& r) {
+    lines.push_back(format_iommu_trace_line(r));
+    parts.push_back(format_iommu_notifiers(r));
+  });
+  mr.notify(0, {F::Unmap, mr.entry(0x80000, 0xfff, 0, kIommuNone)}, 1);
+  mr.notify(0, {F::Map, mr.entry(0x10000, 0x1fff, 0x80200000, kIommuRead)}, 1);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], "to: iotlb(UNMAP) | skipped: shadow(0x10000-0x1ffff: range)");
+  EXPECT_EQ(parts[1], "to: shadow(MAP|UNMAP) | skipped: iotlb(UNMAP only: flags)");
+  for (size_t i = 0; i < 2; ++i) {
+    const size_t bar = lines[i].find(" | ");
+    ASSERT_NE(bar, std::string::npos);
+    EXPECT_EQ(lines[i].substr(bar + 3), parts[i]);
+  }
+}
+
 TEST_F(IommuTraceTest, ADeliveryToNoNotifierIsTracedToo) {
   mr.notify(0, {F::Unmap, mr.entry(0, 0xfff, 0, kIommuNone)});
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0],
             "iommu: t=12.345678s riscv-iommu dev - UNMAP iova 0x0-0xfff -> 0x0 perm none"
             " | notifiers: none");
+  IommuEventRecord none;
+  EXPECT_EQ(format_iommu_notifiers(none), "notifiers: none");
 }
 
 TEST_F(IommuTraceTest, ReplaysAndOtherIndexesAreMarked) {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "imgui.h"
@@ -523,6 +524,67 @@ TEST_F(AppIommuTest, TheStateSectionsCacheTheirViewsAndWalkWhatIsTyped) {
   std::snprintf(st.mapping_device_text, sizeof st.mapping_device_text, "3");
   ASSERT_TRUE(gui.frame(app, 1600, 900)->Valid);
   EXPECT_TRUE(st.mappings.empty());  // no device 3
+}
+
+TEST_F(AppIommuTest, PanelsCloseAndTellWhereTheirWindowsAre) {
+  ImGuiFrames gui;
+  EXPECT_EQ(parse_panel("iommu"), PanelId::Iommu);
+  EXPECT_EQ(parse_panel("Memory Map"), PanelId::MemoryMap);
+  EXPECT_FALSE(parse_panel("Lessons?"));
+  const uint64_t draws = app.draw_count();
+  const int all = gui.frame(app, 1600, 900)->CmdListsCount;
+  EXPECT_EQ(app.draw_count(), draws + 1);
+  ASSERT_EQ(app.drawn_panels().size(), 5u);
+  const PanelRect iommu = *std::find_if(app.drawn_panels().begin(), app.drawn_panels().end(),
+                                        [](const PanelRect& r) { return r.id == PanelId::Iommu; });
+  EXPECT_GT(iommu.w, 100);
+  EXPECT_GT(iommu.h, 100);
+  EXPECT_LE(iommu.x + iommu.w, 1600);
+  std::string json = app.panels_json();
+  EXPECT_EQ(json.rfind("[{\"name\":\"CPU\",\"open\":true,\"shown\":true,", 0), 0u) << json;
+  EXPECT_NE(json.find("{\"name\":\"IOMMU\",\"open\":true,\"shown\":true,\"x\":" +
+                      std::to_string(static_cast<int>(iommu.x))),
+            std::string::npos)
+      << json;
+
+  // Closed, the IOMMU panel's window is not drawn at all.
+  app.set_panel_open(PanelId::Iommu, false);
+  EXPECT_FALSE(app.panel_open(PanelId::Iommu));
+  EXPECT_LT(gui.frame(app, 1600, 900)->CmdListsCount, all);  // its window and its table's
+  EXPECT_EQ(app.drawn_panels().size(), 4u);
+  json = app.panels_json();
+  EXPECT_NE(json.find("{\"name\":\"IOMMU\",\"open\":false,\"shown\":false,\"x\":0,\"y\":0,\"w\":0,"
+                      "\"h\":0}"),
+            std::string::npos)
+      << json;
+  app.set_panel_open(PanelId::Iommu, true);
+  EXPECT_EQ(gui.frame(app, 1600, 900)->CmdListsCount, all);
+}
+
+TEST_F(AppIommuTest, ClickingInTheIommuPanelSelectsAnEvent) {
+  ImGuiFrames gui;
+  for (int i = 0; i < 400 && !app.machine().exited(); ++i)
+    app.run_slice(app.next_budget_ms(), now_ms += 16);
+  ASSERT_TRUE(app.machine().exited());
+  gui.frame(app, 1600, 900);
+  const PanelRect iommu = *std::find_if(app.drawn_panels().begin(), app.drawn_panels().end(),
+                                        [](const PanelRect& r) { return r.id == PanelId::Iommu; });
+  // Click down the panel's left edge (the table's "#" column) until a row is selected.
+  EXPECT_EQ(app.panel_state().iommu_selected_seq, 0u);
+  uint64_t selected = 0;
+  for (float y = iommu.y + 20; y < iommu.y + iommu.h && selected == 0; y += 4) {
+    gui.frame(app, 1600, 900, iommu.x + 25, y, true);
+    gui.frame(app, 1600, 900, iommu.x + 25, y, false);
+    selected = app.panel_state().iommu_selected_seq;
+  }
+  ASSERT_NE(selected, 0u);
+  EXPECT_NE(app.iommu_log()->find(selected), nullptr);
+  // Drawn with the selection (its fields and the translation behind it).
+  EXPECT_TRUE(gui.frame(app, 1600, 900)->Valid);
+  // A new machine starts without a selection.
+  app.reset();
+  EXPECT_EQ(app.panel_state().iommu_selected_seq, 0u);
+  EXPECT_TRUE(gui.frame(app, 1600, 900)->Valid);
 }
 
 }  // namespace

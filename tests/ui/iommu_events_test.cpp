@@ -117,5 +117,47 @@ TEST_F(IommuEventsTest, TimelineRowsFollowTheFilter) {
   EXPECT_EQ(iommu_notifiers_json(nullptr), "[]");
 }
 
+TEST_F(IommuEventsTest, TimelineTicksAreTheEventsInTheTimeWindowNewestFirst) {
+  ASSERT_NO_FATAL_FAILURE(build({"riscv-iommu-sys", "edu-dma,ats=on"}));
+  std::unique_ptr<IommuEventLog> log = watch_iommu_events(*m);
+  ASSERT_NO_FATAL_FAILURE(run_lesson());
+  const IommuEventLog::Slice held = log->events_since(0);
+  ASSERT_GT(held.records.size(), 3u);
+  const uint64_t oldest = held.records.front().time_ns, newest = held.records.back().time_ns;
+  EXPECT_EQ(iommu_oldest_time_ns(*log), oldest);
+
+  // The whole span: every event, newest first, with its time and type.
+  const std::vector<IommuTimelineTick> all =
+      iommu_timeline_ticks(*log, {}, oldest, newest, SIZE_MAX);
+  ASSERT_EQ(all.size(), held.records.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    const IommuEventRecord& r = held.records[held.records.size() - 1 - i];
+    EXPECT_EQ(all[i].seq, r.seq);
+    EXPECT_EQ(all[i].time_ns, r.time_ns);
+    EXPECT_EQ(all[i].type, r.type);
+  }
+  // A window: exactly the events whose time is in it.
+  const uint64_t mid = held.records[held.records.size() / 2].time_ns;
+  const std::vector<IommuTimelineTick> late = iommu_timeline_ticks(*log, {}, mid, newest, SIZE_MAX);
+  size_t expected = 0;
+  for (const IommuEventRecord& r : held.records) expected += r.time_ns >= mid;
+  EXPECT_EQ(late.size(), expected);
+  for (const IommuTimelineTick& t : late) EXPECT_GE(t.time_ns, mid);
+  const std::vector<IommuTimelineTick> early =
+      iommu_timeline_ticks(*log, {}, oldest, mid > 0 ? mid - 1 : 0, SIZE_MAX);
+  EXPECT_EQ(early.size() + late.size(), all.size());
+  for (const IommuTimelineTick& t : early) EXPECT_LT(t.time_ns, mid);
+  // The filter applies, and the bound.
+  IommuEventFilter ats;
+  ats.map = ats.unmap = false;
+  for (const IommuTimelineTick& t : iommu_timeline_ticks(*log, ats, oldest, newest, SIZE_MAX))
+    EXPECT_EQ(t.type, IommuNotifierFlag::DevIotlbUnmap);
+  const std::vector<IommuTimelineTick> two = iommu_timeline_ticks(*log, {}, oldest, newest, 2);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0].seq, log->last_seq());
+  // After the newest event, nothing.
+  EXPECT_TRUE(iommu_timeline_ticks(*log, {}, newest + 1, UINT64_MAX, SIZE_MAX).empty());
+}
+
 }  // namespace
 }  // namespace glassvm::ui
