@@ -68,7 +68,9 @@ class LessonTest : public ::testing::Test {
     switch (c.kind) {
       case StopCondition::Kind::IommuEvent:
         EXPECT_EQ(stop.kind, StopReport::Kind::IommuEvent) << "step " << index;
-        if (stop.event) EXPECT_TRUE(iommu_event_matches(*stop.event, c.event));
+        if (stop.event) {
+          EXPECT_TRUE(iommu_event_matches(*stop.event, c.event));
+        }
         EXPECT_EQ(app.paused_at_iommu_event(), stop.event ? stop.event->seq : 0);
         break;
       case StopCondition::Kind::Trap:
@@ -356,13 +358,17 @@ TEST(LessonsLayout, TheLessonsPanelHasRoomNextToTheConsole) {
         }
       }
       ASSERT_NE(lessons, nullptr);
-      if (w >= 960) EXPECT_NEAR(lessons->x + lessons->w, w, 0.01f);  // beside the console pane
+      if (w >= 960) {
+        EXPECT_NEAR(lessons->x + lessons->w, w, 0.01f);  // beside the console pane
+      }
       // An open lesson gets more room than the list.
       if (room == LessonsRoom::Open) {
         const std::vector<PanelRect> list =
             tile(layout_for_width(w, true, LessonsRoom::List), w, 900);
         for (const PanelRect& r : list)
-          if (r.id == PanelId::Lessons) EXPECT_GT(lessons->h, r.h) << w;
+          if (r.id == PanelId::Lessons) {
+            EXPECT_GT(lessons->h, r.h) << w;
+          }
       }
     }
   }

@@ -190,7 +190,9 @@ TEST_F(IovaWalkDiagramTest, AMappedIovaIsEveryStepThenTheResult) {
     EXPECT_EQ(b.value, s.value) << i;
     EXPECT_EQ(b.meaning, s.meaning) << i;
     EXPECT_EQ(b.pte, !s.bits.empty()) << i;
-    if (b.pte) EXPECT_EQ(pte_bits(b.value), s.bits) << i;  // the cells draw the same bits
+    if (b.pte) {
+      EXPECT_EQ(pte_bits(b.value), s.bits) << i;  // the cells draw the same bits
+    }
     EXPECT_FALSE(b.stopped_here) << i;
     EXPECT_FALSE(b.superpage) << i;  // the lesson maps 4 KiB pages
     ptes += b.pte;

@@ -11,12 +11,16 @@ import {after, before, describe, test} from 'node:test';
 import {artifactsDir, launch, openGlassVm, waitInPage} from './harness.mjs';
 
 const kLesson = '?guest=teach_riscv_iommu.elf&device=riscv-iommu&device=edu-dma,ats=on';
-/**
- * Fewer distinct colours than this in a panel's screenshot counts as blank: an empty window is
- * its background, border and title bar (a handful of colours); the sparsest panel with text
- * (Machine) has about 30.
- */
+/** Fewer distinct colours than this in the page's screenshot counts as blank. */
 const kMinColours = 12;
+/** The rows of a panel's title bar, left out when measuring what the panel drew. */
+const kTitleRows = 24;
+/**
+ * A panel whose window has less than this share of its pixels (below the title bar) differing
+ * from its background counts as blank: an empty window has only its border there; the
+ * sparsest panel (the Lessons list: a few lines of text) has about 5%.
+ */
+const kMinInked = 0.02;
 
 /** Waits until the page has drawn `n` more frames. */
 function frames(page, n = 3) {
@@ -26,9 +30,14 @@ function frames(page, n = 3) {
   }), n);
 }
 
-/** Decodes `png` (a Buffer) in the page: {width, height, colours} (distinct RGBA values). */
-function decodeInPage(page, png) {
-  return page.evaluate(async (b64) => {
+/**
+ * Decodes `png` (a Buffer) in the page: {width, height, colours, inked}. `colours` counts the
+ * distinct RGBA values; `inked` is the share of the pixels below the top `skipRows` rows (a
+ * window's title bar) that differ from the most common colour there (the window's background):
+ * what the panel drew inside its window.
+ */
+function decodeInPage(page, png, skipRows = 0) {
+  return page.evaluate(async ({b64, skip}) => {
     const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
     const bitmap = await createImageBitmap(new Blob([bytes], {type: 'image/png'}));
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
@@ -36,11 +45,17 @@ function decodeInPage(page, png) {
     ctx.drawImage(bitmap, 0, 0);
     const data = ctx.getImageData(0, 0, bitmap.width, bitmap.height).data;
     const seen = new Set();
+    const body = new Map();
     for (let i = 0; i < data.length; i += 4) {
-      seen.add(((data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3]) >>> 0);
+      const rgba = ((data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3]) >>> 0;
+      seen.add(rgba);
+      if (i / 4 >= skip * bitmap.width) body.set(rgba, (body.get(rgba) || 0) + 1);
     }
-    return {width: bitmap.width, height: bitmap.height, colours: seen.size};
-  }, png.toString('base64'));
+    let total = 0, most = 0;
+    for (const n of body.values()) { total += n; most = Math.max(most, n); }
+    return {width: bitmap.width, height: bitmap.height, colours: seen.size,
+            inked: total ? (total - most) / total : 0};
+  }, {b64: png.toString('base64'), skip: skipRows});
 }
 
 describe('screenshots of each panel', () => {
@@ -76,7 +91,7 @@ describe('screenshots of each panel', () => {
   test('panels() lists every panel and its window, and a closed panel is not drawn', async () => {
     const panels = await tab.page.evaluate(() => window.glassvm.panels());
     assert.deepEqual(panels.map((p) => p.name), ['CPU', 'Memory Map', 'Machine', 'Performance',
-                                                 'IOMMU']);
+                                                 'IOMMU', 'Lessons']);
     for (const p of panels) {
       assert.equal(p.open, true, p.name);
       assert.equal(p.shown, true, p.name);
@@ -124,10 +139,11 @@ describe('screenshots of each panel', () => {
       assert.ok(fs.existsSync(file), file);
       const png = fs.readFileSync(file);
       assert.equal(png.readUInt32BE(0), 0x89504e47, `${file} starts as a PNG`);
-      const shot = await decodeInPage(tab.page, png);
+      const shot = await decodeInPage(tab.page, png, kTitleRows);
       assert.equal(shot.width, Math.round(x1 - x0), `${p.name} width`);
-      assert.ok(shot.colours >= kMinColours,
-                `${p.name}: only ${shot.colours} distinct colours (blank?) in ${file}`);
+      assert.ok(shot.inked >= kMinInked,
+                `${p.name}: only ${(shot.inked * 100).toFixed(2)}% of the window drawn on ` +
+                `(blank?) in ${file}`);
     }
   });
 });
