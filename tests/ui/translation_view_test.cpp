@@ -5,30 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "engine/board/machine.h"
-#include "tests/support/test_host.h"
-#include "tests/ui/guest_files.h"
+#include "tests/ui/sv39_guest_fixture.h"
 
 namespace glassvm::ui {
 namespace {
 
-class TranslationViewTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string error;
-    machine_ = Machine::create(MachineConfig{}, host_, error);
-    ASSERT_TRUE(machine_) << error;
-    ASSERT_TRUE(
-        machine_->load_kernel(testing::read_guest("bench_sv39.elf"), "bench_sv39.elf", error))
-        << error;
-  }
-  /// Runs until the guest is in its U-mode process.
-  void run_to_user() {
-    for (int i = 0; i < 1000 && machine_->cpu().priv() != PrivLevel::User; ++i) machine_->run(100);
-    ASSERT_EQ(machine_->cpu().priv(), PrivLevel::User);
-  }
-  testing::TestHost host_;
-  std::unique_ptr<Machine> machine_;
-};
+using TranslationViewTest = testing::Sv39GuestTest;
 
 TEST_F(TranslationViewTest, MachineModeHasNoTranslation) {
   const TranslationView v = translation_view(machine_->cpu(), 0x80001234, Access::Load);
