@@ -41,6 +41,10 @@ void IommuEventLog::record(const IommuDeliveryReport& report) {
 
   for (const IommuNotifierOutcome& o : report.outcomes) {
     IommuNotifierCounts& c = counts_[{r.model, o.name}];
+    c.flags = o.flags;
+    c.start = o.start;
+    c.end = o.end;
+    c.iommu_idx = o.iommu_idx;
     switch (o.outcome) {
       case IommuDeliveryOutcome::Delivered: ++c.delivered; break;
       case IommuDeliveryOutcome::SkippedIndex: ++c.skipped_index; break;

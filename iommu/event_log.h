@@ -47,6 +47,11 @@ struct IommuNotifierCounts {
   uint64_t skipped_flags = 0;
   uint64_t skipped_range = 0;
   uint64_t skipped() const { return skipped_index + skipped_flags + skipped_range; }
+  /// What the notifier subscribed to, as its latest outcome said (a notifier re-registered with
+  /// other flags or another range shows the new ones).
+  IommuNotifierFlag flags = IommuNotifierFlag::None;
+  uint64_t start = 0, end = UINT64_MAX;  ///< its IOVA range, inclusive
+  int iommu_idx = 0;                     ///< its IOMMU index (the device, on riscv-iommu)
 };
 
 /// A bounded log of IOMMU notifications from any number of regions.

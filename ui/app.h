@@ -67,6 +67,8 @@ struct PanelState {
   char breakpoint_text[24] = {};
   char translate_text[24] = {};  ///< the translation view's address (hex); empty: the pc
   int translate_access = 0;      ///< 0 fetch, 1 load, 2 store
+  /// A register or a disassembly line was picked: the Translation section opens (once).
+  bool translate_picked = false;
   int ram_choice = -1;
   std::string mtree_text;
   uint64_t mtree_cpu_generation = ~uint64_t{0};

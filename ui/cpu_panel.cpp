@@ -48,6 +48,14 @@ void draw_controls(App& app) {
   }
 }
 
+/// Picks `addr` for the Translation section (the next draw opens it) as an access of `access`
+/// (0 fetch, 1 load, 2 store): a click on a register's value or on a disassembly address.
+void pick_for_translation(PanelState& st, uint64_t addr, int access) {
+  std::snprintf(st.translate_text, sizeof st.translate_text, "%" PRIx64, addr);
+  st.translate_access = access;
+  st.translate_picked = true;
+}
+
 void draw_disassembly(App& app) {
   Machine& m = app.machine();
   PanelState& st = app.panel_state();
@@ -96,7 +104,11 @@ void draw_disassembly(App& app) {
     }
     ImGui::PopID();
     ImGui::TableNextColumn();
-    ImGui::Text("%s%016" PRIx64, r.is_pc ? ">" : " ", r.addr);
+    // Clicking the address walks it as an instruction fetch in the Translation section.
+    char addr_text[24];
+    std::snprintf(addr_text, sizeof addr_text, "%s%016" PRIx64, r.is_pc ? ">" : " ", r.addr);
+    if (ImGui::Selectable(addr_text)) pick_for_translation(st, r.addr, 0);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Click: show how this address translates");
     ImGui::TableNextColumn();
     if (!r.readable)
       ImGui::TextDisabled("--");
@@ -126,10 +138,16 @@ void draw_registers(App& app) {
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(r.name.c_str());
       ImGui::TableNextColumn();
+      // Clicking a value walks it as a load address in the Translation section.
+      char value_text[20];
+      std::snprintf(value_text, sizeof value_text, "%016" PRIx64, r.value);
+      ImGui::PushID(r.name.c_str());
       if (r.value == 0)
-        ImGui::TextDisabled("%016" PRIx64, r.value);
-      else
-        ImGui::Text("%016" PRIx64, r.value);
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+      if (ImGui::Selectable(value_text)) pick_for_translation(app.panel_state(), r.value, 1);
+      if (r.value == 0) ImGui::PopStyleColor();
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("Click: show how this address translates");
+      ImGui::PopID();
     }
   }
   ImGui::EndTable();
@@ -212,6 +230,11 @@ void draw_cpu_panel(App& app) {
   if (ImGui::CollapsingHeader("Disassembly", ImGuiTreeNodeFlags_DefaultOpen)) draw_disassembly(app);
   if (ImGui::CollapsingHeader("Registers", ImGuiTreeNodeFlags_DefaultOpen)) draw_registers(app);
   if (ImGui::CollapsingHeader("CSRs", ImGuiTreeNodeFlags_DefaultOpen)) draw_csrs(app);
+  PanelState& st = app.panel_state();
+  if (st.translate_picked) {
+    ImGui::SetNextItemOpen(true);
+    st.translate_picked = false;
+  }
   if (ImGui::CollapsingHeader("Translation")) draw_translation(app);
 }
 

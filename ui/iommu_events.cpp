@@ -138,7 +138,10 @@ std::string iommu_notifiers_json(const IommuEventLog* log) {
     out += ",\"delivered\":" + std::to_string(r.counts.delivered) +
            ",\"skippedFlags\":" + std::to_string(r.counts.skipped_flags) +
            ",\"skippedRange\":" + std::to_string(r.counts.skipped_range) +
-           ",\"skippedIndex\":" + std::to_string(r.counts.skipped_index) + "}";
+           ",\"skippedIndex\":" + std::to_string(r.counts.skipped_index) + ",\"flags\":";
+    json_append_string(out, to_string(r.counts.flags));
+    out += ",\"start\":\"" + hex64(r.counts.start) + "\",\"end\":\"" + hex64(r.counts.end) +
+           "\",\"index\":" + std::to_string(r.counts.iommu_idx) + "}";
   }
   return out + "]";
 }

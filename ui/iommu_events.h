@@ -84,7 +84,9 @@ struct IommuNotifierRow {
 std::vector<IommuNotifierRow> iommu_notifier_rows(const IommuEventLog& log);
 
 /// glassvm.iommuNotifiers(): [{"model","name","delivered","skippedFlags","skippedRange",
-/// "skippedIndex"}] from iommu_notifier_rows(); [] for a null log.
+/// "skippedIndex","flags","start","end","index"}] from iommu_notifier_rows() (flags as
+/// to_string(IommuNotifierFlag) gives them, the range as 16-digit hex strings); [] for a null
+/// log.
 std::string iommu_notifiers_json(const IommuEventLog* log);
 
 }  // namespace glassvm::ui

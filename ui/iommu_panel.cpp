@@ -240,10 +240,11 @@ void draw_notifiers(const IommuEventLog& log) {
     return;
   }
   if (!ImGui::BeginTable(
-          "notifiers", 6,
+          "notifiers", 9,
           ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV))
     return;
-  for (const char* h : {"model", "notifier", "delivered", "skipped: flags", "range", "index"})
+  for (const char* h : {"model", "notifier", "hears", "IOVA range", "index", "delivered",
+                        "skipped: flags", "range", "index"})
     ImGui::TableSetupColumn(h);
   ImGui::TableHeadersRow();
   for (const IommuNotifierRow& r : rows) {
@@ -252,6 +253,12 @@ void draw_notifiers(const IommuEventLog& log) {
     ImGui::TextUnformatted(r.model.c_str());
     ImGui::TableNextColumn();
     ImGui::TextUnformatted(r.name.c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(to_string(r.counts.flags).c_str());
+    ImGui::TableNextColumn();
+    ImGui::Text("0x%" PRIx64 "-0x%" PRIx64, r.counts.start, r.counts.end);
+    ImGui::TableNextColumn();
+    ImGui::Text("%d", r.counts.iommu_idx);
     for (uint64_t n : {r.counts.delivered, r.counts.skipped_flags, r.counts.skipped_range,
                        r.counts.skipped_index}) {
       ImGui::TableNextColumn();

@@ -7,12 +7,14 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 #include "imgui.h"
 #include "iommu/iommu_devices.h"
 #include "tests/support/test_host.h"
 #include "tests/ui/guest_files.h"
 #include "tests/ui/imgui_frames.h"
+#include "ui/cpu_view.h"
 
 namespace glassvm::ui {
 namespace {
@@ -586,6 +588,34 @@ TEST_F(AppIommuTest, ClickingInTheIommuPanelSelectsAnEvent) {
   app.reset();
   EXPECT_EQ(app.panel_state().iommu_selected_seq, 0u);
   EXPECT_TRUE(gui.frame(app, 1600, 900)->Valid);
+}
+
+TEST_F(AppIommuTest, ClickingAnAddressInTheCpuPanelWalksIt) {
+  ImGuiFrames gui;
+  for (int i = 0; i < 400 && !app.machine().exited(); ++i)
+    app.run_slice(app.next_budget_ms(), now_ms += 16);
+  gui.frame(app, 1600, 1400);
+  const PanelRect cpu = *std::find_if(app.drawn_panels().begin(), app.drawn_panels().end(),
+                                      [](const PanelRect& r) { return r.id == PanelId::Cpu; });
+  // Click up the panel through the registers' values and the disassembly's addresses (from the
+  // bottom, so that no text field at the top takes the keyboard first); each pick fills the
+  // Translation section's address and access.
+  PanelState& st = app.panel_state();
+  std::set<int> accesses;
+  for (float y = cpu.y + cpu.h - 10; y > cpu.y + 20 && accesses.size() < 2; y -= 4) {
+    gui.frame(app, 1600, 1400, cpu.x + 90, y, true);
+    gui.frame(app, 1600, 1400, cpu.x + 90, y, false);
+    if (st.translate_text[0] == 0) continue;
+    const std::optional<uint64_t> picked = parse_address(st.translate_text);
+    ASSERT_TRUE(picked) << st.translate_text;
+    if (st.translate_access == 0) {
+      EXPECT_EQ(*picked % 2, 0u) << "a disassembly line";
+    }
+    accesses.insert(st.translate_access);
+    EXPECT_TRUE(gui.frame(app, 1600, 1400)->Valid);  // drawn with the section opened
+    st.translate_text[0] = 0;
+  }
+  EXPECT_EQ(accesses, (std::set<int>{0, 1}));  // fetch from the disassembly, load from a register
 }
 
 }  // namespace

@@ -107,11 +107,20 @@ TEST_F(IommuEventsTest, TimelineRowsFollowTheFilter) {
     atc = true;
     EXPECT_EQ(r.counts.delivered, inval.size()) << r.name;
     EXPECT_GT(r.counts.skipped_flags, 0u) << r.name;
+    // What it subscribed to: only the device's own invalidations.
+    EXPECT_EQ(r.counts.flags, IommuNotifierFlag::DevIotlbUnmap) << r.name;
+    EXPECT_EQ(r.counts.iommu_idx, 9) << r.name;
+    EXPECT_EQ(r.counts.start, 0u) << r.name;
+    EXPECT_EQ(r.counts.end, UINT64_MAX) << r.name;
   }
   EXPECT_TRUE(atc);
   const std::string json = iommu_notifiers_json(log.get());
   EXPECT_EQ(json.rfind("[{\"model\":\"riscv-iommu\",\"name\":\"edu-dma@4000000", 0), 0u) << json;
   EXPECT_NE(json.find("\"delivered\":" + std::to_string(inval.size()) + ",\"skippedFlags\":"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find("\"flags\":\"DEVIOTLB_UNMAP\",\"start\":\"0x0000000000000000\",\"end\":"
+                      "\"0xffffffffffffffff\",\"index\":9}"),
             std::string::npos)
       << json;
   EXPECT_EQ(iommu_notifiers_json(nullptr), "[]");

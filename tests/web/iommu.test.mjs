@@ -109,6 +109,11 @@ describe('the IOMMU events in the page', () => {
     assert.equal(atc.delivered,
                  all.events.filter((e) => e.type === 'DEVIOTLB_UNMAP').length);
     assert.ok(atc.skippedFlags > 0, JSON.stringify(atc));
+    // What it subscribed to: the device's own invalidations, all IOVAs, index = device 9.
+    assert.equal(atc.flags, 'DEVIOTLB_UNMAP');
+    assert.equal(atc.start, '0x0000000000000000');
+    assert.equal(atc.end, '0xffffffffffffffff');
+    assert.equal(atc.index, 9);
   });
 
   test('pauseOnIommuEvent() stops the lesson at its first event after a reset', async () => {
