@@ -9,17 +9,18 @@
 namespace glassvm::ui {
 
 void draw_machine_panel(App& app) {
-  Machine& m = app.machine();
   // Guest selector.
   const std::string& current = app.guest_name();
   ImGui::SetNextItemWidth(200);
+  std::string chosen;  // chosen after the list is drawn: loading a guest may change the list
   if (ImGui::BeginCombo("Guest", current.empty() ? "(none)" : current.c_str())) {
     for (const GuestChoice& g : app.guests().choices()) {
       const std::string label = g.bundled ? g.name + "  (bundled)" : g.name + "  (your file)";
-      if (ImGui::Selectable(label.c_str(), g.name == current)) app.choose_guest(g.name);
+      if (ImGui::Selectable(label.c_str(), g.name == current)) chosen = g.name;
     }
     ImGui::EndCombo();
   }
+  if (!chosen.empty()) app.choose_guest(chosen);
   if (app.callbacks().open_file_dialog) {
     ImGui::SameLine();
     if (ImGui::Button("Open ELF...")) app.callbacks().open_file_dialog();
@@ -48,8 +49,11 @@ void draw_machine_panel(App& app) {
     if (ImGui::Button("Pause")) app.pause();
   }
   ImGui::SameLine();
-  if (m.exited())
-    ImGui::Text("exited with code %d", m.exit_code());
+  // Asked only now: the choices above may have replaced the machine (a guest, a memory size,
+  // a reset).
+  const Machine& now = app.machine();
+  if (now.exited())
+    ImGui::Text("exited with code %d", now.exit_code());
   else
     ImGui::TextUnformatted(app.status().empty() ? "running" : app.status().c_str());
 
