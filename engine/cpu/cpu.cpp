@@ -48,6 +48,7 @@ Cpu::Impl::Impl(Cpu& owner, AddressSpace& as, uint64_t hartid, const HartConfig&
 }
 
 Cpu::Impl::~Impl() {
+  for (auto& page : code_pool_) release_exec(*page);
   as_.remove_listener(this);
   for (auto& [mr, id] : code_hooks_) mr->remove_code_write_hook(id);
 }
@@ -170,6 +171,11 @@ void Cpu::wait_for_interrupt() {
 }
 const CpuState& Cpu::state() const {
   return *impl_;
+}
+void Cpu::set_executor(BlockExecutor* executor) {
+  assert(!impl_->running_ && "Cpu::set_executor inside run()");
+  for (auto& page : impl_->code_pool_) impl_->release_exec(*page);
+  impl_->executor_ = executor;
 }
 CpuState& Cpu::executor_state() {
   return *impl_;
@@ -503,6 +509,7 @@ void Cpu::Impl::drop_write_tlb_for_host_page(const uint8_t* host_page) {
 // ---------------------------------------------------------------------------------------------
 
 void Cpu::Impl::flush_code() {
+  for (auto& page : code_pool_) release_exec(*page);
   pages_.clear();
   code_pool_.clear();
   clock_hand_ = 0;
@@ -516,11 +523,14 @@ bool Cpu::Impl::code_span(uint64_t guest_page, RamSpan& span) const {
 }
 
 void Cpu::Impl::init_code_page(CodePage& page, uint64_t guest_page, const RamSpan& span) {
+  release_exec(page);  // a stale page re-decoded, or an evicted one reused
   page.guest_page = guest_page;
   page.host = span.host + (guest_page - span.start);
   page.mr = span.mr;
   page.region_page = span.offset_in_region + (guest_page - span.start);
   page.stale = false;
+  page.exec.guest_page = guest_page;
+  page.exec.host = page.host;
   for (unsigned i = 0; i < kSlotsPerPage; ++i) page.slots[i].op = kOpNotDecoded;
   page.slots[kSlotsPerPage].op = kOpExitBlock;
   page.slots[kSlotsPerPage + 1].op = kOpExitBlock;

@@ -21,6 +21,7 @@
 
 #include "engine/cpu/cpu_state.h"
 #include "engine/cpu/decode.h"
+#include "engine/cpu/executor.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -249,6 +250,10 @@ class Cpu {
   /// The state an executor (the wasm JIT's glue) runs generated code on, with the helpers of
   /// engine/cpu/helpers.h. Only executors may write it, and only inside run().
   CpuState& executor_state();
+  /// Offers every block to `executor` (the wasm JIT) before the interpreter runs it; nullptr
+  /// for the interpreter alone. The hart does not own it; it must outlive its use, and
+  /// set_executor(nullptr) first releases every page it holds. Not from inside run().
+  void set_executor(BlockExecutor* executor);
 
   // -- Observation --
   /// Called for every trap taken (exceptions and interrupts), before the handler runs.

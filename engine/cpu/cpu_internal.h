@@ -37,6 +37,7 @@
 #include "engine/cpu/cpu.h"
 #include "engine/cpu/cpu_state.h"
 #include "engine/cpu/decode.h"
+#include "engine/cpu/executor.h"
 #include "engine/cpu/helpers.h"
 #include "engine/memory/memory.h"
 
@@ -77,6 +78,7 @@ struct CodePage {
   uint64_t region_page = 0;  ///< offset of the page inside mr
   bool stale = false;        ///< the page was written: re-decode before running it again
   bool referenced = false;   ///< entered since the eviction clock last passed (second chance)
+  ExecPage exec;             ///< the executor's translation of this page (Cpu::set_executor)
   Insn slots[kSlotsPerPage + 2];
 };
 
@@ -221,6 +223,12 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   std::map<std::pair<MemoryRegion*, uint64_t>, std::vector<uint64_t>> code_by_region_;
   std::vector<std::pair<MemoryRegion*, int>> code_hooks_;
   std::unique_ptr<CodePage> scratch_;  ///< for instructions that cannot be cached
+  BlockExecutor* executor_ = nullptr;  ///< offered every block before the interpreter runs it
+  /// Tells the executor that page's code is gone (before the CodePage is reused or freed).
+  void release_exec(CodePage& page) {
+    if (executor_ != nullptr && page.exec.handle != 0) executor_->release(page.exec);
+    page.exec.handle = 0;
+  }
 
   // -- MMU (mmu.cpp): what the data TLB and the fetch TLB were filled under --
   bool fetch_translated_ = false;             ///< fetches go through satp's page tables

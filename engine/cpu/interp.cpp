@@ -221,6 +221,14 @@ outer:
     // fetch_walk asks for uncached fetches on a page that PMP splits.
     page = force_uncached_ ? nullptr : code_page_for(ppc);
   }
+  if (page != nullptr && executor_ != nullptr && ialign_mask == 0) {
+    budget_left_ = left;
+    pc_ = pc;
+    if (executor_->run(*this, page->exec)) {
+      left = budget_left_;
+      goto outer;
+    }
+  }
   if (page != nullptr) {
     slots = page->slots;
     blk_base = pc & kPageMask;
