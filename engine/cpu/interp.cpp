@@ -232,7 +232,8 @@ outer:
   if (page != nullptr) {
     slots = page->slots;
     blk_base = pc & kPageMask;
-    blk_limit = kPageSize;
+    // With an executor every taken jump comes back here, so that hot loops reach it.
+    blk_limit = executor_ != nullptr ? 0 : kPageSize;
     in = slots + ((pc - blk_base) >> 1);
   } else {
     SYNC();

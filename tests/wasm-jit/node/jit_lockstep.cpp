@@ -1,0 +1,236 @@
+// The JIT against the interpreter, in lockstep: two machines load the same guest, one with
+// the JIT installed; both run the same slices (of varying, often tiny, step counts, so that
+// translated code is entered with every kind of budget and left mid-page), and after every
+// slice their harts must agree on every register, the pc, the FP state, the privilege, the
+// CSRs and the counters. At the end their RAM and console output must be identical. Built
+// by the web build (Emscripten) and run under node:
+//
+//   node jit_lockstep.js [--max-steps N] [--expect-text TEXT] [--input TEXT]
+//                        [-bios FILE] [-initrd FILE] [-append ARGS] [-m MIB] KERNEL
+//
+// Exit status 0: no divergence, the JIT ran (steps in translated code > 0) and the guest
+// exited with status 0 or printed TEXT; 1 otherwise, with the first divergence described.
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/board/machine.h"
+#include "wasm-jit/jit.h"
+
+using namespace glassvm;
+
+namespace {
+
+class LockstepHost final : public Host {
+ public:
+  void console_write(std::span<const uint8_t> bytes) override {
+    output.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  }
+  size_t console_read(std::span<uint8_t> out) override {
+    if (!input_ready || input.empty()) return 0;
+    const size_t n = std::min(out.size(), input.size());
+    std::memcpy(out.data(), input.data(), n);
+    input.erase(0, n);
+    return n;
+  }
+  uint64_t wall_clock_ns() override { return 0; }
+  void log(LogLevel, std::string_view message) override {
+    fprintf(stderr, "%.*s\n", static_cast<int>(message.size()), message.data());
+  }
+  std::string output;
+  std::string input;
+  bool input_ready = false;
+};
+
+bool read_file(const std::string& path, std::vector<uint8_t>& out) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return false;
+  out.assign(std::istreambuf_iterator<char>(f), {});
+  return true;
+}
+
+/// The first difference between two harts, or "".
+std::string compare(const Machine& ma, const Machine& mb) {
+  const CpuState& a = const_cast<Machine&>(ma).cpu().state();
+  const CpuState& b = const_cast<Machine&>(mb).cpu().state();
+  char buf[256];
+  for (unsigned r = 0; r < 32; ++r) {
+    if (a.x_[r] != b.x_[r]) {
+      snprintf(buf, sizeof buf, "x%u: jit 0x%" PRIx64 ", interpreter 0x%" PRIx64, r, a.x_[r],
+               b.x_[r]);
+      return buf;
+    }
+    if (a.f_[r] != b.f_[r]) {
+      snprintf(buf, sizeof buf, "f%u: jit 0x%" PRIx64 ", interpreter 0x%" PRIx64, r, a.f_[r],
+               b.f_[r]);
+      return buf;
+    }
+  }
+#define GLASSVM_COMPARE(field)                                                      \
+  if (a.field != b.field) {                                                         \
+    snprintf(buf, sizeof buf, #field ": jit 0x%" PRIx64 ", interpreter 0x%" PRIx64, \
+             static_cast<uint64_t>(a.field), static_cast<uint64_t>(b.field));       \
+    return buf;                                                                     \
+  }
+  GLASSVM_COMPARE(pc_)
+  GLASSVM_COMPARE(retired_)
+  GLASSVM_COMPARE(traps_)
+  GLASSVM_COMPARE(fcsr_)
+  GLASSVM_COMPARE(priv_)
+  GLASSVM_COMPARE(mstatus_)
+  GLASSVM_COMPARE(mip_)
+  GLASSVM_COMPARE(mie_)
+  GLASSVM_COMPARE(mepc_)
+  GLASSVM_COMPARE(mcause_)
+  GLASSVM_COMPARE(mtval_)
+  GLASSVM_COMPARE(sepc_)
+  GLASSVM_COMPARE(scause_)
+  GLASSVM_COMPARE(stval_)
+  GLASSVM_COMPARE(satp_)
+  GLASSVM_COMPARE(resv_valid_)
+  GLASSVM_COMPARE(resv_addr_)
+#undef GLASSVM_COMPARE
+  return "";
+}
+
+struct Options {
+  std::string kernel, bios, initrd, append, expect_text, input;
+  uint64_t max_steps = 4'000'000'000ull;
+  uint64_t ram_mib = 128;
+};
+
+std::unique_ptr<Machine> make_machine(const Options& o, Host& host, std::string& error) {
+  MachineConfig config;
+  config.ram_size = o.ram_mib << 20;
+  config.append = o.append;
+  auto m = Machine::create(config, host, error);
+  if (!m) return nullptr;
+  std::vector<uint8_t> bytes;
+  if (!o.bios.empty()) {
+    if (!read_file(o.bios, bytes)) return error = "cannot read " + o.bios, nullptr;
+    if (!m->load_firmware(bytes, o.bios, error)) return nullptr;
+  }
+  if (!read_file(o.kernel, bytes)) return error = "cannot read " + o.kernel, nullptr;
+  if (!m->load_kernel(bytes, o.kernel, error)) return nullptr;
+  if (!o.initrd.empty()) {
+    if (!read_file(o.initrd, bytes)) return error = "cannot read " + o.initrd, nullptr;
+    if (!m->load_initrd(bytes, o.initrd, error)) return nullptr;
+  }
+  return m;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--max-steps") {
+      o.max_steps = std::stoull(next());
+    } else if (a == "--expect-text") {
+      o.expect_text = next();
+    } else if (a == "--input") {
+      o.input = next();
+    } else if (a == "-bios") {
+      o.bios = next();
+    } else if (a == "-initrd") {
+      o.initrd = next();
+    } else if (a == "-append") {
+      o.append = next();
+    } else if (a == "-m") {
+      o.ram_mib = std::stoull(next());
+    } else {
+      o.kernel = a;
+    }
+  }
+  LockstepHost host_jit, host_interp;
+  std::string error;
+  auto mj = make_machine(o, host_jit, error);
+  auto mi = mj ? make_machine(o, host_interp, error) : nullptr;
+  if (!mj || !mi) {
+    fprintf(stderr, "jit_lockstep: %s\n", error.c_str());
+    return 1;
+  }
+  JitOptions jo;
+  jo.hot_threshold = 2;  // translate early: more code goes through the JIT
+  auto jit = make_jit(jo, error);
+  if (!jit) {
+    fprintf(stderr, "jit_lockstep: no JIT: %s\n", error.c_str());
+    return 1;
+  }
+  mj->cpu().set_executor(jit.get());
+
+  // Slices of varying length, from a fixed seed: the same on every run.
+  uint64_t seed = 0x9e3779b97f4a7c15ull, steps = 0, slices = 0;
+  int status = 0;
+  std::string why;
+  for (;;) {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    const uint64_t kind = seed % 8;
+    const uint64_t n = kind == 0 ? 1 + seed % 7 : kind < 6 ? 1 + seed % 300 : 1 + seed % 20000;
+    const MachineState sj = mj->run(n);
+    const MachineState si = mi->run(n);
+    ++slices;
+    steps = mi->total_steps();
+    why = compare(*mj, *mi);
+    if (why.empty() && sj != si) why = "machine states differ";
+    if (why.empty() && host_jit.output != host_interp.output) why = "console output differs";
+    if (!why.empty()) {
+      status = 1;
+      break;
+    }
+    if (!o.expect_text.empty() && host_interp.output.find(o.expect_text) != std::string::npos) {
+      if (!o.input.empty() && !host_interp.input_ready) {
+        host_jit.input = host_interp.input = o.input;
+        host_jit.input_ready = host_interp.input_ready = true;
+        o.expect_text = o.input.substr(0, o.input.find('\n'));
+        o.input.clear();
+        continue;
+      }
+      break;
+    }
+    if (si == MachineState::Exited) {
+      if (o.expect_text.empty() && mi->exit_code() != 0) {
+        why = "the guest exited with status " + std::to_string(mi->exit_code());
+        status = 1;
+      }
+      break;
+    }
+    if (si == MachineState::Idle || si == MachineState::Reset) {
+      why = "the guest idles or reset without finishing";
+      status = 1;
+      break;
+    }
+    if (steps >= o.max_steps) {
+      why = "no end within --max-steps";
+      status = 1;
+      break;
+    }
+  }
+  if (status == 0 && mj->ram().size() == mi->ram().size() &&
+      std::memcmp(mj->ram().ram_ptr(), mi->ram().ram_ptr(), mi->ram().size()) != 0) {
+    why = "RAM differs at the end";
+    status = 1;
+  }
+  const JitStats& st = jit->stats();
+  if (status == 0 && st.steps_jitted == 0) {
+    why = "no step ran in translated code";
+    status = 1;
+  }
+  printf("%s: %" PRIu64 " steps in %" PRIu64 " slices, %" PRIu64
+         " in translated code (%.1f%%), "
+         "%" PRIu64 " translations, %u modules live, %" PRIu64 " invalidations%s%s\n",
+         o.kernel.c_str(), steps, slices, st.steps_jitted,
+         steps ? 100.0 * static_cast<double>(st.steps_jitted) / static_cast<double>(steps) : 0.0,
+         st.translations, st.modules_live, st.invalidations, why.empty() ? "" : ": ", why.c_str());
+  mj->cpu().set_executor(nullptr);
+  return status;
+}

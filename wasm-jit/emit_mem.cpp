@@ -1,0 +1,262 @@
+// Loads and stores, integer and FP (unprivileged spec 2.6, 11.5, 12.5): the software TLB is
+// checked inline, and a hit reads or writes guest RAM directly through the entry's addend;
+// anything else (a miss, MMIO, a misaligned or page-crossing access, a fault) calls the same
+// helper_load/helper_store the interpreter's slow path calls.
+//
+// The tag test is the interpreter's: (addr & (page mask | size - 1)) == entry.tag, which also
+// sends every misaligned access to the helper. Registers are read on the main path only (the
+// register cache must look the same on both arms of the hit test).
+#include <cstddef>
+
+#include "engine/base/page.h"
+#include "engine/cpu/cpu_internal.h"
+#include "wasm-jit/translator.h"
+
+namespace glassvm::jit {
+
+namespace op = wasm::op;
+using wasm::BlockType;
+
+namespace {
+
+struct Access {
+  unsigned size = 8;
+  uint8_t load_op = op::kI64Load;  ///< for loads: the wasm load that extends as RISC-V does
+  uint8_t store_op = op::kI64Store;
+  uint8_t extend_op = 0;  ///< for loads through the helper: sign extension (0: none)
+  bool fp = false;        ///< an F/D access: f registers, mstatus.FS checked
+  bool box32 = false;     ///< FLW: NaN-box the single
+};
+
+bool describe(Op o, Access& a) {
+  switch (o) {
+    case Op::Lb: a = {1, op::kI64Load8S, 0, op::kI64Extend8S}; return true;
+    case Op::Lh: a = {2, op::kI64Load16S, 0, op::kI64Extend16S}; return true;
+    case Op::Lw: a = {4, op::kI64Load32S, 0, op::kI64Extend32S}; return true;
+    case Op::Ld: a = {8, op::kI64Load, 0, 0}; return true;
+    case Op::Lbu: a = {1, op::kI64Load8U, 0, 0}; return true;
+    case Op::Lhu: a = {2, op::kI64Load16U, 0, 0}; return true;
+    case Op::Lwu: a = {4, op::kI64Load32U, 0, 0}; return true;
+    case Op::Sb: a = {1, 0, op::kI64Store8, 0}; return true;
+    case Op::Sh: a = {2, 0, op::kI64Store16, 0}; return true;
+    case Op::Sw: a = {4, 0, op::kI64Store32, 0}; return true;
+    case Op::Sd: a = {8, 0, op::kI64Store, 0}; return true;
+    case Op::Flw: a = {4, op::kI64Load32U, 0, 0, true, true}; return true;
+    case Op::Fld: a = {8, op::kI64Load, 0, 0, true, false}; return true;
+    case Op::Fsw: a = {4, 0, op::kI64Store32, 0, true, false}; return true;
+    case Op::Fsd: a = {8, 0, op::kI64Store, 0, true, false}; return true;
+    default: return false;
+  }
+}
+
+unsigned log2_of(unsigned size) {
+  return size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0;
+}
+
+uint32_t f_offset(unsigned r) {
+  return static_cast<uint32_t>(kCpuStateOffsetF + 8 * r);
+}
+
+/// mstatus.FS Off: an illegal-instruction trap, as the interpreter's FP_CHECK.
+void check_fs(Translator& t, const DecodedInsn& d) {
+  WasmCode& c = t.code;
+  c.local_get(Translator::kS);
+  c.mem(op::kI64Load, 3, offsetof(CpuState, mstatus_));
+  c.i64_const(static_cast<int64_t>(kMstatusFS));
+  c.op(op::kI64And);
+  c.op(op::kI64Eqz);
+  auto off = c.open_if();
+  t.store_dirty();
+  t.store_pc_here();
+  t.store_budget(t.steps_from_here());
+  c.local_get(Translator::kS);
+  c.i64_const(static_cast<int64_t>(kExcIllegalInsn));
+  c.i64_const(d.raw);
+  t.call_helper(JitHelper::Raise);
+  c.op(op::kDrop);
+  t.store_budget(t.steps_after_here());
+  c.i32_const(0);
+  c.op(op::kReturn);
+  c.end(off);
+}
+
+/// Pushes the address of the TLB entry for t.addr (read or write set) into t.host and tests
+/// its tag: leaves an i32 condition "hit".
+void tlb_test(Translator& t, unsigned size, uint32_t set_offset) {
+  WasmCode& c = t.code;
+  c.local_get(Translator::kS);
+  c.mem(op::kI32Load, 2, kCpuStateOffsetTlb);
+  c.local_get(t.addr);
+  c.i64_const(kPageShift);
+  c.op(op::kI64ShrU);
+  c.op(op::kI32WrapI64);
+  c.i32_const(kTlbSize - 1);
+  c.op(op::kI32And);
+  c.i32_const(4);  // sizeof(TlbEntry) == 16
+  c.op(op::kI32Shl);
+  c.op(op::kI32Add);
+  c.local_tee(t.host);
+  c.mem(op::kI64Load, 3, set_offset + offsetof(TlbEntry, tag));
+  c.local_get(t.addr);
+  c.i64_const(static_cast<int64_t>(kPageMask | (size - 1)));
+  c.op(op::kI64And);
+  c.op(op::kI64Eq);
+}
+
+/// Pushes the host address of t.addr through the entry in t.host.
+void host_address(Translator& t, uint32_t set_offset) {
+  WasmCode& c = t.code;
+  c.local_get(t.host);
+  c.mem(op::kI32Load, 2, set_offset + offsetof(TlbEntry, addend));
+  c.local_get(t.addr);
+  c.op(op::kI32WrapI64);
+  c.op(op::kI32Add);
+}
+
+/// The slow path's prologue: registers and state for the helper.
+void before_helper(Translator& t) {
+  t.store_dirty();
+  t.store_pc_here();
+  t.store_budget(t.steps_from_here());
+}
+
+/// After a helper whose status is on the stack, on the slow path (registers already stored):
+/// leave if it trapped.
+void leave_if_trapped_stored(Translator& t) {
+  WasmCode& c = t.code;
+  auto l = c.open_if();
+  t.store_budget(t.steps_after_here());
+  c.i32_const(0);
+  c.op(op::kReturn);
+  c.end(l);
+}
+
+/// Writes the loaded value in t.tmp where it goes, for a load that completes and leaves (on
+/// the slow path, with registers already stored): into memory, not the register cache.
+void write_loaded_to_state(Translator& t, const DecodedInsn& d, const Access& a) {
+  WasmCode& c = t.code;
+  if (a.fp) {
+    c.local_get(Translator::kS);
+    c.local_get(t.tmp);
+    if (a.box32) {
+      c.i64_const(static_cast<int64_t>(0xffffffff00000000ull));
+      c.op(op::kI64Or);
+    }
+    c.mem(op::kI64Store, 3, f_offset(d.rd));
+    c.local_get(Translator::kS);
+    c.local_get(Translator::kS);
+    c.mem(op::kI64Load, 3, offsetof(CpuState, mstatus_));
+    c.i64_const(static_cast<int64_t>(kMstatusFS | kMstatusSD));
+    c.op(op::kI64Or);
+    c.mem(op::kI64Store, 3, offsetof(CpuState, mstatus_));
+  } else if (d.rd != 0) {
+    c.local_get(Translator::kS);
+    c.local_get(t.tmp);
+    c.mem(op::kI64Store, 3, Translator::x_offset(d.rd));
+  }
+}
+
+void emit_load(Translator& t, const DecodedInsn& d, const Access& a) {
+  WasmCode& c = t.code;
+  if (a.fp) check_fs(t, d);
+  t.get_x(d.rs1);
+  c.i64_const(d.imm);
+  c.op(op::kI64Add);
+  c.local_set(t.addr);
+  const uint32_t set = kTlbSetOffsetRead;
+  tlb_test(t, a.size, set);
+  auto hit = c.open_if(BlockType::I64);
+  host_address(t, set);
+  c.mem(a.load_op, log2_of(a.size), 0);
+  c.else_();
+  before_helper(t);
+  c.local_get(Translator::kS);
+  c.local_get(t.addr);
+  c.i32_const(static_cast<int32_t>(a.size));
+  c.local_get(Translator::kS);
+  c.i32_const(static_cast<int32_t>(offsetof(CpuState, helper_value_)));
+  c.op(op::kI32Add);
+  t.call_helper(JitHelper::Load);
+  leave_if_trapped_stored(t);
+  c.local_get(Translator::kS);
+  c.mem(op::kI64Load, 3, offsetof(CpuState, helper_value_));
+  if (a.extend_op != 0) c.op(a.extend_op);
+  c.local_set(t.tmp);
+  // A device may have raised an interrupt or changed the map: complete, then leave.
+  c.local_get(Translator::kS);
+  c.mem(op::kI32Load8U, 0, offsetof(CpuState, event_));
+  auto event = c.open_if();
+  write_loaded_to_state(t, d, a);
+  c.local_get(Translator::kS);
+  t.push_vaddr(t.insn_off + t.insn_len);
+  c.mem(op::kI64Store, 3, kCpuStateOffsetPc);
+  t.store_budget(t.steps_after_here());
+  c.i32_const(0);
+  c.op(op::kReturn);
+  c.end(event);
+  c.local_get(t.tmp);
+  c.end(hit);
+  if (!a.fp) {
+    t.set_x(d.rd);
+    return;
+  }
+  c.local_set(t.tmp);
+  write_loaded_to_state(t, d, a);
+}
+
+void emit_store(Translator& t, const DecodedInsn& d, const Access& a) {
+  WasmCode& c = t.code;
+  if (a.fp) check_fs(t, d);
+  if (a.fp) {
+    c.local_get(Translator::kS);
+    c.mem(op::kI64Load, 3, f_offset(d.rs2));
+  } else {
+    t.get_x(d.rs2);
+  }
+  c.local_set(t.tmp);
+  t.get_x(d.rs1);
+  c.i64_const(d.imm);
+  c.op(op::kI64Add);
+  c.local_set(t.addr);
+  const uint32_t set = kTlbSetOffsetWrite;
+  tlb_test(t, a.size, set);
+  auto hit = c.open_if();
+  host_address(t, set);
+  c.local_get(t.tmp);
+  c.mem(a.store_op, log2_of(a.size), 0);
+  c.else_();
+  before_helper(t);
+  c.local_get(Translator::kS);
+  c.local_get(t.addr);
+  c.i32_const(static_cast<int32_t>(a.size));
+  c.local_get(t.tmp);
+  t.call_helper(JitHelper::Store);
+  leave_if_trapped_stored(t);
+  c.local_get(Translator::kS);
+  c.mem(op::kI32Load8U, 0, offsetof(CpuState, event_));
+  auto event = c.open_if();
+  c.local_get(Translator::kS);
+  t.push_vaddr(t.insn_off + t.insn_len);
+  c.mem(op::kI64Store, 3, kCpuStateOffsetPc);
+  t.store_budget(t.steps_after_here());
+  c.i32_const(0);
+  c.op(op::kReturn);
+  c.end(event);
+  c.end(hit);
+}
+
+}  // namespace
+
+bool emit_mem(Translator& t, const BlockInsn& in, Flow& flow) {
+  Access a;
+  if (!describe(in.d.op, a)) return false;
+  flow = Flow::Next;
+  if (a.store_op != 0) {
+    emit_store(t, in.d, a);
+  } else {
+    emit_load(t, in.d, a);
+  }
+  return true;
+}
+
+}  // namespace glassvm::jit

@@ -1,0 +1,467 @@
+// Page analysis, the module's shape and the Translator's common emission (translator.h).
+//
+// Layout of the function (n blocks, block i at page offset o_i, ascending):
+//
+//   loop $dispatch
+//     block $start[n-1] ... block $start[0] block $unknown
+//       br_table (off >> 1) -> $start[i] for the halfword of o_i, else $unknown
+//     end  ;; $unknown: leave with pc = vbase + off; return 1 if nothing ran
+//     end  ;; $start[0]: block 0's code, falling through into block 1's
+//     ...
+//     end  ;; $start[n-1]: the last block's code
+//   end
+//
+// Block i sits inside $start[i+1..n-1], so a jump to a later block is a `br` out to the start
+// of its code, and one to an earlier block sets `off` and goes round $dispatch.
+#include <algorithm>
+#include <cassert>
+#include <cstddef>
+#include <cstring>
+#include <set>
+
+#include "engine/base/page.h"
+#include "engine/cpu/cpu_state.h"
+#include "wasm-jit/translate.h"
+#include "wasm-jit/translator.h"
+
+namespace glassvm {
+
+namespace jit {
+
+using wasm::BlockType;
+using wasm::ValType;
+namespace op = wasm::op;
+
+InsnKind insn_kind(Op o) {
+  switch (o) {
+    case Op::Beq:
+    case Op::Bne:
+    case Op::Blt:
+    case Op::Bge:
+    case Op::Bltu:
+    case Op::Bgeu: return InsnKind::Branch;
+    case Op::Jal: return InsnKind::Jal;
+    case Op::Jalr: return InsnKind::Jalr;
+    case Op::Illegal:
+    case Op::Ecall:
+    case Op::Ebreak:
+    case Op::Mret:
+    case Op::Sret:
+    case Op::SfenceVma:
+    case Op::Csrrw:
+    case Op::Csrrs:
+    case Op::Csrrc:
+    case Op::Csrrwi:
+    case Op::Csrrsi:
+    case Op::Csrrci: return InsnKind::Exit;
+    case Op::Wfi: return InsnKind::Interpret;
+    default: return InsnKind::Straight;
+  }
+}
+
+Translator::Translator(const std::vector<uint16_t>& block_offsets) : offsets_(block_offsets) {
+  vbase = code.add_local(ValType::I64);
+  left = code.add_local(ValType::I64);
+  addr = code.add_local(ValType::I64);
+  tmp = code.add_local(ValType::I64);
+  for (unsigned r = 1; r < 32; ++r) xl_[r] = code.add_local(ValType::I64);
+  off = code.add_local(ValType::I32);
+  entered = code.add_local(ValType::I32);
+  host = code.add_local(ValType::I32);
+  for (auto& f : helper_func_) f = -1;
+}
+
+uint32_t Translator::x_offset(unsigned r) {
+  return static_cast<uint32_t>(kCpuStateOffsetX + 8 * r);
+}
+
+void Translator::begin_block(uint32_t index, uint32_t len) {
+  block_index = index;
+  block_len = len;
+  insn_index = 0;
+  insn_off = offsets_[index];
+  loaded_ = dirty_ = 0;
+}
+
+void Translator::get_x(unsigned r) {
+  if (r == 0) {
+    code.i64_const(0);
+    return;
+  }
+  if (loaded_ & (1u << r)) {
+    code.local_get(xl_[r]);
+    return;
+  }
+  code.local_get(kS);
+  code.mem(op::kI64Load, 3, x_offset(r));
+  code.local_tee(xl_[r]);
+  loaded_ |= 1u << r;
+}
+
+void Translator::set_x(unsigned r) {
+  if (r == 0 || r >= 32) {
+    code.op(op::kDrop);
+    return;
+  }
+  code.local_set(xl_[r]);
+  loaded_ |= 1u << r;
+  dirty_ |= 1u << r;
+}
+
+void Translator::store_dirty() {
+  for (unsigned r = 1; r < 32; ++r) {
+    if (!(dirty_ & (1u << r))) continue;
+    code.local_get(kS);
+    code.local_get(xl_[r]);
+    code.mem(op::kI64Store, 3, x_offset(r));
+  }
+}
+
+void Translator::clean() {
+  store_dirty();
+  dirty_ = 0;
+}
+
+void Translator::forget() {
+  assert(dirty_ == 0 && "forget() after clean()");
+  loaded_ = 0;
+}
+
+void Translator::push_vaddr(int64_t page_offset) {
+  code.local_get(vbase);
+  if (page_offset != 0) {
+    code.i64_const(page_offset);
+    code.op(op::kI64Add);
+  }
+}
+
+void Translator::store_pc_here() {
+  code.local_get(kS);
+  push_vaddr(insn_off);
+  code.mem(op::kI64Store, 3, kCpuStateOffsetPc);
+}
+
+void Translator::store_budget(uint64_t extra) {
+  code.local_get(kS);
+  code.local_get(left);
+  if (extra != 0) {
+    code.i64_const(static_cast<int64_t>(extra));
+    code.op(op::kI64Add);
+  }
+  code.mem(op::kI64Store, 3, kCpuStateOffsetBudget);
+}
+
+void Translator::call_helper(JitHelper h) {
+  int32_t& f = helper_func_[static_cast<unsigned>(h)];
+  if (f < 0) {
+    f = static_cast<int32_t>(imports.size());
+    imports.push_back(h);
+  }
+  code.call(static_cast<uint32_t>(f));
+}
+
+void Translator::leave_with_budget(uint64_t extra) {
+  store_dirty();
+  store_budget(extra);
+  code.i32_const(0);
+  code.op(op::kReturn);
+}
+
+void Translator::leave_if_trapped() {
+  assert(dirty_ == 0 && "registers must be clean around a helper");
+  auto l = code.open_if();
+  leave_with_budget(steps_after_here());
+  code.end(l);
+}
+
+void Translator::leave_if_event() {
+  code.local_get(kS);
+  code.mem(op::kI32Load8U, 0, static_cast<uint32_t>(offsetof(CpuState, event_)));
+  auto l = code.open_if();
+  leave_after_here();
+  code.end(l);
+}
+
+void Translator::leave_after_here() {
+  code.local_get(kS);
+  push_vaddr(insn_off + insn_len);
+  code.mem(op::kI64Store, 3, kCpuStateOffsetPc);
+  leave_with_budget(steps_after_here());
+}
+
+void Translator::leave_pc_set() {
+  leave_with_budget(steps_after_here());
+}
+
+void Translator::leave_to_offset(int64_t target) {
+  code.local_get(kS);
+  push_vaddr(target);
+  code.mem(op::kI64Store, 3, kCpuStateOffsetPc);
+  leave_with_budget(0);
+}
+
+void Translator::leave_to_local(uint32_t addr_local) {
+  code.local_get(kS);
+  code.local_get(addr_local);
+  code.mem(op::kI64Store, 3, kCpuStateOffsetPc);
+  leave_with_budget(0);
+}
+
+void Translator::leave_unrun(int64_t target) {
+  store_dirty();
+  code.local_get(kS);
+  if (target < 0) {
+    code.local_get(vbase);
+    code.local_get(off);
+    code.op(op::kI64ExtendI32U);
+    code.op(op::kI64Add);
+  } else {
+    push_vaddr(target);
+  }
+  code.mem(op::kI64Store, 3, kCpuStateOffsetPc);
+  store_budget(0);
+  code.local_get(entered);
+  code.op(op::kI32Eqz);
+  code.op(op::kReturn);
+}
+
+int Translator::block_at(int64_t o) const {
+  if (o < 0 || o >= static_cast<int64_t>(kPageSize)) return -1;
+  auto it = std::lower_bound(offsets_.begin(), offsets_.end(), static_cast<uint16_t>(o));
+  if (it == offsets_.end() || *it != o) return -1;
+  return static_cast<int>(it - offsets_.begin());
+}
+
+void Translator::go_to_offset(int64_t target) {
+  const int b = block_at(target);
+  if (b < 0) {
+    leave_to_offset(target);
+    return;
+  }
+  clean();
+  if (b == static_cast<int>(block_index) + 1) return;  // falls through
+  if (b > static_cast<int>(block_index)) {
+    code.br(starts[b]);
+    return;
+  }
+  code.i32_const(static_cast<int32_t>(target));
+  code.local_set(off);
+  code.br(dispatch);
+}
+
+void Translator::go_to_local(uint32_t addr_local) {
+  clean();
+  // In the page: dispatch on the offset (an unknown one leaves from $unknown).
+  code.local_get(addr_local);
+  code.local_get(vbase);
+  code.op(op::kI64Sub);
+  code.local_tee(tmp);
+  code.i64_const(static_cast<int64_t>(kPageSize));
+  code.op(op::kI64LtU);
+  auto in_page = code.open_if();
+  code.local_get(tmp);
+  code.op(op::kI32WrapI64);
+  code.local_set(off);
+  code.br(dispatch);
+  code.end(in_page);
+  leave_to_local(addr_local);
+}
+
+namespace {
+
+/// Decodes the instruction at page offset `o`; false when it straddles the page end.
+bool decode_at(const uint8_t* page, unsigned o, DecodedInsn& d) {
+  uint16_t lo;
+  std::memcpy(&lo, page + o, 2);
+  if (insn_length(lo) == 2) {
+    d = decode(lo);
+    return true;
+  }
+  if (o + 4 > kPageSize) return false;
+  uint32_t raw;
+  std::memcpy(&raw, page + o, 4);
+  d = decode(raw);
+  return true;
+}
+
+/// The block starts: the entries, and what they reach in the page (branch targets,
+/// fall-throughs, return points after calls, the instruction after an exit).
+std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
+  std::set<uint16_t> starts;
+  std::vector<uint16_t> work;
+  auto add = [&](int64_t o) {
+    if (o < 0 || o >= static_cast<int64_t>(kPageSize) || (o & 1)) return;
+    if (starts.size() >= req.max_blocks) return;
+    if (starts.insert(static_cast<uint16_t>(o)).second) work.push_back(static_cast<uint16_t>(o));
+  };
+  for (uint16_t e : req.entries) add(e);
+  while (!work.empty()) {
+    unsigned o = work.back();
+    work.pop_back();
+    for (;;) {
+      DecodedInsn d;
+      if (!decode_at(req.host, o, d)) break;
+      const InsnKind k = insn_kind(d.op);
+      const int64_t next = o + d.len;
+      if (k == InsnKind::Branch) {
+        add(o + d.imm);
+        add(next);
+        break;
+      }
+      if (k == InsnKind::Jal || k == InsnKind::Jalr) {
+        if (k == InsnKind::Jal) add(o + d.imm);
+        if (d.rd != 0) add(next);  // where a call returns
+        break;
+      }
+      if (k == InsnKind::Exit) {
+        add(next);
+        break;
+      }
+      if (k == InsnKind::Interpret || next >= static_cast<int64_t>(kPageSize)) break;
+      if (starts.count(static_cast<uint16_t>(next))) break;
+      o = static_cast<unsigned>(next);
+    }
+  }
+  return {starts.begin(), starts.end()};
+}
+
+/// The instructions of the block at `o`: up to the next block start, a control transfer or
+/// exit (included), an instruction left to the interpreter or the page end (excluded).
+std::vector<BlockInsn> block_insns(const uint8_t* page, uint16_t o,
+                                   const std::vector<uint16_t>& starts) {
+  std::vector<BlockInsn> out;
+  unsigned at = o;
+  for (;;) {
+    BlockInsn in;
+    in.off = static_cast<uint16_t>(at);
+    if (!decode_at(page, at, in.d)) break;
+    const InsnKind k = insn_kind(in.d.op);
+    if (k == InsnKind::Interpret) break;
+    out.push_back(in);
+    if (k != InsnKind::Straight) break;
+    at += in.d.len;
+    if (at >= kPageSize || std::binary_search(starts.begin(), starts.end(), at)) break;
+  }
+  return out;
+}
+
+void emit_insn(Translator& t, const BlockInsn& in, Flow& flow) {
+  flow = Flow::Next;
+  if (emit_alu(t, in)) return;
+  if (emit_mem(t, in, flow)) return;
+  if (emit_branch(t, in, flow)) return;
+  if (emit_system(t, in, flow)) return;
+  assert(false && "an instruction no emitter handles");
+}
+
+}  // namespace
+
+}  // namespace jit
+
+bool translate_page(const TranslateRequest& req, TranslateResult& result) {
+  using namespace jit;
+  result = TranslateResult{};
+  std::vector<uint16_t> starts = find_blocks(req);
+  std::vector<std::vector<BlockInsn>> blocks;
+  std::vector<uint16_t> kept;
+  for (uint16_t o : starts) {
+    std::vector<BlockInsn> b = block_insns(req.host, o, starts);
+    if (b.empty()) continue;  // starts with an instruction left to the interpreter
+    kept.push_back(o);
+    blocks.push_back(std::move(b));
+  }
+  if (kept.empty()) return false;
+
+  Translator t(kept);
+  WasmCode& c = t.code;
+  // Entry: vbase, off, left from the state.
+  c.local_get(Translator::kS);
+  c.mem(op::kI64Load, 3, kCpuStateOffsetPc);
+  c.local_tee(t.tmp);
+  c.i64_const(~static_cast<int64_t>(kPageSize - 1));
+  c.op(op::kI64And);
+  c.local_set(t.vbase);
+  c.local_get(t.tmp);
+  c.op(op::kI32WrapI64);
+  c.i32_const(static_cast<int32_t>(kPageSize - 1));
+  c.op(op::kI32And);
+  c.local_set(t.off);
+  c.local_get(Translator::kS);
+  c.mem(op::kI64Load, 3, kCpuStateOffsetBudget);
+  c.local_set(t.left);
+
+  t.dispatch = c.open_loop();
+  t.starts.resize(kept.size());
+  for (size_t i = kept.size(); i-- > 0;) t.starts[i] = c.open_block();
+  auto unknown = c.open_block();
+  std::vector<WasmCode::Label> table(kPageSize / 2, unknown);
+  for (size_t i = 0; i < kept.size(); ++i) table[kept[i] / 2] = t.starts[i];
+  c.local_get(t.off);
+  c.i32_const(1);
+  c.op(op::kI32ShrU);
+  c.br_table(table, unknown);
+  c.end(unknown);
+  // An offset with no block: leave there; "ran nothing" unless a block ran.
+  t.leave_unrun(-1);
+
+  for (size_t i = 0; i < kept.size(); ++i) {
+    c.end(t.starts[i]);
+    const auto& insns = blocks[i];
+    t.begin_block(static_cast<uint32_t>(i), static_cast<uint32_t>(insns.size()));
+    // The budget must cover the whole block, else the interpreter runs what is left.
+    c.local_get(t.left);
+    c.i64_const(static_cast<int64_t>(insns.size()));
+    c.op(op::kI64LtU);
+    auto short_budget = c.open_if();
+    t.leave_unrun(kept[i]);
+    c.end(short_budget);
+    c.local_get(t.left);
+    c.i64_const(static_cast<int64_t>(insns.size()));
+    c.op(op::kI64Sub);
+    c.local_set(t.left);
+    c.i32_const(1);
+    c.local_set(t.entered);
+
+    result.riscv += "block " + std::to_string(i) + ":\n";
+    Flow flow = Flow::Next;
+    for (uint32_t k = 0; k < insns.size(); ++k) {
+      const BlockInsn& in = insns[k];
+      t.begin_insn(k, in.off, in.d.len);
+      char head[32];
+      snprintf(head, sizeof head, "  %016llx  ",
+               static_cast<unsigned long long>(req.guest_page + in.off));
+      result.riscv += head + disassemble(in.d, req.guest_page + in.off) + "\n";
+      emit_insn(t, in, flow);
+      ++result.insns;
+      if (flow == Flow::Left) break;
+    }
+    if (flow == Flow::Next) {
+      const BlockInsn& last = insns.back();
+      t.go_to_offset(last.off + last.d.len);
+    }
+    if (c.size() > req.max_bytes && i + 1 < kept.size()) {
+      // Too big: the remaining blocks only leave to the interpreter.
+      for (size_t j = i + 1; j < kept.size(); ++j) {
+        c.end(t.starts[j]);
+        t.begin_block(static_cast<uint32_t>(j), 0);
+        t.leave_unrun(kept[j]);
+      }
+      kept.resize(i + 1);
+      break;
+    }
+  }
+  c.end(t.dispatch);
+  c.op(op::kUnreachable);
+
+  wasm::WasmModuleBuilder m;
+  for (JitHelper h : t.imports) m.import_function("h", jit_helper_name(h), jit_helper_type(h));
+  m.import_memory("e", "m", 0);
+  const wasm::FuncType run_type{{ValType::I32}, {ValType::I32}};
+  const uint32_t f = m.add_function(run_type, c.finish());
+  m.export_function("run", f);
+  result.wasm = m.finish();
+  result.blocks = kept;
+  return true;
+}
+
+}  // namespace glassvm

@@ -1,0 +1,42 @@
+// The RISC-V translator: one physical code page in, one wasm module out.
+//
+// Design note (the shape of a module, after v86): one function per page,
+//   (func (export "run") (param $s i32) (result i32))
+// $s is the hart's CpuState. The function enters at s.pc_ (virtual; only its page offset
+// matters, so aliases of the page share the module) through a br_table over the page's
+// halfwords, runs blocks of straight-line code, and chains between them without leaving: a
+// forward branch to a block start is a plain `br`, a backward one goes round the dispatch
+// loop. It leaves on a jump out of the page or to an offset it has no block for, when the
+// budget cannot cover the next block, after a trap, and after any helper that set s.event_,
+// always with s.pc_ and s.budget_left_ exact (helpers.h's convention). It returns 1 when it
+// ran nothing (an offset it does not know, or a budget too small for the first block), else 0.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace glassvm {
+
+/// What to translate.
+struct TranslateRequest {
+  uint64_t guest_page = 0;          ///< the physical page (for the listing only)
+  const uint8_t* host = nullptr;    ///< its 4096 bytes
+  std::vector<uint16_t> entries;    ///< page offsets the module must be enterable at
+  uint32_t max_bytes = 256 * 1024;  ///< stop adding blocks past this much code
+  uint32_t max_blocks = 400;        ///< and past this many blocks
+};
+
+/// What came out.
+struct TranslateResult {
+  std::vector<uint8_t> wasm;     ///< the module
+  std::vector<uint16_t> blocks;  ///< page offsets of the blocks, ascending (the entries)
+  std::string riscv;             ///< the instructions translated, block by block
+  uint32_t insns = 0;            ///< instructions translated
+};
+
+/// Translates the code reachable from `request.entries` in the page. Returns false when no
+/// block could be made (every entry is an instruction left to the interpreter).
+bool translate_page(const TranslateRequest& request, TranslateResult& result);
+
+}  // namespace glassvm

@@ -1,0 +1,157 @@
+// Internals of the translator shared by translate.cpp (page analysis, the module's shape, the
+// dispatcher) and the emitters, one file per instruction group: emit_alu.cpp (RV64I and M
+// arithmetic), emit_mem.cpp (loads and stores, integer and FP), emit_branch.cpp (branches and
+// jumps), emit_system.cpp (CSRs, atomics, FP arithmetic, ECALL/xRET/SFENCE, traps).
+//
+// Design note: guest registers live in wasm locals within a block. A block loads a register
+// the first time it reads it and stores the registers it wrote when it leaves (at its end, on
+// a side exit, before a helper call), so straight-line code touches the CpuState once per
+// register rather than once per use. Which registers are loaded or dirty is known while
+// emitting, because a block is straight-line code: a side exit inside an `if` stores the
+// dirty registers on that path only and leaves the emitter's state as it was.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/cpu/decode.h"
+#include "wasm-jit/helper_abi.h"
+#include "wasm-jit/wasm_builder.h"
+
+namespace glassvm::jit {
+
+using wasm::WasmCode;
+
+/// One instruction of a block, at page offset `off`.
+struct BlockInsn {
+  uint16_t off = 0;
+  DecodedInsn d;
+};
+
+/// How an emitter ended: the block goes on with the next instruction, or it has left (a
+/// jump, an exit) and what follows is unreachable.
+enum class Flow { Next, Left };
+
+class Translator {
+ public:
+  explicit Translator(const std::vector<uint16_t>& block_offsets);
+
+  // -- Locals of the function --
+  static constexpr uint32_t kS = 0;  ///< param: the CpuState
+  uint32_t vbase = 0;                ///< i64: the virtual page's base (s.pc_ & ~4095 at entry)
+  uint32_t left = 0;                 ///< i64: budget after the current block's steps
+  uint32_t off = 0;                  ///< i32: the page offset to dispatch on
+  uint32_t entered = 0;              ///< i32: some block has run
+  uint32_t addr = 0;                 ///< i64: an effective address
+  uint32_t host = 0;                 ///< i32: a TLB entry, then a host address
+  uint32_t tmp = 0;                  ///< i64: scratch
+  WasmCode code{1};
+
+  // -- The current block --
+  uint32_t block_index = 0;  ///< index in block_offsets_
+  uint32_t block_len = 0;    ///< its instruction count
+  uint32_t insn_index = 0;   ///< the current instruction's index in the block
+  uint16_t insn_off = 0;     ///< the current instruction's page offset
+  uint8_t insn_len = 0;      ///< and its length
+  /// Makes instruction `index` of the block (at page offset `o`, `len` bytes) the current one.
+  void begin_insn(uint32_t index, uint16_t o, uint8_t len) {
+    insn_index = index;
+    insn_off = o;
+    insn_len = len;
+  }
+  /// Starts a block: no register loaded or dirty.
+  void begin_block(uint32_t index, uint32_t len);
+
+  // -- Guest registers --
+  /// Pushes x[r] (i64); x0 is the constant 0.
+  void get_x(unsigned r);
+  /// Pops an i64 into x[r] (dropped for x0).
+  void set_x(unsigned r);
+  /// Emits stores of the dirty registers without changing what the emitter believes (for a
+  /// path that leaves: a side exit or the slow path before a helper).
+  void store_dirty();
+  /// store_dirty(), and from here on nothing is dirty.
+  void clean();
+  /// After a helper that may have written guest registers: reload them when next read
+  /// (clean() must have been called before the helper).
+  void forget();
+
+  // -- State for helpers and exits --
+  /// s.pc_ = the current instruction's virtual pc.
+  void store_pc_here();
+  /// s.budget_left_ = left + extra: with `extra` = steps_from_here(), what a helper of the
+  /// current instruction must see; with retired_to_here(), what an exit after it must leave.
+  void store_budget(uint64_t extra);
+  uint64_t steps_from_here() const { return block_len - insn_index; }
+  uint64_t steps_after_here() const { return block_len - insn_index - 1; }
+  /// Pushes vbase + `page_offset` (may lie outside the page).
+  void push_vaddr(int64_t page_offset);
+
+  /// Calls helper `h` with its arguments on the stack; the function index is imported on
+  /// first use.
+  void call_helper(JitHelper h);
+  /// The helper's status is on the stack: if it trapped, leave (the trap used this
+  /// instruction's step). Registers must be clean.
+  void leave_if_trapped();
+  /// If s.event_ is set, leave with pc after the current instruction (it completed).
+  void leave_if_event();
+  /// Leaves for the instruction after the current one (it completed): stores the dirty
+  /// registers, pc and budget, returns 0.
+  void leave_after_here();
+  /// Leaves with s.pc_ already set by a helper, the current instruction's step used.
+  void leave_pc_set();
+  /// Leaves to page offset `target` (any value; outside the page is fine) after the block
+  /// completed (budget = left).
+  void leave_to_offset(int64_t target);
+  /// Leaves to the virtual address in local `addr_local` after the block completed.
+  void leave_to_local(uint32_t addr_local);
+  /// Leaves to page offset `target` (or `off` when negative) without running the block there:
+  /// budget = left, and the function returns 1 if no block ran before.
+  void leave_unrun(int64_t target);
+  /// Goes to page offset `target` after the block completed: falls through, branches forward
+  /// or goes round the dispatcher when it is a block start, else leaves.
+  void go_to_offset(int64_t target);
+  /// Goes to the virtual address in local `addr_local` (jalr): round the dispatcher when it
+  /// lies in the page, else leaves.
+  void go_to_local(uint32_t addr_local);
+
+  /// The index of the block at page offset `o`, or -1.
+  int block_at(int64_t o) const;
+  WasmCode::Label dispatch;             ///< the loop
+  std::vector<WasmCode::Label> starts;  ///< starts[i]: the wasm block whose end is block i
+
+  /// The helpers imported, in import order.
+  std::vector<JitHelper> imports;
+  /// Bytes of CpuState offsets (offsetof) generated code uses.
+  static uint32_t x_offset(unsigned r);
+
+ private:
+  uint32_t xl_[32] = {};  ///< local index of each x register
+  uint32_t loaded_ = 0;   ///< bit r: xl_[r] holds x[r]
+  uint32_t dirty_ = 0;    ///< bit r: xl_[r] is newer than x[r] in memory
+  int32_t helper_func_[kJitHelperCount];
+  std::vector<uint16_t> offsets_;
+  /// Stores the dirty registers, budget = left + extra; returns 0 (pc_ stored by the caller).
+  void leave_with_budget(uint64_t extra);
+};
+
+/// The emitters: each translates one instruction of its group and says whether the block
+/// goes on. They return false from `handles` for instructions of other groups.
+bool emit_alu(Translator& t, const BlockInsn& in);
+bool emit_mem(Translator& t, const BlockInsn& in, Flow& flow);
+bool emit_branch(Translator& t, const BlockInsn& in, Flow& flow);
+bool emit_system(Translator& t, const BlockInsn& in, Flow& flow);
+
+/// What the page analysis needs to know of an instruction.
+enum class InsnKind {
+  Straight,   ///< goes on to the next instruction (ALU, loads, stores, FP, fences, AMOs)
+  Branch,     ///< conditional: a static target and the fall-through
+  Jal,        ///< a static target
+  Jalr,       ///< a computed target
+  Exit,       ///< leaves the function afterwards (CSR, ECALL, xRET, SFENCE, EBREAK, illegal)
+  Interpret,  ///< left to the interpreter: the block ends before it (WFI)
+};
+InsnKind insn_kind(Op op);
+
+}  // namespace glassvm::jit
