@@ -50,17 +50,22 @@ bool emit_system(Translator& t, const BlockInsn& in, Flow& flow) {
     case Op::FenceI: flow = Flow::Next; return true;
     case Op::Illegal: raise(t, kExcIllegalInsn, false, d.raw); return true;
     case Op::Ebreak: raise(t, kExcBreakpoint, true, 0); return true;
-    case Op::Ecall:
     case Op::Mret:
     case Op::Sret:
-      // Trapped or not, the helper has set pc_ (ECALL: the next pc either way).
+      // Trapped or not, the helper has set pc_.
       prepare(t);
       if (d.op == Op::Sret) c.i32_const(static_cast<int32_t>(d.raw));
-      t.call_helper(d.op == Op::Ecall  ? JitHelper::Ecall
-                    : d.op == Op::Mret ? JitHelper::Mret
-                                       : JitHelper::Sret);
+      t.call_helper(d.op == Op::Mret ? JitHelper::Mret : JitHelper::Sret);
       c.op(op::kDrop);
       t.leave_pc_set();
+      return true;
+    case Op::Ecall:
+      // Trapped or sent elsewhere: pc_ is set; answered by the SBI: go on after it.
+      prepare(t);
+      t.call_helper(JitHelper::Ecall);
+      t.forget();
+      t.leave_if_trapped();
+      t.leave_after_here();
       return true;
     case Op::SfenceVma:
     case Op::Csrrw:

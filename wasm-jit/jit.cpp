@@ -14,6 +14,8 @@
 #include <bitset>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "engine/base/page.h"
@@ -153,6 +155,12 @@ class JitImpl final : public Jit {
       if (!translate(p, page) || !p.blocks.test(half)) return false;
     }
     p.last_use = ++use_clock_;
+    if (options_.verify_code && std::memcmp(p.code.data(), page.host, kPageSize) != 0) {
+      fprintf(stderr,
+              "glassvm: the JIT's module for page 0x%llx is stale (a missed invalidation)\n",
+              static_cast<unsigned long long>(page.guest_page));
+      abort();
+    }
     const uint64_t before = s.budget_left_;
     if (host_->call(p.module, s) != 0) return false;
     stats_.steps_jitted += before - s.budget_left_;
@@ -184,6 +192,7 @@ class JitImpl final : public Jit {
     uint64_t last_use = 0;
     std::bitset<kHalfwords> entries;  ///< offsets entered (halfwords)
     std::bitset<kHalfwords> blocks;   ///< offsets the module can enter at
+    std::vector<uint8_t> code;        ///< JitOptions::verify_code: the bytes translated
   };
 
   uint32_t allocate(uint64_t guest_page) {
@@ -252,6 +261,7 @@ class JitImpl final : public Jit {
       return false;
     }
     p.module = module;
+    if (options_.verify_code) p.code.assign(page.host, page.host + kPageSize);
     p.bytes = static_cast<uint32_t>(result.wasm.size());
     p.blocks.reset();
     for (uint16_t o : result.blocks) p.blocks.set(o / 2);

@@ -25,6 +25,9 @@ struct JitOptions {
   uint32_t max_modules = 512;
   /// Bytes of wasm per module: a page whose translation would exceed it is translated in part.
   uint32_t max_module_bytes = 256 * 1024;
+  /// Testing: before each entry, check that the page still holds the bytes its module was
+  /// translated from, and abort with a message if not (a missed invalidation). Slow.
+  bool verify_code = false;
 };
 
 /// One translation, for the JIT panel and --dump-jit: what went in and what came out.

@@ -239,9 +239,14 @@ void Translator::go_to_offset(int64_t target) {
     return;
   }
   clean();
-  if (b == static_cast<int>(block_index) + 1) return;  // falls through
+  // A later block: out to the start of its code (for the next block, that is just past the
+  // end of this one's loop; a plain fall-through would be wrong inside a taken branch's `if`).
   if (b > static_cast<int>(block_index)) {
     code.br(starts[b]);
+    return;
+  }
+  if (b == static_cast<int>(block_index)) {
+    code.br(self_loop);  // a loop of one block: no dispatch
     return;
   }
   code.i32_const(static_cast<int32_t>(target));
@@ -408,6 +413,7 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
     c.end(t.starts[i]);
     const auto& insns = blocks[i];
     t.begin_block(static_cast<uint32_t>(i), static_cast<uint32_t>(insns.size()));
+    t.self_loop = c.open_loop();
     // The budget must cover the whole block, else the interpreter runs what is left.
     c.local_get(t.left);
     c.i64_const(static_cast<int64_t>(insns.size()));
@@ -439,6 +445,7 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
       const BlockInsn& last = insns.back();
       t.go_to_offset(last.off + last.d.len);
     }
+    c.end(t.self_loop);
     if (c.size() > req.max_bytes && i + 1 < kept.size()) {
       // Too big: the remaining blocks only leave to the interpreter.
       for (size_t j = i + 1; j < kept.size(); ++j) {

@@ -119,6 +119,7 @@ class Translator {
   /// The index of the block at page offset `o`, or -1.
   int block_at(int64_t o) const;
   WasmCode::Label dispatch;             ///< the loop
+  WasmCode::Label self_loop;            ///< the current block's own loop (a jump to itself)
   std::vector<WasmCode::Label> starts;  ///< starts[i]: the wasm block whose end is block i
 
   /// The helpers imported, in import order.

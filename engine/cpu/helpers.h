@@ -54,8 +54,9 @@ bool helper_amo(CpuState& s, Op op, unsigned rd, unsigned rs1, unsigned rs2);
 bool helper_fp(CpuState& s, Op op, unsigned rd, unsigned rs1, unsigned rs2, unsigned rs3,
                unsigned rm, uint32_t raw);
 
-/// ECALL: false when the ecall hook (built-in SBI) completed it, true when it trapped or the
-/// hook sent the hart elsewhere (Cpu::set_ecall_return): either way pc_ is the next pc.
+/// ECALL: false when the ecall hook (built-in SBI) completed it (the caller goes on after the
+/// ecall, as for any instruction), true when it trapped or the hook sent the hart elsewhere
+/// (Cpu::set_ecall_return): then pc_ is where the hart goes on.
 bool helper_ecall(CpuState& s);
 /// MRET: on completion s.pc_ is the return address (the caller does not add the length).
 bool helper_mret(CpuState& s);

@@ -5,11 +5,12 @@
 // CSRs and the counters. At the end their RAM and console output must be identical. Built
 // by the web build (Emscripten) and run under node:
 //
-//   node jit_lockstep.js [--max-steps N] [--expect-text TEXT] [--input TEXT]
+//   node jit_lockstep.js [--max-steps N] [--expect-text TEXT [--input TEXT --then-expect T2]]
 //                        [-bios FILE] [-initrd FILE] [-append ARGS] [-m MIB] KERNEL
 //
 // Exit status 0: no divergence, the JIT ran (steps in translated code > 0) and the guest
 // exited with status 0 or printed TEXT; 1 otherwise, with the first divergence described.
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -59,6 +60,13 @@ std::string compare(const Machine& ma, const Machine& mb) {
   const CpuState& a = const_cast<Machine&>(ma).cpu().state();
   const CpuState& b = const_cast<Machine&>(mb).cpu().state();
   char buf[256];
+  if (a.retired_ != b.retired_ || a.traps_ != b.traps_) {
+    snprintf(buf, sizeof buf,
+             "counts: jit %" PRIu64 " retired %" PRIu64 " traps, interpreter %" PRIu64
+             " retired %" PRIu64 " traps",
+             a.retired_, a.traps_, b.retired_, b.traps_);
+    return buf;
+  }
   for (unsigned r = 0; r < 32; ++r) {
     if (a.x_[r] != b.x_[r]) {
       snprintf(buf, sizeof buf, "x%u: jit 0x%" PRIx64 ", interpreter 0x%" PRIx64, r, a.x_[r],
@@ -98,10 +106,33 @@ std::string compare(const Machine& ma, const Machine& mb) {
   return "";
 }
 
+/// Debugging: forwards to the JIT and, while `log` is set, prints each entry and exit.
+class TracingExecutor final : public BlockExecutor {
+ public:
+  explicit TracingExecutor(BlockExecutor& inner) : inner_(inner) {}
+  bool run(CpuState& s, ExecPage& page) override {
+    const uint64_t pc = s.pc_, budget = s.budget_left_;
+    const bool ran = inner_.run(s, page);
+    if (log) {
+      printf("  jit at 0x%" PRIx64 " budget %" PRIu64 " page 0x%" PRIx64 " -> %s pc 0x%" PRIx64
+             " budget %" PRIu64 " a0 %" PRIx64 "\n",
+             pc, budget, page.guest_page, ran ? "ran" : "no", s.pc_, s.budget_left_, s.x_[10]);
+    }
+    return ran;
+  }
+  void release(ExecPage& page) override { inner_.release(page); }
+  bool log = false;
+
+ private:
+  BlockExecutor& inner_;
+};
+
 struct Options {
-  std::string kernel, bios, initrd, append, expect_text, input;
+  std::string kernel, bios, initrd, append, expect_text, input, then_expect;
   uint64_t max_steps = 4'000'000'000ull;
   uint64_t ram_mib = 128;
+  uint64_t stop_slice = 0, stop_len = 0;  ///< debugging: end after slice K cut to M steps
+  std::string solo;  ///< "jit" or "interp": run one machine alone and print its speed
 };
 
 std::unique_ptr<Machine> make_machine(const Options& o, Host& host, std::string& error) {
@@ -135,6 +166,8 @@ int main(int argc, char** argv) {
       o.max_steps = std::stoull(next());
     } else if (a == "--expect-text") {
       o.expect_text = next();
+    } else if (a == "--then-expect") {
+      o.then_expect = next();
     } else if (a == "--input") {
       o.input = next();
     } else if (a == "-bios") {
@@ -143,6 +176,11 @@ int main(int argc, char** argv) {
       o.initrd = next();
     } else if (a == "-append") {
       o.append = next();
+    } else if (a == "--stop-slice") {
+      o.stop_slice = std::stoull(next());
+      o.stop_len = std::stoull(next());
+    } else if (a == "--solo") {
+      o.solo = next();
     } else if (a == "-m") {
       o.ram_mib = std::stoull(next());
     } else {
@@ -159,23 +197,46 @@ int main(int argc, char** argv) {
   }
   JitOptions jo;
   jo.hot_threshold = 2;  // translate early: more code goes through the JIT
+  jo.verify_code = true;
   auto jit = make_jit(jo, error);
   if (!jit) {
     fprintf(stderr, "jit_lockstep: no JIT: %s\n", error.c_str());
     return 1;
   }
-  mj->cpu().set_executor(jit.get());
+  TracingExecutor tracer(*jit);
+  mj->cpu().set_executor(o.stop_slice != 0 ? static_cast<BlockExecutor*>(&tracer) : jit.get());
+  if (!o.solo.empty()) {
+    Machine& m = o.solo == "jit" ? *mj : *mi;
+    const auto t0 = std::chrono::steady_clock::now();
+    MachineState st = MachineState::Running;
+    while (st == MachineState::Running && m.total_steps() < o.max_steps) st = m.run(10'000'000);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    printf("%s %s: %" PRIu64 " steps in %.3f s: %.1f M steps/s (exit %d), %" PRIu64
+           " translations, %.1f ms compiling, %" PRIu64 " entries\n",
+           o.kernel.c_str(), o.solo.c_str(), m.total_steps(), s,
+           static_cast<double>(m.total_steps()) / s / 1e6, m.exit_code(), jit->stats().translations,
+           static_cast<double>(jit->stats().compile_ns) / 1e6, jit->stats().entries);
+    mj->cpu().set_executor(nullptr);
+    return 0;
+  }
 
   // Slices of varying length, from a fixed seed: the same on every run.
   uint64_t seed = 0x9e3779b97f4a7c15ull, steps = 0, slices = 0;
   int status = 0;
   std::string why;
   for (;;) {
-    seed ^= seed << 13;
-    seed ^= seed >> 7;
-    seed ^= seed << 17;
-    const uint64_t kind = seed % 8;
-    const uint64_t n = kind == 0 ? 1 + seed % 7 : kind < 6 ? 1 + seed % 300 : 1 + seed % 20000;
+    seed += 0x9e3779b97f4a7c15ull;  // splitmix64
+    uint64_t z = seed;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    const uint64_t kind = z % 8, r = z >> 8;
+    uint64_t n = kind == 0 ? 1 + r % 7 : kind < 6 ? 1 + r % 300 : 1 + r % 20000;
+    if (o.stop_slice != 0 && slices + 1 == o.stop_slice) {
+      n = o.stop_len;
+      tracer.log = true;
+    }
+    const uint64_t pc_before = mi->cpu().pc();
     const MachineState sj = mj->run(n);
     const MachineState si = mi->run(n);
     ++slices;
@@ -184,14 +245,30 @@ int main(int argc, char** argv) {
     if (why.empty() && sj != si) why = "machine states differ";
     if (why.empty() && host_jit.output != host_interp.output) why = "console output differs";
     if (!why.empty()) {
+      if (o.stop_slice != 0) {
+        const uint8_t* rj = mj->ram().ram_ptr() + 0x287020;
+        const uint8_t* ri = mi->ram().ram_ptr() + 0x287020;
+        for (int k = 0; k < 16; ++k) printf("%02x/%02x ", rj[k], ri[k]);
+        printf("\na0 %" PRIx64 " a5 %" PRIx64 "\n", mi->cpu().reg(10), mi->cpu().reg(15));
+      }
+      char where[128];
+      snprintf(where, sizeof where,
+               " (in a slice of %" PRIu64 " steps from pc 0x%" PRIx64 ", now at 0x%" PRIx64 ")", n,
+               pc_before, mi->cpu().pc());
+      why += where;
       status = 1;
       break;
+    }
+    if (o.stop_slice != 0 && slices == o.stop_slice) {
+      printf("same after %" PRIu64 " steps, at pc 0x%" PRIx64 "\n", steps, mi->cpu().pc());
+      mj->cpu().set_executor(nullptr);
+      return 0;
     }
     if (!o.expect_text.empty() && host_interp.output.find(o.expect_text) != std::string::npos) {
       if (!o.input.empty() && !host_interp.input_ready) {
         host_jit.input = host_interp.input = o.input;
         host_jit.input_ready = host_interp.input_ready = true;
-        o.expect_text = o.input.substr(0, o.input.find('\n'));
+        o.expect_text = o.then_expect;
         o.input.clear();
         continue;
       }
