@@ -477,7 +477,9 @@ void Printer::function(uint32_t index) {
 }
 
 void Printer::locals() {
-  std::string list;
+  const size_t start = out_.size();
+  line(4);
+  out_ += "(local";
   uint64_t total = 0;
   const uint32_t n = r_.u32();
   for (uint32_t i = 0; i < n && r_.ok(); ++i) {
@@ -485,13 +487,18 @@ void Printer::locals() {
     const uint32_t count = r_.u32();
     const std::string type = value_type("value type");
     total += count;
-    if (total > kMaxLocals && r_.ok())
+    if (total > kMaxLocals && r_.ok()) {
       r_.fail(at, "more than " + std::to_string(kMaxLocals) + " locals");
-    for (uint32_t j = 0; j < count && r_.ok(); ++j) list += " " + type;
+    }
+    for (uint32_t j = 0; j < count && r_.ok(); ++j) {
+      word(type);
+      check_size();
+    }
   }
-  if (!list.empty()) {
-    line(4);
-    out_ += "(local" + list + ")";
+  if (total == 0) {
+    out_.resize(start);
+  } else {
+    out_ += ")";
   }
 }
 
@@ -596,7 +603,10 @@ void Printer::immediates(const WasmOpcode& code, uint8_t op) {
     case WasmImm::kLabel: word(label_ref(r_.u32())); break;
     case WasmImm::kBrTable: {
       const uint64_t n = r_.u32();
-      for (uint64_t i = 0; i <= n && r_.ok(); ++i) word(label_ref(r_.u32()));
+      for (uint64_t i = 0; i <= n && r_.ok(); ++i) {
+        word(label_ref(r_.u32()));
+        check_size();
+      }
       break;
     }
     case WasmImm::kFunc: word(func_ref(r_.u32())); break;
