@@ -2,8 +2,9 @@
 
 GLASSVM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
-# Debian packages every build needs.
-GLASSVM_NATIVE_PACKAGES=(cmake ninja-build g++ clang lld llvm libgtest-dev device-tree-compiler)
+# Debian packages every build needs (binaryen and wabt: the native tests validate wasm modules
+# with binaryen's library and wabt's wasm-validate).
+GLASSVM_NATIVE_PACKAGES=(cmake ninja-build g++ clang lld llvm libgtest-dev device-tree-compiler binaryen wabt)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -31,9 +32,9 @@ build_preset() {
   (cd "$GLASSVM_ROOT" && cmake --preset "$preset" "$@" >/dev/null && cmake --build --preset "$preset" -j2)
 }
 
-# Debian packages the web build needs (Emscripten, wasm tools, node for the bundle and server,
-# e2fsprogs and gzip for the sample disk).
-GLASSVM_WEB_PACKAGES=(emscripten binaryen wabt nodejs dpkg-dev e2fsprogs gzip)
+# Debian packages the web build needs on top (Emscripten, node for the bundle and server,
+# e2fsprogs and gzip for the sample disk; the wasm tools are in the native list).
+GLASSVM_WEB_PACKAGES=(emscripten nodejs dpkg-dev e2fsprogs gzip)
 # What the browser tests need on top (playwright-core drives Debian's chromium).
 GLASSVM_BROWSER_PACKAGES=(chromium)
 

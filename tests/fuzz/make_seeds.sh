@@ -1,6 +1,7 @@
 #!/bin/sh
 # Regenerates the committed seed corpora in tests/fuzz/corpus/ (small files, hand-made or
-# assembled from the sources next to them). Needs llvm-mc, llvm-objcopy, dtc and python3.
+# assembled from the sources next to them). Needs llvm-mc, llvm-objcopy, dtc, wat2wasm and
+# python3.
 # The seeds are committed so that the fuzz tests need none of these tools.
 set -eu
 cd "$(dirname "$0")/corpus"
@@ -24,6 +25,12 @@ PY
 
 # fdt_reader_fuzz: a tiny device tree.
 dtc -I dts -O dtb -o fdt_reader_fuzz/tiny.dtb tiny.dts 2>/dev/null
+
+# wasm_text_fuzz: a module with every section, and two cut from it.
+mkdir -p wasm_text_fuzz
+wat2wasm --enable-tail-call seed_module.wat -o wasm_text_fuzz/module.wasm
+head -c 100 wasm_text_fuzz/module.wasm >wasm_text_fuzz/truncated.wasm
+head -c 24 wasm_text_fuzz/module.wasm >wasm_text_fuzz/types-only.wasm  # header and types
 
 python3 - <<'PY'
 import random, struct
