@@ -21,6 +21,7 @@
 #include "engine/base/page.h"
 #include "wasm-jit/helper_abi.h"
 #include "wasm-jit/translate.h"
+#include "wasm-jit/wasm_text.h"
 
 #ifdef __EMSCRIPTEN__
 #include <emscripten.h>
@@ -274,6 +275,8 @@ class JitImpl final : public Jit {
       t.guest_page = page.guest_page;
       for (uint16_t o : result.blocks) t.entries.push_back(page.guest_page + o);
       t.riscv = std::move(result.riscv);
+      std::string text_error;
+      if (!wasm_to_text(result.wasm, t.wat, text_error)) t.wat = ";; unprintable: " + text_error;
       t.wasm_bytes = p.bytes;
       t.compile_ns = spent;
       hook_(t);

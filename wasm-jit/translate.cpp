@@ -17,6 +17,7 @@
 #include <cassert>
 #include <cstddef>
 #include <cstring>
+#include <deque>
 #include <set>
 
 #include "engine/base/page.h"
@@ -293,7 +294,7 @@ bool decode_at(const uint8_t* page, unsigned o, DecodedInsn& d) {
 /// fall-throughs, return points after calls, the instruction after an exit).
 std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
   std::set<uint16_t> starts;
-  std::vector<uint16_t> work;
+  std::deque<uint16_t> work;  // breadth first: what is near the entries comes first
   auto add = [&](int64_t o) {
     if (o < 0 || o >= static_cast<int64_t>(kPageSize) || (o & 1)) return;
     if (starts.size() >= req.max_blocks) return;
@@ -301,8 +302,8 @@ std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
   };
   for (uint16_t e : req.entries) add(e);
   while (!work.empty()) {
-    unsigned o = work.back();
-    work.pop_back();
+    unsigned o = work.front();
+    work.pop_front();
     for (;;) {
       DecodedInsn d;
       if (!decode_at(req.host, o, d)) break;
@@ -319,7 +320,11 @@ std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
         break;
       }
       if (k == InsnKind::Exit) {
-        add(next);
+        // The hart goes on after a CSR access, an SFENCE or an ECALL the SBI answers; after a
+        // trap or an xRET it is elsewhere (and zeroed memory is a run of illegal ones).
+        if (d.op != Op::Illegal && d.op != Op::Ebreak && d.op != Op::Mret && d.op != Op::Sret) {
+          add(next);
+        }
         break;
       }
       if (k == InsnKind::Interpret || next >= static_cast<int64_t>(kPageSize)) break;
@@ -369,9 +374,14 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
   std::vector<uint16_t> starts = find_blocks(req);
   std::vector<std::vector<BlockInsn>> blocks;
   std::vector<uint16_t> kept;
+  size_t estimate = 2 * kPageSize;  // the dispatcher's br_table, at most 2 bytes a halfword
   for (uint16_t o : starts) {
     std::vector<BlockInsn> b = block_insns(req.host, o, starts);
     if (b.empty()) continue;  // starts with an instruction left to the interpreter
+    // About what a block costs (most instructions take 10-40 bytes, memory ones ~120): stop
+    // before the cap rather than emit and cut (emission still cuts, as a last resort).
+    estimate += 48 + 40 * b.size();
+    if (estimate > req.max_bytes && !kept.empty()) break;
     kept.push_back(o);
     blocks.push_back(std::move(b));
   }
