@@ -74,8 +74,7 @@ std::string float_text(Bits bits, unsigned exponent_bits, unsigned max_digits) {
   char buf[40];
   for (unsigned digits = 1; digits <= max_digits; ++digits) {
     std::snprintf(buf, sizeof buf, "%.*g", static_cast<int>(digits), static_cast<double>(value));
-    Float back = static_cast<Float>(std::strtod(buf, nullptr));
-    if (sizeof(Float) == 4) back = std::strtof(buf, nullptr);
+    const Float back = sizeof(Float) == 4 ? std::strtof(buf, nullptr) : std::strtod(buf, nullptr);
     if (std::memcmp(&back, &value, sizeof value) == 0) break;
   }
   return buf;
@@ -124,8 +123,9 @@ class Printer {
     return " (;" + std::to_string(index) + ";)";
   }
   std::string label_ref(uint32_t depth) const {
-    if (depth < blocks_.size())
+    if (depth < blocks_.size()) {
       return "$B" + std::to_string(blocks_[blocks_.size() - 1 - depth].label);
+    }
     return std::to_string(depth);  // the function's own block, or out of range
   }
 
@@ -152,11 +152,12 @@ class Printer {
     return list.empty() ? "" : std::string(" (") + keyword + list + ")";
   }
   std::string limits();
+  std::string global_type();
   std::string type_use(uint32_t type, size_t at);
 
   // Sections, in binary order.
   void header();
-  void section(uint8_t id, size_t at);
+  void section(uint8_t id);
   void type_section();
   void import_section();
   void function_section();
@@ -195,6 +196,14 @@ std::string Printer::limits() {
   return flags & 2 ? s + " shared" : s;
 }
 
+std::string Printer::global_type() {
+  const std::string type = value_type("value type");
+  const size_t at = r_.pos();
+  const uint8_t mut = r_.u8();
+  if (mut > 1 && r_.ok()) r_.fail(at, "bad global mutability " + hex(mut));
+  return mut ? "(mut " + type + ")" : type;
+}
+
 std::string Printer::type_use(uint32_t type, size_t at) {
   if (type >= type_sigs_.size()) {
     r_.fail(at, "type index " + std::to_string(type) + " past the " +
@@ -205,8 +214,9 @@ std::string Printer::type_use(uint32_t type, size_t at) {
 }
 
 void Printer::header() {
-  if (r_.fixed(4) != 0x6d736100 && r_.ok())
+  if (r_.fixed(4) != 0x6d736100 && r_.ok()) {
     r_.fail(0, "not a WebAssembly module (no \\0asm magic)");
+  }
   const uint64_t version = r_.fixed(4);
   if (version != 1 && r_.ok()) r_.fail(4, "unsupported version " + std::to_string(version));
 }
@@ -228,7 +238,7 @@ bool Printer::run(std::string& error) {
     } else if (id != 0) {
       last_rank = kRank[id];
     }
-    if (r_.ok()) section(id, at);
+    if (r_.ok()) section(id);
     r_.leave(saved);
     check_size();
   }
@@ -245,7 +255,7 @@ bool Printer::run(std::string& error) {
   return true;
 }
 
-void Printer::section(uint8_t id, size_t at) {
+void Printer::section(uint8_t id) {
   switch (id) {
     case 0: {
       const std::string_view name = r_.bytes();
@@ -277,8 +287,9 @@ void Printer::type_section() {
   const uint32_t n = r_.u32();
   for (uint32_t i = 0; i < n && r_.ok(); ++i) {
     const size_t at = r_.pos();
-    if (r_.u8() != 0x60 && r_.ok())
+    if (r_.u8() != 0x60 && r_.ok()) {
       r_.fail(at, "type " + std::to_string(i) + " is not a function type");
+    }
     std::string sig = value_types("param");
     sig += value_types("result");
     line(2);
@@ -311,11 +322,7 @@ void Printer::import_section() {
     } else if (kind == 2) {
       out_ += "(memory (;" + std::to_string(memories_++) + ";) " + limits() + ")";
     } else if (kind == 3) {
-      const char* type = value_type("value type");
-      const uint8_t mut = r_.u8();
-      if (mut > 1) r_.fail(r_.pos() - 1, "bad global mutability " + hex(mut));
-      out_ += "(global (;" + std::to_string(globals_++) + ";) " +
-              (mut ? std::string("(mut ") + type + ")" : std::string(type)) + ")";
+      out_ += "(global (;" + std::to_string(globals_++) + ";) " + global_type() + ")";
     } else if (r_.ok()) {
       r_.fail(at, "unknown import kind " + hex(kind));
     }
@@ -355,11 +362,9 @@ void Printer::memory_section() {
 void Printer::global_section() {
   const uint32_t n = r_.u32();
   for (uint32_t i = 0; i < n && r_.ok(); ++i) {
-    const std::string type = value_type("value type");
-    const uint8_t mut = r_.u8();
-    if (mut > 1) r_.fail(r_.pos() - 1, "bad global mutability " + hex(mut));
+    const std::string type = global_type();
     line(2);
-    out_ += "(global (;" + std::to_string(globals_++) + ";) " + (mut ? "(mut " + type + ")" : type);
+    out_ += "(global (;" + std::to_string(globals_++) + ";) " + type;
     const_expr(nullptr);
     out_ += ")";
   }
@@ -416,8 +421,9 @@ void Printer::elem_section() {
       out_ += std::string(" ") + (passive || explicit_table ? ref_type() : "funcref");
     } else {
       const size_t kind_at = r_.pos();
-      if ((passive || explicit_table) && r_.u8() != 0 && r_.ok())
+      if ((passive || explicit_table) && r_.u8() != 0 && r_.ok()) {
         r_.fail(kind_at, "unknown element kind");
+      }
       out_ += " func";
     }
     const uint32_t items = r_.u32();
@@ -625,11 +631,13 @@ void Printer::immediates(const WasmOpcode& code, uint8_t op) {
     case WasmImm::kMemArg: {
       const uint32_t align = r_.u32();
       const uint32_t offset = r_.u32();
-      if (align >= 32 && r_.ok())
+      if (align >= 32 && r_.ok()) {
         r_.fail(at, "alignment exponent " + std::to_string(align) + " too large");
+      }
       if (offset != 0) out_ += " offset=" + std::to_string(offset);
-      if (align != code.natural_align_log2 && align < 32)
+      if (align != code.natural_align_log2 && align < 32) {
         out_ += " align=" + std::to_string(uint64_t{1} << align);
+      }
       break;
     }
     case WasmImm::kMemory: {

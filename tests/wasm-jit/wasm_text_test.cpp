@@ -324,8 +324,10 @@ TEST(WasmText, MalformedModulesNameTheOffset) {
       {"missing block end", one_function({0x00}, {0x02, 0x40}), "ends before the end of a block"},
       {"else outside an if", one_function({0x00}, {0x02, 0x40, 0x05, 0x0b, 0x0b}),
        "else outside an if"},
-      {"too many locals", one_function({0x02, 0xd0, 0x86, 0x03, 0x7f, 0x01, 0x7f}, {0x0b}),
+      {"too many locals", one_function({0x02, 0x01, 0x7e, 0xd0, 0x86, 0x03, 0x7f}, {0x0b}),
        "more than 50000 locals"},
+      {"text past its bound", one_function({0x01, 0xc0, 0xb8, 0x02, 0x7f}, {0x0b}),  // 40000 locals
+       "the text would exceed"},
       {"truncated immediate", one_function({0x00}, {0x41}),
        "LEB128 number runs past the end of the function body"},
       {"string past the end", after_header(section(2, {0x01, 0x7f})),
