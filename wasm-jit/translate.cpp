@@ -60,7 +60,8 @@ InsnKind insn_kind(Op o) {
   }
 }
 
-Translator::Translator(const std::vector<uint16_t>& block_offsets) : offsets_(block_offsets) {
+Translator::Translator(const std::vector<uint16_t>& block_offsets, uint32_t registers)
+    : fn_regs_(registers), offsets_(block_offsets) {
   vbase = code.add_local(ValType::I64);
   left = code.add_local(ValType::I64);
   addr = code.add_local(ValType::I64);
@@ -81,7 +82,28 @@ void Translator::begin_block(uint32_t index, uint32_t len) {
   block_len = len;
   insn_index = 0;
   insn_off = offsets_[index];
-  loaded_ = dirty_ = 0;
+  // Every block starts with the function's registers in locals, all possibly newer than
+  // the state (translator.h).
+  loaded_ = dirty_ = fn_regs_;
+}
+
+void Translator::load_function_registers() {
+  for (unsigned r = 1; r < 32; ++r) {
+    if (!(fn_regs_ & (1u << r))) continue;
+    code.local_get(kS);
+    code.mem(op::kI64Load, 3, x_offset(r));
+    code.local_set(xl_[r]);
+  }
+}
+
+void Translator::restore() {
+  for (unsigned r = 1; r < 32; ++r) {
+    if (!(fn_regs_ & ~loaded_ & (1u << r))) continue;
+    code.local_get(kS);
+    code.mem(op::kI64Load, 3, x_offset(r));
+    code.local_set(xl_[r]);
+    loaded_ |= 1u << r;
+  }
 }
 
 void Translator::get_x(unsigned r) {
@@ -239,7 +261,7 @@ void Translator::go_to_offset(int64_t target) {
     leave_to_offset(target);
     return;
   }
-  clean();
+  restore();
   // A later block: out to the start of its code (for the next block, that is just past the
   // end of this one's loop; a plain fall-through would be wrong inside a taken branch's `if`).
   if (b > static_cast<int>(block_index)) {
@@ -256,7 +278,7 @@ void Translator::go_to_offset(int64_t target) {
 }
 
 void Translator::go_to_local(uint32_t addr_local) {
-  clean();
+  restore();
   // In the page: dispatch on the offset (an unknown one leaves from $unknown).
   code.local_get(addr_local);
   code.local_get(vbase);
@@ -387,7 +409,13 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
   }
   if (kept.empty()) return false;
 
-  Translator t(kept);
+  // The integer registers the function's instructions name (for F/D instructions some of
+  // these are f registers: a harmless excess).
+  uint32_t regs = 0;
+  for (const auto& b : blocks) {
+    for (const BlockInsn& in : b) regs |= (1u << in.d.rd) | (1u << in.d.rs1) | (1u << in.d.rs2);
+  }
+  Translator t(kept, regs & ~1u);
   WasmCode& c = t.code;
   // Entry: vbase, off, left from the state.
   c.local_get(Translator::kS);
@@ -404,6 +432,7 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
   c.local_get(Translator::kS);
   c.mem(op::kI64Load, 3, kCpuStateOffsetBudget);
   c.local_set(t.left);
+  t.load_function_registers();
 
   t.dispatch = c.open_loop();
   t.starts.resize(kept.size());
@@ -416,7 +445,9 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
   c.op(op::kI32ShrU);
   c.br_table(table, unknown);
   c.end(unknown);
-  // An offset with no block: leave there; "ran nothing" unless a block ran.
+  // An offset with no block: leave there; "ran nothing" unless a block ran. A jump inside the
+  // page gets here too, with the registers in locals: store them as any exit does.
+  t.begin_block(0, 0);
   t.leave_unrun(-1);
 
   for (size_t i = 0; i < kept.size(); ++i) {

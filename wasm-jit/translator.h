@@ -3,12 +3,16 @@
 // arithmetic), emit_mem.cpp (loads and stores, integer and FP), emit_branch.cpp (branches and
 // jumps), emit_system.cpp (CSRs, atomics, FP arithmetic, ECALL/xRET/SFENCE, traps).
 //
-// Design note: guest registers live in wasm locals within a block. A block loads a register
-// the first time it reads it and stores the registers it wrote when it leaves (at its end, on
-// a side exit, before a helper call), so straight-line code touches the CpuState once per
-// register rather than once per use. Which registers are loaded or dirty is known while
-// emitting, because a block is straight-line code: a side exit inside an `if` stores the
-// dirty registers on that path only and leaves the emitter's state as it was.
+// Design note: guest registers live in wasm locals for the whole run of a function. On entry
+// it loads every register its instructions name; every block starts with all of them in
+// locals and, for all the emitter knows, newer than the CpuState; whatever leaves the
+// function (an exit, a trap, a helper call) first stores them. So a loop inside the page runs
+// on locals alone, and the state is exact wherever anyone else can look at it. Within a block
+// the emitter tracks exactly which locals are current and which are newer than the state (a
+// helper that writes guest registers makes it reload them), which is known statically because
+// a block is straight-line code: a side exit inside an `if` stores on that path only and
+// leaves the emitter's state as it was. Before chaining to another block the registers a
+// helper made it drop are loaded again, to restore the invariant.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +39,9 @@ enum class Flow { Next, Left };
 
 class Translator {
  public:
-  explicit Translator(const std::vector<uint16_t>& block_offsets);
+  /// A function for blocks at `block_offsets` (ascending) naming the x registers in the bit
+  /// mask `registers` (x0 excluded).
+  Translator(const std::vector<uint16_t>& block_offsets, uint32_t registers);
 
   // -- Locals of the function --
   static constexpr uint32_t kS = 0;  ///< param: the CpuState
@@ -60,7 +66,7 @@ class Translator {
     insn_off = o;
     insn_len = len;
   }
-  /// Starts a block: no register loaded or dirty.
+  /// Starts a block: the function's registers in locals, possibly dirty.
   void begin_block(uint32_t index, uint32_t len);
 
   // -- Guest registers --
@@ -73,6 +79,10 @@ class Translator {
   void store_dirty();
   /// store_dirty(), and from here on nothing is dirty.
   void clean();
+  /// At the function's entry: loads its registers into their locals.
+  void load_function_registers();
+  /// Before chaining to a block: reloads the function's registers a helper made stale.
+  void restore();
   /// After a helper that may have written guest registers: reload them when next read
   /// (clean() must have been called before the helper).
   void forget();
@@ -131,6 +141,7 @@ class Translator {
   uint32_t xl_[32] = {};  ///< local index of each x register
   uint32_t loaded_ = 0;   ///< bit r: xl_[r] holds x[r]
   uint32_t dirty_ = 0;    ///< bit r: xl_[r] is newer than x[r] in memory
+  uint32_t fn_regs_ = 0;  ///< the registers the function keeps in locals
   int32_t helper_func_[kJitHelperCount];
   std::vector<uint16_t> offsets_;
   /// Stores the dirty registers, budget = left + extra; returns 0 (pc_ stored by the caller).

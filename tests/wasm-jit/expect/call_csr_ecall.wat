@@ -38,6 +38,15 @@
     local.get 0
     i64.load offset=272
     local.set 2
+    local.get 0
+    i64.load offset=8
+    local.set 5
+    local.get 0
+    i64.load offset=80
+    local.set 14
+    local.get 0
+    i64.load offset=88
+    local.set 15
     loop $B0
       block $B1
         block $B2
@@ -69,6 +78,15 @@
                 i64.lt_u
                 if $B8
                   local.get 0
+                  local.get 5
+                  i64.store offset=8
+                  local.get 0
+                  local.get 14
+                  i64.store offset=80
+                  local.get 0
+                  local.get 15
+                  i64.store offset=88
+                  local.get 0
                   local.get 1
                   i64.store offset=264
                   local.get 0
@@ -88,9 +106,6 @@
                 i64.const 4
                 i64.add
                 local.set 5
-                local.get 0
-                local.get 5
-                i64.store offset=8
                 br $B1
               end
             end
@@ -99,6 +114,15 @@
               i64.const 2
               i64.lt_u
               if $B10
+                local.get 0
+                local.get 5
+                i64.store offset=8
+                local.get 0
+                local.get 14
+                i64.store offset=80
+                local.get 0
+                local.get 15
+                i64.store offset=88
                 local.get 0
                 local.get 1
                 i64.const 4
@@ -117,15 +141,19 @@
               local.set 2
               i32.const 1
               local.set 37
-              local.get 0
-              i64.load offset=80
-              local.tee 14
+              local.get 14
               i64.const 1
               i64.add
               local.set 14
               local.get 0
+              local.get 5
+              i64.store offset=8
+              local.get 0
               local.get 14
               i64.store offset=80
+              local.get 0
+              local.get 15
+              i64.store offset=88
               local.get 0
               local.get 1
               i64.const 8
@@ -168,6 +196,15 @@
             i64.lt_u
             if $B13
               local.get 0
+              local.get 5
+              i64.store offset=8
+              local.get 0
+              local.get 14
+              i64.store offset=80
+              local.get 0
+              local.get 15
+              i64.store offset=88
+              local.get 0
               local.get 1
               i64.const 12
               i64.add
@@ -185,17 +222,19 @@
             local.set 2
             i32.const 1
             local.set 37
-            local.get 0
-            i64.load offset=80
-            local.tee 14
-            local.get 0
-            i64.load offset=88
-            local.tee 15
+            local.get 14
+            local.get 15
             call $h.divu
             local.set 14
             local.get 0
+            local.get 5
+            i64.store offset=8
+            local.get 0
             local.get 14
             i64.store offset=80
+            local.get 0
+            local.get 15
+            i64.store offset=88
             local.get 0
             local.get 1
             i64.const 16
@@ -233,6 +272,15 @@
           i64.lt_u
           if $B16
             local.get 0
+            local.get 5
+            i64.store offset=8
+            local.get 0
+            local.get 14
+            i64.store offset=80
+            local.get 0
+            local.get 15
+            i64.store offset=88
+            local.get 0
             local.get 1
             i64.const 20
             i64.add
@@ -250,6 +298,15 @@
           local.set 2
           i32.const 1
           local.set 37
+          local.get 0
+          local.get 5
+          i64.store offset=8
+          local.get 0
+          local.get 14
+          i64.store offset=80
+          local.get 0
+          local.get 15
+          i64.store offset=88
           local.get 0
           local.get 1
           i64.const 20
@@ -278,6 +335,15 @@
         i64.lt_u
         if $B18
           local.get 0
+          local.get 5
+          i64.store offset=8
+          local.get 0
+          local.get 14
+          i64.store offset=80
+          local.get 0
+          local.get 15
+          i64.store offset=88
+          local.get 0
           local.get 1
           i64.const 256
           i64.add
@@ -295,6 +361,15 @@
         local.set 2
         i32.const 1
         local.set 37
+        local.get 0
+        local.get 5
+        i64.store offset=8
+        local.get 0
+        local.get 14
+        i64.store offset=80
+        local.get 0
+        local.get 15
+        i64.store offset=88
         local.get 0
         local.get 1
         i64.const 256

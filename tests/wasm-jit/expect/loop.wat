@@ -27,6 +27,15 @@
     local.get 0
     i64.load offset=272
     local.set 2
+    local.get 0
+    i64.load offset=8
+    local.set 5
+    local.get 0
+    i64.load offset=80
+    local.set 14
+    local.get 0
+    i64.load offset=88
+    local.set 15
     loop $B0
       block $B1
         block $B2
@@ -56,6 +65,15 @@
             i64.lt_u
             if $B6
               local.get 0
+              local.get 5
+              i64.store offset=8
+              local.get 0
+              local.get 14
+              i64.store offset=80
+              local.get 0
+              local.get 15
+              i64.store offset=88
+              local.get 0
               local.get 1
               i64.store offset=264
               local.get 0
@@ -75,9 +93,6 @@
             i64.const 0
             i64.add
             local.set 14
-            local.get 0
-            local.get 14
-            i64.store offset=80
             br $B2
           end
         end
@@ -86,6 +101,15 @@
           i64.const 3
           i64.lt_u
           if $B8
+            local.get 0
+            local.get 5
+            i64.store offset=8
+            local.get 0
+            local.get 14
+            i64.store offset=80
+            local.get 0
+            local.get 15
+            i64.store offset=88
             local.get 0
             local.get 1
             i64.const 4
@@ -104,24 +128,14 @@
           local.set 2
           i32.const 1
           local.set 37
-          local.get 0
-          i64.load offset=80
-          local.tee 14
-          local.get 0
-          i64.load offset=88
-          local.tee 15
+          local.get 14
+          local.get 15
           i64.add
           local.set 14
           local.get 15
           i64.const -1
           i64.add
           local.set 15
-          local.get 0
-          local.get 14
-          i64.store offset=80
-          local.get 0
-          local.get 15
-          i64.store offset=88
           local.get 15
           i64.const 0
           i64.ne
@@ -136,6 +150,15 @@
         i64.const 1
         i64.lt_u
         if $B11
+          local.get 0
+          local.get 5
+          i64.store offset=8
+          local.get 0
+          local.get 14
+          i64.store offset=80
+          local.get 0
+          local.get 15
+          i64.store offset=88
           local.get 0
           local.get 1
           i64.const 16
@@ -154,9 +177,7 @@
         local.set 2
         i32.const 1
         local.set 37
-        local.get 0
-        i64.load offset=8
-        local.tee 5
+        local.get 5
         i64.const 0
         i64.add
         i64.const -2
@@ -177,6 +198,15 @@
         local.get 0
         local.get 3
         i64.store offset=264
+        local.get 0
+        local.get 5
+        i64.store offset=8
+        local.get 0
+        local.get 14
+        i64.store offset=80
+        local.get 0
+        local.get 15
+        i64.store offset=88
         local.get 0
         local.get 2
         i64.store offset=272

@@ -29,6 +29,21 @@
     local.get 0
     i64.load offset=272
     local.set 2
+    local.get 0
+    i64.load offset=8
+    local.set 5
+    local.get 0
+    i64.load offset=80
+    local.set 14
+    local.get 0
+    i64.load offset=88
+    local.set 15
+    local.get 0
+    i64.load offset=96
+    local.set 16
+    local.get 0
+    i64.load offset=104
+    local.set 17
     loop $B0
       block $B1
         block $B2
@@ -56,6 +71,21 @@
         i64.lt_u
         if $B4
           local.get 0
+          local.get 5
+          i64.store offset=8
+          local.get 0
+          local.get 14
+          i64.store offset=80
+          local.get 0
+          local.get 15
+          i64.store offset=88
+          local.get 0
+          local.get 16
+          i64.store offset=96
+          local.get 0
+          local.get 17
+          i64.store offset=104
+          local.get 0
           local.get 1
           i64.store offset=264
           local.get 0
@@ -71,9 +101,7 @@
         local.set 2
         i32.const 1
         local.set 37
-        local.get 0
-        i64.load offset=80
-        local.tee 14
+        local.get 14
         i64.const 8
         i64.add
         local.set 3
@@ -102,6 +130,21 @@
           i32.add
           i64.load
         else
+          local.get 0
+          local.get 5
+          i64.store offset=8
+          local.get 0
+          local.get 14
+          i64.store offset=80
+          local.get 0
+          local.get 15
+          i64.store offset=88
+          local.get 0
+          local.get 16
+          i64.store offset=96
+          local.get 0
+          local.get 17
+          i64.store offset=104
           local.get 0
           local.get 1
           i64.store offset=264
@@ -181,8 +224,20 @@
           i64.load32_s
         else
           local.get 0
+          local.get 5
+          i64.store offset=8
+          local.get 0
+          local.get 14
+          i64.store offset=80
+          local.get 0
+          local.get 15
+          i64.store offset=88
+          local.get 0
           local.get 16
           i64.store offset=96
+          local.get 0
+          local.get 17
+          i64.store offset=104
           local.get 0
           local.get 1
           i64.const 4
@@ -237,9 +292,7 @@
         local.set 17
         local.get 16
         local.set 4
-        local.get 0
-        i64.load offset=88
-        local.tee 15
+        local.get 15
         i64.const 0
         i64.add
         local.set 3
@@ -269,6 +322,15 @@
           local.get 4
           i64.store8
         else
+          local.get 0
+          local.get 5
+          i64.store offset=8
+          local.get 0
+          local.get 14
+          i64.store offset=80
+          local.get 0
+          local.get 15
+          i64.store offset=88
           local.get 0
           local.get 16
           i64.store offset=96
@@ -349,6 +411,15 @@
           i64.store
         else
           local.get 0
+          local.get 5
+          i64.store offset=8
+          local.get 0
+          local.get 14
+          i64.store offset=80
+          local.get 0
+          local.get 15
+          i64.store offset=88
+          local.get 0
           local.get 16
           i64.store offset=96
           local.get 0
@@ -395,20 +466,12 @@
             return
           end
         end
-        local.get 0
-        i64.load offset=8
-        local.tee 5
+        local.get 5
         i64.const 0
         i64.add
         i64.const -2
         i64.and
         local.set 3
-        local.get 0
-        local.get 16
-        i64.store offset=96
-        local.get 0
-        local.get 17
-        i64.store offset=104
         local.get 3
         local.get 1
         i64.sub
@@ -424,6 +487,21 @@
         local.get 0
         local.get 3
         i64.store offset=264
+        local.get 0
+        local.get 5
+        i64.store offset=8
+        local.get 0
+        local.get 14
+        i64.store offset=80
+        local.get 0
+        local.get 15
+        i64.store offset=88
+        local.get 0
+        local.get 16
+        i64.store offset=96
+        local.get 0
+        local.get 17
+        i64.store offset=104
         local.get 0
         local.get 2
         i64.store offset=272
