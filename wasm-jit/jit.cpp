@@ -17,6 +17,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 
 #include "engine/base/page.h"
 #include "wasm-jit/helper_abi.h"
@@ -124,6 +125,10 @@ constexpr uint32_t kMissesBeforeRetranslation = 16;
 constexpr uint32_t kMaxRetranslations = 8;
 /// Refused or empty translations of one page before it stays interpreted.
 constexpr uint32_t kMaxFailures = 3;
+/// Translations of one page dropped because it was written before it stays interpreted, and
+/// how many such pages are remembered.
+constexpr uint32_t kMaxRewrites = 16;
+constexpr size_t kMaxRewrittenPages = 4096;
 
 uint64_t now_ns() {
   return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -171,7 +176,13 @@ class JitImpl final : public Jit {
 
   void release(ExecPage& page) override {
     PageInfo& p = pages_[page.handle - 1];
-    if (p.module != 0) ++stats_.invalidations;
+    if (p.module != 0) {
+      ++stats_.invalidations;
+      // Remember pages whose translations keep being dropped (code that rewrites itself, or
+      // data next to code): past a few, they stay interpreted. Bounded: forgotten when full.
+      if (rewritten_.size() >= kMaxRewrittenPages) rewritten_.clear();
+      ++rewritten_[page.guest_page];
+    }
     drop_module(p);
     p = PageInfo{};
     free_.push_back(page.handle);
@@ -207,6 +218,10 @@ class JitImpl final : public Jit {
     }
     pages_[handle - 1] = PageInfo{};
     pages_[handle - 1].guest_page = guest_page;
+    auto it = rewritten_.find(guest_page);
+    if (it != rewritten_.end() && it->second >= kMaxRewrites) {
+      pages_[handle - 1].failures = kMaxFailures;
+    }
     return handle;
   }
 
@@ -289,6 +304,7 @@ class JitImpl final : public Jit {
   std::vector<PageInfo> pages_;  ///< by handle - 1
   std::vector<uint32_t> free_;   ///< handles of released pages
   uint64_t use_clock_ = 0;
+  std::unordered_map<uint64_t, uint32_t> rewritten_;  ///< page -> translations dropped
   JitStats stats_;
   TranslationHook hook_;
 };

@@ -132,7 +132,8 @@ struct Options {
   uint64_t max_steps = 4'000'000'000ull;
   uint64_t ram_mib = 128;
   uint64_t stop_slice = 0, stop_len = 0;  ///< debugging: end after slice K cut to M steps
-  std::string solo;  ///< "jit" or "interp": run one machine alone and print its speed
+  std::string solo;          ///< "jit" or "interp": run one machine alone and print its speed
+  uint32_t max_modules = 0;  ///< JitOptions::max_modules when not 0
 };
 
 std::unique_ptr<Machine> make_machine(const Options& o, Host& host, std::string& error) {
@@ -179,6 +180,8 @@ int main(int argc, char** argv) {
     } else if (a == "--stop-slice") {
       o.stop_slice = std::stoull(next());
       o.stop_len = std::stoull(next());
+    } else if (a == "--max-modules") {
+      o.max_modules = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--solo") {
       o.solo = next();
     } else if (a == "-m") {
@@ -198,6 +201,7 @@ int main(int argc, char** argv) {
   JitOptions jo;
   jo.hot_threshold = 2;             // translate early: more code goes through the JIT
   jo.verify_code = o.solo.empty();  // a 4 KiB compare per entry: not when timing
+  if (o.max_modules != 0) jo.max_modules = o.max_modules;
   auto jit = make_jit(jo, error);
   if (!jit) {
     fprintf(stderr, "jit_lockstep: no JIT: %s\n", error.c_str());
@@ -304,10 +308,12 @@ int main(int argc, char** argv) {
   }
   printf("%s: %" PRIu64 " steps in %" PRIu64 " slices, %" PRIu64
          " in translated code (%.1f%%), "
-         "%" PRIu64 " translations, %u modules live, %" PRIu64 " invalidations%s%s\n",
+         "%" PRIu64 " translations, %u modules live, %" PRIu64 " evictions, %" PRIu64
+         " invalidations%s%s\n",
          o.kernel.c_str(), steps, slices, st.steps_jitted,
          steps ? 100.0 * static_cast<double>(st.steps_jitted) / static_cast<double>(steps) : 0.0,
-         st.translations, st.modules_live, st.invalidations, why.empty() ? "" : ": ", why.c_str());
+         st.translations, st.modules_live, st.evictions, st.invalidations, why.empty() ? "" : ": ",
+         why.c_str());
   mj->cpu().set_executor(nullptr);
   return status;
 }
