@@ -33,7 +33,7 @@ bool emit_branch(Translator& t, const BlockInsn& in, Flow& flow) {
     case Op::Bge:
     case Op::Bltu:
     case Op::Bgeu: {
-      t.restore();  // both ways chain or leave: settle the registers before the fork
+      t.settle();  // both ways chain or leave: settle the registers before the fork
       t.get_x(d.rs1);
       t.get_x(d.rs2);
       c.op(compare_op(d.op));

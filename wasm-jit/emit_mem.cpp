@@ -66,7 +66,6 @@ void check_fs(Translator& t, const DecodedInsn& d) {
   c.op(op::kI64And);
   c.op(op::kI64Eqz);
   auto off = c.open_if();
-  t.store_dirty();
   t.store_pc_here();
   t.store_budget(t.steps_from_here());
   c.local_get(Translator::kS);
@@ -74,9 +73,7 @@ void check_fs(Translator& t, const DecodedInsn& d) {
   c.i64_const(d.raw);
   t.call_helper(JitHelper::Raise);
   c.op(op::kDrop);
-  t.store_budget(t.steps_after_here());
-  c.i32_const(0);
-  c.op(op::kReturn);
+  t.leave_with_budget(t.steps_after_here());
   c.end(off);
 }
 
@@ -113,27 +110,25 @@ void host_address(Translator& t, uint32_t set_offset) {
   c.op(op::kI32Add);
 }
 
-/// The slow path's prologue: registers and state for the helper.
+/// The slow path's prologue: pc and budget for the helper. The registers may stay in their
+/// locals: helper_load/helper_store neither read nor write them, and a trap leaves through an
+/// exit that stores them.
 void before_helper(Translator& t) {
-  t.store_dirty();
   t.store_pc_here();
   t.store_budget(t.steps_from_here());
 }
 
-/// After a helper whose status is on the stack, on the slow path (registers already stored):
-/// leave if it trapped.
-void leave_if_trapped_stored(Translator& t) {
+/// After a helper whose status is on the stack, on the slow path: leave if it trapped.
+void leave_if_trapped_here(Translator& t) {
   WasmCode& c = t.code;
   auto l = c.open_if();
-  t.store_budget(t.steps_after_here());
-  c.i32_const(0);
-  c.op(op::kReturn);
+  t.leave_with_budget(t.steps_after_here());
   c.end(l);
 }
 
-/// Writes the loaded value in t.tmp where it goes, for a load that completes and leaves (on
-/// the slow path, with registers already stored): into memory, not the register cache.
-void write_loaded_to_state(Translator& t, const DecodedInsn& d, const Access& a) {
+/// Writes the loaded value in t.tmp where it goes: an FP load into f[rd] and mstatus (always in
+/// the state); an integer one, on a path that leaves, into x[rd]'s local and the state both.
+void write_loaded(Translator& t, const DecodedInsn& d, const Access& a) {
   WasmCode& c = t.code;
   if (a.fp) {
     c.local_get(Translator::kS);
@@ -150,9 +145,8 @@ void write_loaded_to_state(Translator& t, const DecodedInsn& d, const Access& a)
     c.op(op::kI64Or);
     c.mem(op::kI64Store, 3, offsetof(CpuState, mstatus_));
   } else if (d.rd != 0) {
-    c.local_get(Translator::kS);
     c.local_get(t.tmp);
-    c.mem(op::kI64Store, 3, Translator::x_offset(d.rd));
+    t.set_x_leaving(d.rd);
   }
 }
 
@@ -177,7 +171,7 @@ void emit_load(Translator& t, const DecodedInsn& d, const Access& a) {
   c.i32_const(static_cast<int32_t>(offsetof(CpuState, helper_value_)));
   c.op(op::kI32Add);
   t.call_helper(JitHelper::Load);
-  leave_if_trapped_stored(t);
+  leave_if_trapped_here(t);
   c.local_get(Translator::kS);
   c.mem(op::kI64Load, 3, offsetof(CpuState, helper_value_));
   if (a.extend_op != 0) c.op(a.extend_op);
@@ -186,13 +180,8 @@ void emit_load(Translator& t, const DecodedInsn& d, const Access& a) {
   c.local_get(Translator::kS);
   c.mem(op::kI32Load8U, 0, offsetof(CpuState, event_));
   auto event = c.open_if();
-  write_loaded_to_state(t, d, a);
-  c.local_get(Translator::kS);
-  t.push_vaddr(t.insn_off + t.insn_len);
-  c.mem(op::kI64Store, 3, kCpuStateOffsetPc);
-  t.store_budget(t.steps_after_here());
-  c.i32_const(0);
-  c.op(op::kReturn);
+  write_loaded(t, d, a);
+  t.leave_after_here();
   c.end(event);
   c.local_get(t.tmp);
   c.end(hit);
@@ -201,7 +190,7 @@ void emit_load(Translator& t, const DecodedInsn& d, const Access& a) {
     return;
   }
   c.local_set(t.tmp);
-  write_loaded_to_state(t, d, a);
+  write_loaded(t, d, a);
 }
 
 void emit_store(Translator& t, const DecodedInsn& d, const Access& a) {
@@ -231,16 +220,11 @@ void emit_store(Translator& t, const DecodedInsn& d, const Access& a) {
   c.i32_const(static_cast<int32_t>(a.size));
   c.local_get(t.tmp);
   t.call_helper(JitHelper::Store);
-  leave_if_trapped_stored(t);
+  leave_if_trapped_here(t);
   c.local_get(Translator::kS);
   c.mem(op::kI32Load8U, 0, offsetof(CpuState, event_));
   auto event = c.open_if();
-  c.local_get(Translator::kS);
-  t.push_vaddr(t.insn_off + t.insn_len);
-  c.mem(op::kI64Store, 3, kCpuStateOffsetPc);
-  t.store_budget(t.steps_after_here());
-  c.i32_const(0);
-  c.op(op::kReturn);
+  t.leave_after_here();
   c.end(event);
   c.end(hit);
 }

@@ -96,13 +96,20 @@ void Translator::load_function_registers() {
   }
 }
 
-void Translator::restore() {
+void Translator::settle() {
   for (unsigned r = 1; r < 32; ++r) {
-    if (!(fn_regs_ & ~loaded_ & (1u << r))) continue;
-    code.local_get(kS);
-    code.mem(op::kI64Load, 3, x_offset(r));
-    code.local_set(xl_[r]);
-    loaded_ |= 1u << r;
+    const uint32_t bit = 1u << r;
+    if (fn_regs_ & ~loaded_ & bit) {  // a function register a helper made stale: reload
+      code.local_get(kS);
+      code.mem(op::kI64Load, 3, x_offset(r));
+      code.local_set(xl_[r]);
+      loaded_ |= bit;
+    } else if (dirty_ & ~fn_regs_ & bit) {  // a block-local register: store
+      code.local_get(kS);
+      code.local_get(xl_[r]);
+      code.mem(op::kI64Store, 3, x_offset(r));
+      dirty_ &= ~bit;
+    }
   }
 }
 
@@ -129,6 +136,14 @@ void Translator::set_x(unsigned r) {
   code.local_set(xl_[r]);
   loaded_ |= 1u << r;
   dirty_ |= 1u << r;
+}
+
+void Translator::set_x_leaving(unsigned r) {
+  code.local_tee(xl_[r]);
+  code.local_set(tmp);
+  code.local_get(kS);
+  code.local_get(tmp);
+  code.mem(op::kI64Store, 3, x_offset(r));
 }
 
 void Translator::store_dirty() {
@@ -184,10 +199,18 @@ void Translator::call_helper(JitHelper h) {
 }
 
 void Translator::leave_with_budget(uint64_t extra) {
-  store_dirty();
   store_budget(extra);
-  code.i32_const(0);
-  code.op(op::kReturn);
+  leave();
+}
+
+void Translator::leave() {
+  if ((fn_regs_ & ~loaded_) == 0 && (dirty_ & ~fn_regs_) == 0) {
+    // Every register the shared exit stores has a current local, and no other is dirty.
+    code.br(exit_store);
+    return;
+  }
+  store_dirty();
+  code.br(exit_stored);
 }
 
 void Translator::leave_if_trapped() {
@@ -231,7 +254,6 @@ void Translator::leave_to_local(uint32_t addr_local) {
 }
 
 void Translator::leave_unrun(int64_t target) {
-  store_dirty();
   code.local_get(kS);
   if (target < 0) {
     code.local_get(vbase);
@@ -242,10 +264,7 @@ void Translator::leave_unrun(int64_t target) {
     push_vaddr(target);
   }
   code.mem(op::kI64Store, 3, kCpuStateOffsetPc);
-  store_budget(0);
-  code.local_get(entered);
-  code.op(op::kI32Eqz);
-  code.op(op::kReturn);
+  leave_with_budget(0);  // the function returns 1 if no block ran (`entered`)
 }
 
 int Translator::block_at(int64_t o) const {
@@ -261,7 +280,7 @@ void Translator::go_to_offset(int64_t target) {
     leave_to_offset(target);
     return;
   }
-  restore();
+  settle();
   // A later block: out to the start of its code (for the next block, that is just past the
   // end of this one's loop; a plain fall-through would be wrong inside a taken branch's `if`).
   if (b > static_cast<int>(block_index)) {
@@ -278,7 +297,7 @@ void Translator::go_to_offset(int64_t target) {
 }
 
 void Translator::go_to_local(uint32_t addr_local) {
-  restore();
+  settle();
   // In the page: dispatch on the offset (an unknown one leaves from $unknown).
   code.local_get(addr_local);
   code.local_get(vbase);
@@ -415,8 +434,16 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
   for (const auto& b : blocks) {
     for (const BlockInsn& in : b) regs |= (1u << in.d.rd) | (1u << in.d.rs1) | (1u << in.d.rs2);
   }
+  // Registers in locals across blocks pay in loops but make every local live everywhere,
+  // which the browser's optimizing compiler pays for superlinearly in big functions: only
+  // small ones keep them (the others keep them within each block).
+  if (kept.size() > req.max_blocks_with_registers) regs = 0;
   Translator t(kept, regs & ~1u);
   WasmCode& c = t.code;
+  // Every exit branches out to one of these: $store stores the registers from their locals,
+  // $stored is for exits that have already stored what was newer.
+  t.exit_stored = c.open_block();
+  t.exit_store = c.open_block();
   // Entry: vbase, off, left from the state.
   c.local_get(Translator::kS);
   c.mem(op::kI64Load, 3, kCpuStateOffsetPc);
@@ -500,6 +527,12 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
   }
   c.end(t.dispatch);
   c.op(op::kUnreachable);
+  c.end(t.exit_store);
+  t.begin_block(0, 0);
+  t.store_dirty();  // all the function's registers
+  c.end(t.exit_stored);
+  c.local_get(t.entered);
+  c.op(op::kI32Eqz);
 
   wasm::WasmModuleBuilder m;
   for (JitHelper h : t.imports) m.import_function("h", jit_helper_name(h), jit_helper_type(h));

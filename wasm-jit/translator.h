@@ -3,16 +3,19 @@
 // arithmetic), emit_mem.cpp (loads and stores, integer and FP), emit_branch.cpp (branches and
 // jumps), emit_system.cpp (CSRs, atomics, FP arithmetic, ECALL/xRET/SFENCE, traps).
 //
-// Design note: guest registers live in wasm locals for the whole run of a function. On entry
-// it loads every register its instructions name; every block starts with all of them in
-// locals and, for all the emitter knows, newer than the CpuState; whatever leaves the
-// function (an exit, a trap, a helper call) first stores them. So a loop inside the page runs
-// on locals alone, and the state is exact wherever anyone else can look at it. Within a block
-// the emitter tracks exactly which locals are current and which are newer than the state (a
-// helper that writes guest registers makes it reload them), which is known statically because
-// a block is straight-line code: a side exit inside an `if` stores on that path only and
-// leaves the emitter's state as it was. Before chaining to another block the registers a
-// helper made it drop are loaded again, to restore the invariant.
+// Design note: guest registers live in wasm locals. In a small function (up to
+// TranslateRequest::max_blocks_with_registers blocks) the registers its instructions name stay
+// in locals for the whole call: loaded on entry, every block starts with all of them in locals
+// and, for all the emitter knows, newer than the CpuState, and whatever leaves the function
+// stores them (most exits through one shared exit block). So a loop inside the page runs on
+// locals alone. In a bigger function that would make every local live everywhere, which the
+// browser's optimizing compiler pays for superlinearly, so there registers live in locals
+// within a block only: loaded on first use, stored before chaining to another block. Within a
+// block the emitter knows exactly which locals are current and which are newer than the state
+// (a helper that writes guest registers makes it reload them): a block is straight-line code,
+// and a side exit inside an `if` stores on that path only, leaving the emitter's beliefs as
+// they were. Helpers that read or write guest registers get them in the state; the memory
+// slow paths (helper_load/helper_store), which neither read nor write them, do not.
 #pragma once
 
 #include <cstdint>
@@ -74,6 +77,9 @@ class Translator {
   void get_x(unsigned r);
   /// Pops an i64 into x[r] (dropped for x0).
   void set_x(unsigned r);
+  /// On a path that leaves: pops an i64 into x[r]'s local and the state both, leaving the
+  /// emitter's beliefs as they were (uses `tmp`).
+  void set_x_leaving(unsigned r);
   /// Emits stores of the dirty registers without changing what the emitter believes (for a
   /// path that leaves: a side exit or the slow path before a helper).
   void store_dirty();
@@ -81,8 +87,10 @@ class Translator {
   void clean();
   /// At the function's entry: loads its registers into their locals.
   void load_function_registers();
-  /// Before chaining to a block: reloads the function's registers a helper made stale.
-  void restore();
+  /// Before chaining to another block: reloads the function's registers a helper made stale,
+  /// and stores the other registers written in this block (blocks start with only the
+  /// function's registers in locals).
+  void settle();
   /// After a helper that may have written guest registers: reload them when next read
   /// (clean() must have been called before the helper).
   void forget();
@@ -109,6 +117,11 @@ class Translator {
   /// Leaves for the instruction after the current one (it completed): stores the dirty
   /// registers, pc and budget, returns 0.
   void leave_after_here();
+  /// budget = left + extra, then leave() (pc_ stored by the caller).
+  void leave_with_budget(uint64_t extra);
+  /// Leaves the function, pc and budget stored: through the shared exit that stores the
+  /// registers when all their locals are current, else after storing the dirty ones.
+  void leave();
   /// Leaves with s.pc_ already set by a helper, the current instruction's step used.
   void leave_pc_set();
   /// Leaves to page offset `target` (any value; outside the page is fine) after the block
@@ -128,6 +141,8 @@ class Translator {
 
   /// The index of the block at page offset `o`, or -1.
   int block_at(int64_t o) const;
+  WasmCode::Label exit_store;           ///< the shared exit that stores the registers
+  WasmCode::Label exit_stored;          ///< the shared exit for registers already stored
   WasmCode::Label dispatch;             ///< the loop
   WasmCode::Label self_loop;            ///< the current block's own loop (a jump to itself)
   std::vector<WasmCode::Label> starts;  ///< starts[i]: the wasm block whose end is block i
@@ -144,8 +159,6 @@ class Translator {
   uint32_t fn_regs_ = 0;  ///< the registers the function keeps in locals
   int32_t helper_func_[kJitHelperCount];
   std::vector<uint16_t> offsets_;
-  /// Stores the dirty registers, budget = left + extra; returns 0 (pc_ stored by the caller).
-  void leave_with_budget(uint64_t extra);
 };
 
 /// The emitters: each translates one instruction of its group and says whether the block

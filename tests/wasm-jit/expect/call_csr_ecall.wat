@@ -24,59 +24,105 @@
   (export "run" (func $run))
   (func $run (type 2) (param i32) (result i32)
     (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i32 i32)
-    local.get 0
-    i64.load offset=264
-    local.tee 4
-    i64.const -4096
-    i64.and
-    local.set 1
-    local.get 4
-    i32.wrap_i64
-    i32.const 4095
-    i32.and
-    local.set 36
-    local.get 0
-    i64.load offset=272
-    local.set 2
-    local.get 0
-    i64.load offset=8
-    local.set 5
-    local.get 0
-    i64.load offset=80
-    local.set 14
-    local.get 0
-    i64.load offset=88
-    local.set 15
-    loop $B0
+    block $B0
       block $B1
-        block $B2
+        local.get 0
+        i64.load offset=264
+        local.tee 4
+        i64.const -4096
+        i64.and
+        local.set 1
+        local.get 4
+        i32.wrap_i64
+        i32.const 4095
+        i32.and
+        local.set 36
+        local.get 0
+        i64.load offset=272
+        local.set 2
+        local.get 0
+        i64.load offset=8
+        local.set 5
+        local.get 0
+        i64.load offset=80
+        local.set 14
+        local.get 0
+        i64.load offset=88
+        local.set 15
+        loop $B2
           block $B3
             block $B4
               block $B5
                 block $B6
-                  local.get 36
-                  i32.const 1
-                  i32.shr_u
-                  br_table $B5 $B6 $B4 $B6 $B6 $B6 $B3 $B6 $B6 $B6 $B2 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B1 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6
+                  block $B7
+                    block $B8
+                      local.get 36
+                      i32.const 1
+                      i32.shr_u
+                      br_table $B7 $B8 $B6 $B8 $B8 $B8 $B5 $B8 $B8 $B8 $B4 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B3 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8
+                    end
+                    local.get 0
+                    local.get 1
+                    local.get 36
+                    i64.extend_i32_u
+                    i64.add
+                    i64.store offset=264
+                    local.get 0
+                    local.get 2
+                    i64.store offset=272
+                    br $B1
+                  end
+                  loop $B9
+                    local.get 2
+                    i64.const 1
+                    i64.lt_u
+                    if $B10
+                      local.get 0
+                      local.get 1
+                      i64.store offset=264
+                      local.get 0
+                      local.get 2
+                      i64.store offset=272
+                      br $B1
+                    end
+                    local.get 2
+                    i64.const 1
+                    i64.sub
+                    local.set 2
+                    i32.const 1
+                    local.set 37
+                    local.get 1
+                    i64.const 4
+                    i64.add
+                    local.set 5
+                    br $B3
+                  end
                 end
-                local.get 0
-                local.get 1
-                local.get 36
-                i64.extend_i32_u
-                i64.add
-                i64.store offset=264
-                local.get 0
-                local.get 2
-                i64.store offset=272
-                local.get 37
-                i32.eqz
-                return
-              end
-              loop $B7
-                local.get 2
-                i64.const 1
-                i64.lt_u
-                if $B8
+                loop $B11
+                  local.get 2
+                  i64.const 2
+                  i64.lt_u
+                  if $B12
+                    local.get 0
+                    local.get 1
+                    i64.const 4
+                    i64.add
+                    i64.store offset=264
+                    local.get 0
+                    local.get 2
+                    i64.store offset=272
+                    br $B1
+                  end
+                  local.get 2
+                  i64.const 2
+                  i64.sub
+                  local.set 2
+                  i32.const 1
+                  local.set 37
+                  local.get 14
+                  i64.const 1
+                  i64.add
+                  local.set 14
                   local.get 0
                   local.get 5
                   i64.store offset=8
@@ -88,32 +134,63 @@
                   i64.store offset=88
                   local.get 0
                   local.get 1
+                  i64.const 8
+                  i64.add
+                  i64.store offset=264
+                  local.get 0
+                  local.get 2
+                  i64.const 1
+                  i64.add
+                  i64.store offset=272
+                  local.get 0
+                  i32.const 59
+                  i32.const 11
+                  i32.const 0
+                  i32.const 768
+                  i32.const 805316083
+                  call $h.csr
+                  if $B13
+                    local.get 0
+                    local.get 2
+                    i64.store offset=272
+                    br $B0
+                  end
+                  local.get 0
+                  local.get 1
+                  i64.const 12
+                  i64.add
                   i64.store offset=264
                   local.get 0
                   local.get 2
                   i64.store offset=272
-                  local.get 37
-                  i32.eqz
-                  return
+                  br $B0
+                end
+              end
+              loop $B14
+                local.get 2
+                i64.const 2
+                i64.lt_u
+                if $B15
+                  local.get 0
+                  local.get 1
+                  i64.const 12
+                  i64.add
+                  i64.store offset=264
+                  local.get 0
+                  local.get 2
+                  i64.store offset=272
+                  br $B1
                 end
                 local.get 2
-                i64.const 1
+                i64.const 2
                 i64.sub
                 local.set 2
                 i32.const 1
                 local.set 37
-                local.get 1
-                i64.const 4
-                i64.add
-                local.set 5
-                br $B1
-              end
-            end
-            loop $B9
-              local.get 2
-              i64.const 2
-              i64.lt_u
-              if $B10
+                local.get 14
+                local.get 15
+                call $h.divu
+                local.set 14
                 local.get 0
                 local.get 5
                 i64.store offset=8
@@ -125,26 +202,54 @@
                 i64.store offset=88
                 local.get 0
                 local.get 1
-                i64.const 4
+                i64.const 16
+                i64.add
+                i64.store offset=264
+                local.get 0
+                local.get 2
+                i64.const 1
+                i64.add
+                i64.store offset=272
+                local.get 0
+                call $h.ecall
+                if $B16
+                  local.get 0
+                  local.get 2
+                  i64.store offset=272
+                  br $B0
+                end
+                local.get 0
+                local.get 1
+                i64.const 20
                 i64.add
                 i64.store offset=264
                 local.get 0
                 local.get 2
                 i64.store offset=272
-                local.get 37
-                i32.eqz
-                return
+                br $B0
+              end
+            end
+            loop $B17
+              local.get 2
+              i64.const 1
+              i64.lt_u
+              if $B18
+                local.get 0
+                local.get 1
+                i64.const 20
+                i64.add
+                i64.store offset=264
+                local.get 0
+                local.get 2
+                i64.store offset=272
+                br $B1
               end
               local.get 2
-              i64.const 2
+              i64.const 1
               i64.sub
               local.set 2
               i32.const 1
               local.set 37
-              local.get 14
-              i64.const 1
-              i64.add
-              local.set 14
               local.get 0
               local.get 5
               i64.store offset=8
@@ -156,7 +261,7 @@
               i64.store offset=88
               local.get 0
               local.get 1
-              i64.const 8
+              i64.const 20
               i64.add
               i64.store offset=264
               local.get 0
@@ -165,67 +270,37 @@
               i64.add
               i64.store offset=272
               local.get 0
-              i32.const 59
-              i32.const 11
-              i32.const 0
-              i32.const 768
-              i32.const 805316083
-              call $h.csr
-              if $B11
-                local.get 0
-                local.get 2
-                i64.store offset=272
-                i32.const 0
-                return
-              end
-              local.get 0
-              local.get 1
-              i64.const 12
-              i64.add
-              i64.store offset=264
+              i64.const 2
+              i64.const 0
+              call $h.raise
+              drop
               local.get 0
               local.get 2
               i64.store offset=272
-              i32.const 0
-              return
+              br $B1
             end
           end
-          loop $B12
+          loop $B19
             local.get 2
-            i64.const 2
+            i64.const 1
             i64.lt_u
-            if $B13
-              local.get 0
-              local.get 5
-              i64.store offset=8
-              local.get 0
-              local.get 14
-              i64.store offset=80
-              local.get 0
-              local.get 15
-              i64.store offset=88
+            if $B20
               local.get 0
               local.get 1
-              i64.const 12
+              i64.const 256
               i64.add
               i64.store offset=264
               local.get 0
               local.get 2
               i64.store offset=272
-              local.get 37
-              i32.eqz
-              return
+              br $B1
             end
             local.get 2
-            i64.const 2
+            i64.const 1
             i64.sub
             local.set 2
             i32.const 1
             local.set 37
-            local.get 14
-            local.get 15
-            call $h.divu
-            local.set 14
             local.get 0
             local.get 5
             i64.store offset=8
@@ -237,7 +312,7 @@
             i64.store offset=88
             local.get 0
             local.get 1
-            i64.const 16
+            i64.const 256
             i64.add
             i64.store offset=264
             local.get 0
@@ -246,150 +321,27 @@
             i64.add
             i64.store offset=272
             local.get 0
-            call $h.ecall
-            if $B14
-              local.get 0
-              local.get 2
-              i64.store offset=272
-              i32.const 0
-              return
-            end
-            local.get 0
-            local.get 1
-            i64.const 20
-            i64.add
-            i64.store offset=264
+            i64.const 2
+            i64.const 0
+            call $h.raise
+            drop
             local.get 0
             local.get 2
             i64.store offset=272
-            i32.const 0
-            return
+            br $B1
           end
         end
-        loop $B15
-          local.get 2
-          i64.const 1
-          i64.lt_u
-          if $B16
-            local.get 0
-            local.get 5
-            i64.store offset=8
-            local.get 0
-            local.get 14
-            i64.store offset=80
-            local.get 0
-            local.get 15
-            i64.store offset=88
-            local.get 0
-            local.get 1
-            i64.const 20
-            i64.add
-            i64.store offset=264
-            local.get 0
-            local.get 2
-            i64.store offset=272
-            local.get 37
-            i32.eqz
-            return
-          end
-          local.get 2
-          i64.const 1
-          i64.sub
-          local.set 2
-          i32.const 1
-          local.set 37
-          local.get 0
-          local.get 5
-          i64.store offset=8
-          local.get 0
-          local.get 14
-          i64.store offset=80
-          local.get 0
-          local.get 15
-          i64.store offset=88
-          local.get 0
-          local.get 1
-          i64.const 20
-          i64.add
-          i64.store offset=264
-          local.get 0
-          local.get 2
-          i64.const 1
-          i64.add
-          i64.store offset=272
-          local.get 0
-          i64.const 2
-          i64.const 0
-          call $h.raise
-          drop
-          local.get 0
-          local.get 2
-          i64.store offset=272
-          i32.const 0
-          return
-        end
+        unreachable
       end
-      loop $B17
-        local.get 2
-        i64.const 1
-        i64.lt_u
-        if $B18
-          local.get 0
-          local.get 5
-          i64.store offset=8
-          local.get 0
-          local.get 14
-          i64.store offset=80
-          local.get 0
-          local.get 15
-          i64.store offset=88
-          local.get 0
-          local.get 1
-          i64.const 256
-          i64.add
-          i64.store offset=264
-          local.get 0
-          local.get 2
-          i64.store offset=272
-          local.get 37
-          i32.eqz
-          return
-        end
-        local.get 2
-        i64.const 1
-        i64.sub
-        local.set 2
-        i32.const 1
-        local.set 37
-        local.get 0
-        local.get 5
-        i64.store offset=8
-        local.get 0
-        local.get 14
-        i64.store offset=80
-        local.get 0
-        local.get 15
-        i64.store offset=88
-        local.get 0
-        local.get 1
-        i64.const 256
-        i64.add
-        i64.store offset=264
-        local.get 0
-        local.get 2
-        i64.const 1
-        i64.add
-        i64.store offset=272
-        local.get 0
-        i64.const 2
-        i64.const 0
-        call $h.raise
-        drop
-        local.get 0
-        local.get 2
-        i64.store offset=272
-        i32.const 0
-        return
-      end
+      local.get 0
+      local.get 5
+      i64.store offset=8
+      local.get 0
+      local.get 14
+      i64.store offset=80
+      local.get 0
+      local.get 15
+      i64.store offset=88
     end
-    unreachable))
+    local.get 37
+    i32.eqz))

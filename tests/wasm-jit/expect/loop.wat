@@ -13,75 +13,130 @@
   (export "run" (func $run))
   (func $run (type 0) (param i32) (result i32)
     (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i32 i32)
-    local.get 0
-    i64.load offset=264
-    local.tee 4
-    i64.const -4096
-    i64.and
-    local.set 1
-    local.get 4
-    i32.wrap_i64
-    i32.const 4095
-    i32.and
-    local.set 36
-    local.get 0
-    i64.load offset=272
-    local.set 2
-    local.get 0
-    i64.load offset=8
-    local.set 5
-    local.get 0
-    i64.load offset=80
-    local.set 14
-    local.get 0
-    i64.load offset=88
-    local.set 15
-    loop $B0
+    block $B0
       block $B1
-        block $B2
+        local.get 0
+        i64.load offset=264
+        local.tee 4
+        i64.const -4096
+        i64.and
+        local.set 1
+        local.get 4
+        i32.wrap_i64
+        i32.const 4095
+        i32.and
+        local.set 36
+        local.get 0
+        i64.load offset=272
+        local.set 2
+        local.get 0
+        i64.load offset=8
+        local.set 5
+        local.get 0
+        i64.load offset=80
+        local.set 14
+        local.get 0
+        i64.load offset=88
+        local.set 15
+        loop $B2
           block $B3
             block $B4
-              local.get 36
-              i32.const 1
-              i32.shr_u
-              br_table $B3 $B4 $B2 $B4 $B4 $B4 $B4 $B4 $B1 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4 $B4
+              block $B5
+                block $B6
+                  local.get 36
+                  i32.const 1
+                  i32.shr_u
+                  br_table $B5 $B6 $B4 $B6 $B6 $B6 $B6 $B6 $B3 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6 $B6
+                end
+                local.get 0
+                local.get 1
+                local.get 36
+                i64.extend_i32_u
+                i64.add
+                i64.store offset=264
+                local.get 0
+                local.get 2
+                i64.store offset=272
+                br $B1
+              end
+              loop $B7
+                local.get 2
+                i64.const 1
+                i64.lt_u
+                if $B8
+                  local.get 0
+                  local.get 1
+                  i64.store offset=264
+                  local.get 0
+                  local.get 2
+                  i64.store offset=272
+                  br $B1
+                end
+                local.get 2
+                i64.const 1
+                i64.sub
+                local.set 2
+                i32.const 1
+                local.set 37
+                i64.const 0
+                i64.const 0
+                i64.add
+                local.set 14
+                br $B4
+              end
             end
-            local.get 0
-            local.get 1
-            local.get 36
-            i64.extend_i32_u
-            i64.add
-            i64.store offset=264
-            local.get 0
-            local.get 2
-            i64.store offset=272
-            local.get 37
-            i32.eqz
-            return
+            loop $B9
+              local.get 2
+              i64.const 3
+              i64.lt_u
+              if $B10
+                local.get 0
+                local.get 1
+                i64.const 4
+                i64.add
+                i64.store offset=264
+                local.get 0
+                local.get 2
+                i64.store offset=272
+                br $B1
+              end
+              local.get 2
+              i64.const 3
+              i64.sub
+              local.set 2
+              i32.const 1
+              local.set 37
+              local.get 14
+              local.get 15
+              i64.add
+              local.set 14
+              local.get 15
+              i64.const -1
+              i64.add
+              local.set 15
+              local.get 15
+              i64.const 0
+              i64.ne
+              if $B11
+                br $B9
+              end
+              br $B3
+            end
           end
-          loop $B5
+          loop $B12
             local.get 2
             i64.const 1
             i64.lt_u
-            if $B6
-              local.get 0
-              local.get 5
-              i64.store offset=8
-              local.get 0
-              local.get 14
-              i64.store offset=80
-              local.get 0
-              local.get 15
-              i64.store offset=88
+            if $B13
               local.get 0
               local.get 1
+              i64.const 16
+              i64.add
               i64.store offset=264
               local.get 0
               local.get 2
               i64.store offset=272
-              local.get 37
-              i32.eqz
-              return
+              br $B1
             end
             local.get 2
             i64.const 1
@@ -89,129 +144,44 @@
             local.set 2
             i32.const 1
             local.set 37
-            i64.const 0
-            i64.const 0
-            i64.add
-            local.set 14
-            br $B2
-          end
-        end
-        loop $B7
-          local.get 2
-          i64.const 3
-          i64.lt_u
-          if $B8
-            local.get 0
             local.get 5
-            i64.store offset=8
-            local.get 0
-            local.get 14
-            i64.store offset=80
-            local.get 0
-            local.get 15
-            i64.store offset=88
-            local.get 0
-            local.get 1
-            i64.const 4
+            i64.const 0
             i64.add
+            i64.const -2
+            i64.and
+            local.set 3
+            local.get 3
+            local.get 1
+            i64.sub
+            local.tee 4
+            i64.const 4096
+            i64.lt_u
+            if $B14
+              local.get 4
+              i32.wrap_i64
+              local.set 36
+              br $B2
+            end
+            local.get 0
+            local.get 3
             i64.store offset=264
             local.get 0
             local.get 2
             i64.store offset=272
-            local.get 37
-            i32.eqz
-            return
+            br $B1
           end
-          local.get 2
-          i64.const 3
-          i64.sub
-          local.set 2
-          i32.const 1
-          local.set 37
-          local.get 14
-          local.get 15
-          i64.add
-          local.set 14
-          local.get 15
-          i64.const -1
-          i64.add
-          local.set 15
-          local.get 15
-          i64.const 0
-          i64.ne
-          if $B9
-            br $B7
-          end
-          br $B1
         end
+        unreachable
       end
-      loop $B10
-        local.get 2
-        i64.const 1
-        i64.lt_u
-        if $B11
-          local.get 0
-          local.get 5
-          i64.store offset=8
-          local.get 0
-          local.get 14
-          i64.store offset=80
-          local.get 0
-          local.get 15
-          i64.store offset=88
-          local.get 0
-          local.get 1
-          i64.const 16
-          i64.add
-          i64.store offset=264
-          local.get 0
-          local.get 2
-          i64.store offset=272
-          local.get 37
-          i32.eqz
-          return
-        end
-        local.get 2
-        i64.const 1
-        i64.sub
-        local.set 2
-        i32.const 1
-        local.set 37
-        local.get 5
-        i64.const 0
-        i64.add
-        i64.const -2
-        i64.and
-        local.set 3
-        local.get 3
-        local.get 1
-        i64.sub
-        local.tee 4
-        i64.const 4096
-        i64.lt_u
-        if $B12
-          local.get 4
-          i32.wrap_i64
-          local.set 36
-          br $B0
-        end
-        local.get 0
-        local.get 3
-        i64.store offset=264
-        local.get 0
-        local.get 5
-        i64.store offset=8
-        local.get 0
-        local.get 14
-        i64.store offset=80
-        local.get 0
-        local.get 15
-        i64.store offset=88
-        local.get 0
-        local.get 2
-        i64.store offset=272
-        i32.const 0
-        return
-      end
+      local.get 0
+      local.get 5
+      i64.store offset=8
+      local.get 0
+      local.get 14
+      i64.store offset=80
+      local.get 0
+      local.get 15
+      i64.store offset=88
     end
-    unreachable))
+    local.get 37
+    i32.eqz))

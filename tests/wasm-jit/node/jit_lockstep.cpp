@@ -132,8 +132,10 @@ struct Options {
   uint64_t max_steps = 4'000'000'000ull;
   uint64_t ram_mib = 128;
   uint64_t stop_slice = 0, stop_len = 0;  ///< debugging: end after slice K cut to M steps
-  std::string solo;          ///< "jit" or "interp": run one machine alone and print its speed
-  uint32_t max_modules = 0;  ///< JitOptions::max_modules when not 0
+  std::string solo;               ///< "jit" or "interp": run one machine alone and print its speed
+  uint32_t max_modules = 0;       ///< JitOptions::max_modules when not 0
+  uint32_t hot = 0;               ///< JitOptions::hot_threshold when not 0
+  uint32_t max_module_bytes = 0;  ///< JitOptions::max_module_bytes when not 0
 };
 
 std::unique_ptr<Machine> make_machine(const Options& o, Host& host, std::string& error) {
@@ -180,6 +182,10 @@ int main(int argc, char** argv) {
     } else if (a == "--stop-slice") {
       o.stop_slice = std::stoull(next());
       o.stop_len = std::stoull(next());
+    } else if (a == "--hot") {
+      o.hot = static_cast<uint32_t>(std::stoul(next()));
+    } else if (a == "--max-module-bytes") {
+      o.max_module_bytes = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--max-modules") {
       o.max_modules = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--solo") {
@@ -199,9 +205,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   JitOptions jo;
-  jo.hot_threshold = 2;             // translate early: more code goes through the JIT
-  jo.verify_code = o.solo.empty();  // a 4 KiB compare per entry: not when timing
+  if (o.solo.empty()) jo.hot_threshold = 2;  // translate early: more code goes through the JIT
+  jo.verify_code = o.solo.empty();           // a 4 KiB compare per entry: not when timing
   if (o.max_modules != 0) jo.max_modules = o.max_modules;
+  if (o.hot != 0) jo.hot_threshold = o.hot;
+  if (o.max_module_bytes != 0) jo.max_module_bytes = o.max_module_bytes;
   auto jit = make_jit(jo, error);
   if (!jit) {
     fprintf(stderr, "jit_lockstep: no JIT: %s\n", error.c_str());
@@ -213,13 +221,19 @@ int main(int argc, char** argv) {
     Machine& m = o.solo == "jit" ? *mj : *mi;
     const auto t0 = std::chrono::steady_clock::now();
     MachineState st = MachineState::Running;
-    while (st == MachineState::Running && m.total_steps() < o.max_steps) st = m.run(10'000'000);
+    const LockstepHost& h = o.solo == "jit" ? host_jit : host_interp;
+    while ((st == MachineState::Running || st == MachineState::Idle) &&
+           m.total_steps() < o.max_steps) {
+      if (!o.expect_text.empty() && h.output.find(o.expect_text) != std::string::npos) break;
+      st = m.run(o.expect_text.empty() ? 10'000'000 : 1'000'000);
+    }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     printf("%s %s: %" PRIu64 " steps in %.3f s: %.1f M steps/s (exit %d), %" PRIu64
-           " translations, %.1f ms compiling, %" PRIu64 " entries\n",
+           " translations, %.1f ms compiling, %" PRIu64 " entries, %.0f bytes a module\n",
            o.kernel.c_str(), o.solo.c_str(), m.total_steps(), s,
            static_cast<double>(m.total_steps()) / s / 1e6, m.exit_code(), jit->stats().translations,
-           static_cast<double>(jit->stats().compile_ns) / 1e6, jit->stats().entries);
+           static_cast<double>(jit->stats().compile_ns) / 1e6, jit->stats().entries,
+           static_cast<double>(jit->stats().code_bytes) / std::max(1u, jit->stats().modules_live));
     mj->cpu().set_executor(nullptr);
     return 0;
   }
