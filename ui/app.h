@@ -272,6 +272,10 @@ class App {
   const SliceController& slice_controller() const { return slices_; }
   const FrameStats& frame_stats() const { return frames_; }
   const RateEstimator& rate() const { return rate_; }
+  /// How often the page draws the panels while the guest is busy (the page feeds it; shown in
+  /// the Performance panel and glassvm.drawPacing()).
+  DrawPacer& draw_pacer() { return draw_pacer_; }
+  const DrawPacer& draw_pacer() const { return draw_pacer_; }
   double last_slice_ms() const { return last_slice_ms_; }
   /// Why the guest is not running right now ("paused", "idle: waiting for input", ...), or "".
   const std::string& status() const { return status_; }
@@ -353,6 +357,7 @@ class App {
   FrameStats frames_;
   SliceController slices_;
   RateEstimator rate_;
+  DrawPacer draw_pacer_;
   uint64_t busy_insns_ = 0;  ///< instructions of flat-out slices (interpreter_ips)
   double busy_ms_ = 0;       ///< their wall time
   PanelState panel_;

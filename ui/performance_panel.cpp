@@ -31,6 +31,9 @@ void draw_performance_panel(App& app) {
               slices.next_budget_ms());
   ImGui::Text("Frame cost besides the guest: %.1f ms", slices.overhead_ms());
   ImGui::Text("Interpreter rate: %s instructions/ms", format_si(app.rate().per_ms()).c_str());
+  const DrawPacer& pacer = app.draw_pacer();
+  ImGui::Text("Busy guest: panels drawn every %.0f ms, guest %.0f%% of the wall clock",
+              pacer.interval_ms(), pacer.guest_share() * 100);
 
   // The JIT: its switch (applied at once: nothing runs while the panels are drawn) and numbers.
   ImGui::Separator();

@@ -404,6 +404,17 @@ EMSCRIPTEN_KEEPALIVE double glassvm_draw_count() {
   return g_session ? static_cast<double>(g_session->app.draw_count()) : 0;
 }
 
+/// glassvm.drawPacing(): {"intervalMs","guestShare"}: how often a busy guest's panels are drawn
+/// and the guest's share of the wall clock over the pacer's last window (ui::DrawPacer).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_draw_pacing_json() {
+  if (!g_session) return "{}";
+  const glassvm::ui::DrawPacer& p = g_session->app.draw_pacer();
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "{\"intervalMs\":%.1f,\"guestShare\":%.4f}", p.interval_ms(),
+                p.guest_share());
+  return glassvm::web::give(buf);
+}
+
 /// glassvm.jit(): the JIT's switch, availability and statistics as JSON (ui/jit_view.h).
 EMSCRIPTEN_KEEPALIVE const char* glassvm_jit_json() {
   if (!g_session) return "{}";

@@ -828,6 +828,9 @@
       : false),
     // How many times the page has drawn its panels.
     drawCount: () => (core ? core._glassvm_draw_count() : 0),
+    // While the guest is busy: how often the panels are drawn and the guest's share of the
+    // wall clock (the page draws as often as leaves the guest about 85% of it).
+    drawPacing: () => coreJson('_glassvm_draw_pacing_json', {intervalMs: 0, guestShare: 0}),
     // The JIT: jit() -> {enabled, available, why, installed, translations, compileMs,
     // modulesLive, codeBytes, evictions, invalidations, stepsJitted, entries, compileFailures,
     // steps}; setJit(on) switches it for this machine and later ones; jitTranslations() -> the
