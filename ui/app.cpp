@@ -56,9 +56,55 @@ App::App(Host& host) : host_(host), lessons_(std::make_unique<LessonRunner>()) {
   catalog_.add_bundled("linux");
   catalog_.add_bundled("demo.elf");
   catalog_.add_bundled("bench.elf");
+  update_jit();
 }
 
-App::~App() = default;
+App::~App() {
+  drop_jit();
+}
+
+void App::set_jit_enabled(bool on) {
+  jit_enabled_ = on;
+  update_jit();
+}
+
+void App::update_jit() {
+  Cpu& cpu = machine_->cpu();
+  if (!jit_enabled_) {
+    if (jit_installed_) cpu.set_executor(nullptr);
+    jit_installed_ = false;
+    return;
+  }
+  if (!jit_) {
+    jit_ = make_jit(JitOptions{}, jit_why_);
+    if (!jit_) return;
+    jit_why_.clear();
+    jit_steps_base_ = machine_->total_steps();
+    jit_->set_translation_hook([this](const JitTranslation& t) { jit_log_.add(t); });
+  }
+  if (!jit_installed_) cpu.set_executor(jit_.get());
+  jit_installed_ = true;
+}
+
+void App::drop_jit() {
+  if (jit_installed_) machine_->cpu().set_executor(nullptr);
+  jit_installed_ = false;
+  jit_.reset();
+  jit_log_.clear();
+}
+
+JitStatus App::jit_status() const {
+  JitStatus status;
+  status.enabled = jit_enabled_;
+  status.available = jit_why_.empty();
+  status.why = jit_why_;
+  status.installed = jit_installed_;
+  if (jit_) {
+    status.stats = jit_->stats();
+    status.steps = machine_->total_steps() - jit_steps_base_;
+  }
+  return status;
+}
 
 std::unique_ptr<Machine> App::build(unsigned mib, const GuestImage* image, const std::string& name,
                                     std::string& error) {
@@ -86,6 +132,7 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   }
   // The old machine's regions go with it: drop its log first, then watch the new one's.
   iommu_log_.reset();
+  drop_jit();
   machine_ = std::move(machine);
   iommu_log_ = watch_iommu_events(*machine_);
   pending_stop_.reset();
@@ -101,6 +148,7 @@ void App::adopt(std::unique_ptr<Machine> machine) {
     });
   }
   install_trap_hook();
+  update_jit();
   ++machine_epoch_;
   loaded_at_ms_ = last_now_ms_;
   wall_origin_ns_ = host_.wall_clock_ns();  // guest time 0 is now

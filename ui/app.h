@@ -8,6 +8,8 @@
 // and resetting all build a fresh Machine from the kept guest image, so that a reset machine
 // is exactly a new one. The disk is the exception: it is the user's data, so App owns it and
 // hands the same storage to every machine it builds, and what the guest wrote survives resets.
+// Each machine gets its own JIT (wasm-jit/jit.h) while the JIT is switched on; the App
+// installs and removes it only between runs, and releases it before the machine goes.
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,11 @@
 #include "ui/console_watch.h"
 #include "ui/iommu_events.h"
 #include "ui/iommu_state_view.h"
+#include "ui/jit_view.h"
 #include "ui/layout.h"
 #include "ui/machine_view.h"
 #include "ui/perf_view.h"
+#include "wasm-jit/jit.h"
 
 namespace glassvm::ui {
 
@@ -89,6 +93,8 @@ struct PanelState {
   /// The selected event (0: none), picked on the timeline or in the table.
   uint64_t iommu_selected_seq = 0;
   IommuStatePanelState iommu_state;
+  /// The JIT panel's selected translation (JitTranslationRecord::seq; 0: the newest).
+  uint64_t jit_selected_seq = 0;
 };
 
 class LessonRunner;
@@ -250,10 +256,26 @@ class App {
   void set_callbacks(AppCallbacks callbacks) { callbacks_ = std::move(callbacks); }
   const AppCallbacks& callbacks() const { return callbacks_; }
 
+  /// Switches the JIT on or off, for the current machine at once (the App runs nothing while
+  /// it is called) and for every machine built later. On at first. Off, the current JIT is
+  /// removed from the hart (its translations released) but kept for its numbers. When this
+  /// build has no JIT (jit_status().why says why) the switch is kept and the interpreter runs
+  /// everything either way.
+  void set_jit_enabled(bool on);
+  bool jit_enabled() const { return jit_enabled_; }
+  /// The JIT's switch, availability and statistics (the Performance panel, glassvm.jit()).
+  JitStatus jit_status() const;
+  /// The last translations the current machine's JIT made (the JIT panel).
+  const JitTranslationLog& jit_translations() const { return jit_log_; }
+
   /// Time-slice bookkeeping, for the Performance panel.
   const SliceController& slice_controller() const { return slices_; }
   const FrameStats& frame_stats() const { return frames_; }
   const RateEstimator& rate() const { return rate_; }
+  /// How often the page draws the panels while the guest is busy (the page feeds it; shown in
+  /// the Performance panel and glassvm.drawPacing()).
+  DrawPacer& draw_pacer() { return draw_pacer_; }
+  const DrawPacer& draw_pacer() const { return draw_pacer_; }
   double last_slice_ms() const { return last_slice_ms_; }
   /// Why the guest is not running right now ("paused", "idle: waiting for input", ...), or "".
   const std::string& status() const { return status_; }
@@ -281,6 +303,11 @@ class App {
   std::unique_ptr<Machine> build(unsigned mib, const GuestImage* image, const std::string& name,
                                  std::string& error);
   void adopt(std::unique_ptr<Machine> machine);
+  /// Makes the JIT agree with jit_enabled_: installs the current machine's (made on first
+  /// need), or removes it from the hart. Only between runs.
+  void update_jit();
+  /// Takes the JIT off the current machine's hart and drops it (the machine is being replaced).
+  void drop_jit();
   /// Sets the CPU's trap hook for pause_on_trap_ (or clears it when not armed).
   void install_trap_hook();
   /// Records a stop that asks the hart to stop (the first one wins until take_stop).
@@ -330,11 +357,20 @@ class App {
   FrameStats frames_;
   SliceController slices_;
   RateEstimator rate_;
+  DrawPacer draw_pacer_;
   uint64_t busy_insns_ = 0;  ///< instructions of flat-out slices (interpreter_ips)
   double busy_ms_ = 0;       ///< their wall time
   PanelState panel_;
   bool panel_closed_[kPanelCount] = {};
   std::vector<PanelRect> drawn_panels_;
+  bool jit_enabled_ = true;
+  /// The current machine's JIT (null: none made, or unavailable); installed while
+  /// jit_installed_. Taken off the hart before it is destroyed (drop_jit, ~App).
+  std::unique_ptr<Jit> jit_;
+  bool jit_installed_ = false;
+  std::string jit_why_;          ///< why make_jit() gave no JIT (empty: it gave one)
+  uint64_t jit_steps_base_ = 0;  ///< the machine's steps when jit_ was made
+  JitTranslationLog jit_log_;
   uint64_t draw_count_ = 0;
 };
 

@@ -29,7 +29,8 @@ void App::draw(float width, float height) {
   const LessonsRoom lessons = lesson_open ? LessonsRoom::Open : LessonsRoom::List;
   ++draw_count_;
   drawn_panels_.clear();
-  for (const PanelRect& r : tile(layout_for_width(width, iommu, lessons), width, height)) {
+  for (const PanelRect& r :
+       tile(layout_for_width(width, iommu, lessons, /*jit=*/true), width, height)) {
     if (!panel_open(r.id)) continue;
     const ImGuiCond cond = retile ? ImGuiCond_Always : ImGuiCond_FirstUseEver;
     ImGui::SetNextWindowPos(ImVec2(r.x, r.y), cond);
@@ -44,6 +45,7 @@ void App::draw(float width, float height) {
         case PanelId::Performance: draw_performance_panel(*this); break;
         case PanelId::Iommu: draw_iommu_panel(*this); break;
         case PanelId::Lessons: draw_lessons_panel(*this); break;
+        case PanelId::Jit: draw_jit_panel(*this); break;
       }
     }
     ImGui::End();

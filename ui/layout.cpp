@@ -22,6 +22,7 @@ const char* panel_title(PanelId id) {
     case PanelId::Performance: return "Performance";
     case PanelId::Iommu: return "IOMMU";
     case PanelId::Lessons: return "Lessons";
+    case PanelId::Jit: return "JIT";
   }
   return "?";
 }
@@ -40,26 +41,28 @@ std::optional<PanelId> parse_panel(std::string_view name) {
   return std::nullopt;
 }
 
-std::vector<LayoutColumn> default_layout(bool iommu, LessonsRoom lessons) {
+std::vector<LayoutColumn> default_layout(bool iommu, LessonsRoom lessons, bool jit) {
   std::vector<LayoutColumn> columns = {
       {1.0f, {{PanelId::Cpu, 1.0f}}},
       {1.1f, {{PanelId::MemoryMap, 1.0f}}},
       {0.9f, {{PanelId::Machine, 0.5f}, {PanelId::Performance, 0.5f}}},
   };
   if (iommu) columns[1].panels.push_back({PanelId::Iommu, 1.0f});
+  if (jit) columns[1].panels.push_back({PanelId::Jit, 0.6f});
   if (lessons != LessonsRoom::None)
     columns[2].panels.push_back({PanelId::Lessons, lessons_weight(lessons, 0.6f, 1.8f)});
   return columns;
 }
 
-std::vector<LayoutColumn> layout_for_width(float width, bool iommu, LessonsRoom lessons) {
-  if (width >= 3 * kMinColumnWidth) return default_layout(iommu, lessons);
+std::vector<LayoutColumn> layout_for_width(float width, bool iommu, LessonsRoom lessons, bool jit) {
+  if (width >= 3 * kMinColumnWidth) return default_layout(iommu, lessons, jit);
   if (width >= 2 * kMinColumnWidth) {
     std::vector<LayoutColumn> columns = {
         {1.0f, {{PanelId::Cpu, 0.62f}, {PanelId::Performance, 0.38f}}},
         {1.0f, {{PanelId::MemoryMap, 0.6f}, {PanelId::Machine, 0.4f}}},
     };
     if (iommu) columns[1].panels.insert(columns[1].panels.begin() + 1, {PanelId::Iommu, 0.8f});
+    if (jit) columns[1].panels.push_back({PanelId::Jit, 0.5f});
     if (lessons != LessonsRoom::None) {
       columns[0].panels.insert(columns[0].panels.begin() + 1,
                                {PanelId::Lessons, lessons_weight(lessons, 0.4f, 0.9f)});
@@ -72,6 +75,7 @@ std::vector<LayoutColumn> layout_for_width(float width, bool iommu, LessonsRoom 
                                          {PanelId::Machine, 0.6f},
                                          {PanelId::Performance, 0.6f}}}};
   if (iommu) columns[0].panels.push_back({PanelId::Iommu, 1.0f});
+  if (jit) columns[0].panels.push_back({PanelId::Jit, 0.6f});
   if (lessons != LessonsRoom::None)
     columns[0].panels.push_back({PanelId::Lessons, lessons_weight(lessons, 0.6f, 1.0f)});
   return columns;

@@ -68,6 +68,30 @@ uint64_t RateEstimator::instructions_for(double ms) const {
   return std::max<uint64_t>(1000, static_cast<uint64_t>(n));
 }
 
+void DrawPacer::note_guest(double now_ms, double guest_ms) {
+  if (!std::isfinite(now_ms) || !std::isfinite(guest_ms) || guest_ms < 0) return;
+  if (window_start_ms_ < 0 || now_ms < window_start_ms_) {
+    restart(now_ms - guest_ms);
+  }
+  guest_ms_ += guest_ms;
+  const double span = now_ms - window_start_ms_;
+  if (span < kWindowMs) return;
+  const double share = guest_share_ = guest_ms_ / span;
+  // Back off fast when drawings take too much, come back slowly (a small margin avoids
+  // oscillating around the target).
+  if (share < kTargetGuestShare)
+    interval_ms_ = std::min(kMaxIntervalMs, interval_ms_ * 1.5);
+  else if (share > kTargetGuestShare + 0.04)
+    interval_ms_ = std::max(kMinIntervalMs, interval_ms_ / 1.25);
+  restart(now_ms);
+}
+
+void DrawPacer::restart(double now_ms) {
+  if (!std::isfinite(now_ms)) return;
+  window_start_ms_ = now_ms;
+  guest_ms_ = 0;
+}
+
 std::string format_si(double value) {
   if (!std::isfinite(value) || value < 0) return "?";
   static const char* const kPrefixes[] = {"", " k", " M", " G", " T"};

@@ -105,6 +105,39 @@ class RateEstimator {
   double per_ms_ = kInitialPerMs;
 };
 
+/// Spaces the panel drawings of a guest that runs flat out, so that the guest keeps about
+/// kTargetGuestShare of the wall clock whatever a drawing costs: a drawing's cost is mostly
+/// outside the page's reach (a browser without GPU compositing reads the canvas back after the
+/// frame), so the pacer measures the result instead, the share of wall time the guest ran, and
+/// lengthens the interval when the share falls short and shortens it when there is room.
+class DrawPacer {
+ public:
+  static constexpr double kMinIntervalMs = 100;   ///< at most 10 drawings a second
+  static constexpr double kMaxIntervalMs = 1000;  ///< at least one drawing a second
+  static constexpr double kInitialIntervalMs = 250;
+  static constexpr double kTargetGuestShare = 0.85;
+  /// Wall time over which the share is measured before the interval changes.
+  static constexpr double kWindowMs = 1000;
+
+  /// Records that, at `now_ms`, the guest had just run for `guest_ms` of wall time while busy.
+  /// Once kWindowMs has passed since the window began, adjusts the interval and begins the next.
+  /// Non-finite or negative inputs are ignored.
+  void note_guest(double now_ms, double guest_ms);
+  /// The guest is not busy (idle, paused, asleep): the next window begins at `now_ms`, so that
+  /// time the guest did not want is not held against the drawings.
+  void restart(double now_ms);
+  /// How long to wait between drawings while the guest is busy.
+  double interval_ms() const { return interval_ms_; }
+  /// The guest's share of the wall clock over the last whole window (0 before the first).
+  double guest_share() const { return guest_share_; }
+
+ private:
+  double interval_ms_ = kInitialIntervalMs;
+  double guest_share_ = 0;
+  double window_start_ms_ = -1;  ///< negative: no window yet
+  double guest_ms_ = 0;
+};
+
 /// A count per second for display with an SI prefix: "0", "950", "12.3 k", "45.6 M", "1.23 G".
 std::string format_si(double value);
 

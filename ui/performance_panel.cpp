@@ -1,10 +1,11 @@
-// The Performance panel: instructions per second, frame times, the time-slice controller.
-// (The JIT's statistics join here once the JIT exists.)
+// The Performance panel: instructions per second, frame times, the time-slice controller, the
+// JIT's switch and statistics, and the software TLB.
 #include <algorithm>
 #include <cinttypes>
 
 #include "imgui.h"
 #include "ui/app.h"
+#include "ui/jit_view.h"
 #include "ui/panels.h"
 #include "ui/perf_view.h"
 
@@ -30,6 +31,17 @@ void draw_performance_panel(App& app) {
               slices.next_budget_ms());
   ImGui::Text("Frame cost besides the guest: %.1f ms", slices.overhead_ms());
   ImGui::Text("Interpreter rate: %s instructions/ms", format_si(app.rate().per_ms()).c_str());
+  const DrawPacer& pacer = app.draw_pacer();
+  ImGui::Text("Busy guest: panels drawn every %.0f ms, guest %.0f%% of the wall clock",
+              pacer.interval_ms(), pacer.guest_share() * 100);
+
+  // The JIT: its switch (applied at once: nothing runs while the panels are drawn) and numbers.
+  ImGui::Separator();
+  bool jit_on = app.jit_enabled();
+  if (ImGui::Checkbox("JIT (translate hot guest code to WebAssembly)", &jit_on))
+    app.set_jit_enabled(jit_on);
+  for (const std::string& line : jit_status_lines(app.jit_status()))
+    ImGui::TextUnformatted(line.c_str());
 
   // Boot progress: how far the guest has come since it was loaded, in guest and wall time.
   ImGui::Separator();

@@ -15,6 +15,7 @@
 #include "engine/board/machine.h"
 #include "ui/cpu_view.h"
 #include "ui/iommu_state_view.h"
+#include "ui/jit_view.h"
 #include "ui/layout.h"
 #include "ui/lessons.h"
 #include "ui/machine_view.h"
@@ -401,6 +402,36 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_panels_json() {
 /// How many times the page has drawn its panels (a double: exact up to 2^53).
 EMSCRIPTEN_KEEPALIVE double glassvm_draw_count() {
   return g_session ? static_cast<double>(g_session->app.draw_count()) : 0;
+}
+
+/// glassvm.drawPacing(): {"intervalMs","guestShare"}: how often a busy guest's panels are drawn
+/// and the guest's share of the wall clock over the pacer's last window (ui::DrawPacer).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_draw_pacing_json() {
+  if (!g_session) return "{}";
+  const glassvm::ui::DrawPacer& p = g_session->app.draw_pacer();
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "{\"intervalMs\":%.1f,\"guestShare\":%.4f}", p.interval_ms(),
+                p.guest_share());
+  return glassvm::web::give(buf);
+}
+
+/// glassvm.jit(): the JIT's switch, availability and statistics as JSON (ui/jit_view.h).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_jit_json() {
+  if (!g_session) return "{}";
+  return glassvm::web::give(glassvm::ui::jit_json(g_session->app.jit_status()));
+}
+
+/// Switches the JIT on (non-zero) or off, for the current machine and later ones. JS calls
+/// this between frames, never inside a guest run.
+EMSCRIPTEN_KEEPALIVE void glassvm_set_jit(int on) {
+  if (g_session) g_session->app.set_jit_enabled(on != 0);
+}
+
+/// glassvm.jitTranslations(): the last translations kept for the JIT panel, oldest first
+/// (bounded by ui::JitTranslationLog).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_jit_translations_json() {
+  if (!g_session) return "[]";
+  return glassvm::web::give(glassvm::ui::jit_translations_json(g_session->app.jit_translations()));
 }
 
 /// Selects IOMMU event `seq` in the IOMMU panel (0: none). 1 when the log holds it (or seq is 0).

@@ -14,7 +14,8 @@
 // ?disk=MIB (a blank disk) or ?disk=NAME_OR_URL (a raw disk image, e.g. the bundled
 // disk.img.gz, an ext2 file system with a README; .gz is unpacked),
 // ?lesson=ID (open a lesson of the Lessons panel: its devices and its guest, which is then the
-// default guest instead of linux; the guest waits at its first instruction).
+// default guest instead of linux; the guest waits at its first instruction),
+// ?jit=0 (run every instruction in the interpreter: the JIT starts switched off).
 'use strict';
 
 (function () {
@@ -663,6 +664,9 @@
     for (const bytes of pendingInput.splice(0)) sendInput(bytes);
     setInterval(() => { renderMessages(); updateStatus(); }, 200);
 
+    // ?jit=0: the JIT starts off (before any guest runs; the Performance panel switches it).
+    if (params.get('jit') === '0') core._glassvm_set_jit(0);
+
     const ram = params.get('ram');
     if (ram !== null) {
       const n = Number(ram);
@@ -824,6 +828,16 @@
       : false),
     // How many times the page has drawn its panels.
     drawCount: () => (core ? core._glassvm_draw_count() : 0),
+    // While the guest is busy: how often the panels are drawn and the guest's share of the
+    // wall clock (the page draws as often as leaves the guest about 85% of it).
+    drawPacing: () => coreJson('_glassvm_draw_pacing_json', {intervalMs: 0, guestShare: 0}),
+    // The JIT: jit() -> {enabled, available, why, installed, translations, compileMs,
+    // modulesLive, codeBytes, evictions, invalidations, stepsJitted, entries, compileFailures,
+    // steps}; setJit(on) switches it for this machine and later ones; jitTranslations() -> the
+    // last translations [{seq, page, entries, riscv, wat, bytes, compileMs, truncated}].
+    jit: () => coreJson('_glassvm_jit_json', null),
+    setJit: (on = true) => { if (core && !coreDead) core._glassvm_set_jit(on ? 1 : 0); },
+    jitTranslations: () => coreJson('_glassvm_jit_translations_json', []),
     // Selects IOMMU event `seq` in the IOMMU panel (0: none); false when it is not held.
     selectIommuEvent: (seq) => (core ? !!core._glassvm_select_iommu_event(Number(seq)) : false),
     selectedIommuEvent: () => (core ? core._glassvm_selected_iommu_event() : 0),

@@ -27,9 +27,9 @@ namespace {
 /// Longest frame fed back to App: a frame that took longer was an outlier (a compile, a GC),
 /// not a measure of how much guest work fits in one.
 constexpr double kMaxFrameSampleMs = 250;
-/// While the guest runs flat out (or the first guest is still downloading), the panels are
-/// drawn at most this often, unless the user acts on them.
-constexpr double kBusyDrawIntervalMs = 500;
+/// While the first guest is still downloading, the empty panels are drawn at most this often.
+/// (While the guest runs flat out, App::draw_pacer() spaces the drawings.)
+constexpr double kNoGuestDrawIntervalMs = 500;
 /// The page's start (see Page::quiet_start) ends by this time after navigation at the latest.
 constexpr double kQuietStartMaxMs = 10000;
 
@@ -38,7 +38,7 @@ struct Page {
   GLFWwindow* window = nullptr;
   int width = 0, height = 0;
   bool busy = false;  ///< the last slice ran the guest flat out (not idle, paused or asleep)
-  double last_draw_ms = -kBusyDrawIntervalMs;
+  double last_draw_ms = -ui::DrawPacer::kMaxIntervalMs;
   /// The page is starting: nothing is drawn until the first guest waits for input (a shell
   /// at its prompt), pauses or ends, the user acts on the panels, or kQuietStartMaxMs passes.
   bool quiet_start = true;
@@ -88,6 +88,20 @@ EM_JS(void, js_kick_pump, (), {
   if (Module["onGlassvmBusy"]) Module["onGlassvmBusy"]();
 });
 
+/// Runs the guest for about `budget_ms` (`now_ms`: the frame's timestamp), shows its console
+/// output, and notes whether it is still busy and for how long it ran (for the draw pacer).
+void run_guest(Page& page, double budget_ms, double now_ms) {
+  WebSession& s = *page.session;
+  s.app.run_slice(budget_ms, now_ms);
+  s.host.flush_output();
+  page.busy = s.app.status().empty();
+  const double end = emscripten_get_now();
+  if (page.busy)
+    s.app.draw_pacer().note_guest(end, s.app.last_slice_ms());
+  else
+    s.app.draw_pacer().restart(end);
+}
+
 /// A frame of the page's start: runs the guest (once it is loaded), draws nothing, and ends
 /// the start when the guest settles. The first drawing costs the most (SwiftShader compiles
 /// the shaders, then each drawing is read back), and while a kernel boots nobody looks at the
@@ -95,9 +109,7 @@ EM_JS(void, js_kick_pump, (), {
 void quiet_frame(Page& page, double start) {
   WebSession& s = *page.session;
   if (s.app.guest_name().empty()) return;  // still downloading
-  s.app.run_slice(ui::SliceController::kMaxBudgetMs, start);
-  s.host.flush_output();
-  page.busy = s.app.status().empty();
+  run_guest(page, ui::SliceController::kMaxBudgetMs, start);
   if (page.busy) js_kick_pump();
   if (s.app.waiting_for_input() || s.app.paused() || s.app.machine().exited())
     page.quiet_start = false;
@@ -114,27 +126,26 @@ void frame(void* arg) {
   page.quiet_start = false;
 
   // While the guest computes flat out (a booting kernel), the panels are drawn every
-  // kBusyDrawIntervalMs only, or at once when the user acts on them, and the other frames give
-  // the guest a whole slice: each drawing costs the page far more than drawing itself, since a
-  // browser without GPU compositing reads the WebGL canvas back into main memory (tens of
-  // milliseconds for a large canvas), and that would take half of every second. The console is
+  // draw_pacer().interval_ms() only (100 ms to 1 s: as often as leaves the guest about 85% of the
+  // wall clock), or at once when the user acts on them, and the other frames give the guest a whole
+  // slice: each drawing costs the page far more than drawing itself, since a browser without
+  // GPU compositing reads the WebGL canvas back into main memory (tens of milliseconds for a
+  // large canvas), and drawing every frame would take half of every second. The console is
   // the DOM's, so its output still appears on every frame. An idle, paused or sleeping guest
   // gets every frame drawn. Without a guest (the first one failed to download) the empty
   // panels are drawn as rarely.
   const bool waiting_for_guest = s.app.guest_name().empty();
-  const bool draw_due = g_panel_input || start - page.last_draw_ms >= kBusyDrawIntervalMs;
+  const double interval =
+      waiting_for_guest ? kNoGuestDrawIntervalMs : s.app.draw_pacer().interval_ms();
+  const bool draw_due = g_panel_input || start - page.last_draw_ms >= interval;
   if (waiting_for_guest && !draw_due) return;
   if (page.busy && !draw_due) {
-    s.app.run_slice(ui::SliceController::kMaxBudgetMs, start);
-    s.host.flush_output();
-    page.busy = s.app.status().empty();
+    run_guest(page, ui::SliceController::kMaxBudgetMs, start);
     return;
   }
   page.last_draw_ms = start;
   g_panel_input = false;
-  s.app.run_slice(s.app.next_budget_ms(), start);
-  s.host.flush_output();
-  page.busy = s.app.status().empty();
+  run_guest(page, s.app.next_budget_ms(), start);
   if (page.busy) js_kick_pump();
 
   follow_canvas_size(page);
@@ -176,10 +187,7 @@ extern "C" {
 EMSCRIPTEN_KEEPALIVE int glassvm_run_between_frames() {
   using namespace glassvm::web;
   if (g_page == nullptr || !g_page->busy) return 0;
-  WebSession& s = *g_page->session;
-  s.app.run_slice(kBetweenFramesSliceMs, emscripten_get_now());
-  s.host.flush_output();
-  g_page->busy = s.app.status().empty();
+  run_guest(*g_page, kBetweenFramesSliceMs, emscripten_get_now());
   return g_page->busy ? 1 : 0;
 }
 

@@ -138,5 +138,47 @@ TEST(FormatSi, Prefixes) {
   EXPECT_EQ(format_si(NAN), "?");
 }
 
+TEST(DrawPacer, DrawsLessWhenTheGuestGetsTooLittleOfTheClock) {
+  DrawPacer p;
+  double now = 1000;
+  p.restart(now);  // windows of ten 100 ms slices from here
+  EXPECT_EQ(p.interval_ms(), DrawPacer::kInitialIntervalMs);
+  // The guest runs 60% of each second (expensive drawings): the interval grows to its maximum.
+  for (int s = 0; s < 12; ++s)
+    for (int i = 0; i < 10; ++i) p.note_guest(now += 100, 60);
+  EXPECT_EQ(p.interval_ms(), DrawPacer::kMaxIntervalMs);
+  // The guest runs 99% of the time (cheap drawings): it shrinks to its minimum.
+  for (int s = 0; s < 30; ++s)
+    for (int i = 0; i < 10; ++i) p.note_guest(now += 100, 99);
+  EXPECT_EQ(p.interval_ms(), DrawPacer::kMinIntervalMs);
+  // Near the target it holds still.
+  const double held = p.interval_ms() * 1.5;
+  for (int i = 0; i < 10; ++i) p.note_guest(now += 100, 80);  // one window short: grows once
+  EXPECT_DOUBLE_EQ(p.interval_ms(), held);
+  for (int s = 0; s < 5; ++s)
+    for (int i = 0; i < 10; ++i)
+      p.note_guest(now += 100, 100 * (DrawPacer::kTargetGuestShare + 0.02));
+  EXPECT_DOUBLE_EQ(p.interval_ms(), held);
+}
+
+TEST(DrawPacer, TimeTheGuestDidNotWantIsNotCounted) {
+  DrawPacer p;
+  double now = 0;
+  // Busy 95% for a while, then idle for 10 s, then busy again at 95%: the idle time never
+  // counts as time the drawings took, so the interval only shrinks.
+  for (int i = 0; i < 20; ++i) p.note_guest(now += 100, 95);
+  const double before = p.interval_ms();
+  now += 10000;
+  p.restart(now);
+  for (int i = 0; i < 20; ++i) p.note_guest(now += 100, 95);
+  EXPECT_LE(p.interval_ms(), before);
+  // Nonsense is ignored.
+  const double kept = p.interval_ms();
+  p.note_guest(NAN, 5);
+  p.note_guest(now + 5000, -1);
+  p.note_guest(now + 5000, INFINITY);
+  EXPECT_EQ(p.interval_ms(), kept);
+}
+
 }  // namespace
 }  // namespace glassvm::ui

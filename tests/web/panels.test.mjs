@@ -91,7 +91,7 @@ describe('screenshots of each panel', () => {
   test('panels() lists every panel and its window, and a closed panel is not drawn', async () => {
     const panels = await tab.page.evaluate(() => window.glassvm.panels());
     assert.deepEqual(panels.map((p) => p.name), ['CPU', 'Memory Map', 'Machine', 'Performance',
-                                                 'IOMMU', 'Lessons']);
+                                                 'IOMMU', 'Lessons', 'JIT']);
     for (const p of panels) {
       assert.equal(p.open, true, p.name);
       assert.equal(p.shown, true, p.name);
