@@ -138,6 +138,13 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
     return false;
   }
 
+#ifdef __EMSCRIPTEN__
+  // A wasm32 memory holds at most 4 GB, host data included (the page has the same limit).
+  if (opts.ram_size > (uint64_t{2} << 30)) {
+    fprintf(stderr, "glassvm: -m: at most 2G of guest RAM in the wasm build\n");
+    return false;
+  }
+#endif
   MachineConfig config;
   config.ram_size = opts.ram_size;
   config.append = opts.append;
