@@ -35,6 +35,10 @@ if(GLASSVM_BUILD_GUESTS)
   # one is installed.
   node_test(jit_off_stats 3 "glassvm: 1000000 instructions, .* M instructions/s" ${GVN} --jit=off --stats -bios none -kernel ${G}/bench.elf --max-insns 1000000)
   node_test(trace_int 0 "riscv_cpu_do_interrupt: hart:0, async:0, cause:0000000000000002" ${GVN} -bios none -kernel ${G}/test_traps.elf -d int)
+  add_test(NAME cli_node.tty_console
+           COMMAND Python3::Interpreter ${CMAKE_CURRENT_SOURCE_DIR}/tty_console.py ${G}/demo.elf
+                   ${GVN})
+  set_tests_properties(cli_node.tty_console PROPERTIES TIMEOUT 120)
   node_test(demo_idle_eof 0 "the guest waits for input and standard input is closed" ${GVN} -bios none -kernel ${G}/demo.elf)
   # 2 GiB of guest RAM in use: the guest runs (and exits 0) at the top of the range.
   node_test(ram_2g_guest 0 "Hello from GlassVM over HTIF" ${GVN} -m 2G -bios none -kernel ${G}/test_hello.elf)
