@@ -56,8 +56,11 @@ if(GLASSVM_BUILD_GUESTS)
 endif()
 
 # The bundled Linux under glassvm-node: to the busybox prompt with commands piped on stdin,
-# their output checked, `sleep 1` paced, and poweroff ending node with status 0.
+# their output checked, `sleep 1` paced, a virtio-blk disk image read and written through the
+# host's files, and poweroff ending node with status 0.
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/node)
 add_test(NAME cli_node.linux_boot
          COMMAND Python3::Interpreter ${CMAKE_CURRENT_SOURCE_DIR}/linux_boot.py ${GLASSVM_NODE}
-                 ${LINUX_DIR}/Image ${LINUX_DIR}/initramfs.cpio.gz --js ${GLASSVM_NODE_JS} --sleep)
+                 ${LINUX_DIR}/Image ${LINUX_DIR}/initramfs.cpio.gz --js ${GLASSVM_NODE_JS} --sleep
+                 --disk rw --workdir ${CMAKE_CURRENT_BINARY_DIR}/node)
 set_tests_properties(cli_node.linux_boot PROPERTIES TIMEOUT 900)
