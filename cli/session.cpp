@@ -391,6 +391,8 @@ Step Session::step() {
         fprintf(stderr, "glassvm: the guest waits for input and standard input is closed\n");
         return exit_with(0);
       }
+      // Input the guest has not taken yet (the UART's FIFO was full) wakes it at once.
+      if (host_->input_pending()) return Step{};
       return Step{Step::Kind::Wait, 20, 0};
     case MachineState::Running: break;
     case MachineState::Reset: break;

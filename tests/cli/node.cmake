@@ -49,6 +49,15 @@ if(GLASSVM_BUILD_GUESTS)
                      ${GLASSVM_NODE_JS} -- -bios none -kernel ${G}/${prog}.elf --max-insns 100000000)
     set_tests_properties(cli_node.same_as_native_${prog} PROPERTIES TIMEOUT 120)
   endforeach()
+  # A pipe holding far more input than the UART's FIFO and the JS queue (64 KiB): the guest
+  # takes it as fast as it reads, idle or not, and powers off after the last line.
+  string(REPEAT "echo the quick brown fox jumps over the lazy dog\n" 4000 lines)
+  file(WRITE ${BAD}/demo-input.txt "${lines}poweroff\n")
+  add_test(NAME cli_node.same_as_native_piped_input
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/same_as_native.sh $<TARGET_FILE:glassvm>
+                   ${GLASSVM_NODE_JS} --stdin ${BAD}/demo-input.txt --
+                   -bios none -kernel ${G}/demo.elf --max-insns 2000000000)
+  set_tests_properties(cli_node.same_as_native_piped_input PROPERTIES TIMEOUT 120)
   add_test(NAME cli_node.same_as_native_teach_riscv_iommu
            COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/same_as_native.sh $<TARGET_FILE:glassvm>
                    ${GLASSVM_NODE_JS} -- -device riscv-iommu-sys -device edu-dma,ats=on
