@@ -97,17 +97,22 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
   CliOptions& opts = opts_;
   std::string error;
   status = kExitUsage;
+  // Nothing to run, and nothing wrong (--help, --info-mtree, ...).
+  auto done = [&status] {
+    status = 0;
+    return false;
+  };
   if (!parse_cli_options(argc, argv, opts, error)) {
     fprintf(stderr, "glassvm: %s\nTry 'glassvm --help' for more information.\n", error.c_str());
     return false;
   }
   if (opts.help) {
     fputs(cli_usage(), stdout);
-    return (status = 0, false);
+    return done();
   }
   if (opts.version) {
     puts("GlassVM 0.1 (RISC-V virt, RV64GC)");
-    return (status = 0, false);
+    return done();
   }
 
   // The program is where the device libraries meet: each adds its models to one registry.
@@ -117,7 +122,7 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
   for (const std::string& device : opts.devices) {
     if (device == "help") {
       fputs(registry.help().c_str(), stdout);
-      return (status = 0, false);
+      return done();
     }
     const size_t comma = device.find(',');
     if (comma != std::string::npos && device.substr(device.rfind(',') + 1) == "help") {
@@ -128,7 +133,7 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
         return false;
       }
       fputs(DeviceRegistry::help(*model).c_str(), stdout);
-      return (status = 0, false);
+      return done();
     }
   }
 
@@ -214,12 +219,12 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
       fprintf(stderr, "glassvm: %s: cannot write the device tree\n", opts.dump_dtb.c_str());
       return false;
     }
-    return (status = 0, false);
+    return done();
   }
 
   if (opts.info_mtree) {
     fputs(machine->info_mtree(/*flatview=*/true).c_str(), stdout);
-    return (status = 0, false);
+    return done();
   }
   // A firmware alone may run (QEMU allows it: fw_dynamic_info then names no next stage).
   if (opts.kernel.empty() && machine->firmware() != Firmware::File) {
