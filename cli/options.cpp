@@ -80,6 +80,18 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       out.trace_iommu = true;
     } else if (arg == "-stats") {
       out.stats = true;
+    } else if (arg == "-jit=on" || arg == "-jit=off") {
+      out.jit = arg == "-jit=on" ? CliOptions::Jit::On : CliOptions::Jit::Off;
+    } else if (arg.rfind("-jit", 0) == 0) {
+      error = "'" + std::string(argv[i]) + "': expected --jit=on or --jit=off";
+      return false;
+    } else if (arg == "-dump-jit" || arg.rfind("-dump-jit=", 0) == 0) {
+      out.dump_jit = true;
+      out.dump_jit_file = arg.size() > 9 ? std::string(arg.substr(10)) : "";
+      if (arg.size() > 9 && out.dump_jit_file.empty()) {
+        error = "--dump-jit=: expected a file name";
+        return false;
+      }
     } else if (arg == "-M" || arg == "-machine") {
       if (!value(v)) return false;
       if (v != "virt" && v.rfind("virt,", 0) != 0) {
@@ -174,7 +186,12 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
                      counts as one, so a guest trapping forever stops too
   --info-mtree       print the memory tree and flat views (QEMU's 'info mtree -f') and exit
   --stats            at the end, print the instructions executed, guest and wall time, the
-                     speed and the TLB counters on stderr
+                     speed and the TLB counters on stderr (and the JIT's counters)
+  --jit=on|off       translate hot guest code to WebAssembly (the wasm build, glassvm-node,
+                     where it is on by default); the native build has no JIT: --jit=on
+                     says so on stderr and interprets
+  --dump-jit[=FILE]  print every translation (its RISC-V and its wasm text) on stderr, or
+                     to FILE
   -h, --help         this text
   --version          the version
 

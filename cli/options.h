@@ -23,6 +23,10 @@ struct CliOptions {
   bool info_mtree = false;           ///< --info-mtree
   bool trace_iommu = false;          ///< --trace-iommu
   bool stats = false;                ///< --stats
+  /// --jit=on|off; unset: on in the wasm build (glassvm-node), off in the native one.
+  enum class Jit : uint8_t { Default, On, Off } jit = Jit::Default;
+  bool dump_jit = false;      ///< --dump-jit[=FILE]
+  std::string dump_jit_file;  ///< --dump-jit=FILE ("" : stderr)
   bool help = false;
   bool version = false;
 };

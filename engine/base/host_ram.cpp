@@ -1,5 +1,6 @@
 #include "engine/base/host_ram.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -51,9 +52,19 @@ uint8_t* take_fresh(size_t size) {
   constexpr uintptr_t kAlign = HostRam::kChunkSize;
   const auto brk = reinterpret_cast<uintptr_t>(sbrk(0));
   const uintptr_t pad = (kAlign - brk % kAlign) % kAlign;
-  if (size > SIZE_MAX - pad || pad + size > static_cast<size_t>(INTPTR_MAX)) return nullptr;
-  void* old = sbrk(static_cast<intptr_t>(pad + size));
-  if (old == reinterpret_cast<void*>(-1)) return nullptr;
+  if (size > SIZE_MAX - pad) return nullptr;
+  // sbrk() takes an intptr_t: 2 GiB of guest RAM (the most a 4 GB memory holds) is taken in
+  // steps, each contiguous with the last, as nothing else runs in between.
+  constexpr size_t kStep = size_t{1} << 30;
+  void* old = sbrk(0);
+  for (size_t left = pad + size; left > 0;) {
+    const size_t step = std::min(left, kStep);
+    if (sbrk(static_cast<intptr_t>(step)) == reinterpret_cast<void*>(-1)) {
+      sbrk(-static_cast<intptr_t>(pad + size - left));  // give back what was taken
+      return nullptr;
+    }
+    left -= step;
+  }
   return static_cast<uint8_t*>(old) + pad;
 #else
   return static_cast<uint8_t*>(std::calloc(size, 1));

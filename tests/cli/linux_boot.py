@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Boots the bundled Linux to its busybox prompt, runs commands, and powers it off.
 
-    linux_boot.py GLASSVM IMAGE INITRD [--bios FILE] [--max-insns N] [--reboot]
+    linux_boot.py GLASSVM IMAGE INITRD [--js GLASSVM_NODE_JS [--jit on|off]] [--bios FILE]
+                  [--max-insns N] [--reboot]
                   [--disk rw|readonly|snapshot --workdir DIR] [--iommu [virtio] [--trace-iommu]]
 
 The run is bounded by guest instructions (--max-insns, exit status 3 if the guest needs more);
@@ -88,6 +89,9 @@ def main():
                          "holds well-formed trace lines of the IOMMU's events, among them those "
                          "of the rng's DMA")
     ap.add_argument("--workdir", default=".")
+    ap.add_argument("--js", help="the wasm build: GLASSVM is node, and this the glassvm-node.js "
+                                 "it runs")
+    ap.add_argument("--jit", choices=["on", "off"], help="with --js: --jit=on or --jit=off")
     args = ap.parse_args()
 
     disk = None
@@ -97,7 +101,12 @@ def main():
         with open(disk, "wb") as f:
             f.write(b"GLASSVM-DISK-SECTOR-0".ljust(512, b"\0") + bytes(1024 * 1024 - 512))
 
-    cmd = [args.glassvm, "-m", "256M", "-kernel", args.image, "-initrd", args.initrd,
+    cmd = [args.glassvm]
+    if args.js:
+        cmd += ["--no-experimental-fetch", args.js]
+        if args.jit:
+            cmd += [f"--jit={args.jit}"]
+    cmd += ["-m", "256M", "-kernel", args.image, "-initrd", args.initrd,
            "-append", "console=ttyS0", "--max-insns", args.max_insns]
     if args.bios:
         cmd += ["-bios", args.bios]

@@ -1,0 +1,49 @@
+// The Host of the command line, shared by the native `glassvm` (native_host.cpp: termios and
+// poll) and the wasm build under node (node_host.cpp: process.stdin events): the console on
+// stdout, logging to stderr or a -D file, the steady clock, and QEMU's C-a escapes. Only how
+// console input arrives differs.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <span>
+#include <string>
+
+#include "engine/base/host.h"
+
+namespace glassvm {
+
+class CliHost : public Host {
+ public:
+  ~CliHost() override;
+
+  /// Sends log output to `path` instead of stderr. Returns false with `error` if it can't be
+  /// opened.
+  bool set_log_file(const std::string& path, std::string& error);
+
+  void console_write(std::span<const uint8_t> bytes) override;
+  uint64_t wall_clock_ns() override;
+  void log(LogLevel level, std::string_view message) override;
+
+  /// Whether console input is waiting to be read (the run loop then runs the guest at once).
+  virtual bool input_pending() = 0;
+  /// Whether standard input has reached its end.
+  bool input_closed() const { return eof_; }
+  /// Whether the user asked to quit (C-a x).
+  bool quit_requested() const { return quit_; }
+
+ protected:
+  /// Passes one byte read from a terminal through the C-a escapes (QEMU's -nographic):
+  /// returns true when `c` goes to the guest; C-a x sets quit_requested(), C-a h prints the
+  /// keys, C-a C-a sends one C-a. Bytes from a pipe skip this (they are not keys).
+  bool filter_terminal_byte(uint8_t c);
+
+  bool eof_ = false;
+  bool quit_ = false;
+
+ private:
+  bool escape_ = false;
+  FILE* log_ = stderr;
+};
+
+}  // namespace glassvm

@@ -1,0 +1,418 @@
+#include "cli/session.h"
+
+#include <cinttypes>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "engine/cpu/decode.h"
+#include "iommu/iommu_devices.h"
+#include "iommu/iommu_trace.h"
+
+namespace glassvm {
+
+namespace {
+
+// The wasm build runs the JIT unless told not to; the native build has none.
+#ifdef __EMSCRIPTEN__
+constexpr bool kJitByDefault = true;
+#else
+constexpr bool kJitByDefault = false;
+#endif
+
+constexpr uint64_t kSliceInsns = 1'000'000;
+// Idle guests skip ahead to their next timer; pacing keeps guest time from running ahead of
+// the wall clock, so that `sleep 1` takes about a second. A guest that computes runs behind
+// the wall clock (1 instruction = 1 ns); that lag is forgiven beyond kMaxLagNs, so that a
+// timer after a long computation still waits for real, while a booting kernel's short
+// sleeps fall into the lag and cost no wall time.
+constexpr uint64_t kMaxLagNs = 50'000'000;
+
+const char* cause_name(uint64_t cause) {
+  const bool irq = cause >> 63;
+  const uint64_t code = cause & ~(uint64_t{1} << 63);
+  if (irq) {
+    switch (code) {
+      case 1: return "s_software";
+      case 3: return "m_software";
+      case 5: return "s_timer";
+      case 7: return "m_timer";
+      case 9: return "s_external";
+      case 11: return "m_external";
+      default: return "interrupt";
+    }
+  }
+  static const char* const kNames[] = {
+      "misaligned_fetch", "fault_fetch",      "illegal_instruction",
+      "breakpoint",       "misaligned_load",  "fault_load",
+      "misaligned_store", "fault_store",      "user_ecall",
+      "supervisor_ecall", "hypervisor_ecall", "machine_ecall",
+      "exec_page_fault",  "load_page_fault",  "reserved",
+      "store_page_fault"};
+  return code < std::size(kNames) ? kNames[code] : "exception";
+}
+
+bool read_file(const std::string& path, std::vector<uint8_t>& out, std::string& error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    error = path + ": is a directory";
+    return false;
+  }
+  std::ifstream f(path, std::ios::binary | std::ios::ate);
+  if (!f) {
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  // One read of the whole file (a kernel or initramfs is megabytes; a byte-wise stream
+  // iterator costs tens of milliseconds of start-up).
+  const std::streamoff size = f.tellg();
+  if (size < 0 || !f.seekg(0)) {
+    error = path + ": cannot read (not a regular file?)";
+    return false;
+  }
+  out.resize(static_cast<size_t>(size));
+  if (!f.read(reinterpret_cast<char*>(out.data()), size)) {
+    error = path + ": read error";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::unique_ptr<Session> Session::open(int argc, char** argv, const HostFactory& make_host,
+                                       int& status) {
+  std::unique_ptr<Session> s(new Session);
+  if (!s->setup(argc, argv, make_host, status)) return nullptr;
+  return s;
+}
+
+Session::~Session() {
+  // The JIT goes before the machine's hart (which releases its pages into it).
+  if (jit_) machine_->cpu().set_executor(nullptr);
+  if (jit_dump_ && jit_dump_ != stderr) fclose(jit_dump_);
+}
+
+bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& status) {
+  CliOptions& opts = opts_;
+  std::string error;
+  status = kExitUsage;
+  // Nothing to run, and nothing wrong (--help, --info-mtree, ...).
+  auto done = [&status] {
+    status = 0;
+    return false;
+  };
+  if (!parse_cli_options(argc, argv, opts, error)) {
+    fprintf(stderr, "glassvm: %s\nTry 'glassvm --help' for more information.\n", error.c_str());
+    return false;
+  }
+  if (opts.help) {
+    fputs(cli_usage(), stdout);
+    return done();
+  }
+  if (opts.version) {
+    puts("GlassVM 0.1 (RISC-V virt, RV64GC)");
+    return done();
+  }
+
+  // The program is where the device libraries meet: each adds its models to one registry.
+  DeviceRegistry& registry = registry_;
+  register_builtin_devices(registry);
+  register_iommu_devices(registry);
+  for (const std::string& device : opts.devices) {
+    if (device == "help") {
+      fputs(registry.help().c_str(), stdout);
+      return done();
+    }
+    const size_t comma = device.find(',');
+    if (comma != std::string::npos && device.substr(device.rfind(',') + 1) == "help") {
+      const DeviceModel* model = registry.find(device.substr(0, comma));
+      if (model == nullptr) {
+        fprintf(stderr, "glassvm: -device %s: unknown device '%s' (-device help lists them)\n",
+                device.c_str(), device.substr(0, comma).c_str());
+        return false;
+      }
+      fputs(DeviceRegistry::help(*model).c_str(), stdout);
+      return done();
+    }
+  }
+
+  host_ = make_host(opts);
+  if (!opts.log_file.empty() && !host_->set_log_file(opts.log_file, error)) {
+    fprintf(stderr, "glassvm: cannot open log file %s\n", error.c_str());
+    return false;
+  }
+
+#ifdef __EMSCRIPTEN__
+  // A wasm32 memory holds at most 4 GB, host data included (the page has the same limit).
+  if (opts.ram_size > (uint64_t{2} << 30)) {
+    fprintf(stderr, "glassvm: -m: at most 2G of guest RAM in the wasm build\n");
+    return false;
+  }
+#endif
+  MachineConfig config;
+  config.ram_size = opts.ram_size;
+  config.append = opts.append;
+  config.registry = &registry;
+  if (opts.bios == "none") config.firmware = Firmware::None;
+  if (opts.bios == "default") config.firmware = Firmware::BuiltinSbi;
+  std::vector<DriveSpec> specs;
+  unsigned virtio_index = 0;
+  for (const std::string& text : opts.drives) {
+    DriveSpec spec;
+    if (!parse_drive(text, virtio_index, spec, error)) {
+      fprintf(stderr, "glassvm: %s\n", error.c_str());
+      return false;
+    }
+    if (spec.virtio) ++virtio_index;
+    if (config.drives.count(spec.id)) {
+      fprintf(stderr, "glassvm: -drive %s: duplicate drive id '%s'\n", text.c_str(),
+              spec.id.c_str());
+      return false;
+    }
+    std::unique_ptr<OpenDrive> drive = open_drive(spec, error);
+    if (!drive) {
+      fprintf(stderr, "glassvm: -drive %s: %s\n", text.c_str(), error.c_str());
+      return false;
+    }
+    config.drives[spec.id] = &drive->storage();
+    specs.push_back(spec);
+    drives_.push_back(std::move(drive));
+  }
+  config.devices = board_devices(opts.devices, specs);
+  machine_ = Machine::create(config, *host_, error);
+  Machine* machine = machine_.get();
+  if (!machine) {
+    fprintf(stderr, "glassvm: %s\n", error.c_str());
+    return false;
+  }
+
+  // Firmware, kernel, initrd: in this order, since each one's place depends on the previous.
+  std::vector<uint8_t> bytes;
+  if (!opts.bios.empty() && opts.bios != "none" && opts.bios != "default") {
+    if (!read_file(opts.bios, bytes, error) || !machine->load_firmware(bytes, opts.bios, error)) {
+      fprintf(stderr, "glassvm: %s\n", error.c_str());
+      return false;
+    }
+  }
+  if (!opts.kernel.empty()) {
+    if (!read_file(opts.kernel, bytes, error) || !machine->load_kernel(bytes, opts.kernel, error)) {
+      fprintf(stderr, "glassvm: %s\n", error.c_str());
+      return false;
+    }
+  }
+  if (!opts.initrd.empty()) {
+    if (opts.kernel.empty()) {
+      fprintf(stderr, "glassvm: -initrd needs -kernel\n");
+      return false;
+    }
+    if (!read_file(opts.initrd, bytes, error) || !machine->load_initrd(bytes, opts.initrd, error)) {
+      fprintf(stderr, "glassvm: %s\n", error.c_str());
+      return false;
+    }
+  }
+  if (!opts.dump_dtb.empty()) {
+    std::ofstream out(opts.dump_dtb, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(machine->fdt().data()),
+              static_cast<std::streamsize>(machine->fdt().size()));
+    if (!out.flush()) {
+      fprintf(stderr, "glassvm: %s: cannot write the device tree\n", opts.dump_dtb.c_str());
+      return false;
+    }
+    return done();
+  }
+
+  if (opts.info_mtree) {
+    fputs(machine->info_mtree(/*flatview=*/true).c_str(), stdout);
+    return done();
+  }
+  // A firmware alone may run (QEMU allows it: fw_dynamic_info then names no next stage).
+  if (opts.kernel.empty() && machine->firmware() != Firmware::File) {
+    fprintf(stderr, "glassvm: no guest to run: give -kernel FILE or -bios FILE (see --help)\n");
+    return false;
+  }
+
+  install_traces();
+  install_jit();
+  budget_left_ = opts.max_insns;
+  wall_start_ns_ = host_->wall_clock_ns();
+  return true;
+}
+
+void Session::install_traces() {
+  Machine* machine = machine_.get();
+  Cpu& cpu = machine->cpu();
+  if (opts_.trace_in_asm) {
+    cpu.set_decode_hook([&host = *host_](uint64_t pc, const DecodedInsn& insn) {
+      char line[160];
+      snprintf(line, sizeof line, "0x%016" PRIx64 ":  %0*x  %s", pc, insn.len == 2 ? 4 : 8,
+               insn.raw, disassemble(insn, pc).c_str());
+      host.log(LogLevel::Debug, line);
+    });
+  }
+  if (opts_.trace_int) {
+    cpu.set_trap_hook([&host = *host_, &cpu](const TrapEvent& e) {
+      char line[200];
+      snprintf(line, sizeof line,
+               "riscv_cpu_do_interrupt: hart:%" PRIu64 ", async:%d, cause:%016" PRIx64
+               ", epc:0x%016" PRIx64 ", tval:0x%016" PRIx64 ", desc=%s",
+               cpu.hartid(), static_cast<int>(e.cause >> 63), e.cause, e.epc, e.tval,
+               cause_name(e.cause));
+      host.log(LogLevel::Debug, line);
+    });
+  }
+
+  // --trace-iommu: an event log on every IOMMU region (riscv-iommu: one; virtio-iommu: one
+  // per endpoint), whose listener logs each record as it is made (iommu/iommu_trace.h).
+  if (opts_.trace_iommu) {
+    if (IommuProvider* iommu = machine->iommu()) {
+      iommu_trace_ = std::make_unique<IommuEventLog>([&m = *machine] { return m.guest_ns(); }, 1);
+      iommu_trace_->set_listener([&host = *host_](const IommuEventRecord& record) {
+        host.log(LogLevel::Debug, format_iommu_trace_line(record));
+      });
+      for (IommuMemoryRegion* region : iommu->iommu_regions()) iommu_trace_->attach(*region);
+    } else {
+      host_->log(LogLevel::Warning,
+                 "glassvm: --trace-iommu: the machine has no IOMMU (add -device riscv-iommu-sys "
+                 "or -device virtio-iommu); nothing to trace");
+    }
+  }
+}
+
+void Session::install_jit() {
+  const bool want =
+      opts_.jit == CliOptions::Jit::On || (opts_.jit == CliOptions::Jit::Default && kJitByDefault);
+  if (!want) return;
+  std::string why;
+  jit_ = make_jit(JitOptions{}, why);
+  if (!jit_) {
+    fprintf(stderr, "glassvm: no JIT (%s): interpreting\n", why.c_str());
+    return;
+  }
+  machine_->cpu().set_executor(jit_.get());
+  if (!opts_.dump_jit) return;
+  jit_dump_ = stderr;
+  if (!opts_.dump_jit_file.empty()) {
+    jit_dump_ = fopen(opts_.dump_jit_file.c_str(), "w");
+    if (!jit_dump_) {
+      fprintf(stderr, "glassvm: --dump-jit=%s: %s; dumping to stderr\n",
+              opts_.dump_jit_file.c_str(), strerror(errno));
+      jit_dump_ = stderr;
+    }
+  }
+  jit_->set_translation_hook([out = jit_dump_](const JitTranslation& t) {
+    fprintf(out, ";; translation of page 0x%016" PRIx64 ": %u wasm bytes, %.3f ms; entries",
+            t.guest_page, t.wasm_bytes, static_cast<double>(t.compile_ns) / 1e6);
+    for (const uint64_t entry : t.entries) fprintf(out, " 0x%" PRIx64, entry);
+    fprintf(out, "\n;; RISC-V\n%s;; wasm\n%s\n", t.riscv.c_str(), t.wat.c_str());
+  });
+}
+
+// On a clean end (power-off, exit, C-a x) every write the guest made reaches its image.
+bool Session::flush_drives() {
+  bool ok = true;
+  for (auto& d : drives_) {
+    if (!d->storage().flush()) {
+      fprintf(stderr, "glassvm: %s: flushing the disk image failed\n", d->spec.file.c_str());
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+uint64_t Session::wall_ns() const {
+  return host_->wall_clock_ns() - wall_start_ns_;
+}
+
+// --stats: one summary line at every end of the run (exit, C-a x, --max-insns).
+int Session::finish(int status) {
+  if (opts_.stats) {
+    const double wall_s = static_cast<double>(wall_ns()) / 1e9;
+    const uint64_t insns = machine_->total_instructions();
+    const TlbStats tlb = machine_->cpu().tlb_stats();
+    fprintf(stderr,
+            "\r\nglassvm: %" PRIu64
+            " instructions, %.3f s guest time, %.3f s wall, %.1f M "
+            "instructions/s; TLB misses %" PRIu64 " data, %" PRIu64 " fetch, flushes %" PRIu64
+            "\r\n",
+            insns, static_cast<double>(machine_->guest_ns()) / 1e9, wall_s,
+            wall_s > 0 ? static_cast<double>(insns) / wall_s / 1e6 : 0.0, tlb.data.misses,
+            tlb.fetch.misses, tlb.data.flushes);
+    if (jit_) {
+      const JitStats& j = jit_->stats();
+      fprintf(stderr,
+              "glassvm: JIT: %" PRIu64 " translations (%.3f s compiling, %" PRIu64
+              " failed), %u modules live (%" PRIu64 " bytes), %" PRIu64 " evictions, %" PRIu64
+              " invalidations; %" PRIu64 " steps in translated code, %" PRIu64 " entries\r\n",
+              j.translations, static_cast<double>(j.compile_ns) / 1e9, j.compile_failures,
+              j.modules_live, j.code_bytes, j.evictions, j.invalidations, j.steps_jitted,
+              j.entries);
+    }
+  }
+  fflush(nullptr);
+  return status;
+}
+
+// How long to wait before the next slice: while guest time is ahead of the wall clock (a timer
+// skip), until it is due, unless input is waiting (the guest then takes it at once). Lag built
+// up meanwhile (computing, or waiting for input) is forgiven first.
+int Session::pace_wait_ms() {
+  uint64_t wall = wall_ns() - wall_origin_ns_;
+  const uint64_t guest = machine_->guest_ns();
+  if (wall > guest + kMaxLagNs) {
+    wall_origin_ns_ += wall - guest - kMaxLagNs;
+    wall = guest + kMaxLagNs;
+  }
+  if (guest <= wall + 1'000'000 || host_->quit_requested() || host_->input_pending()) return 0;
+  return static_cast<int>(std::min<uint64_t>((guest - wall) / 1'000'000, 100));
+}
+
+Step Session::step() {
+  auto exit_with = [this](int status) { return Step{Step::Kind::Exit, 0, finish(status)}; };
+  if (host_->quit_requested()) {
+    fprintf(stderr, "\r\nglassvm: terminating on user request (C-a x)\r\n");
+    return exit_with(flush_drives() ? 0 : kExitUsage);
+  }
+  uint64_t slice = kSliceInsns;
+  if (opts_.max_insns) {
+    if (budget_left_ == 0) {
+      fprintf(stderr, "glassvm: stopped after %" PRIu64 " instructions (--max-insns)\n",
+              opts_.max_insns);
+      return exit_with(kExitMaxInsns);
+    }
+    slice = std::min(slice, budget_left_);
+  }
+  if (const int ms = pace_wait_ms(); ms > 0) return Step{Step::Kind::Wait, ms, 0};
+  // The budget counts steps (a trap is one), so a guest trapping forever still ends the run.
+  const uint64_t before = machine_->total_steps();
+  const MachineState state = machine_->run(slice);
+  if (opts_.max_insns) budget_left_ -= std::min(budget_left_, machine_->total_steps() - before);
+  switch (state) {
+    case MachineState::Exited:
+      if (!flush_drives()) return exit_with(kExitUsage);
+      return exit_with(machine_->exit_code());
+    case MachineState::Idle:
+      if (host_->input_closed()) {
+        fprintf(stderr, "glassvm: the guest waits for input and standard input is closed\n");
+        return exit_with(0);
+      }
+      // Input the guest has not taken yet (the UART's FIFO was full) wakes it at once.
+      if (host_->input_pending()) return Step{};
+      return Step{Step::Kind::Wait, 20, 0};
+    case MachineState::Running: break;
+    case MachineState::Reset: break;
+    case MachineState::Breakpoint: {
+      // The command line sets no breakpoints, but a board may stop at one (an embedder's, or a
+      // future debugger option): say where, and go on; the next run() executes that
+      // instruction (run() never stops at the first instruction of a call).
+      char line[80];
+      snprintf(line, sizeof line, "breakpoint at 0x%016" PRIx64 ", continuing",
+               machine_->cpu().pc());
+      host_->log(LogLevel::Info, line);
+      break;
+    }
+  }
+  return Step{};
+}
+
+}  // namespace glassvm
