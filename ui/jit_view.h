@@ -64,7 +64,7 @@ class JitTranslationLog {
 
 /// What the Performance panel and glassvm.jit() show of the JIT.
 struct JitStatus {
-  bool enabled = false;    ///< the user's choice (on by default; ?jit=0, the panel's switch)
+  bool enabled = false;    ///< the user's choice (off by default; ?jit=1, the panel's switch)
   bool available = false;  ///< make_jit() gave a JIT in this build
   std::string why;         ///< why not, when !available
   bool installed = false;  ///< a JIT runs the current machine's code now

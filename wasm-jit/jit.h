@@ -20,11 +20,11 @@ namespace glassvm {
 /// How the JIT behaves. The defaults suit Linux and the demos.
 struct JitOptions {
   /// Entries into a code page before it is translated.
-  uint32_t hot_threshold = 64;
+  uint32_t hot_threshold = 1000;
   /// Live modules (one per translated page) before the least recently used is evicted.
   uint32_t max_modules = 512;
   /// Bytes of wasm per module: a page whose translation would exceed it is translated in part.
-  uint32_t max_module_bytes = 256 * 1024;
+  uint32_t max_module_bytes = 64 * 1024;
   /// Testing: before each entry, check that the page still holds the bytes its module was
   /// translated from, and abort with a message if not (a missed invalidation). Slow.
   bool verify_code = false;

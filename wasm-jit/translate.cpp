@@ -465,11 +465,17 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
   t.starts.resize(kept.size());
   for (size_t i = kept.size(); i-- > 0;) t.starts[i] = c.open_block();
   auto unknown = c.open_block();
-  std::vector<WasmCode::Label> table(kPageSize / 2, unknown);
-  for (size_t i = 0; i < kept.size(); ++i) table[kept[i] / 2] = t.starts[i];
+  // Indexed by halfword from the first block to the last (any other offset is unknown).
+  const unsigned first = kept.front() / 2;
+  std::vector<WasmCode::Label> table(kept.back() / 2 - first + 1, unknown);
+  for (size_t i = 0; i < kept.size(); ++i) table[kept[i] / 2 - first] = t.starts[i];
   c.local_get(t.off);
   c.i32_const(1);
   c.op(op::kI32ShrU);
+  if (first != 0) {
+    c.i32_const(static_cast<int32_t>(first));
+    c.op(op::kI32Sub);
+  }
   c.br_table(table, unknown);
   c.end(unknown);
   // An offset with no block: leave there; "ran nothing" unless a block ran. A jump inside the

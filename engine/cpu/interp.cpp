@@ -27,6 +27,10 @@ namespace glassvm {
 
 using alu::sext32;
 
+/// With an executor, the interpreter goes back to the outer loop (which offers the block to
+/// the executor) after this many taken jumps inside one page.
+constexpr uint32_t kOfferEvery = 64;
+
 // GCC merges the identical dispatch tails of the handlers back into one indirect jump
 // (cross-jumping, GCSE), which defeats threaded dispatch: keep one jump per handler.
 #if defined(__GNUC__) && !defined(__clang__)
@@ -58,6 +62,10 @@ Cpu::Impl::run(uint64_t budget) {
   Insn* slots = nullptr;
   CodePage* page = nullptr;
   uint64_t blk_base = 0, blk_limit = 0, ialign_mask = 0;
+  // Taken jumps inside the page before the outer loop offers the block to the executor again
+  // (so that a hot loop reaches it); without an executor, practically never.
+  const uint32_t offer_every = executor_ != nullptr ? kOfferEvery : UINT32_MAX;
+  uint32_t offer_in = offer_every;
 
 #define BOX32(v) (0xffffffff00000000ull | (v))  // NaN-boxing, sf::box32
 #define BOX64(v) (v)
@@ -73,18 +81,18 @@ Cpu::Impl::run(uint64_t budget) {
     DISPATCH();                    \
   } while (0)
   // Retire a control transfer to `target`; stay in the page when possible.
-#define JUMP(target)                     \
-  do {                                   \
-    const uint64_t t_ = (target);        \
-    pc = t_;                             \
-    if (--left == 0) goto out_pc;        \
-    const uint64_t off_ = t_ - blk_base; \
-    if (off_ < blk_limit) {              \
-      in = slots + (off_ >> 1);          \
-      DISPATCH();                        \
-    }                                    \
-    pc_ = pc;                            \
-    goto outer;                          \
+#define JUMP(target)                      \
+  do {                                    \
+    const uint64_t t_ = (target);         \
+    pc = t_;                              \
+    if (--left == 0) goto out_pc;         \
+    const uint64_t off_ = t_ - blk_base;  \
+    if (off_ < blk_limit && --offer_in) { \
+      in = slots + (off_ >> 1);           \
+      DISPATCH();                         \
+    }                                     \
+    pc_ = pc;                             \
+    goto outer;                           \
   } while (0)
   // Retire the current instruction and return to the outer loop.
 #define COMPLETE_AND_EXIT() \
@@ -232,8 +240,8 @@ outer:
   if (page != nullptr) {
     slots = page->slots;
     blk_base = pc & kPageMask;
-    // With an executor every taken jump comes back here, so that hot loops reach it.
-    blk_limit = executor_ != nullptr ? 0 : kPageSize;
+    blk_limit = kPageSize;
+    offer_in = offer_every;
     in = slots + ((pc - blk_base) >> 1);
   } else {
     SYNC();
