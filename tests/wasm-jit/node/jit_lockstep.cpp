@@ -263,12 +263,6 @@ int main(int argc, char** argv) {
     if (why.empty() && sj != si) why = "machine states differ";
     if (why.empty() && host_jit.output != host_interp.output) why = "console output differs";
     if (!why.empty()) {
-      if (o.stop_slice != 0) {
-        const uint8_t* rj = mj->ram().ram_ptr() + 0x287020;
-        const uint8_t* ri = mi->ram().ram_ptr() + 0x287020;
-        for (int k = 0; k < 16; ++k) printf("%02x/%02x ", rj[k], ri[k]);
-        printf("\na0 %" PRIx64 " a5 %" PRIx64 "\n", mi->cpu().reg(10), mi->cpu().reg(15));
-      }
       char where[128];
       snprintf(where, sizeof where,
                " (in a slice of %" PRIu64 " steps from pc 0x%" PRIx64 ", now at 0x%" PRIx64 ")", n,
