@@ -187,9 +187,9 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   --info-mtree       print the memory tree and flat views (QEMU's 'info mtree -f') and exit
   --stats            at the end, print the instructions executed, guest and wall time, the
                      speed and the TLB counters on stderr (and the JIT's counters)
-  --jit=on|off       translate hot guest code to WebAssembly (the wasm build, glassvm-node;
-                     off by default for now); the native build has no JIT: --jit=on
-                     says so on stderr and interprets
+  --jit=on|off       translate hot guest code to WebAssembly (the wasm build, glassvm-node:
+                     on by default); the native build has no JIT: --jit=on says so on
+                     stderr and interprets
   --dump-jit[=FILE]  print every translation (its RISC-V and its wasm text) on stderr, or
                      to FILE
   -h, --help         this text

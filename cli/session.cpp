@@ -15,7 +15,7 @@ namespace {
 
 // The wasm build runs the JIT unless told not to; the native build has none.
 #ifdef __EMSCRIPTEN__
-constexpr bool kJitByDefault = false;  // see docs/how-it-works.md (the JIT)
+constexpr bool kJitByDefault = true;
 #else
 constexpr bool kJitByDefault = false;
 #endif

@@ -363,7 +363,7 @@ class App {
   PanelState panel_;
   bool panel_closed_[kPanelCount] = {};
   std::vector<PanelRect> drawn_panels_;
-  bool jit_enabled_ = false;  // off by default for now: see docs/how-it-works.md (the JIT)
+  bool jit_enabled_ = true;  // ?jit=0 and the Performance panel turn it off
   /// The current machine's JIT (null: none made, or unavailable); installed while
   /// jit_installed_. Taken off the hart before it is destroyed (drop_jit, ~App).
   std::unique_ptr<Jit> jit_;

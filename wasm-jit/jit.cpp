@@ -2,8 +2,9 @@
 // invalidation, and (in the Emscripten build) compiling, instantiating and calling modules.
 //
 // Design note: the cache keeps one PageInfo per code page the interpreter offers it (its
-// ExecPage::handle), counting entries until the page is hot, then translating the entries
-// seen so far and what they reach. A module is entered only at an offset it has a block for
+// ExecPage::handle), counting the steps it runs interpreted and its entries from other pages
+// until it is hot and long-running (JitOptions), then translating the entries seen so far and
+// what they reach. A module is entered only at an offset it has a block for
 // (checked here, so an unknown offset costs no call); entering a translated page elsewhere is
 // counted, and after a few such misses the page is translated again with the new entries
 // (a bounded number of times). Live modules are capped (JitOptions::max_modules): past the cap
@@ -11,6 +12,7 @@
 // bytes change is released by the hart (executor.h) with its module, so stale code never runs.
 #include "wasm-jit/jit.h"
 
+#include <algorithm>
 #include <bitset>
 #include <chrono>
 #include <cstdio>
@@ -120,9 +122,9 @@ class WebJitHost final : public JitHost {
 
 constexpr unsigned kHalfwords = kPageSize / 2;
 /// Entries at offsets a module lacks before the page is translated again.
-constexpr uint32_t kMissesBeforeRetranslation = 16;
+constexpr uint32_t kMissesBeforeRetranslation = 64;
 /// Translations of one page before its module stays as it is.
-constexpr uint32_t kMaxRetranslations = 8;
+constexpr uint32_t kMaxRetranslations = 3;
 /// Refused or empty translations of one page before it stays interpreted.
 constexpr uint32_t kMaxFailures = 3;
 /// Translations of one page dropped because it was written before it stays interpreted, and
@@ -146,13 +148,35 @@ class JitImpl final : public Jit {
 
   bool run(CpuState& s, ExecPage& page) override {
     if (page.handle == 0) page.handle = allocate(page.guest_page);
+    // The steps since the previous offer ran in the page offered then (the interpreter offers
+    // again whenever it leaves a page): they heat that page.
+    const uint64_t clock = s.run_base_ + s.run_budget_ - s.budget_left_;
+    if (heating_ != 0 && heating_ <= pages_.size() && clock > clock_) {
+      PageInfo& h = pages_[heating_ - 1];
+      h.heat = static_cast<uint32_t>(std::min<uint64_t>(h.heat + (clock - clock_), UINT32_MAX));
+    }
+    const bool arrived = heating_ != page.handle;  // from another page, not a re-offer
+    heating_ = page.handle;
+    clock_ = clock;
     PageInfo& p = pages_[page.handle - 1];
     const unsigned half = static_cast<unsigned>(s.pc_ & (kPageSize - 1)) / 2;
+    // The first offer of a run() is where the previous one's budget ran out, often inside a
+    // block: not an entry worth a block of its own (translations stay few and their blocks
+    // long). The interpreter runs on to the next jump.
+    const bool resumed = s.budget_left_ == s.run_budget_;
     if (p.module == 0) {
-      p.entries.set(half);
-      if (p.failures >= kMaxFailures || ++p.heat < options_.hot_threshold) return false;
-      if (!translate(p, page)) return false;
+      if (!resumed) p.entries.set(half);
+      if (arrived) ++p.arrivals;
+      // Hot, and long-running: code that runs only a few steps each time it is entered from
+      // elsewhere (most of an operating system's) gains less from translation than entering,
+      // compiling and recompiling it costs.
+      if (p.failures >= kMaxFailures || p.heat < options_.hot_steps ||
+          p.heat < uint64_t{options_.min_steps_per_entry} * p.arrivals) {
+        return false;
+      }
+      if (!translate(p, page) || !p.blocks.test(half)) return false;
     } else if (!p.blocks.test(half)) {
+      if (resumed) return false;
       p.entries.set(half);
       if (++p.misses < kMissesBeforeRetranslation || p.translations >= kMaxRetranslations) {
         return false;
@@ -168,7 +192,9 @@ class JitImpl final : public Jit {
       abort();
     }
     const uint64_t before = s.budget_left_;
-    if (host_->call(p.module, s) != 0) return false;
+    const int ran_nothing = host_->call(p.module, s);
+    clock_ += before - s.budget_left_;  // translated steps heat nothing
+    if (ran_nothing != 0) return false;
     stats_.steps_jitted += before - s.budget_left_;
     ++stats_.entries;
     return true;
@@ -195,8 +221,9 @@ class JitImpl final : public Jit {
  private:
   struct PageInfo {
     uint64_t guest_page = 0;
-    uint32_t heat = 0;
-    uint32_t module = 0;  ///< the host's handle; 0: none
+    uint32_t heat = 0;      ///< steps interpreted in the page (saturating)
+    uint32_t arrivals = 0;  ///< times entered from another page before it was translated
+    uint32_t module = 0;    ///< the host's handle; 0: none
     uint32_t misses = 0;
     uint32_t translations = 0;
     uint32_t failures = 0;
@@ -243,7 +270,7 @@ class JitImpl final : public Jit {
     }
     if (victim == nullptr) return;
     drop_module(*victim);
-    victim->heat = 0;
+    victim->heat = victim->arrivals = 0;
     ++stats_.evictions;
   }
 
@@ -253,6 +280,7 @@ class JitImpl final : public Jit {
     req.guest_page = page.guest_page;
     req.host = page.host;
     req.max_bytes = options_.max_module_bytes;
+    req.listing = static_cast<bool>(hook_);
     for (unsigned i = 0; i < kHalfwords; ++i) {
       if (p.entries.test(i)) req.entries.push_back(static_cast<uint16_t>(2 * i));
     }
@@ -260,7 +288,7 @@ class JitImpl final : public Jit {
     ++p.translations;
     if (!translate_page(req, result)) {
       ++p.failures;
-      p.heat = 0;
+      p.heat = p.arrivals = 0;
       return false;
     }
     while (stats_.modules_live >= options_.max_modules) evict_least_recent();
@@ -271,7 +299,7 @@ class JitImpl final : public Jit {
     if (module == 0) {
       ++stats_.compile_failures;
       ++p.failures;
-      p.heat = 0;
+      p.heat = p.arrivals = 0;
       fprintf(stderr, "glassvm: the JIT's module for page 0x%llx was refused: %s\n",
               static_cast<unsigned long long>(page.guest_page), error.c_str());
       return false;
@@ -304,6 +332,8 @@ class JitImpl final : public Jit {
   std::vector<PageInfo> pages_;  ///< by handle - 1
   std::vector<uint32_t> free_;   ///< handles of released pages
   uint64_t use_clock_ = 0;
+  uint32_t heating_ = 0;                              ///< the handle of the page offered last
+  uint64_t clock_ = 0;                                ///< the hart's retired steps then
   std::unordered_map<uint64_t, uint32_t> rewritten_;  ///< page -> translations dropped
   JitStats stats_;
   TranslationHook hook_;

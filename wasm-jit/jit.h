@@ -19,12 +19,18 @@ namespace glassvm {
 
 /// How the JIT behaves. The defaults suit Linux and the demos.
 struct JitOptions {
-  /// Entries into a code page before it is translated.
-  uint32_t hot_threshold = 1000;
+  /// Guest steps interpreted in a code page before it is translated.
+  uint32_t hot_steps = 300'000;
+  /// And only when it ran at least this many steps, on average, each time it was entered from
+  /// another page. Compiling a module, and the browser's optimizing compiler recompiling it
+  /// once it runs hot, cost more than translated code saves in code that runs a few hundred
+  /// or thousand steps at a time (most of an operating system's boot); loops that stay in a
+  /// page gain several times.
+  uint32_t min_steps_per_entry = 50'000;
   /// Live modules (one per translated page) before the least recently used is evicted.
   uint32_t max_modules = 512;
   /// Bytes of wasm per module: a page whose translation would exceed it is translated in part.
-  uint32_t max_module_bytes = 64 * 1024;
+  uint32_t max_module_bytes = 32 * 1024;
   /// Testing: before each entry, check that the page still holds the bytes its module was
   /// translated from, and abort with a message if not (a missed invalidation). Slow.
   bool verify_code = false;

@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <set>
 
 #include "engine/base/page.h"
@@ -66,11 +67,16 @@ Translator::Translator(const std::vector<uint16_t>& block_offsets, uint32_t regi
   left = code.add_local(ValType::I64);
   addr = code.add_local(ValType::I64);
   tmp = code.add_local(ValType::I64);
-  for (unsigned r = 1; r < 32; ++r) xl_[r] = code.add_local(ValType::I64);
   off = code.add_local(ValType::I32);
   entered = code.add_local(ValType::I32);
   host = code.add_local(ValType::I32);
   for (auto& f : helper_func_) f = -1;
+}
+
+uint32_t Translator::xl(unsigned r) {
+  // Only the registers the function uses get a local: fewer locals compile faster.
+  if (xl_[r] == 0) xl_[r] = code.add_local(ValType::I64);
+  return xl_[r];
 }
 
 uint32_t Translator::x_offset(unsigned r) {
@@ -92,7 +98,7 @@ void Translator::load_function_registers() {
     if (!(fn_regs_ & (1u << r))) continue;
     code.local_get(kS);
     code.mem(op::kI64Load, 3, x_offset(r));
-    code.local_set(xl_[r]);
+    code.local_set(xl(r));
   }
 }
 
@@ -102,11 +108,11 @@ void Translator::settle() {
     if (fn_regs_ & ~loaded_ & bit) {  // a function register a helper made stale: reload
       code.local_get(kS);
       code.mem(op::kI64Load, 3, x_offset(r));
-      code.local_set(xl_[r]);
+      code.local_set(xl(r));
       loaded_ |= bit;
     } else if (dirty_ & ~fn_regs_ & bit) {  // a block-local register: store
       code.local_get(kS);
-      code.local_get(xl_[r]);
+      code.local_get(xl(r));
       code.mem(op::kI64Store, 3, x_offset(r));
       dirty_ &= ~bit;
     }
@@ -119,12 +125,12 @@ void Translator::get_x(unsigned r) {
     return;
   }
   if (loaded_ & (1u << r)) {
-    code.local_get(xl_[r]);
+    code.local_get(xl(r));
     return;
   }
   code.local_get(kS);
   code.mem(op::kI64Load, 3, x_offset(r));
-  code.local_tee(xl_[r]);
+  code.local_tee(xl(r));
   loaded_ |= 1u << r;
 }
 
@@ -133,13 +139,13 @@ void Translator::set_x(unsigned r) {
     code.op(op::kDrop);
     return;
   }
-  code.local_set(xl_[r]);
+  code.local_set(xl(r));
   loaded_ |= 1u << r;
   dirty_ |= 1u << r;
 }
 
 void Translator::set_x_leaving(unsigned r) {
-  code.local_tee(xl_[r]);
+  code.local_tee(xl(r));
   code.local_set(tmp);
   code.local_get(kS);
   code.local_get(tmp);
@@ -150,7 +156,7 @@ void Translator::store_dirty() {
   for (unsigned r = 1; r < 32; ++r) {
     if (!(dirty_ & (1u << r))) continue;
     code.local_get(kS);
-    code.local_get(xl_[r]);
+    code.local_get(xl(r));
     code.mem(op::kI64Store, 3, x_offset(r));
   }
 }
@@ -288,6 +294,7 @@ void Translator::go_to_offset(int64_t target) {
     return;
   }
   if (b == static_cast<int>(block_index)) {
+    assert(self_loop_open && "a jump to its own block that translate_page did not see");
     code.br(self_loop);  // a loop of one block: no dispatch
     return;
   }
@@ -332,14 +339,19 @@ bool decode_at(const uint8_t* page, unsigned o, DecodedInsn& d) {
 }
 
 /// The block starts: the entries, and what they reach in the page (branch targets,
-/// fall-throughs, return points after calls, the instruction after an exit).
+/// fall-throughs, return points after calls, the instruction after an exit), in the order
+/// found: the entries first, then by distance from them.
 std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
   std::set<uint16_t> starts;
+  std::vector<uint16_t> order;
   std::deque<uint16_t> work;  // breadth first: what is near the entries comes first
   auto add = [&](int64_t o) {
     if (o < 0 || o >= static_cast<int64_t>(kPageSize) || (o & 1)) return;
     if (starts.size() >= req.max_blocks) return;
-    if (starts.insert(static_cast<uint16_t>(o)).second) work.push_back(static_cast<uint16_t>(o));
+    if (starts.insert(static_cast<uint16_t>(o)).second) {
+      work.push_back(static_cast<uint16_t>(o));
+      order.push_back(static_cast<uint16_t>(o));
+    }
   };
   for (uint16_t e : req.entries) add(e);
   while (!work.empty()) {
@@ -373,7 +385,7 @@ std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
       o = static_cast<unsigned>(next);
     }
   }
-  return {starts.begin(), starts.end()};
+  return order;
 }
 
 /// The instructions of the block at `o`: up to the next block start, a control transfer or
@@ -409,24 +421,15 @@ void emit_insn(Translator& t, const BlockInsn& in, Flow& flow) {
 
 }  // namespace jit
 
-bool translate_page(const TranslateRequest& req, TranslateResult& result) {
+namespace {
+
+/// Emits the module for the blocks at `kept` (ascending) into `result`.
+void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
+                 const std::vector<uint16_t>& starts, TranslateResult& result) {
   using namespace jit;
   result = TranslateResult{};
-  std::vector<uint16_t> starts = find_blocks(req);
   std::vector<std::vector<BlockInsn>> blocks;
-  std::vector<uint16_t> kept;
-  size_t estimate = 2 * kPageSize;  // the dispatcher's br_table, at most 2 bytes a halfword
-  for (uint16_t o : starts) {
-    std::vector<BlockInsn> b = block_insns(req.host, o, starts);
-    if (b.empty()) continue;  // starts with an instruction left to the interpreter
-    // About what a block costs (most instructions take 10-40 bytes, memory ones ~120): stop
-    // before the cap rather than emit and cut (emission still cuts, as a last resort).
-    estimate += 48 + 40 * b.size();
-    if (estimate > req.max_bytes && !kept.empty()) break;
-    kept.push_back(o);
-    blocks.push_back(std::move(b));
-  }
-  if (kept.empty()) return false;
+  for (uint16_t o : kept) blocks.push_back(block_insns(req.host, o, starts));
 
   // The integer registers the function's instructions name (for F/D instructions some of
   // these are f registers: a harmless excess).
@@ -487,7 +490,18 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
     c.end(t.starts[i]);
     const auto& insns = blocks[i];
     t.begin_block(static_cast<uint32_t>(i), static_cast<uint32_t>(insns.size()));
-    t.self_loop = c.open_loop();
+    // A wasm loop only where the block jumps to its own start: a loop makes the browser's
+    // optimizing compiler merge every local at its head, which costs in big functions.
+    bool jumps_to_itself = false;
+    for (const BlockInsn& in : insns) {
+      const InsnKind k = insn_kind(in.d.op);
+      if ((k == InsnKind::Branch || k == InsnKind::Jal) && in.off + in.d.imm == kept[i]) {
+        jumps_to_itself = true;
+      }
+    }
+    std::optional<WasmCode::Label> self_loop;
+    if (jumps_to_itself) self_loop = t.self_loop = c.open_loop();
+    t.self_loop_open = jumps_to_itself;
     // The budget must cover the whole block, else the interpreter runs what is left.
     c.local_get(t.left);
     c.i64_const(static_cast<int64_t>(insns.size()));
@@ -502,15 +516,17 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
     c.i32_const(1);
     c.local_set(t.entered);
 
-    result.riscv += "block " + std::to_string(i) + ":\n";
+    if (req.listing) result.riscv += "block " + std::to_string(i) + ":\n";
     Flow flow = Flow::Next;
     for (uint32_t k = 0; k < insns.size(); ++k) {
       const BlockInsn& in = insns[k];
       t.begin_insn(k, in.off, in.d.len);
-      char head[32];
-      snprintf(head, sizeof head, "  %016llx  ",
-               static_cast<unsigned long long>(req.guest_page + in.off));
-      result.riscv += head + disassemble(in.d, req.guest_page + in.off) + "\n";
+      if (req.listing) {
+        char head[32];
+        snprintf(head, sizeof head, "  %016llx  ",
+                 static_cast<unsigned long long>(req.guest_page + in.off));
+        result.riscv += head + disassemble(in.d, req.guest_page + in.off) + "\n";
+      }
       emit_insn(t, in, flow);
       ++result.insns;
       if (flow == Flow::Left) break;
@@ -519,17 +535,7 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
       const BlockInsn& last = insns.back();
       t.go_to_offset(last.off + last.d.len);
     }
-    c.end(t.self_loop);
-    if (c.size() > req.max_bytes && i + 1 < kept.size()) {
-      // Too big: the remaining blocks only leave to the interpreter.
-      for (size_t j = i + 1; j < kept.size(); ++j) {
-        c.end(t.starts[j]);
-        t.begin_block(static_cast<uint32_t>(j), 0);
-        t.leave_unrun(kept[j]);
-      }
-      kept.resize(i + 1);
-      break;
-    }
+    if (self_loop) c.end(*self_loop);
   }
   c.end(t.dispatch);
   c.op(op::kUnreachable);
@@ -548,7 +554,42 @@ bool translate_page(const TranslateRequest& req, TranslateResult& result) {
   m.export_function("run", f);
   result.wasm = m.finish();
   result.blocks = kept;
-  return true;
+}
+
+}  // namespace
+
+bool translate_page(const TranslateRequest& req, TranslateResult& result) {
+  using namespace jit;
+  const std::vector<uint16_t> found = find_blocks(req);
+  std::vector<uint16_t> starts = found;
+  std::sort(starts.begin(), starts.end());
+  // The blocks nearest the entries first, as long as the module stays within its size: a big
+  // page is translated around the code that runs, not from its start. Start from an estimate
+  // (most instructions take 10-40 bytes, memory ones ~120) and take fewer blocks while the
+  // module comes out too big.
+  std::vector<uint16_t> usable;
+  size_t count = 0, insns = 0;
+  uint16_t lo = kPageSize, hi = 0;
+  for (uint16_t o : found) {
+    const std::vector<BlockInsn> b = block_insns(req.host, o, starts);
+    if (b.empty()) continue;  // starts with an instruction left to the interpreter
+    usable.push_back(o);
+    lo = std::min(lo, o);
+    hi = std::max(hi, o);
+    insns += b.size();
+    // The br_table spans the blocks' offsets (up to 2 bytes a halfword).
+    const size_t estimate = 256 + (hi - lo) + 48 * usable.size() + 40 * insns;
+    if (estimate <= req.max_bytes || count == 0) count = usable.size();
+  }
+  if (usable.empty()) return false;
+  for (;;) {
+    std::vector<uint16_t> kept(usable.begin(), usable.begin() + static_cast<ptrdiff_t>(count));
+    std::sort(kept.begin(), kept.end());
+    emit_module(req, kept, starts, result);
+    // One block alone may exceed the cap: it is still bounded by the page.
+    if (result.wasm.size() <= req.max_bytes || count == 1) return true;
+    count = std::max<size_t>(1, count * req.max_bytes / result.wasm.size() * 9 / 10);
+  }
 }
 
 }  // namespace glassvm

@@ -25,6 +25,7 @@ struct TranslateRequest {
   std::vector<uint16_t> entries;    ///< page offsets the module must be enterable at
   uint32_t max_bytes = 256 * 1024;  ///< stop adding blocks past this much code
   uint32_t max_blocks = 400;        ///< and past this many blocks
+  bool listing = true;              ///< fill TranslateResult::riscv
   /// Keep the registers in locals across the blocks of a function only up to this many blocks.
   uint32_t max_blocks_with_registers = 32;
 };

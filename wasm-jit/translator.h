@@ -145,6 +145,7 @@ class Translator {
   WasmCode::Label exit_stored;          ///< the shared exit for registers already stored
   WasmCode::Label dispatch;             ///< the loop
   WasmCode::Label self_loop;            ///< the current block's own loop (a jump to itself)
+  bool self_loop_open = false;          ///< the current block has one
   std::vector<WasmCode::Label> starts;  ///< starts[i]: the wasm block whose end is block i
 
   /// The helpers imported, in import order.
@@ -153,7 +154,9 @@ class Translator {
   static uint32_t x_offset(unsigned r);
 
  private:
-  uint32_t xl_[32] = {};  ///< local index of each x register
+  /// The local of x[r], added on first use.
+  uint32_t xl(unsigned r);
+  uint32_t xl_[32] = {};  ///< local index of each x register; 0: none yet
   uint32_t loaded_ = 0;   ///< bit r: xl_[r] holds x[r]
   uint32_t dirty_ = 0;    ///< bit r: xl_[r] is newer than x[r] in memory
   uint32_t fn_regs_ = 0;  ///< the registers the function keeps in locals

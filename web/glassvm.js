@@ -15,8 +15,8 @@
 // disk.img.gz, an ext2 file system with a README; .gz is unpacked),
 // ?lesson=ID (open a lesson of the Lessons panel: its devices and its guest, which is then the
 // default guest instead of linux; the guest waits at its first instruction),
-// ?jit=1 (translate hot guest code to WebAssembly: the JIT starts switched on; ?jit=0, the
-// default, runs every instruction in the interpreter).
+// ?jit=0 (run every instruction in the interpreter: the JIT, which translates hot guest code
+// to WebAssembly, starts switched off; ?jit=1, the default, starts it on).
 'use strict';
 
 (function () {
@@ -665,7 +665,7 @@
     for (const bytes of pendingInput.splice(0)) sendInput(bytes);
     setInterval(() => { renderMessages(); updateStatus(); }, 200);
 
-    // ?jit=1: the JIT starts on (it is off by default; the Performance panel switches it).
+    // ?jit=0: the JIT starts off (it is on by default; the Performance panel switches it).
     if (params.get('jit') === '1') core._glassvm_set_jit(1);
     if (params.get('jit') === '0') core._glassvm_set_jit(0);
 

@@ -29,7 +29,7 @@ using alu::sext32;
 
 /// With an executor, the interpreter goes back to the outer loop (which offers the block to
 /// the executor) after this many taken jumps inside one page.
-constexpr uint32_t kOfferEvery = 64;
+constexpr uint32_t kOfferEvery = 1024;
 
 // GCC merges the identical dispatch tails of the handlers back into one indirect jump
 // (cross-jumping, GCSE), which defeats threaded dispatch: keep one jump per handler.

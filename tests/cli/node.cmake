@@ -34,6 +34,8 @@ if(GLASSVM_BUILD_GUESTS)
   # Without a JIT runtime (or with one) the run goes on; --stats adds the JIT's counters when
   # one is installed.
   node_test(jit_off_stats 3 "glassvm: 1000000 instructions, .* M instructions/s" ${GVN} --jit=off --stats -bios none -kernel ${G}/bench.elf --max-insns 1000000)
+  # On by default: a compute-bound loop is translated, and the guest's own checksum holds.
+  node_test(jit_default_translates 0 "glassvm: JIT: [1-9][0-9]* translations" ${GVN} --stats -bios none -kernel ${G}/jit_bench_int.elf)
   node_test(trace_int 0 "riscv_cpu_do_interrupt: hart:0, async:0, cause:0000000000000002" ${GVN} -bios none -kernel ${G}/test_traps.elf -d int)
   add_test(NAME cli_node.tty_console
            COMMAND Python3::Interpreter ${CMAKE_CURRENT_SOURCE_DIR}/tty_console.py ${G}/demo.elf

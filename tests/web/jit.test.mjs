@@ -40,18 +40,18 @@ describe('the JIT in the page', () => {
     await browser?.close();
   });
 
-  test('the JIT is off by default and ?jit=1 turns it on', async () => {
+  test('the JIT is on by default and ?jit=0 turns it off', async () => {
     let tab = await openGlassVm(browser);
     let jit = await tab.page.evaluate(() => window.glassvm.jit());
-    assert.equal(jit.enabled, false, JSON.stringify(jit));
-    assert.equal(jit.installed, false, JSON.stringify(jit));
-    assert.deepEqual(tab.errors, []);
-    await tab.page.close();
-    tab = await openGlassVm(browser, {query: '?jit=1'});
-    jit = await tab.page.evaluate(() => window.glassvm.jit());
     assert.equal(jit.enabled, true, JSON.stringify(jit));
     assert.equal(typeof jit.available, 'boolean');
     assert.equal(jit.installed, jit.available, JSON.stringify(jit));
+    assert.deepEqual(tab.errors, []);
+    await tab.page.close();
+    tab = await openGlassVm(browser, {query: '?jit=0'});
+    jit = await tab.page.evaluate(() => window.glassvm.jit());
+    assert.equal(jit.enabled, false, JSON.stringify(jit));
+    assert.equal(jit.installed, false, JSON.stringify(jit));
     assert.deepEqual(tab.errors, []);
     await tab.page.close();
   });

@@ -23,7 +23,7 @@
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
   (func $run (type 2) (param i32) (result i32)
-    (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i32 i32)
+    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -36,19 +36,19 @@
         i32.wrap_i64
         i32.const 4095
         i32.and
-        local.set 36
+        local.set 5
         local.get 0
         i64.load offset=272
         local.set 2
         local.get 0
         i64.load offset=8
-        local.set 5
+        local.set 8
         local.get 0
         i64.load offset=80
-        local.set 14
+        local.set 9
         local.get 0
         i64.load offset=88
-        local.set 15
+        local.set 10
         loop $B2
           block $B3
             block $B4
@@ -56,14 +56,14 @@
                 block $B6
                   block $B7
                     block $B8
-                      local.get 36
+                      local.get 5
                       i32.const 1
                       i32.shr_u
                       br_table $B7 $B8 $B6 $B8 $B8 $B8 $B5 $B8 $B8 $B8 $B4 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B8 $B3 $B8
                     end
                     local.get 0
                     local.get 1
-                    local.get 36
+                    local.get 5
                     i64.extend_i32_u
                     i64.add
                     i64.store offset=264
@@ -72,41 +72,12 @@
                     i64.store offset=272
                     br $B1
                   end
-                  loop $B9
-                    local.get 2
-                    i64.const 1
-                    i64.lt_u
-                    if $B10
-                      local.get 0
-                      local.get 1
-                      i64.store offset=264
-                      local.get 0
-                      local.get 2
-                      i64.store offset=272
-                      br $B1
-                    end
-                    local.get 2
-                    i64.const 1
-                    i64.sub
-                    local.set 2
-                    i32.const 1
-                    local.set 37
-                    local.get 1
-                    i64.const 4
-                    i64.add
-                    local.set 5
-                    br $B3
-                  end
-                end
-                loop $B11
                   local.get 2
-                  i64.const 2
+                  i64.const 1
                   i64.lt_u
-                  if $B12
+                  if $B9
                     local.get 0
                     local.get 1
-                    i64.const 4
-                    i64.add
                     i64.store offset=264
                     local.get 0
                     local.get 2
@@ -114,66 +85,24 @@
                     br $B1
                   end
                   local.get 2
-                  i64.const 2
+                  i64.const 1
                   i64.sub
                   local.set 2
                   i32.const 1
-                  local.set 37
-                  local.get 14
-                  i64.const 1
-                  i64.add
-                  local.set 14
-                  local.get 0
-                  local.get 5
-                  i64.store offset=8
-                  local.get 0
-                  local.get 14
-                  i64.store offset=80
-                  local.get 0
-                  local.get 15
-                  i64.store offset=88
-                  local.get 0
+                  local.set 6
                   local.get 1
-                  i64.const 8
+                  i64.const 4
                   i64.add
-                  i64.store offset=264
-                  local.get 0
-                  local.get 2
-                  i64.const 1
-                  i64.add
-                  i64.store offset=272
-                  local.get 0
-                  i32.const 59
-                  i32.const 11
-                  i32.const 0
-                  i32.const 768
-                  i32.const 805316083
-                  call $h.csr
-                  if $B13
-                    local.get 0
-                    local.get 2
-                    i64.store offset=272
-                    br $B0
-                  end
-                  local.get 0
-                  local.get 1
-                  i64.const 12
-                  i64.add
-                  i64.store offset=264
-                  local.get 0
-                  local.get 2
-                  i64.store offset=272
-                  br $B0
+                  local.set 8
+                  br $B3
                 end
-              end
-              loop $B14
                 local.get 2
                 i64.const 2
                 i64.lt_u
-                if $B15
+                if $B10
                   local.get 0
                   local.get 1
-                  i64.const 12
+                  i64.const 4
                   i64.add
                   i64.store offset=264
                   local.get 0
@@ -186,23 +115,23 @@
                 i64.sub
                 local.set 2
                 i32.const 1
-                local.set 37
-                local.get 14
-                local.get 15
-                call $h.divu
-                local.set 14
+                local.set 6
+                local.get 9
+                i64.const 1
+                i64.add
+                local.set 9
                 local.get 0
-                local.get 5
+                local.get 8
                 i64.store offset=8
                 local.get 0
-                local.get 14
+                local.get 9
                 i64.store offset=80
                 local.get 0
-                local.get 15
+                local.get 10
                 i64.store offset=88
                 local.get 0
                 local.get 1
-                i64.const 16
+                i64.const 8
                 i64.add
                 i64.store offset=264
                 local.get 0
@@ -211,8 +140,13 @@
                 i64.add
                 i64.store offset=272
                 local.get 0
-                call $h.ecall
-                if $B16
+                i32.const 59
+                i32.const 11
+                i32.const 0
+                i32.const 768
+                i32.const 805316083
+                call $h.csr
+                if $B11
                   local.get 0
                   local.get 2
                   i64.store offset=272
@@ -220,7 +154,7 @@
                 end
                 local.get 0
                 local.get 1
-                i64.const 20
+                i64.const 12
                 i64.add
                 i64.store offset=264
                 local.get 0
@@ -228,15 +162,13 @@
                 i64.store offset=272
                 br $B0
               end
-            end
-            loop $B17
               local.get 2
-              i64.const 1
+              i64.const 2
               i64.lt_u
-              if $B18
+              if $B12
                 local.get 0
                 local.get 1
-                i64.const 20
+                i64.const 12
                 i64.add
                 i64.store offset=264
                 local.get 0
@@ -245,23 +177,27 @@
                 br $B1
               end
               local.get 2
-              i64.const 1
+              i64.const 2
               i64.sub
               local.set 2
               i32.const 1
-              local.set 37
+              local.set 6
+              local.get 9
+              local.get 10
+              call $h.divu
+              local.set 9
               local.get 0
-              local.get 5
+              local.get 8
               i64.store offset=8
               local.get 0
-              local.get 14
+              local.get 9
               i64.store offset=80
               local.get 0
-              local.get 15
+              local.get 10
               i64.store offset=88
               local.get 0
               local.get 1
-              i64.const 20
+              i64.const 16
               i64.add
               i64.store offset=264
               local.get 0
@@ -270,24 +206,30 @@
               i64.add
               i64.store offset=272
               local.get 0
-              i64.const 2
-              i64.const 0
-              call $h.raise
-              drop
+              call $h.ecall
+              if $B13
+                local.get 0
+                local.get 2
+                i64.store offset=272
+                br $B0
+              end
+              local.get 0
+              local.get 1
+              i64.const 20
+              i64.add
+              i64.store offset=264
               local.get 0
               local.get 2
               i64.store offset=272
-              br $B1
+              br $B0
             end
-          end
-          loop $B19
             local.get 2
             i64.const 1
             i64.lt_u
-            if $B20
+            if $B14
               local.get 0
               local.get 1
-              i64.const 256
+              i64.const 20
               i64.add
               i64.store offset=264
               local.get 0
@@ -300,19 +242,19 @@
             i64.sub
             local.set 2
             i32.const 1
-            local.set 37
+            local.set 6
             local.get 0
-            local.get 5
+            local.get 8
             i64.store offset=8
             local.get 0
-            local.get 14
+            local.get 9
             i64.store offset=80
             local.get 0
-            local.get 15
+            local.get 10
             i64.store offset=88
             local.get 0
             local.get 1
-            i64.const 256
+            i64.const 20
             i64.add
             i64.store offset=264
             local.get 0
@@ -330,18 +272,66 @@
             i64.store offset=272
             br $B1
           end
+          local.get 2
+          i64.const 1
+          i64.lt_u
+          if $B15
+            local.get 0
+            local.get 1
+            i64.const 256
+            i64.add
+            i64.store offset=264
+            local.get 0
+            local.get 2
+            i64.store offset=272
+            br $B1
+          end
+          local.get 2
+          i64.const 1
+          i64.sub
+          local.set 2
+          i32.const 1
+          local.set 6
+          local.get 0
+          local.get 8
+          i64.store offset=8
+          local.get 0
+          local.get 9
+          i64.store offset=80
+          local.get 0
+          local.get 10
+          i64.store offset=88
+          local.get 0
+          local.get 1
+          i64.const 256
+          i64.add
+          i64.store offset=264
+          local.get 0
+          local.get 2
+          i64.const 1
+          i64.add
+          i64.store offset=272
+          local.get 0
+          i64.const 2
+          i64.const 0
+          call $h.raise
+          drop
+          local.get 0
+          local.get 2
+          i64.store offset=272
+          br $B1
         end
         unreachable
       end
       local.get 0
-      local.get 5
+      local.get 8
       i64.store offset=8
       local.get 0
-      local.get 14
+      local.get 9
       i64.store offset=80
       local.get 0
-      local.get 15
+      local.get 10
       i64.store offset=88
     end
-    local.get 37
+    local.get 6
     i32.eqz))

@@ -12,7 +12,7 @@
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
   (func $run (type 0) (param i32) (result i32)
-    (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i32 i32)
+    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -25,32 +25,32 @@
         i32.wrap_i64
         i32.const 4095
         i32.and
-        local.set 36
+        local.set 5
         local.get 0
         i64.load offset=272
         local.set 2
         local.get 0
         i64.load offset=8
-        local.set 5
+        local.set 8
         local.get 0
         i64.load offset=80
-        local.set 14
+        local.set 9
         local.get 0
         i64.load offset=88
-        local.set 15
+        local.set 10
         loop $B2
           block $B3
             block $B4
               block $B5
                 block $B6
-                  local.get 36
+                  local.get 5
                   i32.const 1
                   i32.shr_u
                   br_table $B5 $B6 $B4 $B6 $B6 $B6 $B6 $B6 $B3 $B6
                 end
                 local.get 0
                 local.get 1
-                local.get 36
+                local.get 5
                 i64.extend_i32_u
                 i64.add
                 i64.store offset=264
@@ -59,37 +59,35 @@
                 i64.store offset=272
                 br $B1
               end
-              loop $B7
+              local.get 2
+              i64.const 1
+              i64.lt_u
+              if $B7
+                local.get 0
+                local.get 1
+                i64.store offset=264
+                local.get 0
                 local.get 2
-                i64.const 1
-                i64.lt_u
-                if $B8
-                  local.get 0
-                  local.get 1
-                  i64.store offset=264
-                  local.get 0
-                  local.get 2
-                  i64.store offset=272
-                  br $B1
-                end
-                local.get 2
-                i64.const 1
-                i64.sub
-                local.set 2
-                i32.const 1
-                local.set 37
-                i64.const 0
-                i64.const 0
-                i64.add
-                local.set 14
-                br $B4
+                i64.store offset=272
+                br $B1
               end
+              local.get 2
+              i64.const 1
+              i64.sub
+              local.set 2
+              i32.const 1
+              local.set 6
+              i64.const 0
+              i64.const 0
+              i64.add
+              local.set 9
+              br $B4
             end
-            loop $B9
+            loop $B8
               local.get 2
               i64.const 3
               i64.lt_u
-              if $B10
+              if $B9
                 local.get 0
                 local.get 1
                 i64.const 4
@@ -105,83 +103,81 @@
               i64.sub
               local.set 2
               i32.const 1
-              local.set 37
-              local.get 14
-              local.get 15
+              local.set 6
+              local.get 9
+              local.get 10
               i64.add
-              local.set 14
-              local.get 15
+              local.set 9
+              local.get 10
               i64.const -1
               i64.add
-              local.set 15
-              local.get 15
+              local.set 10
+              local.get 10
               i64.const 0
               i64.ne
-              if $B11
-                br $B9
+              if $B10
+                br $B8
               end
               br $B3
             end
           end
-          loop $B12
-            local.get 2
-            i64.const 1
-            i64.lt_u
-            if $B13
-              local.get 0
-              local.get 1
-              i64.const 16
-              i64.add
-              i64.store offset=264
-              local.get 0
-              local.get 2
-              i64.store offset=272
-              br $B1
-            end
-            local.get 2
-            i64.const 1
-            i64.sub
-            local.set 2
-            i32.const 1
-            local.set 37
-            local.get 5
-            i64.const 0
-            i64.add
-            i64.const -2
-            i64.and
-            local.set 3
-            local.get 3
-            local.get 1
-            i64.sub
-            local.tee 4
-            i64.const 4096
-            i64.lt_u
-            if $B14
-              local.get 4
-              i32.wrap_i64
-              local.set 36
-              br $B2
-            end
+          local.get 2
+          i64.const 1
+          i64.lt_u
+          if $B11
             local.get 0
-            local.get 3
+            local.get 1
+            i64.const 16
+            i64.add
             i64.store offset=264
             local.get 0
             local.get 2
             i64.store offset=272
             br $B1
           end
+          local.get 2
+          i64.const 1
+          i64.sub
+          local.set 2
+          i32.const 1
+          local.set 6
+          local.get 8
+          i64.const 0
+          i64.add
+          i64.const -2
+          i64.and
+          local.set 3
+          local.get 3
+          local.get 1
+          i64.sub
+          local.tee 4
+          i64.const 4096
+          i64.lt_u
+          if $B12
+            local.get 4
+            i32.wrap_i64
+            local.set 5
+            br $B2
+          end
+          local.get 0
+          local.get 3
+          i64.store offset=264
+          local.get 0
+          local.get 2
+          i64.store offset=272
+          br $B1
         end
         unreachable
       end
       local.get 0
-      local.get 5
+      local.get 8
       i64.store offset=8
       local.get 0
-      local.get 14
+      local.get 9
       i64.store offset=80
       local.get 0
-      local.get 15
+      local.get 10
       i64.store offset=88
     end
-    local.get 37
+    local.get 6
     i32.eqz))

@@ -14,7 +14,7 @@
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
   (func $run (type 2) (param i32) (result i32)
-    (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i32 i32 i32)
+    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -27,36 +27,36 @@
         i32.wrap_i64
         i32.const 4095
         i32.and
-        local.set 36
+        local.set 5
         local.get 0
         i64.load offset=272
         local.set 2
         local.get 0
         i64.load offset=8
-        local.set 5
+        local.set 8
         local.get 0
         i64.load offset=80
-        local.set 14
+        local.set 9
         local.get 0
         i64.load offset=88
-        local.set 15
+        local.set 10
         local.get 0
         i64.load offset=96
-        local.set 16
+        local.set 11
         local.get 0
         i64.load offset=104
-        local.set 17
+        local.set 12
         loop $B2
           block $B3
             block $B4
-              local.get 36
+              local.get 5
               i32.const 1
               i32.shr_u
               br_table $B3 $B4
             end
             local.get 0
             local.get 1
-            local.get 36
+            local.get 5
             i64.extend_i32_u
             i64.add
             i64.store offset=264
@@ -65,218 +65,184 @@
             i64.store offset=272
             br $B1
           end
-          loop $B5
+          local.get 2
+          i64.const 5
+          i64.lt_u
+          if $B5
+            local.get 0
+            local.get 1
+            i64.store offset=264
+            local.get 0
+            local.get 2
+            i64.store offset=272
+            br $B1
+          end
+          local.get 2
+          i64.const 5
+          i64.sub
+          local.set 2
+          i32.const 1
+          local.set 6
+          local.get 9
+          i64.const 8
+          i64.add
+          local.set 3
+          local.get 0
+          i32.load offset=280
+          local.get 3
+          i64.const 12
+          i64.shr_u
+          i32.wrap_i64
+          i32.const 255
+          i32.and
+          i32.const 4
+          i32.shl
+          i32.add
+          local.tee 7
+          i64.load
+          local.get 3
+          i64.const -4096
+          i64.and
+          i64.eq
+          local.get 3
+          i32.wrap_i64
+          i32.const 4095
+          i32.and
+          i32.const 4088
+          i32.le_u
+          i32.and
+          if $B6 (result i64)
+            local.get 7
+            i32.load offset=8
+            local.get 3
+            i32.wrap_i64
+            i32.add
+            i64.load
+          else
+            local.get 0
+            local.get 1
+            i64.store offset=264
+            local.get 0
             local.get 2
             i64.const 5
-            i64.lt_u
-            if $B6
-              local.get 0
-              local.get 1
-              i64.store offset=264
+            i64.add
+            i64.store offset=272
+            local.get 0
+            local.get 3
+            i32.const 8
+            local.get 0
+            i32.const 1424
+            i32.add
+            call $h.load
+            if $B7
               local.get 0
               local.get 2
+              i64.const 4
+              i64.add
               i64.store offset=272
               br $B1
             end
-            local.get 2
-            i64.const 5
-            i64.sub
-            local.set 2
-            i32.const 1
-            local.set 37
-            local.get 14
-            i64.const 8
-            i64.add
-            local.set 3
             local.get 0
-            i32.load offset=280
-            local.get 3
-            i64.const 12
-            i64.shr_u
-            i32.wrap_i64
-            i32.const 255
-            i32.and
-            i32.const 4
-            i32.shl
-            i32.add
-            local.tee 38
-            i64.load
-            local.get 3
-            i64.const -4089
-            i64.and
-            i64.eq
-            if $B7 (result i64)
-              local.get 38
-              i32.load offset=8
-              local.get 3
-              i32.wrap_i64
-              i32.add
-              i64.load
-            else
+            i64.load offset=1424
+            local.set 4
+            local.get 0
+            i32.load8_u offset=625
+            if $B8
+              local.get 4
+              local.tee 11
+              local.set 4
+              local.get 0
+              local.get 4
+              i64.store offset=96
               local.get 0
               local.get 1
+              i64.const 4
+              i64.add
               i64.store offset=264
               local.get 0
               local.get 2
-              i64.const 5
+              i64.const 4
               i64.add
               i64.store offset=272
-              local.get 0
-              local.get 3
-              i32.const 8
-              local.get 0
-              i32.const 1424
-              i32.add
-              call $h.load
-              if $B8
-                local.get 0
-                local.get 2
-                i64.const 4
-                i64.add
-                i64.store offset=272
-                br $B1
-              end
-              local.get 0
-              i64.load offset=1424
-              local.set 4
-              local.get 0
-              i32.load8_u offset=625
-              if $B9
-                local.get 4
-                local.tee 16
-                local.set 4
-                local.get 0
-                local.get 4
-                i64.store offset=96
-                local.get 0
-                local.get 1
-                i64.const 4
-                i64.add
-                i64.store offset=264
-                local.get 0
-                local.get 2
-                i64.const 4
-                i64.add
-                i64.store offset=272
-                br $B1
-              end
-              local.get 4
+              br $B1
             end
-            local.set 16
-            local.get 14
+            local.get 4
+          end
+          local.set 11
+          local.get 9
+          i64.const 4
+          i64.add
+          local.set 3
+          local.get 0
+          i32.load offset=280
+          local.get 3
+          i64.const 12
+          i64.shr_u
+          i32.wrap_i64
+          i32.const 255
+          i32.and
+          i32.const 4
+          i32.shl
+          i32.add
+          local.tee 7
+          i64.load
+          local.get 3
+          i64.const -4096
+          i64.and
+          i64.eq
+          local.get 3
+          i32.wrap_i64
+          i32.const 4095
+          i32.and
+          i32.const 4092
+          i32.le_u
+          i32.and
+          if $B9 (result i64)
+            local.get 7
+            i32.load offset=8
+            local.get 3
+            i32.wrap_i64
+            i32.add
+            i64.load32_s
+          else
+            local.get 0
+            local.get 1
             i64.const 4
             i64.add
-            local.set 3
+            i64.store offset=264
             local.get 0
-            i32.load offset=280
+            local.get 2
+            i64.const 4
+            i64.add
+            i64.store offset=272
+            local.get 0
             local.get 3
-            i64.const 12
-            i64.shr_u
-            i32.wrap_i64
-            i32.const 255
-            i32.and
             i32.const 4
-            i32.shl
+            local.get 0
+            i32.const 1424
             i32.add
-            local.tee 38
-            i64.load
-            local.get 3
-            i64.const -4093
-            i64.and
-            i64.eq
-            if $B10 (result i64)
-              local.get 38
-              i32.load offset=8
-              local.get 3
-              i32.wrap_i64
-              i32.add
-              i64.load32_s
-            else
-              local.get 0
-              local.get 1
-              i64.const 4
-              i64.add
-              i64.store offset=264
+            call $h.load
+            if $B10
               local.get 0
               local.get 2
-              i64.const 4
+              i64.const 3
               i64.add
               i64.store offset=272
-              local.get 0
-              local.get 3
-              i32.const 4
-              local.get 0
-              i32.const 1424
-              i32.add
-              call $h.load
-              if $B11
-                local.get 0
-                local.get 2
-                i64.const 3
-                i64.add
-                i64.store offset=272
-                br $B1
-              end
-              local.get 0
-              i64.load offset=1424
-              i64.extend32_s
+              br $B1
+            end
+            local.get 0
+            i64.load offset=1424
+            i64.extend32_s
+            local.set 4
+            local.get 0
+            i32.load8_u offset=625
+            if $B11
+              local.get 4
+              local.tee 12
               local.set 4
               local.get 0
-              i32.load8_u offset=625
-              if $B12
-                local.get 4
-                local.tee 17
-                local.set 4
-                local.get 0
-                local.get 4
-                i64.store offset=104
-                local.get 0
-                local.get 1
-                i64.const 8
-                i64.add
-                i64.store offset=264
-                local.get 0
-                local.get 2
-                i64.const 3
-                i64.add
-                i64.store offset=272
-                br $B1
-              end
               local.get 4
-            end
-            local.set 17
-            local.get 16
-            local.set 4
-            local.get 15
-            i64.const 0
-            i64.add
-            local.set 3
-            local.get 0
-            i32.load offset=280
-            local.get 3
-            i64.const 12
-            i64.shr_u
-            i32.wrap_i64
-            i32.const 255
-            i32.and
-            i32.const 4
-            i32.shl
-            i32.add
-            local.tee 38
-            i64.load offset=4096
-            local.get 3
-            i64.const -4096
-            i64.and
-            i64.eq
-            if $B13
-              local.get 38
-              i32.load offset=4104
-              local.get 3
-              i32.wrap_i64
-              i32.add
-              local.get 4
-              i64.store8
-            else
+              i64.store offset=104
               local.get 0
               local.get 1
               i64.const 8
@@ -287,67 +253,69 @@
               i64.const 3
               i64.add
               i64.store offset=272
-              local.get 0
-              local.get 3
-              i32.const 1
-              local.get 4
-              call $h.store
-              if $B14
-                local.get 0
-                local.get 2
-                i64.const 2
-                i64.add
-                i64.store offset=272
-                br $B1
-              end
-              local.get 0
-              i32.load8_u offset=625
-              if $B15
-                local.get 0
-                local.get 1
-                i64.const 12
-                i64.add
-                i64.store offset=264
-                local.get 0
-                local.get 2
-                i64.const 2
-                i64.add
-                i64.store offset=272
-                br $B1
-              end
+              br $B1
             end
-            local.get 17
-            local.set 4
-            local.get 15
-            i64.const 16
-            i64.add
-            local.set 3
-            local.get 0
-            i32.load offset=280
+            local.get 4
+          end
+          local.set 12
+          local.get 11
+          local.set 4
+          local.get 10
+          i64.const 0
+          i64.add
+          local.set 3
+          local.get 0
+          i32.load offset=280
+          local.get 3
+          i64.const 12
+          i64.shr_u
+          i32.wrap_i64
+          i32.const 255
+          i32.and
+          i32.const 4
+          i32.shl
+          i32.add
+          local.tee 7
+          i64.load offset=4096
+          local.get 3
+          i64.const -4096
+          i64.and
+          i64.eq
+          if $B12
+            local.get 7
+            i32.load offset=4104
             local.get 3
-            i64.const 12
-            i64.shr_u
             i32.wrap_i64
-            i32.const 255
-            i32.and
-            i32.const 4
-            i32.shl
             i32.add
-            local.tee 38
-            i64.load offset=4096
+            local.get 4
+            i64.store8
+          else
+            local.get 0
+            local.get 1
+            i64.const 8
+            i64.add
+            i64.store offset=264
+            local.get 0
+            local.get 2
+            i64.const 3
+            i64.add
+            i64.store offset=272
+            local.get 0
             local.get 3
-            i64.const -4089
-            i64.and
-            i64.eq
-            if $B16
-              local.get 38
-              i32.load offset=4104
-              local.get 3
-              i32.wrap_i64
-              i32.add
-              local.get 4
-              i64.store
-            else
+            i32.const 1
+            local.get 4
+            call $h.store
+            if $B13
+              local.get 0
+              local.get 2
+              i64.const 2
+              i64.add
+              i64.store offset=272
+              br $B1
+            end
+            local.get 0
+            i32.load8_u offset=625
+            if $B14
               local.get 0
               local.get 1
               i64.const 12
@@ -358,79 +326,130 @@
               i64.const 2
               i64.add
               i64.store offset=272
-              local.get 0
-              local.get 3
-              i32.const 8
-              local.get 4
-              call $h.store
-              if $B17
-                local.get 0
-                local.get 2
-                i64.const 1
-                i64.add
-                i64.store offset=272
-                br $B1
-              end
-              local.get 0
-              i32.load8_u offset=625
-              if $B18
-                local.get 0
-                local.get 1
-                i64.const 16
-                i64.add
-                i64.store offset=264
-                local.get 0
-                local.get 2
-                i64.const 1
-                i64.add
-                i64.store offset=272
-                br $B1
-              end
+              br $B1
             end
-            local.get 5
-            i64.const 0
-            i64.add
-            i64.const -2
-            i64.and
-            local.set 3
+          end
+          local.get 12
+          local.set 4
+          local.get 10
+          i64.const 16
+          i64.add
+          local.set 3
+          local.get 0
+          i32.load offset=280
+          local.get 3
+          i64.const 12
+          i64.shr_u
+          i32.wrap_i64
+          i32.const 255
+          i32.and
+          i32.const 4
+          i32.shl
+          i32.add
+          local.tee 7
+          i64.load offset=4096
+          local.get 3
+          i64.const -4096
+          i64.and
+          i64.eq
+          local.get 3
+          i32.wrap_i64
+          i32.const 4095
+          i32.and
+          i32.const 4088
+          i32.le_u
+          i32.and
+          if $B15
+            local.get 7
+            i32.load offset=4104
             local.get 3
-            local.get 1
-            i64.sub
-            local.tee 4
-            i64.const 4096
-            i64.lt_u
-            if $B19
-              local.get 4
-              i32.wrap_i64
-              local.set 36
-              br $B2
-            end
+            i32.wrap_i64
+            i32.add
+            local.get 4
+            i64.store
+          else
             local.get 0
-            local.get 3
+            local.get 1
+            i64.const 12
+            i64.add
             i64.store offset=264
             local.get 0
             local.get 2
+            i64.const 2
+            i64.add
             i64.store offset=272
-            br $B1
+            local.get 0
+            local.get 3
+            i32.const 8
+            local.get 4
+            call $h.store
+            if $B16
+              local.get 0
+              local.get 2
+              i64.const 1
+              i64.add
+              i64.store offset=272
+              br $B1
+            end
+            local.get 0
+            i32.load8_u offset=625
+            if $B17
+              local.get 0
+              local.get 1
+              i64.const 16
+              i64.add
+              i64.store offset=264
+              local.get 0
+              local.get 2
+              i64.const 1
+              i64.add
+              i64.store offset=272
+              br $B1
+            end
           end
+          local.get 8
+          i64.const 0
+          i64.add
+          i64.const -2
+          i64.and
+          local.set 3
+          local.get 3
+          local.get 1
+          i64.sub
+          local.tee 4
+          i64.const 4096
+          i64.lt_u
+          if $B18
+            local.get 4
+            i32.wrap_i64
+            local.set 5
+            br $B2
+          end
+          local.get 0
+          local.get 3
+          i64.store offset=264
+          local.get 0
+          local.get 2
+          i64.store offset=272
+          br $B1
         end
         unreachable
       end
       local.get 0
-      local.get 5
+      local.get 8
       i64.store offset=8
       local.get 0
-      local.get 14
+      local.get 9
       i64.store offset=80
       local.get 0
-      local.get 15
+      local.get 10
       i64.store offset=88
       local.get 0
-      local.get 16
+      local.get 11
       i64.store offset=96
       local.get 0
-      local.get 17
+      local.get 12
       i64.store offset=104
     end
-    local.get 37
+    local.get 6
     i32.eqz))

@@ -134,8 +134,9 @@ struct Options {
   uint64_t stop_slice = 0, stop_len = 0;  ///< debugging: end after slice K cut to M steps
   std::string solo;               ///< "jit" or "interp": run one machine alone and print its speed
   uint32_t max_modules = 0;       ///< JitOptions::max_modules when not 0
-  uint32_t hot = 0;               ///< JitOptions::hot_threshold when not 0
+  uint32_t hot = 0;               ///< JitOptions::hot_steps when not 0
   uint32_t max_module_bytes = 0;  ///< JitOptions::max_module_bytes when not 0
+  uint32_t min_steps = 0;         ///< JitOptions::min_steps_per_entry when not 0
 };
 
 std::unique_ptr<Machine> make_machine(const Options& o, Host& host, std::string& error) {
@@ -186,6 +187,8 @@ int main(int argc, char** argv) {
       o.hot = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--max-module-bytes") {
       o.max_module_bytes = static_cast<uint32_t>(std::stoul(next()));
+    } else if (a == "--min-steps") {
+      o.min_steps = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--max-modules") {
       o.max_modules = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--solo") {
@@ -205,11 +208,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   JitOptions jo;
-  if (o.solo.empty()) jo.hot_threshold = 2;  // translate early: more code goes through the JIT
-  jo.verify_code = o.solo.empty();           // a 4 KiB compare per entry: not when timing
+  if (o.solo.empty()) {  // translate early and everything: more code goes through the JIT
+    jo.hot_steps = 2;
+    jo.min_steps_per_entry = 0;
+  }
+  jo.verify_code = o.solo.empty();  // a 4 KiB compare per entry: not when timing
   if (o.max_modules != 0) jo.max_modules = o.max_modules;
-  if (o.hot != 0) jo.hot_threshold = o.hot;
+  if (o.hot != 0) jo.hot_steps = o.hot;
   if (o.max_module_bytes != 0) jo.max_module_bytes = o.max_module_bytes;
+  if (o.min_steps != 0) jo.min_steps_per_entry = o.min_steps;
   auto jit = make_jit(jo, error);
   if (!jit) {
     fprintf(stderr, "jit_lockstep: no JIT: %s\n", error.c_str());
@@ -229,11 +236,14 @@ int main(int argc, char** argv) {
     }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     printf("%s %s: %" PRIu64 " steps in %.3f s: %.1f M steps/s (exit %d), %" PRIu64
-           " translations, %.1f ms compiling, %" PRIu64 " entries, %.0f bytes a module\n",
+           " translations, %.1f ms compiling, %" PRIu64 " entries, %" PRIu64
+           " steps jitted, %.0f bytes a module, %" PRIu64 " invalidations\n",
            o.kernel.c_str(), o.solo.c_str(), m.total_steps(), s,
            static_cast<double>(m.total_steps()) / s / 1e6, m.exit_code(), jit->stats().translations,
            static_cast<double>(jit->stats().compile_ns) / 1e6, jit->stats().entries,
-           static_cast<double>(jit->stats().code_bytes) / std::max(1u, jit->stats().modules_live));
+           jit->stats().steps_jitted,
+           static_cast<double>(jit->stats().code_bytes) / std::max(1u, jit->stats().modules_live),
+           jit->stats().invalidations);
     mj->cpu().set_executor(nullptr);
     return 0;
   }
