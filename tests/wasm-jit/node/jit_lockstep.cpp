@@ -6,7 +6,8 @@
 // by the web build (Emscripten) and run under node:
 //
 //   node jit_lockstep.js [--max-steps N] [--expect-text TEXT [--input TEXT --then-expect T2]]
-//                        [-bios FILE] [-initrd FILE] [-append ARGS] [-m MIB] KERNEL
+//                        [-bios FILE] [-initrd FILE] [-append ARGS] [-m MIB]
+//                        [-device SPEC]... KERNEL
 //
 // Exit status 0: no divergence, the JIT ran (steps in translated code > 0) and the guest
 // exited with status 0 or printed TEXT; 1 otherwise, with the first divergence described.
@@ -20,7 +21,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
+#include "iommu/iommu_devices.h"
 #include "wasm-jit/jit.h"
 
 using namespace glassvm;
@@ -129,6 +132,7 @@ class TracingExecutor final : public BlockExecutor {
 
 struct Options {
   std::string kernel, bios, initrd, append, expect_text, input, then_expect;
+  std::vector<std::string> devices;  ///< -device arguments
   uint64_t max_steps = 4'000'000'000ull;
   uint64_t ram_mib = 128;
   uint64_t stop_slice = 0, stop_len = 0;  ///< debugging: end after slice K cut to M steps
@@ -140,9 +144,17 @@ struct Options {
 };
 
 std::unique_ptr<Machine> make_machine(const Options& o, Host& host, std::string& error) {
+  static const DeviceRegistry registry = [] {
+    DeviceRegistry r;
+    register_builtin_devices(r);
+    register_iommu_devices(r);
+    return r;
+  }();
   MachineConfig config;
   config.ram_size = o.ram_mib << 20;
   config.append = o.append;
+  config.registry = &registry;
+  config.devices = o.devices;
   auto m = Machine::create(config, host, error);
   if (!m) return nullptr;
   std::vector<uint8_t> bytes;
@@ -187,6 +199,8 @@ int main(int argc, char** argv) {
       o.hot = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--max-module-bytes") {
       o.max_module_bytes = static_cast<uint32_t>(std::stoul(next()));
+    } else if (a == "-device") {
+      o.devices.push_back(next());
     } else if (a == "--min-steps") {
       o.min_steps = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--max-modules") {
