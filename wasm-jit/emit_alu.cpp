@@ -1,6 +1,7 @@
 // RV64I and M arithmetic (unprivileged spec chapters 2, 5 and 7): one wasm operation or two
-// each, except the 128-bit products and the divisions, which call the alu.h functions the
-// interpreter uses (wasm has no high multiply, and its divisions trap where RISC-V's do not).
+// each, except the 128-bit products (from four 32-bit partial products: wasm has no high
+// multiply) and the divisions (wasm's trap where RISC-V's do not: the divisor is made safe
+// and RISC-V's results for a zero divisor and the overflowing division are selected).
 #include "wasm-jit/translator.h"
 
 namespace glassvm::jit {
@@ -62,11 +63,122 @@ void compare(Translator& t, const DecodedInsn& d, uint8_t opcode, bool imm) {
   t.set_x(d.rd);
 }
 
-/// x[rd] = helper(x[rs1], x[rs2]).
-void arith_helper(Translator& t, const DecodedInsn& d, JitHelper h) {
+/// Pushes x[r], for a word operation its low 32 bits extended (signed or not) to 64.
+void push_operand(Translator& t, unsigned r, bool word, bool is_signed) {
+  t.get_x(r);
+  if (word) {
+    t.code.op(op::kI32WrapI64);
+    t.code.op(is_signed ? op::kI64ExtendI32S : op::kI64ExtendI32U);
+  }
+}
+
+/// DIV[U][W], REM[U][W] (spec 7.2): x / 0 is all ones and x % 0 is x; the overflowing signed
+/// division (most negative / -1) is the dividend and its remainder 0. The word forms are the
+/// 64-bit ones on extended operands, their results sign-extended from 32 bits.
+void divide(Translator& t, const DecodedInsn& d, bool is_signed, bool remainder, bool word) {
+  WasmCode& c = t.code;
+  const uint32_t a = t.addr, b = t.tmp;
+  push_operand(t, d.rs1, word, is_signed);
+  c.local_set(a);
+  push_operand(t, d.rs2, word, is_signed);
+  c.local_set(b);
+  // The special result first (select's first operand): for b == 0, and signed for b == -1.
+  if (remainder) {
+    c.local_get(a);
+    if (is_signed) {
+      c.i64_const(0);
+      c.local_get(b);
+      c.op(op::kI64Eqz);
+      c.op(op::kSelect);
+    }
+  } else {
+    c.i64_const(-1);
+    if (is_signed) {
+      c.i64_const(0);
+      c.local_get(a);
+      c.op(op::kI64Sub);
+      c.local_get(b);
+      c.op(op::kI64Eqz);
+      c.op(op::kSelect);
+    }
+  }
+  // The wasm division with 1 for the divisors it would trap on.
+  auto special = [&] {
+    c.local_get(b);
+    if (is_signed) {  // b + 1 < 2: b is 0 or -1
+      c.i64_const(1);
+      c.op(op::kI64Add);
+      c.i64_const(2);
+      c.op(op::kI64LtU);
+    } else {
+      c.op(op::kI64Eqz);
+    }
+  };
+  c.local_get(a);
+  c.i64_const(1);
+  c.local_get(b);
+  special();
+  c.op(op::kSelect);
+  c.op(remainder ? (is_signed ? op::kI64RemS : op::kI64RemU)
+                 : (is_signed ? op::kI64DivS : op::kI64DivU));
+  special();
+  c.op(op::kSelect);
+  if (word) c.op(op::kI64Extend32S);
+  t.set_x(d.rd);
+}
+
+/// MULH, MULHSU, MULHU: the high 64 bits of the 128-bit product, from the four 32-bit partial
+/// products of the unsigned operands; a signed operand's sign subtracts the other operand.
+void multiply_high(Translator& t, const DecodedInsn& d, bool a_signed, bool b_signed) {
+  WasmCode& c = t.code;
+  const uint32_t a = t.addr, b = t.tmp, lo_hi = t.scratch(0), hi_lo = t.scratch(1);
+  constexpr int64_t kLow = 0xffffffff;
+  auto half = [&](uint32_t v, bool high) {
+    c.local_get(v);
+    c.i64_const(high ? 32 : kLow);
+    c.op(high ? op::kI64ShrU : op::kI64And);
+  };
   t.get_x(d.rs1);
+  c.local_set(a);
   t.get_x(d.rs2);
-  t.call_helper(h);
+  c.local_set(b);
+  half(a, false);
+  half(b, true);
+  c.op(op::kI64Mul);
+  c.local_set(lo_hi);
+  half(a, true);
+  half(b, false);
+  c.op(op::kI64Mul);
+  c.local_set(hi_lo);
+  // The middle column with the carry out of the low one: below 2^64.
+  half(a, false);
+  half(b, false);
+  c.op(op::kI64Mul);
+  c.i64_const(32);
+  c.op(op::kI64ShrU);
+  half(hi_lo, false);
+  c.op(op::kI64Add);
+  c.local_get(lo_hi);
+  c.op(op::kI64Add);
+  c.i64_const(32);
+  c.op(op::kI64ShrU);
+  half(a, true);
+  half(b, true);
+  c.op(op::kI64Mul);
+  c.op(op::kI64Add);
+  half(hi_lo, true);
+  c.op(op::kI64Add);
+  // A negative operand is the unsigned one minus 2^64: subtract the other operand.
+  auto subtract_if_negative = [&](uint32_t sign_of, uint32_t other) {
+    c.local_get(other);
+    c.local_get(sign_of);
+    c.i64_const(63);
+    c.op(op::kI64ShrS);
+    c.op(op::kI64And);
+    c.op(op::kI64Sub);
+  };
+  if (a_signed) subtract_if_negative(a, b);
+  if (b_signed) subtract_if_negative(b, a);
   t.set_x(d.rd);
 }
 
@@ -174,17 +286,17 @@ bool emit_alu(Translator& t, const BlockInsn& in) {
     case Op::Srlw: word(t, d, op::kI32ShrU, false); break;
     case Op::Sraw: word(t, d, op::kI32ShrS, false); break;
     case Op::Mul: binary(t, d, op::kI64Mul); break;
-    case Op::Mulh: arith_helper(t, d, JitHelper::Mulh); break;
-    case Op::Mulhsu: arith_helper(t, d, JitHelper::Mulhsu); break;
-    case Op::Mulhu: arith_helper(t, d, JitHelper::Mulhu); break;
-    case Op::Div: arith_helper(t, d, JitHelper::Div); break;
-    case Op::Divu: arith_helper(t, d, JitHelper::Divu); break;
-    case Op::Rem: arith_helper(t, d, JitHelper::Rem); break;
-    case Op::Remu: arith_helper(t, d, JitHelper::Remu); break;
-    case Op::Divw: arith_helper(t, d, JitHelper::Divw); break;
-    case Op::Divuw: arith_helper(t, d, JitHelper::Divuw); break;
-    case Op::Remw: arith_helper(t, d, JitHelper::Remw); break;
-    case Op::Remuw: arith_helper(t, d, JitHelper::Remuw); break;
+    case Op::Mulh: multiply_high(t, d, true, true); break;
+    case Op::Mulhsu: multiply_high(t, d, true, false); break;
+    case Op::Mulhu: multiply_high(t, d, false, false); break;
+    case Op::Div: divide(t, d, true, false, false); break;
+    case Op::Divu: divide(t, d, false, false, false); break;
+    case Op::Rem: divide(t, d, true, true, false); break;
+    case Op::Remu: divide(t, d, false, true, false); break;
+    case Op::Divw: divide(t, d, true, false, true); break;
+    case Op::Divuw: divide(t, d, false, false, true); break;
+    case Op::Remw: divide(t, d, true, true, true); break;
+    case Op::Remuw: divide(t, d, false, true, true); break;
     default: return false;
   }
   return true;

@@ -1,6 +1,6 @@
-// The functions generated code imports: the hart's helpers (engine/cpu/helpers.h) and the
-// M-extension operations wasm lacks (a 128-bit product) or would trap on (division by zero,
-// overflow), each with the wasm type its C++ signature has under the wasm32 C ABI.
+// The functions generated code imports: the hart's helpers (engine/cpu/helpers.h), each with
+// the wasm type its C++ signature has under the wasm32 C ABI. (The M extension's products and
+// quotients are inline, emit_alu.cpp.)
 //
 // Design note: a module imports helpers by name from module "h", and the runtime resolves
 // each name to the C++ function itself (a function table entry in the Emscripten build), so a
@@ -24,22 +24,11 @@ enum class JitHelper : uint8_t {
   Mret,       ///< helper_mret(s)
   Sret,       ///< helper_sret(s, raw)
   SfenceVma,  ///< helper_sfence_vma(s, va, asid, raw)
-  Mulh,
-  Mulhsu,
-  Mulhu,
-  Div,
-  Divu,
-  Rem,
-  Remu,
-  Divw,
-  Divuw,
-  Remw,
-  Remuw,
   Count
 };
 inline constexpr unsigned kJitHelperCount = static_cast<unsigned>(JitHelper::Count);
 
-/// The import name of a helper ("load", "mulh", ...).
+/// The import name of a helper ("load", "csr", ...).
 const char* jit_helper_name(JitHelper h);
 /// Its wasm type.
 const wasm::FuncType& jit_helper_type(JitHelper h);

@@ -122,7 +122,10 @@ class WebJitHost final : public JitHost {
 
 constexpr unsigned kHalfwords = kPageSize / 2;
 /// Entries at offsets a module lacks before the page is translated again.
-constexpr uint32_t kMissesBeforeRetranslation = 64;
+constexpr uint32_t kMissesBeforeRetranslation = 32;
+/// What a miss from inside the page counts: the interpreter offers again from inside a page
+/// only after many jumps there, so the offset is a hot loop's.
+constexpr uint32_t kLoopMissWeight = 16;
 /// Translations of one page before its module stays as it is.
 constexpr uint32_t kMaxRetranslations = 3;
 /// Refused or empty translations of one page before it stays interpreted.
@@ -178,7 +181,8 @@ class JitImpl final : public Jit {
     } else if (!p.blocks.test(half)) {
       if (resumed) return false;
       p.entries.set(half);
-      if (++p.misses < kMissesBeforeRetranslation || p.translations >= kMaxRetranslations) {
+      p.misses += arrived ? 1 : kLoopMissWeight;
+      if (p.misses < kMissesBeforeRetranslation || p.translations >= kMaxRetranslations) {
         return false;
       }
       drop_module(p);
@@ -215,6 +219,7 @@ class JitImpl final : public Jit {
     page.handle = 0;
   }
 
+  uint32_t jumps_between_offers() const override { return options_.jumps_between_offers; }
   const JitStats& stats() const override { return stats_; }
   void set_translation_hook(TranslationHook hook) override { hook_ = std::move(hook); }
 

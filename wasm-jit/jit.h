@@ -27,6 +27,9 @@ struct JitOptions {
   /// or thousand steps at a time (most of an operating system's boot); loops that stay in a
   /// page gain several times.
   uint32_t min_steps_per_entry = 50'000;
+  /// Taken jumps inside a page after which the interpreter offers it again: a loop's head is
+  /// found within this many iterations (BlockExecutor::jumps_between_offers).
+  uint32_t jumps_between_offers = 1024;
   /// Live modules (one per translated page) before the least recently used is evicted.
   uint32_t max_modules = 512;
   /// Bytes of wasm per module: a page whose translation would exceed it is translated in part.

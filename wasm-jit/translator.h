@@ -55,6 +55,11 @@ class Translator {
   uint32_t addr = 0;                 ///< i64: an effective address
   uint32_t host = 0;                 ///< i32: a TLB entry, then a host address
   uint32_t tmp = 0;                  ///< i64: scratch
+  /// i64 scratch local `k` (0 or 1), added on first use.
+  uint32_t scratch(unsigned k) {
+    if (scratch_[k] == 0) scratch_[k] = code.add_local(wasm::ValType::I64);
+    return scratch_[k];
+  }
   WasmCode code{1};
 
   // -- The current block --
@@ -157,6 +162,7 @@ class Translator {
   /// The local of x[r], added on first use.
   uint32_t xl(unsigned r);
   uint32_t xl_[32] = {};  ///< local index of each x register; 0: none yet
+  uint32_t scratch_[2] = {};
   uint32_t loaded_ = 0;   ///< bit r: xl_[r] holds x[r]
   uint32_t dirty_ = 0;    ///< bit r: xl_[r] is newer than x[r] in memory
   uint32_t fn_regs_ = 0;  ///< the registers the function keeps in locals

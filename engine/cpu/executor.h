@@ -38,6 +38,9 @@ class BlockExecutor {
   /// page.handle's code. Called only at block boundaries, never while run() is on the stack (a
   /// page written during run() is marked stale and released when it is next looked up).
   virtual void release(ExecPage& page) = 0;
+  /// Taken jumps inside one page after which the interpreter offers the block again (so that a
+  /// hot loop reaches the executor); read when Cpu::run starts.
+  virtual uint32_t jumps_between_offers() const { return 1024; }
 };
 
 }  // namespace glassvm

@@ -16,6 +16,7 @@
 // Shared meaning: everything that is not a one-line ALU operation, a branch or a TLB-hit access
 // goes through the alu.h functions or the helper_* functions of helpers.h, which generated
 // code calls too, with the same calling convention.
+#include <algorithm>
 #include <cstring>
 
 #include "engine/cpu/alu.h"
@@ -26,10 +27,6 @@
 namespace glassvm {
 
 using alu::sext32;
-
-/// With an executor, the interpreter goes back to the outer loop (which offers the block to
-/// the executor) after this many taken jumps inside one page.
-constexpr uint32_t kOfferEvery = 1024;
 
 // GCC merges the identical dispatch tails of the handlers back into one indirect jump
 // (cross-jumping, GCSE), which defeats threaded dispatch: keep one jump per handler.
@@ -64,7 +61,8 @@ Cpu::Impl::run(uint64_t budget) {
   uint64_t blk_base = 0, blk_limit = 0, ialign_mask = 0;
   // Taken jumps inside the page before the outer loop offers the block to the executor again
   // (so that a hot loop reaches it); without an executor, practically never.
-  const uint32_t offer_every = executor_ != nullptr ? kOfferEvery : UINT32_MAX;
+  const uint32_t offer_every =
+      executor_ != nullptr ? std::max(1u, executor_->jumps_between_offers()) : UINT32_MAX;
   uint32_t offer_in = offer_every;
 
 #define BOX32(v) (0xffffffff00000000ull | (v))  // NaN-boxing, sf::box32

@@ -13,16 +13,14 @@
 ;;   0000000080000100  .2byte 0x0000
 (module
   (type (;0;) (func (param i32 i32 i32 i32 i32 i32) (result i32)))
-  (type (;1;) (func (param i64 i64) (result i64)))
-  (type (;2;) (func (param i32) (result i32)))
-  (type (;3;) (func (param i32 i64 i64) (result i32)))
+  (type (;1;) (func (param i32) (result i32)))
+  (type (;2;) (func (param i32 i64 i64) (result i32)))
   (import "h" "csr" (func $h.csr (type 0) (param i32 i32 i32 i32 i32 i32) (result i32)))
-  (import "h" "divu" (func $h.divu (type 1) (param i64 i64) (result i64)))
-  (import "h" "ecall" (func $h.ecall (type 2) (param i32) (result i32)))
-  (import "h" "raise" (func $h.raise (type 3) (param i32 i64 i64) (result i32)))
+  (import "h" "ecall" (func $h.ecall (type 1) (param i32) (result i32)))
+  (import "h" "raise" (func $h.raise (type 2) (param i32 i64 i64) (result i32)))
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
-  (func $run (type 2) (param i32) (result i32)
+  (func $run (type 1) (param i32) (result i32)
     (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64)
     block $B0
       block $B1
@@ -183,8 +181,20 @@
               i32.const 1
               local.set 6
               local.get 9
+              local.set 3
               local.get 10
-              call $h.divu
+              local.set 4
+              i64.const -1
+              local.get 3
+              i64.const 1
+              local.get 4
+              local.get 4
+              i64.eqz
+              select
+              i64.div_u
+              local.get 4
+              i64.eqz
+              select
               local.set 9
               local.get 0
               local.get 8

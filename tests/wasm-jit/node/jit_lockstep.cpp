@@ -124,6 +124,7 @@ class TracingExecutor final : public BlockExecutor {
     return ran;
   }
   void release(ExecPage& page) override { inner_.release(page); }
+  uint32_t jumps_between_offers() const override { return inner_.jumps_between_offers(); }
   bool log = false;
 
  private:
@@ -225,6 +226,7 @@ int main(int argc, char** argv) {
   if (o.solo.empty()) {  // translate early and everything: more code goes through the JIT
     jo.hot_steps = 2;
     jo.min_steps_per_entry = 0;
+    jo.jumps_between_offers = 16;  // slices are short: loops must reach the JIT within them
   }
   jo.verify_code = o.solo.empty();  // a 4 KiB compare per entry: not when timing
   if (o.max_modules != 0) jo.max_modules = o.max_modules;
