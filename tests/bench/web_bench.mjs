@@ -5,6 +5,7 @@
 //  - the same guest run by the page's frame loop with the CPU, Memory Map and IOMMU panels open,
 //    as a user sees it (page throughput), in turns of a second with runFor, and the ratio of
 //    the two (goal: >= 0.8; --only-page measures just this);
+//  - the JIT benchmark's compute-bound guests run to their end with the JIT off and on;
 //  - the time from navigation start to the first guest console output (goal: < 1000 ms);
 //  - the bundle size, raw and gzip, summed over dist/ without the guest images (goal: < 3 MB
 //    gzip);
@@ -20,6 +21,7 @@
 //
 //   node tests/bench/web_bench.mjs [--loads N] [--max-seconds S] [--skip-native] [--only-iommu]
 //                                  [--iommu-seconds S] [--only-page] [--page-seconds S]
+//                                  [--only-jit]
 // Environment: as tests/web/harness.mjs (GLASSVM_WEB_DIST, GLASSVM_NATIVE_BUILD, ...).
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -40,6 +42,7 @@ const kSkipNative = args.includes('--skip-native');
 const kOnlyIommu = args.includes('--only-iommu');
 const kIommuSeconds = opt('--iommu-seconds', 5);
 const kOnlyPage = args.includes('--only-page');
+const kOnlyJit = args.includes('--only-jit');
 const kPageSeconds = opt('--page-seconds', 20);
 
 const isGuestImage = (rel) => /\.(elf|bin|img|cpio(\.gz)?|dtb)$/i.test(rel) ||
@@ -273,6 +276,53 @@ async function pageThroughput(browser) {
   return {interpMips, pageMips};
 }
 
+/**
+ * The JIT in the page: each compute-bound guest of the JIT benchmark (assets/bench/*.c, each
+ * exiting 0 only with its own checksum) run to its end by glassvm.runFor with the JIT off, then
+ * on, in a fresh tab each; prints the guest instructions per second of both and their ratio.
+ */
+async function jitInPage(browser) {
+  console.log('the JIT in the page (glassvm.runFor to the end, JIT off / on):');
+  for (const name of ['int', 'mem', 'branchy', 'fp']) {
+    const bytes = Array.from(guestImage(`jit_bench_${name}.elf`));
+    const rates = [];
+    for (const jit of [false, true]) {
+      const tab = await openGlassVm(browser, {query: '?guest=demo.elf'});
+      const r = await tab.page.evaluate(async ({bytes, jit, name}) => {
+        const g = window.glassvm;
+        g.setJit(jit);
+        const got = g.loadElf(new Uint8Array(bytes), `jit_bench_${name}.elf`);
+        if (!got.ok) throw new Error(`loadElf failed: ${got.error}`);
+        g.pause();
+        let insns = 0, ms = 0;
+        while (!g.state().exited) {
+          const a = performance.now();
+          insns += g.runFor(250);
+          ms += performance.now() - a;
+          await new Promise((r) => setTimeout(r, 0));
+        }
+        return {insns, ms, exitCode: g.state().exitCode, translations: g.jit().translations};
+      }, {bytes, jit, name});
+      await tab.page.close();
+      if (r.exitCode !== 0) throw new Error(`jit_bench_${name}.elf exited with ${r.exitCode}`);
+      rates.push({mips: r.insns / r.ms / 1e3, translations: r.translations});
+    }
+    console.log(`  ${name.padEnd(8)} ${rates[0].mips.toFixed(1)} / ${rates[1].mips.toFixed(1)} ` +
+                `million guest instructions/s (${rates[1].translations} translations): ` +
+                `${(rates[1].mips / rates[0].mips).toFixed(2)}x`);
+  }
+}
+
+if (kOnlyJit) {
+  const browser = await launch();
+  try {
+    await jitInPage(browser);
+  } finally {
+    await browser.close();
+  }
+  process.exit(0);
+}
+
 if (kOnlyPage) {
   const browser = await launch();
   try {
@@ -344,6 +394,7 @@ try {
               `${phase('promptMs')}`);
 
   const {interpMips, pageMips: wasmMips} = await pageThroughput(browser);
+  await jitInPage(browser);
 
   if (kSkipNative) {
     console.log('native interpreter: skipped');
