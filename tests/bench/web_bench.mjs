@@ -313,35 +313,19 @@ async function jitInPage(browser) {
   }
 }
 
-if (kOnlyJit) {
+/** Runs one part of the benchmark alone in its own browser, then exits. */
+async function runAlone(part) {
   const browser = await launch();
   try {
-    await jitInPage(browser);
+    await part(browser);
   } finally {
     await browser.close();
   }
   process.exit(0);
 }
-
-if (kOnlyPage) {
-  const browser = await launch();
-  try {
-    await pageThroughput(browser);
-  } finally {
-    await browser.close();
-  }
-  process.exit(0);
-}
-
-if (kOnlyIommu) {
-  const browser = await launch();
-  try {
-    await iommuLinux(browser);
-  } finally {
-    await browser.close();
-  }
-  process.exit(0);
-}
+if (kOnlyJit) await runAlone(jitInPage);
+if (kOnlyPage) await runAlone(pageThroughput);
+if (kOnlyIommu) await runAlone(iommuLinux);
 
 const dist = distDir();
 const size = bundleSize(dist);
