@@ -18,7 +18,6 @@
 #include <cstddef>
 #include <cstring>
 #include <deque>
-#include <optional>
 #include <set>
 
 #include "engine/base/page.h"
@@ -499,9 +498,8 @@ void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
         jumps_to_itself = true;
       }
     }
-    std::optional<WasmCode::Label> self_loop;
-    if (jumps_to_itself) self_loop = t.self_loop = c.open_loop();
     t.self_loop_open = jumps_to_itself;
+    if (t.self_loop_open) t.self_loop = c.open_loop();
     // The budget must cover the whole block, else the interpreter runs what is left.
     c.local_get(t.left);
     c.i64_const(static_cast<int64_t>(insns.size()));
@@ -535,7 +533,7 @@ void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
       const BlockInsn& last = insns.back();
       t.go_to_offset(last.off + last.d.len);
     }
-    if (self_loop) c.end(*self_loop);
+    if (t.self_loop_open) c.end(t.self_loop);
   }
   c.end(t.dispatch);
   c.op(op::kUnreachable);
