@@ -200,9 +200,156 @@
     else showProgress(`Downloading ${label}: ${kib(received)} KiB`, null);
   }
 
-  // Downloads `url` with a progress bar (Content-Length, when the server sends it); several
-  // downloads at once share the bar. Rejects with an Error whose message is meant for the user.
-  async function download(url, label) {
+  // Guest files are downloaded and unpacked in a worker. The main thread is busy compiling and
+  // starting the core for the page's first half second, and a download read there waits for
+  // every turn that takes: the bundled Linux arrived 300 ms after the core was ready. The worker
+  // also reads a boot manifest as soon as it has it and starts downloading the files it names,
+  // so they are under way before the main thread has parsed the manifest and asked for them.
+  // Its errors are {kind, message}; fileError() words them for the user.
+  const kFetchWorker = `
+    const jobs = new Map();  // 'unpack url' -> a download, until the page claims it
+    const gz = (url) => /\\.gz([?#].*)?$/.test(url);
+    function fail(kind, message) { return { kind, message }; }
+    async function body(job, url, unpack) {
+      let response;
+      try {
+        response = await fetch(url, { cache: 'no-cache' });
+      } catch (e) {
+        throw fail('network', e.message || 'network error');
+      }
+      if (!response.ok) throw fail('http', ('HTTP ' + response.status + ' ' + response.statusText).trim());
+      job.total = Number(response.headers.get('Content-Length')) || 0;
+      const reader = response.body.getReader();
+      const chunks = [];
+      for (;;) {
+        let step;
+        try {
+          step = await reader.read();
+        } catch (e) {
+          throw fail('interrupted', e.message || 'network error');
+        }
+        if (step.done) break;
+        chunks.push(step.value);
+        job.received += step.value.length;
+        if (job.id !== null) postMessage({ id: job.id, received: job.received, total: job.total });
+      }
+      if (job.total && job.received !== job.total) {
+        throw fail('incomplete', job.received + ' of ' + job.total + ' bytes');
+      }
+      let out = await new Blob(chunks).arrayBuffer();
+      if (unpack) {
+        try {
+          const stream = new Blob([out]).stream().pipeThrough(new DecompressionStream('gzip'));
+          out = await new Response(stream).arrayBuffer();
+        } catch (e) {
+          throw fail('gzip', e.message || 'corrupt data');
+        }
+      }
+      return out;
+    }
+    function start(url, unpack) {
+      const job = { id: null, received: 0, total: 0, done: null };
+      job.done = body(job, url, unpack);
+      job.done.catch(() => {});
+      return job;
+    }
+    // The files a boot manifest names, started at once (see glassvm.js: downloadBoot).
+    function prefetchParts(url, bytes) {
+      for (const [key, job] of jobs) if (job.prefetched) jobs.delete(key);
+      let m;
+      try {
+        m = JSON.parse(new TextDecoder().decode(bytes));
+      } catch (e) {
+        return;
+      }
+      for (const part of [m && m.kernel, m && m.initrd]) {
+        if (typeof part !== 'string') continue;
+        const partUrl = new URL(part, url).href;
+        const job = start(partUrl, gz(partUrl));
+        job.prefetched = true;
+        jobs.set(gz(partUrl) + ' ' + partUrl, job);
+      }
+    }
+    onmessage = async (e) => {
+      const { id, url, unpack } = e.data;
+      const key = unpack + ' ' + url;
+      const job = jobs.get(key) || start(url, unpack);
+      jobs.delete(key);
+      job.id = id;
+      if (job.received) postMessage({ id, received: job.received, total: job.total });
+      try {
+        const out = await job.done;
+        if (/\\.json([?#].*)?$/.test(url)) prefetchParts(url, out);
+        postMessage({ id, out }, [out]);
+      } catch (err) {
+        postMessage({ id, error: err && err.kind ? err : fail('network', String(err)) });
+      }
+    };`;
+  let fetchWorker = null;
+  const fetchWaiting = new Map();  // id -> {resolve, reject, transfer, label}
+  let fetchNextId = 0;
+  function startFetchWorker() {
+    if (fetchWorker !== null) return fetchWorker;
+    try {
+      const url = URL.createObjectURL(new Blob([kFetchWorker], { type: 'text/javascript' }));
+      fetchWorker = new Worker(url);
+      URL.revokeObjectURL(url);
+      fetchWorker.onmessage = (e) => {
+        const waiter = fetchWaiting.get(e.data.id);
+        if (!waiter) return;
+        if (e.data.received !== undefined) {
+          waiter.transfer.received = e.data.received;
+          waiter.transfer.total = e.data.total;
+          showTransfers();
+          return;
+        }
+        fetchWaiting.delete(e.data.id);
+        if (e.data.error !== undefined) waiter.reject(fileError(e.data.error, waiter.label));
+        else waiter.resolve(new Uint8Array(e.data.out));
+      };
+    } catch (e) {
+      fetchWorker = false;  // no workers here: download on the main thread
+    }
+    return fetchWorker;
+  }
+  function fileError({ kind, message }, label) {
+    switch (kind) {
+      case 'interrupted': return new Error(`Download of ${label} was interrupted: ${message}`);
+      case 'incomplete': return new Error(`Download of ${label} is incomplete: ${message}`);
+      case 'gzip': return new Error(`${label}: not a valid gzip file (${message})`);
+      default: return new Error(`Could not download ${label}: ${message}`);
+    }
+  }
+
+  // Downloads `url` with a progress bar (Content-Length, when the server sends it), unpacking it
+  // when `unpack` is set; several downloads at once share the bar. Rejects with an Error whose
+  // message is meant for the user.
+  async function download(url, label, unpack = false) {
+    if (unpack && typeof DecompressionStream !== 'function') {
+      throw new Error(`${label}: this browser cannot unpack gzip files (no DecompressionStream)`);
+    }
+    const worker = startFetchWorker();
+    if (!worker) {
+      const bytes = await downloadHere(url, label);
+      return unpack ? gunzipHere(bytes, label) : bytes;
+    }
+    const transfer = { label, received: 0, total: 0 };
+    transfers.add(transfer);
+    showTransfers();
+    try {
+      return await new Promise((resolve, reject) => {
+        const id = fetchNextId++;
+        fetchWaiting.set(id, { resolve, reject, transfer, label });
+        worker.postMessage({ id, url: new URL(url, window.location.href).href, unpack });
+      });
+    } finally {
+      transfers.delete(transfer);
+      showTransfers();
+    }
+  }
+
+  // download() on the main thread, where there is no worker.
+  async function downloadHere(url, label) {
     const transfer = { label, received: 0, total: 0 };
     transfers.add(transfer);
     showTransfers();
@@ -257,67 +404,19 @@
   }
   const isManifest = (url) => /\.json([?#].*)?$/.test(url);
 
-  // Unpacks gzip data with the browser's own inflater, in a worker: on the main thread the
-  // inflating waits for every turn the core's start and the first frames take. Rejects with a
-  // message for the user.
-  const kGunzipWorker = `onmessage = async (e) => {
-    const { id, bytes } = e.data;
+  // gunzip on the main thread, where there is no worker.
+  async function gunzipHere(bytes, label) {
     try {
-      const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
-      const out = await new Response(stream).arrayBuffer();
-      postMessage({ id, out }, [out]);
-    } catch (err) {
-      postMessage({ id, error: (err && err.message) || 'corrupt data' });
-    }
-  };`;
-  let gunzipWorker = null;
-  const gunzipWaiting = new Map();  // id -> {resolve, reject}
-  let gunzipNextId = 0;
-  function startGunzipWorker() {
-    if (gunzipWorker !== null) return gunzipWorker;
-    try {
-      const url = URL.createObjectURL(new Blob([kGunzipWorker], { type: 'text/javascript' }));
-      gunzipWorker = new Worker(url);
-      URL.revokeObjectURL(url);
-      gunzipWorker.onmessage = (e) => {
-        const waiter = gunzipWaiting.get(e.data.id);
-        gunzipWaiting.delete(e.data.id);
-        if (!waiter) return;
-        if (e.data.error !== undefined) waiter.reject(new Error(e.data.error));
-        else waiter.resolve(new Uint8Array(e.data.out));
-      };
-    } catch (e) {
-      gunzipWorker = false;  // no workers here: inflate on the main thread
-    }
-    return gunzipWorker;
-  }
-  async function inflate(bytes) {
-    const worker = startGunzipWorker();
-    if (!worker) {
       const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'));
       return new Uint8Array(await new Response(stream).arrayBuffer());
-    }
-    const id = gunzipNextId++;
-    return new Promise((resolve, reject) => {
-      gunzipWaiting.set(id, { resolve, reject });
-      worker.postMessage({ id, bytes }, [bytes.buffer]);
-    });
-  }
-  async function gunzip(bytes, label) {
-    if (typeof DecompressionStream !== 'function') {
-      throw new Error(`${label}: this browser cannot unpack gzip files (no DecompressionStream)`);
-    }
-    try {
-      return await inflate(bytes);
     } catch (e) {
       throw new Error(`${label}: not a valid gzip file (${e.message || 'corrupt data'})`);
     }
   }
 
   // Downloads `url`, unpacking it when its path ends in .gz.
-  async function downloadUnpacked(url, label) {
-    const bytes = await download(url, label);
-    return /\.gz([?#].*)?$/.test(url) ? gunzip(bytes, label) : bytes;
+  function downloadUnpacked(url, label) {
+    return download(url, label, /\.gz([?#].*)?$/.test(url));
   }
 
   // Downloads one file a manifest names (relative to the manifest), unpacking .gz files.

@@ -117,11 +117,16 @@ Cpu::Impl::run(uint64_t budget) {
 #define RS1 X[in->rs1]
 #define RS2 X[in->rs2]
 #define RD X[in->rd]
+// The TLB entry maps the access: aligned (one compare), or misaligned but inside the page (as
+// mem_load and mem_store take it; Linux uses misaligned word accesses once it measures them fast).
+#define TLB_HIT(e, a, size)                       \
+  ((e).tag == ((a) & (kPageMask | ((size)-1))) || \
+   ((e).tag == ((a)&kPageMask) && ((a) & ~kPageMask) <= kPageSize - (size)))
 #define LOAD(T)                                                                               \
   do {                                                                                        \
     const uint64_t a_ = RS1 + IMM;                                                            \
     const TlbEntry& e_ = tlb_->read[(a_ >> kPageShift) % kTlbSize];                           \
-    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                \
+    if (__builtin_expect(TLB_HIT(e_, a_, sizeof(T)), 1)) {                                    \
       T v_;                                                                                   \
       std::memcpy(&v_, reinterpret_cast<const void*>(static_cast<uintptr_t>(a_ + e_.addend)), \
                   sizeof(T));                                                                 \
@@ -141,7 +146,7 @@ Cpu::Impl::run(uint64_t budget) {
     const uint64_t a_ = RS1 + IMM;                                                      \
     const TlbEntry& e_ = tlb_->write[(a_ >> kPageShift) % kTlbSize];                    \
     const T v_ = static_cast<T>(value);                                                 \
-    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {          \
+    if (__builtin_expect(TLB_HIT(e_, a_, sizeof(T)), 1)) {                              \
       std::memcpy(reinterpret_cast<void*>(static_cast<uintptr_t>(a_ + e_.addend)), &v_, \
                   sizeof(T));                                                           \
       NEXT();                                                                           \
@@ -164,7 +169,7 @@ Cpu::Impl::run(uint64_t budget) {
     const uint64_t a_ = RS1 + IMM;                                                            \
     const TlbEntry& e_ = tlb_->read[(a_ >> kPageShift) % kTlbSize];                           \
     uint64_t raw_;                                                                            \
-    if (__builtin_expect(e_.tag == (a_ & (kPageMask | (sizeof(T) - 1))), 1)) {                \
+    if (__builtin_expect(TLB_HIT(e_, a_, sizeof(T)), 1)) {                                    \
       T v_;                                                                                   \
       std::memcpy(&v_, reinterpret_cast<const void*>(static_cast<uintptr_t>(a_ + e_.addend)), \
                   sizeof(T));                                                                 \
@@ -638,6 +643,7 @@ done:
 #undef RS1
 #undef RS2
 #undef RD
+#undef TLB_HIT
 #undef LOAD
 #undef STORE
 #undef STORE_VALUE

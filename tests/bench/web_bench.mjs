@@ -21,7 +21,7 @@
 //
 //   node tests/bench/web_bench.mjs [--loads N] [--max-seconds S] [--skip-native] [--only-iommu]
 //                                  [--iommu-seconds S] [--only-page] [--page-seconds S]
-//                                  [--only-jit]
+//                                  [--only-jit] [--only-boot]
 // Environment: as tests/web/harness.mjs (GLASSVM_WEB_DIST, GLASSVM_NATIVE_BUILD, ...).
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -43,6 +43,7 @@ const kOnlyIommu = args.includes('--only-iommu');
 const kIommuSeconds = opt('--iommu-seconds', 5);
 const kOnlyPage = args.includes('--only-page');
 const kOnlyJit = args.includes('--only-jit');
+const kOnlyBoot = args.includes('--only-boot');
 const kPageSeconds = opt('--page-seconds', 20);
 
 const isGuestImage = (rel) => /\.(elf|bin|img|cpio(\.gz)?|dtb)$/i.test(rel) ||
@@ -313,6 +314,35 @@ async function jitInPage(browser) {
   }
 }
 
+/**
+ * The page's default guest, the bundled Linux: from navigation to the busybox prompt
+ * (downloads, wasm compile, boot), over several fresh loads.
+ */
+async function linuxPrompt(browser) {
+  const boots = [];
+  const phases = [];  // glassvm.timing() of each load, with the prompt's time
+  let bootInsns = 0;
+  for (let i = 0; i < kLoads; i++) {
+    const tab = await openGlassVm(browser, {query: '', timeoutMs: 60000});
+    const at = await waitInPage(tab.page, 'the Linux prompt', () => {
+      return window.glassvm.consoleText().includes('~ # ') ? performance.now() : null;
+    }, null, 120000);
+    bootInsns = await tab.page.evaluate(() => window.glassvm.instructions());
+    boots.push(at);
+    phases.push({...await tab.page.evaluate(() => window.glassvm.timing()), promptMs: at});
+    await tab.page.close();
+  }
+  console.log(`Linux prompt after navigation: ${boots.map((v) => v.toFixed(0)).join(', ')} ms ` +
+              `(median ${median(boots).toFixed(0)} ms, ${(bootInsns / 1e6).toFixed(1)} M guest ` +
+              `instructions; goal < 2000 ms: ${median(boots) < 2000 ? 'met' : 'NOT met'})`);
+  // Where that time goes: the median of each milestone after navigation start.
+  const phase = (k) => median(phases.map((p) => p[k] ?? NaN)).toFixed(0);
+  console.log(`  phases (median ms after navigation): glassvm.js ${phase('scriptMs')}, core ready ` +
+              `${phase('coreReadyMs')}, guest downloaded ${phase('guestDownloadedMs')}, loaded ` +
+              `${phase('guestLoadedMs')}, first output ${phase('firstOutputMs')}, prompt ` +
+              `${phase('promptMs')}`);
+}
+
 /** Runs one part of the benchmark alone in its own browser, then exits. */
 async function runAlone(part) {
   const browser = await launch();
@@ -326,6 +356,7 @@ async function runAlone(part) {
 if (kOnlyJit) await runAlone(jitInPage);
 if (kOnlyPage) await runAlone(pageThroughput);
 if (kOnlyIommu) await runAlone(iommuLinux);
+if (kOnlyBoot) await runAlone(linuxPrompt);
 
 const dist = distDir();
 const size = bundleSize(dist);
@@ -352,30 +383,7 @@ try {
               `(median ${median(firsts).toFixed(0)} ms; goal < 1000 ms: ` +
               `${median(firsts) < 1000 ? 'met' : 'NOT met'})`);
 
-  // The page's default guest, the bundled Linux: from navigation to the busybox prompt
-  // (downloads, wasm compile, boot), over several fresh loads.
-  const boots = [];
-  const phases = [];  // glassvm.timing() of each load, with the prompt's time
-  let bootInsns = 0;
-  for (let i = 0; i < kLoads; i++) {
-    const tab = await openGlassVm(browser, {query: '', timeoutMs: 60000});
-    const at = await waitInPage(tab.page, 'the Linux prompt', () => {
-      return window.glassvm.consoleText().includes('~ # ') ? performance.now() : null;
-    }, null, 120000);
-    bootInsns = await tab.page.evaluate(() => window.glassvm.instructions());
-    boots.push(at);
-    phases.push({...await tab.page.evaluate(() => window.glassvm.timing()), promptMs: at});
-    await tab.page.close();
-  }
-  console.log(`Linux prompt after navigation: ${boots.map((v) => v.toFixed(0)).join(', ')} ms ` +
-              `(median ${median(boots).toFixed(0)} ms, ${(bootInsns / 1e6).toFixed(1)} M guest ` +
-              `instructions; goal < 2000 ms: ${median(boots) < 2000 ? 'met' : 'NOT met'})`);
-  // Where that time goes: the median of each milestone after navigation start.
-  const phase = (k) => median(phases.map((p) => p[k] ?? NaN)).toFixed(0);
-  console.log(`  phases (median ms after navigation): glassvm.js ${phase('scriptMs')}, core ready ` +
-              `${phase('coreReadyMs')}, guest downloaded ${phase('guestDownloadedMs')}, loaded ` +
-              `${phase('guestLoadedMs')}, first output ${phase('firstOutputMs')}, prompt ` +
-              `${phase('promptMs')}`);
+  await linuxPrompt(browser);
 
   const {interpMips, pageMips: wasmMips} = await pageThroughput(browser);
   await jitInPage(browser);
