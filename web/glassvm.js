@@ -40,10 +40,11 @@
   let consoleText = '';        // everything the guest printed
   // Milestones of the start, in performance.now() ms (since navigation start), for timing():
   // this script ran, the core's runtime is up, the default guest is downloaded (and unpacked),
-  // it is loaded into a machine, and it printed its first output.
+  // it is loaded into a machine, it printed its first output, and the panels' WebGL context was
+  // created (at their first drawing, once the start is over: web/main_web.cpp).
   const timing = {
     scriptMs: performance.now(), coreReadyMs: null, guestDownloadedMs: null, guestLoadedMs: null,
-    firstOutputMs: null,
+    firstOutputMs: null, panelsMs: null,
   };
   const pendingInput = [];     // input typed before the core was up
   const earlyMessages = [];    // messages raised before the core was up
@@ -687,6 +688,7 @@
         onGlassvmFetchGuest: (name) => { loadGuestFromUrl(name); },
         onGlassvmOpenFile: () => el.fileInput.click(),
         onGlassvmBusy: () => startPump(),
+        onGlassvmPanels: () => { timing.panelsMs = performance.now(); },
         print: (text) => console.log(text),
         printErr: (text) => console.warn(text),
         onAbort: (what) => {

@@ -7,7 +7,8 @@
 // time fed back to App is the work done inside the frame (guest plus drawing), not the interval
 // between animation frames, which the browser caps at the display's refresh rate and stretches
 // for background tabs. While the page starts (downloading and booting the first guest, until
-// it waits for input) nothing is drawn at all, so that the boot gets the whole thread.
+// it waits for input) nothing is drawn at all, and the WebGL context does not even exist yet
+// (open_window), so that the downloads and the boot get the whole thread.
 #define GLFW_INCLUDE_ES3
 #include <GLFW/glfw3.h>
 #include <emscripten.h>
@@ -42,6 +43,7 @@ struct Page {
   /// The page is starting: nothing is drawn until the first guest waits for input (a shell
   /// at its prompt), pauses or ends, the user acts on the panels, or kQuietStartMaxMs passes.
   bool quiet_start = true;
+  bool no_webgl = false;  ///< the window could not be created (open_window)
 };
 
 /// Guest time run by the page between animation frames, per task (see run_between_frames).
@@ -88,6 +90,13 @@ EM_JS(void, js_kick_pump, (), {
   if (Module["onGlassvmBusy"]) Module["onGlassvmBusy"]();
 });
 
+EM_JS(void, js_note_panels, (), {
+  if (Module["onGlassvmPanels"]) Module["onGlassvmPanels"]();
+});
+EM_JS(void, js_report_fatal, (const char* text), {
+  if (Module["onGlassvmFatal"]) Module["onGlassvmFatal"](UTF8ToString(text));
+});
+
 /// Runs the guest for about `budget_ms` (`now_ms`: the frame's timestamp), shows its console
 /// output, and notes whether it is still busy and for how long it ran (for the draw pacer).
 void run_guest(Page& page, double budget_ms, double now_ms) {
@@ -115,6 +124,36 @@ void quiet_frame(Page& page, double start) {
     page.quiet_start = false;
 }
 
+/// Creates the GLFW window (the WebGL2 context on #canvas) and ImGui's backends for it, at the
+/// first drawing rather than at start: creating the context (with the extension queries of
+/// Emscripten's GL layer) and the canvas's first composite (read back into main memory without
+/// GPU compositing) took about 150 ms of the main thread while the first guest downloads and
+/// boots. Returns false once WebGL2 is found missing (reported once); the guest then runs with
+/// its console and no panels.
+bool open_window(Page& page) {
+  if (page.window != nullptr) return true;
+  if (page.no_webgl) return false;
+  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  double css_w = 800, css_h = 600;
+  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
+  page.width = std::max(1, static_cast<int>(css_w));
+  page.height = std::max(1, static_cast<int>(css_h));
+  page.window = glfwCreateWindow(page.width, page.height, "GlassVM", nullptr, nullptr);
+  if (page.window == nullptr) {
+    page.no_webgl = true;
+    js_report_fatal("WebGL2 is not available in this browser: the panels cannot be drawn");
+    return false;
+  }
+  glfwMakeContextCurrent(page.window);
+  watch_panel_input(page.window);
+  ImGui_ImplGlfw_InitForOpenGL(page.window, /*install_callbacks=*/true);
+  ImGui_ImplOpenGL3_Init("#version 300 es");
+  js_note_panels();
+  return true;
+}
+
 void frame(void* arg) {
   Page& page = *static_cast<Page*>(arg);
   WebSession& s = *page.session;
@@ -124,6 +163,11 @@ void frame(void* arg) {
     return;
   }
   page.quiet_start = false;
+  if (!open_window(page)) {
+    run_guest(page, ui::SliceController::kMaxBudgetMs, start);
+    if (page.busy) js_kick_pump();
+    return;
+  }
 
   // While the guest computes flat out (a booting kernel), the panels are drawn every
   // draw_pacer().interval_ms() only (100 ms to 1 s: as often as leaves the guest about 85% of the
@@ -165,10 +209,6 @@ void frame(void* arg) {
   s.app.note_frame(std::min(emscripten_get_now() - start, kMaxFrameSampleMs));
 }
 
-EM_JS(void, js_report_fatal, (const char* text), {
-  if (Module["onGlassvmFatal"]) Module["onGlassvmFatal"](UTF8ToString(text));
-});
-
 // The Machine panel asks the page to download a bundled guest or to open the file dialog.
 EM_JS(void, js_fetch_guest, (const char* name), {
   if (Module["onGlassvmFetchGuest"]) Module["onGlassvmFetchGuest"](UTF8ToString(name));
@@ -199,29 +239,24 @@ int main() {
     js_report_fatal("GLFW could not be initialised");
     return 1;
   }
-  glfwWindowHint(GLFW_CLIENT_API, GLFW_OPENGL_ES_API);
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
-  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
   auto* page = new Page;  // lives as long as the page; the main loop never returns
-  double css_w = 800, css_h = 600;
-  emscripten_get_element_css_size("#canvas", &css_w, &css_h);
-  page->width = std::max(1, static_cast<int>(css_w));
-  page->height = std::max(1, static_cast<int>(css_h));
-  page->window = glfwCreateWindow(page->width, page->height, "GlassVM", nullptr, nullptr);
-  if (page->window == nullptr) {
-    js_report_fatal("WebGL2 is not available in this browser: the panels cannot be drawn");
-    return 1;
-  }
-  glfwMakeContextCurrent(page->window);
-
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // no file system: layout is not persisted
   ImGui::StyleColorsDark();
-  watch_panel_input(page->window);
-  ImGui_ImplGlfw_InitForOpenGL(page->window, /*install_callbacks=*/true);
-  ImGui_ImplOpenGL3_Init("#version 300 es");
+  // Until the window exists (open_window), a click or a wheel turn on the canvas is input for
+  // the panels too: it ends the quiet start.
+  const auto on_mouse = [](int, const EmscriptenMouseEvent*, void*) -> EM_BOOL {
+    note_panel_input();
+    return EM_FALSE;
+  };
+  const auto on_wheel = [](int, const EmscriptenWheelEvent*, void*) -> EM_BOOL {
+    note_panel_input();
+    return EM_FALSE;
+  };
+  emscripten_set_mousedown_callback("#canvas", nullptr, EM_FALSE, on_mouse);
+  emscripten_set_wheel_callback("#canvas", nullptr, EM_FALSE, on_wheel);
 
   page->session = new WebSession;
   page->session->app.set_callbacks(glassvm::ui::AppCallbacks{

@@ -32,8 +32,12 @@ describe('the bundled Linux in the page', () => {
     assert.match(text, /Linux version 7\.\d+/);
     assert.match(text, /Run \/init as init process/);
     const ms = await tab.page.evaluate(() => performance.now());
-    // The page draws no panels while the first guest boots; at the prompt it draws again.
+    // The page draws no panels while the first guest boots, and creates their WebGL context
+    // only after its first output; at the prompt it draws them.
     await waitInPage(tab.page, 'the panels drawn after the boot', () => window.glassvm.frameMs() > 0);
+    const timing = await tab.page.evaluate(() => window.glassvm.timing());
+    assert.ok(timing.panelsMs > timing.firstOutputMs && timing.firstOutputMs > timing.guestLoadedMs,
+              JSON.stringify(timing));
     console.log(`prompt within ${(ms / 1000).toFixed(2)} s of navigation ` +
                 `(${await tab.page.evaluate(() => window.glassvm.instructions())} instructions)`);
   });

@@ -161,3 +161,34 @@ describe('the GlassVM page', () => {
     assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
   });
 });
+
+describe('the page\'s start', () => {
+  let browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('draws no panels while a guest computes, until the user clicks the canvas', async () => {
+    // bench.elf computes for seconds without printing or waiting: the quiet start lasts until
+    // the click (or 10 s).
+    const tab = await openGlassVm(browser, {query: '?guest=bench.elf'});
+    await new Promise((r) => setTimeout(r, 300));
+    const before = await tab.page.evaluate(() => window.glassvm.timing());
+    assert.equal(before.panelsMs, null, JSON.stringify(before));
+    const box = await tab.page.locator('#canvas').boundingBox();
+    const clickMs = await tab.page.evaluate(() => performance.now());
+    await tab.page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+    const panelsMs = await waitInPage(tab.page, 'the panels\' WebGL context', () => {
+      return window.glassvm.timing().panelsMs;
+    });
+    const state = await tab.page.evaluate(() => window.glassvm.state());
+    assert.ok(panelsMs >= clickMs && panelsMs < 10000, JSON.stringify({clickMs, panelsMs}));
+    assert.equal(state.exited, false, 'the guest still computes');
+    await waitInPage(tab.page, 'the panels drawn', () => window.glassvm.frameMs() > 0);
+    assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
+    await tab.page.close();
+  });
+});
