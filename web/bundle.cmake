@@ -1,5 +1,6 @@
 # Copies the static site into DIST (run by the web_bundle target with cmake -P):
-#   index.html glassvm.js style.css      the page (web/)
+#   index.html glassvm.js style.css      the page (web/), and its download worker
+#   fetch_worker.js
 #   glassvm-core.js glassvm-core.wasm    the Emscripten module
 #   xterm/xterm.js xterm/xterm.css       xterm.js from node_modules (npm ci)
 #   guests/demo.elf guests/bench.elf     the bundled guest images

@@ -201,116 +201,43 @@
     else showProgress(`Downloading ${label}: ${kib(received)} KiB`, null);
   }
 
-  // Guest files are downloaded and unpacked in a worker. The main thread is busy compiling and
-  // starting the core for the page's first half second, and a download read there waits for
-  // every turn that takes: the bundled Linux arrived 300 ms after the core was ready. The worker
-  // also reads a boot manifest as soon as it has it and starts downloading the files it names,
-  // so they are under way before the main thread has parsed the manifest and asked for them.
-  // Its errors are {kind, message}; fileError() words them for the user.
-  const kFetchWorker = `
-    const jobs = new Map();  // 'unpack url' -> a download, until the page claims it
-    const gz = (url) => /\\.gz([?#].*)?$/.test(url);
-    function fail(kind, message) { return { kind, message }; }
-    async function body(job, url, unpack) {
-      let response;
-      try {
-        response = await fetch(url, { cache: 'no-cache' });
-      } catch (e) {
-        throw fail('network', e.message || 'network error');
-      }
-      if (!response.ok) throw fail('http', ('HTTP ' + response.status + ' ' + response.statusText).trim());
-      job.total = Number(response.headers.get('Content-Length')) || 0;
-      const reader = response.body.getReader();
-      const chunks = [];
-      for (;;) {
-        let step;
-        try {
-          step = await reader.read();
-        } catch (e) {
-          throw fail('interrupted', e.message || 'network error');
-        }
-        if (step.done) break;
-        chunks.push(step.value);
-        job.received += step.value.length;
-        if (job.id !== null) postMessage({ id: job.id, received: job.received, total: job.total });
-      }
-      if (job.total && job.received !== job.total) {
-        throw fail('incomplete', job.received + ' of ' + job.total + ' bytes');
-      }
-      let out = await new Blob(chunks).arrayBuffer();
-      if (unpack) {
-        try {
-          const stream = new Blob([out]).stream().pipeThrough(new DecompressionStream('gzip'));
-          out = await new Response(stream).arrayBuffer();
-        } catch (e) {
-          throw fail('gzip', e.message || 'corrupt data');
-        }
-      }
-      return out;
-    }
-    function start(url, unpack) {
-      const job = { id: null, received: 0, total: 0, done: null };
-      job.done = body(job, url, unpack);
-      job.done.catch(() => {});
-      return job;
-    }
-    // The files a boot manifest names, started at once (see glassvm.js: downloadBoot).
-    function prefetchParts(url, bytes) {
-      for (const [key, job] of jobs) if (job.prefetched) jobs.delete(key);
-      let m;
-      try {
-        m = JSON.parse(new TextDecoder().decode(bytes));
-      } catch (e) {
-        return;
-      }
-      for (const part of [m && m.kernel, m && m.initrd]) {
-        if (typeof part !== 'string') continue;
-        const partUrl = new URL(part, url).href;
-        const job = start(partUrl, gz(partUrl));
-        job.prefetched = true;
-        jobs.set(gz(partUrl) + ' ' + partUrl, job);
-      }
-    }
-    onmessage = async (e) => {
-      const { id, url, unpack } = e.data;
-      const key = unpack + ' ' + url;
-      const job = jobs.get(key) || start(url, unpack);
-      jobs.delete(key);
-      job.id = id;
-      if (job.received) postMessage({ id, received: job.received, total: job.total });
-      try {
-        const out = await job.done;
-        if (/\\.json([?#].*)?$/.test(url)) prefetchParts(url, out);
-        postMessage({ id, out }, [out]);
-      } catch (err) {
-        postMessage({ id, error: err && err.kind ? err : fail('network', String(err)) });
-      }
-    };`;
+  // Guest files are downloaded and unpacked in a worker (web/fetch_worker.js, started by
+  // index.html before anything else loads). The main thread is busy compiling and starting the
+  // core for the page's first half second, and a download read there waits for every turn that
+  // takes: the bundled Linux arrived 300 ms after the core was ready. Where the worker cannot
+  // run (or its script does not load), the downloads happen here instead.
   let fetchWorker = null;
-  const fetchWaiting = new Map();  // id -> {resolve, reject, transfer, label}
+  const fetchWaiting = new Map();  // id -> {url, label, unpack, transfer, resolve, reject}
   let fetchNextId = 0;
   function startFetchWorker() {
     if (fetchWorker !== null) return fetchWorker;
     try {
-      const url = URL.createObjectURL(new Blob([kFetchWorker], { type: 'text/javascript' }));
-      fetchWorker = new Worker(url);
-      URL.revokeObjectURL(url);
-      fetchWorker.onmessage = (e) => {
-        const waiter = fetchWaiting.get(e.data.id);
-        if (!waiter) return;
-        if (e.data.received !== undefined) {
-          waiter.transfer.received = e.data.received;
-          waiter.transfer.total = e.data.total;
-          showTransfers();
-          return;
-        }
-        fetchWaiting.delete(e.data.id);
-        if (e.data.error !== undefined) waiter.reject(fileError(e.data.error, waiter.label));
-        else waiter.resolve(new Uint8Array(e.data.out));
-      };
+      const early = window.glassvmFetchWorker;
+      fetchWorker = early && !early.failed ? early : new Worker('fetch_worker.js');
     } catch (e) {
-      fetchWorker = false;  // no workers here: download on the main thread
+      fetchWorker = false;
+      return fetchWorker;
     }
+    fetchWorker.onmessage = (e) => {
+      const waiter = fetchWaiting.get(e.data.id);
+      if (!waiter) return;
+      if (e.data.received !== undefined) {
+        waiter.transfer.received = e.data.received;
+        waiter.transfer.total = e.data.total;
+        showTransfers();
+        return;
+      }
+      fetchWaiting.delete(e.data.id);
+      if (e.data.error !== undefined) waiter.reject(fileError(e.data.error, waiter.label));
+      else waiter.resolve(new Uint8Array(e.data.out));
+    };
+    fetchWorker.onerror = (e) => {  // its script did not load or failed: download here
+      e.preventDefault();
+      fetchWorker = false;
+      const waiting = Array.from(fetchWaiting.values());
+      fetchWaiting.clear();
+      for (const w of waiting) downloadWithoutWorker(w.url, w.label, w.unpack).then(w.resolve, w.reject);
+    };
     return fetchWorker;
   }
   function fileError({ kind, message }, label) {
@@ -330,23 +257,25 @@
       throw new Error(`${label}: this browser cannot unpack gzip files (no DecompressionStream)`);
     }
     const worker = startFetchWorker();
-    if (!worker) {
-      const bytes = await downloadHere(url, label);
-      return unpack ? gunzipHere(bytes, label) : bytes;
-    }
+    if (!worker) return downloadWithoutWorker(url, label, unpack);
     const transfer = { label, received: 0, total: 0 };
     transfers.add(transfer);
     showTransfers();
     try {
       return await new Promise((resolve, reject) => {
         const id = fetchNextId++;
-        fetchWaiting.set(id, { resolve, reject, transfer, label });
-        worker.postMessage({ id, url: new URL(url, window.location.href).href, unpack });
+        const absolute = new URL(url, window.location.href).href;
+        fetchWaiting.set(id, { url: absolute, label, unpack, transfer, resolve, reject });
+        worker.postMessage({ id, url: absolute, unpack });
       });
     } finally {
       transfers.delete(transfer);
       showTransfers();
     }
+  }
+  async function downloadWithoutWorker(url, label, unpack) {
+    const bytes = await downloadHere(url, label);
+    return unpack ? gunzipHere(bytes, label) : bytes;
   }
 
   // download() on the main thread, where there is no worker.

@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import {artifactsDir, consoleLength, focusTerminal, launch, openGlassVm, terminalScreenText, waitForConsole,
-        waitInPage} from './harness.mjs';
+import {artifactsDir, consoleLength, focusTerminal, launch, openGlassVm, openPage, terminalScreenText,
+        waitForConsole, waitInPage} from './harness.mjs';
 
 const kBanner = 'GlassVM demo guest';
 const kPrompt = 'glassvm> ';
@@ -189,6 +189,16 @@ describe('the page\'s start', () => {
     assert.equal(state.exited, false, 'the guest still computes');
     await waitInPage(tab.page, 'the panels drawn', () => window.glassvm.frameMs() > 0);
     assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
+    await tab.page.close();
+  });
+
+  test('downloads on the main thread when its download worker does not load', async () => {
+    const tab = await openPage(browser);
+    await tab.page.route(/fetch_worker\.js(\?.*)?$/, (route) => route.fulfill({status: 404}));
+    await tab.page.goto(browser.url + '?guest=demo.elf', {waitUntil: 'load'});
+    await waitForConsole(tab.page, kPrompt, 30000);
+    const state = await tab.page.evaluate(() => window.glassvm.state());
+    assert.match(state.guest, /demo/);
     await tab.page.close();
   });
 });
