@@ -2,10 +2,11 @@
 // and unpacks it when asked, off the main thread, which is busy compiling and starting the core
 // while the first guest downloads. Once it has a boot manifest it starts the files the manifest
 // names at once, so they are under way before the page has parsed it and asked for them.
-// index.html starts this worker first thing, before the stylesheets and scripts load.
+// index.html starts this worker first thing, before the stylesheets and scripts load, and asks it
+// to start the default guest's manifest ({prefetch: url}) before the page's script has run.
 // A message {id, url, unpack} is answered with {id, received, total} as the bytes arrive, then
 // {id, out} (an ArrayBuffer, transferred) or {id, error: {kind, message}}.
-const jobs = new Map();  // 'unpack url' -> a download, until the page claims it
+const jobs = new Map();  // keyOf(url, unpack) -> a download started early, until claimed
 const gz = (url) => /\.gz([?#].*)?$/.test(url);
 function fail(kind, message) { return { kind, message }; }
 async function body(job, url, unpack) {
@@ -45,39 +46,53 @@ async function body(job, url, unpack) {
   }
   return out;
 }
+// A download, started at once; a boot manifest's files are started as soon as it is in.
 function start(url, unpack) {
   const job = { id: null, received: 0, total: 0, done: null };
   job.done = body(job, url, unpack);
+  if (/\.json([?#].*)?$/.test(url)) job.done.then((out) => prefetchParts(url, out), () => {});
   job.done.catch(() => {});
   return job;
 }
-// The files a boot manifest names, started at once (see glassvm.js: downloadBoot).
+const keyOf = (url, unpack) => unpack + ' ' + url;
+// Starts the download of `url` unless it is under way; the page claims it by asking for it.
+function prefetch(url, unpack) {
+  const key = keyOf(url, unpack);
+  if (!jobs.has(key)) jobs.set(key, Object.assign(start(url, unpack), { prefetched: true }));
+}
+// The files a boot manifest names (see glassvm.js: downloadBoot), in place of the unclaimed
+// ones an earlier manifest named.
 function prefetchParts(url, bytes) {
-  for (const [key, job] of jobs) if (job.prefetched) jobs.delete(key);
   let m;
   try {
     m = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     return;
   }
-  for (const part of [m && m.kernel, m && m.initrd]) {
-    if (typeof part !== 'string') continue;
-    const partUrl = new URL(part, url).href;
-    const job = start(partUrl, gz(partUrl));
-    job.prefetched = true;
-    jobs.set(gz(partUrl) + ' ' + partUrl, job);
+  const parts = [m && m.kernel, m && m.initrd].filter((p) => typeof p === 'string')
+    .map((p) => new URL(p, url).href);
+  const wanted = new Set(parts.map((p) => keyOf(p, gz(p))));
+  for (const [key, job] of jobs) if (job.part && !wanted.has(key)) jobs.delete(key);
+  for (const p of parts) {
+    prefetch(p, gz(p));
+    jobs.get(keyOf(p, gz(p))).part = true;
   }
 }
+// {prefetch: url}: index.html's early start of the default guest (no answer).
+// {id, url, unpack}: a download the page waits for.
 onmessage = async (e) => {
+  if (e.data.prefetch !== undefined) {
+    prefetch(e.data.prefetch, gz(e.data.prefetch));
+    return;
+  }
   const { id, url, unpack } = e.data;
-  const key = unpack + ' ' + url;
+  const key = keyOf(url, unpack);
   const job = jobs.get(key) || start(url, unpack);
   jobs.delete(key);
   job.id = id;
   if (job.received) postMessage({ id, received: job.received, total: job.total });
   try {
     const out = await job.done;
-    if (/\.json([?#].*)?$/.test(url)) prefetchParts(url, out);
     postMessage({ id, out }, [out]);
   } catch (err) {
     postMessage({ id, error: err && err.kind ? err : fail('network', String(err)) });

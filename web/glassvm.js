@@ -633,6 +633,23 @@
           resolve(this);
         },
       };
+      // The wasm index.html started compiling; if that failed (no streaming compile, a wrong
+      // MIME type), it is fetched and compiled here. Only a failure of both stops the page.
+      const early = window.glassvmCoreModule;
+      if (early) {
+        moduleArg.instantiateWasm = (imports, receive) => {
+          early.catch(() => fetch('glassvm-core.wasm', { credentials: 'same-origin' })
+            .then((r) => {
+              if (!r.ok) throw new Error(`HTTP ${r.status}`);
+              return r.arrayBuffer();
+            })
+            .then((bytes) => WebAssembly.compile(bytes)))
+            .then((module) => WebAssembly.instantiate(module, imports)
+              .then((instance) => receive(instance, module)))
+            .catch((e) => moduleArg.onAbort(`glassvm-core.wasm did not load (${e.message || e})`));
+          return {};
+        };
+      }
       window.createGlassVMCore(moduleArg).catch(reject);
     }));
   }
