@@ -201,4 +201,18 @@ describe('the page\'s start', () => {
     assert.match(state.guest, /demo/);
     await tab.page.close();
   });
+
+  test('starts the core when the early compile of its wasm fails', async () => {
+    // Streaming compilation needs the application/wasm type: served as something else, the
+    // early compile index.html starts fails, and glassvm.js compiles the bytes itself.
+    const tab = await openPage(browser);
+    await tab.page.route(/glassvm-core\.wasm(\?.*)?$/, async (route) => {
+      const response = await route.fetch();
+      await route.fulfill({response, headers: {...response.headers(),
+                                               'content-type': 'application/octet-stream'}});
+    });
+    await tab.page.goto(browser.url + '?guest=demo.elf', {waitUntil: 'load'});
+    await waitForConsole(tab.page, kPrompt, 30000);
+    await tab.page.close();
+  });
 });
