@@ -7,6 +7,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "engine/base/bytes.h"
 #include "engine/base/page.h"
@@ -285,8 +286,8 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
   BootPlan plan;
   plan.firmware = config_.firmware;
   if (!commit(std::move(plan), "", error)) {
-    error =
-        "memory size is too small for the device tree (" + std::to_string(fdt_.size()) + " bytes)";
+    error = "memory size is too small for the device tree (" +
+            std::to_string(build_virt_fdt(fdt_config_).size()) + " bytes)";
     return false;
   }
   return true;
@@ -523,20 +524,26 @@ bool Machine::load_initrd(std::span<const uint8_t> bytes, const std::string& nam
     error = name + ": an initrd needs a kernel (-kernel)";
     return false;
   }
-  BootPlan plan = plan_;
-  const uint64_t at = plan.entry + std::min(config_.ram_size / 2, kInitrdMaxOffset);
+  const uint64_t at = plan_.entry + std::min(config_.ram_size / 2, kInitrdMaxOffset);
   if (!in_ram(at, bytes.size())) {
     error = name + ": initrd of " + std::to_string(bytes.size()) + " bytes at " + hex(at) +
             " does not fit in RAM (0x80000000, " + std::to_string(config_.ram_size >> 10) +
             " KiB); give the machine more memory (-m)";
     return false;
   }
-  plan.initrd.assign(bytes.begin(), bytes.end());
-  plan.initrd_addr = at;
-  return commit(std::move(plan), name, error);
+  // The plan is taken rather than copied (its kernel is megabytes), and given back as it was
+  // when the device tree finds no room.
+  BootPlan plan = std::move(plan_);
+  std::vector<uint8_t> previous = std::exchange(plan.initrd, {bytes.begin(), bytes.end()});
+  const uint64_t previous_addr = std::exchange(plan.initrd_addr, at);
+  if (commit(std::move(plan), name, error)) return true;
+  plan.initrd = std::move(previous);
+  plan.initrd_addr = previous_addr;
+  plan_ = std::move(plan);
+  return false;
 }
 
-bool Machine::commit(BootPlan plan, const std::string& name, std::string& error) {
+bool Machine::commit(BootPlan&& plan, const std::string& name, std::string& error) {
   VirtFdtConfig fdt_config = fdt_config_;
   fdt_config.initrd.reset();
   if (!plan.initrd.empty())
@@ -555,8 +562,7 @@ bool Machine::commit(BootPlan plan, const std::string& name, std::string& error)
   const std::optional<uint64_t> fdt_addr =
       place_fdt(virt::kDramBase, config_.ram_size, fdt.size(), taken);
   if (!fdt_addr) {
-    fdt_ = std::move(fdt);  // build() reports its size
-    error = name + ": no room for the device tree (" + std::to_string(fdt_.size()) +
+    error = name + ": no room for the device tree (" + std::to_string(fdt.size()) +
             " bytes) in RAM (" + std::to_string(config_.ram_size >> 10) +
             " KiB) beside the images; give the machine more memory (-m)";
     return false;

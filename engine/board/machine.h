@@ -239,10 +239,10 @@ class Machine {
     std::vector<uint8_t> initrd;
     uint64_t initrd_addr = 0;
   };
-  /// Builds the device tree for `plan`, places it, and makes `plan` the machine's (then
-  /// resets). Returns false with `error` (prefixed with `name`) and changes nothing when the
-  /// device tree finds no room.
-  bool commit(BootPlan plan, const std::string& name, std::string& error);
+  /// Builds the device tree for `plan`, places it, and makes `plan` the machine's (moved from;
+  /// then resets). Returns false with `error` (prefixed with `name`), leaving `plan` as it was
+  /// and the machine unchanged, when the device tree finds no room.
+  bool commit(BootPlan&& plan, const std::string& name, std::string& error);
   /// Whether [addr, addr + size) lies in RAM.
   bool in_ram(uint64_t addr, uint64_t size) const;
   /// The M-mode state OpenSBI leaves when it enters the kernel (built-in SBI only).

@@ -168,6 +168,37 @@ TEST(Machine, RefusesAnImageThatLeavesNoRoomForTheDeviceTree) {
   EXPECT_GE(m->fdt_addr(), virt::kDramBase + (60 << 10));
 }
 
+// An initrd that leaves no room for the device tree is refused, and the machine keeps its
+// kernel and the initrd it had.
+TEST(Machine, RefusedInitrdKeepsTheKernelAndTheInitrdBefore) {
+  TestHost host;
+  constexpr uint64_t kRam = 1 << 20;
+  auto m = make_machine(host, kRam);
+  // A kernel filling the first half of RAM (the initrd goes half way in): "j ." and zeros.
+  testing::ElfWriter w;
+  w.with_sections = false;
+  w.segs.push_back({virt::kDramBase, virt::kDramBase, kRam / 2, {0x6f, 0, 0, 0}, 5});
+  std::string error;
+  ASSERT_TRUE(m->load_kernel(w.build(), "half.elf", error)) << error;
+  const std::vector<uint8_t> small(4096, 0x5a);
+  ASSERT_TRUE(m->load_initrd(small, "small.cpio", error)) << error;
+  const uint64_t fdt_addr = m->fdt_addr();
+  const std::vector<uint8_t> fdt = m->fdt();
+  EXPECT_FALSE(m->load_initrd(std::vector<uint8_t>(kRam / 2, 0xa5), "big.cpio", error));
+  EXPECT_NE(error.find("no room for the device tree"), std::string::npos) << error;
+  EXPECT_EQ(m->fdt_addr(), fdt_addr);
+  // A reset loads what the machine had: the kernel, the small initrd, the same device tree.
+  m->reset();
+  auto read = [&](uint64_t addr, size_t len) {
+    std::vector<uint8_t> out(len);
+    EXPECT_EQ(m->cpu_as().read(addr, out.data(), len), MemTxResult::Ok);
+    return out;
+  };
+  EXPECT_EQ(read(virt::kDramBase, 4), (std::vector<uint8_t>{0x6f, 0, 0, 0}));
+  EXPECT_EQ(read(virt::kDramBase + kRam / 2, small.size()), small);
+  EXPECT_EQ(read(fdt_addr, fdt.size()), fdt);
+}
+
 TEST(Machine, DemoAnswersTypedCommands) {
   TestHost host;
   auto m = make_machine(host);
