@@ -9,6 +9,7 @@
 const jobs = new Map();  // keyOf(url, unpack) -> a download started early, until claimed
 const gz = (url) => /\.gz([?#].*)?$/.test(url);
 function fail(kind, message) { return { kind, message }; }
+// The file's bytes (unpacked while they arrive, when asked), counted into `job` as they come.
 async function body(job, url, unpack) {
   let response;
   try {
@@ -19,32 +20,36 @@ async function body(job, url, unpack) {
   if (!response.ok) throw fail('http', ('HTTP ' + response.status + ' ' + response.statusText).trim());
   job.total = Number(response.headers.get('Content-Length')) || 0;
   const reader = response.body.getReader();
-  const chunks = [];
-  for (;;) {
-    let step;
-    try {
-      step = await reader.read();
-    } catch (e) {
-      throw fail('interrupted', e.message || 'network error');
-    }
-    if (step.done) break;
-    chunks.push(step.value);
-    job.received += step.value.length;
-    if (job.id !== null) postMessage({ id: job.id, received: job.received, total: job.total });
+  let downloadError = null;  // set when the download itself fails, as opposed to the unpacking
+  const counted = new ReadableStream({
+    async pull(controller) {
+      let step;
+      try {
+        step = await reader.read();
+      } catch (e) {
+        throw (downloadError = fail('interrupted', e.message || 'network error'));
+      }
+      if (step.done) {
+        if (job.total && job.received !== job.total) {
+          throw (downloadError = fail('incomplete', job.received + ' of ' + job.total + ' bytes'));
+        }
+        controller.close();
+        return;
+      }
+      job.received += step.value.length;
+      if (job.id !== null) postMessage({ id: job.id, received: job.received, total: job.total });
+      controller.enqueue(step.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+  const stream = unpack ? counted.pipeThrough(new DecompressionStream('gzip')) : counted;
+  try {
+    return await new Response(stream).arrayBuffer();
+  } catch (e) {
+    throw downloadError || fail('gzip', e.message || 'corrupt data');
   }
-  if (job.total && job.received !== job.total) {
-    throw fail('incomplete', job.received + ' of ' + job.total + ' bytes');
-  }
-  let out = await new Blob(chunks).arrayBuffer();
-  if (unpack) {
-    try {
-      const stream = new Blob([out]).stream().pipeThrough(new DecompressionStream('gzip'));
-      out = await new Response(stream).arrayBuffer();
-    } catch (e) {
-      throw fail('gzip', e.message || 'corrupt data');
-    }
-  }
-  return out;
 }
 // A download, started at once; a boot manifest's files are started as soon as it is in.
 function start(url, unpack) {
