@@ -412,6 +412,7 @@ void emit_insn(Translator& t, const BlockInsn& in, Flow& flow) {
   if (emit_alu(t, in)) return;
   if (emit_mem(t, in, flow)) return;
   if (emit_branch(t, in, flow)) return;
+  if (emit_fp(t, in)) return;
   if (emit_system(t, in, flow)) return;
   assert(false && "an instruction no emitter handles");
 }

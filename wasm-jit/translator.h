@@ -175,6 +175,7 @@ class Translator {
 bool emit_alu(Translator& t, const BlockInsn& in);
 bool emit_mem(Translator& t, const BlockInsn& in, Flow& flow);
 bool emit_branch(Translator& t, const BlockInsn& in, Flow& flow);
+bool emit_fp(Translator& t, const BlockInsn& in);
 bool emit_system(Translator& t, const BlockInsn& in, Flow& flow);
 
 /// What the page analysis needs to know of an instruction.
