@@ -1,6 +1,7 @@
-// F and D arithmetic (FADD, FSUB, FMUL, FDIV, single and double) inline, with the helper as the
-// slow path; every other FP instruction goes through helper_fp (emit_system.cpp), and the loads
-// and stores through the TLB (emit_mem.cpp).
+// F and D arithmetic (FADD, FSUB, FMUL, FDIV, FSQRT, single and double) inline, with the helper
+// as the slow path; the moves between x and f registers and the double sign injections inline
+// (they raise no flag); every other FP instruction goes through helper_fp (emit_system.cpp),
+// and the loads and stores through the TLB (emit_mem.cpp).
 //
 // Design note: WebAssembly's f32/f64 add, sub, mul and div round to nearest, ties to even, and
 // are correctly rounded (only NaN bit patterns may differ by host), but give no exception flags.
@@ -30,6 +31,7 @@ namespace op = wasm::op;
 namespace {
 
 // WebAssembly's floating-point opcodes used here.
+constexpr uint8_t kF32Sqrt = 0x91, kF64Sqrt = 0x9f;
 constexpr uint8_t kF32Add = 0x92, kF32Sub = 0x93, kF32Mul = 0x94, kF32Div = 0x95;
 constexpr uint8_t kF64Add = 0xa0, kF64Sub = 0xa1, kF64Mul = 0xa2, kF64Div = 0xa3;
 constexpr uint8_t kI32ReinterpretF32 = 0xbc, kI64ReinterpretF64 = 0xbd;
@@ -42,6 +44,7 @@ constexpr uint32_t kFrmMask = 7u << 5;
 struct Arith {
   uint8_t wasm_op = 0;
   bool single = false;
+  bool unary = false;  ///< FSQRT: rs1 only
 };
 
 bool arith(Op o, Arith& a) {
@@ -50,16 +53,14 @@ bool arith(Op o, Arith& a) {
     case Op::FsubS: a = {kF32Sub, true}; return true;
     case Op::FmulS: a = {kF32Mul, true}; return true;
     case Op::FdivS: a = {kF32Div, true}; return true;
+    case Op::FsqrtS: a = {kF32Sqrt, true, true}; return true;
     case Op::FaddD: a = {kF64Add, false}; return true;
     case Op::FsubD: a = {kF64Sub, false}; return true;
     case Op::FmulD: a = {kF64Mul, false}; return true;
     case Op::FdivD: a = {kF64Div, false}; return true;
+    case Op::FsqrtD: a = {kF64Sqrt, false, true}; return true;
     default: return false;
   }
-}
-
-uint32_t f_offset(unsigned r) {
-  return static_cast<uint32_t>(kCpuStateOffsetF + 8 * r);
 }
 
 /// Pushes f[r] as an f32 (its low half).
@@ -86,7 +87,7 @@ void compute(Translator& t, const DecodedInsn& d, const Arith& a) {
   WasmCode& c = t.code;
   if (a.single) {
     push_f32(c, d.rs1);
-    push_f32(c, d.rs2);
+    if (!a.unary) push_f32(c, d.rs2);
     c.op(a.wasm_op);
     c.op(kI32ReinterpretF32);
     c.op(op::kI64ExtendI32U);
@@ -98,9 +99,11 @@ void compute(Translator& t, const DecodedInsn& d, const Arith& a) {
     c.local_get(Translator::kS);
     c.mem(op::kI64Load, 3, f_offset(d.rs1));
     c.op(kF64ReinterpretI64);
-    c.local_get(Translator::kS);
-    c.mem(op::kI64Load, 3, f_offset(d.rs2));
-    c.op(kF64ReinterpretI64);
+    if (!a.unary) {
+      c.local_get(Translator::kS);
+      c.mem(op::kI64Load, 3, f_offset(d.rs2));
+      c.op(kF64ReinterpretI64);
+    }
     c.op(a.wasm_op);
     c.op(kI64ReinterpretF64);
     c.local_tee(t.tmp);
@@ -139,11 +142,11 @@ void push_fs_on(WasmCode& c) {
 }
 
 /// The inline path's write: f[rd] = t.tmp, FS Dirty and SD.
-void write_result(Translator& t, const DecodedInsn& d) {
+void write_result(Translator& t, unsigned rd) {
   WasmCode& c = t.code;
   c.local_get(Translator::kS);
   c.local_get(t.tmp);
-  c.mem(op::kI64Store, 3, f_offset(d.rd));
+  c.mem(op::kI64Store, 3, f_offset(rd));
   c.local_get(Translator::kS);
   c.local_get(Translator::kS);
   c.mem(op::kI64Load, 3, offsetof(CpuState, mstatus_));
@@ -173,10 +176,85 @@ void call_helper(Translator& t, const DecodedInsn& d) {
   c.end(trapped);
 }
 
+/// Pushes f[r]'s raw bits.
+void push_f(WasmCode& c, unsigned r) {
+  c.local_get(Translator::kS);
+  c.mem(op::kI64Load, 3, f_offset(r));
+}
+
+/// Pops raw bits into f[rd], and sets FS Dirty and SD.
+void pop_f(Translator& t, unsigned rd) {
+  WasmCode& c = t.code;
+  c.local_set(t.tmp);
+  write_result(t, rd);
+}
+
+constexpr int64_t kSign64 = static_cast<int64_t>(0x8000000000000000ull);
+
+/// The moves and the double sign injections: no rounding, no flag, no NaN to canonicalize
+/// (unprivileged spec 12.3, 12.6). Only mstatus.FS Off traps, as the helper would.
+bool emit_move(Translator& t, const DecodedInsn& d) {
+  WasmCode& c = t.code;
+  switch (d.op) {
+    case Op::FmvXD:
+    case Op::FmvXW:
+    case Op::FmvDX:
+    case Op::FmvWX:
+    case Op::FsgnjD:
+    case Op::FsgnjnD:
+    case Op::FsgnjxD: break;
+    default: return false;
+  }
+  check_fs(t, d);
+  switch (d.op) {
+    case Op::FmvXD:  // x[rd] = f[rs1]; the f registers are untouched, FS stays as it is
+      push_f(c, d.rs1);
+      t.set_x(d.rd);
+      break;
+    case Op::FmvXW:  // the low 32 bits, sign-extended, boxed or not
+      push_f(c, d.rs1);
+      c.op(op::kI32WrapI64);
+      c.op(op::kI64ExtendI32S);
+      t.set_x(d.rd);
+      break;
+    case Op::FmvDX:
+      t.get_x(d.rs1);
+      pop_f(t, d.rd);
+      break;
+    case Op::FmvWX:  // NaN-boxed
+      t.get_x(d.rs1);
+      c.i64_const(0xffffffff);
+      c.op(op::kI64And);
+      c.i64_const(static_cast<int64_t>(0xffffffff00000000ull));
+      c.op(op::kI64Or);
+      pop_f(t, d.rd);
+      break;
+    default: {  // FSGNJ.D, FSGNJN.D, FSGNJX.D: rs1's magnitude (or all of it), rs2's sign
+      push_f(c, d.rs1);
+      if (d.op != Op::FsgnjxD) {
+        c.i64_const(~kSign64);
+        c.op(op::kI64And);
+      }
+      push_f(c, d.rs2);
+      if (d.op == Op::FsgnjnD) {
+        c.i64_const(-1);
+        c.op(op::kI64Xor);
+      }
+      c.i64_const(kSign64);
+      c.op(op::kI64And);
+      c.op(d.op == Op::FsgnjxD ? op::kI64Xor : op::kI64Or);
+      pop_f(t, d.rd);
+      break;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 bool emit_fp(Translator& t, const BlockInsn& in) {
   const DecodedInsn& d = in.d;
+  if (emit_move(t, d)) return true;
   Arith a;
   if (!arith(d.op, a)) return false;
   WasmCode& c = t.code;
@@ -187,16 +265,20 @@ bool emit_fp(Translator& t, const BlockInsn& in) {
   compute(t, d, a);
   push_fcsr_ok(c, d.rm);
   c.op(op::kI32And);
-  push_fs_on(c);
-  c.op(op::kI32And);
+  if (!t.fs_on) {  // else checked before, in this block
+    push_fs_on(c);
+    c.op(op::kI32And);
+  }
   if (a.single) {
     push_boxed(c, d.rs1);
     c.op(op::kI32And);
-    push_boxed(c, d.rs2);
-    c.op(op::kI32And);
+    if (!a.unary) {
+      push_boxed(c, d.rs2);
+      c.op(op::kI32And);
+    }
   }
   auto fast = c.open_if();
-  write_result(t, d);
+  write_result(t, d.rd);
   c.else_();
   call_helper(t, d);
   c.end(fast);

@@ -54,30 +54,6 @@ unsigned log2_of(unsigned size) {
   return size == 8 ? 3 : size == 4 ? 2 : size == 2 ? 1 : 0;
 }
 
-uint32_t f_offset(unsigned r) {
-  return static_cast<uint32_t>(kCpuStateOffsetF + 8 * r);
-}
-
-/// mstatus.FS Off: an illegal-instruction trap, as the interpreter's FP_CHECK.
-void check_fs(Translator& t, const DecodedInsn& d) {
-  WasmCode& c = t.code;
-  c.local_get(Translator::kS);
-  c.mem(op::kI64Load, 3, offsetof(CpuState, mstatus_));
-  c.i64_const(static_cast<int64_t>(kMstatusFS));
-  c.op(op::kI64And);
-  c.op(op::kI64Eqz);
-  auto off = c.open_if();
-  t.store_pc_here();
-  t.store_budget(t.steps_from_here());
-  c.local_get(Translator::kS);
-  c.i64_const(static_cast<int64_t>(kExcIllegalInsn));
-  c.i64_const(d.raw);
-  t.call_helper(JitHelper::Raise);
-  c.op(op::kDrop);
-  t.leave_with_budget(t.steps_after_here());
-  c.end(off);
-}
-
 /// Pushes the address of the TLB entry for t.addr (read or write set) into t.host and tests
 /// its tag: leaves an i32 condition "hit".
 void tlb_test(Translator& t, unsigned size, uint32_t set_offset) {
@@ -241,6 +217,27 @@ void emit_store(Translator& t, const DecodedInsn& d, const Access& a) {
 }
 
 }  // namespace
+
+void check_fs(Translator& t, const DecodedInsn& d) {
+  if (t.fs_on) return;
+  t.fs_on = true;
+  WasmCode& c = t.code;
+  c.local_get(Translator::kS);
+  c.mem(op::kI64Load, 3, offsetof(CpuState, mstatus_));
+  c.i64_const(static_cast<int64_t>(kMstatusFS));
+  c.op(op::kI64And);
+  c.op(op::kI64Eqz);
+  auto off = c.open_if();
+  t.store_pc_here();
+  t.store_budget(t.steps_from_here());
+  c.local_get(Translator::kS);
+  c.i64_const(static_cast<int64_t>(kExcIllegalInsn));
+  c.i64_const(d.raw);
+  t.call_helper(JitHelper::Raise);
+  c.op(op::kDrop);
+  t.leave_with_budget(t.steps_after_here());
+  c.end(off);
+}
 
 bool emit_mem(Translator& t, const BlockInsn& in, Flow& flow) {
   Access a;

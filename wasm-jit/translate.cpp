@@ -87,6 +87,7 @@ void Translator::begin_block(uint32_t index, uint32_t len) {
   block_len = len;
   insn_index = 0;
   insn_off = offsets_[index];
+  fs_on = false;
   // Every block starts with the function's registers in locals, all possibly newer than
   // the state (translator.h).
   loaded_ = dirty_ = fn_regs_;

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/cpu/cpu_state.h"
 #include "engine/cpu/decode.h"
 #include "wasm-jit/helper_abi.h"
 #include "wasm-jit/wasm_builder.h"
@@ -68,6 +69,9 @@ class Translator {
   uint32_t insn_index = 0;   ///< the current instruction's index in the block
   uint16_t insn_off = 0;     ///< the current instruction's page offset
   uint8_t insn_len = 0;      ///< and its length
+  /// mstatus.FS is known not to be Off for the rest of the block: check_fs has passed. Only a
+  /// CSR write, which ends the block, or a trap, which leaves it, could turn FP off.
+  bool fs_on = false;
   /// Makes instruction `index` of the block (at page offset `o`, `len` bytes) the current one.
   void begin_insn(uint32_t index, uint16_t o, uint8_t len) {
     insn_index = index;
@@ -177,6 +181,14 @@ bool emit_mem(Translator& t, const BlockInsn& in, Flow& flow);
 bool emit_branch(Translator& t, const BlockInsn& in, Flow& flow);
 bool emit_fp(Translator& t, const BlockInsn& in);
 bool emit_system(Translator& t, const BlockInsn& in, Flow& flow);
+
+/// The offset of f[r] in the hart's state (FP registers always live there).
+inline uint32_t f_offset(unsigned r) {
+  return static_cast<uint32_t>(kCpuStateOffsetF + 8 * r);
+}
+/// mstatus.FS Off: an illegal-instruction trap that leaves, as the interpreter's FP_CHECK
+/// (emit_mem.cpp).
+void check_fs(Translator& t, const DecodedInsn& d);
 
 /// What the page analysis needs to know of an instruction.
 enum class InsnKind {

@@ -1,10 +1,11 @@
-// FADD, FSUB, FMUL and FDIV, single and double, on many operands: pseudo-random ones and edge
-// values (zeros, subnormals, the smallest and largest normals, infinities, NaNs, values whose
-// results overflow or underflow), in every rounding mode, with fflags cleared every few rounds
-// so that both the inline wasm path (RNE, NX already set, a normal result) and the helper are
-// taken; singles are sometimes improperly NaN-boxed. Results and fflags are folded into a
-// checksum. Run by the JIT lockstep (tests/wasm-jit/node): the loop is translated early, and
-// the harts must agree after every slice. It exits 0; what it checks is the agreement.
+// FADD, FSUB, FMUL, FDIV and FSQRT, single and double, the sign injections and the moves, on
+// many operands: pseudo-random ones and edge values (zeros, subnormals, the smallest and largest
+// normals, infinities, NaNs, values whose results overflow or underflow), in every rounding
+// mode, with fflags cleared every few rounds so that both the inline wasm path (RNE, NX already
+// set, a normal result) and the helper are taken; singles are sometimes improperly NaN-boxed.
+// Results and fflags are folded into a checksum. Run by the JIT lockstep (tests/wasm-jit/node):
+// the loop is translated early, and the harts must agree after every slice. It exits 0; what it
+// checks is the agreement.
 #include "test_macros.h"
 
 // Folds f register `r`'s bits and fflags into the checksum s4.
@@ -110,6 +111,21 @@ TEST_BEGIN
   FOLD_F(f2)
   fmul.s f2, f4, f5, rdn
   FOLD_F(f2)
+  fsqrt.d f2, f0                  // negative operands give the canonical NaN and NV
+  FOLD_F(f2)
+  fsqrt.d f2, f1
+  FOLD_F(f2)
+  fsqrt.s f2, f5
+  FOLD_F(f2)
+  // The sign injections and moves (inline without a flag to raise).
+  fsgnjn.d f2, f0, f1
+  FOLD_F(f2)
+  fsgnjx.d f2, f1, f0
+  FOLD_F(f2)
+  fmv.x.w t0, f5
+  xor s4, s4, t0
+  fmv.w.x f6, t0
+  FOLD_F(f6)
   addi s5, s5, -1
   bnez s5, 1b
   // FS Off: the next FP arithmetic traps (illegal instruction), from translated code.
