@@ -64,6 +64,10 @@ Cpu::Impl::run(uint64_t budget) {
   const uint32_t offer_every =
       executor_ != nullptr ? std::max(1u, executor_->jumps_between_offers()) : UINT32_MAX;
   uint32_t offer_in = offer_every;
+  // The run's first offer is where the previous run's budget ran out, often inside a block,
+  // which the executor declines (JitImpl::run): the run's first taken jump offers again, so
+  // that short runs (a frame's slices) do not spend offer_every jumps interpreted each.
+  bool first_page = executor_ != nullptr;
 
 #define BOX32(v) (0xffffffff00000000ull | (v))  // NaN-boxing, sf::box32
 #define BOX64(v) (v)
@@ -244,7 +248,8 @@ outer:
     slots = page->slots;
     blk_base = pc & kPageMask;
     blk_limit = kPageSize;
-    offer_in = offer_every;
+    offer_in = first_page ? 1 : offer_every;
+    first_page = false;
     in = slots + ((pc - blk_base) >> 1);
   } else {
     SYNC();
