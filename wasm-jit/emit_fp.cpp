@@ -147,12 +147,7 @@ void write_result(Translator& t, unsigned rd) {
   c.local_get(Translator::kS);
   c.local_get(t.tmp);
   c.mem(op::kI64Store, 3, f_offset(rd));
-  c.local_get(Translator::kS);
-  c.local_get(Translator::kS);
-  c.mem(op::kI64Load, 3, offsetof(CpuState, mstatus_));
-  c.i64_const(static_cast<int64_t>(kMstatusFS | kMstatusSD));
-  c.op(op::kI64Or);
-  c.mem(op::kI64Store, 3, offsetof(CpuState, mstatus_));
+  set_fs_dirty(t);
 }
 
 /// The slow path: helper_fp, with pc and budget set for a trap. It reads and writes f, fcsr and

@@ -125,12 +125,7 @@ void write_loaded(Translator& t, const DecodedInsn& d, const Access& a) {
       c.op(op::kI64Or);
     }
     c.mem(op::kI64Store, 3, f_offset(d.rd));
-    c.local_get(Translator::kS);
-    c.local_get(Translator::kS);
-    c.mem(op::kI64Load, 3, offsetof(CpuState, mstatus_));
-    c.i64_const(static_cast<int64_t>(kMstatusFS | kMstatusSD));
-    c.op(op::kI64Or);
-    c.mem(op::kI64Store, 3, offsetof(CpuState, mstatus_));
+    set_fs_dirty(t);
   } else if (d.rd != 0) {
     c.local_get(t.tmp);
     t.set_x_leaving(d.rd);
@@ -249,6 +244,16 @@ bool emit_mem(Translator& t, const BlockInsn& in, Flow& flow) {
     emit_load(t, in.d, a);
   }
   return true;
+}
+
+void set_fs_dirty(Translator& t) {
+  WasmCode& c = t.code;
+  c.local_get(Translator::kS);
+  c.local_get(Translator::kS);
+  c.mem(op::kI64Load, 3, offsetof(CpuState, mstatus_));
+  c.i64_const(static_cast<int64_t>(kMstatusFS | kMstatusSD));
+  c.op(op::kI64Or);
+  c.mem(op::kI64Store, 3, offsetof(CpuState, mstatus_));
 }
 
 }  // namespace glassvm::jit

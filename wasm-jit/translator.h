@@ -189,6 +189,8 @@ inline uint32_t f_offset(unsigned r) {
 /// mstatus.FS Off: an illegal-instruction trap that leaves, as the interpreter's FP_CHECK
 /// (emit_mem.cpp).
 void check_fs(Translator& t, const DecodedInsn& d);
+/// mstatus.FS Dirty and SD, after an f register was written (emit_mem.cpp).
+void set_fs_dirty(Translator& t);
 
 /// What the page analysis needs to know of an instruction.
 enum class InsnKind {

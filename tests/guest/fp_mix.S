@@ -34,12 +34,7 @@ TEST_BEGIN
   la s6, edge_values
 1:
   // x: a random double with a moderate exponent (most results stay normal, the inline case).
-  slli t0, s1, 13
-  xor s1, s1, t0
-  srli t0, s1, 7
-  xor s1, s1, t0
-  slli t0, s1, 17
-  xor s1, s1, t0
+  XORSHIFT(s1)
   li t1, 0x800fffffffffffff       // keep the sign and mantissa, exponent 0x3c0..0x43f
   and t2, s1, t1
   srli t3, s1, 20

@@ -22,12 +22,7 @@ TEST_BEGIN
   la s6, edge_values
 1:
   // s2: a random value; s3: an edge value or another random one, by turns.
-  slli t0, s1, 13
-  xor s1, s1, t0
-  srli t0, s1, 7
-  xor s1, s1, t0
-  slli t0, s1, 17
-  xor s1, s1, t0
+  XORSHIFT(s1)
   mv s2, s1
   andi t0, s5, 15
   slli t0, t0, 3

@@ -21,6 +21,15 @@
   mv a0, TESTNUM;  \
   j guest_exit
 
+// One xorshift64 step of the register `state`, for pseudo-random operands (t0 as scratch).
+#define XORSHIFT(state)   \
+  slli t0, state, 13;     \
+  xor state, state, t0;   \
+  srli t0, state, 7;      \
+  xor state, state, t0;   \
+  slli t0, state, 17;     \
+  xor state, state, t0
+
 #define TEST_DATA_BEGIN .data; .align 4;
 #define TEST_DATA_END
 
