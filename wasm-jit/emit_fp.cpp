@@ -63,18 +63,22 @@ bool arith(Op o, Arith& a) {
   }
 }
 
-/// Pushes f[r] as an f32 (its low half).
-void push_f32(WasmCode& c, unsigned r) {
+/// Pushes f[r]'s raw bits.
+void push_f(WasmCode& c, unsigned r) {
   c.local_get(Translator::kS);
   c.mem(op::kI64Load, 3, f_offset(r));
+}
+
+/// Pushes f[r] as an f32 (its low half).
+void push_f32(WasmCode& c, unsigned r) {
+  push_f(c, r);
   c.op(op::kI32WrapI64);
   c.op(kF32ReinterpretI32);
 }
 
 /// Pushes whether f[r] is properly NaN-boxed (its high half all ones).
 void push_boxed(WasmCode& c, unsigned r) {
-  c.local_get(Translator::kS);
-  c.mem(op::kI64Load, 3, f_offset(r));
+  push_f(c, r);
   c.i64_const(32);
   c.op(op::kI64ShrU);
   c.i64_const(0xffffffff);
@@ -96,12 +100,10 @@ void compute(Translator& t, const DecodedInsn& d, const Arith& a) {
     c.local_tee(t.tmp);
     c.i64_const(23);
   } else {
-    c.local_get(Translator::kS);
-    c.mem(op::kI64Load, 3, f_offset(d.rs1));
+    push_f(c, d.rs1);
     c.op(kF64ReinterpretI64);
     if (!a.unary) {
-      c.local_get(Translator::kS);
-      c.mem(op::kI64Load, 3, f_offset(d.rs2));
+      push_f(c, d.rs2);
       c.op(kF64ReinterpretI64);
     }
     c.op(a.wasm_op);
@@ -169,12 +171,6 @@ void call_helper(Translator& t, const DecodedInsn& d) {
   auto trapped = c.open_if();
   t.leave_with_budget(t.steps_after_here());
   c.end(trapped);
-}
-
-/// Pushes f[r]'s raw bits.
-void push_f(WasmCode& c, unsigned r) {
-  c.local_get(Translator::kS);
-  c.mem(op::kI64Load, 3, f_offset(r));
 }
 
 /// Pops raw bits into f[rd], and sets FS Dirty and SD.
