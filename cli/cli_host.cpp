@@ -56,8 +56,14 @@ bool CliHost::filter_terminal_byte(uint8_t c) {
       quit_ = true;
       return false;
     }
+    if (c == 's' || c == 'S') {
+      snapshot_ = true;
+      return false;
+    }
     if (c == 'h' || c == '?') {
-      static const char kHelp[] = "\r\nC-a x    exit\r\nC-a C-a  send C-a\r\n";
+      static const char kHelp[] =
+          "\r\nC-a x    exit\r\nC-a s    save a snapshot (--snapshot-save FILE)\r\n"
+          "C-a C-a  send C-a\r\n";
       console_write({reinterpret_cast<const uint8_t*>(kHelp), sizeof kHelp - 1});
       return false;
     }

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "engine/base/host.h"
 
@@ -31,15 +32,19 @@ class CliHost : public Host {
   bool input_closed() const { return eof_; }
   /// Whether the user asked to quit (C-a x).
   bool quit_requested() const { return quit_; }
+  /// Whether the user asked for a snapshot (C-a s) since the last call; clears the request.
+  bool take_snapshot_request() { return std::exchange(snapshot_, false); }
 
  protected:
   /// Passes one byte read from a terminal through the C-a escapes (QEMU's -nographic):
-  /// returns true when `c` goes to the guest; C-a x sets quit_requested(), C-a h prints the
+  /// returns true when `c` goes to the guest; C-a x sets quit_requested(), C-a s asks for a
+  /// snapshot (take_snapshot_request()), C-a h prints the
   /// keys, C-a C-a sends one C-a. Bytes from a pipe skip this (they are not keys).
   bool filter_terminal_byte(uint8_t c);
 
   bool eof_ = false;
   bool quit_ = false;
+  bool snapshot_ = false;
 
  private:
   bool escape_ = false;

@@ -55,6 +55,7 @@ bool parse_memory_size(const std::string& text, uint64_t& bytes) {
 }
 
 bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::string& error) {
+  bool given_m = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     // QEMU accepts both -opt and --opt.
@@ -100,6 +101,7 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       }
     } else if (arg == "-m") {
       if (!value(v)) return false;
+      given_m = true;
       std::string size = v;
       if (size.rfind("size=", 0) == 0) size = size.substr(5);
       if (!parse_memory_size(size, out.ram_size)) {
@@ -118,6 +120,10 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       if (!value(out.initrd)) return false;
     } else if (arg == "-dump-dtb") {
       if (!value(out.dump_dtb)) return false;
+    } else if (arg == "-snapshot-save") {
+      if (!value(out.snapshot_save)) return false;
+    } else if (arg == "-snapshot-load") {
+      if (!value(out.snapshot_load)) return false;
     } else if (arg == "-append") {
       if (!value(out.append)) return false;
     } else if (arg == "-drive") {
@@ -147,6 +153,17 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       return false;
     }
   }
+  if (!out.snapshot_load.empty()) {
+    // The snapshot holds the machine's configuration and its loaded images.
+    const bool machine_options = given_m || !out.bios.empty() || !out.kernel.empty() ||
+                                 !out.initrd.empty() || !out.append.empty() || !out.devices.empty();
+    if (machine_options) {
+      error =
+          "--snapshot-load: the snapshot holds the machine (-m, -bios, -kernel, -initrd, "
+          "-append and -device come from it); give only -drive and run options";
+      return false;
+    }
+  }
   return true;
 }
 
@@ -167,6 +184,12 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   -initrd FILE       initial ramdisk, at kernel + min(RAM/2, 128M); in /chosen
   -append ARGS       kernel command line (/chosen/bootargs in the device tree)
   --dump-dtb FILE    write the generated device tree blob to FILE and exit
+  --snapshot-save FILE
+                     when the run ends (and on C-a s), save the whole machine to FILE
+  --snapshot-load FILE
+                     start from a saved machine instead of booting (no -m, -bios, -kernel,
+                     -initrd, -append or -device: they come from it; its drives are given
+                     again with -drive, with the same ids and sizes)
   -nographic         serial console on this terminal (always the case)
   -drive file=IMG,format=raw[,if=virtio|none][,id=ID][,readonly=on][,snapshot=on]
                      a raw disk image; if=virtio (the default) adds a virtio-blk-device on

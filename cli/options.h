@@ -13,6 +13,8 @@ struct CliOptions {
   std::string kernel;                ///< -kernel
   std::string initrd;                ///< -initrd
   std::string dump_dtb;              ///< --dump-dtb FILE
+  std::string snapshot_save;         ///< --snapshot-save FILE
+  std::string snapshot_load;         ///< --snapshot-load FILE
   std::string append;                ///< -append
   std::string log_file;              ///< -D
   std::vector<std::string> devices;  ///< -device, in order (checked against the registry later)

@@ -180,7 +180,16 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
     drives_.push_back(std::move(drive));
   }
   config.devices = board_devices(opts.devices, specs);
-  machine_ = Machine::create(config, *host_, error);
+  if (!opts.snapshot_load.empty()) {
+    std::vector<uint8_t> file;
+    if (!read_file(opts.snapshot_load, file, error) ||
+        !(machine_ = Machine::from_snapshot(file, config, *host_, error))) {
+      fprintf(stderr, "glassvm: %s: %s\n", opts.snapshot_load.c_str(), error.c_str());
+      return false;
+    }
+  } else {
+    machine_ = Machine::create(config, *host_, error);
+  }
   Machine* machine = machine_.get();
   if (!machine) {
     fprintf(stderr, "glassvm: %s\n", error.c_str());
@@ -227,7 +236,7 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
     return done();
   }
   // A firmware alone may run (QEMU allows it: fw_dynamic_info then names no next stage).
-  if (opts.kernel.empty() && machine->firmware() != Firmware::File) {
+  if (opts.kernel.empty() && opts.snapshot_load.empty() && machine->firmware() != Firmware::File) {
     fprintf(stderr, "glassvm: no guest to run: give -kernel FILE or -bios FILE (see --help)\n");
     return false;
   }
@@ -324,8 +333,36 @@ uint64_t Session::wall_ns() const {
   return host_->wall_clock_ns() - wall_start_ns_;
 }
 
+// --snapshot-save: the machine goes to a new file next to FILE, which then replaces FILE, so
+// that a failed save never leaves half a snapshot where a good one was.
+bool Session::save_snapshot() {
+  std::vector<uint8_t> bytes;
+  std::string error;
+  const std::string& path = opts_.snapshot_save;
+  if (!machine_->save_snapshot(bytes, error)) {
+    fprintf(stderr, "\r\nglassvm: %s\r\n", error.c_str());
+    return false;
+  }
+  const std::string temp = path + ".part";
+  std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  std::error_code ec;
+  if (out) std::filesystem::rename(temp, path, ec);
+  if (!out || ec) {
+    fprintf(stderr, "\r\nglassvm: %s: cannot write the snapshot\r\n", path.c_str());
+    std::filesystem::remove(temp, ec);
+    return false;
+  }
+  fprintf(stderr, "\r\nglassvm: saved a snapshot to %s (%zu bytes) at instruction %" PRIu64 "\r\n",
+          path.c_str(), bytes.size(), machine_->total_instructions());
+  return true;
+}
+
 // --stats: one summary line at every end of the run (exit, C-a x, --max-insns).
 int Session::finish(int status) {
+  if (!opts_.snapshot_save.empty() && !save_snapshot()) status = kExitUsage;
   if (opts_.stats) {
     const double wall_s = static_cast<double>(wall_ns()) / 1e9;
     const uint64_t insns = machine_->total_instructions();
@@ -372,6 +409,13 @@ Step Session::step() {
   if (host_->quit_requested()) {
     fprintf(stderr, "\r\nglassvm: terminating on user request (C-a x)\r\n");
     return exit_with(flush_drives() ? 0 : kExitUsage);
+  }
+  if (host_->take_snapshot_request()) {
+    if (opts_.snapshot_save.empty()) {
+      fprintf(stderr, "\r\nglassvm: C-a s: give --snapshot-save FILE to save snapshots\r\n");
+    } else {
+      save_snapshot();
+    }
   }
   uint64_t slice = kSliceInsns;
   if (opts_.max_insns) {

@@ -61,6 +61,8 @@ class Session {
   void install_traces();
   void install_jit();
   bool flush_drives();
+  /// --snapshot-save: writes the machine to its file; false (with a message) if it could not.
+  bool save_snapshot();
   int finish(int status);
   uint64_t wall_ns() const;
   int pace_wait_ms();

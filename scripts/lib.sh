@@ -4,7 +4,7 @@ GLASSVM_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Debian packages every build needs (binaryen and wabt: the native tests validate wasm modules
 # with binaryen's library and wabt's wasm-validate).
-GLASSVM_NATIVE_PACKAGES=(cmake ninja-build g++ clang lld llvm libgtest-dev device-tree-compiler binaryen wabt)
+GLASSVM_NATIVE_PACKAGES=(cmake ninja-build g++ clang lld llvm libgtest-dev zlib1g-dev device-tree-compiler binaryen wabt)
 
 log() { printf '==> %s\n' "$*" >&2; }
 
@@ -71,31 +71,39 @@ debian_mirror_uri() {
   return 1
 }
 
-# Makes sure the Dear ImGui 1.86 sources are in $GLASSVM_ROOT/.cache/imgui (imgui.cpp, the
-# backends). Fetches Debian's imgui source package through a private apt configuration that
-# leaves the system's package lists alone.
-ensure_imgui() {
+# Makes sure Debian source package $1's unpacked tree, the one holding file $2, is linked at
+# $GLASSVM_ROOT/.cache/$3. Fetches it through a private apt configuration that leaves the
+# system's package lists alone (the lists are fetched once and shared by every package).
+ensure_debian_source() {
+  local package=$1 file=$2 link=$3
   local cache="$GLASSVM_ROOT/.cache"
-  [ -f "$cache/imgui/imgui.cpp" ] && return 0
+  [ -f "$cache/$link/$file" ] && return 0
   ensure_packages dpkg-dev
   local uri codename
   uri=$(debian_mirror_uri) || { log "error: no Debian archive found in /etc/apt/sources*"; return 1; }
   codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-  log "fetching the Dear ImGui sources (Debian source package imgui, $codename)"
+  log "fetching the $package sources (Debian source package $package, $codename)"
   local d="$cache/aptsrc"
   mkdir -p "$d/lists/partial" "$d/cache/archives/partial" "$d/src"
   echo "deb-src [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri $codename main" >"$d/sources.list"
   local o=(-o "Dir::Etc::SourceList=$d/sources.list" -o Dir::Etc::SourceParts=/dev/null
     -o "Dir::State::Lists=$d/lists" -o "Dir::Cache=$d/cache")
-  apt-get "${o[@]}" -qq update
-  (cd "$d/src" && apt-get "${o[@]}" -qq source imgui >/dev/null)
+  compgen -G "$d/lists/*Sources*" >/dev/null || apt-get "${o[@]}" -qq update
+  (cd "$d/src" && apt-get "${o[@]}" -qq source "$package" >/dev/null)
   local src
-  src=$(find "$d/src" -maxdepth 2 -name imgui.cpp -printf '%h\n' | head -n1)
-  [ -n "$src" ] || { log "error: the imgui source package has no imgui.cpp"; return 1; }
-  rm -rf "$cache/imgui"
-  ln -s "${src#"$cache"/}" "$cache/imgui"  # relative, so the checkout may move
-  [ -f "$cache/imgui/imgui.cpp" ]
+  src=$(find "$d/src" -maxdepth 2 -path "$d/src/$package-*/$file" -printf '%h\n' | head -n1)
+  [ -n "$src" ] || { log "error: the $package source package has no $file"; return 1; }
+  rm -rf "${cache:?}/$link"
+  ln -s "${src#"$cache"/}" "$cache/$link"  # relative, so the checkout may move
+  [ -f "$cache/$link/$file" ]
 }
+
+# Dear ImGui 1.86's sources in .cache/imgui (imgui.cpp, the backends).
+ensure_imgui() { ensure_debian_source imgui imgui.cpp imgui; }
+
+# zlib's sources in .cache/zlib, which the web build compiles (Emscripten's frozen cache has no
+# zlib port); the native build links Debian's zlib1g-dev.
+ensure_zlib_source() { ensure_debian_source zlib inflate.c zlib; }
 
 # Makes sure node and npm exist and node_modules matches package-lock.json (`npm ci` when it is
 # missing or older than the lock file).
@@ -113,5 +121,6 @@ ensure_node_modules() {
 ensure_web_toolchain() {
   ensure_packages "${GLASSVM_NATIVE_PACKAGES[@]}" "${GLASSVM_WEB_PACKAGES[@]}"
   ensure_imgui
+  ensure_zlib_source
   ensure_node_modules
 }

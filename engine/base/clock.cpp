@@ -1,6 +1,7 @@
 #include "engine/base/clock.h"
 
 #include <cassert>
+#include <string>
 
 namespace glassvm {
 
@@ -39,6 +40,26 @@ void VirtualClock::fire_due() {
     due->deadline = kNever;
     due->on_fire();
   }
+}
+
+void VirtualClock::save_state(StateWriter& w) const {
+  w.u64(skipped_ns_);
+  w.u32(static_cast<uint32_t>(alarms_.size()));
+  for (const Alarm& a : alarms_) w.u64(a.deadline);
+}
+
+void VirtualClock::load_state(StateReader& r) {
+  const uint64_t skipped = r.u64();
+  const uint32_t count = r.u32();
+  if (r.ok() && count != alarms_.size()) {
+    r.fail("the snapshot's machine has " + std::to_string(count) + " timers, this one " +
+           std::to_string(alarms_.size()));
+  }
+  std::vector<uint64_t> deadlines;
+  for (uint32_t i = 0; i < count && r.ok(); ++i) deadlines.push_back(r.u64());
+  if (!r.ok()) return;
+  skipped_ns_ = skipped;
+  for (size_t i = 0; i < alarms_.size(); ++i) alarms_[i].deadline = deadlines[i];
 }
 
 }  // namespace glassvm

@@ -13,6 +13,8 @@
 #include <functional>
 #include <vector>
 
+#include "engine/base/snapshot.h"
+
 namespace glassvm {
 
 /// Guest time in nanoseconds and the device alarms armed on it.
@@ -54,6 +56,13 @@ class VirtualClock {
   /// Fires, in deadline order, every alarm whose deadline has been reached; each is disarmed
   /// before its callback runs (which may arm it again).
   void fire_due();
+
+  /// Snapshots: the time skipped and every alarm's deadline (the callbacks stay: a restored
+  /// machine registers the same alarms in the same order).
+  static constexpr uint32_t kStateVersion = 1;
+  void save_state(StateWriter& w) const;
+  /// Fails the reader when the snapshot has another number of alarms. Tells no listener.
+  void load_state(StateReader& r);
 
  private:
   struct Alarm {

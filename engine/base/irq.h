@@ -29,6 +29,8 @@ class IrqLine {
   void raise() { set(true); }
   void lower() { set(false); }
   bool level() const { return level_; }
+  /// Sets the level without telling the receiver: a snapshot restores both ends of the wire.
+  void restore_level(bool level) { level_ = level; }
 
  private:
   Sink sink_;

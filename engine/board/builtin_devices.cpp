@@ -41,6 +41,17 @@ DeviceOption addr_option(const char* default_addr, uint64_t size) {
           0,      UINT64_MAX - size + 1};
 }
 
+/// Restores `model` (a device class with kStateVersion, save() and load()) from a section of
+/// `version`: each model has exactly one version so far.
+template <typename Model>
+void load_model(Model& model, StateReader& r, uint32_t version) {
+  if (version != Model::kStateVersion) {
+    r.fail("state version " + std::to_string(version) + " is not supported");
+    return;
+  }
+  model.load(r);
+}
+
 DeviceOption irq_option(const char* default_irq) {
   return {"irq",        DeviceOption::Type::Number, default_irq, "PLIC interrupt source", 1,
           kVirtPlicNdev};
@@ -62,6 +73,9 @@ class Ns16550aDevice final : public Device {
         {[this] { return uart_.can_receive(); }, [this](uint8_t byte) { uart_.receive(byte); }});
   }
   void reset() override { uart_.reset(); }
+  uint32_t state_version() const override { return Uart16550::kStateVersion; }
+  void save_state(StateWriter& w) const override { uart_.save(w); }
+  void load_state(StateReader& r, uint32_t version) override { load_model(uart_, r, version); }
   std::string fdt_stdout_path() const override {
     return console_ ? "/soc/" + fdt_node_name("serial", addr_) : "";
   }
@@ -95,6 +109,9 @@ class ClintDevice final : public Device {
     board.set_time_source([this] { return clint_.mtime(); });
   }
   void reset() override { clint_.reset(); }
+  uint32_t state_version() const override { return Clint::kStateVersion; }
+  void save_state(StateWriter& w) const override { clint_.save(w); }
+  void load_state(StateReader& r, uint32_t version) override { load_model(clint_, r, version); }
   bool fdt_is_interrupt_controller() const override { return true; }
   void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
     std::vector<uint32_t> cells;
@@ -124,6 +141,9 @@ class PlicDevice final : public Device {
     board.set_interrupt_controller([this](unsigned source) { return plic_.input(source); });
   }
   void reset() override { plic_.reset(); }
+  uint32_t state_version() const override { return Plic::kStateVersion; }
+  void save_state(StateWriter& w) const override { plic_.save(w); }
+  void load_state(StateReader& r, uint32_t version) override { load_model(plic_, r, version); }
   void fdt_alloc_phandles(FdtBuilder& b) override { phandle_ = b.alloc_phandle(); }
   uint32_t fdt_interrupt_parent() const override { return phandle_; }
   bool fdt_is_interrupt_controller() const override { return true; }
@@ -162,6 +182,9 @@ class SifiveTestDevice final : public Device {
         addr_(addr) {
     board.map_mmio(addr, test_.mmio());
   }
+  uint32_t state_version() const override { return SifiveTest::kStateVersion; }
+  void save_state(StateWriter& w) const override { test_.save(w); }
+  void load_state(StateReader& r, uint32_t version) override { load_model(test_, r, version); }
   void fdt_alloc_phandles(FdtBuilder& b) override { phandle_ = b.alloc_phandle(); }
   void fdt_root_nodes(FdtBuilder& b, const VirtFdtContext&) const override {
     for (auto [name, value] :
@@ -197,6 +220,9 @@ class GoldfishRtcDevice final : public Device {
     rtc_.irq().connect(board.irq_input(irq));
   }
   void reset() override { rtc_.reset(); }
+  uint32_t state_version() const override { return GoldfishRtc::kStateVersion; }
+  void save_state(StateWriter& w) const override { rtc_.save(w); }
+  void load_state(StateReader& r, uint32_t version) override { load_model(rtc_, r, version); }
   void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
     b.begin_node(fdt_node_name("rtc", addr_));
     ctx.interrupts(b, irq_);
@@ -228,6 +254,11 @@ class VirtioMmioSlotDevice final : public Device {
     board.add_virtio_transport(transport_);
   }
   void reset() override { transport_.reset(); }
+  /// The transport's state; the device behind it is saved by its own Device
+  /// (VirtioBackendDevice), and the IOMMU wiring is rebuilt by the board.
+  uint32_t state_version() const override { return VirtioMmio::kStateVersion; }
+  void save_state(StateWriter& w) const override { transport_.save(w); }
+  void load_state(StateReader& r, uint32_t version) override { load_model(transport_, r, version); }
   void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override {
     std::optional<FdtIommuRef> ref;
     if (iommu_) ref = FdtIommuRef{iommu_->fdt_phandle(), device_id_};
@@ -259,7 +290,8 @@ class VirtioMmioSlotDevice final : public Device {
 };
 
 /// A virtio device (virtio-blk-device, virtio-rng-device): the backend only. It plugs into the
-/// board's next free virtio-mmio slot, whose device writes the node and resets the backend.
+/// board's next free virtio-mmio slot, whose device writes the node, resets the backend and saves
+/// the transport's state; this device saves the backend's own.
 class VirtioBackendDevice final : public Device {
  public:
   explicit VirtioBackendDevice(std::unique_ptr<VirtioDevice> backend)
@@ -274,6 +306,18 @@ class VirtioBackendDevice final : public Device {
     }
     slot->plug(*backend_);
     return true;
+  }
+
+  /// The backend's own state (the slot saves the transport's): 0, so that the machine refuses
+  /// to be saved, for a backend that cannot be saved.
+  uint32_t state_version() const override { return backend_->state_version(); }
+  void save_state(StateWriter& w) const override { backend_->save(w); }
+  void load_state(StateReader& r, uint32_t version) override {
+    if (version == 0 || version != backend_->state_version()) {
+      r.fail("state version " + std::to_string(version) + " is not supported");
+      return;
+    }
+    backend_->load(r);
   }
 
  private:

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/snapshot.h"
 #include "engine/devices/board_context.h"
 #include "engine/devices/iommu_provider.h"
 
@@ -87,6 +88,21 @@ class Device {
   /// after every device is created and before the guest runs, only if is_dma_master(). A
   /// device that does no DMA as configured (an empty slot) may leave things as they are.
   virtual void attach_iommu(IommuProvider& /*iommu*/, uint32_t /*device_id*/) {}
+
+  /// Snapshots (engine/base/snapshot.h; the board saves each device as section
+  /// "device/INDEX"). The version of the state save_state() writes; 0 when the model cannot be
+  /// saved, and then a machine holding it refuses to be saved, naming it.
+  virtual uint32_t state_version() const { return 0; }
+  /// Writes everything the guest can observe or that decides what the device does next:
+  /// registers, queued bytes, in-flight requests, the levels of its interrupt lines. Not its
+  /// alarms' deadlines: the board saves the clock whole.
+  virtual void save_state(StateWriter& /*w*/) const {}
+  /// Restores what save_state() wrote with `version` (at most state_version()) into a device
+  /// created from the same -device text, on a machine that has just been built (and reset) and
+  /// has not run. Sets interrupt lines with IrqLine::restore_level (the receiving end restores
+  /// its own state). Validates every value (the bytes come from a file): on an impossible one,
+  /// r.fail(why); the board then throws the whole machine away.
+  virtual void load_state(StateReader& r, uint32_t /*version*/) { r.fail("cannot be restored"); }
 };
 
 /// A device model: its name and what it can do.

@@ -172,6 +172,21 @@ class Machine {
   /// keeps what the guest wrote.
   void reset();
 
+  /// Snapshots (engine/base/snapshot.h, docs/snapshots.md): writes the whole machine to
+  /// `out`: its configuration, the loaded images, RAM (untouched and zero pages cost
+  /// nothing), the hart, the clock, the SBI and every device. Call it between runs. Returns
+  /// false with a message naming the device when one cannot be saved (out is then unchanged).
+  /// Disks are not in a snapshot: the machine that loads it is given the same drives.
+  bool save_snapshot(std::vector<uint8_t>& out, std::string& error);
+  /// Builds a machine from snapshot `file`: its configuration from the snapshot, the device
+  /// registry and the drives from `base` (drives must have the ids and sizes the snapshot
+  /// names). A file that is not a snapshot, is damaged, truncated, of another version, or
+  /// holds any state this machine could not be in returns nullptr with a message; nothing
+  /// else is changed, and allocations are bounded by the snapshot's own RAM size.
+  static std::unique_ptr<Machine> from_snapshot(std::span<const uint8_t> file,
+                                                const MachineConfig& base, Host& host,
+                                                std::string& error);
+
   bool exited() const { return exited_; }
   int exit_code() const { return exit_code_; }
 
@@ -255,6 +270,8 @@ class Machine {
   /// Takes received bytes from the board UART for the SBI console (never waits).
   size_t read_uart_input(std::span<uint8_t> out);
   void request_exit(int code);
+  /// from_snapshot's second half: the state after the configuration.
+  bool restore(const SnapshotFile& file, std::string& error);
   MachineConfig config_;
   Host& host_;
   VirtualClock clock_;  ///< before the devices, which arm alarms on it

@@ -91,6 +91,9 @@ class Sbi {
   /// The supervisor timer compare value last set (UINT64_MAX: none).
   uint64_t timer_compare() const { return timer_compare_; }
 
+  /// Snapshots: restores timer_compare().
+  void restore_timer_compare(uint64_t value) { timer_compare_ = value; }
+
  private:
   struct Ret {
     int64_t error = sbi::kSuccess;

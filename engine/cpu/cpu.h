@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/base/snapshot.h"
 #include "engine/cpu/cpu_state.h"
 #include "engine/cpu/decode.h"
 #include "engine/cpu/executor.h"
@@ -191,6 +192,16 @@ class Cpu {
   /// Writes a CSR as an M-mode csrw would (WARL rules apply). Returns false if it does not
   /// exist or is read-only (csr[11:10] == 3).
   bool poke_csr(uint16_t csr, uint64_t value);
+  /// Snapshots (engine/base/snapshot.h): the version of what save_state() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  /// Writes the hart's architectural state: x and f registers, pc, privilege, every CSR, the
+  /// counters, the LR/SC reservation, WFI, and the interrupt lines' levels. Not the TLBs or
+  /// the code cache, which a restored hart refills.
+  void save_state(StateWriter& w) const;
+  /// Restores what save_state() wrote, on a hart that has not run since it was built. Each
+  /// CSR value goes through the CSR's own WARL rules, and one they would not keep (a value
+  /// this hart could never have held) fails the reader.
+  void load_state(StateReader& r);
   /// Walks the page tables for an access of kind `access` at `va` as the hart would now, at
   /// the privilege it would check (its mode for fetches; for loads and stores with MPRV, MPP),
   /// with satp, SUM and MXR as they are, but only reading: no A/D update, no fault taken, no

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <string>
+#include <utility>
 
 namespace glassvm {
 
@@ -153,6 +155,42 @@ MemTxResult Clint::mtimer_write(uint64_t offset, unsigned size, uint64_t value) 
     set_mtime(merge(mtime()));
   }
   return MemTxResult::Ok;  // reserved offsets ignore writes
+}
+
+// Snapshot payload (version 1): u32 number of harts; u64 mtime offset; per hart: u64 mtimecmp,
+// MSIP and MTIP levels (booleans). MTIP is saved rather than recomputed: it may lag the clock
+// until the hart's alarm fires, and the clock may not be restored yet.
+void Clint::save(StateWriter& w) const {
+  w.u32(num_harts_);
+  w.u64(offset_);
+  for (unsigned h = 0; h < num_harts_; h++) {
+    w.u64(mtimecmp_[h]);
+    w.boolean(msip_[h].level());
+    w.boolean(mtip_[h].level());
+  }
+}
+
+void Clint::load(StateReader& r) {
+  const uint32_t harts = r.u32();
+  if (r.ok() && harts != num_harts_) {
+    return r.fail("saved with " + std::to_string(harts) + " harts, restored with " +
+                  std::to_string(num_harts_));
+  }
+  const uint64_t offset = r.u64();
+  std::vector<uint64_t> mtimecmp(num_harts_);
+  std::vector<uint8_t> msip(num_harts_), mtip(num_harts_);
+  for (unsigned h = 0; h < num_harts_; h++) {
+    mtimecmp[h] = r.u64();
+    msip[h] = r.boolean();
+    mtip[h] = r.boolean();
+  }
+  if (!r.ok()) return;
+  offset_ = offset;
+  mtimecmp_ = std::move(mtimecmp);
+  for (unsigned h = 0; h < num_harts_; h++) {
+    msip_[h].restore_level(msip[h] != 0);
+    mtip_[h].restore_level(mtip[h] != 0);
+  }
 }
 
 }  // namespace glassvm

@@ -16,6 +16,7 @@
 
 #include "engine/base/clock.h"
 #include "engine/base/irq.h"
+#include "engine/base/snapshot.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -67,6 +68,16 @@ class Clint {
 
   /// Power-on state: MSIPs cleared, mtime 0, mtimecmp UINT64_MAX.
   void reset();
+
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  /// Writes the number of harts, the mtime offset, and every hart's mtimecmp, MSIP and MTIP.
+  /// Not the alarms: the board saves the clock whole, deadlines included.
+  void save(StateWriter& w) const;
+  /// Restores what save() wrote, without touching the clock or its alarms (so the clock may be
+  /// restored before or after). Fails `r` if the snapshot served another number of harts. The
+  /// interrupt lines are set without telling their receivers.
+  void load(StateReader& r);
 
  private:
   MemTxResult swi_read(uint64_t offset, unsigned size, uint64_t& value);

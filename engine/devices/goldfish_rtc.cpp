@@ -112,4 +112,37 @@ void GoldfishRtc::write_reg(uint64_t offset, uint32_t value) {
   }
 }
 
+// Snapshot payload (version 1): u64 time offset, u64 alarm time, u32 latched TIME_HIGH; alarm
+// armed, interrupt pending, interrupt enabled, interrupt level (booleans).
+void GoldfishRtc::save(StateWriter& w) const {
+  w.u64(offset_);
+  w.u64(alarm_next_);
+  w.u32(time_high_);
+  w.boolean(alarm_running_);
+  w.boolean(irq_pending_);
+  w.boolean(irq_enabled_);
+  w.boolean(irq_.level());
+}
+
+void GoldfishRtc::load(StateReader& r) {
+  const uint64_t offset = r.u64();
+  const uint64_t alarm_next = r.u64();
+  const uint32_t time_high = r.u32();
+  const bool alarm_running = r.boolean();
+  const bool irq_pending = r.boolean();
+  const bool irq_enabled = r.boolean();
+  const bool level = r.boolean();
+  if (!r.ok()) return;
+  if (level != (irq_pending && irq_enabled)) {
+    return r.fail("the interrupt level disagrees with the interrupt bits");
+  }
+  offset_ = offset;
+  alarm_next_ = alarm_next;
+  time_high_ = time_high;
+  alarm_running_ = alarm_running;
+  irq_pending_ = irq_pending;
+  irq_enabled_ = irq_enabled;
+  irq_.restore_level(level);
+}
+
 }  // namespace glassvm

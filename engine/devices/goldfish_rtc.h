@@ -12,6 +12,7 @@
 
 #include "engine/base/clock.h"
 #include "engine/base/irq.h"
+#include "engine/base/snapshot.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -52,6 +53,16 @@ class GoldfishRtc {
   /// Power-on state of the registers (alarm disarmed, interrupt cleared and disabled). The
   /// time keeps running.
   void reset();
+
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  /// Writes the time offset, the alarm time and state, the latched TIME_HIGH, the interrupt
+  /// bits and level. Not the clock alarm: the board saves the clock whole.
+  void save(StateWriter& w) const;
+  /// Restores what save() wrote, without touching the clock or its alarm. Fails `r` when the
+  /// interrupt level disagrees with the interrupt bits. The interrupt line is set without
+  /// telling its receiver.
+  void load(StateReader& r);
 
  private:
   uint32_t read_reg(uint64_t offset, bool debug);

@@ -70,4 +70,22 @@ void Htif::command(uint64_t value) {
   fromhost_value_ = 0;
 }
 
+// Snapshot payload (version 1): u64 tohost, u64 fromhost, u64 unsupported-command count.
+void Htif::save(StateWriter& w) const {
+  w.u64(tohost_value_);
+  w.u64(fromhost_value_);
+  w.u64(unsupported_);
+}
+
+void Htif::load(StateReader& r) {
+  const uint64_t tohost = r.u64();
+  const uint64_t fromhost = r.u64();
+  const uint64_t unsupported = r.u64();
+  if (!r.ok()) return;
+  if (tohost >> kDeviceShift) return r.fail("tohost holds a command that was never issued");
+  tohost_value_ = tohost;
+  fromhost_value_ = fromhost;
+  unsupported_ = unsupported;
+}
+
 }  // namespace glassvm

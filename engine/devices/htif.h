@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "engine/base/snapshot.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -28,6 +29,14 @@ class Htif {
   /// Commands the guest issued that HTIF does not implement (syscall proxying and other
   /// devices); each was ignored and answered with fromhost = 0.
   uint64_t unsupported_commands() const { return unsupported_; }
+
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  /// Writes tohost (a command half written), fromhost and the unsupported-command count.
+  void save(StateWriter& w) const;
+  /// Restores what save() wrote. Fails `r` when tohost's top byte is set: a store that reaches
+  /// it issues the command, which empties tohost.
+  void load(StateReader& r);
 
  private:
   void command(uint64_t value);

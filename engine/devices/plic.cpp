@@ -1,6 +1,9 @@
 #include "engine/devices/plic.h"
 
+#include <algorithm>
 #include <cassert>
+#include <string>
+#include <utility>
 
 #include "engine/devices/reg32.h"
 
@@ -175,6 +178,73 @@ void Plic::write_reg(uint64_t offset, uint32_t value) {
     }
   }
   // Anything else is reserved and ignores writes.
+}
+
+// Snapshot payload (version 1): u32 number of contexts; per source 1..95: u32 priority, then
+// level, pending, claimed (booleans); per context: kWords u32 enable words, u32 threshold,
+// output level (boolean).
+void Plic::save(StateWriter& w) const {
+  w.u32(num_contexts_);
+  for (unsigned s = 1; s < kNumSources; s++) {
+    w.u32(priority_[s]);
+    w.boolean(level_[s]);
+    w.boolean(pending_[s]);
+    w.boolean(claimed_[s]);
+  }
+  for (unsigned c = 0; c < num_contexts_; c++) {
+    for (unsigned word = 0; word < kWords; word++) w.u32(enable_word(c, word));
+    w.u32(threshold_[c]);
+    w.boolean(outputs_[c].level());
+  }
+}
+
+void Plic::load(StateReader& r) {
+  const uint32_t contexts = r.u32();
+  if (r.ok() && contexts != num_contexts_) {
+    return r.fail("saved with " + std::to_string(contexts) + " contexts, restored with " +
+                  std::to_string(num_contexts_));
+  }
+  uint32_t priority[kNumSources] = {};
+  bool level[kNumSources] = {}, pending[kNumSources] = {}, claimed[kNumSources] = {};
+  for (unsigned s = 1; s < kNumSources; s++) {
+    priority[s] = r.u32();
+    level[s] = r.boolean();
+    pending[s] = r.boolean();
+    claimed[s] = r.boolean();
+    if (!r.ok()) return;
+    if (priority[s] > kMaxPriority) return r.fail("a source priority is above 7");
+    // The gateway (see the design note): pending only while high, and never while claimed.
+    if (pending[s] && (!level[s] || claimed[s])) {
+      return r.fail("source " + std::to_string(s) + " is pending while low or claimed");
+    }
+  }
+  std::vector<uint32_t> enable(enable_.size());
+  std::vector<uint32_t> threshold(num_contexts_);
+  std::vector<uint8_t> output(num_contexts_);
+  for (unsigned c = 0; c < num_contexts_; c++) {
+    for (unsigned word = 0; word < kWords; word++) {
+      const uint32_t bits = r.u32();
+      if (bits & ~valid_enable_bits(word)) return r.fail("an enable bit names no source");
+      enable[c * kWords + word] = bits;
+    }
+    threshold[c] = r.u32();
+    output[c] = r.boolean();
+    if (threshold[c] > kMaxPriority) return r.fail("a context threshold is above 7");
+  }
+  if (!r.ok()) return;
+  std::copy(std::begin(priority), std::end(priority), priority_);
+  std::copy(std::begin(level), std::end(level), level_);
+  std::copy(std::begin(pending), std::end(pending), pending_);
+  std::copy(std::begin(claimed), std::end(claimed), claimed_);
+  enable_ = std::move(enable);
+  threshold_ = std::move(threshold);
+  for (unsigned c = 0; c < num_contexts_; c++) {
+    const bool computed = best_source(c) != 0;
+    outputs_[c].restore_level(computed);
+    if ((output[c] != 0) != computed) {
+      r.fail("the output of context " + std::to_string(c) + " disagrees with the registers");
+    }
+  }
 }
 
 }  // namespace glassvm

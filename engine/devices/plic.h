@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/base/irq.h"
+#include "engine/base/snapshot.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -76,6 +77,17 @@ class Plic {
 
   /// Power-on state: everything zero, every output low. Source levels are kept.
   void reset();
+
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  /// Writes the number of contexts; every source's priority, input level, pending and claimed
+  /// bits; every context's enable bits, threshold and output level.
+  void save(StateWriter& w) const;
+  /// Restores what save() wrote. Fails `r` on another number of contexts, and on a state the
+  /// gateways cannot reach (a priority or threshold above 7, an enable bit for no source, a
+  /// source pending while low or claimed, an output level that disagrees with the registers);
+  /// the PLIC may then be half-restored. The outputs are set without telling their receivers.
+  void load(StateReader& r);
 
  private:
   static constexpr unsigned kWords = (kNumSources + 31) / 32;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 
+#include "engine/base/snapshot.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -32,6 +33,13 @@ class SifiveTest {
 
   /// The register block, to be mapped by the board (2- and 4-byte accesses, as in QEMU).
   MemoryRegion& mmio() { return mmio_; }
+
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  /// The finisher keeps no state: writes nothing.
+  void save(StateWriter&) const {}
+  /// Restores nothing (a payload with bytes in it fails at StateReader::finish()).
+  void load(StateReader&) {}
 
  private:
   void write(uint64_t offset, uint64_t value);

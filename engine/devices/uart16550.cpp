@@ -211,4 +211,61 @@ void Uart16550::write_reg(unsigned reg, uint8_t value) {
   update_irq();
 }
 
+// Snapshot payload (version 1): u16 divisor; u8 IER, FCR, LCR, MCR, LSR errors, MSR deltas, SCR;
+// THR-empty pending, listening (booleans); u64 count and that many received bytes, oldest
+// first; the interrupt level (boolean).
+void Uart16550::save(StateWriter& w) const {
+  w.u16(divisor_);
+  w.u8(ier_);
+  w.u8(fcr_);
+  w.u8(lcr_);
+  w.u8(mcr_);
+  w.u8(lsr_errors_);
+  w.u8(msr_delta_);
+  w.u8(scr_);
+  w.boolean(thr_ipending_);
+  w.boolean(listening_);
+  w.u64(rx_count_);
+  for (unsigned i = 0; i < rx_count_; ++i) w.u8(rx_[(rx_head_ + i) % kFifoSize]);
+  w.boolean(irq_.level());
+}
+
+void Uart16550::load(StateReader& r) {
+  const uint16_t divisor = r.u16();
+  const uint8_t ier = r.u8(), fcr = r.u8(), lcr = r.u8(), mcr = r.u8();
+  const uint8_t lsr_errors = r.u8(), msr_delta = r.u8(), scr = r.u8();
+  const bool thr_ipending = r.boolean();
+  const bool listening = r.boolean();
+  const unsigned count = static_cast<unsigned>(r.bounded(kFifoSize, "receive FIFO length"));
+  std::array<uint8_t, kFifoSize> rx{};
+  for (unsigned i = 0; i < count; ++i) rx[i] = r.u8();
+  const bool level = r.boolean();
+  if (!r.ok()) return;
+  // The masks write_reg() applies, and what push_rx() lets the FIFO hold.
+  if (ier & ~0x0f) return r.fail("IER has bits that do not exist");
+  if (fcr & ~0xc9) return r.fail("FCR has bits that are not kept");
+  if (mcr & ~0x1f) return r.fail("MCR has bits that do not exist");
+  if (lsr_errors & ~kLsrOe) return r.fail("LSR has error bits the UART never sets");
+  if (msr_delta & ~0x0f) return r.fail("MSR deltas have bits that are not deltas");
+  if (!(fcr & kFcrEnable) && count > 1) {
+    return r.fail("more than one received byte without the FIFO");
+  }
+  divisor_ = divisor;
+  ier_ = ier;
+  fcr_ = fcr;
+  lcr_ = lcr;
+  mcr_ = mcr;
+  lsr_errors_ = lsr_errors;
+  msr_delta_ = msr_delta;
+  scr_ = scr;
+  thr_ipending_ = thr_ipending;
+  listening_ = listening;
+  rx_ = rx;
+  rx_head_ = 0;
+  rx_count_ = count;
+  const bool computed = (compute_iir() & kIirNoInt) == 0;
+  irq_.restore_level(computed);
+  if (level != computed) r.fail("the interrupt level disagrees with the registers");
+}
+
 }  // namespace glassvm

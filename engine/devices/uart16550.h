@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "engine/base/irq.h"
+#include "engine/base/snapshot.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -77,6 +78,17 @@ class Uart16550 {
   uint8_t read_reg(unsigned reg, bool debug = false);
   /// Writes register `reg` (0..7) as the guest would.
   void write_reg(unsigned reg, uint8_t value);
+
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  /// Writes the registers, the received bytes still queued and the interrupt level (not the
+  /// TX sink).
+  void save(StateWriter& w) const;
+  /// Restores what save() wrote. On a value the UART could not have reached by itself (a bit
+  /// outside a register's implemented bits, more queued bytes than the FIFO holds, an
+  /// interrupt level that disagrees with the registers) fails `r` and may leave the UART
+  /// half-restored. The interrupt line is set without telling its receiver.
+  void load(StateReader& r);
 
  private:
   void push_rx(uint8_t byte);

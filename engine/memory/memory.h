@@ -182,6 +182,11 @@ class MemoryRegion {
   /// Records that [offset, offset + len) of a RAM or ROM region may have been written (see
   /// engine/base/host_ram.h). Whoever writes through ram_ptr() calls it.
   void note_ram_touched(uint64_t offset, uint64_t len) const { ram_.note_touched(offset, len); }
+  /// Whether [offset, offset + kPageSize) of a RAM or ROM region may hold anything but zeros
+  /// (some byte of its 64 KiB chunk was noted as touched).
+  bool ram_maybe_written(uint64_t offset) const {
+    return ram_.chunk_touched(offset / HostRam::kChunkSize);
+  }
   /// The region's host memory (RAM and ROM), for tests and snapshots.
   const HostRam& host_ram() const { return ram_; }
 

@@ -101,4 +101,24 @@ void VirtioBlk::queue_notify(unsigned, VirtQueue& queue) {
   }
 }
 
+// Snapshot payload (version 1): u64 capacity in sectors, read-only (boolean).
+void VirtioBlk::save(StateWriter& w) const {
+  w.u64(capacity());
+  w.boolean(storage_.read_only());
+}
+
+void VirtioBlk::load(StateReader& r) {
+  const uint64_t sectors = r.u64();
+  const bool read_only = r.boolean();
+  if (!r.ok()) return;
+  if (sectors != capacity()) {
+    return r.fail("the disk had " + std::to_string(sectors) + " sectors, it now has " +
+                  std::to_string(capacity()));
+  }
+  if (read_only != storage_.read_only()) {
+    r.fail(read_only ? "the disk was read-only, it now is writable"
+                     : "the disk was writable, it now is read-only");
+  }
+}
+
 }  // namespace glassvm

@@ -65,6 +65,16 @@ class VirtioBlk final : public VirtioDevice {
   void queue_notify(unsigned index, VirtQueue& queue) override;
   void reset() override {}
 
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  uint32_t state_version() const override { return kStateVersion; }
+  /// Writes the capacity and whether the disk is read-only: the device keeps no other state
+  /// (requests complete during their notification), and its disk is saved by the board.
+  void save(StateWriter& w) const override;
+  /// Restores what save() wrote: fails `r` if the disk's capacity or read-only flag differs from
+  /// the snapshot's, since the guest's driver has seen them.
+  void load(StateReader& r) override;
+
   /// The capacity in 512-byte sectors (a partial last sector is not visible).
   uint64_t capacity() const { return storage_.size() / kSectorSize; }
 

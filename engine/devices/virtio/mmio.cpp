@@ -1,6 +1,8 @@
 #include "engine/devices/virtio/mmio.h"
 
 #include <cassert>
+#include <string>
+#include <utility>
 
 namespace glassvm {
 
@@ -255,6 +257,87 @@ void VirtioMmio::notify(uint32_t index) {
   if (!q.ready() || q.broken()) return;
   device_->queue_notify(index, q);
   q.signal_used();
+}
+
+// Snapshot payload (version 1): device plugged in (boolean), u32 device id; with a device: u32
+// status, u32 DeviceFeaturesSel, u32 DriverFeaturesSel, u64 driver features, u32 QueueSel, u32
+// InterruptStatus, u32 ConfigGeneration, the error reason (string), the interrupt level
+// (boolean), u32 number of queues and each queue (VirtQueue::save).
+void VirtioMmio::save(StateWriter& w) const {
+  w.boolean(device_ != nullptr);
+  w.u32(device_ ? device_->device_id() : kVirtioIdNone);
+  if (!device_) return;  // an empty slot ignores every write: it has nothing else
+  w.u32(status_);
+  w.u32(device_features_sel_);
+  w.u32(driver_features_sel_);
+  w.u64(driver_features_);
+  w.u32(queue_sel_);
+  w.u32(interrupt_status_);
+  w.u32(config_generation_);
+  w.str(error_reason_);
+  w.boolean(irq_.level());
+  w.u32(static_cast<uint32_t>(queues_.size()));
+  for (const auto& q : queues_) q->save(w);
+}
+
+void VirtioMmio::load(StateReader& r) {
+  constexpr uint64_t kMaxErrorReason = 4096;
+  const bool plugged = r.boolean();
+  const uint32_t id = r.u32();
+  if (!r.ok()) return;
+  const uint32_t own_id = device_ ? device_->device_id() : kVirtioIdNone;
+  if (plugged != (device_ != nullptr) || id != own_id) {
+    return r.fail("the slot held virtio device " + std::to_string(id) + ", it now holds " +
+                  std::to_string(own_id));
+  }
+  if (!device_) return;
+  const uint32_t status = r.u32();
+  const uint32_t device_features_sel = r.u32();
+  const uint32_t driver_features_sel = r.u32();
+  const uint64_t driver_features = r.u64();
+  const uint32_t queue_sel = r.u32();
+  const uint32_t interrupt_status = r.u32();
+  const uint32_t config_generation = r.u32();
+  std::string error_reason = r.str(kMaxErrorReason);
+  const bool level = r.boolean();
+  const uint32_t num_queues = r.u32();
+  if (!r.ok()) return;
+  if (num_queues != queues_.size()) {
+    return r.fail("the device had " + std::to_string(num_queues) + " queues, it now has " +
+                  std::to_string(queues_.size()));
+  }
+  // What write_status() lets through FEATURES_OK: a subset of the offer, with VERSION_1.
+  if ((status & kVirtioStatusFeaturesOk) && ((driver_features & ~offered_features()) != 0 ||
+                                             !(driver_features & virtio_bit(kVirtioFVersion1)))) {
+    return r.fail("FEATURES_OK with features the device refuses");
+  }
+  if (interrupt_status & ~(kIntUsedBuffer | kIntConfig)) {
+    return r.fail("InterruptStatus has bits that do not exist");
+  }
+  if (level != (interrupt_status != 0)) {
+    return r.fail("the interrupt level disagrees with InterruptStatus");
+  }
+  const bool needs_reset = (status & kVirtioStatusDeviceNeedsReset) != 0;
+  if (needs_reset == error_reason.empty()) {
+    return r.fail("DEVICE_NEEDS_RESET and the error reason disagree");
+  }
+  for (auto& q : queues_) {
+    q->load(r);
+    if (!r.ok()) return;
+    // device_error() breaks every queue, and a queue breaks only through device_error().
+    if (q->broken() != needs_reset) {
+      return r.fail("a queue's broken state disagrees with DEVICE_NEEDS_RESET");
+    }
+  }
+  status_ = status;
+  device_features_sel_ = device_features_sel;
+  driver_features_sel_ = driver_features_sel;
+  driver_features_ = driver_features;
+  queue_sel_ = queue_sel;
+  interrupt_status_ = interrupt_status;
+  config_generation_ = config_generation;
+  error_reason_ = std::move(error_reason);
+  irq_.restore_level(level);
 }
 
 }  // namespace glassvm

@@ -21,6 +21,7 @@
 
 #include "engine/base/host.h"
 #include "engine/base/irq.h"
+#include "engine/base/snapshot.h"
 #include "engine/devices/virtio/virtio.h"
 #include "engine/devices/virtio/virtqueue.h"
 #include "engine/memory/memory.h"
@@ -127,6 +128,23 @@ class VirtioMmio {
   uint64_t read(uint64_t offset, unsigned size);
   /// Writes the register or configuration bytes at `offset` as the guest would.
   void write(uint64_t offset, unsigned size, uint64_t value);
+
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  /// Writes whether a device is plugged in and its device id; then, for a slot with a device,
+  /// the registers (status, feature selectors and accepted features, QueueSel, InterruptStatus,
+  /// ConfigGeneration), the error reason, the interrupt level and every queue. Not the device
+  /// type's own state (VirtioDevice::save, which its owner saves) nor the DMA wiring.
+  void save(StateWriter& w) const;
+  /// Restores what save() wrote into a transport built the same way (the same device type
+  /// plugged in, the same DMA wiring). Fails `r` when the slot differs (empty against plugged,
+  /// another device id or number of queues), and on a state the transport cannot reach:
+  /// FEATURES_OK with features it would have refused, InterruptStatus bits that do not exist,
+  /// DEVICE_NEEDS_RESET without every queue broken (or a broken queue without it), an interrupt
+  /// level that disagrees with InterruptStatus, or a queue VirtQueue::load refuses. The
+  /// transport may then be half-restored. The interrupt line is set without telling its
+  /// receiver; neither the device nor the log is told anything.
+  void load(StateReader& r);
 
  private:
   uint32_t read_reg(uint64_t offset);

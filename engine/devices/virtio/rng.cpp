@@ -1,7 +1,6 @@
 #include "engine/devices/virtio/rng.h"
 
 #include <algorithm>
-#include <memory>
 #include <utility>
 
 #include "engine/base/bytes.h"
@@ -50,10 +49,13 @@ void SeededEntropy::fill(std::span<uint8_t> out) {
   }
 }
 
-VirtioRng::VirtioRng(uint64_t seed)
-    : source_([gen = std::make_shared<SeededEntropy>(seed)](std::span<uint8_t> out) {
-        gen->fill(out);
-      }) {}
+bool SeededEntropy::set_state(const std::array<uint64_t, 4>& state) {
+  if (state == std::array<uint64_t, 4>{}) return false;
+  s_ = state;
+  return true;
+}
+
+VirtioRng::VirtioRng(uint64_t seed) : seeded_(std::in_place, seed) {}
 
 VirtioRng::VirtioRng(EntropySource source) : source_(std::move(source)) {}
 
@@ -64,10 +66,36 @@ void VirtioRng::queue_notify(unsigned, VirtQueue& queue) {
     const uint32_t n =
         static_cast<uint32_t>(std::min<uint64_t>(chain.writable_len, kMaxRequestBytes));
     std::span<uint8_t> out(bytes.data(), n);
-    source_(out);
+    if (seeded_) {
+      seeded_->fill(out);
+    } else {
+      source_(out);
+    }
     if (!queue.write(chain, 0, out)) return;
     if (!queue.push(chain, n)) return;
   }
+}
+
+// Snapshot payload (version 1): seeded (boolean); if seeded, the generator's four u64 words.
+void VirtioRng::save(StateWriter& w) const {
+  w.boolean(seeded_.has_value());
+  if (!seeded_) return;
+  for (uint64_t word : seeded_->state()) w.u64(word);
+}
+
+void VirtioRng::load(StateReader& r) {
+  const bool seeded = r.boolean();
+  if (!r.ok()) return;
+  if (seeded != seeded_.has_value()) {
+    return r.fail(seeded
+                      ? "the snapshot's bytes came from a seed, this device's do not"
+                      : "the snapshot's bytes came from the embedder, this device's from a seed");
+  }
+  if (!seeded) return;
+  std::array<uint64_t, 4> state;
+  for (uint64_t& word : state) word = r.u64();
+  if (!r.ok()) return;
+  if (!seeded_->set_state(state)) r.fail("the entropy generator's state is all zeros");
 }
 
 }  // namespace glassvm

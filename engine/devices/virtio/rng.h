@@ -13,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 
 #include "engine/devices/virtio/virtio.h"
@@ -32,6 +33,12 @@ class SeededEntropy {
   uint64_t next();
   /// Fills `out` with the next bytes (little-endian words).
   void fill(std::span<uint8_t> out);
+
+  /// The generator's position: its whole state, never all zeros.
+  const std::array<uint64_t, 4>& state() const { return s_; }
+  /// Moves the generator to `state` (from state()); false, changing nothing, if it is all
+  /// zeros (a state xoshiro256** never reaches, and would never leave).
+  bool set_state(const std::array<uint64_t, 4>& state);
 
  private:
   std::array<uint64_t, 4> s_{};
@@ -59,8 +66,19 @@ class VirtioRng final : public VirtioDevice {
   /// The generator keeps its position: a reset does not replay earlier bytes.
   void reset() override {}
 
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  uint32_t state_version() const override { return kStateVersion; }
+  /// Writes whether the bytes come from the seeded generator and, if so, its position (an
+  /// embedder's EntropySource has no state of ours to save).
+  void save(StateWriter& w) const override;
+  /// Restores what save() wrote. Fails `r` if the snapshot's device drew from the other kind of
+  /// source, or if the generator state is all zeros.
+  void load(StateReader& r) override;
+
  private:
-  EntropySource source_;
+  std::optional<SeededEntropy> seeded_;  ///< the default source; empty with an EntropySource
+  EntropySource source_;                 ///< the embedder's, when seeded_ is empty
 };
 
 }  // namespace glassvm

@@ -10,6 +10,8 @@
 
 #include <cstdint>
 
+#include "engine/base/snapshot.h"
+
 namespace glassvm {
 
 class VirtQueue;
@@ -77,6 +79,17 @@ class VirtioDevice {
 
   /// Back to the state after power-on (the driver wrote 0 to Status, or the board reset).
   virtual void reset() = 0;
+
+  /// Snapshots of the device type's own state (the transport saves its registers and queues,
+  /// engine/devices/virtio/mmio.h). The version of the state save() writes; 0 (the default)
+  /// when the device type cannot be saved.
+  virtual uint32_t state_version() const { return 0; }
+  /// Writes what the guest can observe of the device type, or what decides what it does next,
+  /// beyond the transport's state. Not host wiring (the disk's contents, callbacks).
+  virtual void save(StateWriter& w) const { (void)w; }
+  /// Restores what save() wrote with state_version() into a device built from the same
+  /// options, validating every value: on an impossible one, r.fail(why).
+  virtual void load(StateReader& r) { r.fail("this virtio device cannot be restored"); }
 };
 
 }  // namespace glassvm

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cassert>
+#include <string>
 #include <utility>
 
 #include "engine/base/bytes.h"
@@ -18,6 +19,24 @@ constexpr uint64_t kMaxChainBytes = 1ull << 32;  // 2.7.5: a chain is at most 2^
 /// Whether [addr, addr + len) does not wrap around the 64-bit address space.
 bool fits(uint64_t addr, uint64_t len) {
   return len == 0 || addr <= UINT64_MAX - (len - 1);
+}
+
+/// Why a queue of `num` entries with these rings cannot run (enable() refuses it), or nullptr.
+const char* setup_error(uint32_t num, uint64_t desc_addr, uint64_t driver_addr,
+                        uint64_t device_addr, uint16_t max_size) {
+  if (num == 0 || !std::has_single_bit(num) || num > max_size) {
+    return "queue size is not a power of two <= QueueNumMax";
+  }
+  if (desc_addr % VirtQueue::kDescAlign || driver_addr % VirtQueue::kAvailAlign ||
+      device_addr % VirtQueue::kUsedAlign) {
+    return "misaligned ring";
+  }
+  // Sizes per 2.7, with the event fields (used_event, avail_event) counted in.
+  if (!fits(desc_addr, kDescSize * num) || !fits(driver_addr, 6 + 2ull * num) ||
+      !fits(device_addr, 6 + 8ull * num)) {
+    return "ring wraps around the address space";
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -54,18 +73,8 @@ bool VirtQueue::enable() {
   last_avail_idx_ = 0;
   used_idx_ = 0;
   used_pending_ = false;
-  if (num == 0 || !std::has_single_bit(num) || num > max_size_) {
-    device_error("queue size is not a power of two <= QueueNumMax");
-    return false;
-  }
-  if (desc_addr % kDescAlign || driver_addr % kAvailAlign || device_addr % kUsedAlign) {
-    device_error("misaligned ring");
-    return false;
-  }
-  // Sizes per 2.7, with the event fields (used_event, avail_event) counted in.
-  if (!fits(desc_addr, kDescSize * num) || !fits(driver_addr, 6 + 2ull * num) ||
-      !fits(device_addr, 6 + 8ull * num)) {
-    device_error("ring wraps around the address space");
+  if (const char* why = setup_error(num, desc_addr, driver_addr, device_addr, max_size_)) {
+    device_error(why);
     return false;
   }
   return true;
@@ -232,6 +241,51 @@ bool VirtQueue::read(const VirtqChain& chain, uint64_t offset, std::span<uint8_t
 bool VirtQueue::write(const VirtqChain& chain, uint64_t offset, std::span<const uint8_t> data) {
   return transfer(chain.writable, chain.writable_len, offset, const_cast<uint8_t*>(data.data()),
                   data.size(), true);
+}
+
+// Snapshot payload: u32 num; u64 desc, driver and device addresses; u64 features; ready,
+// broken, used-notification pending (booleans); u16 last available index, u16 used index.
+void VirtQueue::save(StateWriter& w) const {
+  w.u32(num);
+  w.u64(desc_addr);
+  w.u64(driver_addr);
+  w.u64(device_addr);
+  w.u64(features_);
+  w.boolean(ready_);
+  w.boolean(broken_);
+  w.boolean(used_pending_);
+  w.u16(last_avail_idx_);
+  w.u16(used_idx_);
+}
+
+void VirtQueue::load(StateReader& r) {
+  const uint32_t saved_num = r.u32();
+  const uint64_t desc = r.u64(), driver = r.u64(), device = r.u64();
+  const uint64_t features = r.u64();
+  const bool ready = r.boolean();
+  const bool broken = r.boolean();
+  const bool used_pending = r.boolean();
+  const uint16_t last_avail_idx = r.u16();
+  const uint16_t used_idx = r.u16();
+  if (!r.ok()) return;
+  // Only push() sets used_pending_, on a ready queue; disable() clears it.
+  if (used_pending && !ready) return r.fail("a used buffer notification pends on a stopped queue");
+  // A queue that runs passed enable()'s checks: pop() and push() rely on them.
+  if (ready && !broken) {
+    if (const char* why = setup_error(saved_num, desc, driver, device, max_size_)) {
+      return r.fail(std::string("a running queue has an invalid setup: ") + why);
+    }
+  }
+  num = saved_num;
+  desc_addr = desc;
+  driver_addr = driver;
+  device_addr = device;
+  features_ = features;
+  ready_ = ready;
+  broken_ = broken;
+  used_pending_ = used_pending;
+  last_avail_idx_ = last_avail_idx;
+  used_idx_ = used_idx;
 }
 
 }  // namespace glassvm

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/base/snapshot.h"
 #include "engine/memory/memory.h"
 
 namespace glassvm {
@@ -118,6 +119,18 @@ class VirtQueue {
   void device_error(std::string_view why);
   /// Whether the queue does no more work until a reset.
   bool broken() const { return broken_; }
+
+  // --- Snapshots (part of the transport's state: VirtioMmio::save) ---
+
+  /// Writes the driver's registers, the negotiated features, the ready, broken and
+  /// notification-pending flags and the ring indices. Not max_size() (fixed by the device
+  /// type) nor the DMA wiring.
+  void save(StateWriter& w) const;
+  /// Restores what save() wrote. Fails `r` on a state the queue cannot reach: a running queue
+  /// (ready, not broken) whose setup enable() would refuse, or a notification pending on a
+  /// stopped queue; the queue is then left as it was. Ring addresses of a stopped or broken
+  /// queue may be anything, as the guest may write anything there.
+  void load(StateReader& r);
 
  private:
   bool load16(uint64_t addr, uint16_t& value);

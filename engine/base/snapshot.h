@@ -1,0 +1,155 @@
+// Snapshots: a machine's whole state as one file, and the readers and writers its parts use.
+//
+// Design note: a snapshot is a list of named sections, each with its own version, written by
+// the component that owns the state (the CPU, RAM, the clock, each device). The file is
+//
+//   header   "GVMSNAP\0", u32 format version (kSnapshotFormat), u32 section count
+//   section  u8 name length, name (1..kMaxSectionName bytes), u32 section version,
+//            u64 stored length, u64 unpacked length, stored bytes (zlib's deflate stream)
+//   ...
+//   trailer  u32 CRC-32 of every byte before it
+//
+// all little-endian (docs/snapshots.md). Each section is compressed on its own, so a reader
+// unpacks only what it reads and the limit on each unpacked length is known before it is
+// unpacked: a hostile file cannot make a reader allocate more than its caller allows. Reading
+// never trusts a length: a StateReader that runs past its section's end, or a component that
+// finds an impossible value, fails with a message, and the caller throws the half-built
+// machine away (the running one is never touched).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace glassvm {
+
+/// The container format's version (the header's); sections carry their own.
+inline constexpr uint32_t kSnapshotFormat = 1;
+/// The longest section name.
+inline constexpr size_t kMaxSectionName = 64;
+
+/// Builds one section's payload: little-endian integers and length-prefixed byte strings.
+class StateWriter {
+ public:
+  void u8(uint8_t v) { out_.push_back(v); }
+  void u16(uint16_t v) { put(v, 2); }
+  void u32(uint32_t v) { put(v, 4); }
+  void u64(uint64_t v) { put(v, 8); }
+  void boolean(bool v) { u8(v ? 1 : 0); }
+  /// Raw bytes, no length (the reader must know how many).
+  void bytes(std::span<const uint8_t> data) { out_.insert(out_.end(), data.begin(), data.end()); }
+  /// A u64 length, then the bytes.
+  void blob(std::span<const uint8_t> data) {
+    u64(data.size());
+    bytes(data);
+  }
+  void str(std::string_view s) { blob({reinterpret_cast<const uint8_t*>(s.data()), s.size()}); }
+
+  const std::vector<uint8_t>& data() const { return out_; }
+  std::vector<uint8_t> take() { return std::move(out_); }
+
+ private:
+  void put(uint64_t v, unsigned n) {
+    for (unsigned i = 0; i < n; ++i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  std::vector<uint8_t> out_;
+};
+
+/// Reads one section's payload. Reading past the end, or a value a component rejects (fail()),
+/// puts the reader in a failed state in which every read returns zeros; the first message is
+/// kept. Components read everything, then check ok().
+class StateReader {
+ public:
+  StateReader(std::span<const uint8_t> data, std::string section)
+      : data_(data), section_(std::move(section)) {}
+
+  uint8_t u8() { return static_cast<uint8_t>(get(1)); }
+  uint16_t u16() { return static_cast<uint16_t>(get(2)); }
+  uint32_t u32() { return static_cast<uint32_t>(get(4)); }
+  uint64_t u64() { return get(8); }
+  /// A byte that must be 0 or 1.
+  bool boolean();
+  /// `n` raw bytes (empty on failure).
+  std::span<const uint8_t> bytes(uint64_t n);
+  /// A length-prefixed byte string of at most `max` bytes.
+  std::vector<uint8_t> blob(uint64_t max);
+  std::string str(uint64_t max);
+  /// A value that must not exceed `max` (a count, an index, an enum).
+  uint64_t bounded(uint64_t max, const char* what);
+
+  /// Marks the section bad with `why` (kept only if it is the first problem).
+  void fail(const std::string& why);
+  bool ok() const { return error_.empty(); }
+  /// Fails unless every byte was read (a section longer than its version says is corrupt).
+  bool finish();
+  /// "section NAME: WHY".
+  const std::string& error() const { return error_; }
+  uint64_t remaining() const { return ok() ? data_.size() - pos_ : 0; }
+
+ private:
+  uint64_t get(unsigned n);
+  std::span<const uint8_t> data_;
+  size_t pos_ = 0;
+  std::string section_;
+  std::string error_;
+};
+
+/// One section of a snapshot, unpacked.
+struct SnapshotSection {
+  std::string name;
+  uint32_t version = 0;
+  std::vector<uint8_t> payload;
+};
+
+/// Writes sections into a snapshot file.
+class SnapshotWriter {
+ public:
+  /// Adds a section (names must be unique; the reader rejects a file that repeats one).
+  void add(std::string name, uint32_t version, std::span<const uint8_t> payload);
+  /// The whole file.
+  std::vector<uint8_t> finish() const;
+
+ private:
+  struct Packed {
+    std::string name;
+    uint32_t version;
+    uint64_t unpacked;
+    std::vector<uint8_t> stored;
+  };
+  std::vector<Packed> sections_;
+};
+
+/// A snapshot file checked for its structure (magic, version, lengths, checksum, unique
+/// names); sections are unpacked on demand.
+class SnapshotFile {
+ public:
+  /// Checks `file` (which must outlive this object). Returns false with a message on any
+  /// problem: not a snapshot, another format version, truncated, trailing bytes, a bad
+  /// checksum, a bad or repeated section name.
+  bool open(std::span<const uint8_t> file, std::string& error);
+
+  /// Names and versions, in file order.
+  struct Entry {
+    std::string name;
+    uint32_t version = 0;
+    uint64_t unpacked = 0;
+    std::span<const uint8_t> stored;
+  };
+  const std::vector<Entry>& sections() const { return sections_; }
+  const Entry* find(std::string_view name) const;
+
+  /// Unpacks section `name` into `out`. Fails with a message when it is missing, when its
+  /// unpacked length exceeds `max_bytes`, or when its data does not unpack to that length.
+  bool unpack(std::string_view name, uint64_t max_bytes, SnapshotSection& out,
+              std::string& error) const;
+
+ private:
+  std::vector<Entry> sections_;
+};
+
+/// CRC-32 (zlib's, as in gzip and PNG).
+uint32_t crc32_of(std::span<const uint8_t> data);
+
+}  // namespace glassvm

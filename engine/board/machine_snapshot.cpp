@@ -1,0 +1,344 @@
+// Machine::save_snapshot / from_snapshot: the board's sections of a snapshot.
+//
+// Sections, in the order they are restored (docs/snapshots.md):
+//   config     what the machine was built from: RAM size, firmware choice, command line,
+//              -device texts, the drives they name (ids and sizes)
+//   boot       the loaded images (firmware, kernel, initrd) as reset puts them back, and where
+//              the device tree went
+//   ram        a bitmap of the RAM pages that hold anything but zeros, then those pages
+//   hart0      the hart (Cpu::save_state)
+//   board      counters across resets, the exit status, the built-in SBI's timer
+//   htif       Spike's tohost/fromhost words
+//   device/N   device N in creation order (Device::save_state)
+//   clock      guest time skipped and every alarm's deadline: last, so that nothing restored
+//              after it moves a deadline
+#include <cassert>
+#include <cstring>
+
+#include "engine/base/page.h"
+#include "engine/board/machine.h"
+
+namespace glassvm {
+
+namespace {
+
+constexpr uint32_t kConfigVersion = 1, kBootVersion = 1, kRamVersion = 1, kBoardVersion = 1;
+/// The most bytes the small sections may unpack to.
+constexpr uint64_t kSmallSection = 1 << 20;
+/// The most a device's section may unpack to.
+constexpr uint64_t kDeviceSection = 16 << 20;
+constexpr uint64_t kMaxDevices = 256, kMaxText = 64 << 10;
+
+std::string device_section(size_t index) {
+  return "device/" + std::to_string(index);
+}
+
+}  // namespace
+
+bool Machine::save_snapshot(std::vector<uint8_t>& out, std::string& error) {
+  assert(!in_cpu_run_ && "Machine::save_snapshot inside run()");
+  for (const DeviceEntry& entry : devices_) {
+    if (entry.device->state_version() == 0) {
+      error = "cannot save a snapshot of this machine: device " + entry.spec +
+              " does not support snapshots yet";
+      return false;
+    }
+  }
+  SnapshotWriter file;
+
+  StateWriter config;
+  config.u64(config_.ram_size);
+  config.u8(
+      static_cast<uint8_t>(config_.firmware == Firmware::File ? Firmware::Auto : config_.firmware));
+  config.str(config_.append);
+  config.u64(config_.devices.size());
+  for (const std::string& d : config_.devices) config.str(d);
+  config.u64(taken_drives_.size());
+  for (const std::string& id : taken_drives_) {
+    config.str(id);
+    config.u64(config_.drives.at(id)->size());
+  }
+  file.add("config", kConfigVersion, config.data());
+
+  StateWriter boot;
+  auto blobs = [&boot](const std::vector<Blob>& list) {
+    boot.u64(list.size());
+    for (const Blob& b : list) {
+      boot.u64(b.addr);
+      boot.blob(b.data);
+      boot.u64(b.memsz);
+    }
+  };
+  boot.u8(static_cast<uint8_t>(plan_.firmware));
+  blobs(plan_.firmware_blobs);
+  boot.u64(plan_.firmware_end);
+  blobs(plan_.kernel_blobs);
+  boot.boolean(plan_.has_kernel);
+  boot.u64(plan_.entry);
+  boot.boolean(plan_.tohost.has_value());
+  boot.u64(plan_.tohost.value_or(0));
+  boot.boolean(plan_.fromhost.has_value());
+  boot.u64(plan_.fromhost.value_or(0));
+  boot.blob(plan_.initrd);
+  boot.u64(plan_.initrd_addr);
+  boot.u64(fdt_addr_);
+  file.add("boot", kBootVersion, boot.data());
+
+  {
+    // Pages of zeros are left out: a bitmap says which pages follow.
+    const uint64_t pages = config_.ram_size / kPageSize;
+    std::vector<uint8_t> bitmap((pages + 7) / 8);
+    std::vector<uint64_t> present;
+    const uint8_t* base = ram_.ram_ptr();
+    for (uint64_t i = 0; i < pages; ++i) {
+      const uint64_t off = i * kPageSize;
+      if (!ram_.ram_maybe_written(off)) continue;
+      const uint8_t* p = base + off;
+      if (p[0] == 0 && std::memcmp(p, p + 1, kPageSize - 1) == 0) continue;
+      bitmap[i / 8] |= static_cast<uint8_t>(1u << (i % 8));
+      present.push_back(i);
+    }
+    StateWriter ram;
+    ram.u64(pages);
+    ram.bytes(bitmap);
+    for (uint64_t i : present) ram.bytes({base + i * kPageSize, kPageSize});
+    file.add("ram", kRamVersion, ram.data());
+  }
+
+  StateWriter hart;
+  cpu_->save_state(hart);
+  file.add("hart0", Cpu::kStateVersion, hart.data());
+
+  StateWriter board;
+  board.u64(instret_before_reset_);
+  board.u64(steps_before_reset_);
+  board.boolean(exited_);
+  board.u32(static_cast<uint32_t>(exit_code_));
+  board.u64(sbi_->timer_compare());
+  file.add("board", kBoardVersion, board.data());
+
+  StateWriter htif;
+  htif_->save(htif);
+  file.add("htif", Htif::kStateVersion, htif.data());
+
+  for (size_t i = 0; i < devices_.size(); ++i) {
+    StateWriter w;
+    devices_[i].device->save_state(w);
+    file.add(device_section(i), devices_[i].device->state_version(), w.data());
+  }
+
+  StateWriter clock;
+  clock_.save_state(clock);
+  file.add("clock", VirtualClock::kStateVersion, clock.data());
+
+  out = file.finish();
+  return true;
+}
+
+std::unique_ptr<Machine> Machine::from_snapshot(std::span<const uint8_t> bytes,
+                                                const MachineConfig& base, Host& host,
+                                                std::string& error) {
+  SnapshotFile file;
+  if (!file.open(bytes, error)) return nullptr;
+  SnapshotSection section;
+  if (!file.unpack("config", kSmallSection, section, error)) return nullptr;
+  if (section.version != kConfigVersion) {
+    error = "section config has version " + std::to_string(section.version) +
+            ", which this build does not read";
+    return nullptr;
+  }
+  MachineConfig config = base;
+  StateReader r(section.payload, "config");
+  config.ram_size = r.u64();
+  const uint8_t firmware = r.u8();
+  if (firmware > static_cast<uint8_t>(Firmware::BuiltinSbi)) r.fail("bad firmware kind");
+  config.firmware = static_cast<Firmware>(firmware);
+  config.append = r.str(kMaxText);
+  config.devices.clear();
+  const uint64_t devices = r.bounded(kMaxDevices, "the number of -device options");
+  for (uint64_t i = 0; i < devices && r.ok(); ++i) config.devices.push_back(r.str(kMaxText));
+  const uint64_t drives = r.bounded(kMaxDevices, "the number of drives");
+  for (uint64_t i = 0; i < drives && r.ok(); ++i) {
+    const std::string id = r.str(kMaxText);
+    const uint64_t size = r.u64();
+    if (!r.ok()) break;
+    auto it = base.drives.find(id);
+    if (it == base.drives.end()) {
+      r.fail("the machine had a drive '" + id + "' (" + std::to_string(size) +
+             " bytes); give it with -drive id=" + id + ",...");
+    } else if (it->second->size() != size) {
+      r.fail("drive '" + id + "' has " + std::to_string(it->second->size()) +
+             " bytes, the snapshot's had " + std::to_string(size));
+    }
+  }
+  if (!r.finish()) {
+    error = r.error();
+    return nullptr;
+  }
+  std::unique_ptr<Machine> m = create(config, host, error);
+  if (!m) {
+    error = "the snapshot's machine cannot be built: " + error;
+    return nullptr;
+  }
+  if (!m->restore(file, error)) return nullptr;
+  return m;
+}
+
+bool Machine::restore(const SnapshotFile& file, std::string& error) {
+  // Every section this machine has must be there, and nothing else.
+  const size_t expected = 7 + devices_.size();
+  if (file.sections().size() != expected) {
+    error = "the snapshot has " + std::to_string(file.sections().size()) +
+            " sections; a machine with these devices has " + std::to_string(expected);
+    return false;
+  }
+  SnapshotSection s;
+  auto open = [&](const std::string& name, uint64_t max, uint32_t version) {
+    if (!file.unpack(name, max, s, error)) return false;
+    if (s.version > version || s.version == 0) {
+      error = "section " + name + " has version " + std::to_string(s.version) +
+              ", which this build does not read";
+      return false;
+    }
+    return true;
+  };
+  auto done = [&](StateReader& r) {
+    if (r.finish()) return true;
+    error = r.error();
+    return false;
+  };
+
+  // boot: the images, committed as a loader would (which places the device tree and resets).
+  if (!open("boot", config_.ram_size + kSmallSection, kBootVersion)) return false;
+  {
+    StateReader r(s.payload, "boot");
+    BootPlan plan;
+    uint64_t image_bytes = 0;
+    auto blobs = [&](std::vector<Blob>& list) {
+      const uint64_t n = r.bounded(kMaxDevices, "the number of image pieces");
+      for (uint64_t i = 0; i < n && r.ok(); ++i) {
+        Blob b;
+        b.addr = r.u64();
+        b.data = r.blob(config_.ram_size);
+        b.memsz = r.u64();
+        image_bytes += b.data.size();
+        if (r.ok() && (b.data.size() > b.memsz || !in_ram(b.addr, b.memsz))) {
+          r.fail("an image piece lies outside RAM");
+        }
+        list.push_back(std::move(b));
+      }
+    };
+    const uint8_t firmware = r.u8();
+    if (firmware > static_cast<uint8_t>(Firmware::File)) r.fail("bad firmware kind");
+    plan.firmware = static_cast<Firmware>(firmware);
+    blobs(plan.firmware_blobs);
+    plan.firmware_end = r.u64();
+    blobs(plan.kernel_blobs);
+    plan.has_kernel = r.boolean();
+    plan.entry = r.u64();
+    const bool tohost = r.boolean();
+    const uint64_t tohost_addr = r.u64();
+    const bool fromhost = r.boolean();
+    const uint64_t fromhost_addr = r.u64();
+    if (tohost != fromhost) r.fail("an HTIF word without the other");
+    if (tohost && (tohost_addr % 8 != 0 || fromhost_addr % 8 != 0 || !in_ram(tohost_addr, 8) ||
+                   !in_ram(fromhost_addr, 8) || tohost_addr == fromhost_addr)) {
+      r.fail("bad HTIF addresses");
+    }
+    if (tohost) {
+      plan.tohost = tohost_addr;
+      plan.fromhost = fromhost_addr;
+    }
+    plan.initrd = r.blob(config_.ram_size);
+    plan.initrd_addr = r.u64();
+    image_bytes += plan.initrd.size();
+    if (!plan.initrd.empty() && !in_ram(plan.initrd_addr, plan.initrd.size())) {
+      r.fail("the initrd lies outside RAM");
+    }
+    if (image_bytes > config_.ram_size) r.fail("the images are larger than RAM");
+    const uint64_t fdt_addr = r.u64();
+    if (!done(r)) return false;
+    if (!commit(std::move(plan), "snapshot", error)) return false;
+    if (fdt_addr != fdt_addr_) {
+      error = "section boot: the device tree was at " + std::to_string(fdt_addr) +
+              ", this build puts it at " + std::to_string(fdt_addr_);
+      return false;
+    }
+  }
+
+  // ram
+  const uint64_t pages = config_.ram_size / kPageSize;
+  if (!open("ram", 8 + (pages + 7) / 8 + config_.ram_size, kRamVersion)) return false;
+  {
+    StateReader r(s.payload, "ram");
+    if (r.u64() != pages) r.fail("the RAM size differs from the configuration's");
+    auto bitmap = r.bytes((pages + 7) / 8);
+    uint64_t present = 0;
+    for (uint8_t byte : bitmap) present += static_cast<unsigned>(__builtin_popcount(byte));
+    if (r.ok() && r.remaining() != present * kPageSize) {
+      r.fail("the pages do not match the bitmap");
+    }
+    const uint8_t* data = r.bytes(present * kPageSize).data();
+    if (!done(r)) return false;
+    uint8_t* base = ram_.ram_ptr();
+    for (uint64_t i = 0; i < pages; ++i) {
+      const uint64_t off = i * kPageSize;
+      if (bitmap[i / 8] & (1u << (i % 8))) {
+        ram_.note_ram_touched(off, kPageSize);
+        std::memcpy(base + off, data, kPageSize);
+        data += kPageSize;
+      } else if (ram_.ram_maybe_written(off)) {
+        std::memset(base + off, 0, kPageSize);
+      }
+    }
+    ram_.notify_ram_write(0, config_.ram_size);
+  }
+
+  if (!open("hart0", kSmallSection, Cpu::kStateVersion)) return false;
+  {
+    StateReader r(s.payload, "hart0");
+    cpu_->load_state(r);
+    if (!done(r)) return false;
+  }
+
+  if (!open("board", kSmallSection, kBoardVersion)) return false;
+  {
+    StateReader r(s.payload, "board");
+    instret_before_reset_ = r.u64();
+    steps_before_reset_ = r.u64();
+    exited_ = r.boolean();
+    exit_code_ = static_cast<int>(r.u32());
+    sbi_->restore_timer_compare(r.u64());
+    if (!done(r)) return false;
+  }
+
+  if (!open("htif", kSmallSection, Htif::kStateVersion)) return false;
+  {
+    StateReader r(s.payload, "htif");
+    htif_->load(r);
+    if (!done(r)) return false;
+  }
+
+  for (size_t i = 0; i < devices_.size(); ++i) {
+    Device& device = *devices_[i].device;
+    const std::string name = device_section(i);
+    if (device.state_version() == 0) {
+      error = "device " + devices_[i].spec + " does not support snapshots yet";
+      return false;
+    }
+    if (!open(name, kDeviceSection, device.state_version())) return false;
+    StateReader r(s.payload, name + " (" + devices_[i].spec + ")");
+    device.load_state(r, s.version);
+    if (!done(r)) return false;
+  }
+
+  if (!open("clock", kSmallSection, VirtualClock::kStateVersion)) return false;
+  {
+    StateReader r(s.payload, "clock");
+    clock_.load_state(r);
+    if (!done(r)) return false;
+  }
+  return true;
+}
+
+}  // namespace glassvm

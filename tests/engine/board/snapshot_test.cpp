@@ -1,0 +1,292 @@
+// Machine snapshots: a restored machine goes on exactly as the one that was saved (Linux at its
+// prompt, answering a command), and a damaged, truncated or inconsistent snapshot is refused
+// with a message, never half-loaded.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "engine/base/snapshot.h"
+#include "engine/board/machine.h"
+#include "tests/support/test_host.h"
+
+namespace glassvm {
+namespace {
+
+using testing::TestHost;
+
+std::vector<uint8_t> read_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  EXPECT_TRUE(f) << "missing " << path;
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+std::unique_ptr<Machine> bare_metal(TestHost& host, const std::string& guest,
+                                    uint64_t ram = 1 << 20) {
+  MachineConfig config;
+  config.ram_size = ram;
+  std::string error;
+  auto m = Machine::create(config, host, error);
+  EXPECT_TRUE(m) << error;
+  const std::string path = std::string(GLASSVM_GUEST_DIR) + "/" + guest;
+  EXPECT_TRUE(m->load_kernel(read_file(path), guest, error)) << error;
+  return m;
+}
+
+std::vector<uint8_t> save(Machine& m) {
+  std::vector<uint8_t> out;
+  std::string error;
+  EXPECT_TRUE(m.save_snapshot(out, error)) << error;
+  return out;
+}
+
+/// The sections in which two snapshots differ ("" when they are the same), with the first
+/// differing byte of each.
+std::string differences(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
+  SnapshotFile fa, fb;
+  std::string error, out;
+  EXPECT_TRUE(fa.open(a, error) && fb.open(b, error)) << error;
+  for (const SnapshotFile::Entry& e : fa.sections()) {
+    SnapshotSection sa, sb;
+    if (!fa.unpack(e.name, 1ull << 32, sa, error) || !fb.unpack(e.name, 1ull << 32, sb, error)) {
+      out += e.name + " (missing) ";
+      continue;
+    }
+    if (sa.payload == sb.payload) continue;
+    size_t i = 0;
+    while (i < sa.payload.size() && i < sb.payload.size() && sa.payload[i] == sb.payload[i]) ++i;
+    out += e.name + " (byte " + std::to_string(i) + ") ";
+  }
+  if (out.empty() && a != b) out = "(the files differ, their sections do not)";
+  return out;
+}
+
+/// Runs until `text` appears in the output (or `limit` steps pass); whether it did.
+bool run_until(Machine& m, TestHost& host, const std::string& text, uint64_t limit) {
+  const uint64_t start = m.total_steps();
+  while (host.output.find(text) == std::string::npos && m.total_steps() - start < limit) {
+    if (m.run(1'000'000) == MachineState::Exited) break;
+  }
+  return host.output.find(text) != std::string::npos;
+}
+
+// The whole point: Linux saved at its prompt comes back in another machine, which then answers
+// a command exactly as the original does, down to the last byte of RAM and device state.
+TEST(Snapshot, LinuxAtThePromptGoesOnExactlyAsTheOriginal) {
+  TestHost host;
+  MachineConfig config;
+  config.ram_size = 128ull << 20;
+  config.append = "console=ttyS0";
+  std::string error;
+  auto m = Machine::create(config, host, error);
+  ASSERT_TRUE(m) << error;
+  ASSERT_TRUE(m->load_kernel(read_file(GLASSVM_LINUX_IMAGE), "Image", error)) << error;
+  ASSERT_TRUE(m->load_initrd(read_file(GLASSVM_LINUX_INITRD), "initrd", error)) << error;
+  ASSERT_TRUE(run_until(*m, host, "~ # ", 400'000'000)) << host.output;
+  const std::vector<uint8_t> snapshot = save(*m);
+  // Zero and untouched pages cost nothing: far less than the 128 MiB of RAM.
+  EXPECT_LT(snapshot.size(), 24u << 20);
+
+  TestHost host2;
+  auto restored = Machine::from_snapshot(snapshot, MachineConfig{}, host2, error);
+  ASSERT_TRUE(restored) << error;
+  EXPECT_EQ(restored->total_instructions(), m->total_instructions());
+  EXPECT_EQ(restored->guest_ns(), m->guest_ns());
+  EXPECT_EQ(restored->cpu().pc(), m->cpu().pc());
+  EXPECT_EQ(differences(save(*restored), snapshot), "");
+
+  for (auto [machine, h] : {std::pair{m.get(), &host}, std::pair{restored.get(), &host2}}) {
+    h->output.clear();
+    h->type("echo snap$((6*7))\n");
+    ASSERT_TRUE(run_until(*machine, *h, "snap42", 50'000'000)) << h->output;
+    machine->run(2'000'000);
+  }
+  EXPECT_EQ(host2.output, host.output);
+  EXPECT_EQ(restored->total_steps(), m->total_steps());
+  EXPECT_EQ(differences(save(*restored), save(*m)), "");
+}
+
+TEST(Snapshot, BareMetalGuestFinishesTheSameAfterARestore) {
+  TestHost host;
+  auto m = bare_metal(host, "test_interrupts.elf");
+  m->run(20'000);
+  const std::vector<uint8_t> snapshot = save(*m);
+  std::string error;
+  TestHost host2;
+  host2.output = host.output;
+  auto restored = Machine::from_snapshot(snapshot, MachineConfig{}, host2, error);
+  ASSERT_TRUE(restored) << error;
+  for (Machine* machine : {m.get(), restored.get()}) {
+    for (int i = 0; i < 1000 && !machine->exited(); ++i) machine->run(100'000);
+    ASSERT_TRUE(machine->exited());
+  }
+  EXPECT_EQ(restored->exit_code(), 0);
+  EXPECT_EQ(restored->exit_code(), m->exit_code());
+  EXPECT_EQ(restored->total_steps(), m->total_steps());
+  EXPECT_EQ(host2.output, host.output);
+}
+
+TEST(Snapshot, ResetAfterARestoreBootsTheSameImages) {
+  TestHost host;
+  auto m = bare_metal(host, "test_uart_hello.elf");
+  m->run(5'000);
+  std::string error;
+  TestHost host2;
+  auto restored = Machine::from_snapshot(save(*m), MachineConfig{}, host2, error);
+  ASSERT_TRUE(restored) << error;
+  m->reset();
+  restored->reset();
+  host.output.clear();
+  for (Machine* machine : {m.get(), restored.get()}) {
+    for (int i = 0; i < 100 && !machine->exited(); ++i) machine->run(100'000);
+    EXPECT_TRUE(machine->exited());
+  }
+  EXPECT_FALSE(host.output.empty());
+  EXPECT_EQ(host2.output, host.output);
+}
+
+TEST(Snapshot, EveryTruncationAndEveryFlippedByteIsRefused) {
+  TestHost host;
+  auto m = bare_metal(host, "test_uart_hello.elf");
+  m->run(3'000);
+  const std::vector<uint8_t> snapshot = save(*m);
+  ASSERT_GT(snapshot.size(), 100u);
+  for (size_t n = 0; n < snapshot.size(); ++n) {
+    std::string error;
+    TestHost h;
+    EXPECT_FALSE(Machine::from_snapshot(std::span(snapshot).first(n), {}, h, error)) << n;
+    EXPECT_FALSE(error.empty());
+  }
+  for (size_t i = 0; i < snapshot.size(); i += 7) {
+    std::vector<uint8_t> bad = snapshot;
+    bad[i] ^= 0x20;
+    std::string error;
+    TestHost h;
+    EXPECT_FALSE(Machine::from_snapshot(bad, {}, h, error)) << i;
+    EXPECT_FALSE(error.empty());
+  }
+}
+
+/// Rebuilds `snapshot` with section `name`'s payload changed by `edit`: a file whose checksum
+/// and compression are fine but whose contents are not.
+std::vector<uint8_t> rewrite(const std::vector<uint8_t>& snapshot, const std::string& name,
+                             const std::function<void(std::vector<uint8_t>&)>& edit) {
+  SnapshotFile file;
+  std::string error;
+  EXPECT_TRUE(file.open(snapshot, error)) << error;
+  SnapshotWriter out;
+  for (const SnapshotFile::Entry& e : file.sections()) {
+    SnapshotSection s;
+    EXPECT_TRUE(file.unpack(e.name, 1ull << 32, s, error)) << error;
+    if (e.name == name) edit(s.payload);
+    out.add(s.name, s.version, s.payload);
+  }
+  return out.finish();
+}
+
+TEST(Snapshot, SectionsThatAreShortLongOrImpossibleAreRefusedByName) {
+  TestHost host;
+  auto m = bare_metal(host, "test_uart_hello.elf");
+  m->run(3'000);
+  const std::vector<uint8_t> snapshot = save(*m);
+  SnapshotFile file;
+  std::string error;
+  ASSERT_TRUE(file.open(snapshot, error)) << error;
+  ASSERT_GE(file.sections().size(), 8u);
+  auto refused = [](const std::vector<uint8_t>& bytes) {
+    std::string why;
+    TestHost h;
+    EXPECT_FALSE(Machine::from_snapshot(bytes, {}, h, why));
+    return why;
+  };
+  // Unchanged, the rewrite loads (so that what follows tests the edits).
+  {
+    TestHost h;
+    EXPECT_TRUE(Machine::from_snapshot(rewrite(snapshot, "", {}), {}, h, error)) << error;
+  }
+  for (const SnapshotFile::Entry& e : file.sections()) {
+    SCOPED_TRACE(e.name);
+    if (e.unpacked > 0) {
+      EXPECT_NE(refused(rewrite(snapshot, e.name, [](auto& p) { p.pop_back(); })).find(e.name),
+                std::string::npos);
+    }
+    EXPECT_NE(refused(rewrite(snapshot, e.name, [](auto& p) { p.push_back(0); })).find(e.name),
+              std::string::npos);
+  }
+  // The hart in privilege level 2 (reserved), and an mstatus.MPP no hart can hold.
+  const size_t priv_offset = 31 * 8 + 8;
+  EXPECT_NE(
+      refused(rewrite(snapshot, "hart0", [&](auto& p) { p[priv_offset] = 2; })).find("privilege"),
+      std::string::npos);
+  // A RAM size other than the configuration's.
+  EXPECT_NE(refused(rewrite(snapshot, "ram", [](auto& p) { p[0] ^= 1; })).find("ram"),
+            std::string::npos);
+  // An image outside RAM.
+  const std::string config_error =
+      refused(rewrite(snapshot, "config", [](auto& p) { p[0] = 0x01; }));  // RAM size not 4K
+  EXPECT_NE(config_error.find("memory size"), std::string::npos) << config_error;
+}
+
+TEST(Snapshot, FormatChecksComeFirst) {
+  std::string error;
+  TestHost h;
+  const std::vector<uint8_t> junk(64, 'x');
+  EXPECT_FALSE(Machine::from_snapshot(junk, {}, h, error));
+  EXPECT_NE(error.find("not a GlassVM snapshot"), std::string::npos) << error;
+
+  SnapshotWriter w;
+  w.add("config", 1, std::vector<uint8_t>(16));
+  std::vector<uint8_t> file = w.finish();
+  file[8] = 2;  // format version 2, checksum fixed up
+  const uint32_t crc = crc32_of(std::span(file).first(file.size() - 4));
+  for (int i = 0; i < 4; ++i) file[file.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  EXPECT_FALSE(Machine::from_snapshot(file, {}, h, error));
+  EXPECT_NE(error.find("version 2"), std::string::npos) << error;
+}
+
+TEST(Snapshot, AHugeClaimedSectionIsRefusedBeforeItIsUnpacked) {
+  // A section that says it unpacks to 1 TiB: refused by its length, nothing allocated.
+  SnapshotWriter w;
+  w.add("config", 1, std::vector<uint8_t>(8));
+  std::vector<uint8_t> file = w.finish();
+  // The unpacked length sits after: magic 8, version 4, count 4, name length 1, "config" 6,
+  // version 4, stored length 8.
+  const size_t at = 8 + 4 + 4 + 1 + 6 + 4 + 8;
+  file[at + 5] = 1;  // bit 40
+  const uint32_t crc = crc32_of(std::span(file).first(file.size() - 4));
+  for (int i = 0; i < 4; ++i) file[file.size() - 4 + i] = static_cast<uint8_t>(crc >> (8 * i));
+  std::string error;
+  TestHost h;
+  EXPECT_FALSE(Machine::from_snapshot(file, {}, h, error));
+  EXPECT_NE(error.find("more than"), std::string::npos) << error;
+}
+
+TEST(Snapshot, AMachineWithADeviceThatCannotBeSavedSaysWhich) {
+  DeviceRegistry registry;
+  register_builtin_devices(registry);
+  DeviceModel model;
+  model.name = "stateless-test";
+  model.bus = "System";
+  model.description = "a device without snapshot support";
+  model.create = [](BoardContext&, const DeviceOptions&, std::string&) {
+    return std::make_unique<Device>();
+  };
+  registry.add(std::move(model));
+  MachineConfig config;
+  config.ram_size = 1 << 20;
+  config.registry = &registry;
+  config.devices = {"stateless-test"};
+  TestHost host;
+  std::string error;
+  auto m = Machine::create(config, host, error);
+  ASSERT_TRUE(m) << error;
+  std::vector<uint8_t> out;
+  EXPECT_FALSE(m->save_snapshot(out, error));
+  EXPECT_NE(error.find("stateless-test"), std::string::npos) << error;
+  EXPECT_TRUE(out.empty());
+}
+
+}  // namespace
+}  // namespace glassvm
