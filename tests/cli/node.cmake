@@ -75,3 +75,34 @@ add_test(NAME cli_node.linux_boot
                  ${LINUX_DIR}/Image ${LINUX_DIR}/initramfs.cpio.gz --js ${GLASSVM_NODE_JS} --sleep
                  --disk rw --workdir ${CMAKE_CURRENT_BINARY_DIR}/node)
 set_tests_properties(cli_node.linux_boot PROPERTIES TIMEOUT 900)
+
+# A snapshot crosses builds: saved by the native glassvm and continued by glassvm-node with the
+# JIT, and saved by glassvm-node interpreting and continued natively.
+foreach(way native_to_node node_to_native)
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/snapshot-${way})
+endforeach()
+add_test(NAME cli_node.linux_snapshot_native_to_node
+         COMMAND Python3::Interpreter ${CMAKE_CURRENT_SOURCE_DIR}/linux_snapshot.py
+                 $<TARGET_FILE:glassvm> ${LINUX_DIR}/Image ${LINUX_DIR}/initramfs.cpio.gz
+                 --node ${GLASSVM_NODE} --load-js ${GLASSVM_NODE_JS} --jit on
+                 --workdir ${CMAKE_CURRENT_BINARY_DIR}/snapshot-native_to_node)
+add_test(NAME cli_node.linux_snapshot_node_to_native
+         COMMAND Python3::Interpreter ${CMAKE_CURRENT_SOURCE_DIR}/linux_snapshot.py
+                 $<TARGET_FILE:glassvm> ${LINUX_DIR}/Image ${LINUX_DIR}/initramfs.cpio.gz
+                 --node ${GLASSVM_NODE} --save-js ${GLASSVM_NODE_JS} --jit off
+                 --workdir ${CMAKE_CURRENT_BINARY_DIR}/snapshot-node_to_native)
+set_tests_properties(cli_node.linux_snapshot_native_to_node cli_node.linux_snapshot_node_to_native
+                     PROPERTIES TIMEOUT 900)
+# The same machine state in both builds: a bare-metal guest, and Linux mid-boot, saved at the
+# same instruction by the native interpreter and by the JIT under node, byte for byte.
+add_test(NAME cli_node.snapshot_same_as_native_teach_page_fault
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/same_as_native.sh $<TARGET_FILE:glassvm>
+                 ${GLASSVM_NODE_JS} --snapshot -- -bios none -kernel ${G}/teach_page_fault.elf
+                 --max-insns 20000000)
+add_test(NAME cli_node.snapshot_same_as_native_linux
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/same_as_native.sh $<TARGET_FILE:glassvm>
+                 ${GLASSVM_NODE_JS} --snapshot -- -m 128M -kernel ${LINUX_DIR}/Image
+                 -initrd ${LINUX_DIR}/initramfs.cpio.gz -append console=ttyS0
+                 --max-insns 40000000)
+set_tests_properties(cli_node.snapshot_same_as_native_teach_page_fault
+                     cli_node.snapshot_same_as_native_linux PROPERTIES TIMEOUT 300)

@@ -3,6 +3,8 @@
 # assembled from the sources next to them). Needs llvm-mc, llvm-objcopy, dtc, wat2wasm and
 # python3.
 # The seeds are committed so that the fuzz tests need none of these tools.
+# snapshot_fuzz's seeds come from a real snapshot: GLASSVM (default build/native/cli/glassvm)
+# saves a small machine running build/native/guests/test_uart_hello.elf.
 set -eu
 cd "$(dirname "$0")/corpus"
 tmp=$(mktemp -d)
@@ -61,4 +63,26 @@ for name, w in words.items():
 rng = random.Random(1)
 for i in range(4):
     open(f'address_space_fuzz/script-{i}', 'wb').write(bytes(rng.randrange(256) for _ in range(96 + 160 * i)))
+PY
+
+# snapshot_fuzz: a snapshot of a 1 MiB machine 3000 instructions into a guest, as a file
+# (first byte even) and as its sections in the clear (first byte odd; see snapshot_fuzz.cpp).
+root=$(cd ../../.. && pwd)
+glassvm=${GLASSVM:-$root/build/native/cli/glassvm}
+"$glassvm" -m 1M -bios none -kernel "$root/build/native/guests/test_uart_hello.elf" \
+  --max-insns 3000 --snapshot-save "$tmp/seed.snap" >/dev/null 2>&1 || [ $? -eq 3 ]
+mkdir -p snapshot_fuzz
+python3 - "$tmp/seed.snap" <<'PY'
+import struct, sys, zlib
+snap = open(sys.argv[1], 'rb').read()
+open('snapshot_fuzz/file.bin', 'wb').write(b'\x00' + snap)
+count = struct.unpack_from('<I', snap, 12)[0]
+pos, clear = 16, b'\x01'
+for _ in range(count):
+    n = snap[pos]; name = snap[pos + 1:pos + 1 + n]; pos += 1 + n
+    version, stored, unpacked = struct.unpack_from('<IQQ', snap, pos); pos += 20
+    payload = zlib.decompress(snap[pos:pos + stored]); pos += stored
+    assert len(payload) == unpacked and len(payload) < 65536, name
+    clear += bytes([n]) + name + struct.pack('<IH', version, len(payload)) + payload
+open('snapshot_fuzz/sections.bin', 'wb').write(clear)
 PY
