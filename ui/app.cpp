@@ -189,6 +189,7 @@ bool App::load_guest(GuestImage image, const std::string& name, std::string& err
   const bool has_initrd = !image.initrd.empty();
   catalog_.remember(name, std::move(image));
   guest_name_ = name;
+  from_snapshot_ = false;
   adopt(std::move(machine));
   paused_ = false;
   add_message("Loaded " + name + " (" + std::to_string(bytes) + " bytes" +
@@ -197,7 +198,58 @@ bool App::load_guest(GuestImage image, const std::string& name, std::string& err
   return true;
 }
 
+bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name,
+                        std::string& error) {
+  MachineConfig base;
+  base.registry = &registry_;
+  if (disk_) base.drives[kDiskDriveId] = disk_.get();
+  std::unique_ptr<Machine> machine = Machine::from_snapshot(bytes, base, console_, error);
+  if (!machine) {
+    error = name + ": " + error;
+    add_message(error);
+    return false;
+  }
+  const MachineConfig& config = machine->config();
+  ram_mib_ = static_cast<unsigned>(std::max<uint64_t>(1, config.ram_size >> 20));
+  const std::string disk_device = std::string("virtio-blk-device,drive=") + kDiskDriveId;
+  devices_.clear();
+  for (const std::string& d : config.devices) {
+    if (d != disk_device) devices_.push_back(d);
+  }
+  for (uint64_t pc :
+       std::vector<uint64_t>(machine_->breakpoints().begin(), machine_->breakpoints().end()))
+    machine_->remove_breakpoint(pc);
+  guest_name_ = name;
+  from_snapshot_ = true;
+  adopt(std::move(machine));
+  // The restored guest's clock has been running: its time 0 was that long ago.
+  wall_origin_ns_ = host_.wall_clock_ns() - machine_->guest_ns();
+  paused_ = false;
+  add_message("Loaded snapshot " + name + " (" + std::to_string(bytes.size()) + " bytes, " +
+              std::to_string(machine_->total_instructions()) + " instructions in)");
+  return true;
+}
+
+bool App::save_snapshot(std::vector<uint8_t>& out, std::string& error) {
+  if (!machine_->save_snapshot(out, error)) {
+    add_message(error);
+    return false;
+  }
+  return true;
+}
+
+bool App::refuse_after_snapshot(const std::string& what, std::string& error) {
+  if (!from_snapshot_) return false;
+  error = what +
+          ": the machine was loaded from a snapshot, which keeps its memory size, "
+          "devices and disk; load a guest to change them";
+  add_message(error);
+  return true;
+}
+
 void App::set_ram_mib(unsigned mib) {
+  std::string refused;
+  if (mib != ram_mib_ && refuse_after_snapshot("Memory size", refused)) return;
   if (std::string problem = check_ram_mib(mib); !problem.empty()) {
     add_message(problem);
     return;
@@ -216,6 +268,7 @@ void App::set_ram_mib(unsigned mib) {
 
 bool App::set_devices(std::vector<std::string> devices, std::string& error) {
   error.clear();
+  if (refuse_after_snapshot("Devices", error)) return false;
   std::swap(devices_, devices);
   std::unique_ptr<Machine> machine =
       build(ram_mib_, catalog_.find(guest_name_), guest_name_, error);
@@ -261,6 +314,7 @@ void App::remove_disk() {
 bool App::replace_disk(std::unique_ptr<MemoryBlockStorage> disk, std::string name,
                        std::string& error) {
   error.clear();
+  if (refuse_after_snapshot("Disk", error)) return false;
   std::swap(disk_, disk);
   std::unique_ptr<Machine> machine =
       build(ram_mib_, catalog_.find(guest_name_), guest_name_, error);
@@ -292,6 +346,16 @@ std::string App::disk_json() const {
 }
 
 void App::reset() {
+  if (from_snapshot_) {
+    // The snapshot's images go back to RAM and the hart restarts at the boot ROM, as the
+    // guest's own reboot does.
+    drop_jit();
+    machine_->reset();
+    update_jit();
+    ++machine_epoch_;
+    add_message("Machine reset");
+    return;
+  }
   std::string error;
   std::unique_ptr<Machine> machine =
       build(ram_mib_, catalog_.find(guest_name_), guest_name_, error);

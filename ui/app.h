@@ -132,6 +132,16 @@ class App {
   /// The same for a kernel with an initramfs and a command line (a Linux Image or ELF kernel,
   /// booted with the built-in SBI), or an ELF alone. Errors name `name` (and its initramfs).
   bool load_guest(GuestImage image, const std::string& name, std::string& error);
+  /// Replaces the machine with one restored from snapshot `bytes` (engine/base/snapshot.h;
+  /// `name` for messages): memory size, devices, images and state all come from the snapshot,
+  /// and the current disk (if any) is given to it as the drive it names. On failure returns
+  /// false, sets `error` to a message naming `name` (also in messages()), and leaves the
+  /// running machine untouched. Until another guest is loaded, reset() reboots the snapshot's
+  /// images, and memory size, device and disk changes are refused (they would need a rebuild).
+  bool load_snapshot(std::span<const uint8_t> bytes, const std::string& name, std::string& error);
+  /// Saves the running machine into `out` (Machine::save_snapshot). False with `error` (also
+  /// in messages()) when it cannot be saved, e.g. with an IOMMU.
+  bool save_snapshot(std::vector<uint8_t>& out, std::string& error);
   /// Rebuilds the machine with `mib` MiB of RAM, reloading the current guest. Sizes outside
   /// 1..kMaxRamMib, or a guest that does not fit, keep the old machine and add a message.
   void set_ram_mib(unsigned mib);
@@ -320,6 +330,9 @@ class App {
   /// How far guest time runs ahead of the wall clock (negative: behind), after forgiving lag
   /// beyond a bound; the page waits while it is ahead, so `sleep 1` takes about a second.
   int64_t guest_ahead_ns();
+  /// While the machine came from a snapshot: adds a message that `what` needs a rebuild, sets
+  /// `error` to it, and returns true (the caller then refuses).
+  bool refuse_after_snapshot(const std::string& what, std::string& error);
 
   Host& host_;
   ConsoleWatch console_{host_};       ///< the Host machines are built on: watches the console
@@ -341,6 +354,7 @@ class App {
   std::unique_ptr<LessonRunner> lessons_;
   uint64_t machine_epoch_ = 0;
   std::string guest_name_;
+  bool from_snapshot_ = false;  ///< machine_ was restored from a snapshot (not rebuildable)
   unsigned ram_mib_ = 128;
   bool paused_ = false;
   bool idle_ = false;

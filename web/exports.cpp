@@ -129,6 +129,39 @@ EMSCRIPTEN_KEEPALIVE int glassvm_load_boot(const uint8_t* kernel, size_t kernel_
   return 1;
 }
 
+/// Replaces the machine with one restored from a snapshot (bytes owned by the caller; `name`
+/// for messages). 1 on success; 0 with glassvm_last_error() (the running machine is then left
+/// as it was).
+EMSCRIPTEN_KEEPALIVE int glassvm_load_snapshot(const uint8_t* data, size_t size, const char* name) {
+  if (!g_session) return 0;
+  std::string error;
+  if (!g_session->app.load_snapshot(std::span<const uint8_t>(data, size), name ? name : "snapshot",
+                                    error)) {
+    g_session->last_error = error;
+    return 0;
+  }
+  g_session->last_error.clear();
+  return 1;
+}
+
+/// Saves the running machine as a snapshot, kept until the next call; its size (0 with
+/// glassvm_last_error() when it cannot be saved). glassvm_snapshot_data() points at it.
+EMSCRIPTEN_KEEPALIVE double glassvm_save_snapshot() {
+  if (!g_session) return 0;
+  std::string error;
+  g_session->snapshot.clear();
+  if (!g_session->app.save_snapshot(g_session->snapshot, error)) {
+    g_session->last_error = error;
+    return 0;
+  }
+  g_session->last_error.clear();
+  return static_cast<double>(g_session->snapshot.size());
+}
+
+EMSCRIPTEN_KEEPALIVE const uint8_t* glassvm_snapshot_data() {
+  return g_session ? g_session->snapshot.data() : nullptr;
+}
+
 /// The message of the last failed call.
 EMSCRIPTEN_KEEPALIVE const char* glassvm_last_error() {
   if (!g_session) return "GlassVM is not running yet";

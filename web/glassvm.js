@@ -28,6 +28,7 @@
     consolePane: $('console-pane'),
     fileInput: $('file-input'),
     openFile: $('open-file'),
+    saveSnapshot: $('save-snapshot'),
     messages: $('messages'),
     progress: $('progress'),
     progressBar: $('progress-bar'),
@@ -458,6 +459,55 @@
           core._glassvm_load_boot(kp, kn, ip, inn, ap, np))))));
   }
 
+  // ---------------------------------------------------------------- snapshots
+  // A snapshot (docs/snapshots.md) is the whole machine in one file, in the same format as the
+  // command line's --snapshot-save, so either side loads the other's.
+  const kSnapshotMagic = [0x47, 0x56, 0x4d, 0x53, 0x4e, 0x41, 0x50, 0x00];  // "GVMSNAP\0"
+  function isSnapshot(bytes) {
+    return bytes.length >= 8 && kSnapshotMagic.every((b, i) => bytes[i] === b);
+  }
+
+  // The running machine as a snapshot: {ok, bytes, error}.
+  function saveSnapshot() {
+    if (!core || coreDead) return { ok: false, bytes: null, error: 'GlassVM is not running' };
+    const size = core._glassvm_save_snapshot();
+    renderMessages();
+    if (!size) return { ok: false, bytes: null, error: core.UTF8ToString(core._glassvm_last_error()) };
+    const p = core._glassvm_snapshot_data();
+    return { ok: true, bytes: core.HEAPU8.slice(p, p + size), error: '' };
+  }
+
+  // Saves the machine and offers the file as a download.
+  function downloadSnapshot(name = 'glassvm.snap') {
+    const got = saveSnapshot();
+    if (!got.ok) return got;
+    const url = URL.createObjectURL(new Blob([got.bytes], { type: 'application/octet-stream' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    addMessage(`Saved a snapshot: ${name} (${got.bytes.length} bytes)`);
+    return { ok: true, error: '', bytes: got.bytes };
+  }
+
+  function loadSnapshot(data, name) {
+    name = String(name || 'snapshot');
+    if (!core) return { ok: false, error: 'GlassVM is still starting; try again in a moment' };
+    const bytes = data instanceof Uint8Array ? data
+      : data instanceof ArrayBuffer ? new Uint8Array(data)
+        : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    if (bytes === null) {
+      const error = `${name}: not a file (expected the bytes of a snapshot)`;
+      addMessage(error);
+      return { ok: false, error };
+    }
+    return runLoad(name, () =>
+      withBytes(bytes, (p, n) => withCString(name, (np) => core._glassvm_load_snapshot(p, n, np))));
+  }
+
   async function loadFile(file) {
     if (!file) return { ok: false, error: 'no file' };
     let buffer;
@@ -468,8 +518,11 @@
       addMessage(error);
       return { ok: false, error };
     }
-    return loadElf(new Uint8Array(buffer), file.name);
+    const bytes = new Uint8Array(buffer);
+    return isSnapshot(bytes) ? loadSnapshot(bytes, file.name) : loadElf(bytes, file.name);
   }
+
+  el.saveSnapshot.addEventListener('click', () => downloadSnapshot());
 
   el.openFile.addEventListener('click', () => el.fileInput.click());
   el.fileInput.addEventListener('change', () => {
@@ -501,7 +554,7 @@
     el.dropOverlay.hidden = true;
     const files = e.dataTransfer && e.dataTransfer.files;
     if (!files || files.length === 0) {
-      addMessage('Nothing to load: drop a RISC-V ELF file');
+      addMessage('Nothing to load: drop a RISC-V ELF file or a snapshot');
       return;
     }
     if (files.length > 1) addMessage(`${files.length} files dropped; loading ${files[0].name} only`);
@@ -841,6 +894,9 @@
     addBreakpoint: withHex('_glassvm_add_breakpoint'),
     removeBreakpoint: withHex('_glassvm_remove_breakpoint'),
     loadElf: (bytes, name) => loadElf(bytes, name),
+    saveSnapshot: () => saveSnapshot(),
+    downloadSnapshot: (name) => downloadSnapshot(name),
+    loadSnapshot: (bytes, name) => loadSnapshot(bytes, name),
     // {kernel: bytes, initrd: bytes (optional), append: string (optional)}
     loadKernel: (boot, name) => loadBoot(boot, name),
     loadGuest: (nameOrUrl) => loadGuestFromUrl(String(nameOrUrl)),

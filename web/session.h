@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "iommu/iommu_devices.h"
 #include "ui/app.h"
@@ -25,6 +26,7 @@ struct WebSession {
   ui::App app;             ///< must follow `host` (it keeps a reference)
   std::string last_error;  ///< the error of the last failed call (load, RAM size, breakpoint)
   std::string scratch;     ///< storage for strings returned to JS, valid until the next call
+  std::vector<uint8_t> snapshot;  ///< the last glassvm_save_snapshot()'s bytes
 };
 
 /// Registers the session the exported functions act on (nullptr unregisters). Calls made by JS
