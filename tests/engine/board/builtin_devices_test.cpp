@@ -5,6 +5,7 @@
 
 #include "engine/board/device_registry.h"
 #include "engine/cpu/cpu.h"
+#include "tests/support/create_device.h"
 #include "tests/support/fake_board.h"
 
 namespace glassvm {
@@ -12,17 +13,8 @@ namespace {
 
 using testing::FakeBoard;
 
-/// Creates `text` on `board` from the engine's registry (a test failure if that fails).
 std::unique_ptr<Device> create(FakeBoard& board, const std::string& text) {
-  DeviceRegistry registry;
-  register_builtin_devices(registry);
-  DeviceSpec spec;
-  std::string error;
-  EXPECT_TRUE(registry.parse(text, spec, error)) << error;
-  if (spec.model == nullptr) return nullptr;
-  std::unique_ptr<Device> dev = spec.model->create(board, spec.options, error);
-  EXPECT_TRUE(dev) << error;
-  return dev;
+  return testing::create_device(board, text);
 }
 
 TEST(BuiltinDevices, TestDeviceAsksTheBoardToExitOrReset) {

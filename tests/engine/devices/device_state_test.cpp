@@ -24,6 +24,7 @@
 #include "engine/devices/virtio/mmio.h"
 #include "engine/devices/virtio/rng.h"
 #include "tests/engine/devices/virtio/virtio_driver.h"
+#include "tests/support/create_device.h"
 #include "tests/support/fake_board.h"
 #include "tests/support/mmio_regs.h"
 
@@ -778,15 +779,7 @@ TEST(VirtioState, RestoredBlkTransportServesTheNextRequestAndChecksTheDisk) {
 // -- The board's Device wrappers -----------------------------------------------------------------
 
 std::unique_ptr<Device> create(FakeBoard& board, const std::string& text) {
-  DeviceRegistry registry;
-  register_builtin_devices(registry);
-  DeviceSpec spec;
-  std::string error;
-  EXPECT_TRUE(registry.parse(text, spec, error)) << error;
-  if (spec.model == nullptr) return nullptr;
-  std::unique_ptr<Device> dev = spec.model->create(board, spec.options, error);
-  EXPECT_TRUE(dev) << error;
-  return dev;
+  return testing::create_device(board, text);
 }
 
 TEST(DeviceStateWrappers, EachBoardDeviceSavesAndRestoresItsModel) {
