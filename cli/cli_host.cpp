@@ -28,6 +28,13 @@ bool CliHost::set_log_file(const std::string& path, std::string& error) {
 }
 
 void CliHost::console_write(std::span<const uint8_t> bytes) {
+  if (!watch_.empty() && !watch_seen_) {
+    // Only the last watch_.size() - 1 bytes can start a match that this write completes.
+    watch_window_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    watch_seen_ = watch_window_.find(watch_) != std::string::npos;
+    if (watch_window_.size() >= watch_.size())
+      watch_window_.erase(0, watch_window_.size() - (watch_.size() - 1));
+  }
   size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(STDOUT_FILENO, bytes.data() + done, bytes.size() - done);

@@ -32,6 +32,14 @@ class CliHost : public Host {
   bool input_closed() const { return eof_; }
   /// Whether the user asked to quit (C-a x).
   bool quit_requested() const { return quit_; }
+  /// Watches the console's output for `text` (--snapshot-on-output); console_seen() then says
+  /// whether it has appeared since.
+  void watch_console(std::string text) {
+    watch_ = std::move(text);
+    watch_window_.clear();
+    watch_seen_ = false;
+  }
+  bool console_seen() const { return watch_seen_; }
   /// Whether the user asked for a snapshot (C-a s) since the last call; clears the request.
   bool take_snapshot_request() { return std::exchange(snapshot_, false); }
 
@@ -48,6 +56,9 @@ class CliHost : public Host {
 
  private:
   bool escape_ = false;
+  std::string watch_;         ///< the text watch_console() looks for ("": none)
+  std::string watch_window_;  ///< the output's last bytes, where a match may have begun
+  bool watch_seen_ = false;
   FILE* log_ = stderr;
 };
 

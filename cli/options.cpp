@@ -124,6 +124,12 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       if (!value(out.snapshot_save)) return false;
     } else if (arg == "-snapshot-load") {
       if (!value(out.snapshot_load)) return false;
+    } else if (arg == "-snapshot-on-output") {
+      if (!value(out.snapshot_on_output)) return false;
+      if (out.snapshot_on_output.empty()) {
+        error = "--snapshot-on-output needs the text to wait for";
+        return false;
+      }
     } else if (arg == "-append") {
       if (!value(out.append)) return false;
     } else if (arg == "-drive") {
@@ -152,6 +158,10 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       error = "unknown option '" + std::string(argv[i]) + "'";
       return false;
     }
+  }
+  if (!out.snapshot_on_output.empty() && out.snapshot_save.empty()) {
+    error = "--snapshot-on-output: give --snapshot-save FILE too";
+    return false;
   }
   if (!out.snapshot_load.empty()) {
     // The snapshot holds the machine's configuration and its loaded images.
@@ -186,10 +196,14 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
   --dump-dtb FILE    write the generated device tree blob to FILE and exit
   --snapshot-save FILE
                      when the run ends (and on C-a s), save the whole machine to FILE
+  --snapshot-on-output TEXT
+                     with --snapshot-save: end the run, saving the machine, as soon as the
+                     console has printed TEXT (e.g. a shell prompt, '~ # ')
   --snapshot-load FILE
                      start from a saved machine instead of booting (no -m, -bios, -kernel,
                      -initrd, -append or -device: they come from it; its drives are given
-                     again with -drive, with the same ids and sizes)
+                     again with -drive, with the same ids and sizes); the console's last
+                     output is shown again first
   -nographic         serial console on this terminal (always the case)
   -drive file=IMG,format=raw[,if=virtio|none][,id=ID][,readonly=on][,snapshot=on]
                      a raw disk image; if=virtio (the default) adds a virtio-blk-device on

@@ -15,6 +15,7 @@ struct CliOptions {
   std::string dump_dtb;              ///< --dump-dtb FILE
   std::string snapshot_save;         ///< --snapshot-save FILE
   std::string snapshot_load;         ///< --snapshot-load FILE
+  std::string snapshot_on_output;    ///< --snapshot-on-output TEXT
   std::string append;                ///< -append
   std::string log_file;              ///< -D
   std::vector<std::string> devices;  ///< -device, in order (checked against the registry later)

@@ -241,6 +241,12 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
     return false;
   }
 
+  // The screen as it was when the snapshot was saved.
+  if (!opts.snapshot_load.empty()) {
+    const std::string_view tail = machine->console_tail();
+    host_->console_write({reinterpret_cast<const uint8_t*>(tail.data()), tail.size()});
+  }
+  if (!opts.snapshot_on_output.empty()) host_->watch_console(opts.snapshot_on_output);
   install_traces();
   install_jit();
   budget_left_ = opts.max_insns;
@@ -431,6 +437,10 @@ Step Session::step() {
   const uint64_t before = machine_->total_steps();
   const MachineState state = machine_->run(slice);
   if (opts_.max_insns) budget_left_ -= std::min(budget_left_, machine_->total_steps() - before);
+  if (host_->console_seen()) {
+    fprintf(stderr, "\r\nglassvm: the console printed the --snapshot-on-output text\r\n");
+    return exit_with(flush_drives() ? 0 : kExitUsage);
+  }
   switch (state) {
     case MachineState::Exited:
       if (!flush_drives()) return exit_with(kExitUsage);

@@ -7,9 +7,11 @@
 #   guests/teach_*.elf                   the teaching programs (?guest=teach_riscv_iommu.elf), the
 #                                        guests of the Lessons panel
 #   guests/linux.json guests/linux/      the bundled Linux: its manifest, the kernel and the
-#                                        initramfs as committed (gzip; the page unpacks them)
+#                                        initramfs as committed (gzip; the page unpacks them),
+#                                        and prompt.snap, the machine saved at its shell prompt
 #   guests/disk.img.gz                   the sample disk (?disk=disk.img.gz; web/disk_image.cmake)
-foreach(var DIST CORE_DIR STATIC XTERM_DIR GUEST_DIR LINUX_DIR MANIFEST_DIR DISK_IMAGE)
+foreach(var DIST CORE_DIR STATIC XTERM_DIR GUEST_DIR LINUX_DIR MANIFEST_DIR DISK_IMAGE
+        LINUX_SNAPSHOT)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "bundle.cmake: ${var} is not set")
   endif()
@@ -37,4 +39,5 @@ copy_into(${DIST}/guests ${GUEST_DIR}/demo.elf ${GUEST_DIR}/bench.elf
           ${GUEST_DIR}/teach_riscv_iommu.elf ${GUEST_DIR}/teach_virtio_iommu.elf
           ${GUEST_DIR}/teach_page_fault.elf ${GUEST_DIR}/teach_dma_fault.elf)
 copy_into(${DIST}/guests ${MANIFEST_DIR}/linux.json ${DISK_IMAGE})
-copy_into(${DIST}/guests/linux ${LINUX_DIR}/Image.gz ${LINUX_DIR}/initramfs.cpio.gz)
+copy_into(${DIST}/guests/linux ${LINUX_DIR}/Image.gz ${LINUX_DIR}/initramfs.cpio.gz
+          ${LINUX_SNAPSHOT})

@@ -158,6 +158,12 @@ EMSCRIPTEN_KEEPALIVE double glassvm_save_snapshot() {
   return static_cast<double>(g_session->snapshot.size());
 }
 
+/// The console's last output as the machine keeps it (a snapshot brings it back).
+EMSCRIPTEN_KEEPALIVE const char* glassvm_console_tail() {
+  if (!g_session) return "";
+  return glassvm::web::give(std::string(g_session->app.machine().console_tail()));
+}
+
 EMSCRIPTEN_KEEPALIVE const uint8_t* glassvm_snapshot_data() {
   return g_session ? g_session->snapshot.data() : nullptr;
 }

@@ -52,30 +52,36 @@ async function body(job, url, unpack) {
   }
 }
 // A download, started at once; a boot manifest's files are started as soon as it is in.
-function start(url, unpack) {
+function start(url, unpack, fromSnapshot = false) {
   const job = { id: null, received: 0, total: 0, done: null };
   job.done = body(job, url, unpack);
-  if (/\.json([?#].*)?$/.test(url)) job.done.then((out) => prefetchParts(url, out), () => {});
+  if (/\.json([?#].*)?$/.test(url)) {
+    job.done.then((out) => prefetchParts(url, out, fromSnapshot), () => {});
+  }
   job.done.catch(() => {});
   return job;
 }
 const keyOf = (url, unpack) => unpack + ' ' + url;
 // Starts the download of `url` unless it is under way; the page claims it by asking for it.
-function prefetch(url, unpack) {
+function prefetch(url, unpack, fromSnapshot = false) {
   const key = keyOf(url, unpack);
-  if (!jobs.has(key)) jobs.set(key, Object.assign(start(url, unpack), { prefetched: true }));
+  if (!jobs.has(key)) {
+    jobs.set(key, Object.assign(start(url, unpack, fromSnapshot), { prefetched: true }));
+  }
 }
 // The files a boot manifest names (see glassvm.js: downloadBoot), in place of the unclaimed
-// ones an earlier manifest named.
-function prefetchParts(url, bytes) {
+// ones an earlier manifest named: its snapshot when the page starts from it (index.html says
+// so), else the kernel and the initramfs.
+function prefetchParts(url, bytes, fromSnapshot) {
   let m;
   try {
     m = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     return;
   }
-  const parts = [m && m.kernel, m && m.initrd].filter((p) => typeof p === 'string')
-    .map((p) => new URL(p, url).href);
+  const names = fromSnapshot && m && typeof m.snapshot === 'string' ? [m.snapshot]
+    : [m && m.kernel, m && m.initrd];
+  const parts = names.filter((p) => typeof p === 'string').map((p) => new URL(p, url).href);
   const wanted = new Set(parts.map((p) => keyOf(p, gz(p))));
   for (const [key, job] of jobs) if (job.part && !wanted.has(key)) jobs.delete(key);
   for (const p of parts) {
@@ -83,11 +89,12 @@ function prefetchParts(url, bytes) {
     jobs.get(keyOf(p, gz(p))).part = true;
   }
 }
-// {prefetch: url}: index.html's early start of the default guest (no answer).
+// {prefetch: url, snapshot}: index.html's early start of the default guest (no answer);
+// `snapshot`: the page starts from the manifest's snapshot rather than booting.
 // {id, url, unpack}: a download the page waits for.
 onmessage = async (e) => {
   if (e.data.prefetch !== undefined) {
-    prefetch(e.data.prefetch, gz(e.data.prefetch));
+    prefetch(e.data.prefetch, gz(e.data.prefetch), !!e.data.snapshot);
     return;
   }
   const { id, url, unpack } = e.data;

@@ -6,7 +6,10 @@
 // initramfs and a command line, as `glassvm -kernel K -initrd I -append A` takes them:
 //   {"kernel": "linux/Image.gz", "initrd": "linux/initramfs.cpio.gz", "append": "console=ttyS0"}
 // Paths are relative to the manifest. Files ending in .gz are downloaded compressed and
-// unpacked here (the initramfs too: the kernel then has nothing left to decompress).
+// unpacked here (the initramfs too: the kernel then has nothing left to decompress). A
+// manifest may also name a "snapshot" of the machine saved at its shell prompt
+// (docs/snapshots.md): the page's default Linux starts from it, with the screen as it was, and
+// boots from the kernel instead when the snapshot cannot be had (or with ?boot=1).
 //
 // URL parameters: ?guest=NAME_OR_URL (default linux; a bare name is looked up in guests/, and a
 // name without an extension means guests/NAME.json), ?ram=MIB (memory size), ?paused=1 (start
@@ -16,7 +19,9 @@
 // ?lesson=ID (open a lesson of the Lessons panel: its devices and its guest, which is then the
 // default guest instead of linux; the guest waits at its first instruction),
 // ?jit=0 (run every instruction in the interpreter: the JIT, which translates hot guest code
-// to WebAssembly, starts switched off; ?jit=1, the default, starts it on).
+// to WebAssembly, starts switched off; ?jit=1, the default, starts it on), ?boot=1 (boot the
+// default Linux from its kernel rather than start it from its snapshot; so do ?ram=, ?device=
+// and ?disk=, whose machine is not the one saved).
 'use strict';
 
 (function () {
@@ -377,15 +382,37 @@
   }
 
   // Downloads a guest: an ELF ({bytes}) or a manifest's files ({boot: {kernel, initrd, append}}).
-  async function downloadGuest(nameOrUrl) {
+  // With `fromSnapshot`, a manifest that names a snapshot (the machine saved at its prompt) gives
+  // {snapshot, fallback}, where fallback() downloads the boot files after all; a snapshot that
+  // does not download is reported and the boot files are downloaded instead.
+  async function downloadGuest(nameOrUrl, fromSnapshot = false) {
     const url = guestUrl(nameOrUrl);
     const label = guestLabel(nameOrUrl);
     const bytes = await download(url, label);
     if (!isManifest(url)) return { bytes };
+    const snapshot = fromSnapshot ? manifestSnapshot(bytes) : null;
+    if (snapshot !== null) {
+      try {
+        return { snapshot: await downloadPart(url, snapshot), snapshotLabel: guestLabel(snapshot),
+                 fallback: () => downloadBoot(url, bytes, label) };
+      } catch (e) {
+        addMessage(`${e.message}; booting ${label} from scratch instead`);
+      }
+    }
     return { boot: await downloadBoot(url, bytes, label) };
+  }
+  // The snapshot a manifest names, or null.
+  function manifestSnapshot(manifestBytes) {
+    try {
+      const m = JSON.parse(new TextDecoder().decode(manifestBytes));
+      return m && typeof m.snapshot === 'string' ? m.snapshot : null;
+    } catch (e) {
+      return null;  // downloadBoot reports a bad manifest
+    }
   }
 
   function loadDownloaded(got, name) {
+    if (got.snapshot) return loadSnapshot(got.snapshot, name);
     return got.boot ? loadBoot(got.boot, name) : loadElf(got.bytes, name);
   }
   function guestLabel(nameOrUrl) {
@@ -504,8 +531,14 @@
       addMessage(error);
       return { ok: false, error };
     }
-    return runLoad(name, () =>
+    const result = runLoad(name, () =>
       withBytes(bytes, (p, n) => withCString(name, (np) => core._glassvm_load_snapshot(p, n, np))));
+    if (result.ok) {
+      // The screen as it was when the snapshot was saved, after the banner.
+      if (timing.guestLoadedMs === null) timing.guestLoadedMs = performance.now();
+      onConsoleOutput(utf8.encode(core.UTF8ToString(core._glassvm_console_tail())));
+    }
+    return result;
   }
 
   async function loadFile(file) {
@@ -740,8 +773,12 @@
   const defaultGuest = params.get('guest') || (lessonParam === null ? 'linux' : null);
   // Start the guest download at once: before xterm.js and the core's glue have even run, and in
   // parallel with compiling the core.
+  // The default Linux starts from its snapshot at the prompt unless the machine differs from
+  // the one saved (?ram=, ?device=, ?disk=) or ?boot= asks for a boot (as index.html decides).
+  const fromSnapshot = params.get('guest') === null && lessonParam === null &&
+    !['boot', 'ram', 'device', 'disk'].some((p) => params.has(p));
   const guestBytes = defaultGuest === null ? Promise.resolve(null)
-    : downloadGuest(defaultGuest).then((got) => got, (error) => ({ error }))
+    : downloadGuest(defaultGuest, fromSnapshot).then((got) => got, (error) => ({ error }))
       .finally(() => { timing.guestDownloadedMs = performance.now(); });
   const diskParam = params.get('disk');
   const diskWanted = diskParam === null || /^\s*[\d.]+\s*$/.test(diskParam) ? null
@@ -795,9 +832,15 @@
       throw got.error;
     }
     if (got) {
-      const result = loadDownloaded(got, guestLabel(defaultGuest));
+      let result = loadDownloaded(got, guestLabel(defaultGuest));
+      if (!result.ok && got.snapshot) {
+        // A snapshot this build cannot load (damaged, another version): boot instead.
+        addMessage(`${got.snapshotLabel}: ${result.error}; booting ${guestLabel(defaultGuest)} ` +
+                   'from scratch instead');
+        result = loadDownloaded({ boot: await got.fallback() }, guestLabel(defaultGuest));
+      }
       if (!result.ok) throw new Error(result.error);
-      timing.guestLoadedMs = performance.now();
+      if (timing.guestLoadedMs === null) timing.guestLoadedMs = performance.now();
       // Loading starts a guest unpaused; pausing in the same task means it has run nothing yet.
       if (params.get('paused') === '1') core._glassvm_pause();
     }

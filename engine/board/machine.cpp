@@ -161,6 +161,13 @@ std::unique_ptr<Machine> Machine::create(const MachineConfig& config, Host& host
 
 Machine::Machine(const MachineConfig& config, Host& host) : config_(config), host_(host) {}
 
+void Machine::ConsoleTap::console_write(std::span<const uint8_t> bytes) {
+  tail.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  // Trimmed in steps, so that a byte-at-a-time console does not move the string every time.
+  if (tail.size() > 2 * kConsoleTailBytes) tail.erase(0, tail.size() - kConsoleTailBytes);
+  host_.console_write(bytes);
+}
+
 Machine::~Machine() {
   // Address spaces go first, then the devices unmap their regions from the system container.
   cpu_.reset();

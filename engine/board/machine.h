@@ -35,6 +35,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/base/block_storage.h"
@@ -60,6 +61,9 @@ inline constexpr uint64_t kNsPerTick = 1'000'000'000 / kTimebaseHz;
 /// The device id (IOMMU requester id) of the first DMA master; the next ones follow in creation
 /// order, so virtio-mmio slot n is device kFirstDmaDeviceId + n.
 inline constexpr uint32_t kFirstDmaDeviceId = 1;
+
+/// How much of the console's output a machine keeps (Machine::console_tail).
+inline constexpr size_t kConsoleTailBytes = 16 << 10;
 
 /// The longest stretch of guest time one Machine::run skips while every hart waits for a timer.
 inline constexpr uint64_t kMaxIdleSkipNs = 10'000'000;
@@ -211,6 +215,12 @@ class Machine {
   /// The `info mtree` text (address spaces, then with `flatview` the flat views): the CPU's,
   /// the system's, and with an IOMMU each DMA master's address space behind it.
   std::string info_mtree(bool flatview) const;
+  /// The console's last output (at most kConsoleTailBytes), in snapshots too: what a screen
+  /// showing this machine shows.
+  std::string_view console_tail() const {
+    std::string_view t = host_.tail;
+    return t.size() > kConsoleTailBytes ? t.substr(t.size() - kConsoleTailBytes) : t;
+  }
   /// The device tree blob handed to the guest at boot.
   const std::vector<uint8_t>& fdt() const { return fdt_; }
   uint64_t fdt_addr() const { return fdt_addr_; }
@@ -272,8 +282,22 @@ class Machine {
   void request_exit(int code);
   /// from_snapshot's second half: the state after the configuration.
   bool restore(const SnapshotFile& file, std::string& error);
+  /// The Host the board's parts write to: the embedder's, keeping the console's last
+  /// kConsoleTailBytes so that a snapshot brings the screen back with the machine.
+  class ConsoleTap final : public Host {
+   public:
+    explicit ConsoleTap(Host& host) : host_(host) {}
+    void console_write(std::span<const uint8_t> bytes) override;
+    size_t console_read(std::span<uint8_t> out) override { return host_.console_read(out); }
+    uint64_t wall_clock_ns() override { return host_.wall_clock_ns(); }
+    void log(LogLevel level, std::string_view message) override { host_.log(level, message); }
+    std::string tail;  ///< the console's last output
+
+   private:
+    Host& host_;
+  };
   MachineConfig config_;
-  Host& host_;
+  ConsoleTap host_;
   VirtualClock clock_;  ///< before the devices, which arm alarms on it
   MemoryRegion system_;
   MemoryRegion ram_;

@@ -8,6 +8,7 @@
 //   ram        a bitmap of the RAM pages that hold anything but zeros, then those pages
 //   hart0      the hart (Cpu::save_state)
 //   board      counters across resets, the exit status, the built-in SBI's timer
+//   console    the console's last output (Machine::console_tail), for the screen
 //   htif       Spike's tohost/fromhost words
 //   device/N   device N in creation order (Device::save_state)
 //   clock      guest time skipped and every alarm's deadline: last, so that nothing restored
@@ -22,7 +23,8 @@ namespace glassvm {
 
 namespace {
 
-constexpr uint32_t kConfigVersion = 1, kBootVersion = 1, kRamVersion = 1, kBoardVersion = 1;
+constexpr uint32_t kConfigVersion = 1, kBootVersion = 1, kRamVersion = 1, kBoardVersion = 1,
+                   kConsoleVersion = 1;
 /// The most bytes the small sections may unpack to.
 constexpr uint64_t kSmallSection = 1 << 20;
 /// The most a device's section may unpack to.
@@ -117,6 +119,10 @@ bool Machine::save_snapshot(std::vector<uint8_t>& out, std::string& error) {
   board.u64(sbi_->timer_compare());
   file.add("board", kBoardVersion, board.data());
 
+  StateWriter console;
+  console.str(console_tail());
+  file.add("console", kConsoleVersion, console.data());
+
   StateWriter htif;
   htif_->save(htif);
   file.add("htif", Htif::kStateVersion, htif.data());
@@ -186,7 +192,7 @@ std::unique_ptr<Machine> Machine::from_snapshot(std::span<const uint8_t> bytes,
 
 bool Machine::restore(const SnapshotFile& file, std::string& error) {
   // Every section this machine has must be there, and nothing else.
-  const size_t expected = 7 + devices_.size();
+  const size_t expected = 8 + devices_.size();
   if (file.sections().size() != expected) {
     error = "the snapshot has " + std::to_string(file.sections().size()) +
             " sections; a machine with these devices has " + std::to_string(expected);
@@ -310,6 +316,14 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
     exit_code_ = static_cast<int>(r.u32());
     sbi_->restore_timer_compare(r.u64());
     if (!done(r)) return false;
+  }
+
+  if (!open("console", kSmallSection, kConsoleVersion)) return false;
+  {
+    StateReader r(s.payload, "console");
+    std::string tail = r.str(kConsoleTailBytes);
+    if (!done(r)) return false;
+    host_.tail = std::move(tail);
   }
 
   if (!open("htif", kSmallSection, Htif::kStateVersion)) return false;

@@ -1,7 +1,8 @@
-// Browser tests: the page's default guest is the bundled Linux. It downloads the kernel and the
-// initramfs, boots to the busybox prompt in the xterm.js console, answers typed commands, shows
-// S/U-mode and Sv48 paging in the CPU state, and a corrupt kernel gives a message while the page
-// keeps working.
+// Browser tests: the page's default guest is the bundled Linux. It starts from the machine
+// saved at its busybox prompt (a snapshot), with the boot log on the screen, answers typed
+// commands in the xterm.js console, shows S/U-mode and Sv48 paging in the CPU state, and powers
+// off. ?boot=1 boots it from the kernel and the initramfs, as does a corrupt snapshot; a corrupt
+// kernel gives a message while the page keeps working.
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 
@@ -25,9 +26,11 @@ describe('the bundled Linux in the page', () => {
     await browser?.close();
   });
 
-  test('is the default guest and boots to the busybox prompt', async () => {
+  test('is the default guest and starts at the busybox prompt, from its snapshot', async () => {
     const state = await tab.page.evaluate(() => window.glassvm.state());
     assert.equal(state.guest, 'linux');
+    const messages = await tab.page.evaluate(() => window.glassvm.messages());
+    assert.ok(messages.some((m) => /Loaded snapshot linux/.test(m)), JSON.stringify(messages));
     const text = await waitForConsole(tab.page, kPrompt, kBootTimeoutMs);
     assert.match(text, /Linux version 7\.\d+/);
     assert.match(text, /Run \/init as init process/);
@@ -94,6 +97,14 @@ describe('the bundled Linux in the page', () => {
     assert.equal(t.bad, null);
   });
 
+  test('reset boots the snapshot\'s Linux from its kernel, back to the prompt', async () => {
+    const from = await consoleLength(tab.page);
+    await tab.page.evaluate(() => window.glassvm.reset());
+    const text = (await waitForConsole(tab.page, kPrompt, kBootTimeoutMs, from)).slice(from);
+    assert.match(text, /Linux version 7\.\d+/);
+    assert.match(text, /Run \/init as init process/);
+  });
+
   test('poweroff ends the machine with exit code 0', async () => {
     await focusTerminal(tab.page);
     await tab.page.keyboard.type('poweroff\n');
@@ -108,11 +119,34 @@ describe('the bundled Linux in the page', () => {
     assert.deepEqual(tab.errors, [], `page log:\n${tab.log.join('\n')}`);
   });
 
+  test('a corrupt snapshot gives a message naming it, and Linux boots from its kernel instead',
+       async () => {
+         const t = await openPage(browser);
+         await t.page.route(/prompt\.snap(\?.*)?$/, (route) => route.fulfill({
+           status: 200, contentType: 'application/octet-stream', body: Buffer.alloc(5000, 0x5a)}));
+         await t.page.goto(browser.url, {waitUntil: 'load'});
+         const text = await waitForConsole(t.page, kPrompt, kBootTimeoutMs);
+         assert.match(text, /Linux version 7\.\d+/);
+         const messages = await t.page.evaluate(() => window.glassvm.messages());
+         assert.ok(messages.some((m) => /prompt\.snap.*not a GlassVM snapshot.*from scratch/.test(m)),
+                   JSON.stringify(messages));
+         await t.page.close();
+       });
+
+  test('?boot=1 boots Linux from its kernel, and the boot reaches the prompt', async () => {
+    const t = await openGlassVm(browser, {query: '?boot=1', timeoutMs: 60000});
+    const text = await waitForConsole(t.page, kPrompt, kBootTimeoutMs);
+    assert.match(text, /Linux version 7\.\d+/);
+    const messages = await t.page.evaluate(() => window.glassvm.messages());
+    assert.ok(!messages.some((m) => /snapshot/i.test(m)), JSON.stringify(messages));
+    await t.page.close();
+  });
+
   test('a corrupt kernel gives a message naming it and the page keeps working', async () => {
     const t = await openPage(browser);
     await t.page.route(/Image\.gz(\?.*)?$/, (route) => route.fulfill({
       status: 200, contentType: 'application/octet-stream', body: Buffer.alloc(5000, 0x5a)}));
-    await t.page.goto(browser.url, {waitUntil: 'load'});
+    await t.page.goto(browser.url + '?boot=1', {waitUntil: 'load'});
     const messages = await waitInPage(t.page, 'a message about the kernel', () => {
       try {
         const m = window.glassvm && window.glassvm.messages();

@@ -95,6 +95,10 @@ TEST(Snapshot, LinuxAtThePromptGoesOnExactlyAsTheOriginal) {
   EXPECT_EQ(restored->total_instructions(), m->total_instructions());
   EXPECT_EQ(restored->guest_ns(), m->guest_ns());
   EXPECT_EQ(restored->cpu().pc(), m->cpu().pc());
+  // The screen comes back with the machine: the boot log's end and the prompt.
+  EXPECT_EQ(restored->console_tail(), m->console_tail());
+  EXPECT_NE(restored->console_tail().find("~ # "), std::string::npos);
+  EXPECT_LE(restored->console_tail().size(), kConsoleTailBytes);
   EXPECT_EQ(differences(save(*restored), snapshot), "");
 
   for (auto [machine, h] : {std::pair{m.get(), &host}, std::pair{restored.get(), &host2}}) {
