@@ -74,7 +74,7 @@ std::optional<uint64_t> place_fdt(uint64_t base, uint64_t ram_size, uint64_t siz
 /// region the device maps.
 class MachineBoardContext final : public BoardContext {
  public:
-  explicit MachineBoardContext(Machine& m) : m_(m) { guard_.log = &m.host_; }
+  explicit MachineBoardContext(Machine& m) : m_(m) { guard_.log = &m.host_.embedder(); }
   ~MachineBoardContext() override = default;
 
   unsigned num_harts() const override { return 1; }

@@ -292,6 +292,7 @@ class Machine {
     uint64_t wall_clock_ns() override { return host_.wall_clock_ns(); }
     void log(LogLevel level, std::string_view message) override { host_.log(level, message); }
     std::string tail;  ///< the console's last output
+    Host& embedder() { return host_; }
 
    private:
     Host& host_;
