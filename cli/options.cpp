@@ -124,6 +124,14 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
       if (!value(out.snapshot_save)) return false;
     } else if (arg == "-snapshot-load") {
       if (!value(out.snapshot_load)) return false;
+    } else if (arg == "-record") {
+      if (!value(out.record)) return false;
+    } else if (arg == "-replay") {
+      if (!value(out.replay)) return false;
+    } else if (arg == "-guests") {
+      if (!value(out.guests_dir)) return false;
+    } else if (arg == "-state-hash") {
+      out.state_hash = true;
     } else if (arg == "-snapshot-on-output") {
       if (!value(out.snapshot_on_output)) return false;
       if (out.snapshot_on_output.empty()) {
@@ -163,10 +171,26 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
     error = "--snapshot-on-output: give --snapshot-save FILE too";
     return false;
   }
+  const bool machine_options = given_m || !out.bios.empty() || !out.kernel.empty() ||
+                               !out.initrd.empty() || !out.append.empty() || !out.devices.empty();
+  if (!out.replay.empty() &&
+      (machine_options || !out.drives.empty() || !out.snapshot_load.empty() ||
+       !out.record.empty() || out.max_insns != 0 || out.jit != CliOptions::Jit::Default)) {
+    error =
+        "--replay: the link holds the machine (-m, -bios, -kernel, -initrd, -append, -device, "
+        "-drive, --jit and snapshots come from it); give only --guests, traces and --stats";
+    return false;
+  }
+  if (!out.record.empty() &&
+      (!out.bios.empty() || out.kernel.empty() || !out.initrd.empty() || !out.append.empty() ||
+       !out.drives.empty() || !out.snapshot_load.empty())) {
+    error =
+        "--record: a session file carries an ELF program given with -kernel (with -m, "
+        "-device and --jit); not -bios, -initrd, -append, -drive or --snapshot-load";
+    return false;
+  }
   if (!out.snapshot_load.empty()) {
     // The snapshot holds the machine's configuration and its loaded images.
-    const bool machine_options = given_m || !out.bios.empty() || !out.kernel.empty() ||
-                                 !out.initrd.empty() || !out.append.empty() || !out.devices.empty();
     if (machine_options) {
       error =
           "--snapshot-load: the snapshot holds the machine (-m, -bios, -kernel, -initrd, "
@@ -204,6 +228,19 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
                      -initrd, -append or -device: they come from it; its drives are given
                      again with -drive, with the same ids and sizes); the console's last
                      output is shown again first
+  --record FILE      record the session (the program given with -kernel, the machine's
+                     options, and every byte typed, stamped with guest time) and write it
+                     to FILE when the run ends, with the final state's hash: FILE replays
+                     with --replay, and the page opens it (docs/links.md)
+  --replay LINK_OR_FILE
+                     build the machine a link or session file describes, play its input
+                     at the recorded guest times, and stop where it was shared: print the
+                     state's hash, and exit with status 1 if it is not the recorded one
+  --guests DIR       where --replay finds the guests a link names (the page's bundled
+                     guests: NAME.elf, and NAME.json with its files); default: the page
+                     bundle this build made, )" GLASSVM_GUESTS_DIR R"(
+  --state-hash       when the run ends, print the hash of the machine's whole state and its
+                     guest time (the same on every build, for comparing runs)
   -nographic         serial console on this terminal (always the case)
   -drive file=IMG,format=raw[,if=virtio|none][,id=ID][,readonly=on][,snapshot=on]
                      a raw disk image; if=virtio (the default) adds a virtio-blk-device on

@@ -16,6 +16,10 @@ struct CliOptions {
   std::string snapshot_save;         ///< --snapshot-save FILE
   std::string snapshot_load;         ///< --snapshot-load FILE
   std::string snapshot_on_output;    ///< --snapshot-on-output TEXT
+  std::string record;                ///< --record FILE
+  std::string replay;                ///< --replay LINK_OR_FILE
+  std::string guests_dir;            ///< --guests DIR ("": the page bundle's, see --help)
+  bool state_hash = false;           ///< --state-hash
   std::string append;                ///< -append
   std::string log_file;              ///< -D
   std::vector<std::string> devices;  ///< -device, in order (checked against the registry later)

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "cli/replay.h"
+#include "engine/base/snapshot.h"
 #include "engine/cpu/decode.h"
 #include "iommu/iommu_devices.h"
 #include "iommu/iommu_trace.h"
@@ -73,6 +75,23 @@ bool read_file(const std::string& path, std::vector<uint8_t>& out, std::string& 
   out.resize(static_cast<size_t>(size));
   if (!f.read(reinterpret_cast<char*>(out.data()), size)) {
     error = path + ": read error";
+    return false;
+  }
+  return true;
+}
+
+// The bytes go to a new file next to `path`, which then replaces it, so that a failed write
+// never leaves half a file where a good one was.
+bool write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
+  const std::string temp = path + ".part";
+  std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+  out.close();
+  std::error_code ec;
+  if (out) std::filesystem::rename(temp, path, ec);
+  if (!out || ec) {
+    std::filesystem::remove(temp, ec);
     return false;
   }
   return true;
@@ -180,6 +199,7 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
     drives_.push_back(std::move(drive));
   }
   config.devices = board_devices(opts.devices, specs);
+  if (!opts.replay.empty()) return setup_replay(config, status);
   if (!opts.snapshot_load.empty()) {
     std::vector<uint8_t> file;
     if (!read_file(opts.snapshot_load, file, error) ||
@@ -208,6 +228,15 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
     if (!read_file(opts.kernel, bytes, error) || !machine->load_kernel(bytes, opts.kernel, error)) {
       fprintf(stderr, "glassvm: %s\n", error.c_str());
       return false;
+    }
+    if (!opts.record.empty()) {
+      if (bytes.size() > kMaxLinkProgram) {
+        fprintf(stderr, "glassvm: --record: %s is larger than the %zu bytes a session carries\n",
+                opts.kernel.c_str(), kMaxLinkProgram);
+        return false;
+      }
+      record_program_ = bytes;
+      machine->set_recording(true);
     }
   }
   if (!opts.initrd.empty()) {
@@ -246,11 +275,98 @@ bool Session::setup(int argc, char** argv, const HostFactory& make_host, int& st
     const std::string_view tail = machine->console_tail();
     host_->console_write({reinterpret_cast<const uint8_t*>(tail.data()), tail.size()});
   }
-  if (!opts.snapshot_on_output.empty()) host_->watch_console(opts.snapshot_on_output);
+  return start(status);
+}
+
+bool Session::start(int& status) {
+  if (!opts_.snapshot_on_output.empty()) host_->watch_console(opts_.snapshot_on_output);
   install_traces();
   install_jit();
-  budget_left_ = opts.max_insns;
+  budget_left_ = opts_.max_insns;
   wall_start_ns_ = host_->wall_clock_ns();
+  status = 0;
+  return true;
+}
+
+// --replay: the machine the link describes, built as the page builds it (App::build): the
+// link's memory size and devices, then its blank disk on virtio-blk as drive disk0.
+bool Session::setup_replay(MachineConfig config, int& status) {
+  std::string error;
+  MachineLink& link = replay_link_;
+  LinkGuest guest;
+  const std::string dir = opts_.guests_dir.empty() ? default_guests_dir() : opts_.guests_dir;
+  if (!read_link_argument(opts_.replay, link, error) || !find_link_guest(link, dir, guest, error)) {
+    fprintf(stderr, "glassvm: --replay: %s\n", error.c_str());
+    return false;
+  }
+#ifdef __EMSCRIPTEN__
+  if (link.ram_mib > 2048) {
+    fprintf(stderr, "glassvm: --replay: at most 2G of guest RAM in the wasm build\n");
+    return false;
+  }
+#endif
+  config.ram_size = uint64_t{link.ram_mib} << 20;
+  config.devices = link.devices;
+  config.append = guest.append;
+  if (link.disk_mib > 0) {
+    replay_disk_ =
+        std::make_unique<MemoryBlockStorage>(std::vector<uint8_t>(uint64_t{link.disk_mib} << 20));
+    config.drives["disk0"] = replay_disk_.get();
+    config.devices.push_back("virtio-blk-device,drive=disk0");
+  }
+  const char* what = link.guest.empty() ? "the link's program" : link.guest.c_str();
+  if (!guest.snapshot.empty()) {
+    machine_ = Machine::from_snapshot(guest.snapshot, config, *host_, error);
+  } else {
+    machine_ = Machine::create(config, *host_, error);
+    if (machine_ && !machine_->load_kernel(guest.kernel, what, error)) machine_.reset();
+    if (machine_ && !guest.initrd.empty() && !machine_->load_initrd(guest.initrd, what, error))
+      machine_.reset();
+  }
+  if (!machine_) {
+    fprintf(stderr, "glassvm: --replay: %s\n", error.c_str());
+    return false;
+  }
+  if (machine_->guest_ns() != link.start_ns) {
+    fprintf(stderr,
+            "glassvm: --replay: the session starts at guest time %" PRIu64
+            " ns, this machine at %" PRIu64 " ns\n",
+            link.start_ns, machine_->guest_ns());
+    return false;
+  }
+  if (!machine_->play(std::move(link.input), link.end_ns, error)) {
+    fprintf(stderr, "glassvm: --replay: %s\n", error.c_str());
+    return false;
+  }
+  if (!guest.snapshot.empty()) {
+    const std::string_view tail = machine_->console_tail();
+    host_->console_write({reinterpret_cast<const uint8_t*>(tail.data()), tail.size()});
+  }
+  opts_.jit = link.jit ? CliOptions::Jit::On : CliOptions::Jit::Off;
+  return start(status);
+}
+
+// --record: the session as a link (docs/links.md), written where --snapshot-save writes.
+bool Session::save_recording() {
+  MachineLink link;
+  link.program = record_program_;
+  link.guest_crc = link_guest_crc(record_program_, {});
+  link.ram_mib = static_cast<uint32_t>(opts_.ram_size >> 20);
+  link.devices = opts_.devices;
+  link.jit = jit_ != nullptr;
+  link.end_ns = machine_->guest_ns();
+  link.end_hash = machine_->state_hash();
+  link.input = machine_->recording();
+  const std::vector<uint8_t> bytes = encode_link(link);
+  if (!write_file_atomically(opts_.record, bytes)) {
+    fprintf(stderr, "\r\nglassvm: %s: cannot write the session\r\n", opts_.record.c_str());
+    return false;
+  }
+  fprintf(stderr,
+          "\r\nglassvm: recorded the session to %s: %zu input events, %zu bytes (as a link: "
+          "%zu characters); state hash %016" PRIx64 " at guest time %" PRIu64 " ns\r\n",
+          opts_.record.c_str(), link.input.events.size(), bytes.size(), (bytes.size() + 2) / 3 * 4,
+          link.end_hash, link.end_ns);
   return true;
 }
 
@@ -339,8 +455,7 @@ uint64_t Session::wall_ns() const {
   return host_->wall_clock_ns() - wall_start_ns_;
 }
 
-// --snapshot-save: the machine goes to a new file next to FILE, which then replaces FILE, so
-// that a failed save never leaves half a snapshot where a good one was.
+// --snapshot-save.
 bool Session::save_snapshot() {
   std::vector<uint8_t> bytes;
   std::string error;
@@ -349,16 +464,8 @@ bool Session::save_snapshot() {
     fprintf(stderr, "\r\nglassvm: %s\r\n", error.c_str());
     return false;
   }
-  const std::string temp = path + ".part";
-  std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  out.close();
-  std::error_code ec;
-  if (out) std::filesystem::rename(temp, path, ec);
-  if (!out || ec) {
+  if (!write_file_atomically(path, bytes)) {
     fprintf(stderr, "\r\nglassvm: %s: cannot write the snapshot\r\n", path.c_str());
-    std::filesystem::remove(temp, ec);
     return false;
   }
   fprintf(stderr, "\r\nglassvm: saved a snapshot to %s (%zu bytes) at instruction %" PRIu64 "\r\n",
@@ -369,6 +476,22 @@ bool Session::save_snapshot() {
 // --stats: one summary line at every end of the run (exit, C-a x, --max-insns).
 int Session::finish(int status) {
   if (!opts_.snapshot_save.empty() && !save_snapshot()) status = kExitUsage;
+  if (!opts_.record.empty() && !save_recording()) status = kExitUsage;
+  if (opts_.state_hash || !opts_.replay.empty()) {
+    const uint64_t hash = machine_->state_hash();
+    fprintf(stderr, "\r\nglassvm: state hash %016" PRIx64 " at guest time %" PRIu64 " ns\r\n", hash,
+            machine_->guest_ns());
+    if (!opts_.replay.empty()) {
+      const bool same =
+          hash == replay_link_.end_hash && machine_->guest_ns() == replay_link_.end_ns;
+      fprintf(stderr,
+              "glassvm: --replay: %s the recorded session's (state hash %016" PRIx64
+              " at guest time %" PRIu64 " ns)\r\n",
+              same ? "the same state as" : "NOT the state of", replay_link_.end_hash,
+              replay_link_.end_ns);
+      if (!same && status == 0) status = 1;
+    }
+  }
   if (opts_.stats) {
     const double wall_s = static_cast<double>(wall_ns()) / 1e9;
     const uint64_t insns = machine_->total_instructions();
@@ -400,6 +523,7 @@ int Session::finish(int status) {
 // skip), until it is due, unless input is waiting (the guest then takes it at once). Lag built
 // up meanwhile (computing, or waiting for input) is forgiven first.
 int Session::pace_wait_ms() {
+  if (!opts_.replay.empty()) return 0;  // a replay runs flat out
   uint64_t wall = wall_ns() - wall_origin_ns_;
   const uint64_t guest = machine_->guest_ns();
   if (wall > guest + kMaxLagNs) {
@@ -453,6 +577,7 @@ Step Session::step() {
       // Input the guest has not taken yet (the UART's FIFO was full) wakes it at once.
       if (host_->input_pending()) return Step{};
       return Step{Step::Kind::Wait, 20, 0};
+    case MachineState::PlaybackEnd: return exit_with(flush_drives() ? 0 : kExitUsage);
     case MachineState::Running: break;
     case MachineState::Reset: break;
     case MachineState::Breakpoint: {

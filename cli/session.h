@@ -21,6 +21,7 @@
 #include "cli/options.h"
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
+#include "engine/board/machine_link.h"
 #include "iommu/event_log.h"
 #include "wasm-jit/jit.h"
 
@@ -58,6 +59,12 @@ class Session {
  private:
   Session() = default;
   bool setup(int argc, char** argv, const HostFactory& make_host, int& status);
+  /// --replay: builds the machine from the link and starts playing it.
+  bool setup_replay(MachineConfig config, int& status);
+  /// The last part of setup: traces, the JIT, the clocks.
+  bool start(int& status);
+  /// --record: writes the session file; false (with a message) if it could not.
+  bool save_recording();
   void install_traces();
   void install_jit();
   bool flush_drives();
@@ -72,6 +79,9 @@ class Session {
   std::unique_ptr<CliHost> host_;
   std::vector<std::unique_ptr<OpenDrive>> drives_;
   std::unique_ptr<Machine> machine_;
+  std::vector<uint8_t> record_program_;        ///< --record: the program the session carries
+  MachineLink replay_link_;                    ///< --replay: the session being replayed
+  std::unique_ptr<BlockStorage> replay_disk_;  ///< --replay: the link's blank disk
   std::unique_ptr<IommuEventLog> iommu_trace_;
   std::unique_ptr<Jit> jit_;
   FILE* jit_dump_ = nullptr;

@@ -3,6 +3,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <set>
 
@@ -18,10 +19,11 @@ constexpr size_t kTrailerBytes = 4;
 /// zlib's lengths are 32-bit (uInt): data is fed in pieces no larger than this.
 constexpr uint64_t kZlibChunk = 1u << 30;
 
-std::vector<uint8_t> deflate_bytes(std::span<const uint8_t> in) {
+}  // namespace
+
+std::vector<uint8_t> deflate_bytes(std::span<const uint8_t> in, int level) {
   z_stream z{};
-  // Level 1: a snapshot is mostly guest RAM, where the fastest level loses little.
-  deflateInit(&z, 1);
+  deflateInit(&z, level);
   std::vector<uint8_t> out;
   out.resize(deflateBound(&z, static_cast<uLong>(std::min<uint64_t>(in.size(), kZlibChunk))) + 64);
   size_t in_pos = 0;
@@ -45,8 +47,6 @@ std::vector<uint8_t> deflate_bytes(std::span<const uint8_t> in) {
   return out;
 }
 
-/// Unpacks `in` into exactly `out.size()` bytes; false if the stream is corrupt, ends early
-/// or holds more.
 bool inflate_bytes(std::span<const uint8_t> in, std::span<uint8_t> out) {
   z_stream z{};
   if (inflateInit(&z) != Z_OK) return false;
@@ -75,6 +75,50 @@ bool inflate_bytes(std::span<const uint8_t> in, std::span<uint8_t> out) {
   return rc == Z_STREAM_END && out_pos == out.size() && z.avail_in == 0 && in_pos == in.size();
 }
 
+bool gunzip_bytes(std::span<const uint8_t> in, uint64_t max, std::vector<uint8_t>& out) {
+  if (in.size() < 2 || in[0] != 0x1f || in[1] != 0x8b) return false;
+  z_stream z{};
+  if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK) return false;
+  std::vector<uint8_t> result;
+  uint64_t in_pos = 0;
+  bool ok = false;
+  while (true) {
+    if (z.avail_in == 0 && in_pos < in.size()) {
+      const uint64_t n = std::min<uint64_t>(in.size() - in_pos, kZlibChunk);
+      z.next_in = const_cast<Bytef*>(in.data() + in_pos);
+      z.avail_in = static_cast<uInt>(n);
+      in_pos += n;
+    }
+    if (result.size() == z.total_out) {
+      if (result.size() >= max + 1) break;  // more than max
+      result.resize(std::min<uint64_t>(max + 1, std::max<uint64_t>(result.size() * 2, 1 << 16)));
+    }
+    z.next_out = result.data() + z.total_out;
+    z.avail_out = static_cast<uInt>(std::min<uint64_t>(result.size() - z.total_out, kZlibChunk));
+    const int rc = inflate(&z, Z_NO_FLUSH);
+    if (rc == Z_STREAM_END) {
+      if (z.avail_in == 0 && in_pos == in.size()) {
+        ok = z.total_out <= max;
+        break;
+      }
+      // Another gzip member follows (gzip concatenates them).
+      const uLong total = z.total_out;
+      if (inflateReset(&z) != Z_OK) break;
+      z.total_out = total;
+      continue;
+    }
+    if (rc != Z_OK && !(rc == Z_BUF_ERROR && z.avail_out == 0)) break;
+  }
+  const uint64_t total = z.total_out;
+  inflateEnd(&z);
+  if (!ok) return false;
+  result.resize(total);
+  out = std::move(result);
+  return true;
+}
+
+namespace {
+
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxSectionName) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
@@ -85,8 +129,8 @@ bool valid_name(std::string_view name) {
 
 }  // namespace
 
-uint32_t crc32_of(std::span<const uint8_t> data) {
-  uLong crc = crc32(0, Z_NULL, 0);
+uint32_t crc32_of(std::span<const uint8_t> data, uint32_t prior) {
+  uLong crc = prior;
   for (uint64_t pos = 0; pos < data.size();) {
     const uint64_t n = std::min<uint64_t>(data.size() - pos, kZlibChunk);
     crc = crc32(crc, data.data() + pos, static_cast<uInt>(n));
@@ -165,7 +209,8 @@ bool StateReader::finish() {
 // -- SnapshotWriter --
 
 void SnapshotWriter::add(std::string name, uint32_t version, std::span<const uint8_t> payload) {
-  sections_.push_back({std::move(name), version, payload.size(), deflate_bytes(payload)});
+  // Level 1: a snapshot is mostly guest RAM, where the fastest level loses little.
+  sections_.push_back({std::move(name), version, payload.size(), deflate_bytes(payload, 1)});
 }
 
 std::vector<uint8_t> SnapshotWriter::finish() const {
@@ -261,6 +306,34 @@ bool SnapshotFile::unpack(std::string_view name, uint64_t max_bytes, SnapshotSec
     return false;
   }
   return true;
+}
+
+// -- StateHash --
+
+namespace {
+
+uint64_t mix64(uint64_t x) {
+  // SplitMix64's finalizer: every input bit reaches every output bit.
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+void StateHash::add(std::span<const uint8_t> data) {
+  uint64_t h = h_ ^ mix64(data.size() + 0x9e3779b97f4a7c15ull);
+  size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    h ^= load_le<uint64_t>(data.data() + i) * 0x9e3779b97f4a7c15ull;
+    h = std::rotl(h, 29) * 0xff51afd7ed558ccdull;
+  }
+  uint64_t tail = 0;
+  for (size_t k = 0; i + k < data.size(); ++k) tail |= uint64_t{data[i + k]} << (8 * k);
+  h ^= tail * 0xc4ceb9fe1a85ec53ull;
+  h_ = mix64(std::rotl(h, 29) * 0xff51afd7ed558ccdull);
 }
 
 }  // namespace glassvm

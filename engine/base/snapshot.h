@@ -149,7 +149,34 @@ class SnapshotFile {
   std::vector<Entry> sections_;
 };
 
-/// CRC-32 (zlib's, as in gzip and PNG).
-uint32_t crc32_of(std::span<const uint8_t> data);
+/// CRC-32 (zlib's, as in gzip and PNG); give the CRC of the bytes before `data` as `prior`
+/// to continue it.
+uint32_t crc32_of(std::span<const uint8_t> data, uint32_t prior = 0);
+
+/// zlib's deflate stream of `in` at `level` (1 fastest .. 9 smallest).
+std::vector<uint8_t> deflate_bytes(std::span<const uint8_t> in, int level);
+/// Unpacks zlib stream `in` into exactly `out.size()` bytes; false if the stream is corrupt,
+/// ends early or holds more.
+bool inflate_bytes(std::span<const uint8_t> in, std::span<uint8_t> out);
+/// Unpacks a gzip file (every member) into `out`; false when it is not gzip, is damaged or
+/// truncated, or unpacks to more than `max` bytes.
+bool gunzip_bytes(std::span<const uint8_t> in, uint64_t max, std::vector<uint8_t>& out);
+
+/// A 64-bit hash of a machine's state (Machine::state_hash), the same on every host: byte
+/// strings are taken as little-endian 64-bit words, mixed with multiply-rotate steps and
+/// SplitMix64's finalizer. It tells states apart for determinism checks; it is not a
+/// cryptographic hash.
+class StateHash {
+ public:
+  /// Mixes in one byte string (its length included, so ("ab", "c") differs from ("a", "bc")).
+  void add(std::span<const uint8_t> data);
+  void add(std::string_view text) {
+    add({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0x6a09e667f3bcc908ull;
+};
 
 }  // namespace glassvm

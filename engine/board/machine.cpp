@@ -712,12 +712,78 @@ size_t Machine::read_uart_input(std::span<uint8_t> out) {
 
 void Machine::deliver_console_input() {
   if (!console_.receive) return;
+  if (playing_) {
+    // The session's input only: what the user types meanwhile is dropped.
+    deliver_played_input();
+    uint8_t discard[64];
+    while (host_.console_read(discard) == sizeof discard) {
+    }
+    return;
+  }
   // Only take from the host what the console device can hold, so no typed byte is dropped.
   for (size_t taken = 0; taken < 64 && console_.can_receive(); ++taken) {
     uint8_t byte;
     if (host_.console_read({&byte, 1}) == 0) break;
     console_.receive(byte);
+    if (recording_on_) recording_.add(clock_.now_ns(), byte);
   }
+}
+
+void Machine::set_recording(bool on) {
+  recording_on_ = on;
+  if (on) recording_ = {};
+}
+
+bool Machine::play(InputLog log, uint64_t end_ns, std::string& error) {
+  const uint64_t now = clock_.now_ns();
+  if (!log.well_formed()) {
+    error = "the recorded input is malformed (an empty event, or times that go back)";
+    return false;
+  }
+  if (end_ns < now || (!log.events.empty() && log.events.front().ns < now)) {
+    error = "the recorded session starts at guest time " +
+            std::to_string(log.events.empty() ? end_ns : log.events.front().ns) +
+            " ns, before this machine's " + std::to_string(now) + " ns";
+    return false;
+  }
+  if (!log.events.empty() && log.events.back().ns > end_ns) {
+    error = "the recorded input goes on after the session's end";
+    return false;
+  }
+  play_log_ = std::move(log);
+  play_next_ = 0;
+  play_end_ns_ = end_ns;
+  playing_ = true;
+  return true;
+}
+
+void Machine::stop_playing() {
+  playing_ = false;
+  play_log_ = {};
+  play_next_ = 0;
+}
+
+void Machine::deliver_played_input() {
+  const uint64_t now = clock_.now_ns();
+  const std::vector<InputEvent>& events = play_log_.events;
+  for (; play_next_ < events.size() && events[play_next_].ns <= now; ++play_next_) {
+    for (uint8_t byte : events[play_next_].bytes) {
+      // The recorded guest took these bytes at this very instruction; a console that cannot
+      // take them now means this machine is not the recorded one.
+      if (!console_.can_receive())
+        host_.log(LogLevel::Warning,
+                  "replay: the console refused recorded input (the "
+                  "machine differs from the recorded one)");
+      console_.receive(byte);
+      if (recording_on_) recording_.add(now, byte);
+    }
+  }
+}
+
+uint64_t Machine::next_play_ns() const {
+  if (!playing_) return VirtualClock::kNever;
+  const std::vector<InputEvent>& events = play_log_.events;
+  return play_next_ < events.size() ? std::min(events[play_next_].ns, play_end_ns_) : play_end_ns_;
 }
 
 std::string Machine::info_mtree(bool flatview) const {
@@ -739,9 +805,17 @@ MachineState Machine::run(uint64_t max_steps) {
       return MachineState::Breakpoint;
     first = false;
     // Run the hart exactly up to the next deadline (single-step under breakpoints), so that
-    // alarms fire at the same step however the caller slices the run.
+    // alarms fire at the same step however the caller slices the run. A played session's
+    // events and end are deadlines too.
     clock_.fire_due();
-    const uint64_t deadline = clock_.next_deadline_ns();
+    if (playing_) {
+      deliver_played_input();
+      if (clock_.now_ns() >= play_end_ns_) {
+        stop_playing();
+        return MachineState::PlaybackEnd;
+      }
+    }
+    const uint64_t deadline = std::min(clock_.next_deadline_ns(), next_play_ns());
     const uint64_t now = clock_.now_ns();
     uint64_t slice = std::min(left, deadline > now ? deadline - now : 1);
     if (!breakpoints_.empty()) slice = 1;
@@ -762,7 +836,7 @@ MachineState Machine::run(uint64_t max_steps) {
       break;
     }
     if (why == RunExit::Wfi && cpu_->waiting_for_interrupt()) {
-      const uint64_t wake = clock_.next_deadline_ns();
+      const uint64_t wake = std::min(clock_.next_deadline_ns(), next_play_ns());
       if (wake == VirtualClock::kNever) return MachineState::Idle;
       // Nothing to do until the next deadline: skip guest time ahead towards it, at most
       // kMaxIdleSkipNs at a time, so that an embedder pacing guest time against the wall

@@ -42,6 +42,7 @@
 #include "engine/base/clock.h"
 #include "engine/base/host.h"
 #include "engine/board/device_registry.h"
+#include "engine/board/input_log.h"
 #include "engine/board/sbi.h"
 #include "engine/board/virt_fdt.h"
 #include "engine/cpu/cpu.h"
@@ -107,6 +108,9 @@ enum class MachineState : uint8_t {
   Exited,      ///< the guest ended the run (HTIF exit or test device); see exit_code()
   Reset,       ///< the guest asked for a reset (test device); the board has been reset
   Breakpoint,  ///< the hart reached a breakpoint; it has not executed that instruction yet
+  /// The played session (Machine::play) reached its end time: the guest is where the recorded
+  /// one was when the session was saved, and host input reaches the console again.
+  PlaybackEnd,
 };
 
 class MachineBoardContext;
@@ -190,6 +194,33 @@ class Machine {
   static std::unique_ptr<Machine> from_snapshot(std::span<const uint8_t> file,
                                                 const MachineConfig& base, Host& host,
                                                 std::string& error);
+
+  /// A hash of the whole guest state: the snapshot's sections (hart, CSRs, RAM, devices,
+  /// clock, console, images), so two machines that agree on it are in the same state. The
+  /// same on every host and build; a device without snapshot support (an IOMMU model, for
+  /// now) counts by its -device text only. Call it between runs.
+  uint64_t state_hash() const;
+
+  /// Recorded sessions (engine/board/input_log.h). While recording, every byte the console
+  /// device receives (typed, or played back) is added to recording() with the guest time at
+  /// which it arrived. Turning recording on starts an empty log.
+  void set_recording(bool on);
+  bool recording_enabled() const { return recording_on_; }
+  const InputLog& recording() const { return recording_; }
+  /// Plays `log` back: each event's bytes reach the console at exactly its guest time, and
+  /// host input is dropped until guest time `end_ns`, where run() stops with PlaybackEnd and
+  /// host input counts again. Returns false with a message (nothing changes) when the log is
+  /// malformed (InputLog::well_formed), starts before the machine's current guest time, or
+  /// ends after `end_ns`.
+  bool play(InputLog log, uint64_t end_ns, std::string& error);
+  bool playing() const { return playing_; }
+  /// Guest time at which the playback ends (meaningful while playing()).
+  uint64_t playback_end_ns() const { return play_end_ns_; }
+  /// Events of the played log delivered so far, and in all.
+  size_t played_events() const { return play_next_; }
+  size_t playback_events() const { return play_log_.events.size(); }
+  /// Stops a playback early: the rest of the log is dropped and host input counts again.
+  void stop_playing();
 
   bool exited() const { return exited_; }
   int exit_code() const { return exit_code_; }
@@ -280,6 +311,13 @@ class Machine {
   /// Takes received bytes from the board UART for the SBI console (never waits).
   size_t read_uart_input(std::span<uint8_t> out);
   void request_exit(int code);
+  /// Hands each snapshot section (name, version, payload) to the sink, in restore order.
+  using SectionSink = std::function<void(std::string, uint32_t, std::span<const uint8_t>)>;
+  void write_sections(const SectionSink& sink) const;
+  /// While playing: delivers the events due by now; ends the playback at its end time.
+  void deliver_played_input();
+  /// The guest time run() must stop at for the player (kNever when not playing).
+  uint64_t next_play_ns() const;
   /// from_snapshot's second half: the state after the configuration.
   bool restore(const SnapshotFile& file, std::string& error);
   /// The Host the board's parts write to: the embedder's, keeping the console's last
@@ -329,6 +367,12 @@ class Machine {
   uint64_t steps_before_reset_ = 0;
   uint64_t last_idle_skip_ns_ = 0;
   std::set<uint64_t> breakpoints_;
+  bool recording_on_ = false;
+  InputLog recording_;
+  bool playing_ = false;
+  InputLog play_log_;
+  size_t play_next_ = 0;
+  uint64_t play_end_ns_ = 0;
   bool exited_ = false;
   bool reset_requested_ = false;
   bool in_cpu_run_ = false;  ///< the hart is inside Cpu::run (a deadline change must stop it)
