@@ -175,10 +175,10 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
                                !out.initrd.empty() || !out.append.empty() || !out.devices.empty();
   if (!out.replay.empty() &&
       (machine_options || !out.drives.empty() || !out.snapshot_load.empty() ||
-       !out.record.empty() || out.max_insns != 0 || out.jit != CliOptions::Jit::Default)) {
+       !out.record.empty() || out.max_insns != 0)) {
     error =
         "--replay: the link holds the machine (-m, -bios, -kernel, -initrd, -append, -device, "
-        "-drive, --jit and snapshots come from it); give only --guests, traces and --stats";
+        "-drive and snapshots come from it); give only --guests, --jit, traces and --stats";
     return false;
   }
   if (!out.record.empty() &&
@@ -236,6 +236,7 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
                      build the machine a link or session file describes, play its input
                      at the recorded guest times, and stop where it was shared: print the
                      state's hash, and exit with status 1 if it is not the recorded one
+                     (--jit=on|off overrides the link's choice: the state is the same)
   --guests DIR       where --replay finds the guests a link names (the page's bundled
                      guests: NAME.elf, and NAME.json with its files); default: the page
                      bundle this build made, )" GLASSVM_GUESTS_DIR R"(

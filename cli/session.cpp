@@ -342,7 +342,8 @@ bool Session::setup_replay(MachineConfig config, int& status) {
     const std::string_view tail = machine_->console_tail();
     host_->console_write({reinterpret_cast<const uint8_t*>(tail.data()), tail.size()});
   }
-  opts_.jit = link.jit ? CliOptions::Jit::On : CliOptions::Jit::Off;
+  if (opts_.jit == CliOptions::Jit::Default)
+    opts_.jit = link.jit ? CliOptions::Jit::On : CliOptions::Jit::Off;
   return start(status);
 }
 

@@ -106,3 +106,21 @@ add_test(NAME cli_node.snapshot_same_as_native_linux
                  --max-insns 40000000)
 set_tests_properties(cli_node.snapshot_same_as_native_teach_page_fault
                      cli_node.snapshot_same_as_native_linux PROPERTIES TIMEOUT 300)
+
+# A recorded session crosses builds: recorded natively and replayed by glassvm-node with the
+# JIT, and recorded by glassvm-node with the JIT and replayed by the native interpreter, each to
+# the state hash the recording printed.
+foreach(way native_to_node node_to_native)
+  file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/session-${way})
+endforeach()
+set(_node_cmd "${GLASSVM_NODE} --no-experimental-fetch ${GLASSVM_NODE_JS} --jit=on")
+add_test(NAME cli_node.recorded_session_native_to_node
+         COMMAND Python3::Interpreter ${CMAKE_CURRENT_SOURCE_DIR}/recorded_session.py
+                 --record $<TARGET_FILE:glassvm> --replay ${_node_cmd}
+                 --guest ${G}/demo.elf --workdir ${CMAKE_CURRENT_BINARY_DIR}/session-native_to_node)
+add_test(NAME cli_node.recorded_session_node_to_native
+         COMMAND Python3::Interpreter ${CMAKE_CURRENT_SOURCE_DIR}/recorded_session.py
+                 --record ${_node_cmd} --replay $<TARGET_FILE:glassvm>
+                 --guest ${G}/demo.elf --workdir ${CMAKE_CURRENT_BINARY_DIR}/session-node_to_native)
+set_tests_properties(cli_node.recorded_session_native_to_node
+                     cli_node.recorded_session_node_to_native PROPERTIES TIMEOUT 300)
