@@ -5,6 +5,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "engine/base/snapshot.h"
 #include "iommu/iommu_trace.h"
 #include "ui/cpu_view.h"
 #include "ui/json_internal.h"
@@ -158,6 +159,8 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   idle_ = false;
   sleep_until_ms_ = 0;
   status_.clear();
+  replay_ = {};
+  start_session();
 }
 
 bool App::load_guest(std::span<const uint8_t> elf, const std::string& name, std::string& error) {
@@ -187,6 +190,10 @@ bool App::load_guest(GuestImage image, const std::string& name, std::string& err
   }
   const size_t bytes = image.size();
   const bool has_initrd = !image.initrd.empty();
+  origin_ = {};
+  origin_.has_initrd = has_initrd;
+  if (!has_initrd) origin_.program = image.kernel;
+  origin_.crc = link_guest_crc(image.kernel, image.initrd);
   catalog_.remember(name, std::move(image));
   guest_name_ = name;
   from_snapshot_ = false;
@@ -221,6 +228,9 @@ bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name,
     machine_->remove_breakpoint(pc);
   guest_name_ = name;
   from_snapshot_ = true;
+  origin_ = {};
+  origin_.start = MachineLink::Start::Snapshot;
+  origin_.crc = crc32_of(bytes);
   adopt(std::move(machine));
   // The restored guest's clock has been running: its time 0 was that long ago.
   wall_origin_ns_ = host_.wall_clock_ns() - machine_->guest_ns();
@@ -353,6 +363,8 @@ void App::reset() {
     machine_->reset();
     update_jit();
     ++machine_epoch_;
+    origin_.refusal =
+        "the machine was reset after starting from a snapshot, which a link cannot reproduce";
     add_message("Machine reset");
     return;
   }
@@ -424,10 +436,13 @@ void App::run_slice(double budget_ms, double now_ms) {
     }
     if (state == MachineState::Exited) {
       add_message(guest_name_ + " exited with code " + std::to_string(machine_->exit_code()));
+      // A shared session may end with the guest's own exit.
+      if (replay_.opened && !replay_.finished) finish_replay();
       measured = false;
       break;
     }
     if (state == MachineState::Reset) add_message(guest_name_ + " reset the machine");
+    if (state == MachineState::PlaybackEnd) finish_replay();
     if (state == MachineState::Idle) {
       idle_ = true;
       status_ = "idle: waiting for input";
@@ -454,6 +469,7 @@ void App::run_slice(double budget_ms, double now_ms) {
     busy_insns_ += machine_->total_instructions() - first;
     busy_ms_ += last_slice_ms_;
   }
+  check_recording_size();
   lessons_->poll(*this);
 }
 

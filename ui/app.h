@@ -23,6 +23,7 @@
 #include "engine/base/host.h"
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
+#include "engine/board/machine_link.h"
 #include "ui/console_watch.h"
 #include "ui/iommu_events.h"
 #include "ui/iommu_state_view.h"
@@ -142,6 +143,39 @@ class App {
   /// Saves the running machine into `out` (Machine::save_snapshot). False with `error` (also
   /// in messages()) when it cannot be saved, e.g. with an IOMMU.
   bool save_snapshot(std::vector<uint8_t>& out, std::string& error);
+  /// Share links (engine/board/machine_link.h, docs/links.md): the current machine as a link,
+  /// with how it started, the console input since (every machine the App builds records it)
+  /// and the state it has reached now. False with `error` (also in messages()) when the
+  /// machine cannot be reproduced from a link: no guest, a guest the link could not carry (a
+  /// snapshot file, a kernel with an initramfs that is not bundled, a program over
+  /// kMaxLinkProgram), a disk that held data when the machine started, a reset after starting
+  /// from a snapshot, a replay still running, or more input than a link holds.
+  bool share_link(MachineLink& out, std::string& error);
+  /// The embedder loaded the current guest (or snapshot) from the page's bundle by its name:
+  /// links name it rather than carry it.
+  void mark_guest_bundled();
+  /// Opens a link: builds its machine from `image` (the bundled guest it names, booted) or
+  /// `snapshot` (the bundled snapshot, for MachineLink::Start::Snapshot); a link carrying its
+  /// program needs neither. Then plays its input: the session unfolds as it did for the
+  /// sender, and the user's typing counts once it has ended. On failure (files that are not
+  /// the ones the link was made with, a configuration this page cannot build) returns false
+  /// with `error` (also in messages()) and keeps the running machine.
+  bool open_link(const MachineLink& link, GuestImage image, std::span<const uint8_t> snapshot,
+                 std::string& error);
+  /// The last link opened: how far its replay has come, and whether it ended in the state the
+  /// sender's machine was in.
+  struct ReplayStatus {
+    bool opened = false;    ///< a link was opened (the rest is about it)
+    bool finished = false;  ///< guest time reached the session's end
+    bool matched = false;   ///< finished in the sender's state (Machine::state_hash)
+    size_t events = 0, played = 0;
+    uint64_t end_ns = 0, expected_hash = 0, hash = 0;
+  };
+  const ReplayStatus& replay_status() const { return replay_; }
+  /// glassvm.replay(): {"opened","playing","finished","matched","events","played","endNs",
+  /// "guestNs","hash","expectedHash"} as JSON (hashes as 16 hex digits).
+  std::string replay_json() const;
+
   /// Rebuilds the machine with `mib` MiB of RAM, reloading the current guest. Sizes outside
   /// 1..kMaxRamMib, or a guest that does not fit, keep the old machine and add a message.
   void set_ram_mib(unsigned mib);
@@ -333,6 +367,27 @@ class App {
   /// While the machine came from a snapshot: adds a message that `what` needs a rebuild, sets
   /// `error` to it, and returns true (the caller then refuses).
   bool refuse_after_snapshot(const std::string& what, std::string& error);
+
+  /// A playback reached its end: compares the state with the sender's and says so.
+  void finish_replay();
+  /// Stops recording (and sharing) a session whose input grew too large for a link.
+  void check_recording_size();
+  /// Puts `machine` in place (adopt) as a machine that starts a session: it records input.
+  void start_session();
+
+  /// How the current machine started, for share_link.
+  struct LinkOrigin {
+    std::string refusal;           ///< why it cannot be shared ("": it can)
+    bool bundled = false;          ///< the guest came from the page's bundle (mark_guest_bundled)
+    std::vector<uint8_t> program;  ///< a booted ELF alone (not bundled: the link carries it)
+    bool has_initrd = false;
+    uint32_t crc = 0;  ///< MachineLink::guest_crc
+    MachineLink::Start start = MachineLink::Start::Boot;
+    uint64_t start_ns = 0;
+    bool disk_blank = true;  ///< the disk was all zeros when the machine started
+  };
+  LinkOrigin origin_;
+  ReplayStatus replay_;
 
   Host& host_;
   ConsoleWatch console_{host_};       ///< the Host machines are built on: watches the console

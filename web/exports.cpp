@@ -13,9 +13,11 @@
 
 #include "engine/base/host_ram.h"
 #include "engine/board/machine.h"
+#include "engine/board/machine_link.h"
 #include "ui/cpu_view.h"
 #include "ui/iommu_state_view.h"
 #include "ui/jit_view.h"
+#include "ui/json_internal.h"
 #include "ui/layout.h"
 #include "ui/lessons.h"
 #include "ui/machine_view.h"
@@ -166,6 +168,113 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_console_tail() {
 
 EMSCRIPTEN_KEEPALIVE const uint8_t* glassvm_snapshot_data() {
   return g_session ? g_session->snapshot.data() : nullptr;
+}
+
+// ---------------------------------------------------------------- share links
+
+/// The running machine as a share link (docs/links.md): its text (base64url, for "#link="),
+/// or "" with glassvm_last_error() when it cannot be one. glassvm_link_data() and
+/// glassvm_link_size() give the binary form (a session file) until the next call.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_share_link() {
+  if (!g_session) return "";
+  glassvm::MachineLink link;
+  std::string error;
+  g_session->link_bytes.clear();
+  if (!g_session->app.share_link(link, error)) {
+    g_session->last_error = error;
+    return "";
+  }
+  g_session->link_bytes = glassvm::encode_link(link);
+  g_session->last_error.clear();
+  return glassvm::web::give(glassvm::base64url_encode(g_session->link_bytes));
+}
+EMSCRIPTEN_KEEPALIVE const uint8_t* glassvm_link_data() {
+  return g_session ? g_session->link_bytes.data() : nullptr;
+}
+EMSCRIPTEN_KEEPALIVE double glassvm_link_size() {
+  return g_session ? static_cast<double>(g_session->link_bytes.size()) : 0;
+}
+
+/// Reads a link: its text (a URL, "link=...", or the base64url) or, with `size` > 0, the binary
+/// form at `data` (a session file). Keeps it for glassvm_open_link and returns what it needs as
+/// JSON: {"ok":true,"guest","start":"boot"|"snapshot","program","ramMiB","devices","diskMiB",
+/// "jit","events","seconds"}, or {"ok":false,"error"}.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_parse_link(const char* text, const uint8_t* data,
+                                                    size_t size) {
+  if (!g_session) return "{\"ok\":false,\"error\":\"GlassVM is not running yet\"}";
+  glassvm::MachineLink link;
+  std::string error;
+  const bool ok = size > 0 ? glassvm::decode_link({data, size}, link, error)
+                           : glassvm::decode_link_text(text ? text : "", link, error);
+  std::string out;
+  if (!ok) {
+    out = "{\"ok\":false,\"error\":";
+    glassvm::ui::json_append_string(out, error);
+    return glassvm::web::give(out + "}");
+  }
+  out = "{\"ok\":true,\"guest\":";
+  glassvm::ui::json_append_string(out, link.guest);
+  out += ",\"start\":";
+  out += link.start == glassvm::MachineLink::Start::Snapshot ? "\"snapshot\"" : "\"boot\"";
+  out += ",\"program\":" + std::to_string(link.program.size());
+  out += ",\"ramMiB\":" + std::to_string(link.ram_mib);
+  out += ",\"devices\":[";
+  for (size_t i = 0; i < link.devices.size(); ++i) {
+    if (i) out += ",";
+    glassvm::ui::json_append_string(out, link.devices[i]);
+  }
+  out += "],\"diskMiB\":" + std::to_string(link.disk_mib);
+  out += ",\"jit\":";
+  out += link.jit ? "true" : "false";
+  out += ",\"events\":" + std::to_string(link.input.events.size());
+  char secs[32];
+  snprintf(secs, sizeof secs, "%.3f", static_cast<double>(link.end_ns - link.start_ns) / 1e9);
+  out += ",\"seconds\":";
+  out += secs;
+  g_session->link = std::move(link);
+  return glassvm::web::give(out + "}");
+}
+
+/// Opens the link glassvm_parse_link() read, with the guest it names: a booted kernel (and
+/// initrd, append) or the bundled snapshot (bytes owned by the caller; all may be empty for a
+/// link that carries its program). 1 on success; 0 with glassvm_last_error() (the running
+/// machine is then left as it was).
+EMSCRIPTEN_KEEPALIVE int glassvm_open_link(const uint8_t* kernel, size_t kernel_size,
+                                           const uint8_t* initrd, size_t initrd_size,
+                                           const char* append, const uint8_t* snapshot,
+                                           size_t snapshot_size) {
+  if (!g_session) return 0;
+  glassvm::ui::GuestImage image;
+  image.kernel.assign(kernel, kernel + kernel_size);
+  image.initrd.assign(initrd, initrd + initrd_size);
+  image.append = append ? append : "";
+  std::string error;
+  if (!g_session->app.open_link(g_session->link, std::move(image),
+                                std::span<const uint8_t>(snapshot, snapshot_size), error)) {
+    g_session->last_error = error;
+    return 0;
+  }
+  g_session->last_error.clear();
+  return 1;
+}
+
+/// The guest just loaded came from the page's bundle by name: links name it.
+EMSCRIPTEN_KEEPALIVE void glassvm_mark_guest_bundled() {
+  if (g_session) g_session->app.mark_guest_bundled();
+}
+
+/// glassvm.replay(): App::replay_json.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_replay_json() {
+  if (!g_session) return "{}";
+  return glassvm::web::give(g_session->app.replay_json());
+}
+
+/// The running machine's state hash (16 hex digits), for comparing runs.
+EMSCRIPTEN_KEEPALIVE const char* glassvm_state_hash() {
+  if (!g_session) return "";
+  char buf[24];
+  snprintf(buf, sizeof buf, "%016" PRIx64, g_session->app.machine().state_hash());
+  return glassvm::web::give(buf);
 }
 
 /// The message of the last failed call.

@@ -34,6 +34,8 @@
     fileInput: $('file-input'),
     openFile: $('open-file'),
     saveSnapshot: $('save-snapshot'),
+    share: $('share'),
+    shareLink: $('share-link'),
     messages: $('messages'),
     progress: $('progress'),
     progressBar: $('progress-bar'),
@@ -411,10 +413,15 @@
     }
   }
 
-  function loadDownloaded(got, name) {
-    if (got.snapshot) return loadSnapshot(got.snapshot, name);
-    return got.boot ? loadBoot(got.boot, name) : loadElf(got.bytes, name);
+  // Loads a download; with `bundled` (a guest of the page's own, by name) share links name it
+  // rather than carry it.
+  function loadDownloaded(got, name, bundled = false) {
+    const result = got.snapshot ? loadSnapshot(got.snapshot, name)
+      : got.boot ? loadBoot(got.boot, name) : loadElf(got.bytes, name);
+    if (result.ok && bundled) core._glassvm_mark_guest_bundled();
+    return result;
   }
+  const isBundledName = (nameOrUrl) => !/[/:]/.test(nameOrUrl);
   function guestLabel(nameOrUrl) {
     const last = nameOrUrl.split(/[/?#]/).filter(Boolean).pop();
     return last || nameOrUrl;
@@ -427,7 +434,7 @@
     if (downloading.has(label)) return { ok: false, error: `${label} is already downloading` };
     downloading.add(label);
     try {
-      return loadDownloaded(await downloadGuest(nameOrUrl), label);
+      return loadDownloaded(await downloadGuest(nameOrUrl), label, isBundledName(nameOrUrl));
     } catch (e) {
       addMessage(e.message);
       return { ok: false, error: e.message };
@@ -504,11 +511,9 @@
     return { ok: true, bytes: core.HEAPU8.slice(p, p + size), error: '' };
   }
 
-  // Saves the machine and offers the file as a download.
-  function downloadSnapshot(name = 'glassvm.snap') {
-    const got = saveSnapshot();
-    if (!got.ok) return got;
-    const url = URL.createObjectURL(new Blob([got.bytes], { type: 'application/octet-stream' }));
+  // Offers `bytes` as a download named `name`.
+  function downloadBytes(bytes, name) {
+    const url = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
     const a = document.createElement('a');
     a.href = url;
     a.download = name;
@@ -516,6 +521,13 @@
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10000);
+  }
+
+  // Saves the machine and offers the file as a download.
+  function downloadSnapshot(name = 'glassvm.snap') {
+    const got = saveSnapshot();
+    if (!got.ok) return got;
+    downloadBytes(got.bytes, name);
     addMessage(`Saved a snapshot: ${name} (${got.bytes.length} bytes)`);
     return { ok: true, error: '', bytes: got.bytes };
   }
@@ -552,8 +564,100 @@
       return { ok: false, error };
     }
     const bytes = new Uint8Array(buffer);
+    if (isLinkFile(bytes)) return openLink({ bytes, label: file.name });
     return isSnapshot(bytes) ? loadSnapshot(bytes, file.name) : loadElf(bytes, file.name);
   }
+
+  // ---------------------------------------------------------------- share links
+  // A link (docs/links.md) names the machine (guest, memory, devices, blank disk, JIT), how it
+  // started (a boot, or the bundled snapshot), the input typed into it stamped with guest time,
+  // and the state it reached: opening it builds that machine and replays the session to the
+  // very same state. The page's URL carries it as #link=TEXT; a session too long for a URL is
+  // a file (the same bytes, unencoded), opened like any other file.
+  const kMaxLinkText = 32768;  // engine/board/machine_link.h's kMaxLinkText
+  const kLinkMagic = [0x47, 0x56, 0x4d, 0x4c];  // "GVML"
+  function isLinkFile(bytes) {
+    return bytes.length >= 4 && kLinkMagic.every((b, i) => bytes[i] === b);
+  }
+  function linkFromHash(hash) {
+    return hash.startsWith('#link=') ? hash.slice(6) : null;
+  }
+
+  // The running machine as a link: {ok, url, text, error}; a link too long for a URL is
+  // offered as a file instead (fileOffered: true).
+  function shareLink() {
+    if (!core || coreDead) return { ok: false, error: 'GlassVM is not running' };
+    const text = core.UTF8ToString(core._glassvm_share_link());
+    renderMessages();
+    if (!text) return { ok: false, error: core.UTF8ToString(core._glassvm_last_error()) };
+    if (text.length > kMaxLinkText) {
+      const p = core._glassvm_link_data();
+      const bytes = core.HEAPU8.slice(p, p + core._glassvm_link_size());
+      downloadBytes(bytes, 'glassvm-session.gvml');
+      const error = `The link would be ${text.length} characters, more than the ${kMaxLinkText} ` +
+        'a link may have: it was saved as a session file instead (open it here, or replay it with ' +
+        'glassvm --replay FILE)';
+      addMessage(error);
+      return { ok: false, fileOffered: true, error };
+    }
+    const url = `${location.origin}${location.pathname}${location.search}#link=${text}`;
+    el.shareLink.value = url;
+    el.shareLink.hidden = false;
+    el.shareLink.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(url).then(
+        () => addMessage(`Share link copied (${url.length} characters)`),
+        () => addMessage(`Share link ready (${url.length} characters): copy it from the box`));
+    } else {
+      addMessage(`Share link ready (${url.length} characters): copy it from the box`);
+    }
+    return { ok: true, url, text, error: '' };
+  }
+  el.share.addEventListener('click', () => shareLink());
+
+  // Opens a link: {text} (a URL, #link=..., or the base64url) or {bytes} (a session file).
+  // `prefetched` is a download of the bundled Linux the page already has (its snapshot, if it
+  // is the link's start). Resolves to {ok, error}; failures are page messages too.
+  async function openLink(source, prefetched = null) {
+    const label = source.label || 'link';
+    const fail = (error) => {
+      const message = `${label}: ${error}`;
+      addMessage(message);
+      return { ok: false, error: message };
+    };
+    if (!core || coreDead) return fail('GlassVM is still starting; try again in a moment');
+    const info = JSON.parse(core.UTF8ToString(
+      source.bytes ? withBytes(source.bytes, (p, n) => core._glassvm_parse_link(0, p, n))
+        : withCString(String(source.text), (tp) => core._glassvm_parse_link(tp, 0, 0))));
+    if (!info.ok) return fail(info.error);
+    const snapshotStart = info.start === 'snapshot';
+    let got = { boot: null, snapshot: null };
+    if (info.guest) {
+      try {
+        got = prefetched && info.guest === 'linux' && (snapshotStart ? prefetched.snapshot : prefetched.boot)
+          ? prefetched : await downloadGuest(info.guest, snapshotStart);
+      } catch (e) {
+        return fail(`the guest it names could not be had (${e.message})`);
+      }
+      if (snapshotStart && !got.snapshot) return fail(`${info.guest} has no snapshot to start from`);
+      if (!snapshotStart && !got.boot && !got.bytes) return fail(`${info.guest} could not be had`);
+    }
+    const boot = got.boot || { kernel: got.bytes || new Uint8Array(0), initrd: null, append: '' };
+    const empty = new Uint8Array(0);
+    const result = runLoad(info.guest || 'shared program', () =>
+      withBytes(snapshotStart ? empty : boot.kernel, (kp, kn) =>
+        withBytes(snapshotStart ? empty : (boot.initrd || empty), (ip, inn) =>
+          withCString(boot.append || '', (ap) =>
+            withBytes(snapshotStart ? got.snapshot : empty, (sp, sn) =>
+              core._glassvm_open_link(kp, kn, ip, inn, ap, sp, sn))))));
+    if (!result.ok) return result;
+    if (snapshotStart) onConsoleOutput(utf8.encode(core.UTF8ToString(core._glassvm_console_tail())));
+    return result;
+  }
+  window.addEventListener('hashchange', () => {
+    const text = linkFromHash(location.hash);
+    if (text !== null && core) openLink({ text, label: 'link' });
+  });
 
   el.saveSnapshot.addEventListener('click', () => downloadSnapshot());
 
@@ -648,6 +752,9 @@
     const s = coreJson('_glassvm_state_json', null);
     if (!s) return;
     let what = s.exited ? `exited (${s.exitCode})` : s.paused ? 'paused' : s.running ? 'running' : 'idle';
+    const r = coreJson('_glassvm_replay_json', null);
+    if (r && r.playing) what += ` — replaying a shared session (${r.played}/${r.events} inputs)`;
+    else if (r && r.finished) what += r.matched ? ' — replayed exactly' : ' — replay DIFFERED';
     const text = `${s.guest || 'no guest'} — ${what} — ${s.ramMiB} MiB`;
     if (el.status.textContent !== text) el.status.textContent = text;
   }
@@ -831,13 +938,21 @@
       addMessage(got.error.message);
       throw got.error;
     }
-    if (got) {
-      let result = loadDownloaded(got, guestLabel(defaultGuest));
+    // #link=: the shared machine instead of the default guest (which stays the fallback).
+    const linkText = linkFromHash(location.hash);
+    let linked = false;
+    if (linkText !== null) {
+      linked = (await openLink({ text: linkText, label: 'The link' }, got)).ok;
+      if (linked && timing.guestLoadedMs === null) timing.guestLoadedMs = performance.now();
+    }
+    if (got && !linked) {
+      let result = loadDownloaded(got, guestLabel(defaultGuest), isBundledName(defaultGuest));
       if (!result.ok && got.snapshot) {
         // A snapshot this build cannot load (damaged, another version): boot instead.
         addMessage(`${got.snapshotLabel}: ${result.error}; booting ${guestLabel(defaultGuest)} ` +
                    'from scratch instead');
-        result = loadDownloaded({ boot: await got.fallback() }, guestLabel(defaultGuest));
+        result = loadDownloaded({ boot: await got.fallback() }, guestLabel(defaultGuest),
+                                isBundledName(defaultGuest));
       }
       if (!result.ok) throw new Error(result.error);
       if (timing.guestLoadedMs === null) timing.guestLoadedMs = performance.now();
@@ -943,6 +1058,14 @@
     // {kernel: bytes, initrd: bytes (optional), append: string (optional)}
     loadKernel: (boot, name) => loadBoot(boot, name),
     loadGuest: (nameOrUrl) => loadGuestFromUrl(String(nameOrUrl)),
+    // Share links (docs/links.md): the running machine as a link, {ok, url, text, error}; a
+    // link or session file opened (resolves to {ok, error}); how the replay of the last one
+    // opened goes; the machine's state hash (16 hex digits).
+    shareLink: () => shareLink(),
+    openLink: (textOrBytes) => openLink(typeof textOrBytes === 'string' ? { text: textOrBytes }
+      : { bytes: new Uint8Array(textOrBytes) }),
+    replay: () => coreJson('_glassvm_replay_json', { opened: false }),
+    stateHash: () => (core && !coreDead ? core.UTF8ToString(core._glassvm_state_hash()) : ''),
     setRamMiB: (n) => {
       if (!core) return { ok: false, error: 'GlassVM is still starting' };
       const ok = !!core._glassvm_set_ram_mib(Number(n));

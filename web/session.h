@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/board/machine_link.h"
 #include "iommu/iommu_devices.h"
 #include "ui/app.h"
 #include "web/browser_host.h"
@@ -26,7 +27,9 @@ struct WebSession {
   ui::App app;             ///< must follow `host` (it keeps a reference)
   std::string last_error;  ///< the error of the last failed call (load, RAM size, breakpoint)
   std::string scratch;     ///< storage for strings returned to JS, valid until the next call
-  std::vector<uint8_t> snapshot;  ///< the last glassvm_save_snapshot()'s bytes
+  std::vector<uint8_t> snapshot;    ///< the last glassvm_save_snapshot()'s bytes
+  MachineLink link;                 ///< the last link glassvm_parse_link() read (to open)
+  std::vector<uint8_t> link_bytes;  ///< the last glassvm_share_link()'s binary form
 };
 
 /// Registers the session the exported functions act on (nullptr unregisters). Calls made by JS
