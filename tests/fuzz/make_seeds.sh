@@ -86,3 +86,22 @@ for _ in range(count):
     clear += bytes([n]) + name + struct.pack('<IH', version, len(payload)) + payload
 open('snapshot_fuzz/sections.bin', 'wb').write(clear)
 PY
+
+# link_fuzz: a link of the bundled Linux started from its snapshot with a few keystrokes, as a
+# binary form (first byte 0), as a URL (1), and as its body in the clear (2; see link_fuzz.cpp).
+mkdir -p link_fuzz
+python3 - <<'PY'
+import base64, struct, zlib
+def s(b): return struct.pack('<Q', len(b)) + b
+events = b''.join(struct.pack('<Q', 250_000_000 if i else 1000) + s(bytes([c]))
+                  for i, c in enumerate(b'echo hi\r'))
+body = (s(b'linux') + struct.pack('<I', 0x1234abcd) + s(b'') + bytes([1]) +
+        struct.pack('<III', 128, 1, 0)[:8] + s(b'riscv-iommu-sys') + struct.pack('<I', 4) +
+        bytes([1]) + struct.pack('<QQQ', 5_000_000, 9_000_000_000, 0x0123456789abcdef) +
+        struct.pack('<I', 8) + events)
+binary = b'GVML' + bytes([1]) + struct.pack('<II', len(body), zlib.crc32(body)) + zlib.compress(body, 9)
+open('link_fuzz/binary.bin', 'wb').write(b'\x00' + binary)
+url = 'http://127.0.0.1:8000/#link=' + base64.urlsafe_b64encode(binary).decode().rstrip('=')
+open('link_fuzz/url.txt', 'wb').write(b'\x01' + url.encode())
+open('link_fuzz/body.bin', 'wb').write(b'\x02' + body)
+PY
