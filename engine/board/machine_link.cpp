@@ -29,6 +29,27 @@ bool valid_guest_name(const std::string& name) {
   });
 }
 
+/// LEB128: 7 bits a byte, low first; the top bit says another byte follows.
+void put_varint(StateWriter& w, uint64_t v) {
+  while (v >= 0x80) {
+    w.u8(static_cast<uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  w.u8(static_cast<uint8_t>(v));
+}
+
+uint64_t get_varint(StateReader& r) {
+  uint64_t v = 0;
+  for (unsigned shift = 0; shift < 64 && r.ok(); shift += 7) {
+    const uint8_t b = r.u8();
+    if (shift == 63 && b > 1) break;
+    v |= uint64_t{b & 0x7fu} << shift;
+    if (!(b & 0x80)) return v;
+  }
+  r.fail("a number longer than 64 bits");
+  return 0;
+}
+
 std::vector<uint8_t> encode_body(const MachineLink& link) {
   StateWriter w;
   w.str(link.guest);
@@ -46,8 +67,9 @@ std::vector<uint8_t> encode_body(const MachineLink& link) {
   w.u32(static_cast<uint32_t>(link.input.events.size()));
   uint64_t at = link.start_ns;
   for (const InputEvent& e : link.input.events) {
-    w.u64(e.ns - at);  // small numbers, which zlib packs well
-    w.blob(e.bytes);
+    put_varint(w, e.ns - at);  // the time since the previous event
+    put_varint(w, e.bytes.size());
+    w.bytes(e.bytes);
     at = e.ns;
   }
   return w.take();
@@ -71,13 +93,16 @@ bool decode_body(std::span<const uint8_t> body, MachineLink& link, std::string& 
   link.end_ns = r.u64();
   link.end_hash = r.u64();
   const uint64_t events = r.u32();
-  // Each event takes at least 17 bytes, which bounds the count before anything is allocated.
-  if (events > r.remaining() / 17) r.fail("more input events than the link holds");
+  // Each event takes at least 3 bytes, which bounds the count before anything is allocated.
+  if (events > r.remaining() / 3) r.fail("more input events than the link holds");
   uint64_t at = link.start_ns;
   for (uint64_t i = 0; i < events && r.ok(); ++i) {
-    const uint64_t delta = r.u64();
-    std::vector<uint8_t> bytes = r.blob(kMaxEventBytes);
+    const uint64_t delta = get_varint(r);
+    const uint64_t length = get_varint(r);
+    if (length > kMaxEventBytes) r.fail("an input event of " + std::to_string(length) + " bytes");
+    const std::span<const uint8_t> data = r.bytes(length);
     if (!r.ok()) break;
+    std::vector<uint8_t> bytes(data.begin(), data.end());
     if (delta > link.end_ns - std::min(at, link.end_ns) || at > link.end_ns) {
       r.fail("an input event after the session's end");
       break;

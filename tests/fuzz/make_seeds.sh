@@ -93,7 +93,12 @@ mkdir -p link_fuzz
 python3 - <<'PY'
 import base64, struct, zlib
 def s(b): return struct.pack('<Q', len(b)) + b
-events = b''.join(struct.pack('<Q', 250_000_000 if i else 1000) + s(bytes([c]))
+def varint(v):
+    out = b''
+    while v >= 0x80:
+        out += bytes([v & 0x7f | 0x80]); v >>= 7
+    return out + bytes([v])
+events = b''.join(varint(250_000_000 if i else 1000) + varint(1) + bytes([c])
                   for i, c in enumerate(b'echo hi\r'))
 body = (s(b'linux') + struct.pack('<I', 0x1234abcd) + s(b'') + bytes([1]) +
         struct.pack('<III', 128, 1, 0)[:8] + s(b'riscv-iommu-sys') + struct.pack('<I', 4) +
