@@ -343,6 +343,21 @@ bool App::replace_disk(std::unique_ptr<MemoryBlockStorage> disk, std::string nam
   return true;
 }
 
+std::vector<uint8_t> App::take_disk_changes() {
+  std::vector<uint8_t> out;
+  if (!disk_) return out;
+  const std::vector<uint8_t>& bytes = disk_->bytes();
+  for (uint64_t block : disk_->take_written_blocks()) {
+    const uint64_t offset = block * MemoryBlockStorage::kBlock;
+    const uint64_t length = std::min<uint64_t>(MemoryBlockStorage::kBlock, bytes.size() - offset);
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(offset >> (8 * i)));
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(length >> (8 * i)));
+    out.insert(out.end(), bytes.begin() + static_cast<ptrdiff_t>(offset),
+               bytes.begin() + static_cast<ptrdiff_t>(offset + length));
+  }
+  return out;
+}
+
 std::string App::disk_json() const {
   std::string out = "{\"attached\":";
   out += disk_ ? "true" : "false";

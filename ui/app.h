@@ -205,6 +205,10 @@ class App {
   const MemoryBlockStorage* disk() const { return disk_.get(); }
   /// glassvm.disk(): {"attached","name","bytes","readOnly","bytesWritten"} as JSON.
   std::string disk_json() const;
+  /// The disk's blocks written since the last call (MemoryBlockStorage::take_written_blocks),
+  /// for the page to keep in the browser's storage: records of u64 offset, u32 length and the
+  /// bytes, little-endian. Empty without a disk or changes.
+  std::vector<uint8_t> take_disk_changes();
   /// Runs the guest for about `budget_ms` of wall time, unless paused, exited, idle (waiting
   /// for input) or ahead of real time after a timer skip. `now_ms` is the frame's timestamp
   /// (any monotonic clock in ms); it also drives the instructions-per-second meter. Stopping

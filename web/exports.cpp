@@ -374,6 +374,28 @@ EMSCRIPTEN_KEEPALIVE void glassvm_remove_disk() {
   if (g_session) g_session->app.remove_disk();
 }
 
+/// The disk's blocks written since the last call (ui::App::take_disk_changes), kept until the
+/// next call: their size in bytes; glassvm_disk_changes_data() points at them.
+EMSCRIPTEN_KEEPALIVE double glassvm_disk_take_changes() {
+  if (!g_session) return 0;
+  g_session->disk_changes = g_session->app.take_disk_changes();
+  return static_cast<double>(g_session->disk_changes.size());
+}
+EMSCRIPTEN_KEEPALIVE const uint8_t* glassvm_disk_changes_data() {
+  return g_session ? g_session->disk_changes.data() : nullptr;
+}
+
+/// The disk's contents (glassvm_disk_size() bytes; null without a disk), valid until the
+/// guest runs again or the disk changes.
+EMSCRIPTEN_KEEPALIVE const uint8_t* glassvm_disk_data() {
+  const auto* disk = g_session ? g_session->app.disk() : nullptr;
+  return disk ? disk->bytes().data() : nullptr;
+}
+EMSCRIPTEN_KEEPALIVE double glassvm_disk_size() {
+  const auto* disk = g_session ? g_session->app.disk() : nullptr;
+  return disk ? static_cast<double>(disk->size()) : 0;
+}
+
 /// glassvm.disk() as JSON (ui::App::disk_json).
 EMSCRIPTEN_KEEPALIVE const char* glassvm_disk_json() {
   if (!g_session) return "null";

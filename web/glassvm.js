@@ -35,6 +35,8 @@
     openFile: $('open-file'),
     saveSnapshot: $('save-snapshot'),
     share: $('share'),
+    resetDisk: $('reset-disk'),
+    saveDisk: $('save-disk'),
     shareLink: $('share-link'),
     messages: $('messages'),
     progress: $('progress'),
@@ -736,15 +738,167 @@
     const name = guestLabel(nameOrUrl).replace(/\.gz$/, '');
     return { bytes: await downloadUnpacked(diskUrl(nameOrUrl), guestLabel(nameOrUrl)), name };
   }
+  // Sources of a kept disk's original bytes (attachKeptDisk): a blank disk of `mib` MiB (sizes
+  // the core refuses are passed on for it to say so), or a download (the first copy is the
+  // one already downloaded; a reset downloads it again).
+  function blankDisk(mib) {
+    return async () => new Uint8Array(Number.isFinite(mib) && mib > 0 && mib <= 4096 ? mib * 1048576 : 0);
+  }
+  function downloadedDisk(bytes, nameOrUrl) {
+    let first = bytes;
+    return async () => {
+      if (first) {
+        const b = first;
+        first = null;
+        return b;
+      }
+      return (await downloadDisk(nameOrUrl)).bytes;
+    };
+  }
   async function loadDiskFromUrl(nameOrUrl) {
     try {
       const got = await downloadDisk(nameOrUrl);
-      return setDisk(got.bytes, got.name);
+      return await attachKeptDisk(got.name, downloadedDisk(got.bytes, nameOrUrl));
     } catch (e) {
       addMessage(e.message);
       return { ok: false, error: e.message };
     }
   }
+
+  // ---------------------------------------------------------------- the disk, kept
+  // A disk the page is given (?disk=, loadDisk) persists across visits: the blocks the guest
+  // writes go, every second and when the page is hidden, into the browser's IndexedDB under
+  // the disk's key (its name, size and SHA-256), and attaching the same disk again puts them
+  // back. "Reset disk" forgets them and reattaches the original; "Save disk" downloads the
+  // disk as the guest left it.
+  const kDiskDb = 'glassvm', kDiskStore = 'disk-blocks';
+  let kept = null;  // {key, name, source: () => Promise<Uint8Array>} of the kept disk, or null
+  let diskDbPromise = null;
+  function diskDb() {
+    if (!diskDbPromise) {
+      diskDbPromise = new Promise((resolve, reject) => {
+        if (!window.indexedDB) return reject(new Error('this browser has no IndexedDB'));
+        const req = indexedDB.open(kDiskDb, 1);
+        req.onupgradeneeded = () => req.result.createObjectStore(kDiskStore);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error || new Error('IndexedDB would not open'));
+      });
+      diskDbPromise.catch(() => {});
+    }
+    return diskDbPromise;
+  }
+  function idbDone(tx) {
+    return new Promise((resolve, reject) => {
+      tx.oncomplete = () => resolve();
+      tx.onerror = tx.onabort = () => reject(tx.error || new Error('IndexedDB transaction failed'));
+    });
+  }
+  const blockRange = (key) => IDBKeyRange.bound([key, 0], [key, Number.MAX_SAFE_INTEGER]);
+  async function diskKey(name, bytes) {
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    const hex = Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+    return `${name}|${bytes.length}|${hex}`;
+  }
+  // The kept blocks of disk `key`: [{offset, bytes}].
+  async function keptBlocks(key) {
+    const db = await diskDb();
+    const tx = db.transaction(kDiskStore, 'readonly');
+    const store = tx.objectStore(kDiskStore);
+    const [keys, values] = await Promise.all([store.getAllKeys(blockRange(key)), store.getAll(blockRange(key))]
+      .map((req) => new Promise((resolve, reject) => {
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      })));
+    return keys.map((k, i) => ({ offset: k[1], bytes: values[i] }));
+  }
+  // Attaches a disk that persists: `source()` gives its original bytes (a fresh copy each call).
+  async function attachKeptDisk(name, source) {
+    await syncDisk();
+    const bytes = await source();
+    let key = null;
+    let restored = 0;
+    try {
+      key = await diskKey(name, bytes);
+      for (const block of await keptBlocks(key)) {
+        if (block.offset + block.bytes.length > bytes.length) continue;
+        bytes.set(block.bytes, block.offset);
+        restored += block.bytes.length;
+      }
+    } catch (e) {
+      addMessage(`Disk ${name}: its changes will not be kept across visits (${e.message || e})`);
+      key = null;
+    }
+    const result = setDisk(bytes, name);
+    kept = result.ok && key ? { key, name, source } : null;
+    if (result.ok && restored > 0) {
+      addMessage(`Disk ${name}: put back ${Math.round(restored / 1024)} KiB the guest wrote in an ` +
+                 'earlier visit (Reset disk forgets them)');
+    }
+    updateDiskButtons();
+    return result;
+  }
+  // Moves the blocks written since the last call into IndexedDB. Resolves when they are stored.
+  let syncing = Promise.resolve();
+  function syncDisk() {
+    syncing = syncing.then(async () => {
+      if (!kept || !core || coreDead) return;
+      const size = core._glassvm_disk_take_changes();
+      if (!size) return;
+      const p = core._glassvm_disk_changes_data();
+      const records = core.HEAPU8.slice(p, p + size);
+      const view = new DataView(records.buffer);
+      const db = await diskDb();
+      const tx = db.transaction(kDiskStore, 'readwrite');
+      const store = tx.objectStore(kDiskStore);
+      for (let at = 0; at < records.length;) {
+        const offset = Number(view.getBigUint64(at, true));
+        const length = view.getUint32(at + 8, true);
+        store.put(records.slice(at + 12, at + 12 + length), [kept.key, offset]);
+        at += 12 + length;
+      }
+      await idbDone(tx);
+    }).catch((e) => addMessage(`Disk: could not keep the guest's writes (${e.message || e})`));
+    return syncing;
+  }
+  setInterval(syncDisk, 1000);
+  document.addEventListener('visibilitychange', () => { if (document.hidden) syncDisk(); });
+  window.addEventListener('pagehide', () => syncDisk());
+
+  // Forgets the kept disk's changes and attaches its original again (the machine restarts).
+  async function resetDisk() {
+    if (!kept) return { ok: false, error: 'No kept disk to reset' };
+    const { key, name, source } = kept;
+    await syncDisk();
+    kept = null;
+    try {
+      const db = await diskDb();
+      const tx = db.transaction(kDiskStore, 'readwrite');
+      tx.objectStore(kDiskStore).delete(blockRange(key));
+      await idbDone(tx);
+    } catch (e) {
+      addMessage(`Disk ${name}: could not forget its changes (${e.message || e})`);
+    }
+    const result = await attachKeptDisk(name, source);
+    if (result.ok) addMessage(`Disk ${name}: reset to its original contents (machine restarted)`);
+    return result;
+  }
+  // The disk as the guest left it, as a download.
+  function saveDisk() {
+    const d = coreJson('_glassvm_disk_json', { attached: false });
+    if (!d.attached) return { ok: false, error: 'No disk is attached' };
+    const p = core._glassvm_disk_data();
+    const bytes = core.HEAPU8.slice(p, p + core._glassvm_disk_size());
+    downloadBytes(bytes, d.name || 'disk.img');
+    addMessage(`Saved the disk: ${d.name} (${bytes.length} bytes)`);
+    return { ok: true, error: '', bytes };
+  }
+  function updateDiskButtons() {
+    const attached = !!coreJson('_glassvm_disk_json', { attached: false }).attached;
+    el.saveDisk.hidden = !attached;
+    el.resetDisk.hidden = !kept;
+  }
+  el.resetDisk.addEventListener('click', () => resetDisk());
+  el.saveDisk.addEventListener('click', () => saveDisk());
 
   // ---------------------------------------------------------------- status line
   function updateStatus() {
@@ -928,8 +1082,9 @@
     // ?disk=: attached before the guest is loaded, so that the guest's first machine has it.
     if (diskParam !== null) {
       const d = diskWanted ? await diskWanted : null;
-      const result = d === null ? setDisk(Number(diskParam))
-        : d.error ? { ok: false, error: d.error.message } : setDisk(d.bytes, d.name);
+      const result = d === null ? await attachKeptDisk(`blank ${Number(diskParam)} MiB`, blankDisk(Number(diskParam)))
+        : d.error ? { ok: false, error: d.error.message }
+          : await attachKeptDisk(d.name, downloadedDisk(d.bytes, diskParam));
       if (!result.ok) addMessage(`?disk=${diskParam}: ${result.error}`);
     }
 
@@ -1084,8 +1239,26 @@
     // whole number of 512-byte sectors, at most 256 MiB); removeDisk() detaches it; each
     // rebuilds the machine with its guest. loadDisk(nameOrUrl) downloads an image (.gz
     // unpacked) and attaches it. disk(): {attached, name, bytes, readOnly, bytesWritten}.
-    setDisk: (what, name) => setDisk(what, name),
-    removeDisk: () => { if (core) { core._glassvm_remove_disk(); renderMessages(); } },
+    setDisk: (what, name) => {
+      syncDisk();
+      const result = setDisk(what, name);
+      if (result.ok) kept = null;  // a disk given as bytes lives in the page's memory only
+      updateDiskButtons();
+      return result;
+    },
+    removeDisk: () => {
+      if (!core) return;
+      syncDisk();
+      kept = null;
+      core._glassvm_remove_disk();
+      renderMessages();
+      updateDiskButtons();
+    },
+    // The kept disk (docs in web/README.md): its writes stored now (a Promise), reset to its
+    // original (a Promise of {ok, error}), and its current bytes as a download ({ok, bytes}).
+    syncDisk: () => syncDisk(),
+    resetDisk: () => resetDisk(),
+    saveDisk: () => saveDisk(),
     loadDisk: (nameOrUrl) => loadDiskFromUrl(String(nameOrUrl)),
     disk: () => coreJson('_glassvm_disk_json', { attached: false, name: '', bytes: 0, readOnly: false, bytesWritten: 0 }),
     messages: () => messages(),

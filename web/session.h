@@ -27,9 +27,10 @@ struct WebSession {
   ui::App app;             ///< must follow `host` (it keeps a reference)
   std::string last_error;  ///< the error of the last failed call (load, RAM size, breakpoint)
   std::string scratch;     ///< storage for strings returned to JS, valid until the next call
-  std::vector<uint8_t> snapshot;    ///< the last glassvm_save_snapshot()'s bytes
-  MachineLink link;                 ///< the last link glassvm_parse_link() read (to open)
-  std::vector<uint8_t> link_bytes;  ///< the last glassvm_share_link()'s binary form
+  std::vector<uint8_t> snapshot;      ///< the last glassvm_save_snapshot()'s bytes
+  MachineLink link;                   ///< the last link glassvm_parse_link() read (to open)
+  std::vector<uint8_t> link_bytes;    ///< the last glassvm_share_link()'s binary form
+  std::vector<uint8_t> disk_changes;  ///< the last glassvm_disk_take_changes()'s records
 };
 
 /// Registers the session the exported functions act on (nullptr unregisters). Calls made by JS

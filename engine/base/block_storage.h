@@ -57,8 +57,12 @@ class MemoryBlockStorage final : public BlockStorage {
   }
   bool write(uint64_t offset, std::span<const uint8_t> data) override {
     if (read_only_ || !in_range(offset, data.size(), bytes_.size())) return false;
-    if (!data.empty()) std::memcpy(bytes_.data() + offset, data.data(), data.size());
+    if (data.empty()) return true;
+    std::memcpy(bytes_.data() + offset, data.data(), data.size());
     bytes_written_ += data.size();
+    if (written_.empty()) written_.resize((bytes_.size() / kBlock + 64) / 64);
+    for (uint64_t b = offset / kBlock; b <= (offset + data.size() - 1) / kBlock; ++b)
+      written_[b / 64] |= uint64_t{1} << (b % 64);
     return true;
   }
   bool flush() override {
@@ -74,11 +78,26 @@ class MemoryBlockStorage final : public BlockStorage {
   /// How many bytes successful write() calls have stored (rewrites count again).
   uint64_t bytes_written() const { return bytes_written_; }
 
+  /// The size of the blocks take_written_blocks() counts in.
+  static constexpr uint64_t kBlock = 4096;
+  /// The blocks (kBlock bytes each; the last one may be shorter) that write() has changed since
+  /// the last call, in order; then forgets them. The page keeps a disk's changes this way.
+  std::vector<uint64_t> take_written_blocks() {
+    std::vector<uint64_t> out;
+    for (size_t w = 0; w < written_.size(); ++w) {
+      for (uint64_t bits = written_[w]; bits != 0; bits &= bits - 1)
+        out.push_back(w * 64 + static_cast<uint64_t>(__builtin_ctzll(bits)));
+      written_[w] = 0;
+    }
+    return out;
+  }
+
  private:
   std::vector<uint8_t> bytes_;
   bool read_only_;
   uint64_t flushes_ = 0;
   uint64_t bytes_written_ = 0;
+  std::vector<uint64_t> written_;  ///< one bit per kBlock block written since the last take
 };
 
 }  // namespace glassvm

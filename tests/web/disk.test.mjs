@@ -96,6 +96,48 @@ describe('a disk in the page', () => {
     assert.ok(back.includes(note), back);
   });
 
+  test('what Linux writes is kept across visits, downloads, and resets to the original',
+       async () => {
+    await tab.page.evaluate(() => window.glassvm.syncDisk());
+    const again = await openGlassVm(browser, {query: '?device=riscv-iommu&disk=disk.img.gz',
+                                              timeoutMs: 60000});
+    try {
+      const messages = await again.page.evaluate(() => window.glassvm.messages());
+      assert.ok(messages.some((m) => /disk\.img: put back \d+ KiB the guest wrote/.test(m)),
+                messages.join('\n'));
+      assert.equal(await again.page.evaluate(() => !document.getElementById('reset-disk').hidden),
+                   true, 'the Reset disk button shows');
+      await waitForConsole(again.page, kPrompt, kBootTimeoutMs);
+      const back = await run(again.page, 'mount /dev/vda /mnt && cat /mnt/note; umount /mnt');
+      assert.match(back, /written \d+/);
+      // Save disk: the image as the guest left it.
+      const saved = await again.page.evaluate(() => {
+        const r = window.glassvm.saveDisk();
+        return {ok: r.ok, bytes: r.ok ? Array.from(r.bytes) : null};
+      });
+      assert.equal(saved.ok, true);
+      const savedImage = Buffer.from(saved.bytes);
+      assert.equal(savedImage.length, image.length);
+      assert.ok(!savedImage.equals(image), 'the saved disk holds the guest\'s writes');
+      assert.ok(savedImage.includes(Buffer.from(back.match(/written \d+/)[0])));
+      // Reset disk: the original contents, and nothing kept for the next visit.
+      const from = await consoleLength(again.page);
+      const reset = await again.page.evaluate(() => window.glassvm.resetDisk());
+      assert.equal(reset.ok, true, reset.error);
+      await waitForConsole(again.page, kPrompt, kBootTimeoutMs, from);
+      const pristine = await again.page.evaluate(() => {
+        const r = window.glassvm.saveDisk();
+        return r.ok ? Array.from(r.bytes) : null;
+      });
+      assert.ok(Buffer.from(pristine).equals(image), 'after Reset disk, the original image');
+      const after = await run(again.page, 'mount /dev/vda /mnt && cat /mnt/note; umount /mnt');
+      assert.match(after, /No such file/);
+      assert.deepEqual(again.errors, [], `page log:\n${again.log.join('\n')}`);
+    } finally {
+      await again.page.close();
+    }
+  });
+
   test('sizes the page refuses give errors and keep the machine and the disk', async () => {
     const r = await tab.page.evaluate(() => {
       const before = window.glassvm.instructions();
