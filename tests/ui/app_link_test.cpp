@@ -147,6 +147,25 @@ TEST(AppLink, RefusesToShareWhatALinkCannotReproduce) {
   EXPECT_NE(error.find("reset after starting from a snapshot"), std::string::npos) << error;
 }
 
+// The page keeps a disk's writes: App hands over the blocks written since the last call.
+TEST(AppDisk, TakeDiskChangesGivesTheWrittenBlocksOnce) {
+  Page page;
+  std::string error;
+  EXPECT_TRUE(page.app.take_disk_changes().empty());
+  ASSERT_TRUE(page.app.set_blank_disk(1, error)) << error;
+  EXPECT_TRUE(page.app.take_disk_changes().empty());
+  // What a guest's virtio-blk writes reach: the App's storage (the same object the machine has).
+  auto* disk = const_cast<MemoryBlockStorage*>(page.app.disk());
+  ASSERT_TRUE(disk->write(8192 + 10, std::vector<uint8_t>{1, 2, 3}));
+  const std::vector<uint8_t> records = page.app.take_disk_changes();
+  ASSERT_EQ(records.size(), 12u + 4096u);
+  EXPECT_EQ(records[0] | records[1] << 8, 8192);
+  EXPECT_EQ(records[8] | records[9] << 8, 4096);
+  EXPECT_EQ(records[12 + 10], 1);
+  EXPECT_EQ(records[12 + 12], 3);
+  EXPECT_TRUE(page.app.take_disk_changes().empty());
+}
+
 TEST(AppLink, TooMuchInputEndsTheRecording) {
   Page page;
   load(page, "demo.elf", true);
