@@ -191,10 +191,10 @@ bool parse_cli_options(int argc, const char* const* argv, CliOptions& out, std::
   }
   if (!out.snapshot_load.empty()) {
     // The snapshot holds the machine's configuration and its loaded images.
-    if (machine_options) {
+    if (machine_options || !out.drives.empty()) {
       error =
           "--snapshot-load: the snapshot holds the machine (-m, -bios, -kernel, -initrd, "
-          "-append and -device come from it); give only -drive and run options";
+          "-append, -device and the disks' contents come from it); give only run options";
       return false;
     }
   }
@@ -225,9 +225,9 @@ GlassVM: a RISC-V (RV64) system emulator of QEMU's 'virt' board.
                      console has printed TEXT (e.g. a shell prompt, '~ # ')
   --snapshot-load FILE
                      start from a saved machine instead of booting (no -m, -bios, -kernel,
-                     -initrd, -append or -device: they come from it; its drives are given
-                     again with -drive, with the same ids and sizes); the console's last
-                     output is shown again first
+                     -initrd, -append, -device or -drive: they come from it, the disks'
+                     contents too, kept in memory); the console's last output is shown
+                     again first
   --record FILE      record the session (the program given with -kernel, the machine's
                      options, and every byte typed, stamped with guest time) and write it
                      to FILE when the run ends, with the final state's hash: FILE replays

@@ -209,13 +209,17 @@ bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name,
                         std::string& error) {
   MachineConfig base;
   base.registry = &registry_;
-  if (disk_) base.drives[kDiskDriveId] = disk_.get();
   std::unique_ptr<Machine> machine = Machine::from_snapshot(bytes, base, console_, error);
   if (!machine) {
     error = name + ": " + error;
     add_message(error);
     return false;
   }
+  // The snapshot's disk (with what its guest had written) replaces the page's; the old one
+  // stays alive until the old machine is gone.
+  std::unique_ptr<MemoryBlockStorage> old_disk = std::move(disk_);
+  disk_ = machine->take_restored_drive(kDiskDriveId);
+  if (disk_) disk_name_ = name + " (its disk)";
   const MachineConfig& config = machine->config();
   ram_mib_ = static_cast<unsigned>(std::max<uint64_t>(1, config.ram_size >> 20));
   const std::string disk_device = std::string("virtio-blk-device,drive=") + kDiskDriveId;
@@ -232,6 +236,7 @@ bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name,
   origin_.start = MachineLink::Start::Snapshot;
   origin_.crc = crc32_of(bytes);
   adopt(std::move(machine));
+  old_disk.reset();
   // The restored guest's clock has been running: its time 0 was that long ago.
   wall_origin_ns_ = host_.wall_clock_ns() - machine_->guest_ns();
   paused_ = false;

@@ -133,8 +133,11 @@ bool App::open_link(const MachineLink& link, GuestImage image, std::span<const u
   if (from_snapshot) {
     MachineConfig base;
     base.registry = &registry_;
-    if (disk_) base.drives[kDiskDriveId] = disk_.get();
     machine = Machine::from_snapshot(snapshot, base, console_, error);
+    if (machine) {
+      std::unique_ptr<MemoryBlockStorage> restored = machine->take_restored_drive(kDiskDriveId);
+      if (restored) disk_ = std::move(restored);
+    }
   } else {
     machine = build(ram_mib_, &image, name, error);
   }

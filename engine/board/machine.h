@@ -63,6 +63,9 @@ inline constexpr uint64_t kNsPerTick = 1'000'000'000 / kTimebaseHz;
 /// order, so virtio-mmio slot n is device kFirstDmaDeviceId + n.
 inline constexpr uint32_t kFirstDmaDeviceId = 1;
 
+/// The most drive bytes a snapshot holds (save_snapshot refuses beyond, from_snapshot too).
+inline constexpr uint64_t kMaxSnapshotDrive = 1ull << 30;
+
 /// How much of the console's output a machine keeps (Machine::console_tail).
 inline constexpr size_t kConsoleTailBytes = 16 << 10;
 
@@ -184,13 +187,15 @@ class Machine {
   /// `out`: its configuration, the loaded images, RAM (untouched and zero pages cost
   /// nothing), the hart, the clock, the SBI and every device. Call it between runs. Returns
   /// false with a message naming the device when one cannot be saved (out is then unchanged).
-  /// Disks are not in a snapshot: the machine that loads it is given the same drives.
+  /// The drives' contents are in it too (blocks of zeros cost nothing), up to
+  /// kMaxSnapshotDrive bytes of drives in all.
   bool save_snapshot(std::vector<uint8_t>& out, std::string& error);
   /// Builds a machine from snapshot `file`: its configuration from the snapshot, the device
-  /// registry and the drives from `base` (drives must have the ids and sizes the snapshot
-  /// names). A file that is not a snapshot, is damaged, truncated, of another version, or
-  /// holds any state this machine could not be in returns nullptr with a message; nothing
-  /// else is changed, and allocations are bounded by the snapshot's own RAM size.
+  /// registry from `base`. The drives come back from the snapshot as disks in memory that the
+  /// machine owns (take_restored_drive hands one over); `base`'s drives are not used. A file that
+  /// is not a snapshot, is damaged, truncated, of another version, or holds any state this machine
+  /// could not be in returns nullptr with a message; nothing else is changed, and allocations are
+  /// bounded by the snapshot's own RAM size.
   static std::unique_ptr<Machine> from_snapshot(std::span<const uint8_t> file,
                                                 const MachineConfig& base, Host& host,
                                                 std::string& error);
@@ -221,6 +226,11 @@ class Machine {
   size_t playback_events() const { return play_log_.events.size(); }
   /// Stops a playback early: the rest of the log is dropped and host input counts again.
   void stop_playing();
+
+  /// Hands over drive `id`'s disk made by from_snapshot (nullptr if there is none, or it was
+  /// taken). The machine goes on using it: the new owner keeps it alive longer than the
+  /// machine.
+  std::unique_ptr<MemoryBlockStorage> take_restored_drive(const std::string& id);
 
   bool exited() const { return exited_; }
   int exit_code() const { return exit_code_; }
@@ -335,6 +345,8 @@ class Machine {
    private:
     Host& host_;
   };
+  /// Disks from_snapshot made for the snapshot's drives (before the devices that use them).
+  std::vector<std::unique_ptr<MemoryBlockStorage>> owned_drives_;
   MachineConfig config_;
   ConsoleTap host_;
   VirtualClock clock_;  ///< before the devices, which arm alarms on it

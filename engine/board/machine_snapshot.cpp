@@ -6,6 +6,8 @@
 //   boot       the loaded images (firmware, kernel, initrd) as reset puts them back, and where
 //              the device tree went
 //   ram        a bitmap of the RAM pages that hold anything but zeros, then those pages
+//   drives     each drive's id and size, a bitmap of its 4 KiB blocks that hold anything but
+//              zeros, then those blocks
 //   hart0      the hart (Cpu::save_state)
 //   board      counters across resets, the exit status, the built-in SBI's timer
 //   console    the console's last output (Machine::console_tail), for the screen
@@ -13,6 +15,7 @@
 //   device/N   device N in creation order (Device::save_state)
 //   clock      guest time skipped and every alarm's deadline: last, so that nothing restored
 //              after it moves a deadline
+#include <algorithm>
 #include <cassert>
 #include <cstring>
 
@@ -24,7 +27,8 @@ namespace glassvm {
 namespace {
 
 constexpr uint32_t kConfigVersion = 1, kBootVersion = 1, kRamVersion = 1, kBoardVersion = 1,
-                   kConsoleVersion = 1;
+                   kConsoleVersion = 1, kDrivesVersion = 1;
+constexpr uint64_t kDriveBlock = 4096;
 /// The most bytes the small sections may unpack to.
 constexpr uint64_t kSmallSection = 1 << 20;
 /// The most a device's section may unpack to.
@@ -45,6 +49,14 @@ bool Machine::save_snapshot(std::vector<uint8_t>& out, std::string& error) {
               " does not support snapshots yet";
       return false;
     }
+  }
+  uint64_t drive_bytes = 0;
+  for (const std::string& id : taken_drives_) drive_bytes += config_.drives.at(id)->size();
+  if (drive_bytes > kMaxSnapshotDrive) {
+    error = "cannot save a snapshot of this machine: its disks hold " +
+            std::to_string(drive_bytes >> 20) + " MiB, more than the " +
+            std::to_string(kMaxSnapshotDrive >> 20) + " MiB a snapshot may hold";
+    return false;
   }
   SnapshotWriter file;
   write_sections([&file](std::string name, uint32_t version, std::span<const uint8_t> payload) {
@@ -127,6 +139,34 @@ void Machine::write_sections(const SectionSink& file) const {
     file("ram", kRamVersion, ram.data());
   }
 
+  {
+    // Blocks of zeros are left out, as RAM pages are.
+    StateWriter drives;
+    drives.u64(taken_drives_.size());
+    std::vector<uint8_t> block(kDriveBlock);
+    for (const std::string& id : taken_drives_) {
+      BlockStorage& drive = *config_.drives.at(id);
+      const uint64_t blocks = (drive.size() + kDriveBlock - 1) / kDriveBlock;
+      std::vector<uint8_t> bitmap((blocks + 7) / 8);
+      StateWriter data;
+      for (uint64_t b = 0; b < blocks; ++b) {
+        const size_t n =
+            static_cast<size_t>(std::min<uint64_t>(kDriveBlock, drive.size() - b * kDriveBlock));
+        if (!drive.read(b * kDriveBlock, {block.data(), n})) std::fill_n(block.begin(), n, 0);
+        if (std::all_of(block.begin(), block.begin() + static_cast<ptrdiff_t>(n),
+                        [](uint8_t v) { return v == 0; }))
+          continue;
+        bitmap[b / 8] |= static_cast<uint8_t>(1u << (b % 8));
+        data.bytes({block.data(), n});
+      }
+      drives.str(id);
+      drives.u64(drive.size());
+      drives.bytes(bitmap);
+      drives.blob(data.data());
+    }
+    file("drives", kDrivesVersion, drives.data());
+  }
+
   StateWriter hart;
   cpu_->save_state(hart);
   file("hart0", Cpu::kStateVersion, hart.data());
@@ -184,36 +224,57 @@ std::unique_ptr<Machine> Machine::from_snapshot(std::span<const uint8_t> bytes,
   config.devices.clear();
   const uint64_t devices = r.bounded(kMaxDevices, "the number of -device options");
   for (uint64_t i = 0; i < devices && r.ok(); ++i) config.devices.push_back(r.str(kMaxText));
+  // The drives come back from the snapshot, into disks in memory that the machine owns (their
+  // contents are restored with the rest, in the drives section).
   const uint64_t drives = r.bounded(kMaxDevices, "the number of drives");
+  std::map<std::string, uint64_t> drive_sizes;
+  uint64_t drive_bytes = 0;
+  config.drives.clear();
   for (uint64_t i = 0; i < drives && r.ok(); ++i) {
     const std::string id = r.str(kMaxText);
     const uint64_t size = r.u64();
     if (!r.ok()) break;
-    auto it = base.drives.find(id);
-    if (it == base.drives.end()) {
-      r.fail("the machine had a drive '" + id + "' (" + std::to_string(size) +
-             " bytes); give it with -drive id=" + id + ",...");
-    } else if (it->second->size() != size) {
-      r.fail("drive '" + id + "' has " + std::to_string(it->second->size()) +
-             " bytes, the snapshot's had " + std::to_string(size));
-    }
+    if (size > kMaxSnapshotDrive || drive_bytes + size > kMaxSnapshotDrive)
+      r.fail("drive '" + id + "' makes the disks larger than a snapshot may hold");
+    else if (!drive_sizes.emplace(id, size).second)
+      r.fail("drive '" + id + "' appears twice");
+    drive_bytes += size;
   }
   if (!r.finish()) {
     error = r.error();
     return nullptr;
+  }
+  std::vector<std::unique_ptr<MemoryBlockStorage>> owned;
+  for (const auto& [id, size] : drive_sizes) {
+    owned.push_back(std::make_unique<MemoryBlockStorage>(std::vector<uint8_t>(size)));
+    config.drives[id] = owned.back().get();
   }
   std::unique_ptr<Machine> m = create(config, host, error);
   if (!m) {
     error = "the snapshot's machine cannot be built: " + error;
     return nullptr;
   }
+  m->owned_drives_ = std::move(owned);
   if (!m->restore(file, error)) return nullptr;
   return m;
 }
 
+std::unique_ptr<MemoryBlockStorage> Machine::take_restored_drive(const std::string& id) {
+  auto it = config_.drives.find(id);
+  if (it == config_.drives.end()) return nullptr;
+  for (auto& owned : owned_drives_) {
+    if (owned.get() == it->second) {
+      std::unique_ptr<MemoryBlockStorage> out = std::move(owned);
+      std::erase(owned_drives_, nullptr);
+      return out;
+    }
+  }
+  return nullptr;
+}
+
 bool Machine::restore(const SnapshotFile& file, std::string& error) {
   // Every section this machine has must be there, and nothing else.
-  const size_t expected = 8 + devices_.size();
+  const size_t expected = 9 + devices_.size();
   if (file.sections().size() != expected) {
     error = "the snapshot has " + std::to_string(file.sections().size()) +
             " sections; a machine with these devices has " + std::to_string(expected);
@@ -319,6 +380,41 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
       }
     }
     ram_.notify_ram_write(0, config_.ram_size);
+  }
+
+  // drives (into the disks from_snapshot made for them, all zeros so far)
+  uint64_t drive_bytes = 0;
+  for (const std::string& id : taken_drives_) drive_bytes += config_.drives.at(id)->size();
+  if (!open("drives", kSmallSection + drive_bytes + drive_bytes / kDriveBlock / 8, kDrivesVersion))
+    return false;
+  {
+    StateReader r(s.payload, "drives");
+    if (r.u64() != taken_drives_.size()) r.fail("the drives differ from the configuration's");
+    for (const std::string& id : taken_drives_) {
+      if (!r.ok()) break;
+      BlockStorage& drive = *config_.drives.at(id);
+      if (r.str(kMaxText) != id || r.u64() != drive.size()) {
+        r.fail("the drives differ from the configuration's");
+        break;
+      }
+      const uint64_t blocks = (drive.size() + kDriveBlock - 1) / kDriveBlock;
+      auto bitmap = r.bytes((blocks + 7) / 8);
+      const uint64_t length = r.u64();
+      auto data = r.bytes(length);
+      if (!r.ok()) break;
+      uint64_t at = 0;
+      for (uint64_t b = 0; b < blocks; ++b) {
+        if (!(bitmap[b / 8] & (1u << (b % 8)))) continue;
+        const uint64_t n = std::min<uint64_t>(kDriveBlock, drive.size() - b * kDriveBlock);
+        if (length - at < n) break;
+        drive.write(b * kDriveBlock, data.subspan(at, n));
+        at += n;
+      }
+      if (at != length) r.fail("drive '" + id + "': the blocks do not match the bitmap");
+    }
+    if (!done(r)) return false;
+    // Restoring is not the guest writing: the page's record of written blocks starts empty.
+    for (auto& owned : owned_drives_) owned->take_written_blocks();
   }
 
   if (!open("hart0", kSmallSection, Cpu::kStateVersion)) return false;

@@ -51,7 +51,7 @@ std::vector<uint8_t> read_guest(const std::string& name) {
 
 /// A minute of typing: keystrokes with their guest times (ns from 0).
 std::vector<std::pair<uint64_t, char>> typing_minute() {
-  static const char* const kWords[] = {"help", "ticks", "echo", "hello", "mem", "csr",
+  static const char* const kWords[] = {"help", "ticks", "echo",          "hello", "mem",     "csr",
                                        "ls",   "cat",   "/proc/cpuinfo", "bench", "uname -a"};
   std::mt19937_64 rng(42);
   std::vector<std::pair<uint64_t, char>> keys;
@@ -68,7 +68,8 @@ std::vector<std::pair<uint64_t, char>> typing_minute() {
   // Scaled to a minute.
   const uint64_t end = keys.back().first;
   for (auto& key : keys)
-    key.first = static_cast<uint64_t>(static_cast<double>(key.first) * 60e9 / static_cast<double>(end));
+    key.first =
+        static_cast<uint64_t>(static_cast<double>(key.first) * 60e9 / static_cast<double>(end));
   return keys;
 }
 
@@ -127,8 +128,7 @@ int main() {
   m->set_recording(true);
   for (const auto& [t, c] : keys) {
     while (m->guest_ns() < t && !m->exited()) {
-      if (m->run(std::min<uint64_t>(t - m->guest_ns(), 10'000'000)) ==
-          glassvm::MachineState::Idle)
+      if (m->run(std::min<uint64_t>(t - m->guest_ns(), 10'000'000)) == glassvm::MachineState::Idle)
         break;  // waiting for input: the key arrives now
     }
     host.input.push_back(c);
@@ -140,9 +140,10 @@ int main() {
   link.end_ns = m->guest_ns();
   link.end_hash = m->state_hash();
   link.input = m->recording();
-  std::printf("demo.elf recorded for real: %zu input events, %llu bytes over %.1f s of guest "
-              "time: link %zu chars\n",
-              link.input.events.size(), static_cast<unsigned long long>(link.input.byte_count()),
-              static_cast<double>(link.end_ns) / 1e9, text_size(link));
+  std::printf(
+      "demo.elf recorded for real: %zu input events, %llu bytes over %.1f s of guest "
+      "time: link %zu chars\n",
+      link.input.events.size(), static_cast<unsigned long long>(link.input.byte_count()),
+      static_cast<double>(link.end_ns) / 1e9, text_size(link));
   return 0;
 }

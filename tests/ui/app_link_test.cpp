@@ -166,6 +166,26 @@ TEST(AppDisk, TakeDiskChangesGivesTheWrittenBlocksOnce) {
   EXPECT_TRUE(page.app.take_disk_changes().empty());
 }
 
+// A snapshot of a machine with a disk brings the disk back, with what was written to it.
+TEST(AppDisk, ASnapshotCarriesTheDisk) {
+  Page page;
+  load(page, "demo.elf", true);
+  std::string error;
+  ASSERT_TRUE(page.app.set_blank_disk(1, error)) << error;
+  auto* disk = const_cast<MemoryBlockStorage*>(page.app.disk());
+  ASSERT_TRUE(disk->write(512, std::vector<uint8_t>{7, 7, 7}));
+  std::vector<uint8_t> snap;
+  ASSERT_TRUE(page.app.save_snapshot(snap, error)) << error;
+
+  Page other;
+  load(other, "bench.elf", true);
+  ASSERT_TRUE(other.app.load_snapshot(snap, "with-disk.snap", error)) << error;
+  ASSERT_NE(other.app.disk(), nullptr);
+  EXPECT_EQ(other.app.disk()->bytes(), disk->bytes());
+  EXPECT_NE(other.app.disk_json().find("with-disk.snap"), std::string::npos);
+  for (int i = 0; i < 20; ++i) other.app.run_slice(5, other.now_ms += 16);  // it runs on it
+}
+
 TEST(AppLink, TooMuchInputEndsTheRecording) {
   Page page;
   load(page, "demo.elf", true);

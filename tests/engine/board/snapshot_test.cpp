@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/block_storage.h"
 #include "engine/base/snapshot.h"
 #include "engine/board/machine.h"
 #include "tests/support/test_host.h"
@@ -265,6 +266,46 @@ TEST(Snapshot, AHugeClaimedSectionIsRefusedBeforeItIsUnpacked) {
   TestHost h;
   EXPECT_FALSE(Machine::from_snapshot(file, {}, h, error));
   EXPECT_NE(error.find("more than"), std::string::npos) << error;
+}
+
+// A drive's contents are in the snapshot: the restored machine gets them in a disk of its own,
+// the page takes it over, and what the original's guest writes later does not reach it.
+TEST(Snapshot, DrivesComeBackWithTheirContents) {
+  MemoryBlockStorage disk(std::vector<uint8_t>(3 * 4096 + 512));
+  ASSERT_TRUE(disk.write(4096 + 7, std::vector<uint8_t>{1, 2, 3}));
+  ASSERT_TRUE(disk.write(3 * 4096, std::vector<uint8_t>(512, 0xee)));  // the short last block
+  MachineConfig config;
+  config.ram_size = 1 << 20;
+  config.devices = {"virtio-blk-device,drive=d0"};
+  config.drives = {{"d0", &disk}};
+  TestHost host;
+  std::string error;
+  auto m = Machine::create(config, host, error);
+  ASSERT_TRUE(m) << error;
+  const std::vector<uint8_t> snapshot = save(*m);
+  SnapshotFile file;
+  ASSERT_TRUE(file.open(snapshot, error)) << error;
+  ASSERT_NE(file.find("drives"), nullptr);
+  EXPECT_LT(file.find("drives")->unpacked, 2 * 4096u + 200) << "blocks of zeros cost nothing";
+
+  ASSERT_TRUE(disk.write(0, std::vector<uint8_t>{9}));  // after the save: not in the snapshot
+  auto restored = Machine::from_snapshot(snapshot, MachineConfig{}, host, error);
+  ASSERT_TRUE(restored) << error;
+  std::unique_ptr<MemoryBlockStorage> back = restored->take_restored_drive("d0");
+  ASSERT_TRUE(back);
+  std::vector<uint8_t> expected = disk.bytes();
+  expected[0] = 0;
+  EXPECT_EQ(back->bytes(), expected);
+  EXPECT_TRUE(back->take_written_blocks().empty()) << "restoring is not the guest writing";
+  EXPECT_EQ(restored->take_restored_drive("d0"), nullptr) << "handed over once";
+  EXPECT_EQ(differences(save(*restored), snapshot), "");
+  restored.reset();  // the machine goes first, then the disk it used
+
+  // Blocks that do not match their bitmap are refused by name.
+  TestHost h;
+  EXPECT_FALSE(Machine::from_snapshot(rewrite(snapshot, "drives", [](auto& p) { p.pop_back(); }),
+                                      {}, h, error));
+  EXPECT_NE(error.find("drives"), std::string::npos) << error;
 }
 
 TEST(Snapshot, AMachineWithADeviceThatCannotBeSavedSaysWhich) {
