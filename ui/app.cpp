@@ -205,11 +205,11 @@ bool App::load_guest(GuestImage image, const std::string& name, std::string& err
   return true;
 }
 
-bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name,
-                        std::string& error) {
+bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name, std::string& error,
+                        const SnapshotFile::Unpacked* unpacked) {
   MachineConfig base;
   base.registry = &registry_;
-  std::unique_ptr<Machine> machine = Machine::from_snapshot(bytes, base, console_, error);
+  std::unique_ptr<Machine> machine = Machine::from_snapshot(bytes, base, console_, error, unpacked);
   if (!machine) {
     error = name + ": " + error;
     add_message(error);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/bytes.h"
 #include "engine/base/host_ram.h"
 #include "engine/board/machine.h"
 #include "engine/board/machine_link.h"
@@ -139,6 +140,34 @@ EMSCRIPTEN_KEEPALIVE int glassvm_load_snapshot(const uint8_t* data, size_t size,
   std::string error;
   if (!g_session->app.load_snapshot(std::span<const uint8_t>(data, size), name ? name : "snapshot",
                                     error)) {
+    g_session->last_error = error;
+    return 0;
+  }
+  g_session->last_error.clear();
+  return 1;
+}
+
+/// glassvm_load_snapshot, with some of its sections already unpacked (by the download worker):
+/// `sections` holds records of u8 name length, the name, u64 length (little-endian) and the
+/// unpacked bytes. Records that do not parse are ignored (those sections are unpacked here).
+EMSCRIPTEN_KEEPALIVE int glassvm_load_snapshot_unpacked(const uint8_t* data, size_t size,
+                                                        const char* name, const uint8_t* sections,
+                                                        size_t sections_size) {
+  if (!g_session) return 0;
+  glassvm::SnapshotFile::Unpacked unpacked;
+  for (size_t at = 0; at < sections_size;) {
+    const size_t n = sections[at];
+    if (sections_size - at < 1 + n + 8) break;
+    std::string section(reinterpret_cast<const char*>(sections + at + 1), n);
+    const uint64_t length = glassvm::load_le<uint64_t>(sections + at + 1 + n);
+    at += 1 + n + 8;
+    if (length > sections_size - at) break;
+    unpacked[std::move(section)] = std::span<const uint8_t>(sections + at, length);
+    at += length;
+  }
+  std::string error;
+  if (!g_session->app.load_snapshot(std::span<const uint8_t>(data, size), name ? name : "snapshot",
+                                    error, &unpacked)) {
     g_session->last_error = error;
     return 0;
   }

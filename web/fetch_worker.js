@@ -5,7 +5,8 @@
 // index.html starts this worker first thing, before the stylesheets and scripts load, and asks it
 // to start the default guest's manifest ({prefetch: url}) before the page's script has run.
 // A message {id, url, unpack} is answered with {id, received, total} as the bytes arrive, then
-// {id, out} (an ArrayBuffer, transferred) or {id, error: {kind, message}}.
+// {id, out, sections} (an ArrayBuffer, transferred; for a snapshot, its large sections already
+// unpacked, see unpackSections) or {id, error: {kind, message}}.
 const jobs = new Map();  // keyOf(url, unpack) -> a download started early, until claimed
 const gz = (url) => /\.gz([?#].*)?$/.test(url);
 function fail(kind, message) { return { kind, message }; }
@@ -51,12 +52,65 @@ async function body(job, url, unpack) {
     throw downloadError || fail('gzip', e.message || 'corrupt data');
   }
 }
-// A download, started at once; a boot manifest's files are started as soon as it is in.
+// A snapshot's large sections, unpacked here while the main thread is busy starting the core
+// (docs/snapshots.md: each section is one zlib stream): [{name, buffer}], or null when `out`
+// is not a snapshot. A section that does not unpack to its stated length is left out (the core
+// unpacks it and says what is wrong); so are sections too small to matter or too large to
+// hold twice.
+const kSnapshotMagic = [0x47, 0x56, 0x4d, 0x53, 0x4e, 0x41, 0x50, 0x00];  // "GVMSNAP\0"
+const kUnpackHereMin = 256 << 10, kUnpackHereMax = 256 << 20;
+async function unpackSections(out) {
+  const b = new Uint8Array(out);
+  if (b.length < 16 || !kSnapshotMagic.every((v, i) => b[i] === v) ||
+      typeof DecompressionStream !== 'function') return null;
+  const view = new DataView(out);
+  const count = view.getUint32(12, true);
+  const work = [];
+  let pos = 16;
+  for (let i = 0; i < count && i < 4096; i++) {
+    if (pos + 1 > b.length) break;
+    const n = b[pos];
+    if (pos + 1 + n + 20 > b.length) break;
+    const name = new TextDecoder().decode(b.subarray(pos + 1, pos + 1 + n));
+    pos += 1 + n;
+    const stored = Number(view.getBigUint64(pos + 4, true));
+    const unpacked = Number(view.getBigUint64(pos + 12, true));
+    pos += 20;
+    if (stored > b.length - pos) break;
+    if (unpacked >= kUnpackHereMin && unpacked <= kUnpackHereMax) {
+      work.push(inflateSection(name, b.subarray(pos, pos + stored), unpacked));
+    }
+    pos += stored;
+  }
+  return (await Promise.all(work)).filter(Boolean);
+}
+async function inflateSection(name, stored, unpacked) {
+  try {
+    const out = new Uint8Array(unpacked);
+    let at = 0;
+    const reader = new Blob([stored]).stream().pipeThrough(new DecompressionStream('deflate')).getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (value.length > unpacked - at) {
+        reader.cancel();
+        return null;
+      }
+      out.set(value, at);
+      at += value.length;
+    }
+    return at === unpacked ? { name, buffer: out.buffer } : null;
+  } catch (e) {
+    return null;
+  }
+}
+// A download, started at once; a boot manifest's files are started as soon as it is in. Its
+// `done` resolves to {out, sections} (sections: unpackSections').
 function start(url, unpack, fromSnapshot = false) {
   const job = { id: null, received: 0, total: 0, done: null };
-  job.done = body(job, url, unpack);
+  job.done = body(job, url, unpack).then(async (out) => ({ out, sections: await unpackSections(out) }));
   if (/\.json([?#].*)?$/.test(url)) {
-    job.done.then((out) => prefetchParts(url, out, fromSnapshot), () => {});
+    job.done.then(({ out }) => prefetchParts(url, out, fromSnapshot), () => {});
   }
   job.done.catch(() => {});
   return job;
@@ -104,8 +158,8 @@ onmessage = async (e) => {
   job.id = id;
   if (job.received) postMessage({ id, received: job.received, total: job.total });
   try {
-    const out = await job.done;
-    postMessage({ id, out }, [out]);
+    const { out, sections } = await job.done;
+    postMessage({ id, out, sections }, [out, ...(sections || []).map((x) => x.buffer)]);
   } catch (err) {
     postMessage({ id, error: err && err.kind ? err : fail('network', String(err)) });
   }

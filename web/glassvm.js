@@ -120,6 +120,30 @@
     }
   }
 
+  // Unpacked snapshot sections ([{name, buffer}]) written straight into the core's memory as
+  // its glassvm_load_snapshot_unpacked wants them: u8 name length, name, u64 length, bytes.
+  function withSections(sections, fn) {
+    const names = sections.map((x) => utf8.encode(x.name));
+    const total = sections.reduce((sum, x, i) => sum + 1 + names[i].length + 8 + x.buffer.byteLength, 0);
+    const p = core._malloc(Math.max(1, total));
+    if (!p) throw new Error('out of memory');
+    try {
+      let at = p;
+      sections.forEach((x, i) => {
+        const heap = core.HEAPU8;
+        heap[at] = names[i].length;
+        heap.set(names[i], at + 1);
+        at += 1 + names[i].length;
+        new DataView(heap.buffer).setBigUint64(at, BigInt(x.buffer.byteLength), true);
+        heap.set(new Uint8Array(x.buffer), at + 8);
+        at += 8 + x.buffer.byteLength;
+      });
+      return fn(p, total);
+    } finally {
+      core._free(p);
+    }
+  }
+
   function coreJson(fnName, fallback) {
     if (!core || coreDead) return fallback;
     return JSON.parse(core.UTF8ToString(core[fnName]()));
@@ -239,7 +263,12 @@
       }
       fetchWaiting.delete(e.data.id);
       if (e.data.error !== undefined) waiter.reject(fileError(e.data.error, waiter.label));
-      else waiter.resolve(new Uint8Array(e.data.out));
+      else {
+        const bytes = new Uint8Array(e.data.out);
+        // A snapshot's sections the worker has unpacked: loadSnapshot hands them to the core.
+        if (e.data.sections && e.data.sections.length) bytes.unpackedSections = e.data.sections;
+        waiter.resolve(bytes);
+      }
     };
     fetchWorker.onerror = (e) => {  // its script did not load or failed: download here
       e.preventDefault();
@@ -545,8 +574,11 @@
       addMessage(error);
       return { ok: false, error };
     }
+    const sections = bytes.unpackedSections;
     const result = runLoad(name, () =>
-      withBytes(bytes, (p, n) => withCString(name, (np) => core._glassvm_load_snapshot(p, n, np))));
+      withBytes(bytes, (p, n) => withCString(name, (np) => (sections
+        ? withSections(sections, (sp, sn) => core._glassvm_load_snapshot_unpacked(p, n, np, sp, sn))
+        : core._glassvm_load_snapshot(p, n, np)))));
     if (result.ok) {
       // The screen as it was when the snapshot was saved, after the banner.
       if (timing.guestLoadedMs === null) timing.guestLoadedMs = performance.now();

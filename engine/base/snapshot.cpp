@@ -298,6 +298,10 @@ bool SnapshotFile::unpack(std::string_view name, uint64_t max_bytes, SnapshotSec
   }
   out.name = e->name;
   out.version = e->version;
+  if (auto it = unpacked_.find(name); it != unpacked_.end() && it->second.size() == e->unpacked) {
+    out.payload.assign(it->second.begin(), it->second.end());
+    return true;
+  }
   out.payload.assign(e->unpacked, 0);
   if (!inflate_bytes(e->stored, out.payload)) {
     error = "section " + e->name + " is damaged (its data does not unpack to " +

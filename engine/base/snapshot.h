@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -144,9 +145,16 @@ class SnapshotFile {
   /// unpacked length exceeds `max_bytes`, or when its data does not unpack to that length.
   bool unpack(std::string_view name, uint64_t max_bytes, SnapshotSection& out,
               std::string& error) const;
+  /// Sections someone has already unpacked (the page's download worker does it off the main
+  /// thread), by name; each must outlive this object. unpack() takes one instead of inflating
+  /// when its length is the section's unpacked length, with the same limit; the file's own
+  /// checks (checksum, structure) still apply.
+  using Unpacked = std::map<std::string, std::span<const uint8_t>, std::less<>>;
+  void set_unpacked(Unpacked sections) { unpacked_ = std::move(sections); }
 
  private:
   std::vector<Entry> sections_;
+  Unpacked unpacked_;
 };
 
 /// CRC-32 (zlib's, as in gzip and PNG); give the CRC of the bytes before `data` as `prior`

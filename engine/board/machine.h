@@ -196,9 +196,11 @@ class Machine {
   /// is not a snapshot, is damaged, truncated, of another version, or holds any state this machine
   /// could not be in returns nullptr with a message; nothing else is changed, and allocations are
   /// bounded by the snapshot's own RAM size.
+  /// `unpacked`: sections already unpacked elsewhere (SnapshotFile::set_unpacked), or null.
   static std::unique_ptr<Machine> from_snapshot(std::span<const uint8_t> file,
                                                 const MachineConfig& base, Host& host,
-                                                std::string& error);
+                                                std::string& error,
+                                                const SnapshotFile::Unpacked* unpacked = nullptr);
 
   /// A hash of the whole guest state: the snapshot's sections (hart, CSRs, RAM, devices,
   /// clock, console, images), so two machines that agree on it are in the same state. The

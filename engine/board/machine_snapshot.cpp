@@ -204,9 +204,11 @@ void Machine::write_sections(const SectionSink& file) const {
 
 std::unique_ptr<Machine> Machine::from_snapshot(std::span<const uint8_t> bytes,
                                                 const MachineConfig& base, Host& host,
-                                                std::string& error) {
+                                                std::string& error,
+                                                const SnapshotFile::Unpacked* unpacked) {
   SnapshotFile file;
   if (!file.open(bytes, error)) return nullptr;
+  if (unpacked) file.set_unpacked(*unpacked);
   SnapshotSection section;
   if (!file.unpack("config", kSmallSection, section, error)) return nullptr;
   if (section.version != kConfigVersion) {

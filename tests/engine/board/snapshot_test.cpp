@@ -308,6 +308,44 @@ TEST(Snapshot, DrivesComeBackWithTheirContents) {
   EXPECT_NE(error.find("drives"), std::string::npos) << error;
 }
 
+// Sections unpacked beforehand (the page's worker does it) are used in place of inflating; one
+// of the wrong length is ignored, and the file's own checks still apply.
+TEST(Snapshot, SectionsUnpackedBeforehandAreUsed) {
+  TestHost host;
+  auto m = bare_metal(host, "test_uart_hello.elf");
+  m->run(3'000);
+  const std::vector<uint8_t> snapshot = save(*m);
+  SnapshotFile file;
+  std::string error;
+  ASSERT_TRUE(file.open(snapshot, error)) << error;
+  SnapshotSection ram;
+  ASSERT_TRUE(file.unpack("ram", 1ull << 30, ram, error)) << error;
+
+  // The same bytes: the same machine.
+  SnapshotFile::Unpacked same = {{"ram", ram.payload}};
+  auto a = Machine::from_snapshot(snapshot, {}, host, error, &same);
+  ASSERT_TRUE(a) << error;
+  EXPECT_EQ(differences(save(*a), snapshot), "");
+  // Other bytes of the right length are what the machine gets: used, not inflated.
+  std::vector<uint8_t> changed = ram.payload;
+  changed.back() ^= 0x5a;
+  SnapshotFile::Unpacked other = {{"ram", changed}};
+  auto b = Machine::from_snapshot(snapshot, {}, host, error, &other);
+  ASSERT_TRUE(b) << error;
+  EXPECT_EQ(differences(save(*b), snapshot),
+            "ram (byte " + std::to_string(changed.size() - 1) + ") ");
+  // A length other than the section's: ignored, the section is inflated.
+  std::vector<uint8_t> shorter(ram.payload.begin(), ram.payload.end() - 1);
+  SnapshotFile::Unpacked wrong = {{"ram", shorter}};
+  auto c = Machine::from_snapshot(snapshot, {}, host, error, &wrong);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(differences(save(*c), snapshot), "");
+  // A damaged file is refused whatever was unpacked.
+  std::vector<uint8_t> damaged = snapshot;
+  damaged[damaged.size() / 2] ^= 1;
+  EXPECT_FALSE(Machine::from_snapshot(damaged, {}, host, error, &same));
+}
+
 TEST(Snapshot, AMachineWithADeviceThatCannotBeSavedSaysWhich) {
   DeviceRegistry registry;
   register_builtin_devices(registry);
