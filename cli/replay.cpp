@@ -86,6 +86,8 @@ bool read_whole_file(const std::string& path, uint64_t max, std::vector<uint8_t>
     error = path + ": larger than " + std::to_string(max) + " bytes";
     return false;
   }
+  // One read of the whole file (a kernel or initramfs is megabytes; a byte-wise stream
+  // iterator costs tens of milliseconds of start-up).
   out.resize(static_cast<size_t>(size));
   if (!f.read(reinterpret_cast<char*>(out.data()), size)) {
     error = path + ": read error";

@@ -54,30 +54,9 @@ const char* cause_name(uint64_t cause) {
   return code < std::size(kNames) ? kNames[code] : "exception";
 }
 
+/// A whole file (a kernel, an image or a snapshot: no size limit beyond the host's memory).
 bool read_file(const std::string& path, std::vector<uint8_t>& out, std::string& error) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    error = path + ": is a directory";
-    return false;
-  }
-  std::ifstream f(path, std::ios::binary | std::ios::ate);
-  if (!f) {
-    error = path + ": " + std::strerror(errno);
-    return false;
-  }
-  // One read of the whole file (a kernel or initramfs is megabytes; a byte-wise stream
-  // iterator costs tens of milliseconds of start-up).
-  const std::streamoff size = f.tellg();
-  if (size < 0 || !f.seekg(0)) {
-    error = path + ": cannot read (not a regular file?)";
-    return false;
-  }
-  out.resize(static_cast<size_t>(size));
-  if (!f.read(reinterpret_cast<char*>(out.data()), size)) {
-    error = path + ": read error";
-    return false;
-  }
-  return true;
+  return read_whole_file(path, UINT64_MAX, out, error);
 }
 
 // The bytes go to a new file next to `path`, which then replaces it, so that a failed write

@@ -18,16 +18,11 @@
 #include "engine/base/bytes.h"
 #include "engine/base/snapshot.h"
 #include "engine/board/machine.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace {
 
-class QuietHost final : public glassvm::Host {
- public:
-  void console_write(std::span<const uint8_t>) override {}
-  size_t console_read(std::span<uint8_t>) override { return 0; }
-  uint64_t wall_clock_ns() override { return 0; }
-  void log(glassvm::LogLevel, std::string_view) override {}
-};
+using glassvm::fuzz::QuietHost;
 
 /// The most RAM a fuzzed machine may have: bigger ones are skipped (valid, but slow to build).
 constexpr uint64_t kMaxFuzzRam = 4 << 20;

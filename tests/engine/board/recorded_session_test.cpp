@@ -3,26 +3,20 @@
 // carry such sessions, and a damaged, truncated or hostile link is refused with a message.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "engine/base/snapshot.h"
 #include "engine/board/machine.h"
 #include "engine/board/machine_link.h"
+#include "tests/support/read_file.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {
 namespace {
 
+using testing::read_file;
 using testing::TestHost;
-
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  EXPECT_TRUE(f) << "missing " << path;
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 /// The demo guest: a prompt that sleeps in WFI until the UART's interrupt, then answers.
 std::unique_ptr<Machine> demo(TestHost& host) {

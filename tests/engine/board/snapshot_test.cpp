@@ -3,26 +3,20 @@
 // with a message, never half-loaded.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include "engine/base/block_storage.h"
 #include "engine/base/snapshot.h"
 #include "engine/board/machine.h"
+#include "tests/support/read_file.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {
 namespace {
 
+using testing::read_file;
 using testing::TestHost;
-
-std::vector<uint8_t> read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  EXPECT_TRUE(f) << "missing " << path;
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 std::unique_ptr<Machine> bare_metal(TestHost& host, const std::string& guest,
                                     uint64_t ram = 1 << 20) {
