@@ -5,6 +5,8 @@
 #include <iterator>
 #include <utility>
 
+#include "iommu/notifier_state.h"
+
 namespace glassvm {
 
 DeviceIotlb::DeviceIotlb(IommuMemoryRegion& region, std::string name, size_t capacity,
@@ -108,6 +110,76 @@ std::vector<IommuTlbEntry> DeviceIotlb::entries() const {
   out.reserve(slots_.size());
   for (const auto& [start, slot] : slots_) out.push_back(slot.entry);
   return out;
+}
+
+// Snapshot payload: the notifier (save_notifier), u64 capacity, u64 number of cached blocks and
+// each block from the most recently used on (u64 first IOVA, u64 addr_mask, u64 translated_addr,
+// u8 perm), then u64 hits, misses, invalidations, dropped and evictions.
+void DeviceIotlb::save(StateWriter& w, const AddressSpace& target) const {
+  save_notifier(w, notifier_);
+  w.u64(capacity_);
+  w.u64(lru_.size());
+  for (uint64_t start : lru_) {
+    const IommuTlbEntry& e = slots_.at(start).entry;
+    assert(e.target_as == &target && "DeviceIotlb::save: a cached block leads elsewhere");
+    w.u64(e.iova);
+    w.u64(e.addr_mask);
+    w.u64(e.translated_addr);
+    w.u8(e.perm);
+  }
+  for (uint64_t v :
+       {stats_.hits, stats_.misses, stats_.invalidations, stats_.dropped, stats_.evictions}) {
+    w.u64(v);
+  }
+}
+
+void DeviceIotlb::load(StateReader& r, AddressSpace& target) {
+  const bool attached = read_notifier(r, notifier_);
+  const uint64_t capacity = r.u64();
+  if (r.ok() && capacity != capacity_) {
+    r.fail("the translation cache held " + std::to_string(capacity) + " entries; this one holds " +
+           std::to_string(capacity_));
+  }
+  const uint64_t count = r.bounded(capacity_, "the number of cached translations");
+  if (r.ok() && count > 0 && !attached) r.fail("a detached translation cache holds entries");
+  std::vector<IommuTlbEntry> lru;  // most recently used first
+  SlotMap blocks;                  // to find overlaps; the slots' lru iterators are set below
+  for (uint64_t i = 0; i < count && r.ok(); ++i) {
+    IommuTlbEntry e;
+    e.target_as = &target;
+    e.iova = r.u64();
+    e.addr_mask = r.u64();
+    e.translated_addr = r.u64();
+    const uint8_t perm = r.u8();
+    if (!r.ok()) break;
+    if ((e.addr_mask & (e.addr_mask + 1)) != 0 || (e.iova & e.addr_mask) != 0) {
+      r.fail("a cached translation is not a naturally aligned block");
+    } else if (perm == kIommuNone || perm > kIommuRw) {
+      r.fail("a cached translation has permission " + std::to_string(perm));
+    }
+    e.perm = static_cast<IommuAccessFlags>(perm);
+    auto next = blocks.lower_bound(e.iova);
+    const bool overlaps =
+        (next != blocks.end() && next->first <= e.last()) ||
+        (next != blocks.begin() && std::prev(next)->second.entry.last() >= e.iova);
+    if (r.ok() && overlaps) r.fail("two cached translations overlap");
+    blocks.emplace(e.iova, Slot{e, {}});
+    lru.push_back(e);
+  }
+  Stats stats;
+  for (uint64_t* v :
+       {&stats.hits, &stats.misses, &stats.invalidations, &stats.dropped, &stats.evictions}) {
+    *v = r.u64();
+  }
+  if (!r.ok()) return;
+  flush();
+  restore_registration(r, region_, notifier_, attached);
+  if (!r.ok()) return;
+  for (auto it = lru.rbegin(); it != lru.rend(); ++it) {  // least recently used first
+    lru_.push_front(it->iova);
+    slots_.emplace(it->iova, Slot{*it, lru_.begin()});
+  }
+  stats_ = stats;
 }
 
 AtsDeviceIotlb::AtsDeviceIotlb(IommuMemoryRegion& region, std::string name, size_t capacity,

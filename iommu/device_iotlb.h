@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/snapshot.h"
 #include "engine/memory/iommu.h"
 #include "iommu/ats.h"
 
@@ -64,6 +65,17 @@ class DeviceIotlb {
   size_t capacity() const { return capacity_; }
   const Stats& stats() const { return stats_; }
   const IommuNotifier& notifier() const { return notifier_; }
+
+  /// Snapshots, as part of the owner's section: the notifier (notifier_state.h), the capacity,
+  /// the cached blocks from the most to the least recently used, and the counters. Every cached
+  /// block must lead into `target` (assert): address spaces are wiring, rebuilt on load.
+  void save(StateWriter& w, const AddressSpace& target) const;
+  /// Restores what save() wrote into a cache built the same way (region, name, capacity, index),
+  /// whose blocks then lead into `target`: the same blocks in the same LRU order, the same
+  /// counters, and the notifier registered if it was (no replay, no event). Fails `r` on another
+  /// cache, more blocks than the capacity, blocks that overlap, are not naturally aligned or
+  /// grant nothing, or blocks in a detached cache; the cache may then be half-restored.
+  void load(StateReader& r, AddressSpace& target);
 
  protected:
   /// A cache that invalidates on `listens_to` events (one event type).

@@ -35,6 +35,7 @@ uint64_t set_hi(uint64_t reg, uint32_t v) {
 
 EduDmaDevice::EduDmaDevice(BoardContext& board, uint64_t addr, unsigned irq, bool ats)
     : host_(board.host()),
+      board_dma_(board.dma_address_space()),
       dma_(&board.dma_address_space()),
       addr_(addr),
       irq_(irq),
@@ -116,6 +117,89 @@ void EduDmaDevice::fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const
   b.prop_string("compatible", "glassvm,edu-dma");
   if (iommu_) b.prop_cells("iommus", {iommu_->fdt_phandle(), device_id_});
   b.end_node();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+void save_stats(StateWriter& w, const DeviceIotlb::Stats& s) {
+  for (uint64_t v : {s.hits, s.misses, s.invalidations, s.dropped, s.evictions}) w.u64(v);
+}
+
+DeviceIotlb::Stats read_stats(StateReader& r) {
+  DeviceIotlb::Stats s;
+  for (uint64_t* v : {&s.hits, &s.misses, &s.invalidations, &s.dropped, &s.evictions}) {
+    *v = r.u64();
+  }
+  return s;
+}
+
+}  // namespace
+
+// Snapshot payload (version 1): u64 SRC, DST, FAULT_ADDR; u32 LEN, STATUS, ERROR, ATS_CTRL;
+// boolean "the last START asked for an interrupt", boolean interrupt level; boolean "has an
+// ATC", and with one: the ATC's counters at the last reset (u64 hits, misses, invalidations,
+// dropped, evictions) and the ATC (DeviceIotlb::save).
+void EduDmaDevice::save_state(StateWriter& w) const {
+  w.u64(src_);
+  w.u64(dst_);
+  w.u64(fault_addr_);
+  for (uint32_t v : {len_, status_, error_, ats_ctrl_}) w.u32(v);
+  w.boolean(irq_requested_);
+  w.boolean(irq_level_);
+  w.boolean(atc_ != nullptr);
+  if (!atc_) return;
+  save_stats(w, atc_baseline_);
+  atc_->save(w, board_dma_);
+}
+
+void EduDmaDevice::load_state(StateReader& r, uint32_t version) {
+  if (version != kStateVersion) {
+    r.fail("state version " + std::to_string(version) + " is not supported");
+    return;
+  }
+  auto check = [&r](bool bad, const std::string& why) {
+    if (r.ok() && bad) r.fail(why);
+  };
+  const uint64_t src = r.u64(), dst = r.u64(), fault_addr = r.u64();
+  const uint32_t len = r.u32(), status = r.u32(), error = r.u32(), ats_ctrl = r.u32();
+  const bool irq_requested = r.boolean();
+  const bool level = r.boolean();
+  const bool has_atc = r.boolean();
+  // A copy ends DONE with no error or ERROR with one; W1C may clear either bit, never set it.
+  check(status != 0 && status != EDU_DMA_STATUS_DONE && status != EDU_DMA_STATUS_ERROR,
+        "STATUS " + std::to_string(status) + " is not one a copy leaves");
+  check(error > EDU_DMA_ERR_RANGE, "ERROR " + std::to_string(error) + " does not exist");
+  check((status == EDU_DMA_STATUS_DONE && error != EDU_DMA_ERR_NONE) ||
+            (status == EDU_DMA_STATUS_ERROR && error == EDU_DMA_ERR_NONE),
+        "STATUS and ERROR disagree");
+  check(ats_ctrl != 0 && (ats_ctrl != EDU_DMA_ATS_ENABLE || !ats_),
+        "ATS_CTRL " + std::to_string(ats_ctrl) + " on a device " +
+            (ats_ ? "whose only ATS_CTRL bit is ENABLE" : "without ATS"));
+  check(level != (irq_requested && status != 0), "the interrupt level disagrees with STATUS");
+  check(has_atc != (atc_ != nullptr), has_atc ? "the device had an ATC; this one has none"
+                                              : "the device had no ATC; this one has one");
+  if (!r.ok()) return;
+  if (atc_) {
+    const DeviceIotlb::Stats baseline = read_stats(r);
+    atc_->load(r, board_dma_);
+    // The device never detaches its ATC: a cache nobody invalidates would go stale.
+    check(!atc_->attached(), "the ATC no longer listens to the IOMMU");
+    const DeviceIotlb::Stats& s = atc_->stats();
+    check(baseline.hits > s.hits || baseline.misses > s.misses ||
+              baseline.invalidations > s.invalidations || baseline.dropped > s.dropped ||
+              baseline.evictions > s.evictions,
+          "the ATC's counters are below their values at the last reset");
+    if (!r.ok()) return;
+    atc_baseline_ = baseline;
+  }
+  src_ = src, dst_ = dst, fault_addr_ = fault_addr;
+  len_ = len, status_ = status, error_ = error, ats_ctrl_ = ats_ctrl;
+  irq_requested_ = irq_requested;
+  irq_level_ = level;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -75,6 +75,24 @@ class EduDmaDevice final : public Device {
   /// Whether the interrupt line is high.
   bool irq_level() const { return irq_level_; }
 
+  /// Snapshots. A copy runs to completion inside the write to CMD, so between instructions no
+  /// DMA is in flight: the state is the registers, the interrupt, and the ATC (its blocks in LRU
+  /// order, its counters, its notifier's registration) with the counters' values at the last
+  /// reset, which the ATC_* registers subtract.
+  static constexpr uint32_t kStateVersion = 1;
+  uint32_t state_version() const override { return kStateVersion; }
+  void save_state(StateWriter& w) const override;
+  /// Restores what save_state() wrote. The interrupt line is set without telling the PLIC
+  /// (which restores its own inputs). The ATC exists or not by the board's wiring, which
+  /// attach_iommu() rebuilt from the -device list when the board was built, its notifier
+  /// registered on the IOMMU's region then; restoring refills it without any event. So the
+  /// IOMMU may be restored before or after this device. Fails `r` on registers the device
+  /// cannot reach (a STATUS other than none, DONE or ERROR, an error code that disagrees with
+  /// it, ATS enabled without ATS, an interrupt level that disagrees with STATUS), on an ATC
+  /// where there is none here (or none where there is one), and on counters below their
+  /// baseline.
+  void load_state(StateReader& r, uint32_t version) override;
+
  private:
   uint32_t read_reg(uint64_t offset) const;
   void write_reg(uint64_t offset, uint32_t value);
@@ -88,6 +106,7 @@ class EduDmaDevice final : public Device {
   void update_irq();
 
   Host& host_;
+  AddressSpace& board_dma_;  ///< the board's DMA space, where the ATC's translations lead
   MemoryRegion mmio_;
   AddressSpace* dma_;  ///< untranslated DMA: the board's space, or the one behind the IOMMU
   MemTxAttrs attrs_;   ///< requester_id = the device id behind an IOMMU
@@ -100,7 +119,9 @@ class EduDmaDevice final : public Device {
   bool ats_;
   IrqLine::Sink irq_out_;
   bool irq_level_ = false;
-  std::vector<uint8_t> buffer_;  ///< the bytes in flight, at most EDU_DMA_MAX_LEN
+  /// The bytes of the copy running now, at most EDU_DMA_MAX_LEN; refilled by every copy, so
+  /// not state between instructions.
+  std::vector<uint8_t> buffer_;
 
   // Registers (assets/teach/edu_dma.h).
   uint64_t src_ = 0, dst_ = 0, fault_addr_ = 0;

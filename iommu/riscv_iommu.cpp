@@ -238,13 +238,18 @@ void RiscvIommu::set_pending(uint64_t ipsr_bit, bool enabled) {
   update_irqs();
 }
 
-void RiscvIommu::update_irqs() {
+std::array<bool, RiscvIommu::kNumVectors> RiscvIommu::vector_levels() const {
   // Wired interrupts: each vector's line is high while a pending bit routed to it is set.
-  bool level[kNumVectors] = {};
+  std::array<bool, kNumVectors> level = {};
   if (ipsr_ & IPSR_CIP) level[get_field(icvec_, ICVEC_CIV)] = true;
   if (ipsr_ & IPSR_FIP) level[get_field(icvec_, ICVEC_FIV)] = true;
   if (ipsr_ & IPSR_PMIP) level[get_field(icvec_, ICVEC_PMIV)] = true;
   if (ipsr_ & IPSR_PIP) level[get_field(icvec_, ICVEC_PIV)] = true;
+  return level;
+}
+
+void RiscvIommu::update_irqs() {
+  const std::array<bool, kNumVectors> level = vector_levels();
   for (unsigned v = 0; v < kNumVectors; ++v) irqs_[v].set(level[v]);
 }
 

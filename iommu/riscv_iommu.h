@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "engine/base/irq.h"
+#include "engine/base/snapshot.h"
 #include "engine/memory/memory.h"
 #include "iommu/ats.h"
 #include "iommu/riscv_iommu_regs.h"
@@ -190,6 +191,24 @@ class RiscvIommu : public IommuMemoryRegion, public AtsTranslationAgent {
   /// The guest clock fault records are stamped with (the board sets it; none: time 0).
   void set_clock(std::function<uint64_t()> now_ns) { clock_ = std::move(now_ns); }
 
+  // -- Snapshots (riscv_iommu_snapshot.cpp) ------------------------------------------------------
+
+  /// The version of the state save() writes.
+  static constexpr uint32_t kStateVersion = 1;
+  /// Writes the registers, the device-context cache, the IOTLB (with the ages that choose the
+  /// next eviction), the statistics and the fault history. The queues live in guest memory (RAM
+  /// is saved whole); the interrupt lines follow from ipsr and icvec.
+  void save(StateWriter& w) const;
+  /// Restores what save() wrote, between runs, announcing nothing: notifier consumers restore
+  /// their own contents, and their registrations were made when the board was built. The
+  /// interrupt lines are set without telling their receivers. Fails `r` on a state the model
+  /// cannot reach: bits a register does not keep, a queue that is on with indices beyond its
+  /// size or (the command queue) with commands left and no error to stop it, cached contexts
+  /// the directory walk would refuse, cached translations that no page table could give, caches
+  /// outside a directory mode or larger than their capacity; the IOMMU may then be
+  /// half-restored.
+  void load(StateReader& r);
+
  private:
   struct DeviceContext {
     uint64_t tc = 0, iohgatp = 0, ta = 0, fsc = 0;
@@ -230,6 +249,8 @@ class RiscvIommu : public IommuMemoryRegion, public AtsTranslationAgent {
   void write_fqcsr(uint32_t value);
   void write_pqcsr(uint32_t value);
   void update_irqs();
+  /// The level of each wired vector: high while a pending bit routed to it is set.
+  std::array<bool, kNumVectors> vector_levels() const;
   void set_pending(uint64_t ipsr_bit, bool enabled);
 
   // Queues (riscv_iommu.cpp)

@@ -49,6 +49,19 @@ std::vector<const AddressSpace*> RiscvIommuDevice::dma_address_spaces() const {
   return out;
 }
 
+void RiscvIommuDevice::load_state(StateReader& r, uint32_t version) {
+  if (version != kStateVersion) {
+    r.fail("state version " + std::to_string(version) + " is not supported");
+    return;
+  }
+  iommu_.load(r);
+  if (!r.ok()) return;
+  vector_levels_ = 0;
+  for (unsigned v = 0; v < RiscvIommu::kNumVectors; ++v) {
+    if (iommu_.irq(v).level()) vector_levels_ |= 1u << v;
+  }
+}
+
 void RiscvIommuDevice::fdt_alloc_phandles(FdtBuilder& b) {
   phandle_ = b.alloc_phandle();
 }

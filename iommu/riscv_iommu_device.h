@@ -38,6 +38,15 @@ class RiscvIommuDevice final : public Device, public IommuProvider {
 
   void reset() override { iommu_.reset(); }
   void fdt_alloc_phandles(FdtBuilder& b) override;
+
+  /// Snapshots: the IOMMU's state (RiscvIommu::save). The DMA masters' address spaces, the
+  /// phandle and the wiring are rebuilt when the board builds the machine.
+  static constexpr uint32_t kStateVersion = 1;
+  uint32_t state_version() const override { return kStateVersion; }
+  void save_state(StateWriter& w) const override { iommu_.save(w); }
+  /// Restores the IOMMU and the shared line's level from its vectors' (the PLIC restores its
+  /// own inputs). Announces nothing, so the devices behind it may be restored before or after.
+  void load_state(StateReader& r, uint32_t version) override;
   void fdt_soc_nodes(FdtBuilder& b, const VirtFdtContext& ctx) const override;
   IommuProvider* as_iommu() override { return this; }
 

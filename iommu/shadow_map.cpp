@@ -1,8 +1,11 @@
 // ShadowMap: see shadow_map.h.
 #include "iommu/shadow_map.h"
 
+#include <cassert>
 #include <iterator>
 #include <utility>
+
+#include "iommu/notifier_state.h"
 
 namespace glassvm {
 
@@ -80,6 +83,60 @@ std::vector<ShadowMap::Mapping> ShadowMap::mappings() const {
   out.reserve(map_.size());
   for (const auto& [iova, m] : map_) out.push_back(m);
   return out;
+}
+
+// Snapshot payload: the notifier (save_notifier), u64 number of mappings and each mapping in
+// ascending IOVA order (u64 iova, u64 last, u64 translated_addr, u8 perm), then u64 maps,
+// unmaps and splits.
+void ShadowMap::save(StateWriter& w, const AddressSpace& target) const {
+  save_notifier(w, notifier_);
+  w.u64(map_.size());
+  for (const auto& [iova, m] : map_) {
+    assert(m.target_as == &target && "ShadowMap::save: a mapping leads elsewhere");
+    w.u64(m.iova);
+    w.u64(m.last);
+    w.u64(m.translated_addr);
+    w.u8(m.perm);
+  }
+  w.u64(stats_.maps);
+  w.u64(stats_.unmaps);
+  w.u64(stats_.splits);
+}
+
+void ShadowMap::load(StateReader& r, AddressSpace& target) {
+  constexpr uint64_t kMappingBytes = 8 + 8 + 8 + 1;
+  const bool attached = read_notifier(r, notifier_);
+  // Bounded by the bytes that hold them: a count cannot make the reader allocate more.
+  const uint64_t count = r.bounded(r.remaining() / kMappingBytes, "the number of mappings");
+  if (r.ok() && count > 0 && !attached) r.fail("a detached shadow holds mappings");
+  std::map<uint64_t, Mapping> map;
+  for (uint64_t i = 0; i < count && r.ok(); ++i) {
+    Mapping m;
+    m.iova = r.u64();
+    m.last = r.u64();
+    m.translated_addr = r.u64();
+    const uint8_t perm = r.u8();
+    m.perm = static_cast<IommuAccessFlags>(perm);
+    m.target_as = &target;
+    if (!r.ok()) break;
+    if (m.iova > m.last || m.iova < notifier_.start() || m.last > notifier_.end()) {
+      r.fail("a mapping lies outside the shadow's window");
+    } else if (!map.empty() && m.iova <= map.rbegin()->second.last) {
+      r.fail("mappings overlap or are out of order");
+    } else if (perm == kIommuNone || perm > kIommuRw) {
+      r.fail("a mapping has permission " + std::to_string(perm));
+    }
+    map.emplace_hint(map.end(), m.iova, m);
+  }
+  Stats stats;
+  stats.maps = r.u64();
+  stats.unmaps = r.u64();
+  stats.splits = r.u64();
+  if (!r.ok()) return;
+  restore_registration(r, region_, notifier_, attached);
+  if (!r.ok()) return;
+  map_ = std::move(map);
+  stats_ = stats;
 }
 
 }  // namespace glassvm

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/base/snapshot.h"
 #include "engine/memory/iommu.h"
 
 namespace glassvm {
@@ -58,6 +59,17 @@ class ShadowMap {
   size_t size() const { return map_.size(); }
   const Stats& stats() const { return stats_; }
   const IommuNotifier& notifier() const { return notifier_; }
+
+  /// Snapshots, as part of the owner's section: the notifier (notifier_state.h), every mapping
+  /// and the counters. Every mapping must lead into `target` (assert): address spaces are
+  /// wiring, rebuilt on load.
+  void save(StateWriter& w, const AddressSpace& target) const;
+  /// Restores what save() wrote into a shadow built the same way (region, name, index, window),
+  /// whose mappings then lead into `target`: the same mappings and counters, and the notifier
+  /// registered if it was, without a replay (the mappings are the saved ones). Fails `r` on
+  /// another shadow, on mappings that overlap, are out of order, lie outside the window or grant
+  /// nothing, and on mappings in a detached shadow; the shadow may then be half-restored.
+  void load(StateReader& r, AddressSpace& target);
 
  private:
   void on_event(const IommuTlbEvent& event);

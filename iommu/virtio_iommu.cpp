@@ -618,4 +618,207 @@ void VirtioIommu::flush_faults() {
   q.signal_used();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Snapshots
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+void save_fault(StateWriter& w, const VirtioIommu::Fault& f) {
+  w.u8(f.reason);
+  w.u32(f.flags);
+  w.u32(f.endpoint);
+  w.u64(f.address);
+}
+
+VirtioIommu::Fault read_fault(StateReader& r) {
+  VirtioIommu::Fault f;
+  f.reason = r.u8();
+  f.flags = r.u32();
+  f.endpoint = r.u32();
+  f.address = r.u64();
+  return f;
+}
+
+}  // namespace
+
+// Snapshot payload (version 1): boolean bypass, u64 negotiated features, boolean event queue
+// notified; u64 number of endpoints, each: u32 id, boolean attached, u32 domain (0 when not
+// attached); u64 number of domains, each: u32 id, boolean bypass, u64 number of mappings, each:
+// u64 virt_start, u64 virt_end, u64 phys_start, u32 flags; u64 number of faults waiting for an
+// event buffer, each a fault (u8 reason, u32 flags, u32 endpoint, u64 address); u64 faults
+// reported, u64 faults dropped; u64 faults so far, u64 number of faults kept, each: u64 seq,
+// u64 time_ns, the fault, boolean delivered.
+void VirtioIommu::save_state(StateWriter& w) const {
+  w.boolean(bypass_);
+  w.u64(features_);
+  w.boolean(event_queue_ != nullptr);
+  w.u64(endpoints_.size());
+  for (const auto& [id, ep] : endpoints_) {
+    w.u32(id);
+    w.boolean(ep->domain.has_value());
+    w.u32(ep->domain.value_or(0));
+  }
+  w.u64(domains_.size());
+  for (const auto& [id, d] : domains_) {
+    w.u32(id);
+    w.boolean(d.bypass);
+    w.u64(d.mappings.size());
+    for (const auto& [first, m] : d.mappings) {
+      w.u64(first);
+      w.u64(m.last);
+      w.u64(m.phys);
+      w.u32(m.flags);
+    }
+  }
+  w.u64(pending_faults_.size());
+  for (const Fault& f : pending_faults_) save_fault(w, f);
+  w.u64(faults_reported_);
+  w.u64(faults_dropped_);
+  w.u64(fault_seq_);
+  w.u64(fault_history_.size());
+  for (const FaultRecord& f : fault_history_) {
+    w.u64(f.seq);
+    w.u64(f.time_ns);
+    save_fault(w, f.fault);
+    w.boolean(f.delivered);
+  }
+}
+
+void VirtioIommu::load_state(StateReader& r, VirtQueue& event_queue) {
+  auto check = [&r](bool bad, const std::string& why) {
+    if (r.ok() && bad) r.fail(why);
+  };
+  const bool bypass = r.boolean();
+  const uint64_t features = r.u64();
+  const bool event_queue_known = r.boolean();
+  // What the transport accepts at FEATURES_OK: a subset of the offer, with VERSION_1.
+  const uint64_t offer = device_features() | virtio_bit(kVirtioFVersion1) |
+                         virtio_bit(kVirtioFIndirectDesc) | virtio_bit(kVirtioFAccessPlatform);
+  check((features & ~offer) != 0, "features the device never offered");
+  check(features != 0 && !(features & virtio_bit(kVirtioFVersion1)), "features without VERSION_1");
+  // The driver reaches the queues (and so can attach anything) only once features are agreed.
+  check(features == 0 && event_queue_known, "an event queue before features were negotiated");
+
+  // -- Endpoints: the board's, each in a domain or not ----------------------------------------
+  const uint64_t endpoints = r.u64();
+  check(endpoints != endpoints_.size(), "the device had " + std::to_string(endpoints) +
+                                            " endpoints; this one has " +
+                                            std::to_string(endpoints_.size()));
+  std::map<uint32_t, std::optional<uint32_t>> attached;  // endpoint -> domain
+  for (const auto& [id, ep] : endpoints_) {
+    if (!r.ok()) break;
+    const uint32_t saved_id = r.u32();
+    const bool in_domain = r.boolean();
+    const uint32_t domain = r.u32();
+    check(saved_id != id, "the device had endpoint " + std::to_string(saved_id) +
+                              " where this one has endpoint " + std::to_string(id));
+    check(!in_domain && domain != 0, "an endpoint in no domain names a domain");
+    attached[id] = in_domain ? std::optional<uint32_t>(domain) : std::nullopt;
+  }
+
+  // -- Domains and their mappings ---------------------------------------------------------------
+  std::map<uint32_t, Domain> domains;
+  size_t mapping_count = 0;
+  const uint64_t ndomains = r.bounded(endpoints_.size(), "the number of domains");
+  check(ndomains > 0 && features == 0, "domains before features were negotiated");
+  const uint32_t known = kMapFRead | kMapFWrite | ((features & virtio_bit(kFMmio)) ? kMapFMmio : 0);
+  for (uint64_t i = 0; i < ndomains && r.ok(); ++i) {
+    const uint32_t id = r.u32();
+    Domain d;
+    d.bypass = r.boolean();
+    const uint64_t n = r.bounded(options_.max_mappings - mapping_count, "the number of mappings");
+    check(!domains.empty() && id <= domains.rbegin()->first, "domains repeat or are out of order");
+    check(id < options_.domain_start || id > options_.domain_end,
+          "domain " + std::to_string(id) + " is outside the domain range");
+    check(d.bypass && n > 0, "a bypass domain holds mappings");
+    for (uint64_t j = 0; j < n && r.ok(); ++j) {
+      const uint64_t first = r.u64();
+      Mapping m;
+      m.last = r.u64();
+      m.phys = r.u64();
+      m.flags = r.u32();
+      if (!r.ok()) break;
+      const std::string at =
+          "the mapping at IOVA " + std::to_string(first) + " of domain " + std::to_string(id);
+      // The checks map() makes, in its order.
+      check((m.flags & ~known) != 0, at + " has unknown or unnegotiated flags");
+      check(m.last < first, at + " ends before it starts");
+      check(((first | m.phys | (m.last + 1)) & granule_mask_) != 0,
+            at + " is not aligned to the page granule");
+      check(first < options_.input_start || m.last > options_.input_end,
+            at + " is outside the input range");
+      check(m.phys > UINT64_MAX - (m.last - first), at + " runs past the top of memory");
+      check((m.flags & (kMapFRead | kMapFWrite)) == 0, at + " grants nothing");
+      for (const ReservedRegion& res : options_.reserved) {
+        check(first <= res.end && res.start <= m.last, at + " covers a reserved region");
+      }
+      check(!d.mappings.empty() && first <= d.mappings.rbegin()->second.last,
+            at + " overlaps another or is out of order");
+      // A MAP of exactly an existing range may replace it without this bound (replace_in_place).
+      check(!options_.replace_in_place &&
+                block_count(first, m.last, m.phys, kMaxBlocksPerMapping) > kMaxBlocksPerMapping,
+            at + " needs more blocks than a MAP may make");
+      d.mappings.emplace_hint(d.mappings.end(), first, m);
+    }
+    mapping_count += d.mappings.size();
+    domains.emplace_hint(domains.end(), id, std::move(d));
+  }
+  // Domains exist exactly while an endpoint is attached (DETACH request).
+  for (const auto& [ep, domain] : attached) {
+    if (!domain || !r.ok()) continue;
+    auto it = domains.find(*domain);
+    check(it == domains.end(), "endpoint " + std::to_string(ep) + " is attached to domain " +
+                                   std::to_string(*domain) + ", which does not exist");
+    if (it != domains.end()) it->second.endpoints.insert(ep);
+  }
+  for (const auto& [id, d] : domains) {
+    check(d.endpoints.empty(), "domain " + std::to_string(id) + " has no endpoint");
+  }
+
+  // -- Faults -----------------------------------------------------------------------------------
+  auto check_fault = [&](const Fault& f) {
+    check(f.reason > kFaultRMapping, "a fault with reason " + std::to_string(f.reason));
+    check((f.flags & ~(kFaultFRead | kFaultFWrite | kFaultFAddress)) != 0,
+          "a fault with unknown flags");
+    check(!endpoints_.contains(f.endpoint),
+          "a fault of endpoint " + std::to_string(f.endpoint) + ", which does not exist");
+  };
+  std::deque<Fault> pending;
+  const uint64_t npending = r.bounded(kMaxPendingFaults, "the number of waiting faults");
+  for (uint64_t i = 0; i < npending && r.ok(); ++i) {
+    pending.push_back(read_fault(r));
+    check_fault(pending.back());
+  }
+  const uint64_t reported = r.u64();
+  const uint64_t dropped = r.u64();
+  const uint64_t seq = r.u64();
+  std::deque<FaultRecord> history;
+  const uint64_t kept = r.bounded(kFaultHistory, "the number of faults kept");
+  for (uint64_t i = 0; i < kept && r.ok(); ++i) {
+    FaultRecord f;
+    f.seq = r.u64();
+    f.time_ns = r.u64();
+    f.fault = read_fault(r);
+    f.delivered = r.boolean();
+    check(f.seq == 0 || f.seq > seq || (!history.empty() && f.seq <= history.back().seq),
+          "the faults kept are not numbered in order");
+    check_fault(f.fault);
+    history.push_back(f);
+  }
+  if (!r.ok()) return;
+
+  for (auto& [id, ep] : endpoints_) ep->domain = attached.at(id);
+  domains_ = std::move(domains);
+  mapping_count_ = mapping_count;
+  bypass_ = bypass;
+  features_ = features;
+  event_queue_ = event_queue_known ? &event_queue : nullptr;
+  pending_faults_ = std::move(pending);
+  faults_reported_ = reported;
+  faults_dropped_ = dropped;
+  fault_seq_ = seq;
+  fault_history_ = std::move(history);
+}
+
 }  // namespace glassvm

@@ -232,6 +232,27 @@ class VirtioIommu final : public VirtioDevice {
   /// The board's system reset: reset(), and `bypass` back to Options::boot_bypass.
   void system_reset();
 
+  // -- Snapshots ----------------------------------------------------------------------------------
+  /// The version of the state save_state() writes. (The transport saves its registers and the
+  /// virtqueues; the owner saves this device's own state with these, not VirtioDevice::save,
+  /// because restoring it needs the transport's event queue.)
+  static constexpr uint32_t kStateVersion = 1;
+  /// Writes `bypass`, the negotiated features, whether the event queue has been notified, each
+  /// endpoint's domain, each domain with its mappings, the faults waiting for event buffers,
+  /// the counters and the fault history. Not the options: they come from the device's -device
+  /// text.
+  void save_state(StateWriter& w) const;
+  /// Restores what save_state() wrote into a device built with the same options and the same
+  /// endpoints, between runs. `event_queue` is the transport's event queue (queue 1), which
+  /// the device uses again if the saved one had been notified of it. Announces nothing: a
+  /// notifier consumer restores its own contents. Fails `r` on a state the device cannot
+  /// reach: other endpoints, a domain without an endpoint or outside the domain range, a
+  /// mapping a MAP request would have refused (misaligned, overlapping another or a reserved
+  /// region, outside the input range, without permission, with unknown or unnegotiated flags,
+  /// too many blocks), more mappings than the device may hold, features never offered,
+  /// malformed faults; the device may then be half-restored.
+  void load_state(StateReader& r, VirtQueue& event_queue);
+
  private:
   class Endpoint;
   struct Mapping {

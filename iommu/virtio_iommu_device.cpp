@@ -24,7 +24,16 @@ bool VirtioIommuDevice::plug(BoardContext& board, const std::string& name, std::
     return false;
   }
   slot->plug(*iommu_);
+  slot_ = slot;
   return true;
+}
+
+void VirtioIommuDevice::load_state(StateReader& r, uint32_t version) {
+  if (version != kStateVersion) {
+    r.fail("state version " + std::to_string(version) + " is not supported");
+    return;
+  }
+  iommu_->load_state(r, slot_->queue(1));  // queue 1: the event queue (5.13.2)
 }
 
 void VirtioIommuDevice::fdt_alloc_phandles(FdtBuilder& b) {

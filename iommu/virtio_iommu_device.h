@@ -40,6 +40,16 @@ class VirtioIommuDevice final : public Device, public IommuProvider {
 
   void reset() override { iommu_->system_reset(); }
   void fdt_alloc_phandles(FdtBuilder& b) override;
+
+  /// Snapshots: the device's own state (VirtioIommu::save_state); the slot it sits in saves the
+  /// transport and the virtqueues, and the endpoints' address spaces are rebuilt when the board
+  /// builds the machine.
+  static constexpr uint32_t kStateVersion = 1;
+  uint32_t state_version() const override { return kStateVersion; }
+  void save_state(StateWriter& w) const override { iommu_->save_state(w); }
+  /// Restores the device and hands it its slot's event queue back. Neither announces anything
+  /// nor reads the slot's state, so the slot and the endpoints may be restored before or after.
+  void load_state(StateReader& r, uint32_t version) override;
   IommuProvider* as_iommu() override { return this; }
 
   // -- IommuProvider ----------------------------------------------------------------------------
@@ -61,6 +71,7 @@ class VirtioIommuDevice final : public Device, public IommuProvider {
 
  private:
   std::unique_ptr<VirtioIommu> iommu_;
+  VirtioMmio* slot_ = nullptr;  ///< the transport the device is plugged into
   /// The endpoints' address spaces by endpoint id, after iommu_ so they go first.
   std::vector<std::pair<uint32_t, std::unique_ptr<AddressSpace>>> spaces_;
   uint32_t phandle_ = 0;

@@ -117,6 +117,13 @@ class VirtioMmio {
     assert(index < queues_.size() && "VirtioMmio::queue: no such queue");
     return *queues_[index];
   }
+  /// The same, for the device's owner to hand a queue back to its device when it restores it
+  /// from a snapshot (a device that keeps a queue between notifications, as virtio-iommu keeps
+  /// its event queue).
+  VirtQueue& queue(unsigned index) {
+    assert(index < queues_.size() && "VirtioMmio::queue: no such queue");
+    return *queues_[index];
+  }
   /// Where to report, at Warning level, each entry into the error state (nullptr: nowhere).
   /// `log` must outlive the transport.
   void set_log(Host* log) { log_ = log; }
