@@ -143,7 +143,8 @@ class App {
   bool load_snapshot(std::span<const uint8_t> bytes, const std::string& name, std::string& error,
                      const SnapshotFile::Unpacked* unpacked = nullptr);
   /// Saves the running machine into `out` (Machine::save_snapshot). False with `error` (also
-  /// in messages()) when it cannot be saved, e.g. with an IOMMU.
+  /// in messages()) when it cannot be saved (a device model without snapshot support, disks
+  /// larger than a snapshot holds).
   bool save_snapshot(std::vector<uint8_t>& out, std::string& error);
   /// Share links (engine/board/machine_link.h, docs/links.md): the current machine as a link,
   /// with how it started, the console input since (every machine the App builds records it)

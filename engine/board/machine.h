@@ -202,10 +202,10 @@ class Machine {
                                                 std::string& error,
                                                 const SnapshotFile::Unpacked* unpacked = nullptr);
 
-  /// A hash of the whole guest state: the snapshot's sections (hart, CSRs, RAM, devices,
-  /// clock, console, images), so two machines that agree on it are in the same state. The
-  /// same on every host and build; a device without snapshot support (an IOMMU model, for
-  /// now) counts by its -device text only. Call it between runs.
+  /// A hash of the whole guest state: the snapshot's sections (hart, CSRs, RAM, disks,
+  /// devices, clock, console, images), so two machines that agree on it are in the same state.
+  /// The same on every host and build; a device without snapshot support (none of GlassVM's
+  /// own) counts by its -device text only. Call it between runs.
   uint64_t state_hash() const;
 
   /// Recorded sessions (engine/board/input_log.h). While recording, every byte the console
