@@ -124,3 +124,23 @@ add_test(NAME cli_node.recorded_session_node_to_native
                  --guest ${G}/demo.elf --workdir ${CMAKE_CURRENT_BINARY_DIR}/session-node_to_native)
 set_tests_properties(cli_node.recorded_session_native_to_node
                      cli_node.recorded_session_node_to_native PROPERTIES TIMEOUT 300)
+
+# Deterministic execution: each bundled guest, with its lesson's devices, reaches the same
+# state hash (Machine::state_hash: registers, CSRs, RAM, disks, devices) at the same guest time
+# natively and in the wasm build with the JIT.
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/demo-session.txt "help\nticks\nbench\necho done\n")
+foreach(spec
+    "demo|--stdin;${CMAKE_CURRENT_BINARY_DIR}/demo-session.txt;--state-hash;--;-kernel;${G}/demo.elf;--max-insns;30000000"
+    "bench|--state-hash;--;-kernel;${G}/bench.elf;--max-insns;30000000"
+    "teach_page_fault|--state-hash;--;-kernel;${G}/teach_page_fault.elf;--max-insns;30000000"
+    "teach_dma_fault|--state-hash;--;-device;riscv-iommu-sys;-device;edu-dma;-kernel;${G}/teach_dma_fault.elf;--max-insns;30000000"
+    "teach_riscv_iommu|--state-hash;--;-device;riscv-iommu-sys;-device;edu-dma,ats=on;-kernel;${G}/teach_riscv_iommu.elf;--max-insns;30000000"
+    "teach_virtio_iommu|--state-hash;--;-device;virtio-iommu-device;-device;edu-dma;-kernel;${G}/teach_virtio_iommu.elf;--max-insns;30000000")
+  string(REPLACE "|" ";" parts "${spec}")
+  list(GET parts 0 guest)
+  list(REMOVE_AT parts 0)
+  add_test(NAME cli_node.state_hash_same_as_native_${guest}
+           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/same_as_native.sh $<TARGET_FILE:glassvm>
+                   ${GLASSVM_NODE_JS} ${parts})
+  set_tests_properties(cli_node.state_hash_same_as_native_${guest} PROPERTIES TIMEOUT 300)
+endforeach()
