@@ -23,6 +23,7 @@
 #include "iommu/riscv_iommu_device.h"
 #include "iommu/shadow_map.h"
 #include "iommu/virtio_iommu_device.h"
+#include "tests/support/snapshot_diff.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {
@@ -95,25 +96,8 @@ std::string refusal(const Bytes& snapshot) {
   return error;
 }
 
-/// The sections in which two snapshots differ ("" when they are the same), with the first
-/// differing byte of each.
 std::string differences(const Bytes& a, const Bytes& b) {
-  SnapshotFile fa, fb;
-  std::string error, out;
-  EXPECT_TRUE(fa.open(a, error) && fb.open(b, error)) << error;
-  for (const SnapshotFile::Entry& e : fa.sections()) {
-    SnapshotSection sa, sb;
-    if (!fa.unpack(e.name, 1ull << 32, sa, error) || !fb.unpack(e.name, 1ull << 32, sb, error)) {
-      out += e.name + " (missing) ";
-      continue;
-    }
-    if (sa.payload == sb.payload) continue;
-    size_t i = 0;
-    while (i < sa.payload.size() && i < sb.payload.size() && sa.payload[i] == sb.payload[i]) ++i;
-    out += e.name + " (byte " + std::to_string(i) + ") ";
-  }
-  if (out.empty() && a != b) out = "(the files differ, their sections do not)";
-  return out;
+  return testing::snapshot_differences(a, b);
 }
 
 /// The payload of section `name`.

@@ -10,6 +10,7 @@
 #include "engine/base/snapshot.h"
 #include "engine/board/machine.h"
 #include "tests/support/read_file.h"
+#include "tests/support/snapshot_diff.h"
 #include "tests/support/test_host.h"
 
 namespace glassvm {
@@ -37,25 +38,8 @@ std::vector<uint8_t> save(Machine& m) {
   return out;
 }
 
-/// The sections in which two snapshots differ ("" when they are the same), with the first
-/// differing byte of each.
 std::string differences(const std::vector<uint8_t>& a, const std::vector<uint8_t>& b) {
-  SnapshotFile fa, fb;
-  std::string error, out;
-  EXPECT_TRUE(fa.open(a, error) && fb.open(b, error)) << error;
-  for (const SnapshotFile::Entry& e : fa.sections()) {
-    SnapshotSection sa, sb;
-    if (!fa.unpack(e.name, 1ull << 32, sa, error) || !fb.unpack(e.name, 1ull << 32, sb, error)) {
-      out += e.name + " (missing) ";
-      continue;
-    }
-    if (sa.payload == sb.payload) continue;
-    size_t i = 0;
-    while (i < sa.payload.size() && i < sb.payload.size() && sa.payload[i] == sb.payload[i]) ++i;
-    out += e.name + " (byte " + std::to_string(i) + ") ";
-  }
-  if (out.empty() && a != b) out = "(the files differ, their sections do not)";
-  return out;
+  return testing::snapshot_differences(a, b);
 }
 
 /// Runs until `text` appears in the output (or `limit` steps pass); whether it did.
