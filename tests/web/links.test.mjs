@@ -80,7 +80,7 @@ describe('share links', () => {
     const {tab, replay} = await openAndReplay(browser, link.url);
     assert.equal(replay.finished, true, JSON.stringify(replay));
     assert.equal(replay.matched, true, JSON.stringify(replay));
-    assert.equal(replay.stateHash, link.hash);
+    assert.equal(replay.hash, link.hash, 'the state when the replay ended is the sender\'s');
     assert.match(replay.console, /shared by the sender/);
     assert.ok(replay.messages.some((m) => /exactly the sender's state/.test(m)),
               replay.messages.join('\n'));
@@ -99,7 +99,7 @@ describe('share links', () => {
     const link = await share(sender.page);
     const {tab, replay} = await openAndReplay(browser, link.url);
     assert.equal(replay.matched, true, JSON.stringify({...replay, console: undefined}));
-    assert.equal(replay.stateHash, link.hash);
+    assert.equal(replay.hash, link.hash, 'the state when the replay ended is the sender\'s');
     assert.match(replay.console, /linked-42/);
     await tab.page.close();
     replayNatively(link.url, dir);
@@ -127,7 +127,7 @@ describe('share links', () => {
       return r.finished ? {...r, stateHash: window.glassvm.stateHash()} : null;
     }, null, 30000);
     assert.equal(replay.matched, true, JSON.stringify(replay));
-    assert.equal(replay.stateHash, hash);
+    assert.equal(replay.hash, hash);
     await waitForConsole(tab.page, 'recorded on the command line');
     await tab.page.close();
   });
