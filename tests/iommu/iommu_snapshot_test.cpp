@@ -113,17 +113,7 @@ Bytes section(const Bytes& snapshot, const std::string& name) {
 /// compression are fine but whose contents are not.
 Bytes rewrite(const Bytes& snapshot, const std::string& name,
               const std::function<void(Bytes&)>& edit) {
-  SnapshotFile file;
-  std::string error;
-  EXPECT_TRUE(file.open(snapshot, error)) << error;
-  SnapshotWriter out;
-  for (const SnapshotFile::Entry& e : file.sections()) {
-    SnapshotSection s;
-    EXPECT_TRUE(file.unpack(e.name, 1ull << 32, s, error)) << error;
-    if (e.name == name) edit(s.payload);
-    out.add(s.name, s.version, s.payload);
-  }
-  return out.finish();
+  return testing::rewrite_section(snapshot, name, edit);
 }
 
 /// `snapshot` with the `size` little-endian bytes at `offset` of section `name` set to `value`.

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,24 @@ inline std::string snapshot_differences(const std::vector<uint8_t>& a,
   }
   if (out.empty() && a != b) out = "(the files differ, their sections do not)";
   return out;
+}
+
+/// `snapshot` with section `name`'s payload changed by `edit`: a file whose checksum and
+/// compression are fine but whose contents are not.
+inline std::vector<uint8_t> rewrite_section(
+    const std::vector<uint8_t>& snapshot, const std::string& name,
+    const std::function<void(std::vector<uint8_t>&)>& edit) {
+  SnapshotFile file;
+  std::string error;
+  EXPECT_TRUE(file.open(snapshot, error)) << error;
+  SnapshotWriter out;
+  for (const SnapshotFile::Entry& e : file.sections()) {
+    SnapshotSection s;
+    EXPECT_TRUE(file.unpack(e.name, 1ull << 32, s, error)) << error;
+    if (e.name == name) edit(s.payload);
+    out.add(s.name, s.version, s.payload);
+  }
+  return out.finish();
 }
 
 }  // namespace glassvm::testing

@@ -156,17 +156,7 @@ TEST(Snapshot, EveryTruncationAndEveryFlippedByteIsRefused) {
 /// and compression are fine but whose contents are not.
 std::vector<uint8_t> rewrite(const std::vector<uint8_t>& snapshot, const std::string& name,
                              const std::function<void(std::vector<uint8_t>&)>& edit) {
-  SnapshotFile file;
-  std::string error;
-  EXPECT_TRUE(file.open(snapshot, error)) << error;
-  SnapshotWriter out;
-  for (const SnapshotFile::Entry& e : file.sections()) {
-    SnapshotSection s;
-    EXPECT_TRUE(file.unpack(e.name, 1ull << 32, s, error)) << error;
-    if (e.name == name) edit(s.payload);
-    out.add(s.name, s.version, s.payload);
-  }
-  return out.finish();
+  return testing::rewrite_section(snapshot, name, edit);
 }
 
 TEST(Snapshot, SectionsThatAreShortLongOrImpossibleAreRefusedByName) {
