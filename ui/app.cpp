@@ -206,10 +206,10 @@ bool App::load_guest(GuestImage image, const std::string& name, std::string& err
 }
 
 bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name, std::string& error,
-                        const SnapshotFile::Unpacked* unpacked) {
+                        const SnapshotFile::Prepared* prepared) {
   MachineConfig base;
   base.registry = &registry_;
-  std::unique_ptr<Machine> machine = Machine::from_snapshot(bytes, base, console_, error, unpacked);
+  std::unique_ptr<Machine> machine = Machine::from_snapshot(bytes, base, console_, error, prepared);
   if (!machine) {
     error = name + ": " + error;
     add_message(error);
@@ -234,7 +234,11 @@ bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name,
   from_snapshot_ = true;
   origin_ = {};
   origin_.start = MachineLink::Start::Snapshot;
-  origin_.crc = crc32_of(bytes);
+  // The whole file's CRC-32 (a link names the bundled snapshot by it): the body's, when it was
+  // computed beforehand, continued over the trailer.
+  origin_.crc = prepared && prepared->body_crc && bytes.size() >= 4
+                    ? crc32_of(bytes.last(4), *prepared->body_crc)
+                    : crc32_of(bytes);
   adopt(std::move(machine));
   old_disk.reset();
   // The restored guest's clock has been running: its time 0 was that long ago.

@@ -139,9 +139,9 @@ class App {
   /// false, sets `error` to a message naming `name` (also in messages()), and leaves the
   /// running machine untouched. Until another guest is loaded, reset() reboots the snapshot's
   /// images, and memory size, device and disk changes are refused (they would need a rebuild).
-  /// `unpacked`: sections already unpacked (SnapshotFile::set_unpacked), or null.
+  /// `prepared`: work done on the file beforehand (SnapshotFile::Prepared), or null.
   bool load_snapshot(std::span<const uint8_t> bytes, const std::string& name, std::string& error,
-                     const SnapshotFile::Unpacked* unpacked = nullptr);
+                     const SnapshotFile::Prepared* prepared = nullptr);
   /// Saves the running machine into `out` (Machine::save_snapshot). False with `error` (also
   /// in messages()) when it cannot be saved (a device model without snapshot support, disks
   /// larger than a snapshot holds).

@@ -51,10 +51,12 @@
   // Milestones of the start, in performance.now() ms (since navigation start), for timing():
   // this script ran, the core's runtime is up, the default guest is downloaded (and unpacked),
   // it is loaded into a machine, it printed its first output, and the panels' WebGL context was
-  // created (at their first drawing, once the start is over: web/main_web.cpp).
+  // created (at their first drawing, once the start is over: web/main_web.cpp). Beside them,
+  // `prepared`: what the download worker did for the last snapshot loaded successfully
+  // ({sections: the names it unpacked, bodyCrc: whether it computed the checksum}).
   const timing = {
     scriptMs: performance.now(), coreReadyMs: null, guestDownloadedMs: null, guestLoadedMs: null,
-    firstOutputMs: null, panelsMs: null,
+    firstOutputMs: null, panelsMs: null, prepared: null,
   };
   const pendingInput = [];     // input typed before the core was up
   const earlyMessages = [];    // messages raised before the core was up
@@ -267,6 +269,7 @@
         const bytes = new Uint8Array(e.data.out);
         // A snapshot's sections the worker has unpacked: loadSnapshot hands them to the core.
         if (e.data.sections && e.data.sections.length) bytes.unpackedSections = e.data.sections;
+        if (e.data.bodyCrc !== undefined) bytes.bodyCrc = e.data.bodyCrc;
         waiter.resolve(bytes);
       }
     };
@@ -574,12 +577,16 @@
       addMessage(error);
       return { ok: false, error };
     }
-    const sections = bytes.unpackedSections;
+    // What the download worker did while the file arrived: sections unpacked, the checksum.
+    const sections = bytes.unpackedSections || [];
+    const crc = bytes.bodyCrc;
     const result = runLoad(name, () =>
-      withBytes(bytes, (p, n) => withCString(name, (np) => (sections
-        ? withSections(sections, (sp, sn) => core._glassvm_load_snapshot_unpacked(p, n, np, sp, sn))
+      withBytes(bytes, (p, n) => withCString(name, (np) => (sections.length || crc !== undefined
+        ? withSections(sections, (sp, sn) => core._glassvm_load_snapshot_unpacked(
+          p, n, np, sp, sn, crc !== undefined ? 1 : 0, crc !== undefined ? crc : 0))
         : core._glassvm_load_snapshot(p, n, np)))));
     if (result.ok) {
+      timing.prepared = { sections: sections.map((x) => x.name), bodyCrc: crc !== undefined };
       // The screen as it was when the snapshot was saved, after the banner.
       if (timing.guestLoadedMs === null) timing.guestLoadedMs = performance.now();
       onConsoleOutput(utf8.encode(core.UTF8ToString(core._glassvm_console_tail())));
@@ -1091,6 +1098,9 @@
       throw e;
     }
     if (!core._glassvm_session_ready()) throw new Error('The GlassVM core started without a session');
+    // The interpreter's warm-up (web/main_web.cpp: warm_up_interpreter): now, to overlap the
+    // download of a guest that boots; after the restore for one that starts from a snapshot.
+    if (!fromSnapshot) core._glassvm_warm_up();
     for (const m of earlyMessages.splice(0)) withCString(m, (p) => core._glassvm_add_message(p));
     for (const bytes of pendingInput.splice(0)) sendInput(bytes);
     setInterval(() => { renderMessages(); updateStatus(); }, 200);
@@ -1157,6 +1167,7 @@
                     `The guest of lesson ${lessonParam} did not load`);
       timing.guestLoadedMs = performance.now();
     }
+    if (fromSnapshot) setTimeout(() => core._glassvm_warm_up(), 250);
     await waitForInstructions(10000);
     updateStatus();
   })();
@@ -1294,7 +1305,7 @@
     loadDisk: (nameOrUrl) => loadDiskFromUrl(String(nameOrUrl)),
     disk: () => coreJson('_glassvm_disk_json', { attached: false, name: '', bytes: 0, readOnly: false, bytesWritten: 0 }),
     messages: () => messages(),
-    timing: () => Object.assign({}, timing),
+    timing: () => JSON.parse(JSON.stringify(timing)),
     frameMs: () => (core ? core._glassvm_frame_ms() : 0),
     // The panels: [{name, open, shown, x, y, w, h}], rectangles in canvas pixels.
     panels: () => coreJson('_glassvm_panels_json', []),

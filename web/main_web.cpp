@@ -125,11 +125,13 @@ void quiet_frame(Page& page, double start) {
     page.quiet_start = false;
 }
 
-/// Runs the interpreter over a small loop, on a machine of its own, once at start. The browser
-/// compiles a function with its optimizing tier only after it has run for a while, and the
-/// hart's step loop (Cpu::run) is large: that compile takes about 150 ms of a core. Started
-/// here, it overlaps the first guest's download instead of the first 150 ms of its boot, which
-/// would otherwise run on the baseline tier at a fraction of the speed.
+/// Runs the interpreter over a small loop, on a machine of its own (glassvm_warm_up). The
+/// browser compiles a function with its optimizing tier only after it has run for a while, and
+/// the hart's step loop (Cpu::run) is large: that compile takes about 150 ms of a core. The page
+/// calls it as soon as the core is up when it boots a guest, so that the compile overlaps the
+/// guest's download instead of the first 150 ms of its boot, which would otherwise run on the
+/// baseline tier at a fraction of the speed; when it starts from a snapshot, whose guest waits
+/// at a prompt, it calls it after the restore, which the warm-up's 50 ms would otherwise delay.
 void warm_up_interpreter(Host& host) {
   // The loop at the start of RAM: t0 = 0x80001000 (lui; slli 32; srli 32), t1 = 0; then loads,
   // stores, arithmetic and a branch taken 7 times in 8 (riscv64-linux-gnu-as, -march=rv64i):
@@ -260,6 +262,15 @@ EMSCRIPTEN_KEEPALIVE int glassvm_run_between_frames() {
   return g_page->busy ? 1 : 0;
 }
 
+/// See warm_up_interpreter; only the first call runs it.
+EMSCRIPTEN_KEEPALIVE void glassvm_warm_up() {
+  using namespace glassvm::web;
+  static bool done = false;
+  if (done || g_page == nullptr) return;
+  done = true;
+  warm_up_interpreter(g_page->session->host);
+}
+
 }  // extern "C"
 
 int main() {
@@ -294,7 +305,6 @@ int main() {
   });
   set_session(page->session);
   g_page = page;
-  warm_up_interpreter(page->session->host);
   emscripten_set_main_loop_arg(frame, page, 0, /*simulate_infinite_loop=*/true);
   return 0;
 }

@@ -232,8 +232,10 @@ std::vector<uint8_t> SnapshotWriter::finish() const {
 
 // -- SnapshotFile --
 
-bool SnapshotFile::open(std::span<const uint8_t> file, std::string& error) {
+bool SnapshotFile::open(std::span<const uint8_t> file, std::string& error,
+                        const Prepared* prepared) {
   sections_.clear();
+  unpacked_ = prepared ? prepared->sections : Unpacked{};
   if (file.size() < kHeaderBytes + kTrailerBytes || std::memcmp(file.data(), kMagic, 8) != 0) {
     error = "not a GlassVM snapshot (no GVMSNAP header)";
     return false;
@@ -245,7 +247,8 @@ bool SnapshotFile::open(std::span<const uint8_t> file, std::string& error) {
     return false;
   }
   const auto body = file.first(file.size() - kTrailerBytes);
-  if (crc32_of(body) != load_le<uint32_t>(file.data() + body.size())) {
+  const uint32_t crc = prepared && prepared->body_crc ? *prepared->body_crc : crc32_of(body);
+  if (crc != load_le<uint32_t>(file.data() + body.size())) {
     error = "the snapshot is damaged or truncated (its checksum does not match)";
     return false;
   }

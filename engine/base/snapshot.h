@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -126,10 +127,23 @@ class SnapshotWriter {
 /// names); sections are unpacked on demand.
 class SnapshotFile {
  public:
+  /// Sections already unpacked, by name; each must outlive the SnapshotFile.
+  using Unpacked = std::map<std::string, std::span<const uint8_t>, std::less<>>;
+  /// Work done on the file beforehand: the page's download worker does it off the main
+  /// thread, while the file arrives.
+  struct Prepared {
+    /// unpack() takes one of these instead of inflating when its length is the section's
+    /// unpacked length, with the same limit.
+    Unpacked sections;
+    /// The CRC-32 of the file without its 4-byte trailer: open() compares it with the trailer
+    /// instead of computing it.
+    std::optional<uint32_t> body_crc;
+  };
+
   /// Checks `file` (which must outlive this object). Returns false with a message on any
   /// problem: not a snapshot, another format version, truncated, trailing bytes, a bad
-  /// checksum, a bad or repeated section name.
-  bool open(std::span<const uint8_t> file, std::string& error);
+  /// checksum, a bad or repeated section name. `prepared` (copied) may be null.
+  bool open(std::span<const uint8_t> file, std::string& error, const Prepared* prepared = nullptr);
 
   /// Names and versions, in file order.
   struct Entry {
@@ -145,12 +159,6 @@ class SnapshotFile {
   /// unpacked length exceeds `max_bytes`, or when its data does not unpack to that length.
   bool unpack(std::string_view name, uint64_t max_bytes, SnapshotSection& out,
               std::string& error) const;
-  /// Sections someone has already unpacked (the page's download worker does it off the main
-  /// thread), by name; each must outlive this object. unpack() takes one instead of inflating
-  /// when its length is the section's unpacked length, with the same limit; the file's own
-  /// checks (checksum, structure) still apply.
-  using Unpacked = std::map<std::string, std::span<const uint8_t>, std::less<>>;
-  void set_unpacked(Unpacked sections) { unpacked_ = std::move(sections); }
 
  private:
   std::vector<Entry> sections_;

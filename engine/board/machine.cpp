@@ -642,6 +642,13 @@ bool Machine::check_stray_m_trap() {
   return true;
 }
 
+void Machine::for_each_reset_piece(const ResetPiece& piece) const {
+  for (const Blob& b : plan_.firmware_blobs) piece(b.addr, b.data, b.memsz);
+  for (const Blob& b : plan_.kernel_blobs) piece(b.addr, b.data, b.memsz);
+  if (!plan_.initrd.empty()) piece(plan_.initrd_addr, plan_.initrd, plan_.initrd.size());
+  piece(fdt_addr_, fdt_, fdt_.size());
+}
+
 void Machine::reset() {
   for (const DeviceEntry& entry : devices_) entry.device->reset();
   sbi_->reset();
@@ -656,10 +663,7 @@ void Machine::reset() {
       std::memset(ram_.ram_ptr() + offset + data.size(), 0, memsz - data.size());
     ram_.notify_ram_write(offset, memsz);
   };
-  for (const Blob& b : plan_.firmware_blobs) put(b.addr, b.data, b.memsz);
-  for (const Blob& b : plan_.kernel_blobs) put(b.addr, b.data, b.memsz);
-  if (!plan_.initrd.empty()) put(plan_.initrd_addr, plan_.initrd, plan_.initrd.size());
-  put(fdt_addr_, fdt_, fdt_.size());
+  for_each_reset_piece(put);
   write_boot_rom();
   // Guest time goes on across the reset: the clock's step source adds the steps taken so far.
   instret_before_reset_ += cpu_->retired_instructions();

@@ -196,11 +196,11 @@ class Machine {
   /// is not a snapshot, is damaged, truncated, of another version, or holds any state this machine
   /// could not be in returns nullptr with a message; nothing else is changed, and allocations are
   /// bounded by the snapshot's own RAM size.
-  /// `unpacked`: sections already unpacked elsewhere (SnapshotFile::set_unpacked), or null.
+  /// `prepared`: work done on the file elsewhere (SnapshotFile::Prepared), or null.
   static std::unique_ptr<Machine> from_snapshot(std::span<const uint8_t> file,
                                                 const MachineConfig& base, Host& host,
                                                 std::string& error,
-                                                const SnapshotFile::Unpacked* unpacked = nullptr);
+                                                const SnapshotFile::Prepared* prepared = nullptr);
 
   /// A hash of the whole guest state: the snapshot's sections (hart, CSRs, RAM, disks,
   /// devices, clock, console, images), so two machines that agree on it are in the same state.
@@ -319,6 +319,12 @@ class Machine {
   /// stops the machine. Returns whether it did.
   bool check_stray_m_trap();
   void write_boot_rom();
+  /// What reset() writes to RAM, in order: each piece is `data` at `addr`, zeros up to `memsz`.
+  using ResetPiece =
+      std::function<void(uint64_t addr, std::span<const uint8_t> data, uint64_t memsz)>;
+  void for_each_reset_piece(const ResetPiece& piece) const;
+  /// A bitmap of the RAM pages that hold what reset() writes there (none of them all zeros).
+  std::vector<uint8_t> pages_as_reset_left() const;
   void deliver_console_input();
   /// Takes received bytes from the board UART for the SBI console (never waits).
   size_t read_uart_input(std::span<uint8_t> out);

@@ -26,7 +26,7 @@ namespace glassvm {
 
 namespace {
 
-constexpr uint32_t kConfigVersion = 1, kBootVersion = 1, kRamVersion = 1, kBoardVersion = 1,
+constexpr uint32_t kConfigVersion = 1, kBootVersion = 1, kRamVersion = 2, kBoardVersion = 1,
                    kConsoleVersion = 1, kDrivesVersion = 1;
 constexpr uint64_t kDriveBlock = 4096;
 /// The most bytes the small sections may unpack to.
@@ -40,6 +40,47 @@ std::string device_section(size_t index) {
 }
 
 }  // namespace
+
+std::vector<uint8_t> Machine::pages_as_reset_left() const {
+  // The pages reset() writes, each drawn as it leaves it on a machine whose RAM was zero (as
+  // from_snapshot's is when it commits the images), then compared with RAM.
+  const uint64_t pages = config_.ram_size / kPageSize;
+  struct Piece {
+    uint64_t addr;
+    std::span<const uint8_t> data;
+    uint64_t memsz;
+  };
+  std::vector<Piece> pieces;
+  std::vector<uint8_t> covered(pages);
+  for_each_reset_piece([&](uint64_t addr, std::span<const uint8_t> data, uint64_t memsz) {
+    if (memsz == 0) return;
+    pieces.push_back({addr, data, memsz});
+    const uint64_t first = (addr - virt::kDramBase) / kPageSize;
+    const uint64_t last = (addr - virt::kDramBase + memsz - 1) / kPageSize;
+    for (uint64_t i = first; i <= last && i < pages; ++i) covered[i] = 1;
+  });
+  std::vector<uint8_t> kept((pages + 7) / 8);
+  std::vector<uint8_t> page(kPageSize);
+  const uint8_t* base = ram_.ram_ptr();
+  for (uint64_t i = 0; i < pages; ++i) {
+    if (!covered[i]) continue;
+    const uint64_t start = virt::kDramBase + i * kPageSize;
+    std::fill(page.begin(), page.end(), 0);
+    for (const Piece& p : pieces) {
+      const uint64_t lo = std::max(start, p.addr),
+                     hi = std::min(start + kPageSize, p.addr + p.memsz);
+      if (lo >= hi) continue;
+      // [lo, hi) is the piece's data up to `split`, then its zeros.
+      const uint64_t split = std::clamp(p.addr + p.data.size(), lo, hi);
+      std::memcpy(page.data() + (lo - start), p.data.data() + (lo - p.addr), split - lo);
+      std::memset(page.data() + (split - start), 0, hi - split);
+    }
+    if (std::all_of(page.begin(), page.end(), [](uint8_t b) { return b == 0; })) continue;
+    if (std::memcmp(base + i * kPageSize, page.data(), kPageSize) == 0)
+      kept[i / 8] |= static_cast<uint8_t>(1u << (i % 8));
+  }
+  return kept;
+}
 
 bool Machine::save_snapshot(std::vector<uint8_t>& out, std::string& error) {
   assert(!in_cpu_run_ && "Machine::save_snapshot inside run()");
@@ -119,14 +160,16 @@ void Machine::write_sections(const SectionSink& file) const {
   file("boot", kBootVersion, boot.data());
 
   {
-    // Pages of zeros are left out: a bitmap says which pages follow.
+    // Pages of zeros are left out, and so are pages that hold what reset() writes there (the
+    // loader commits the boot images first): for Linux at its prompt, most of the kernel.
     const uint64_t pages = config_.ram_size / kPageSize;
+    const std::vector<uint8_t> kept = pages_as_reset_left();
     std::vector<uint8_t> bitmap((pages + 7) / 8);
     std::vector<uint64_t> present;
     const uint8_t* base = ram_.ram_ptr();
     for (uint64_t i = 0; i < pages; ++i) {
       const uint64_t off = i * kPageSize;
-      if (!ram_.ram_maybe_written(off)) continue;
+      if (!ram_.ram_maybe_written(off) || (kept[i / 8] >> (i % 8) & 1)) continue;
       const uint8_t* p = base + off;
       if (p[0] == 0 && std::memcmp(p, p + 1, kPageSize - 1) == 0) continue;
       bitmap[i / 8] |= static_cast<uint8_t>(1u << (i % 8));
@@ -135,6 +178,7 @@ void Machine::write_sections(const SectionSink& file) const {
     StateWriter ram;
     ram.u64(pages);
     ram.bytes(bitmap);
+    ram.bytes(kept);
     for (uint64_t i : present) ram.bytes({base + i * kPageSize, kPageSize});
     file("ram", kRamVersion, ram.data());
   }
@@ -205,10 +249,9 @@ void Machine::write_sections(const SectionSink& file) const {
 std::unique_ptr<Machine> Machine::from_snapshot(std::span<const uint8_t> bytes,
                                                 const MachineConfig& base, Host& host,
                                                 std::string& error,
-                                                const SnapshotFile::Unpacked* unpacked) {
+                                                const SnapshotFile::Prepared* prepared) {
   SnapshotFile file;
-  if (!file.open(bytes, error)) return nullptr;
-  if (unpacked) file.set_unpacked(*unpacked);
+  if (!file.open(bytes, error, prepared)) return nullptr;
   SnapshotSection section;
   if (!file.unpack("config", kSmallSection, section, error)) return nullptr;
   if (section.version != kConfigVersion) {
@@ -356,15 +399,24 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
     }
   }
 
-  // ram
+  // ram (version 1 has no bitmap of the pages as reset left them)
   const uint64_t pages = config_.ram_size / kPageSize;
-  if (!open("ram", 8 + (pages + 7) / 8 + config_.ram_size, kRamVersion)) return false;
+  const uint64_t bitmap_bytes = (pages + 7) / 8;
+  if (!open("ram", 8 + 2 * bitmap_bytes + config_.ram_size, kRamVersion)) return false;
   {
     StateReader r(s.payload, "ram");
     if (r.u64() != pages) r.fail("the RAM size differs from the configuration's");
-    auto bitmap = r.bytes((pages + 7) / 8);
+    auto bitmap = r.bytes(bitmap_bytes);
+    std::vector<uint8_t> kept(bitmap_bytes);
+    if (s.version >= 2) {
+      auto k = r.bytes(bitmap_bytes);
+      if (r.ok()) std::copy(k.begin(), k.end(), kept.begin());
+    }
     uint64_t present = 0;
-    for (uint8_t byte : bitmap) present += static_cast<unsigned>(__builtin_popcount(byte));
+    for (uint64_t i = 0; i < bitmap.size() && i < kept.size(); ++i) {
+      present += static_cast<unsigned>(__builtin_popcount(bitmap[i]));
+      if (bitmap[i] & kept[i]) r.fail("a page is both saved and kept as reset left it");
+    }
     if (r.ok() && r.remaining() != present * kPageSize) {
       r.fail("the pages do not match the bitmap");
     }
@@ -377,7 +429,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
         ram_.note_ram_touched(off, kPageSize);
         std::memcpy(base + off, data, kPageSize);
         data += kPageSize;
-      } else if (ram_.ram_maybe_written(off)) {
+      } else if (!(kept[i / 8] & (1u << (i % 8))) && ram_.ram_maybe_written(off)) {
         std::memset(base + off, 0, kPageSize);
       }
     }

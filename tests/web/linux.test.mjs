@@ -1,12 +1,15 @@
 // Browser tests: the page's default guest is the bundled Linux. It starts from the machine
 // saved at its busybox prompt (a snapshot), with the boot log on the screen, answers typed
 // commands in the xterm.js console, shows S/U-mode and Sv48 paging in the CPU state, and powers
-// off. ?boot=1 boots it from the kernel and the initramfs, as does a corrupt snapshot; a corrupt
-// kernel gives a message while the page keeps working.
+// off. ?boot=1 boots it from the kernel and the initramfs, as does a corrupt or damaged snapshot
+// (the download worker's checksum finds the damage); a corrupt kernel gives a message while the
+// page keeps working.
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import {after, before, describe, test} from 'node:test';
 
-import {consoleLength, focusTerminal, launch, openGlassVm, openPage, waitForConsole,
+import {consoleLength, distDir, focusTerminal, launch, openGlassVm, openPage, waitForConsole,
         waitInPage} from './harness.mjs';
 
 const kPrompt = '~ # ';
@@ -31,6 +34,11 @@ describe('the bundled Linux in the page', () => {
     assert.equal(state.guest, 'linux');
     const messages = await tab.page.evaluate(() => window.glassvm.messages());
     assert.ok(messages.some((m) => /Loaded snapshot linux/.test(m)), JSON.stringify(messages));
+    // The download worker unpacked its RAM and boot images, and computed its checksum, while
+    // it arrived; the core took them.
+    const {prepared} = await tab.page.evaluate(() => window.glassvm.timing());
+    assert.deepEqual([...prepared.sections].sort(), ['boot', 'ram'], JSON.stringify(prepared));
+    assert.equal(prepared.bodyCrc, true);
     const text = await waitForConsole(tab.page, kPrompt, kBootTimeoutMs);
     assert.match(text, /Linux version 7\.\d+/);
     assert.match(text, /Run \/init as init process/);
@@ -129,6 +137,22 @@ describe('the bundled Linux in the page', () => {
          assert.match(text, /Linux version 7\.\d+/);
          const messages = await t.page.evaluate(() => window.glassvm.messages());
          assert.ok(messages.some((m) => /prompt\.snap.*not a GlassVM snapshot.*from scratch/.test(m)),
+                   JSON.stringify(messages));
+         await t.page.close();
+       });
+
+  test('a snapshot damaged in its middle is refused by its checksum, and Linux boots instead',
+       async () => {
+         const bytes = fs.readFileSync(path.join(distDir(), 'guests', 'linux', 'prompt.snap'));
+         bytes[bytes.length >> 1] ^= 0x10;
+         const t = await openPage(browser);
+         await t.page.route(/prompt\.snap(\?.*)?$/, (route) => route.fulfill({
+           status: 200, contentType: 'application/octet-stream', body: bytes}));
+         await t.page.goto(browser.url, {waitUntil: 'load'});
+         const text = await waitForConsole(t.page, kPrompt, kBootTimeoutMs);
+         assert.match(text, /Linux version 7\.\d+/);
+         const messages = await t.page.evaluate(() => window.glassvm.messages());
+         assert.ok(messages.some((m) => /prompt\.snap.*damaged.*from scratch/.test(m)),
                    JSON.stringify(messages));
          await t.page.close();
        });

@@ -3,10 +3,14 @@
 // with a message, never half-loaded.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/base/block_storage.h"
+#include "engine/base/page.h"
 #include "engine/base/snapshot.h"
 #include "engine/board/machine.h"
 #include "tests/support/read_file.h"
@@ -163,6 +167,9 @@ TEST(Snapshot, SectionsThatAreShortLongOrImpossibleAreRefusedByName) {
   TestHost host;
   auto m = bare_metal(host, "test_uart_hello.elf");
   m->run(3'000);
+  // A page of RAM the program's image does not hold, so that the section carries one.
+  const uint32_t word = 0x5eed1e55;
+  m->cpu_as().write(virt::kDramBase + (512 << 10), &word, sizeof(word));
   const std::vector<uint8_t> snapshot = save(*m);
   SnapshotFile file;
   std::string error;
@@ -276,12 +283,111 @@ TEST(Snapshot, DrivesComeBackWithTheirContents) {
   EXPECT_NE(error.find("drives"), std::string::npos) << error;
 }
 
+/// The "ram" section's page bitmaps: {saved pages, pages kept as reset left them}.
+std::pair<size_t, size_t> ram_page_counts(const std::vector<uint8_t>& snapshot) {
+  SnapshotFile file;
+  SnapshotSection ram;
+  std::string error;
+  EXPECT_TRUE(file.open(snapshot, error) && file.unpack("ram", 1ull << 30, ram, error)) << error;
+  EXPECT_EQ(ram.version, 2u);
+  uint64_t pages = 0;
+  std::memcpy(&pages, ram.payload.data(), 8);
+  const size_t n = (pages + 7) / 8;
+  size_t saved = 0, kept = 0;
+  for (size_t i = 0; i < n; ++i) {
+    saved += static_cast<size_t>(__builtin_popcount(ram.payload[8 + i]));
+    kept += static_cast<size_t>(__builtin_popcount(ram.payload[8 + n + i]));
+  }
+  return {saved, kept};
+}
+
+// A page that holds what reset() put there (the images, the device tree) is not saved: the
+// loader commits the images first. A page the guest changed is saved, and one it cleared
+// comes back cleared.
+TEST(Snapshot, PagesAsResetLeftThemAreNotSavedTwice) {
+  TestHost host;
+  auto m = bare_metal(host, "test_uart_hello.elf");
+  const auto [saved, kept] = ram_page_counts(save(*m));
+  EXPECT_EQ(saved, 0u);
+  EXPECT_GT(kept, 1u);  // the program and the device tree
+
+  const uint32_t word = 0x0badf00d;
+  m->cpu_as().write(virt::kDramBase + 8, &word, sizeof(word));
+  const std::vector<uint8_t> zeros(kPageSize);
+  m->cpu_as().write(virt::kDramBase + kPageSize, zeros.data(), zeros.size());
+  const std::vector<uint8_t> snapshot = save(*m);
+  const auto [saved2, kept2] = ram_page_counts(snapshot);
+  EXPECT_EQ(saved2, 1u);
+  EXPECT_EQ(kept2, kept - 2);
+
+  std::string error;
+  auto restored = Machine::from_snapshot(snapshot, {}, host, error);
+  ASSERT_TRUE(restored) << error;
+  EXPECT_EQ(differences(save(*restored), snapshot), "");
+  std::vector<uint8_t> a(2 * kPageSize), b(2 * kPageSize);
+  m->cpu_as().read(virt::kDramBase, a.data(), a.size());
+  restored->cpu_as().read(virt::kDramBase, b.data(), b.size());
+  EXPECT_EQ(a, b);
+  uint32_t got = 0;
+  restored->cpu_as().read(virt::kDramBase + 8, &got, sizeof(got));
+  EXPECT_EQ(got, word);
+  EXPECT_TRUE(std::all_of(b.begin() + kPageSize, b.end(), [](uint8_t x) { return x == 0; }));
+
+  // Both bits for one page: refused by name.
+  TestHost h;
+  auto both = rewrite(snapshot, "ram", [](std::vector<uint8_t>& p) {
+    const size_t n = (p[0] | p[1] << 8) / 8;  // fewer than 65536 pages
+    p[8 + n] |= 1;                            // page 0, saved, is marked kept as well
+  });
+  EXPECT_FALSE(Machine::from_snapshot(both, {}, h, error));
+  EXPECT_NE(error.find("ram"), std::string::npos) << error;
+}
+
+// A version 1 "ram" section (every page that is not zero saved, no second bitmap) still loads.
+TEST(Snapshot, RamSectionVersionOneStillLoads) {
+  TestHost host;
+  auto m = bare_metal(host, "test_uart_hello.elf");
+  m->run(3'000);
+  const std::vector<uint8_t> snapshot = save(*m);
+  SnapshotFile file;
+  std::string error;
+  ASSERT_TRUE(file.open(snapshot, error)) << error;
+  SnapshotWriter old;
+  for (const SnapshotFile::Entry& e : file.sections()) {
+    SnapshotSection s;
+    ASSERT_TRUE(file.unpack(e.name, 1ull << 30, s, error)) << error;
+    if (e.name != "ram") {
+      old.add(s.name, s.version, s.payload);
+      continue;
+    }
+    const uint64_t pages = (1 << 20) / kPageSize;
+    StateWriter v1;
+    v1.u64(pages);
+    std::vector<uint8_t> bitmap(pages / 8), page(kPageSize), data;
+    for (uint64_t i = 0; i < pages; ++i) {
+      m->cpu_as().read(virt::kDramBase + i * kPageSize, page.data(), page.size());
+      if (std::all_of(page.begin(), page.end(), [](uint8_t x) { return x == 0; })) continue;
+      bitmap[i / 8] |= static_cast<uint8_t>(1u << (i % 8));
+      data.insert(data.end(), page.begin(), page.end());
+    }
+    v1.bytes(bitmap);
+    v1.bytes(data);
+    old.add("ram", 1, v1.data());
+  }
+  auto restored = Machine::from_snapshot(old.finish(), {}, host, error);
+  ASSERT_TRUE(restored) << error;
+  EXPECT_EQ(differences(save(*restored), snapshot), "");
+}
+
 // Sections unpacked beforehand (the page's worker does it) are used in place of inflating; one
 // of the wrong length is ignored, and the file's own checks still apply.
 TEST(Snapshot, SectionsUnpackedBeforehandAreUsed) {
   TestHost host;
   auto m = bare_metal(host, "test_uart_hello.elf");
   m->run(3'000);
+  // A page of RAM the program's image does not hold, so that the section carries one.
+  const uint32_t word = 0x5eed1e55;
+  m->cpu_as().write(virt::kDramBase + (512 << 10), &word, sizeof(word));
   const std::vector<uint8_t> snapshot = save(*m);
   SnapshotFile file;
   std::string error;
@@ -290,21 +396,21 @@ TEST(Snapshot, SectionsUnpackedBeforehandAreUsed) {
   ASSERT_TRUE(file.unpack("ram", 1ull << 30, ram, error)) << error;
 
   // The same bytes: the same machine.
-  SnapshotFile::Unpacked same = {{"ram", ram.payload}};
+  SnapshotFile::Prepared same = {.sections = {{"ram", ram.payload}}};
   auto a = Machine::from_snapshot(snapshot, {}, host, error, &same);
   ASSERT_TRUE(a) << error;
   EXPECT_EQ(differences(save(*a), snapshot), "");
   // Other bytes of the right length are what the machine gets: used, not inflated.
   std::vector<uint8_t> changed = ram.payload;
   changed.back() ^= 0x5a;
-  SnapshotFile::Unpacked other = {{"ram", changed}};
+  SnapshotFile::Prepared other = {.sections = {{"ram", changed}}};
   auto b = Machine::from_snapshot(snapshot, {}, host, error, &other);
   ASSERT_TRUE(b) << error;
   EXPECT_EQ(differences(save(*b), snapshot),
             "ram (byte " + std::to_string(changed.size() - 1) + ") ");
   // A length other than the section's: ignored, the section is inflated.
   std::vector<uint8_t> shorter(ram.payload.begin(), ram.payload.end() - 1);
-  SnapshotFile::Unpacked wrong = {{"ram", shorter}};
+  SnapshotFile::Prepared wrong = {.sections = {{"ram", shorter}}};
   auto c = Machine::from_snapshot(snapshot, {}, host, error, &wrong);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(differences(save(*c), snapshot), "");
@@ -312,6 +418,24 @@ TEST(Snapshot, SectionsUnpackedBeforehandAreUsed) {
   std::vector<uint8_t> damaged = snapshot;
   damaged[damaged.size() / 2] ^= 1;
   EXPECT_FALSE(Machine::from_snapshot(damaged, {}, host, error, &same));
+}
+
+// A body CRC computed beforehand (the page's worker does it while the file arrives) stands in
+// for computing it: the right one loads, a wrong one is refused as damage.
+TEST(Snapshot, ABodyCrcComputedBeforehandIsComparedWithTheTrailer) {
+  TestHost host;
+  auto m = bare_metal(host, "test_uart_hello.elf");
+  m->run(3'000);
+  const std::vector<uint8_t> snapshot = save(*m);
+  const auto body = std::span<const uint8_t>(snapshot).first(snapshot.size() - 4);
+  std::string error;
+  SnapshotFile::Prepared right = {.body_crc = crc32_of(body)};
+  auto a = Machine::from_snapshot(snapshot, {}, host, error, &right);
+  ASSERT_TRUE(a) << error;
+  EXPECT_EQ(differences(save(*a), snapshot), "");
+  SnapshotFile::Prepared wrong = {.body_crc = crc32_of(body) ^ 1};
+  EXPECT_FALSE(Machine::from_snapshot(snapshot, {}, host, error, &wrong));
+  EXPECT_NE(error.find("checksum"), std::string::npos) << error;
 }
 
 TEST(Snapshot, AMachineWithADeviceThatCannotBeSavedSaysWhich) {
