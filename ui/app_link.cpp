@@ -147,6 +147,7 @@ bool App::open_link(const MachineLink& link, GuestImage image, std::span<const u
   else if (machine)
     machine->play(link.input, link.end_ns, error);
   if (!machine || !machine->playing()) {
+    machine.reset();  // before the disk it may use
     ram_mib_ = old_ram;
     devices_ = std::move(old_devices);
     disk_ = std::move(old_disk);

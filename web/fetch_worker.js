@@ -101,15 +101,34 @@ const kMaxPrealloc = 256 << 20;  // beyond, the buffer grows as the bytes actual
 // gives {sections: null}.
 const kSnapshotMagic = [0x47, 0x56, 0x4d, 0x53, 0x4e, 0x41, 0x50, 0x00];  // "GVMSNAP\0"
 const kUnpackHereMin = 256 << 10, kUnpackHereMax = 256 << 20;
-const kCrcTable = (() => {
-  const t = new Int32Array(256);
+// CRC-32 (zlib's), eight bytes a step ("slicing by 8": table k gives the CRC of a byte
+// followed by k zero bytes). crcRange continues the inverted CRC `c` over b[from, to).
+const kCrcTables = (() => {
+  const t = new Int32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     t[n] = c;
   }
+  for (let k = 1; k < 8; k++) {
+    for (let n = 0; n < 256; n++) {
+      const prev = t[(k - 1) * 256 + n];
+      t[k * 256 + n] = t[prev & 0xff] ^ (prev >>> 8);
+    }
+  }
   return t;
 })();
+function crcRange(c, b, from, to) {
+  const t = kCrcTables;
+  let i = from;
+  for (; i + 8 <= to; i += 8) {
+    const w = c ^ (b[i] | b[i + 1] << 8 | b[i + 2] << 16 | b[i + 3] << 24);
+    c = t[1792 + (w & 0xff)] ^ t[1536 + ((w >>> 8) & 0xff)] ^ t[1280 + ((w >>> 16) & 0xff)] ^
+        t[1024 + (w >>> 24)] ^ t[768 + b[i + 4]] ^ t[512 + b[i + 5]] ^ t[256 + b[i + 6]] ^ t[b[i + 7]];
+  }
+  for (; i < to; i++) c = t[(c ^ b[i]) & 0xff] ^ (c >>> 8);
+  return c;
+}
 class SnapshotReader {
   constructor(total) {
     this.total = total;       // the announced length (0: unknown)
@@ -132,10 +151,10 @@ class SnapshotReader {
     }
     if (!this.snapshot) return;
     // The checksum runs 4 bytes behind: the last 4 are the trailer.
-    let c = this.crc;
-    for (let i = this.crcAt; i < end - 4; i++) c = kCrcTable[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-    this.crc = c;
-    this.crcAt = Math.max(this.crcAt, end - 4);
+    if (end - 4 > this.crcAt) {
+      this.crc = crcRange(this.crc, buf, this.crcAt, end - 4);
+      this.crcAt = end - 4;
+    }
     for (;;) {
       const s = this.section;
       if (s !== null) {
