@@ -65,27 +65,39 @@ for i in range(4):
     open(f'address_space_fuzz/script-{i}', 'wb').write(bytes(rng.randrange(256) for _ in range(96 + 160 * i)))
 PY
 
-# snapshot_fuzz: a snapshot of a 1 MiB machine 3000 instructions into a guest, as a file
-# (first byte even) and as its sections in the clear (first byte odd; see snapshot_fuzz.cpp).
+# snapshot_fuzz: snapshots, each as a file (first byte even) and as its sections in the clear
+# (first byte odd; see snapshot_fuzz.cpp): a 1 MiB machine 3000 instructions into a guest, and
+# 4 MiB machines in the middle of the IOMMU teaching programs, with the RISC-V IOMMU and
+# edu-dma with its ATC, and with virtio-iommu (their devices' and notifier consumers' readers).
 root=$(cd ../../.. && pwd)
 glassvm=${GLASSVM:-$root/build/native/cli/glassvm}
-"$glassvm" -m 1M -bios none -kernel "$root/build/native/guests/test_uart_hello.elf" \
-  --max-insns 3000 --snapshot-save "$tmp/seed.snap" >/dev/null 2>&1 || [ $? -eq 3 ]
+guests=$root/build/native/guests
 mkdir -p snapshot_fuzz
-python3 - "$tmp/seed.snap" <<'PY'
+save() {  # save NAME MAX_INSNS GLASSVM_ARGS...
+  name=$1 insns=$2
+  shift 2
+  "$glassvm" "$@" --max-insns "$insns" --snapshot-save "$tmp/$name.snap" >/dev/null 2>&1 ||
+    [ $? -eq 3 ]
+  python3 - "$tmp/$name.snap" "$name" <<'PY'
 import struct, sys, zlib
-snap = open(sys.argv[1], 'rb').read()
-open('snapshot_fuzz/file.bin', 'wb').write(b'\x00' + snap)
+snap, name = open(sys.argv[1], 'rb').read(), sys.argv[2]
+open(f'snapshot_fuzz/{name}file.bin', 'wb').write(b'\x00' + snap)
 count = struct.unpack_from('<I', snap, 12)[0]
 pos, clear = 16, b'\x01'
 for _ in range(count):
-    n = snap[pos]; name = snap[pos + 1:pos + 1 + n]; pos += 1 + n
+    n = snap[pos]; section = snap[pos + 1:pos + 1 + n]; pos += 1 + n
     version, stored, unpacked = struct.unpack_from('<IQQ', snap, pos); pos += 20
     payload = zlib.decompress(snap[pos:pos + stored]); pos += stored
-    assert len(payload) == unpacked and len(payload) < 65536, name
-    clear += bytes([n]) + name + struct.pack('<IH', version, len(payload)) + payload
-open('snapshot_fuzz/sections.bin', 'wb').write(clear)
+    assert len(payload) == unpacked and len(payload) < 65536, section
+    clear += bytes([n]) + section + struct.pack('<IH', version, len(payload)) + payload
+open(f'snapshot_fuzz/{name}sections.bin', 'wb').write(clear)
 PY
+}
+save "" 3000 -m 1M -bios none -kernel "$guests/test_uart_hello.elf"
+save riscv-iommu- 300000 -m 4M -device riscv-iommu-sys -device edu-dma,ats=on -bios none \
+  -kernel "$guests/teach_riscv_iommu.elf"
+save virtio-iommu- 250000 -m 4M -device virtio-iommu-device -device edu-dma -bios none \
+  -kernel "$guests/teach_virtio_iommu.elf"
 
 # link_fuzz: a link of the bundled Linux started from its snapshot with a few keystrokes, as a
 # binary form (first byte 0), as a URL (1), and as its body in the clear (2; see link_fuzz.cpp).

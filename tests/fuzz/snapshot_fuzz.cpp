@@ -7,7 +7,10 @@
 //   even: a snapshot file as is, its trailing checksum recomputed (the container's parser);
 //   odd:  sections in the clear, each u8 name length, name, u32 version, u16 payload length,
 //         payload; the harness packs them into a valid file (the components' readers).
-// tests/fuzz/make_seeds.sh makes the seeds from a real snapshot.
+// The machines may have the IOMMU models too, as the command line's and the page's do, so the
+// readers of their state and of their notifier consumers' are fuzzed with the board's.
+// tests/fuzz/make_seeds.sh makes the seeds from real snapshots (ram-v1-*: older files, with a
+// version 1 "ram" section).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,7 +20,9 @@
 
 #include "engine/base/bytes.h"
 #include "engine/base/snapshot.h"
+#include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
+#include "iommu/iommu_devices.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {
@@ -26,6 +31,17 @@ using glassvm::fuzz::QuietHost;
 
 /// The most RAM a fuzzed machine may have: bigger ones are skipped (valid, but slow to build).
 constexpr uint64_t kMaxFuzzRam = 4 << 20;
+
+/// The board's devices and the IOMMU models.
+const glassvm::DeviceRegistry& registry() {
+  static const glassvm::DeviceRegistry* r = [] {
+    auto* reg = new glassvm::DeviceRegistry;
+    glassvm::register_builtin_devices(*reg);
+    glassvm::register_iommu_devices(*reg);
+    return reg;
+  }();
+  return *r;
+}
 
 std::vector<uint8_t> pack_clear_sections(std::span<const uint8_t> in) {
   glassvm::SnapshotWriter w;
@@ -69,7 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   QuietHost host;
   error.clear();
-  auto m = glassvm::Machine::from_snapshot(file, glassvm::MachineConfig{}, host, error);
+  glassvm::MachineConfig base;
+  base.registry = &registry();
+  auto m = glassvm::Machine::from_snapshot(file, base, host, error);
   if (!m) {
     if (error.empty()) std::abort();  // a refusal must say why
     return 0;
@@ -78,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   m->run(2000);
   std::vector<uint8_t> again;
   if (!m->save_snapshot(again, error)) std::abort();
-  auto m2 = glassvm::Machine::from_snapshot(again, glassvm::MachineConfig{}, host, error);
+  auto m2 = glassvm::Machine::from_snapshot(again, base, host, error);
   if (!m2) std::abort();
   return 0;
 }
