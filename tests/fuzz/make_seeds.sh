@@ -99,6 +99,17 @@ save riscv-iommu- 300000 -m 4M -device riscv-iommu-sys -device edu-dma,ats=on -b
 save virtio-iommu- 250000 -m 4M -device virtio-iommu-device -device edu-dma -bios none \
   -kernel "$guests/teach_virtio_iommu.elf"
 
+# board_fuzz: each machine (the first byte chooses its devices: see board_fuzz.cpp) followed by
+# bytes from a fixed generator (any bytes are a valid script).
+mkdir -p board_fuzz
+python3 - <<'PY'
+import random
+rng = random.Random(7)
+for choice in (0x00, 0x03, 0x07, 0x0b, 0x13, 0x37, 0x3b):
+    open(f'board_fuzz/machine-{choice:02x}', 'wb').write(
+        bytes([choice]) + bytes(rng.randrange(256) for _ in range(1024)))
+PY
+
 # link_fuzz: a link of the bundled Linux started from its snapshot with a few keystrokes, as a
 # binary form (first byte 0), as a URL (1), and as its body in the clear (2; see link_fuzz.cpp).
 mkdir -p link_fuzz
