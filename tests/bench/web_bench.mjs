@@ -9,7 +9,8 @@
 //  - the time from navigation start to the first guest console output (goal: < 1000 ms);
 //  - the time from navigation start to the bundled Linux's busybox prompt, on a first visit and
 //    on a repeat visit, booted from the kernel (?boot=1; goal: < 2000 ms) and started from the
-//    snapshot saved at the prompt, the page's default (goal: < 500 ms); --only-boot measures
+//    snapshot saved at the prompt, the page's default (goal: < 500 ms), and the host memory
+//    the page holds then (the wasm heap, which never shrinks: the peak); --only-boot measures
 //    just this;
 //  - the bundle size, raw and gzip, summed over dist/ without the guest images (goal: < 3 MB
 //    gzip);
@@ -344,8 +345,9 @@ async function bootToPrompt(browser, query) {
                                     null, 120000);
   const insns = await tab.page.evaluate(() => window.glassvm.instructions());
   const timing = await tab.page.evaluate(() => window.glassvm.timing());
+  const heapBytes = await tab.page.evaluate(() => window.glassvm.hostMemory().heapBytes);
   await tab.page.close();
-  return {promptMs, insns, timing};
+  return {promptMs, insns, timing, heapBytes};
 }
 
 /** Prints the prompt times of `boots` and the median of each milestone of the start. */
@@ -359,6 +361,8 @@ function printBoots(what, boots, goalMs) {
               `${phase('coreReadyMs')}, guest downloaded ${phase('guestDownloadedMs')}, loaded ` +
               `${phase('guestLoadedMs')}, first output ${phase('firstOutputMs')}, prompt ` +
               `${median(ms).toFixed(0)}`);
+  console.log(`  host memory at the prompt: the wasm heap holds ` +
+              `${mb(Math.max(...boots.map((b) => b.heapBytes)))} (the most of the loads)`);
 }
 
 /**

@@ -144,3 +144,10 @@ foreach(spec
                    ${GLASSVM_NODE_JS} ${parts})
   set_tests_properties(cli_node.state_hash_same_as_native_${guest} PROPERTIES TIMEOUT 300)
 endforeach()
+
+# The hostile-guest soak with the JIT on (tests/cli/CMakeLists.txt runs it natively).
+file(WRITE ${BAD}/soak-node.img "${soak_disk}")
+node_test(soak_jit 0 "soak: [0-9]+ operations: .*\nsoak: survived"
+          ${GVN} --jit=on -m 64M -bios none -device riscv-iommu-sys -device edu-dma,ats=on
+          -device virtio-rng-device -drive file=${BAD}/soak-node.img,format=raw,if=virtio
+          -kernel ${G}/soak.elf -append soak.ops=50000)
