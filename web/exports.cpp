@@ -45,6 +45,13 @@ std::optional<uint32_t> device_id(double device) {
   return static_cast<uint32_t>(device);
 }
 
+/// An IOMMU event's sequence number from JS: 0 for NaN and anything below 1, UINT64_MAX from
+/// 2^64 up (casting a double beyond the range of uint64_t is undefined).
+uint64_t sequence_number(double seq) {
+  if (!(seq > 0)) return 0;
+  return seq < 0x1p64 ? static_cast<uint64_t>(seq) : UINT64_MAX;
+}
+
 std::string json_string(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
@@ -480,8 +487,8 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_translate_json(const char* va, const ch
 /// The IOMMU events after sequence number `since` as JSON (ui/iommu_events.h).
 EMSCRIPTEN_KEEPALIVE const char* glassvm_iommu_events_json(double since) {
   if (!g_session) return "null";
-  return glassvm::web::give(glassvm::ui::iommu_events_json(
-      g_session->app.iommu_log(), since > 0 ? static_cast<uint64_t>(since) : 0));
+  return glassvm::web::give(glassvm::ui::iommu_events_json(g_session->app.iommu_log(),
+                                                           glassvm::web::sequence_number(since)));
 }
 
 /// Each IOMMU notifier's delivered and skipped counts as JSON (ui/iommu_events.h).
@@ -641,7 +648,7 @@ EMSCRIPTEN_KEEPALIVE const char* glassvm_jit_translations_json() {
 /// Selects IOMMU event `seq` in the IOMMU panel (0: none). 1 when the log holds it (or seq is 0).
 EMSCRIPTEN_KEEPALIVE int glassvm_select_iommu_event(double seq) {
   if (!g_session) return 0;
-  const uint64_t s = seq > 0 ? static_cast<uint64_t>(seq) : 0;
+  const uint64_t s = glassvm::web::sequence_number(seq);
   const glassvm::IommuEventLog* log = g_session->app.iommu_log();
   if (s != 0 && (log == nullptr || log->find(s) == nullptr)) return 0;
   g_session->app.panel_state().iommu_selected_seq = s;

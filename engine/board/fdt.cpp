@@ -70,6 +70,9 @@ void FdtBuilder::begin_node(std::string_view name) {
     assert(name.empty() && "FdtBuilder: the root node's name must be empty");
   } else {
     assert(!name.empty() && valid_name(name) && "FdtBuilder: invalid node name");
+    // Sibling names must differ (a path names one node): FdtReader and dtc refuse duplicates.
+    [[maybe_unused]] bool unique = open_.back().child_names.emplace(name).second;
+    assert(unique && "FdtBuilder: duplicate node name among siblings");
     open_.back().has_child = true;
   }
   put_u32(kFdtBeginNode);

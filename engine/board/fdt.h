@@ -51,18 +51,21 @@ struct FdtReserveEntry {
 
 /// Writes a device tree blob sequentially. Usage: begin_node("") for the root, properties,
 /// child nodes (begin_node / ... / end_node), end_node() for the root, then finish().
-/// Every misuse (property outside a node, property after a subnode in the same node, duplicate
-/// property name, a second root, end_node without begin_node, finish with open nodes, using the
-/// builder after finish) is a programmer error and asserts. Nothing here depends on guest data.
+/// Every misuse (property outside a node, property after a subnode in the same node, invalid
+/// name, duplicate property name, duplicate node name among siblings, a second root, end_node
+/// without begin_node, finish with open nodes, using the builder after finish) is a programmer
+/// error and asserts. Nothing here depends on guest data.
 class FdtBuilder {
  public:
   /// Opens a node. The first call must open the root with an empty name; every later name must
-  /// be non-empty and contain no '/' or NUL.
+  /// be non-empty printable ASCII (0x21-0x7e) other than '/', and unique among its siblings
+  /// (the name includes the unit address: "serial@10000000" and "serial@10000100" differ).
   void begin_node(std::string_view name);
   /// Closes the innermost open node.
   void end_node();
 
-  /// Adds a property with raw bytes as its value.
+  /// Adds a property with raw bytes as its value. `name` must be non-empty printable ASCII
+  /// (0x21-0x7e) other than '/', and unique in the node; so for every prop_* below.
   void property(std::string_view name, std::span<const uint8_t> value);
   /// Adds a property with no value (a boolean such as `interrupt-controller`).
   void prop_empty(std::string_view name);
@@ -102,6 +105,7 @@ class FdtBuilder {
   struct OpenNode {
     bool has_child = false;
     std::set<std::string, std::less<>> prop_names;
+    std::set<std::string, std::less<>> child_names;
   };
   void put_u32(uint32_t v);
   void put_bytes(std::span<const uint8_t> bytes);

@@ -70,9 +70,11 @@ std::vector<uint8_t> Machine::pages_as_reset_left() const {
       const uint64_t lo = std::max(start, p.addr),
                      hi = std::min(start + kPageSize, p.addr + p.memsz);
       if (lo >= hi) continue;
-      // [lo, hi) is the piece's data up to `split`, then its zeros.
+      // [lo, hi) is the piece's data up to `split`, then its zeros. Nothing is copied when
+      // [lo, hi) lies past the data (a piece may have none): there is nothing to point at.
       const uint64_t split = std::clamp(p.addr + p.data.size(), lo, hi);
-      std::memcpy(page.data() + (lo - start), p.data.data() + (lo - p.addr), split - lo);
+      if (split > lo)
+        std::memcpy(page.data() + (lo - start), p.data.data() + (lo - p.addr), split - lo);
       std::memset(page.data() + (split - start), 0, hi - split);
     }
     if (std::all_of(page.begin(), page.end(), [](uint8_t b) { return b == 0; })) continue;

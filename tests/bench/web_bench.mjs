@@ -25,11 +25,15 @@
 //    drawings per second are printed too;
 //  - a snapshot of the bundled Linux at its prompt: its size, the time to save it, to restore
 //    it in another page, and from the restore to the answer of a command (--only-snapshot
-//    measures just this).
+//    measures just this);
+//  - the hostile-guest soak (assets/soak/soak.c, its default 20000 operations) in the page with
+//    the JIT off and on, as the command line's test runs it (64 MiB, the RISC-V IOMMU, edu-dma
+//    with its ATC, virtio-rng and a 4 KiB disk): its time, the operations it reports, and the
+//    host memory the page holds at its end (--only-soak measures just this).
 //
 //   node tests/bench/web_bench.mjs [--loads N] [--max-seconds S] [--skip-native] [--only-iommu]
 //                                  [--iommu-seconds S] [--only-page] [--page-seconds S]
-//                                  [--only-jit] [--only-boot] [--only-snapshot]
+//                                  [--only-jit] [--only-boot] [--only-snapshot] [--only-soak]
 // Environment: as tests/web/harness.mjs (GLASSVM_WEB_DIST, GLASSVM_NATIVE_BUILD, ...).
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
@@ -53,6 +57,7 @@ const kOnlyPage = args.includes('--only-page');
 const kOnlyJit = args.includes('--only-jit');
 const kOnlyBoot = args.includes('--only-boot');
 const kOnlySnapshot = args.includes('--only-snapshot');
+const kOnlySoak = args.includes('--only-soak');
 const kPageSeconds = opt('--page-seconds', 20);
 
 const isGuestImage = (rel) => /\.(elf|bin|img|cpio(\.gz)?|dtb)$/i.test(rel) ||
@@ -447,6 +452,49 @@ async function snapshotInPage(browser) {
               `the answer of a command ${median(answers).toFixed(0)} ms (medians of ${kLoads})`);
 }
 
+/**
+ * The hostile-guest soak in the page, with the JIT off and then on (a fresh tab each): the
+ * machine of the command line's soak test, the soak run to its end by glassvm.runFor, then its
+ * summary line, the time it took and the wasm heap (which never shrinks: the page's peak).
+ */
+async function soakInPage(browser) {
+  console.log('the hostile-guest soak in the page (soak.elf, 64 MiB, riscv-iommu-sys, ' +
+              'edu-dma with ATS, virtio-rng, a 4 KiB disk):');
+  const soak = Array.from(guestImage('soak.elf'));
+  for (const jit of [false, true]) {
+    const tab = await openGlassVm(browser, {query: '?guest=demo.elf'});
+    const r = await tab.page.evaluate(async ({soak, jit}) => {
+      const g = window.glassvm;
+      const need = (what, got) => {
+        if (!got.ok) throw new Error(`${what}: ${got.error}`);
+      };
+      g.pause();
+      g.setJit(jit);
+      need('setRamMiB', g.setRamMiB(64));
+      need('setDevices', g.setDevices(['riscv-iommu-sys', 'edu-dma,ats=on', 'virtio-rng-device']));
+      need('setDisk', g.setDisk(new TextEncoder().encode('0123456789abcdef'.repeat(256)), 'soak.img'));
+      need('loadElf', g.loadElf(new Uint8Array(soak), 'soak.elf'));
+      g.pause();
+      let ms = 0;
+      while (!g.state().exited) {
+        const a = performance.now();
+        g.runFor(250);
+        ms += performance.now() - a;
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      return {ms, exitCode: g.state().exitCode, text: g.consoleText(),
+              heapBytes: g.hostMemory().heapBytes};
+    }, {soak, jit});
+    await tab.page.close();
+    const summary = (r.text.match(/soak: [0-9]+ operations:[^\n]*/) || [''])[0];
+    if (r.exitCode !== 0 || !r.text.includes('soak: survived')) {
+      throw new Error(`the soak (JIT ${jit ? 'on' : 'off'}) exited with ${r.exitCode}:\n${r.text}`);
+    }
+    console.log(`  JIT ${jit ? 'on ' : 'off'}: ${(r.ms / 1000).toFixed(1)} s, wasm heap at the end ` +
+                `${mb(r.heapBytes)}; ${summary}`);
+  }
+}
+
 /** Runs one part of the benchmark alone in its own browser, then exits. */
 async function runAlone(part) {
   const browser = await launch();
@@ -462,6 +510,7 @@ if (kOnlyPage) await runAlone(pageThroughput);
 if (kOnlyIommu) await runAlone(iommuLinux);
 if (kOnlyBoot) await runAlone(linuxPrompt);
 if (kOnlySnapshot) await runAlone(snapshotInPage);
+if (kOnlySoak) await runAlone(soakInPage);
 
 const dist = distDir();
 const size = bundleSize(dist);
@@ -510,6 +559,7 @@ try {
 
   await iommuLinux(browser);
   await snapshotInPage(browser);
+  await soakInPage(browser);
 } finally {
   await browser.close();
 }

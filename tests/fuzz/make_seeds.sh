@@ -65,6 +65,166 @@ for i in range(4):
     open(f'address_space_fuzz/script-{i}', 'wb').write(bytes(rng.randrange(256) for _ in range(96 + 160 * i)))
 PY
 
+# fdt_writer_fuzz: a tree shaped like the virt board's using every builder call, chains of
+# nodes at the reader's depth limit and one past it, and random scripts.
+mkdir -p fdt_writer_fuzz
+python3 - <<'PY'
+# FuzzedDataProvider takes integers from the input's end (high byte first) and byte strings
+# from its front, so a script is assembled as two lists.
+import random
+
+class Script:
+    def __init__(self):
+        self.front, self.back = b'', []
+    def int(self, v, n):
+        self.back += [(v >> 8 * i) & 0xff for i in reversed(range(n))]
+        return self
+    def bytes(self, b):
+        self.front += b
+        return self
+    def data(self):
+        return self.front + bytes(reversed(self.back))
+    # Ops, numbered as in fdt_writer_fuzz.cpp (Op).
+    def op(self, n): return self.int(n, 1)
+    def name(self, idx, unit=None, raw=None):  # a common name (index), with a unit address, or raw
+        if raw is not None:
+            long = len(raw) > 12  # lengths up to 12, or up to 300 in two bytes
+            return self.int(2, 1).int(0, 1).int(long, 1).int(len(raw) - 1, 1 + long).bytes(raw)
+        if unit is None: return self.int(0, 1).int(idx, 1)
+        return self.int(1, 1).int(idx, 1).int(unit, 8)
+    def begin(self, *a, **k): return self.op(0).name(*a, **k)
+    def end(self): return self.op(1)
+    def string(self, s): return self.int(len(s), 1).bytes(s)
+
+NODE = dict(cpus=0, cpu=1, memory=2, soc=3, serial=4, chosen=5, intc=6, a=7)
+PROP = dict(reg=0, compatible=1, address_cells=2, size_cells=3, status=4, linux_phandle=5,
+            phandle=6, ranges=7)
+
+s = Script()
+s.int(4, 1).int(0, 4).int(16, 4)  # corruption: 16 bytes appended past totalsize
+s.op(11).int(0, 4)  # boot_cpuid_phys 0
+s.op(10).int(0x80000000, 8).int(0x80000 - 1, 8)  # a reservation of 512 KiB
+s.op(4).name(PROP['address_cells']).int(2, 4)  # u32
+s.op(8).name(PROP['compatible']).int(2, 1).string(b'riscv-virtio').string(b'simple-bus').int(0, 1)
+s.op(7).name(0, raw=b'model').string(b'riscv-virtio,qemu')  # a raw (odd) name
+s.begin(NODE['chosen']).op(7).name(0, raw=b'bootargs').string(b'console=ttyS0').end()
+s.begin(NODE['memory'], unit=0x80000000)
+s.op(6).name(PROP['reg']).int(4, 1).int(0, 4).int(0x80000000, 4).int(0, 4).int(0x8000000, 4)
+s.int(0, 1).end()  # cells through the span overload
+s.begin(NODE['cpus']).op(4).name(PROP['size_cells']).int(0, 4)
+s.begin(NODE['cpu'], unit=0).op(9).op(5).name(PROP['reg']).int(0x123456789, 8)  # phandle, u64
+s.begin(NODE['intc']).op(3).name(0, raw=b'interrupt-controller').op(9).end().end().end()
+s.begin(NODE['soc']).op(3).name(PROP['ranges'])
+s.begin(NODE['serial'], unit=0x10000000).op(2).name(PROP['status']).int(0, 1).int(3, 1)
+s.bytes(b'\x01\x02\x03').op(6).name(PROP['linux_phandle']).int(1, 1).int(1, 4).int(1, 1).end()
+s.begin(0, raw=b'node-with-a-rather-long-name,v2@1f').end()
+open('fdt_writer_fuzz/seed-01', 'wb').write(s.data())
+
+# Zero bytes: every integer 0, a chain of nodes named "cpus".
+open('fdt_writer_fuzz/seed-02', 'wb').write(bytes(198))  # exactly kFdtMaxDepth deep: accepted
+open('fdt_writer_fuzz/seed-03', 'wb').write(bytes(201))  # one level deeper: refused
+
+rng = random.Random(1)  # any bytes are a valid script
+for i, n in enumerate((96, 256, 512)):
+    open(f'fdt_writer_fuzz/seed-{i + 4:02}', 'wb').write(bytes(rng.randrange(256) for _ in range(n)))
+PY
+
+# jit_translate_fuzz: snippets assembled from jit_*.s (every operation the decoder knows, ALU
+# and branches, memory and AMOs, system and FP, compressed code) and random words, each followed
+# by the translator's choices (entries, caps) as jit_translate_fuzz.cpp reads them.
+mkdir -p jit_translate_fuzz
+for s in all_ops alu_branch mem_amo system_fp compressed; do
+  attrs=+m,+a,+f,+d
+  [ $s = compressed ] && attrs=+m,+a,+c,+f,+d
+  llvm-mc -triple=riscv64 -mattr=$attrs -filetype=obj jit_$s.s -o "$tmp/$s.o"
+  llvm-objcopy -O binary --only-section=.text "$tmp/$s.o" "$tmp/$s.bin"
+done
+python3 - "$tmp" <<'PY'
+# Appends jit_translate_fuzz's choices (FuzzedDataProvider takes integers from the back, most
+# significant byte first) to assembled code.
+import random, sys
+def enc(v, k):  # k bytes, in the order consumed
+    return [(v >> (8 * (k - 1 - i))) & 0xff for i in range(k)]
+def seed(code, code_at=0, tile=False, words=False, page=0x80000000, mods=()):
+    c = enc(code_at // 2, 2) + [int(tile)] + [int(words)] + enc(page, 8) + [len(mods) - 1]
+    for m in mods:
+        e = m['entries']
+        c += [len(e) - 1]
+        for x in e: c += enc(x, 2)
+        c += [int(m.get('sweep', False))]
+        for key, k in (('max_bytes', 3), ('max_blocks', 2), ('regs', 2)):
+            c += [0] if key not in m else [1] + enc(m[key], k)
+        c += [int(m.get('listing', True))]
+    return bytes(code) + bytes(reversed(c))
+def w(name, data):
+    assert len(data) < 4096
+    open(name, 'wb').write(data)
+r = lambda f: open(sys.argv[1] + '/' + f, 'rb').read()
+out = 'jit_translate_fuzz'
+w(out + '/alu-branch', seed(r('alu_branch.bin'), mods=[{'entries': [0]}, {'entries': [0, 12], 'regs': 0, 'listing': False}]))
+w(out + '/mem-amo', seed(r('mem_amo.bin'), code_at=0x40, mods=[{'entries': [0x40], 'sweep': True}]))
+w(out + '/system-fp', seed(r('system_fp.bin'), code_at=0xf70, mods=[{'entries': [0xf70], 'sweep': True, 'max_bytes': 32768}]))
+w(out + '/compressed-tiled', seed(r('compressed.bin'), code_at=0x10, tile=True, mods=[{'entries': [0x10, 0x800], 'sweep': True, 'max_bytes': 4096}, {'entries': [0], 'max_blocks': 3}]))
+rnd = random.Random(1)
+w(out + '/random-words', seed(bytes(rnd.randrange(256) for _ in range(1024)), code_at=0x200, tile=True, words=True,
+  mods=[{'entries': [0, 0x200, 0x404, 0xffe], 'sweep': True}, {'entries': [0x200], 'max_bytes': 32768, 'regs': 64}, {'entries': [0x300, 0x302], 'max_blocks': 40}, {'entries': [0x600], 'sweep': True, 'max_bytes': 2000}]))
+# Every operation once, swept (every instruction a block entry), and with the blocks found only
+# from offset 0 with registers in locals across all of them.
+w(out + '/every-op', seed(r('all_ops.bin'), mods=[{'entries': [0], 'sweep': True}, {'entries': [0], 'regs': 400, 'listing': False}]))
+PY
+
+# mmu_fuzz: page tables (Sv39, Sv48, and Bare with PMP) and accesses through them at U, S and
+# M, in the input format mmu_fuzz.cpp describes.
+mkdir -p mmu_fuzz
+python3 - <<'PY'
+import struct
+out = 'mmu_fuzz'
+def pte_spec(page, slot, kind, raw):
+    return bytes([page]) + struct.pack('<H', slot) + bytes([kind]) + struct.pack('<Q', raw)
+def ptr(page, slot, to):             # a pointer (V only) to RAM page `to`
+    return pte_spec(page, slot, 0, (to << 8) | 0x01)
+def leaf(page, slot, to, flags):     # a 4 KiB leaf over RAM page `to`
+    return pte_spec(page, slot, 0, (to << 8) | flags)
+def big(page, slot, flags):          # a superpage leaf over RAM's start
+    return pte_spec(page, slot, 200, flags)
+def va_op(access, priv, vpns, offset, sum_=0, mxr=0):
+    op = access | priv << 2 | sum_ << 4 | mxr << 5 | 0 << 6
+    return bytes([op]) + b''.join(struct.pack('<H', v) for v in vpns) + struct.pack('<H', offset)
+def edit(page, slot, to, flags):
+    return bytes([3 | 0 << 2]) + pte_spec(page, slot, 0, (to << 8) | flags)
+def edit_last(to, flags):
+    return bytes([3 | 2 << 2]) + bytes([0]) + struct.pack('<Q', (to << 8) | flags)
+LOAD, STORE, FETCH = 0, 1, 2
+U, S, M = 0, 1, 3
+flags = [0x0f, 0x1f, 0x03, 0x07, 0x0b, 0x09, 0xcf, 0xdf, 0x13, 0x17, 0x19, 0x1b, 0x4b, 0x8f, 0x0d, 0x01]
+
+def write(name, mode, root, pmp_page, pmp_perms, ptes, ops):
+    config = mode | (4 | pmp_perms << 3 if pmp_perms is not None else 0)
+    data = bytes([config, root | pmp_page << 4]) + struct.pack('<H', 7) + bytes([len(ptes)])
+    data += b''.join(ptes) + b''.join(ops)
+    open(f'{out}/{name}', 'wb').write(data)
+
+# Sv39: root in page 0, a level-1 table in page 1, a level-0 table in page 2 whose entries map
+# pages 0..15 with assorted flags; a gigapage over RAM at VPN[2] = 2 and a megapage at 1/1.
+ptes = [ptr(0, 0, 1), ptr(1, 0, 2), big(0, 2, 0x0f), big(1, 1, 0x1f)]
+ptes += [leaf(2, k, k, flags[k]) for k in range(16)]
+ops = []
+for k in range(16):
+    ops.append(va_op([LOAD, STORE, FETCH][k % 3], [U, S][k % 2], [k, 0, 0, 0], 8 * k, k & 1, (k >> 1) & 1))
+ops += [va_op(LOAD, S, [5, 0, 2, 0], 0x100), va_op(STORE, U, [0, 1, 0, 0], 0x18, 1),
+        va_op(FETCH, U, [3, 1, 0, 0], 0x40), edit(2, 4, 9, 0x1f), va_op(LOAD, U, [4, 0, 0, 0], 0),
+        edit_last(12, 0x17), va_op(STORE, U, [4, 0, 0, 0], 8), va_op(LOAD, M, [1, 0, 2, 0], 0)]
+write('sv39-tables', 0, 0, 3, 1, ptes, ops)
+# Sv48: one more level (root in page 0 -> page 3 -> page 1 -> page 2), and PMP entry 0 making
+# the level-0 table read-only (A/D updates there fault).
+ptes = [ptr(0, 0, 3), ptr(3, 0, 1), ptr(1, 0, 2)] + [leaf(2, k, k, flags[k] | 0x10) for k in range(16)]
+ops = [va_op([LOAD, STORE, FETCH][k % 3], U, [k, 0, 0, 0], 16 * k) for k in range(16)]
+write('sv48-tables', 1, 0, 2, 1, ptes, ops)
+# Bare with PMP entry 0 execute-only over page 5: S and U accesses straight to RAM.
+ops = [va_op([LOAD, STORE, FETCH][k % 3], [U, S][k % 2], [k, 0, 2, 0], 8 * k) for k in range(16)]
+write('bare-pmp', 3, 0, 5, 4, [], ops)
+PY
+
 # snapshot_fuzz: snapshots, each as a file (first byte even) and as its sections in the clear
 # (first byte odd; see snapshot_fuzz.cpp): a 1 MiB machine 3000 instructions into a guest, and
 # 4 MiB machines in the middle of the IOMMU teaching programs, with the RISC-V IOMMU and

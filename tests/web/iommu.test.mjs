@@ -102,6 +102,14 @@ describe('the IOMMU events in the page', () => {
               JSON.stringify(all.events));
     const none = await tab.page.evaluate((s) => window.glassvm.iommuEvents(s), all.lastSeq);
     assert.deepEqual(none.events, []);
+    // Nothing comes after a number past 2^64 either (such numbers were cast to uint64_t
+    // unchecked, which is undefined).
+    for (const since of [Infinity, 1e20]) {
+      const past = await tab.page.evaluate((s) => window.glassvm.iommuEvents(s), since);
+      assert.deepEqual(past.events, [], `iommuEvents(${since})`);
+      assert.equal(await tab.page.evaluate((s) => window.glassvm.selectIommuEvent(s), since),
+                   false, `selectIommuEvent(${since})`);
+    }
     // The ATC received the DEVIOTLB_UNMAPs and was spared the UNMAPs (its flags).
     const notifiers = await tab.page.evaluate(() => window.glassvm.iommuNotifiers());
     const atc = notifiers.find((n) => /ATC/.test(n.name));

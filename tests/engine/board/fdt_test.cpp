@@ -209,7 +209,40 @@ TEST(FdtBuilderDeathTest, MisuseAsserts) {
       },
       "precede subnodes");
 }
+
+// Regression: the builder used to write two siblings of the same name without a word, a blob
+// that FdtReader and dtc then refused ("duplicate node name").
+TEST(FdtBuilderDeathTest, DuplicateSiblingNameAsserts) {
+  EXPECT_DEATH(
+      {
+        FdtBuilder b;
+        b.begin_node("");
+        b.begin_node("serial@10000000");
+        b.end_node();
+        b.begin_node("serial@10000000");
+      },
+      "duplicate node name among siblings");
+}
 #endif
+
+// What the sibling rule still allows: one base name at several unit addresses, and one name
+// under different parents.
+TEST(FdtBuilder, SameNameUnderOtherParentsOrUnitAddresses) {
+  FdtBuilder b;
+  b.begin_node("");
+  for (const char* name : {"serial@10000000", "serial@10000100", "serial"}) {
+    b.begin_node(name);
+    b.begin_node("serial");
+    b.end_node();
+    b.end_node();
+  }
+  b.end_node();
+  FdtReader r;
+  ASSERT_TRUE(r.parse(b.finish())) << r.error();
+  EXPECT_EQ(r.node_count(), 7u);
+  EXPECT_EQ(r.find_node("/serial@10000100/serial"), 4u);
+  EXPECT_EQ(r.find_node("/serial"), 1u);  // no unit address: the first serial@..., as libfdt
+}
 
 // ---------------------------------------------------------------------------------------------
 // Round trip through the reader

@@ -13,6 +13,7 @@
 #include "engine/base/page.h"
 #include "engine/base/snapshot.h"
 #include "engine/board/machine.h"
+#include "tests/support/elf_writer.h"
 #include "tests/support/read_file.h"
 #include "tests/support/snapshot_diff.h"
 #include "tests/support/test_host.h"
@@ -341,6 +342,27 @@ TEST(Snapshot, PagesAsResetLeftThemAreNotSavedTwice) {
   });
   EXPECT_FALSE(Machine::from_snapshot(both, {}, h, error));
   EXPECT_NE(error.find("ram"), std::string::npos) << error;
+}
+
+// A segment with no bytes in the file (a .bss: memsz only) is part of what reset() leaves,
+// and its pages are drawn without reading bytes it does not have (this once copied zero bytes
+// from a null pointer, which UBSan reports): the machine hashes, saves and restores.
+TEST(Snapshot, ASegmentOfZerosOnlyIsPartOfWhatResetLeft) {
+  testing::ElfWriter elf;
+  elf.segs.push_back({virt::kDramBase, virt::kDramBase, 4, {0x6f, 0x00, 0x00, 0x00}, 5});  // j .
+  elf.segs.push_back({virt::kDramBase + 0x2000, virt::kDramBase + 0x2000, 0x1800, {}, 6});
+  TestHost host;
+  MachineConfig config;
+  config.ram_size = 1 << 20;
+  std::string error;
+  auto m = Machine::create(config, host, error);
+  ASSERT_TRUE(m) << error;
+  ASSERT_TRUE(m->load_kernel(elf.build(), "bss.elf", error)) << error;
+  const uint64_t hash = m->state_hash();
+  const std::vector<uint8_t> snapshot = save(*m);
+  auto restored = Machine::from_snapshot(snapshot, {}, host, error);
+  ASSERT_TRUE(restored) << error;
+  EXPECT_EQ(restored->state_hash(), hash);
 }
 
 // A version 1 "ram" section (every page that is not zero saved, no second bitmap) still loads.

@@ -1,0 +1,16 @@
+// The part of Emscripten's <emscripten.h> that web/exports.cpp uses, for a native build of the
+// page's C++ side (tests/fuzz/web_api_fuzz.cpp). The clock is a fake one (fake_clock.h), so
+// that every time slice the page runs is bounded and the same on every run.
+#pragma once
+
+// Not Emscripten's: the exports' declarations, so that exports.cpp is checked against them.
+#include "tests/fuzz/web_shim/web_exports.h"
+
+/// Emscripten keeps such functions for JS to call; natively there is nothing to keep.
+#define EMSCRIPTEN_KEEPALIVE
+
+extern "C" {
+/// performance.now() in the browser; here the fake clock in ms (fake_clock.h), which every
+/// call advances by kFakeClockTickMs.
+double emscripten_get_now(void);
+}
