@@ -197,6 +197,7 @@ constexpr const char* (*kJsonGetters[])() = {
     glassvm_panels_json,           glassvm_draw_pacing_json, glassvm_jit_json,
     glassvm_jit_translations_json, glassvm_messages_json,    glassvm_host_ram_json};
 // clang-format off
+/// Counts the page reads (and shows).
 constexpr double (*kNumberGetters[])() = {
     glassvm_instructions, glassvm_ips, glassvm_interpreter_ips, glassvm_frame_ms,
     glassvm_draw_count, glassvm_iommu_paused_at, glassvm_selected_iommu_event, glassvm_disk_size,
@@ -244,8 +245,8 @@ ImFontAtlas& font_atlas() {
 
 // ---------------------------------------------------------------- the script
 
-/// Words the API knows, for the text arguments.
 // clang-format off
+/// Words the API knows, for the text arguments.
 constexpr const char* kWords[] = {
     ",", "=", "0x", "help", "on", "off", "disk0", "fetch", "load", "store", "read", "write",
     "CPU", "memory map", "IOMMU", "Lessons", "JIT", "linux", "demo.elf", "link=", "#link=",

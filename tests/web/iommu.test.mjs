@@ -102,8 +102,8 @@ describe('the IOMMU events in the page', () => {
               JSON.stringify(all.events));
     const none = await tab.page.evaluate((s) => window.glassvm.iommuEvents(s), all.lastSeq);
     assert.deepEqual(none.events, []);
-    // Nothing comes after a number past 2^64 either (such numbers were cast to uint64_t
-    // unchecked, which is undefined).
+    // Nothing comes after a number past 2^64 either, and no such event can be selected (the
+    // cast of such a number to uint64_t was undefined; in the wasm it gave 0: every event).
     for (const since of [Infinity, 1e20]) {
       const past = await tab.page.evaluate((s) => window.glassvm.iommuEvents(s), since);
       assert.deepEqual(past.events, [], `iommuEvents(${since})`);
