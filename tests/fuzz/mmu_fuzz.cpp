@@ -148,6 +148,16 @@ class World {
   void write_pte(Input& in, bool through_bus);
   void set_satp(uint64_t satp);
   void to_machine();
+  /// mcause, mtval and mepc after a trap (zeros when there was none).
+  std::tuple<uint64_t, uint64_t, uint64_t> trap_csrs(bool trapped) const {
+    uint64_t mcause = 0, mtval = 0, mepc = 0;
+    if (trapped) {
+      cpu_->peek_csr(kMcause, mcause);
+      cpu_->peek_csr(kMtval, mtval);
+      cpu_->peek_csr(kMepc, mepc);
+    }
+    return {mcause, mtval, mepc};
+  }
   void data_access(Access acc, Priv priv, bool sum, bool mxr, uint64_t va, uint64_t value);
   void fetch(Priv priv, bool sum, bool mxr, uint64_t va);
   void run_operation(Input& in, unsigned n);
@@ -332,13 +342,8 @@ void World::data_access(Access acc, Priv priv, bool sum, bool mxr, uint64_t va, 
     cpu_->step();
     const bool trapped = cpu_->pc() == kMtvec;
     check(trapped || cpu_->pc() == stub + 4, "the access retires or traps");
-    uint64_t mcause = 0, mtval = 0, mepc = 0;
-    if (trapped) {
-      cpu_->peek_csr(kMcause, mcause);
-      cpu_->peek_csr(kMtval, mtval);
-      cpu_->peek_csr(kMepc, mepc);
-      check(mepc == stub, "the trap's mepc is the access");
-    }
+    const auto [mcause, mtval, mepc] = trap_csrs(trapped);
+    if (trapped) check(mepc == stub, "the trap's mepc is the access");
     if (!ref.ok) {
       check(trapped && mcause == ref.cause, "a faulting walk traps with its cause");
       check(mtval == va, "a translation fault's mtval is the virtual address");
@@ -371,7 +376,8 @@ void World::data_access(Access acc, Priv priv, bool sum, bool mxr, uint64_t va, 
   }
 }
 
-/// Whether the instruction at the start of `bytes` may write memory (a store or an AMO).
+/// Whether instruction `insn` (its low 16 bits when compressed) may write memory: a store or an
+/// AMO.
 bool writes_memory(uint32_t insn) {
   if ((insn & 3) == 3) {
     const uint32_t opcode = insn & 0x7f;
@@ -405,12 +411,7 @@ void World::fetch(Priv priv, bool sum, bool mxr, uint64_t va) {
         in_ram_ok ? static_cast<uint32_t>(ram64(ref.pa & ~7ull) >> 8 * (ref.pa & 4)) : 0;
     cpu_->step();
     const bool trapped = cpu_->priv() == PrivLevel::Machine;  // only a trap raises the privilege
-    uint64_t mcause = 0, mtval = 0, mepc = 0;
-    if (trapped) {
-      cpu_->peek_csr(kMcause, mcause);
-      cpu_->peek_csr(kMtval, mtval);
-      cpu_->peek_csr(kMepc, mepc);
-    }
+    const auto [mcause, mtval, mepc] = trap_csrs(trapped);
     const bool fetch_fault = trapped && mepc == va && (mcause == 1 || mcause == 12);
     if (!ref.ok) {
       check(fetch_fault && mcause == ref.cause && mtval == va,
