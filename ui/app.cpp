@@ -209,7 +209,12 @@ bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name,
                         const SnapshotFile::Prepared* prepared) {
   MachineConfig base;
   base.registry = &registry_;
-  std::unique_ptr<Machine> machine = Machine::from_snapshot(bytes, base, console_, error, prepared);
+  // The checksum of the file without its trailer, computed once: the reader compares it with
+  // the trailer, and share links name the bundled snapshot by the whole file's.
+  SnapshotFile::Prepared checked = prepared ? *prepared : SnapshotFile::Prepared{};
+  if (!checked.body_crc && bytes.size() >= 4)
+    checked.body_crc = crc32_of(bytes.first(bytes.size() - 4));
+  std::unique_ptr<Machine> machine = Machine::from_snapshot(bytes, base, console_, error, &checked);
   if (!machine) {
     error = name + ": " + error;
     add_message(error);
@@ -234,11 +239,9 @@ bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name,
   from_snapshot_ = true;
   origin_ = {};
   origin_.start = MachineLink::Start::Snapshot;
-  // The whole file's CRC-32 (a link names the bundled snapshot by it): the body's, when it was
-  // computed beforehand, continued over the trailer.
-  origin_.crc = prepared && prepared->body_crc && bytes.size() >= 4
-                    ? crc32_of(bytes.last(4), *prepared->body_crc)
-                    : crc32_of(bytes);
+  // The whole file's CRC-32 (a link names the bundled snapshot by it): the body's continued
+  // over the trailer (a file shorter than that does not load).
+  origin_.crc = crc32_of(bytes.last(4), *checked.body_crc);
   adopt(std::move(machine));
   old_disk.reset();
   // The restored guest's clock has been running: its time 0 was that long ago.

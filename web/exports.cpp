@@ -154,18 +154,15 @@ EMSCRIPTEN_KEEPALIVE int glassvm_load_snapshot(const uint8_t* data, size_t size,
   return 1;
 }
 
-/// glassvm_load_snapshot, with work done by the download worker while the file arrived
+/// glassvm_load_snapshot, with the sections the download worker unpacked while the file arrived
 /// (SnapshotFile::Prepared): `sections` holds records of u8 name length, the name, u64 length
 /// (little-endian) and the unpacked bytes; records that do not parse are ignored (those sections
-/// are unpacked here). With `has_body_crc`, `body_crc` is the CRC-32 of the file without its
-/// trailer.
+/// are unpacked here).
 EMSCRIPTEN_KEEPALIVE int glassvm_load_snapshot_unpacked(const uint8_t* data, size_t size,
                                                         const char* name, const uint8_t* sections,
-                                                        size_t sections_size, int has_body_crc,
-                                                        uint32_t body_crc) {
+                                                        size_t sections_size) {
   if (!g_session) return 0;
   glassvm::SnapshotFile::Prepared prepared;
-  if (has_body_crc) prepared.body_crc = body_crc;
   glassvm::SnapshotFile::Unpacked& unpacked = prepared.sections;
   for (size_t at = 0; at < sections_size;) {
     const size_t n = sections[at];

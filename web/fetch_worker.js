@@ -2,17 +2,23 @@
 // and unpacks it when asked, off the main thread, which is busy compiling and starting the core
 // while the first guest downloads. Once it has a boot manifest it starts the files the manifest
 // names at once, so they are under way before the page has parsed it and asked for them.
-// index.html starts this worker first thing, before the stylesheets and scripts load, and asks it
-// to start the default guest's manifest ({prefetch: url}) before the page's script has run.
+// index.html starts this worker first thing, before the stylesheets and scripts load, with the
+// default guest's manifest in its URL (?prefetch=URL, and &snapshot=1 when the page starts from
+// the snapshot the manifest names): the download starts as soon as the worker runs. (A message
+// would wait for the main thread to pass it on, which is busy then: up to 250 ms late.)
 // A message {id, url, unpack} is answered with {id, received, total} as the bytes arrive, then
-// {id, out, sections, bodyCrc} (an ArrayBuffer, transferred; for a snapshot, its large sections
-// already unpacked and its checksum computed, see SnapshotReader) or {id, error: {kind, message}}.
+// {id, out, sections} (an ArrayBuffer, transferred; for a snapshot, its large sections already
+// unpacked, see SnapshotReader) or {id, error: {kind, message}}.
+// A prefetched file the page has not asked for yet is sent as soon as it is in, unasked:
+// {pushed: key, out, sections}; when the page asks for it later the answer is
+// {id, pushed: key}, and the page takes what it was sent. The page's request and the answer
+// are then not a round trip through the main thread's queue after the file is in.
 const jobs = new Map();  // keyOf(url, unpack) -> a download started early, until claimed
 const gz = (url) => /\.gz([?#].*)?$/.test(url);
 function fail(kind, message) { return { kind, message }; }
-// The file's bytes, counted into `job` as they come: {out, sections, bodyCrc}. Unpacked
-// while they arrive when asked (gzip); otherwise gathered here, and a snapshot's large sections
-// are inflated, and its checksum computed, as they arrive (SnapshotReader).
+// The file's bytes, counted into `job` as they come: {out, sections}. Unpacked while they
+// arrive when asked (gzip); otherwise gathered here, and a snapshot's large sections are
+// inflated as they arrive (SnapshotReader).
 async function body(job, url, unpack) {
   let response;
   try {
@@ -87,48 +93,20 @@ async function body(job, url, unpack) {
     throw e;
   }
   const out = job.received === buf.length ? buf.buffer : buf.buffer.slice(0, job.received);
-  return Object.assign({ out }, await snapshot.finish(job.received));
+  return Object.assign({ out }, await snapshot.finish());
 }
 const kMaxPrealloc = 256 << 20;  // beyond, the buffer grows as the bytes actually arrive
 
 // A snapshot's large sections, inflated while the file arrives, with the browser's
-// DecompressionStream (docs/snapshots.md: each section is one zlib stream), and the CRC-32 of
-// the file without its trailer: the core takes both instead of doing that work on the main
-// thread (SnapshotFile::Prepared), which meanwhile is busy starting the core. A section that
-// does not unpack to its stated length is left out (the core unpacks it and says what is
-// wrong); so are sections too small to matter. At most kUnpackHereMax bytes are set aside for
-// the sections of one file, whatever it claims. For a file that is not a snapshot, finish()
-// gives {sections: null}.
+// DecompressionStream (docs/snapshots.md: each section is one zlib stream): the core takes them
+// instead of inflating them on the main thread (SnapshotFile::Prepared), which meanwhile is busy
+// starting the core. A section that does not unpack to its stated length is left out (the core
+// unpacks it and says what is wrong); so are sections too small to matter. At most
+// kUnpackHereMax bytes are set aside for the sections of one file, whatever it claims. The
+// file's checksum is the core's to check (zlib's CRC-32 in wasm is several times faster than
+// in JavaScript here). For a file that is not a snapshot, finish() gives {sections: null}.
 const kSnapshotMagic = [0x47, 0x56, 0x4d, 0x53, 0x4e, 0x41, 0x50, 0x00];  // "GVMSNAP\0"
 const kUnpackHereMin = 256 << 10, kUnpackHereMax = 256 << 20;
-// CRC-32 (zlib's), eight bytes a step ("slicing by 8": table k gives the CRC of a byte
-// followed by k zero bytes). crcRange continues the inverted CRC `c` over b[from, to).
-const kCrcTables = (() => {
-  const t = new Int32Array(8 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c;
-  }
-  for (let k = 1; k < 8; k++) {
-    for (let n = 0; n < 256; n++) {
-      const prev = t[(k - 1) * 256 + n];
-      t[k * 256 + n] = t[prev & 0xff] ^ (prev >>> 8);
-    }
-  }
-  return t;
-})();
-function crcRange(c, b, from, to) {
-  const t = kCrcTables;
-  let i = from;
-  for (; i + 8 <= to; i += 8) {
-    const w = c ^ (b[i] | b[i + 1] << 8 | b[i + 2] << 16 | b[i + 3] << 24);
-    c = t[1792 + (w & 0xff)] ^ t[1536 + ((w >>> 8) & 0xff)] ^ t[1280 + ((w >>> 16) & 0xff)] ^
-        t[1024 + (w >>> 24)] ^ t[768 + b[i + 4]] ^ t[512 + b[i + 5]] ^ t[256 + b[i + 6]] ^ t[b[i + 7]];
-  }
-  for (; i < to; i++) c = t[(c ^ b[i]) & 0xff] ^ (c >>> 8);
-  return c;
-}
 class SnapshotReader {
   constructor(total) {
     this.total = total;       // the announced length (0: unknown)
@@ -139,8 +117,6 @@ class SnapshotReader {
     this.section = null;      // {end, fed, inflate}: the section whose data is arriving
     this.inflates = [];
     this.reserved = 0;        // bytes set aside for the inflated sections
-    this.crc = -1;            // CRC-32 (inverted) of the bytes before crcAt
-    this.crcAt = 0;
   }
   // `buf`'s first `end` bytes have arrived.
   advance(buf, end) {
@@ -150,11 +126,6 @@ class SnapshotReader {
       if (this.snapshot) this.count = new DataView(buf.buffer).getUint32(12, true);
     }
     if (!this.snapshot) return;
-    // The checksum runs 4 bytes behind: the last 4 are the trailer.
-    if (end - 4 > this.crcAt) {
-      this.crc = crcRange(this.crc, buf, this.crcAt, end - 4);
-      this.crcAt = end - 4;
-    }
     for (;;) {
       const s = this.section;
       if (s !== null) {
@@ -191,23 +162,24 @@ class SnapshotReader {
   abandon() {
     for (const x of this.inflates) x.writer.abort().catch(() => {});
   }
-  // All `end` bytes have arrived: {sections, bodyCrc}.
-  async finish(end) {
+  // All the bytes have arrived: {sections}.
+  async finish() {
     if (!this.snapshot) return { sections: null };
     if (this.section && this.section.inflate) this.section.inflate.writer.abort().catch(() => {});
-    const sections = (await Promise.all(this.inflates.map((x) => x.done))).filter(Boolean);
-    return { sections, bodyCrc: end >= 20 && this.crcAt === end - 4 ? ~this.crc >>> 0 : undefined };
+    return { sections: (await Promise.all(this.inflates.map((x) => x.done))).filter(Boolean) };
   }
 }
 // A DecompressionStream for one section: its writer takes the stored bytes as they arrive;
-// `done` resolves to {name, buffer} once they unpack to exactly `unpacked` bytes, else null.
+// `done` resolves to {name, length, chunks} once they unpack to exactly `unpacked` bytes, else
+// null. The chunks (ArrayBuffers, in order) are passed on as they came, not gathered into one
+// buffer: the page copies each into the core's memory, which it would do with one buffer too.
 function inflateSection(name, unpacked) {
   if (typeof DecompressionStream !== 'function') return null;
   const stream = new DecompressionStream('deflate');
   const writer = stream.writable.getWriter();
   const reader = stream.readable.getReader();
   const done = (async () => {
-    const out = new Uint8Array(unpacked);
+    const chunks = [];
     let at = 0;
     for (;;) {
       const { done, value } = await reader.read();
@@ -216,15 +188,17 @@ function inflateSection(name, unpacked) {
         reader.cancel().catch(() => {});
         return null;
       }
-      out.set(value, at);
+      // A chunk must be a whole ArrayBuffer of its own to be transferred.
+      const whole = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength;
+      chunks.push(whole ? value.buffer : value.slice().buffer);
       at += value.length;
     }
-    return at === unpacked ? { name, buffer: out.buffer } : null;
+    return at === unpacked ? { name, length: unpacked, chunks } : null;
   })().catch(() => null);
   return { writer, done };
 }
 // A download, started at once; a boot manifest's files are started as soon as it is in. Its
-// `done` resolves to body()'s {out, sections, bodyCrc}.
+// `done` resolves to body()'s {out, sections}.
 function start(url, unpack, fromSnapshot = false) {
   const job = { id: null, received: 0, total: 0, done: null };
   job.done = body(job, url, unpack);
@@ -235,13 +209,20 @@ function start(url, unpack, fromSnapshot = false) {
   return job;
 }
 const keyOf = (url, unpack) => unpack + ' ' + url;
-// Starts the download of `url` unless it is under way; the page claims it by asking for it.
+// Starts the download of `url` unless it is under way; the page claims it by asking for it,
+// and is sent it unasked once it is in if it has not asked by then.
 function prefetch(url, unpack, fromSnapshot = false) {
   const key = keyOf(url, unpack);
-  if (!jobs.has(key)) {
-    jobs.set(key, Object.assign(start(url, unpack, fromSnapshot), { prefetched: true }));
-  }
+  if (jobs.has(key)) return;
+  const job = Object.assign(start(url, unpack, fromSnapshot), { prefetched: true, pushed: false });
+  jobs.set(key, job);
+  job.done.then(({ out, sections }) => {
+    if (job.id !== null || jobs.get(key) !== job) return;  // asked for meanwhile, or dropped
+    job.pushed = true;
+    postMessage({ pushed: key, out, sections }, transfers(out, sections));
+  }, () => {});  // a failed download is reported when the page asks for it
 }
+const transfers = (out, sections) => [out, ...(sections || []).flatMap((x) => x.chunks)];
 // The files a boot manifest names (see glassvm.js: downloadBoot), in place of the unclaimed
 // ones an earlier manifest named: its snapshot when the page starts from it (index.html says
 // so), else the kernel and the initramfs.
@@ -262,24 +243,35 @@ function prefetchParts(url, bytes, fromSnapshot) {
     jobs.get(keyOf(p, gz(p))).part = true;
   }
 }
-// {prefetch: url, snapshot}: index.html's early start of the default guest (no answer);
-// `snapshot`: the page starts from the manifest's snapshot rather than booting.
 // {id, url, unpack}: a download the page waits for.
 onmessage = async (e) => {
-  if (e.data.prefetch !== undefined) {
-    prefetch(e.data.prefetch, gz(e.data.prefetch), !!e.data.snapshot);
-    return;
-  }
   const { id, url, unpack } = e.data;
   const key = keyOf(url, unpack);
-  const job = jobs.get(key) || start(url, unpack);
+  const known = jobs.get(key);
   jobs.delete(key);
+  if (known && known.pushed) {
+    postMessage({ id, pushed: key });
+    return;
+  }
+  const job = known || start(url, unpack);
   job.id = id;
   if (job.received) postMessage({ id, received: job.received, total: job.total });
   try {
-    const { out, sections, bodyCrc } = await job.done;
-    postMessage({ id, out, sections, bodyCrc }, [out, ...(sections || []).map((x) => x.buffer)]);
+    const { out, sections } = await job.done;
+    postMessage({ id, out, sections }, transfers(out, sections));
   } catch (err) {
     postMessage({ id, error: err && err.kind ? err : fail('network', String(err)) });
   }
 };
+
+// The early start index.html asks for in this worker's URL (see the top).
+{
+  const asked = new URLSearchParams(self.location.search);
+  const manifest = asked.get('prefetch');
+  if (manifest !== null) {
+    try {
+      const url = new URL(manifest, self.location.href).href;
+      prefetch(url, gz(url), asked.get('snapshot') === '1');
+    } catch (e) {}  // not a URL: the page asks for what it wants
+  }
+}

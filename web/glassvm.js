@@ -53,7 +53,7 @@
   // it is loaded into a machine, it printed its first output, and the panels' WebGL context was
   // created (at their first drawing, once the start is over: web/main_web.cpp). Beside them,
   // `prepared`: what the download worker did for the last snapshot loaded successfully
-  // ({sections: the names it unpacked, bodyCrc: whether it computed the checksum}).
+  // ({sections: the names of those it unpacked}).
   const timing = {
     scriptMs: performance.now(), coreReadyMs: null, guestDownloadedMs: null, guestLoadedMs: null,
     firstOutputMs: null, panelsMs: null, prepared: null,
@@ -122,11 +122,12 @@
     }
   }
 
-  // Unpacked snapshot sections ([{name, buffer}]) written straight into the core's memory as
-  // its glassvm_load_snapshot_unpacked wants them: u8 name length, name, u64 length, bytes.
+  // Unpacked snapshot sections ([{name, length, chunks}], the worker's) written straight into
+  // the core's memory as its glassvm_load_snapshot_unpacked wants them: u8 name length, name,
+  // u64 length, bytes.
   function withSections(sections, fn) {
     const names = sections.map((x) => utf8.encode(x.name));
-    const total = sections.reduce((sum, x, i) => sum + 1 + names[i].length + 8 + x.buffer.byteLength, 0);
+    const total = sections.reduce((sum, x, i) => sum + 1 + names[i].length + 8 + x.length, 0);
     const p = core._malloc(Math.max(1, total));
     if (!p) throw new Error('out of memory');
     try {
@@ -136,9 +137,12 @@
         heap[at] = names[i].length;
         heap.set(names[i], at + 1);
         at += 1 + names[i].length;
-        new DataView(heap.buffer).setBigUint64(at, BigInt(x.buffer.byteLength), true);
-        heap.set(new Uint8Array(x.buffer), at + 8);
-        at += 8 + x.buffer.byteLength;
+        new DataView(heap.buffer).setBigUint64(at, BigInt(x.length), true);
+        at += 8;
+        for (const chunk of x.chunks) {
+          heap.set(new Uint8Array(chunk), at);
+          at += chunk.byteLength;
+        }
       });
       return fn(p, total);
     } finally {
@@ -167,10 +171,43 @@
       theme: { background: '#000000' },
     });
     term.open(el.terminal);
+    batchWidthMeasures(term);
     term.onData((data) => sendInput(data));
     window.addEventListener('resize', scheduleFit);
     if (window.ResizeObserver) new ResizeObserver(scheduleFit).observe(el.terminal);
     scheduleFit();
+  }
+  // xterm.js's DOM renderer measures the width of each character the first time it draws it,
+  // with one forced layout per character (WidthCache._measure): about 90 layouts, 40-60 ms of
+  // the main thread when the screen of the snapshot is first drawn. This measures all of
+  // printable ASCII in one layout at the first miss (again after a font change clears the
+  // cache). It reaches into xterm's internals (6.0, pinned by package-lock.json); where they
+  // are not as expected it changes nothing.
+  function batchWidthMeasures(t) {
+    const service = t._core && t._core._renderService;
+    const renderer = service && service._renderer && service._renderer.value;
+    const cache = renderer && renderer._widthCache;
+    const model = cache && Array.isArray(cache._measureElements) && cache._measureElements[0];
+    if (!model || typeof cache._measure !== 'function' || !(cache._flat instanceof Float32Array)) return;
+    const kRepeat = 32;  // as WidthCache measures: the character repeated, the width divided
+    const one = cache._measure.bind(cache);
+    cache._measure = (c, variant) => {
+      const code = c.length === 1 ? c.charCodeAt(0) : -1;
+      if (variant !== 0 || code < 0x20 || code > 0x7e) return one(c, variant);
+      const spans = [];
+      for (let k = 0x20; k <= 0x7e; k++) {
+        const span = model.cloneNode(false);
+        span.textContent = String.fromCharCode(k).repeat(kRepeat);
+        spans.push(span);
+      }
+      model.after(...spans);
+      spans.forEach((span, i) => {
+        const width = span.offsetWidth / kRepeat;
+        if (width > 0) cache._flat[0x20 + i] = width;
+      });
+      for (const span of spans) span.remove();
+      return cache._flat[code] > 0 ? cache._flat[code] : one(c, variant);
+    };
   }
   // Deferred scripts have run when DOMContentLoaded fires.
   const deferredScriptsRan = new Promise((resolve) => {
@@ -244,35 +281,52 @@
   // run (or its script does not load), the downloads happen here instead.
   let fetchWorker = null;
   const fetchWaiting = new Map();  // id -> {url, label, unpack, transfer, resolve, reject}
+  // The files the worker prefetched and sent before they were asked for, by the worker's key
+  // (`${unpack} ${url}`): download() takes them from here, without asking.
+  const fetchPushed = new Map();
+  const fetchKey = (url, unpack) => `${!!unpack} ${url}`;
   let fetchNextId = 0;
+  // The bytes of a worker's answer; a snapshot's sections the worker has unpacked ride along,
+  // for loadSnapshot to hand to the core.
+  function fetchedBytes(data) {
+    const bytes = new Uint8Array(data.out);
+    if (data.sections && data.sections.length) bytes.unpackedSections = data.sections;
+    return bytes;
+  }
   function startFetchWorker() {
     if (fetchWorker !== null) return fetchWorker;
+    const early = window.glassvmFetchWorker;
     try {
-      const early = window.glassvmFetchWorker;
       fetchWorker = early && !early.failed ? early : new Worker('fetch_worker.js');
     } catch (e) {
       fetchWorker = false;
       return fetchWorker;
     }
-    fetchWorker.onmessage = (e) => {
-      const waiter = fetchWaiting.get(e.data.id);
+    const receive = (e) => {
+      const d = e.data;
+      if (d.id === undefined) {
+        if (d.pushed !== undefined) fetchPushed.set(d.pushed, d);
+        return;
+      }
+      const waiter = fetchWaiting.get(d.id);
       if (!waiter) return;
-      if (e.data.received !== undefined) {
-        waiter.transfer.received = e.data.received;
-        waiter.transfer.total = e.data.total;
+      if (d.received !== undefined) {
+        waiter.transfer.received = d.received;
+        waiter.transfer.total = d.total;
         showTransfers();
         return;
       }
-      fetchWaiting.delete(e.data.id);
-      if (e.data.error !== undefined) waiter.reject(fileError(e.data.error, waiter.label));
-      else {
-        const bytes = new Uint8Array(e.data.out);
-        // A snapshot's sections the worker has unpacked: loadSnapshot hands them to the core.
-        if (e.data.sections && e.data.sections.length) bytes.unpackedSections = e.data.sections;
-        if (e.data.bodyCrc !== undefined) bytes.bodyCrc = e.data.bodyCrc;
-        waiter.resolve(bytes);
-      }
+      fetchWaiting.delete(d.id);
+      // {id, pushed}: the worker had sent the file unasked, before this request reached it.
+      const data = d.pushed !== undefined ? fetchPushed.get(d.pushed) : d;
+      if (d.pushed !== undefined) fetchPushed.delete(d.pushed);
+      if (!data) waiter.reject(fileError({ kind: 'network', message: 'the download worker lost it' }, waiter.label));
+      else if (data.error !== undefined) waiter.reject(fileError(data.error, waiter.label));
+      else waiter.resolve(fetchedBytes(data));
     };
+    fetchWorker.onmessage = receive;
+    // What the worker said before this script took it over (index.html keeps it).
+    if (fetchWorker === early && Array.isArray(early.said)) for (const e of early.said.splice(0)) receive(e);
     fetchWorker.onerror = (e) => {  // its script did not load or failed: download here
       e.preventDefault();
       fetchWorker = false;
@@ -300,13 +354,19 @@
     }
     const worker = startFetchWorker();
     if (!worker) return downloadWithoutWorker(url, label, unpack);
+    const absolute = new URL(url, window.location.href).href;
+    const key = fetchKey(absolute, unpack);
+    const pushed = fetchPushed.get(key);
+    if (pushed) {
+      fetchPushed.delete(key);
+      return fetchedBytes(pushed);
+    }
     const transfer = { label, received: 0, total: 0 };
     transfers.add(transfer);
     showTransfers();
     try {
       return await new Promise((resolve, reject) => {
         const id = fetchNextId++;
-        const absolute = new URL(url, window.location.href).href;
         fetchWaiting.set(id, { url: absolute, label, unpack, transfer, resolve, reject });
         worker.postMessage({ id, url: absolute, unpack });
       });
@@ -493,8 +553,12 @@
     }
     const error = ok ? '' : core.UTF8ToString(core._glassvm_last_error());
     if (ok) term.write(`\r\n\x1b[2m--- ${name} ---\x1b[0m\r\n`);
-    renderMessages();
-    updateStatus();
+    // At the next frame: rebuilding the message list forces a layout, which the start from
+    // the snapshot would otherwise wait for before its screen is drawn.
+    requestAnimationFrame(() => {
+      renderMessages();
+      updateStatus();
+    });
     return { ok: !!ok, error };
   }
 
@@ -577,16 +641,14 @@
       addMessage(error);
       return { ok: false, error };
     }
-    // What the download worker did while the file arrived: sections unpacked, the checksum.
+    // The sections the download worker unpacked while the file arrived.
     const sections = bytes.unpackedSections || [];
-    const crc = bytes.bodyCrc;
     const result = runLoad(name, () =>
-      withBytes(bytes, (p, n) => withCString(name, (np) => (sections.length || crc !== undefined
-        ? withSections(sections, (sp, sn) => core._glassvm_load_snapshot_unpacked(
-          p, n, np, sp, sn, crc !== undefined ? 1 : 0, crc !== undefined ? crc : 0))
+      withBytes(bytes, (p, n) => withCString(name, (np) => (sections.length
+        ? withSections(sections, (sp, sn) => core._glassvm_load_snapshot_unpacked(p, n, np, sp, sn))
         : core._glassvm_load_snapshot(p, n, np)))));
     if (result.ok) {
-      timing.prepared = { sections: sections.map((x) => x.name), bodyCrc: crc !== undefined };
+      timing.prepared = { sections: sections.map((x) => x.name) };
       // The screen as it was when the snapshot was saved, after the banner.
       if (timing.guestLoadedMs === null) timing.guestLoadedMs = performance.now();
       onConsoleOutput(utf8.encode(core.UTF8ToString(core._glassvm_console_tail())));

@@ -301,8 +301,10 @@ bool SnapshotFile::unpack(std::string_view name, uint64_t max_bytes, SnapshotSec
   }
   out.name = e->name;
   out.version = e->version;
+  out.prepared = {};
   if (auto it = unpacked_.find(name); it != unpacked_.end() && it->second.size() == e->unpacked) {
-    out.payload.assign(it->second.begin(), it->second.end());
+    out.payload.clear();
+    out.prepared = it->second;
     return true;
   }
   out.payload.assign(e->unpacked, 0);

@@ -102,7 +102,15 @@ class StateReader {
 struct SnapshotSection {
   std::string name;
   uint32_t version = 0;
+  /// The bytes unpack() inflated; empty when it took them from SnapshotFile::Prepared.
   std::vector<uint8_t> payload;
+  /// The prepared bytes unpack() took instead of inflating, not copied (the page's are the
+  /// size of guest RAM): they live as long as the Prepared sections the file was opened with.
+  std::span<const uint8_t> prepared;
+  /// The section's unpacked bytes, wherever they are.
+  std::span<const uint8_t> bytes() const {
+    return prepared.data() != nullptr ? prepared : std::span<const uint8_t>(payload);
+  }
 };
 
 /// Writes sections into a snapshot file.

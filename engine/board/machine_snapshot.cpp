@@ -262,7 +262,7 @@ std::unique_ptr<Machine> Machine::from_snapshot(std::span<const uint8_t> bytes,
     return nullptr;
   }
   MachineConfig config = base;
-  StateReader r(section.payload, "config");
+  StateReader r(section.bytes(), "config");
   config.ram_size = r.u64();
   const uint8_t firmware = r.u8();
   if (firmware > static_cast<uint8_t>(Firmware::BuiltinSbi)) r.fail("bad firmware kind");
@@ -346,7 +346,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
   // boot: the images, committed as a loader would (which places the device tree and resets).
   if (!open("boot", config_.ram_size + kSmallSection, kBootVersion)) return false;
   {
-    StateReader r(s.payload, "boot");
+    StateReader r(s.bytes(), "boot");
     BootPlan plan;
     uint64_t image_bytes = 0;
     auto blobs = [&](std::vector<Blob>& list) {
@@ -406,7 +406,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
   const uint64_t bitmap_bytes = (pages + 7) / 8;
   if (!open("ram", 8 + 2 * bitmap_bytes + config_.ram_size, kRamVersion)) return false;
   {
-    StateReader r(s.payload, "ram");
+    StateReader r(s.bytes(), "ram");
     if (r.u64() != pages) r.fail("the RAM size differs from the configuration's");
     auto bitmap = r.bytes(bitmap_bytes);
     std::vector<uint8_t> kept(bitmap_bytes);
@@ -444,7 +444,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
   if (!open("drives", kSmallSection + drive_bytes + drive_bytes / kDriveBlock / 8, kDrivesVersion))
     return false;
   {
-    StateReader r(s.payload, "drives");
+    StateReader r(s.bytes(), "drives");
     if (r.u64() != taken_drives_.size()) r.fail("the drives differ from the configuration's");
     for (const std::string& id : taken_drives_) {
       if (!r.ok()) break;
@@ -475,14 +475,14 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
 
   if (!open("hart0", kSmallSection, Cpu::kStateVersion)) return false;
   {
-    StateReader r(s.payload, "hart0");
+    StateReader r(s.bytes(), "hart0");
     cpu_->load_state(r);
     if (!done(r)) return false;
   }
 
   if (!open("board", kSmallSection, kBoardVersion)) return false;
   {
-    StateReader r(s.payload, "board");
+    StateReader r(s.bytes(), "board");
     instret_before_reset_ = r.u64();
     steps_before_reset_ = r.u64();
     exited_ = r.boolean();
@@ -493,7 +493,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
 
   if (!open("console", kSmallSection, kConsoleVersion)) return false;
   {
-    StateReader r(s.payload, "console");
+    StateReader r(s.bytes(), "console");
     std::string tail = r.str(kConsoleTailBytes);
     if (!done(r)) return false;
     host_.tail = std::move(tail);
@@ -501,7 +501,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
 
   if (!open("htif", kSmallSection, Htif::kStateVersion)) return false;
   {
-    StateReader r(s.payload, "htif");
+    StateReader r(s.bytes(), "htif");
     htif_->load(r);
     if (!done(r)) return false;
   }
@@ -514,14 +514,14 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
       return false;
     }
     if (!open(name, kDeviceSection, device.state_version())) return false;
-    StateReader r(s.payload, name + " (" + devices_[i].spec + ")");
+    StateReader r(s.bytes(), name + " (" + devices_[i].spec + ")");
     device.load_state(r, s.version);
     if (!done(r)) return false;
   }
 
   if (!open("clock", kSmallSection, VirtualClock::kStateVersion)) return false;
   {
-    StateReader r(s.payload, "clock");
+    StateReader r(s.bytes(), "clock");
     clock_.load_state(r);
     if (!done(r)) return false;
   }

@@ -724,13 +724,9 @@ class Script {
       return;
     }
     const std::vector<uint8_t> records = unpacked_records(file);
-    const bool has_crc = in_.ConsumeBool();
-    uint32_t crc = in_.ConsumeIntegral<uint32_t>();
-    if (has_crc && file.size() >= 4 && in_.ConsumeBool())
-      crc = glassvm::crc32_of(std::span<const uint8_t>(file).first(file.size() - 4));
     refusable([&] {
       return glassvm_load_snapshot_unpacked(data(file), file.size(), name.c_str(), data(records),
-                                            records.size(), has_crc, crc);
+                                            records.size());
     });
   }
 

@@ -14,8 +14,7 @@ int glassvm_load_boot(const uint8_t* kernel, size_t kernel_size, const uint8_t* 
                       size_t initrd_size, const char* append, const char* name);
 int glassvm_load_snapshot(const uint8_t* data, size_t size, const char* name);
 int glassvm_load_snapshot_unpacked(const uint8_t* data, size_t size, const char* name,
-                                   const uint8_t* sections, size_t sections_size, int has_body_crc,
-                                   uint32_t body_crc);
+                                   const uint8_t* sections, size_t sections_size);
 double glassvm_save_snapshot();
 const char* glassvm_console_tail();
 const uint8_t* glassvm_snapshot_data();
