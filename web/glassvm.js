@@ -175,7 +175,9 @@
     term.onData((data) => sendInput(data));
     window.addEventListener('resize', scheduleFit);
     if (window.ResizeObserver) new ResizeObserver(scheduleFit).observe(el.terminal);
-    scheduleFit();
+    // Sized now, before xterm's first drawing (its character size is measured by open()): one
+    // drawing at the pane's size instead of one at 80x24 and another after the resize.
+    fitTerminal();
   }
   // xterm.js's DOM renderer measures the width of each character the first time it draws it,
   // with one forced layout per character (WidthCache._measure): about 90 layouts, 40-60 ms of
