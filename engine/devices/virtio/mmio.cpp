@@ -94,9 +94,15 @@ void VirtioMmio::device_error(std::string_view why) {
   if (needs_reset()) return;
   error_reason_ = why;
   status_ |= kVirtioStatusDeviceNeedsReset;
-  if (log_) {
-    log_->log(LogLevel::Warning, "virtio device " + std::to_string(device_->device_id()) +
-                                     " needs reset: " + error_reason_);
+  // A guest that keeps breaking its queues must not flood the host's log (QEMU logs guest
+  // errors only with -d guest_errors): the first kMaxErrorsLogged are logged, then one line
+  // saying that the others are not.
+  if (log_ && errors_logged_ <= kMaxErrorsLogged) {
+    const std::string device = "virtio device " + std::to_string(device_->device_id());
+    log_->log(LogLevel::Warning,
+              ++errors_logged_ <= kMaxErrorsLogged
+                  ? device + " needs reset: " + error_reason_
+                  : device + " needs reset again; its further errors are not logged");
   }
   for (auto& q : queues_) q->set_broken();
   // 2.1.2: once DRIVER_OK is set, entering the error state is announced as a config change.

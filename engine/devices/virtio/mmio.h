@@ -184,6 +184,9 @@ class VirtioMmio {
   uint32_t config_generation_ = 0;
   std::string error_reason_;
   Host* log_ = nullptr;
+  /// Device errors logged so far (device_error), in the life of the transport.
+  static constexpr unsigned kMaxErrorsLogged = 8;
+  unsigned errors_logged_ = 0;
 };
 
 }  // namespace glassvm

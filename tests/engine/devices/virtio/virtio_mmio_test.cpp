@@ -421,6 +421,28 @@ TEST_F(VirtioMmioTest, BufferOutsideRamIsDeviceError) {
   expect_error_then_recovery();
 }
 
+TEST_F(VirtioMmioTest, AGuestThatKeepsBreakingItsQueuesDoesNotFloodTheLog) {
+  testing::TestHost host;
+  bench.transport().set_log(&host);
+  for (int i = 0; i < 20; ++i) {
+    bench.init({16, 8});
+    bench.submit(0, {{0x40000000, 4, false}});
+    ASSERT_TRUE(bench.needs_reset()) << i;
+    bench.wr(VirtioMmio::kStatus, 0);
+  }
+  size_t lines = 0;
+  for (char c : host.logged) lines += c == '\n';
+  EXPECT_EQ(lines, 9u) << host.logged;  // eight errors, then the line that ends the logging
+  EXPECT_NE(
+      host.logged.find("virtio device 42 needs reset again; its further errors are not logged\n"),
+      std::string::npos)
+      << host.logged;
+  // The device still recovers from each error as before.
+  bench.init({16, 8});
+  bench.submit(0, {{0x40000000, 4, false}});
+  expect_error_then_recovery();
+}
+
 TEST_F(VirtioMmioTest, DescriptorLoopIsDeviceError) {
   bench.init({16, 8});
   bench.write_desc(0, 0, VirtioBench::kData, 4, VirtQueue::kDescFNext, 1);
