@@ -218,7 +218,10 @@
   });
 
   function fitTerminal() {
-    const dims = term._core && term._core._renderService && term._core._renderService.dimensions;
+    let dims = null;
+    try {  // xterm's internals (its renderer may not exist yet): no fit rather than a failed start
+      dims = term._core && term._core._renderService && term._core._renderService.dimensions;
+    } catch (e) {}
     const cell = dims && dims.css && dims.css.cell;
     if (!cell || !cell.width || !cell.height) return;
     const style = window.getComputedStyle(el.terminal);
