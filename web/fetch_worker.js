@@ -10,8 +10,8 @@
 // {id, out, sections} (an ArrayBuffer, transferred; for a snapshot, its large sections already
 // unpacked, see SnapshotReader) or {id, error: {kind, message}}.
 // A prefetched file the page has not asked for yet is sent as soon as it is in, unasked:
-// {pushed: key, out, sections}; when the page asks for it later the answer is
-// {id, pushed: key}, and the page takes what it was sent. The page's request and the answer
+// {pushed: true, url, unpack, out, sections}; when the page asks for it later the answer is
+// {id, pushed: true}, and the page takes what it was sent. The page's request and the answer
 // are then not a round trip through the main thread's queue after the file is in.
 const jobs = new Map();  // keyOf(url, unpack) -> a download started early, until claimed
 const gz = (url) => /\.gz([?#].*)?$/.test(url);
@@ -214,12 +214,12 @@ const keyOf = (url, unpack) => unpack + ' ' + url;
 function prefetch(url, unpack, fromSnapshot = false) {
   const key = keyOf(url, unpack);
   if (jobs.has(key)) return;
-  const job = Object.assign(start(url, unpack, fromSnapshot), { prefetched: true, pushed: false });
+  const job = Object.assign(start(url, unpack, fromSnapshot), { pushed: false });
   jobs.set(key, job);
   job.done.then(({ out, sections }) => {
     if (job.id !== null || jobs.get(key) !== job) return;  // asked for meanwhile, or dropped
     job.pushed = true;
-    postMessage({ pushed: key, out, sections }, transfers(out, sections));
+    postMessage({ pushed: true, url, unpack, out, sections }, transfers(out, sections));
   }, () => {});  // a failed download is reported when the page asks for it
 }
 const transfers = (out, sections) => [out, ...(sections || []).flatMap((x) => x.chunks)];
@@ -250,7 +250,7 @@ onmessage = async (e) => {
   const known = jobs.get(key);
   jobs.delete(key);
   if (known && known.pushed) {
-    postMessage({ id, pushed: key });
+    postMessage({ id, pushed: true });
     return;
   }
   const job = known || start(url, unpack);

@@ -286,8 +286,8 @@
   // run (or its script does not load), the downloads happen here instead.
   let fetchWorker = null;
   const fetchWaiting = new Map();  // id -> {url, label, unpack, transfer, resolve, reject}
-  // The files the worker prefetched and sent before they were asked for, by the worker's key
-  // (`${unpack} ${url}`): download() takes them from here, without asking.
+  // The files the worker prefetched and sent before they were asked for, by fetchKey(url,
+  // unpack): download() takes them from here, without asking.
   const fetchPushed = new Map();
   const fetchKey = (url, unpack) => `${!!unpack} ${url}`;
   let fetchNextId = 0;
@@ -310,7 +310,7 @@
     const receive = (e) => {
       const d = e.data;
       if (d.id === undefined) {
-        if (d.pushed !== undefined) fetchPushed.set(d.pushed, d);
+        if (d.pushed) fetchPushed.set(fetchKey(d.url, d.unpack), d);
         return;
       }
       const waiter = fetchWaiting.get(d.id);
@@ -323,8 +323,9 @@
       }
       fetchWaiting.delete(d.id);
       // {id, pushed}: the worker had sent the file unasked, before this request reached it.
-      const data = d.pushed !== undefined ? fetchPushed.get(d.pushed) : d;
-      if (d.pushed !== undefined) fetchPushed.delete(d.pushed);
+      const key = fetchKey(waiter.url, waiter.unpack);
+      const data = d.pushed ? fetchPushed.get(key) : d;
+      if (d.pushed) fetchPushed.delete(key);
       if (!data) waiter.reject(fileError({ kind: 'network', message: 'the download worker lost it' }, waiter.label));
       else if (data.error !== undefined) waiter.reject(fileError(data.error, waiter.label));
       else waiter.resolve(fetchedBytes(data));
