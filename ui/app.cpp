@@ -192,6 +192,7 @@ bool App::load_guest(GuestImage image, const std::string& name, std::string& err
   const bool has_initrd = !image.initrd.empty();
   origin_ = {};
   origin_.has_initrd = has_initrd;
+  origin_.has_append = !image.append.empty();
   if (!has_initrd) origin_.program = image.kernel;
   origin_.crc = link_guest_crc(image.kernel, image.initrd);
   catalog_.remember(name, std::move(image));

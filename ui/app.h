@@ -388,7 +388,8 @@ class App {
     bool bundled = false;          ///< the guest came from the page's bundle (mark_guest_bundled)
     std::vector<uint8_t> program;  ///< a booted ELF alone (not bundled: the link carries it)
     bool has_initrd = false;
-    uint32_t crc = 0;  ///< MachineLink::guest_crc
+    bool has_append = false;  ///< booted with a kernel command line, which no link carries
+    uint32_t crc = 0;         ///< MachineLink::guest_crc
     MachineLink::Start start = MachineLink::Start::Boot;
     uint64_t start_ns = 0;
     bool disk_blank = true;  ///< the disk was all zeros when the machine started

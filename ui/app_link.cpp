@@ -69,6 +69,9 @@ bool App::share_link(MachineLink& out, std::string& error) {
         "the machine started from a snapshot file; share the file itself (Save snapshot)");
   } else if (origin_.has_initrd || origin_.program.empty()) {
     return refuse(guest_name_ + " is a kernel with an initramfs, which a link cannot carry");
+  } else if (origin_.has_append) {
+    return refuse(guest_name_ +
+                  " was booted with a kernel command line, which a link cannot carry");
   } else if (origin_.program.size() > kMaxLinkProgram) {
     return refuse(guest_name_ + " is larger than the " + std::to_string(kMaxLinkProgram >> 10) +
                   " KiB a link carries");

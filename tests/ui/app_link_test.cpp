@@ -117,6 +117,13 @@ TEST(AppLink, RefusesToShareWhatALinkCannotReproduce) {
   EXPECT_FALSE(page.app.share_link(link, error));
   EXPECT_NE(error.find("no guest"), std::string::npos) << error;
 
+  // A program booted with a kernel command line, which a link does not carry.
+  ASSERT_TRUE(page.app.load_guest(GuestImage{testing::read_guest("demo.elf"), {}, "quiet"},
+                                  "demo.elf", error))
+      << error;
+  EXPECT_FALSE(page.app.share_link(link, error));
+  EXPECT_NE(error.find("command line"), std::string::npos) << error;
+
   // A disk that held data when the machine started.
   load(page, "demo.elf", true);
   std::vector<uint8_t> disk(1 << 20);
