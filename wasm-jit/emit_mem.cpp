@@ -3,10 +3,11 @@
 // anything else (a miss, MMIO, a page-crossing access, a fault) calls the same
 // helper_load/helper_store the interpreter's slow path calls.
 //
-// The tag test is (addr & page mask) == entry.tag and the access inside the page: misaligned
-// accesses inside a page take the fast path, as in the interpreter's mem_load/mem_store (Linux
-// copies with misaligned words when the hart handles them fast). Registers are read on the
-// main path only (the register cache must look the same on both arms of the hit test).
+// The tag test takes the entry of the access's first byte and compares its tag with the page
+// of the last byte (tlb_test): misaligned accesses inside a page take the fast path, as in the
+// interpreter's mem_load/mem_store (Linux copies with misaligned words when the hart handles
+// them fast). Registers are read on the main path only (the register cache must look the same
+// on both arms of the hit test).
 #include <cstddef>
 
 #include "engine/base/page.h"
@@ -55,11 +56,15 @@ unsigned log2_of(unsigned size) {
 }
 
 /// Pushes the address of the TLB entry for t.addr (read or write set) into t.host and tests
-/// its tag: leaves an i32 condition "hit".
+/// its tag: leaves an i32 condition "hit". The entry is the one of the access's first byte,
+/// and its tag is compared with the page of its last byte: an entry only ever holds a page
+/// of its own index, and two neighbouring pages have different indices, so a hit means both
+/// bytes lie in the entry's page. Misaligned accesses inside a page hit too (wasm accesses
+/// need no alignment, and the interpreter's mem_load/mem_store take them through the entry).
 void tlb_test(Translator& t, unsigned size, uint32_t set_offset) {
+  static_assert(kTlbSize > 1, "a page and the next must have different entries");
   WasmCode& c = t.code;
-  c.local_get(Translator::kS);
-  c.mem(op::kI32Load, 2, kCpuStateOffsetTlb);
+  c.local_get(t.tlb);
   c.local_get(t.addr);
   c.i64_const(kPageShift);
   c.op(op::kI64ShrU);
@@ -72,19 +77,13 @@ void tlb_test(Translator& t, unsigned size, uint32_t set_offset) {
   c.local_tee(t.host);
   c.mem(op::kI64Load, 3, set_offset + offsetof(TlbEntry, tag));
   c.local_get(t.addr);
+  if (size > 1) {
+    c.i64_const(size - 1);
+    c.op(op::kI64Add);
+  }
   c.i64_const(static_cast<int64_t>(kPageMask));
   c.op(op::kI64And);
   c.op(op::kI64Eq);
-  if (size == 1) return;
-  // And the access stays in the page (a misaligned one is fine: wasm accesses need no
-  // alignment, and the interpreter's mem_load/mem_store take it through the entry too).
-  c.local_get(t.addr);
-  c.op(op::kI32WrapI64);
-  c.i32_const(static_cast<int32_t>(kPageSize - 1));
-  c.op(op::kI32And);
-  c.i32_const(static_cast<int32_t>(kPageSize - size));
-  c.op(op::kI32LeU);
-  c.op(op::kI32And);
 }
 
 /// Pushes the host address of t.addr through the entry in t.host.

@@ -127,7 +127,7 @@ constexpr uint32_t kMissesBeforeRetranslation = 32;
 /// only after many jumps there, so the offset is a hot loop's.
 constexpr uint32_t kLoopMissWeight = 16;
 /// Translations of one page before its module stays as it is.
-constexpr uint32_t kMaxRetranslations = 3;
+constexpr uint32_t kMaxRetranslations = 8;
 /// Refused or empty translations of one page before it stays interpreted.
 constexpr uint32_t kMaxFailures = 3;
 /// Translations of one page dropped because it was written before it stays interpreted, and

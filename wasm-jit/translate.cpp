@@ -69,6 +69,7 @@ Translator::Translator(const std::vector<uint16_t>& block_offsets, uint32_t regi
   off = code.add_local(ValType::I32);
   entered = code.add_local(ValType::I32);
   host = code.add_local(ValType::I32);
+  tlb = code.add_local(ValType::I32);
   for (auto& f : helper_func_) f = -1;
 }
 
@@ -463,6 +464,9 @@ void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
   c.local_get(Translator::kS);
   c.mem(op::kI64Load, 3, kCpuStateOffsetBudget);
   c.local_set(t.left);
+  c.local_get(Translator::kS);
+  c.mem(op::kI32Load, 2, kCpuStateOffsetTlb);
+  c.local_set(t.tlb);
   t.load_function_registers();
 
   t.dispatch = c.open_loop();

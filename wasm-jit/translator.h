@@ -55,7 +55,10 @@ class Translator {
   uint32_t entered = 0;              ///< i32: some block has run
   uint32_t addr = 0;                 ///< i64: an effective address
   uint32_t host = 0;                 ///< i32: a TLB entry, then a host address
-  uint32_t tmp = 0;                  ///< i64: scratch
+  /// i32: s.tlb_, the active data TLB set, read at entry. Only a trap, an xRET or a CSR write
+  /// switches sets, and each of those leaves the function.
+  uint32_t tlb = 0;
+  uint32_t tmp = 0;  ///< i64: scratch
   /// i64 scratch local `k` (0 or 1), added on first use.
   uint32_t scratch(unsigned k) {
     if (scratch_[k] == 0) scratch_[k] = code.add_local(wasm::ValType::I64);

@@ -20,9 +20,10 @@ namespace glassvm {
 
 enum class PrivLevel : uint8_t { User = 0, Supervisor = 1, Machine = 3 };
 
-/// A software TLB entry: guest page `tag` lives at host address tag + addend. Generated code
-/// hits when (addr & (kPageMask | (size - 1))) == tag, which also rejects accesses that are not
-/// naturally aligned, then accesses host address addr + addend.
+/// A software TLB entry: guest page `tag` lives at host address tag + addend. An entry holds
+/// only a page of its own index. Generated code takes the entry of an access's first byte and
+/// hits when the page of its last byte is the tag (so the access lies in that page), then
+/// accesses host address addr + addend.
 struct TlbEntry {
   uint64_t tag = ~uint64_t{0};  ///< empty: no masked address ever equals all ones
   uintptr_t addend = 0;
@@ -30,7 +31,7 @@ struct TlbEntry {
 
 /// Entries in each of the read and write TLBs; an address uses entry (addr >> kPageShift) %
 /// kTlbSize.
-inline constexpr unsigned kTlbSize = 256;
+inline constexpr unsigned kTlbSize = 1024;
 
 /// One set of the data TLB: the entries of one translation context (U-mode or S-mode, see
 /// engine/cpu/mmu.cpp), read entries first.

@@ -68,6 +68,10 @@ Cpu::Impl::run(uint64_t budget) {
   // which the executor declines (JitImpl::run): the run's first taken jump offers again, so
   // that short runs (a frame's slices) do not spend offer_every jumps interpreted each.
   bool first_page = executor_ != nullptr;
+  // Likewise after the executor has run and left inside a page, at an offset it has no code
+  // for (a jump table's target it has not seen, say): the next taken jump, usually back into
+  // translated code, offers again instead of offer_every jumps later.
+  bool after_executor = false;
 
 #define BOX32(v) (0xffffffff00000000ull | (v))  // NaN-boxing, sf::box32
 #define BOX64(v) (v)
@@ -241,6 +245,7 @@ outer:
     pc_ = pc;
     if (executor_->run(*this, page->exec)) {
       left = budget_left_;
+      after_executor = true;
       goto outer;
     }
   }
@@ -248,8 +253,8 @@ outer:
     slots = page->slots;
     blk_base = pc & kPageMask;
     blk_limit = kPageSize;
-    offer_in = first_page ? 1 : offer_every;
-    first_page = false;
+    offer_in = first_page || after_executor ? 1 : offer_every;
+    first_page = after_executor = false;
     in = slots + ((pc - blk_base) >> 1);
   } else {
     SYNC();

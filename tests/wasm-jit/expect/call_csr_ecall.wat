@@ -21,7 +21,7 @@
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
   (func $run (type 1) (param i32) (result i32)
-    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64)
+    (local i64 i64 i64 i64 i32 i32 i32 i32 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -39,14 +39,17 @@
         i64.load offset=272
         local.set 2
         local.get 0
-        i64.load offset=8
+        i32.load offset=280
         local.set 8
         local.get 0
-        i64.load offset=80
+        i64.load offset=8
         local.set 9
         local.get 0
-        i64.load offset=88
+        i64.load offset=80
         local.set 10
+        local.get 0
+        i64.load offset=88
+        local.set 11
         loop $B2
           block $B3
             block $B4
@@ -91,7 +94,7 @@
                   local.get 1
                   i64.const 4
                   i64.add
-                  local.set 8
+                  local.set 9
                   br $B3
                 end
                 local.get 2
@@ -114,18 +117,18 @@
                 local.set 2
                 i32.const 1
                 local.set 6
-                local.get 9
+                local.get 10
                 i64.const 1
                 i64.add
-                local.set 9
-                local.get 0
-                local.get 8
-                i64.store offset=8
+                local.set 10
                 local.get 0
                 local.get 9
-                i64.store offset=80
+                i64.store offset=8
                 local.get 0
                 local.get 10
+                i64.store offset=80
+                local.get 0
+                local.get 11
                 i64.store offset=88
                 local.get 0
                 local.get 1
@@ -180,9 +183,9 @@
               local.set 2
               i32.const 1
               local.set 6
-              local.get 9
-              local.set 3
               local.get 10
+              local.set 3
+              local.get 11
               local.set 4
               i64.const -1
               local.get 3
@@ -195,15 +198,15 @@
               local.get 4
               i64.eqz
               select
-              local.set 9
-              local.get 0
-              local.get 8
-              i64.store offset=8
+              local.set 10
               local.get 0
               local.get 9
-              i64.store offset=80
+              i64.store offset=8
               local.get 0
               local.get 10
+              i64.store offset=80
+              local.get 0
+              local.get 11
               i64.store offset=88
               local.get 0
               local.get 1
@@ -254,13 +257,13 @@
             i32.const 1
             local.set 6
             local.get 0
-            local.get 8
+            local.get 9
             i64.store offset=8
             local.get 0
-            local.get 9
+            local.get 10
             i64.store offset=80
             local.get 0
-            local.get 10
+            local.get 11
             i64.store offset=88
             local.get 0
             local.get 1
@@ -303,13 +306,13 @@
           i32.const 1
           local.set 6
           local.get 0
-          local.get 8
+          local.get 9
           i64.store offset=8
           local.get 0
-          local.get 9
+          local.get 10
           i64.store offset=80
           local.get 0
-          local.get 10
+          local.get 11
           i64.store offset=88
           local.get 0
           local.get 1
@@ -334,13 +337,13 @@
         unreachable
       end
       local.get 0
-      local.get 8
+      local.get 9
       i64.store offset=8
       local.get 0
-      local.get 9
+      local.get 10
       i64.store offset=80
       local.get 0
-      local.get 10
+      local.get 11
       i64.store offset=88
     end
     local.get 6

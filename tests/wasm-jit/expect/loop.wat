@@ -12,7 +12,7 @@
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
   (func $run (type 0) (param i32) (result i32)
-    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64)
+    (local i64 i64 i64 i64 i32 i32 i32 i32 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -30,14 +30,17 @@
         i64.load offset=272
         local.set 2
         local.get 0
-        i64.load offset=8
+        i32.load offset=280
         local.set 8
         local.get 0
-        i64.load offset=80
+        i64.load offset=8
         local.set 9
         local.get 0
-        i64.load offset=88
+        i64.load offset=80
         local.set 10
+        local.get 0
+        i64.load offset=88
+        local.set 11
         loop $B2
           block $B3
             block $B4
@@ -80,7 +83,7 @@
               i64.const 0
               i64.const 0
               i64.add
-              local.set 9
+              local.set 10
               br $B4
             end
             loop $B8
@@ -104,15 +107,15 @@
               local.set 2
               i32.const 1
               local.set 6
-              local.get 9
               local.get 10
-              i64.add
-              local.set 9
-              local.get 10
-              i64.const -1
+              local.get 11
               i64.add
               local.set 10
-              local.get 10
+              local.get 11
+              i64.const -1
+              i64.add
+              local.set 11
+              local.get 11
               i64.const 0
               i64.ne
               if $B10
@@ -141,7 +144,7 @@
           local.set 2
           i32.const 1
           local.set 6
-          local.get 8
+          local.get 9
           i64.const 0
           i64.add
           i64.const -2
@@ -170,13 +173,13 @@
         unreachable
       end
       local.get 0
-      local.get 8
+      local.get 9
       i64.store offset=8
       local.get 0
-      local.get 9
+      local.get 10
       i64.store offset=80
       local.get 0
-      local.get 10
+      local.get 11
       i64.store offset=88
     end
     local.get 6

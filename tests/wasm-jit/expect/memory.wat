@@ -14,7 +14,7 @@
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
   (func $run (type 2) (param i32) (result i32)
-    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64 i64 i64)
+    (local i64 i64 i64 i64 i32 i32 i32 i32 i64 i64 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -32,20 +32,23 @@
         i64.load offset=272
         local.set 2
         local.get 0
-        i64.load offset=8
+        i32.load offset=280
         local.set 8
         local.get 0
-        i64.load offset=80
+        i64.load offset=8
         local.set 9
         local.get 0
-        i64.load offset=88
+        i64.load offset=80
         local.set 10
         local.get 0
-        i64.load offset=96
+        i64.load offset=88
         local.set 11
         local.get 0
-        i64.load offset=104
+        i64.load offset=96
         local.set 12
+        local.get 0
+        i64.load offset=104
+        local.set 13
         loop $B2
           block $B3
             block $B4
@@ -83,17 +86,16 @@
           local.set 2
           i32.const 1
           local.set 6
-          local.get 9
+          local.get 10
           i64.const 8
           i64.add
           local.set 3
-          local.get 0
-          i32.load offset=280
+          local.get 8
           local.get 3
           i64.const 12
           i64.shr_u
           i32.wrap_i64
-          i32.const 255
+          i32.const 1023
           i32.and
           i32.const 4
           i32.shl
@@ -101,16 +103,11 @@
           local.tee 7
           i64.load
           local.get 3
+          i64.const 7
+          i64.add
           i64.const -4096
           i64.and
           i64.eq
-          local.get 3
-          i32.wrap_i64
-          i32.const 4095
-          i32.and
-          i32.const 4088
-          i32.le_u
-          i32.and
           if $B6 (result i64)
             local.get 7
             i32.load offset=8
@@ -149,7 +146,7 @@
             i32.load8_u offset=625
             if $B8
               local.get 4
-              local.tee 11
+              local.tee 12
               local.set 4
               local.get 0
               local.get 4
@@ -168,18 +165,17 @@
             end
             local.get 4
           end
-          local.set 11
-          local.get 9
+          local.set 12
+          local.get 10
           i64.const 4
           i64.add
           local.set 3
-          local.get 0
-          i32.load offset=280
+          local.get 8
           local.get 3
           i64.const 12
           i64.shr_u
           i32.wrap_i64
-          i32.const 255
+          i32.const 1023
           i32.and
           i32.const 4
           i32.shl
@@ -187,16 +183,11 @@
           local.tee 7
           i64.load
           local.get 3
+          i64.const 3
+          i64.add
           i64.const -4096
           i64.and
           i64.eq
-          local.get 3
-          i32.wrap_i64
-          i32.const 4095
-          i32.and
-          i32.const 4092
-          i32.le_u
-          i32.and
           if $B9 (result i64)
             local.get 7
             i32.load offset=8
@@ -238,7 +229,7 @@
             i32.load8_u offset=625
             if $B11
               local.get 4
-              local.tee 12
+              local.tee 13
               local.set 4
               local.get 0
               local.get 4
@@ -257,33 +248,32 @@
             end
             local.get 4
           end
-          local.set 12
-          local.get 11
+          local.set 13
+          local.get 12
           local.set 4
-          local.get 10
+          local.get 11
           i64.const 0
           i64.add
           local.set 3
-          local.get 0
-          i32.load offset=280
+          local.get 8
           local.get 3
           i64.const 12
           i64.shr_u
           i32.wrap_i64
-          i32.const 255
+          i32.const 1023
           i32.and
           i32.const 4
           i32.shl
           i32.add
           local.tee 7
-          i64.load offset=4096
+          i64.load offset=16384
           local.get 3
           i64.const -4096
           i64.and
           i64.eq
           if $B12
             local.get 7
-            i32.load offset=4104
+            i32.load offset=16392
             local.get 3
             i32.wrap_i64
             i32.add
@@ -329,39 +319,33 @@
               br $B1
             end
           end
-          local.get 12
+          local.get 13
           local.set 4
-          local.get 10
+          local.get 11
           i64.const 16
           i64.add
           local.set 3
-          local.get 0
-          i32.load offset=280
+          local.get 8
           local.get 3
           i64.const 12
           i64.shr_u
           i32.wrap_i64
-          i32.const 255
+          i32.const 1023
           i32.and
           i32.const 4
           i32.shl
           i32.add
           local.tee 7
-          i64.load offset=4096
+          i64.load offset=16384
           local.get 3
+          i64.const 7
+          i64.add
           i64.const -4096
           i64.and
           i64.eq
-          local.get 3
-          i32.wrap_i64
-          i32.const 4095
-          i32.and
-          i32.const 4088
-          i32.le_u
-          i32.and
           if $B15
             local.get 7
-            i32.load offset=4104
+            i32.load offset=16392
             local.get 3
             i32.wrap_i64
             i32.add
@@ -407,7 +391,7 @@
               br $B1
             end
           end
-          local.get 8
+          local.get 9
           i64.const 0
           i64.add
           i64.const -2
@@ -436,19 +420,19 @@
         unreachable
       end
       local.get 0
-      local.get 8
+      local.get 9
       i64.store offset=8
       local.get 0
-      local.get 9
+      local.get 10
       i64.store offset=80
       local.get 0
-      local.get 10
+      local.get 11
       i64.store offset=88
       local.get 0
-      local.get 11
+      local.get 12
       i64.store offset=96
       local.get 0
-      local.get 12
+      local.get 13
       i64.store offset=104
     end
     local.get 6
