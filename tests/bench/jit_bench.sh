@@ -8,7 +8,9 @@
 #   (d) qemu-system-riscv64 -M virt -bios none -kernel X -nographic   (Debian's QEMU, TCG)
 # and the ratios JIT / interpreter-in-wasm and JIT / QEMU. Seconds are the whole process's wall
 # time (start-up included); the instruction count is the one GlassVM's --stats reports, which
-# QEMU's rate uses too (the same program retires the same instructions). Each guest checks its
+# QEMU's rate uses too (the same program retires the same instructions). For (a) and (b) it also
+# prints the rates over the run alone (--stats' own wall time, without node's start and the
+# wasm module's set-up, which are the same for both) and their ratio. Each guest checks its
 # own checksum: a run that does not exit 0 is reported as failed. Then the bundled Linux's boot
 # to its busybox prompt under glassvm-node --jit=off and --jit=on (tests/bench/boot_bench.py's
 # pseudo-terminal clock).
@@ -46,12 +48,14 @@ done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# run LABEL CMD...: runs CMD $runs times; sets secs (the median wall time) and insns (from
+# run LABEL CMD...: runs CMD $runs times; sets secs (the median wall time), insns and
+# run_secs (the median of the run's own wall time, without the process's start: both from
 # --stats, when the command prints it); returns 1 if a run did not exit 0.
 run() {
-  local label=$1 i t0 t1 all=()
+  local label=$1 i t0 t1 all=() own=()
   shift
   insns=
+  run_secs=
   for ((i = 0; i < runs; i++)); do
     t0=$(date +%s%N)
     "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
@@ -66,8 +70,13 @@ run() {
     local n
     n=$(sed -n 's/.*glassvm: \([0-9]*\) instructions,.*/\1/p' "$tmp/err" | tail -1)
     [ -n "$n" ] && insns=$n
+    n=$(sed -n 's/.*glassvm: [0-9]* instructions,.* \([0-9.]*\) s wall,.*/\1/p' "$tmp/err" | tail -1)
+    [ -n "$n" ] && own+=("$n")
   done
   secs=$(printf '%s\n' "${all[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]/1000}')
+  if [ ${#own[@]} -gt 0 ]; then
+    run_secs=$(printf '%s\n' "${own[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}')
+  fi
 }
 
 rate() { awk -v n="$1" -v s="$2" 'BEGIN {printf "%.1f", (s > 0 ? n / s / 1e6 : 0)}'; }
@@ -82,9 +91,9 @@ for name in "${names[@]}"; do
   n=$insns
   r[native]=$(rate "$n" "$secs"); s_native=$secs
   run "glassvm-node --jit=off" node --no-experimental-fetch "$js" --jit=off --stats -bios none -kernel "$elf" || continue
-  r[off]=$(rate "$n" "$secs"); s_off=$secs
+  r[off]=$(rate "$n" "$secs"); s_off=$secs; own_off=$(rate "$n" "${run_secs:-0}")
   run "glassvm-node --jit=on" node --no-experimental-fetch "$js" --jit=on --stats -bios none -kernel "$elf" || continue
-  r[on]=$(rate "$n" "$secs"); s_on=$secs
+  r[on]=$(rate "$n" "$secs"); s_on=$secs; own_on=$(rate "$n" "${run_secs:-0}")
   r[qemu]=0; s_qemu=-
   if [ -n "$qemu" ] && run "qemu" "$qemu" -M virt -bios none -kernel "$elf" -nographic; then
     r[qemu]=$(rate "$n" "$secs"); s_qemu=$secs
@@ -95,6 +104,10 @@ for name in "${names[@]}"; do
     "" "qemu-system-riscv64" "$n" "$s_qemu" "${r[qemu]}"
   printf '%-8s JIT / interpreter in wasm: %s   JIT / QEMU: %s\n' "" \
     "$(ratio "${r[on]}" "${r[off]}")" "$(ratio "${r[on]}" "${r[qemu]}")"
+  # The same without node's start and the wasm module's set-up (the same for both; --stats'
+  # own wall time, from the machine's start to its end).
+  printf '%-8s the run alone (--stats wall time): interpreter %s, JIT %s M insn/s: %s\n' "" \
+    "$own_off" "$own_on" "$(ratio "$own_on" "$own_off")"
 done
 
 if [ "$linux" -eq 1 ]; then
