@@ -64,14 +64,13 @@ Cpu::Impl::run(uint64_t budget) {
   const uint32_t offer_every =
       executor_ != nullptr ? std::max(1u, executor_->jumps_between_offers()) : UINT32_MAX;
   uint32_t offer_in = offer_every;
-  // The run's first offer is where the previous run's budget ran out, often inside a block,
-  // which the executor declines (JitImpl::run): the run's first taken jump offers again, so
-  // that short runs (a frame's slices) do not spend offer_every jumps interpreted each.
-  bool first_page = executor_ != nullptr;
-  // Likewise after the executor has run and left inside a page, at an offset it has no code
-  // for (a jump table's target it has not seen, say): the next taken jump, usually back into
-  // translated code, offers again instead of offer_every jumps later.
-  bool after_executor = false;
+  // The next taken jump offers again, instead of offer_every jumps later:
+  //  - at the run's start: its first offer is where the previous run's budget ran out, often
+  //    inside a block, which the executor declines (JitImpl::run), and short runs (a frame's
+  //    slices) would otherwise spend offer_every jumps interpreted each;
+  //  - after the executor has run and left inside a page, at an offset it has no code for (a
+  //    jump table's target it has not seen, say): the jump is usually back into its code.
+  bool offer_soon = executor_ != nullptr;
 
 #define BOX32(v) (0xffffffff00000000ull | (v))  // NaN-boxing, sf::box32
 #define BOX64(v) (v)
@@ -245,7 +244,7 @@ outer:
     pc_ = pc;
     if (executor_->run(*this, page->exec)) {
       left = budget_left_;
-      after_executor = true;
+      offer_soon = true;
       goto outer;
     }
   }
@@ -253,8 +252,8 @@ outer:
     slots = page->slots;
     blk_base = pc & kPageMask;
     blk_limit = kPageSize;
-    offer_in = first_page || after_executor ? 1 : offer_every;
-    first_page = after_executor = false;
+    offer_in = offer_soon ? 1 : offer_every;
+    offer_soon = false;
     in = slots + ((pc - blk_base) >> 1);
   } else {
     SYNC();
