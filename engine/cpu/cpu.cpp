@@ -232,7 +232,7 @@ uint8_t* Cpu::Impl::fill_data_tlb(uint64_t va, uint64_t pa, bool write) {
   const unsigned index = (va >> kPageShift) % kTlbSize;
   TlbEntry& e = (write ? tlb_->write : tlb_->read)[index];
   (write ? tlb_info_->write_tag : tlb_info_->read_tag)[index] = walk_tag_;
-  if (walk_tag_.leaf_shift > kPageShift) tlb_info_->has_superpages = true;
+  if (walk_tag_.leaf_shift > kPageShift) note_superpage(va);
   if (walk_tag_.relies) note_relying(write ? kTlbSize + index : index);
   ++tlb_stats_.data.refills;
   e.tag = vpage;

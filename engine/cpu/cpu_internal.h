@@ -150,6 +150,14 @@ inline constexpr uint8_t kTlbReliesMxr = 2;  ///< a load from an executable, unr
 /// user pages a syscall copies, so clearing SUM visits these instead of the whole set.
 inline constexpr unsigned kTlbMaxRelying = 8;
 
+/// Virtual address ranges a set's superpage slices lie in (TlbSetInfo::superpages), so that
+/// SFENCE.VMA of an address outside them visits the address's own slots only. A few suffice:
+/// Linux maps its image and the linear map with superpages, nothing else during a boot.
+inline constexpr unsigned kTlbSuperpageSpans = 4;
+struct VaSpan {
+  uint64_t lo = 0, last = 0;  ///< inclusive
+};
+
 /// One entry of the fetch TLB: virtual page `vpage` is physical page `ppage`.
 struct FetchTlbEntry {
   uint64_t vpage = ~uint64_t{0};
@@ -170,7 +178,9 @@ struct TlbSetInfo {
   TlbTag read_tag[kTlbSize];
   TlbTag write_tag[kTlbSize];
   FetchTlbEntry fetch[kFetchTlbSize];
-  bool has_superpages = false;  ///< some entry is a slice of a superpage
+  /// Ranges that hold every superpage some entry is a slice of (merged, so perhaps more).
+  VaSpan superpages[kTlbSuperpageSpans];
+  uint8_t superpage_spans = 0;  ///< how many of superpages[] are in use
   uint8_t relies = 0;           ///< OR of the data entries' TlbTag::relies (or more)
   /// How many relying[] holds; kTlbMaxRelying + 1: more entries rely, search the whole set.
   uint8_t relying_count = 0;
@@ -300,6 +310,9 @@ struct Cpu::Impl final : CpuState, MemoryListener {
   /// Notes that data entry `slot` of the active set (read i: i, write i: kTlbSize + i) was
   /// filled by a walk that relied on walk_tag_.relies.
   void note_relying(unsigned slot);
+  /// Records, for SFENCE.VMA by address, that the active set now holds a slice of the
+  /// superpage walk_tag_ found for `va`.
+  void note_superpage(uint64_t va);
   /// Drops the active set's data entries whose TlbTag::relies has a bit of `mask`.
   void drop_relying(uint8_t mask);
   /// Calls f(TlbSet&, TlbSetInfo&) for the active set and every parked one.

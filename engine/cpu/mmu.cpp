@@ -118,9 +118,41 @@ void Cpu::Impl::clear_tlb_set(unsigned i) {
   for (auto& e : tlb_sets_[i].write) e = TlbEntry{};
   TlbSetInfo& info = tlb_set_info_[i];
   for (auto& e : info.fetch) e = FetchTlbEntry{};
-  info.has_superpages = false;
+  info.superpage_spans = 0;
   info.relies = 0;
   info.relying_count = 0;
+}
+
+void Cpu::Impl::note_superpage(uint64_t va) {
+  TlbSetInfo& info = *tlb_info_;
+  const uint64_t size = uint64_t{1} << walk_tag_.leaf_shift;
+  const uint64_t lo = va & ~(size - 1), last = lo + (size - 1);
+  // How far span `s` is from the superpage: 0 when they overlap, 1 when they touch.
+  auto gap = [&](const VaSpan& s) {
+    return last < s.lo ? s.lo - last : s.last < lo ? lo - s.last : 0;
+  };
+  auto widen = [&](VaSpan& s) {
+    s.lo = std::min(s.lo, lo);
+    s.last = std::max(s.last, last);
+  };
+  VaSpan* spans = info.superpages;
+  const unsigned n = info.superpage_spans;
+  // Into a span it overlaps or touches (the usual case: the next superpage of a mapping) ...
+  for (unsigned k = 0; k < n; ++k) {
+    if (gap(spans[k]) <= 1) return widen(spans[k]);
+  }
+  // ... else a span of its own, or, when all are taken, the nearest span grows over it: the
+  // spans only ever cover more than the superpages, which costs a fence a longer search.
+  if (n < kTlbSuperpageSpans) {
+    spans[n] = VaSpan{lo, last};
+    info.superpage_spans = static_cast<uint8_t>(n + 1);
+    return;
+  }
+  unsigned nearest = 0;
+  for (unsigned k = 1; k < n; ++k) {
+    if (gap(spans[k]) < gap(spans[nearest])) nearest = k;
+  }
+  widen(spans[nearest]);
 }
 
 void Cpu::Impl::note_relying(unsigned slot) {
@@ -220,8 +252,12 @@ void Cpu::Impl::sfence(uint64_t va, bool by_va, uint16_t asid, bool by_asid) {
         e = FetchTlbEntry{};
       }
     };
-    // A 4 KiB page lives in one slot of each TLB; slices of a superpage may sit anywhere.
-    if (by_va && !info.has_superpages) {
+    // A 4 KiB page lives in one slot of each TLB; slices of a superpage may sit anywhere, but
+    // only the superpage that holds `va` matters.
+    const bool in_superpage =
+        std::any_of(info.superpages, info.superpages + info.superpage_spans,
+                    [va](const VaSpan& s) { return va - s.lo <= s.last - s.lo; });
+    if (by_va && !in_superpage) {
       drop_data(static_cast<unsigned>((va >> kPageShift) % kTlbSize));
       drop_fetch(info.fetch[(va >> kPageShift) % kFetchTlbSize]);
       return;
@@ -393,7 +429,7 @@ bool Cpu::Impl::fetch_walk(uint64_t va, uint64_t& pa) {
   e.vpage = va & kPageMask;
   e.ppage = pa & kPageMask;
   e.info = walk_tag_;
-  if (walk_tag_.leaf_shift > kPageShift) tlb_info_->has_superpages = true;
+  if (walk_tag_.leaf_shift > kPageShift) note_superpage(va);
   ++tlb_stats_.fetch.refills;
   return true;
 }

@@ -540,6 +540,62 @@ TEST_F(CpuTlbFence, ByAddressDropsEverySliceOfASuperpage) {
   expect_fault(kExcLoadPageFault, kCodeVa + 8, target);
 }
 
+TEST_F(CpuTlbFence, ByAddressOutsideEverySuperpageKeepsTheirSlices) {
+  // A slice of a 2 MiB leaf and a 4 KiB page are cached; both leaves change; a fence names
+  // the 4 KiB page: its translation goes, the superpage's slice may stay (and here does).
+  const uint64_t va = 0x40000000, pa = kRamBase;
+  const uint64_t big = map(va, pa, kV | kR | kA, 1);
+  const uint64_t small = map(kDataVa, kDataPa, kV | kR | kA);
+  set_mem(kDataPa, 1);
+  set_mem(kDataPa + 0x1000, 2);
+  const uint64_t target = va + (kDataPa + 0x1000 - pa);
+  cpu_->set_reg(t0, target);
+  cpu_->set_reg(t1, kDataVa);
+  run_in(PrivLevel::Supervisor,
+         {ld(a0, t0, 0), ld(a1, t1, 0), sfence_vma(t1, zero), ld(a2, t0, 0), ld(a3, t1, 0)});
+  step(2);
+  ASSERT_EQ(x(a0), 2u);
+  ASSERT_EQ(x(a1), 1u);
+  set_mem(big, 0);
+  set_mem(small, (((kDataPa + 0x1000) >> 12) << 10) | kV | kR | kA);
+  step(3);
+  EXPECT_EQ(x(a2), 2u);
+  EXPECT_EQ(x(a3), 2u);
+}
+
+TEST_F(CpuTlbFence, SuperpagesBeyondTheTrackedRangesAreStillFenced) {
+  // Eight 2 MiB leaves 4 MiB apart (more separate ranges than a set tracks), each with a slice
+  // cached; then every leaf is removed and a fence names each superpage's last byte: a load
+  // from any of them must fault.
+  constexpr unsigned kLeaves = 8;
+  constexpr uint64_t kBase = 0x40000000, kStride = 4 << 20, kSlice = 0x31000;
+  constexpr uint64_t kLeafFlags = kV | kR | kA;
+  uint64_t ptes[kLeaves];
+  for (unsigned i = 0; i < kLeaves; ++i)
+    ptes[i] = map(kBase + i * kStride, kRamBase, kLeafFlags, 1);
+  set_mem(kRamBase + kSlice, 9);
+  const uint32_t next = op(0, 0, t1, t1, t2), next_fence = op(0, 0, a4, a4, t2);  // add
+  for (unsigned probe : {0u, 3u, 5u, 7u}) {
+    SCOPED_TRACE(probe);
+    for (unsigned i = 0; i < kLeaves; ++i) set_mem(ptes[i], ((kRamBase >> 12) << 10) | kLeafFlags);
+    cpu_->flush_tlb();
+    cpu_->set_reg(t1, kBase + kSlice);
+    cpu_->set_reg(t2, kStride);
+    cpu_->set_reg(a4, kBase + (2 << 20) - 1);
+    cpu_->set_reg(a5, kBase + probe * kStride + kSlice);
+    run_in(PrivLevel::Supervisor, {});
+    uint64_t at = kCodePa;
+    for (unsigned i = 0; i < kLeaves; ++i, at += 8) put(at, {ld(a0, t1, 0), next});
+    for (unsigned i = 0; i < kLeaves; ++i, at += 8) put(at, {sfence_vma(a4, zero), next_fence});
+    put(at, {ld(a2, a5, 0)});
+    step(2 * kLeaves);
+    ASSERT_EQ(x(a0), 9u);
+    for (unsigned i = 0; i < kLeaves; ++i) set_mem(ptes[i], 0);
+    step(2 * kLeaves + 1);
+    expect_fault(kExcLoadPageFault, kCodeVa + 4 * 4 * kLeaves, kBase + probe * kStride + kSlice);
+  }
+}
+
 TEST_F(CpuPaging, SwitchingAsidNeverUsesTheOtherAsidsTranslations) {
   // Same root, other ASID, PTE changed without a fence: the old ASID's entry must not match.
   const uint64_t pte = map(kDataVa, kDataPa, kV | kR | kA);
