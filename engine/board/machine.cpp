@@ -271,6 +271,7 @@ bool Machine::build(const DeviceRegistry& registry, std::string& error) {
   fdt_config_.timebase_hz = virt::kTimebaseHz;
   fdt_config_.mmu_type = "riscv,sv48";  // the hart has S-mode with Sv39 and Sv48
   fdt_config_.bootargs = config_.append;
+  fdt_config_.rng_seed.assign(std::begin(virt::kRngSeed), std::end(virt::kRngSeed));
 
   SbiPlatform platform;
   platform.mtime = [this] {

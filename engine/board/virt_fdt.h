@@ -51,7 +51,8 @@ struct VirtFdtConfig {
   uint32_t timebase_hz = 10000000;      ///< /cpus timebase-frequency (mtime rate)
   std::string bootargs;                 ///< /chosen bootargs; omitted when empty
   std::optional<std::pair<uint64_t, uint64_t>> initrd;  ///< [start, end) of the initrd
-  std::vector<uint8_t> rng_seed;  ///< /chosen rng-seed; omitted when empty (keep runs replayable)
+  std::vector<uint8_t> rng_seed;  ///< /chosen rng-seed; omitted when empty (the board's is
+                                  ///< virt::kRngSeed, fixed so that runs replay)
   /// Placeholder virtio,mmio nodes for slots 0..n-1 (n <= 8), for a tree without slot devices;
   /// the board leaves it 0, its virtio-mmio slot devices write their own nodes.
   unsigned virtio_mmio_slots = 0;
