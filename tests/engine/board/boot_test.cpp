@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -198,6 +199,11 @@ TEST(Boot, BuiltinSbiEntersTheKernelInSModeLikeOpenSbi) {
   ASSERT_EQ(m->system_as().read(cpu.reg(11), blob.data(), blob.size()), MemTxResult::Ok);
   ASSERT_TRUE(r.parse(blob)) << r.error();
   EXPECT_EQ(r.prop_string(*r.find_node("/chosen"), "bootargs"), "console=ttyS0");
+  // And QEMU's rng-seed, the same on every machine so that runs replay.
+  const auto seed = r.property(*r.find_node("/chosen"), "rng-seed");
+  ASSERT_TRUE(seed.has_value());
+  EXPECT_TRUE(
+      std::equal(seed->begin(), seed->end(), std::begin(virt::kRngSeed), std::end(virt::kRngSeed)));
 }
 
 TEST(Boot, WithoutBiosTheKernelKindChoosesTheFirmware) {
