@@ -33,6 +33,7 @@
 // that meets read-only memory) is an access fault of the original access type, as the spec
 // says for PMA violations during the walk. The single hart makes each walk's A/D update
 // atomic with respect to the walk.
+#include <algorithm>
 #include <cstring>
 
 #include "engine/cpu/cpu.h"
