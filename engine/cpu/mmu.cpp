@@ -255,10 +255,11 @@ void Cpu::Impl::sfence(uint64_t va, bool by_va, uint16_t asid, bool by_asid) {
     };
     // A 4 KiB page lives in one slot of each TLB; slices of a superpage may sit anywhere, but
     // only the superpage that holds `va` matters.
-    const bool in_superpage =
-        std::any_of(info.superpages, info.superpages + info.superpage_spans,
-                    [va](const VaSpan& s) { return va - s.lo <= s.last - s.lo; });
-    if (by_va && !in_superpage) {
+    auto in_superpage = [&] {
+      return std::any_of(info.superpages, info.superpages + info.superpage_spans,
+                         [va](const VaSpan& s) { return va - s.lo <= s.last - s.lo; });
+    };
+    if (by_va && !in_superpage()) {
       drop_data(static_cast<unsigned>((va >> kPageShift) % kTlbSize));
       drop_fetch(info.fetch[(va >> kPageShift) % kFetchTlbSize]);
       return;
