@@ -32,12 +32,32 @@ function(copy_into dir)
 endfunction()
 
 file(MAKE_DIRECTORY ${DIST} ${DIST}/xterm ${DIST}/guests ${DIST}/guests/linux)
-copy_into(${DIST} ${STATIC} ${CORE_DIR}/glassvm-core.js ${CORE_DIR}/glassvm-core.wasm)
+set(static_files ${STATIC})
+list(FILTER static_files EXCLUDE REGEX "/index\\.html$")  # written below
+copy_into(${DIST} ${static_files} ${CORE_DIR}/glassvm-core.js ${CORE_DIR}/glassvm-core.wasm)
 copy_into(${DIST}/xterm ${XTERM_DIR}/lib/xterm.js ${XTERM_DIR}/css/xterm.css
           ${XTERM_DIR}/LICENSE)
 copy_into(${DIST}/guests ${GUEST_DIR}/demo.elf ${GUEST_DIR}/bench.elf
           ${GUEST_DIR}/teach_riscv_iommu.elf ${GUEST_DIR}/teach_virtio_iommu.elf
           ${GUEST_DIR}/teach_page_fault.elf ${GUEST_DIR}/teach_dma_fault.elf)
 copy_into(${DIST}/guests ${MANIFEST_DIR}/linux.json ${DISK_IMAGE})
+
+# index.html names the snapshot the manifest names (relative to guests/), so that the download
+# worker starts it without waiting for the manifest (fetch_worker.js); empty when there is none.
+file(READ ${MANIFEST_DIR}/linux.json manifest_text)
+string(JSON linux_snapshot ERROR_VARIABLE no_snapshot GET "${manifest_text}" snapshot)
+if(no_snapshot)
+  set(linux_snapshot "")
+endif()
+foreach(f ${STATIC})
+  get_filename_component(name ${f} NAME)
+  if(name STREQUAL "index.html")
+    file(READ ${f} page)
+    string(REPLACE "%GLASSVM_LINUX_SNAPSHOT%" "${linux_snapshot}" page "${page}")
+    file(WRITE ${DIST}/index.html.new "${page}")
+    file(COPY_FILE ${DIST}/index.html.new ${DIST}/index.html ONLY_IF_DIFFERENT)
+    file(REMOVE ${DIST}/index.html.new)
+  endif()
+endforeach()
 copy_into(${DIST}/guests/linux ${LINUX_DIR}/Image.gz ${LINUX_DIR}/initramfs.cpio.gz
           ${LINUX_SNAPSHOT})

@@ -5,7 +5,10 @@
 // index.html starts this worker first thing, before the stylesheets and scripts load, with the
 // default guest's manifest in its URL (?prefetch=URL, and &snapshot=1 when the page starts from
 // the snapshot the manifest names): the download starts as soon as the worker runs. (A message
-// would wait for the main thread to pass it on, which is busy then: up to 250 ms late.)
+// would wait for the main thread to pass it on, which is busy then: up to 250 ms late.) With
+// &part=URL, the file the manifest is expected to name (the web build writes the snapshot's
+// path into index.html) starts at once too, instead of after the manifest has come in; if the
+// manifest names another, that download is dropped like any part no longer wanted.
 // A message {id, url, unpack} is answered with {id, received, total} as the bytes arrive, then
 // {id, out, sections} (an ArrayBuffer, transferred; for a snapshot, its large sections already
 // unpacked, see SnapshotReader) or {id, error: {kind, message}}.
@@ -271,7 +274,14 @@ onmessage = async (e) => {
   if (manifest !== null) {
     try {
       const url = new URL(manifest, self.location.href).href;
-      prefetch(url, gz(url), asked.get('snapshot') === '1');
+      const fromSnapshot = asked.get('snapshot') === '1';
+      prefetch(url, gz(url), fromSnapshot);
+      const part = asked.get('part');
+      if (fromSnapshot && part !== null) {
+        const p = new URL(part, url).href;
+        prefetch(p, gz(p));
+        jobs.get(keyOf(p, gz(p))).part = true;
+      }
     } catch (e) {}  // not a URL: the page asks for what it wants
   }
 }

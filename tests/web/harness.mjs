@@ -99,9 +99,13 @@ const kMimeTypes = {
 
 /**
  * Serves `root` read-only on 127.0.0.1 on a free port, like any static web server would.
- * Resolves to {url, close()}; the url ends with '/'.
+ * Resolves to {url, close(), requests}; the url ends with '/'. `requests` lists what was asked
+ * for, in order: {path, atMs, sentMs} (ms on the server's clock; sentMs once the answer went
+ * out). `delays` maps paths ('/guests/linux.json') to milliseconds to wait before answering.
  */
-export function serveStatic(root) {
+export function serveStatic(root, {delays = {}} = {}) {
+  const requests = [];
+  const start = performance.now();
   const server = http.createServer((req, res) => {
     let rel;
     try {
@@ -116,7 +120,10 @@ export function serveStatic(root) {
       return;
     }
     if (fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
-    fs.readFile(file, (err, data) => {
+    const request = {path: rel, atMs: performance.now() - start, sentMs: null};
+    requests.push(request);
+    res.on('finish', () => { request.sentMs = performance.now() - start; });
+    const answer = () => fs.readFile(file, (err, data) => {
       if (err) {
         res.writeHead(404, {'Content-Type': 'text/plain'}).end('not found');
         return;
@@ -128,6 +135,11 @@ export function serveStatic(root) {
       });
       res.end(req.method === 'HEAD' ? undefined : data);
     });
+    if (delays[rel]) {
+      setTimeout(answer, delays[rel]);
+    } else {
+      answer();
+    }
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -135,6 +147,7 @@ export function serveStatic(root) {
       const {port} = server.address();
       resolve({
         url: `http://127.0.0.1:${port}/`,
+        requests,
         close: () => new Promise((r) => {
           server.closeAllConnections?.();
           server.close(() => r());
@@ -155,12 +168,13 @@ function loadPlaywright() {
 
 /**
  * Serves the bundle and launches headless Chromium with a fresh profile. Resolves to
- * {url, context, close()}. `close()` shuts down the browser, the server and the profile.
+ * {url, context, requests, close()}. `close()` shuts down the browser, the server and the
+ * profile. `server` takes serveStatic's options; `requests` is its list.
  */
-export async function launch() {
+export async function launch({server: serverOptions = {}} = {}) {
   const dist = distDir();
   const {chromium} = loadPlaywright();
-  const server = await serveStatic(dist);
+  const server = await serveStatic(dist, serverOptions);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'glassvm-chromium-'));
   let context;
   try {
@@ -178,6 +192,7 @@ export async function launch() {
   }
   return {
     url: server.url,
+    requests: server.requests,
     context,
     close: async () => {
       await context.close().catch(() => {});

@@ -51,6 +51,26 @@ describe('the bundled Linux in the page', () => {
                 `(${await tab.page.evaluate(() => window.glassvm.instructions())} instructions)`);
   });
 
+  test('its snapshot is asked for at once, not after the manifest that names it', async () => {
+    // The web build writes the manifest's snapshot into index.html, and the download worker
+    // starts it with the manifest: with the manifest held back by the server, the snapshot is
+    // still asked for (once) before the manifest has gone out.
+    const slow = await launch({server: {delays: {'/guests/linux.json': 1500}}});
+    try {
+      const t = await openGlassVm(slow, {query: '', timeoutMs: 60000});
+      await waitForConsole(t.page, kPrompt, kBootTimeoutMs);
+      const asked = (p) => slow.requests.filter((r) => r.path === p);
+      const json = asked('/guests/linux.json');
+      const snap = asked('/guests/linux/prompt.snap');
+      const log = JSON.stringify(slow.requests);
+      assert.equal(json.length, 1, log);
+      assert.equal(snap.length, 1, log);
+      assert.ok(snap[0].atMs < json[0].sentMs, log);
+    } finally {
+      await slow.close();
+    }
+  });
+
   test('runs commands typed into the terminal', async () => {
     await focusTerminal(tab.page);
     const from = await consoleLength(tab.page);
