@@ -241,10 +241,12 @@ function prefetchParts(url, bytes, fromSnapshot) {
   const parts = names.filter((p) => typeof p === 'string').map((p) => new URL(p, url).href);
   const wanted = new Set(parts.map((p) => keyOf(p, gz(p))));
   for (const [key, job] of jobs) if (job.part && !wanted.has(key)) jobs.delete(key);
-  for (const p of parts) {
-    prefetch(p, gz(p));
-    jobs.get(keyOf(p, gz(p))).part = true;
-  }
+  for (const p of parts) prefetchPart(p);
+}
+// Starts `url` as a part of a manifest (dropped when a later manifest does not name it).
+function prefetchPart(url) {
+  prefetch(url, gz(url));
+  jobs.get(keyOf(url, gz(url))).part = true;
 }
 // {id, url, unpack}: a download the page waits for.
 onmessage = async (e) => {
@@ -277,11 +279,7 @@ onmessage = async (e) => {
       const fromSnapshot = asked.get('snapshot') === '1';
       prefetch(url, gz(url), fromSnapshot);
       const part = asked.get('part');
-      if (fromSnapshot && part !== null) {
-        const p = new URL(part, url).href;
-        prefetch(p, gz(p));
-        jobs.get(keyOf(p, gz(p))).part = true;
-      }
+      if (fromSnapshot && part !== null) prefetchPart(new URL(part, url).href);
     } catch (e) {}  // not a URL: the page asks for what it wants
   }
 }

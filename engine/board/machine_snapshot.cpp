@@ -428,6 +428,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
     // Runs of saved pages are copied with one memcpy each (in wasm every large copy is a call
     // out to JavaScript: one per page cost more than the copying).
     const auto saved = [&](uint64_t i) { return (bitmap[i / 8] >> (i % 8) & 1) != 0; };
+    const auto as_reset_left = [&](uint64_t i) { return (kept[i / 8] >> (i % 8) & 1) != 0; };
     for (uint64_t i = 0; i < pages;) {
       const uint64_t off = i * kPageSize;
       if (saved(i)) {
@@ -439,7 +440,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
         i += n;
         continue;
       }
-      if (!(kept[i / 8] & (1u << (i % 8))) && ram_.ram_maybe_written(off)) {
+      if (!as_reset_left(i) && ram_.ram_maybe_written(off)) {
         std::memset(base + off, 0, kPageSize);
       }
       ++i;
