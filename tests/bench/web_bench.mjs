@@ -12,6 +12,8 @@
 //    snapshot saved at the prompt, the page's default (goal: < 500 ms), and the host memory
 //    the page holds then (the wasm heap, which never shrinks: the peak); --only-boot measures
 //    just this;
+//  - the floor under that first visit: bare pages that only load xterm.js and draw a prompt,
+//    compile the core's wasm, download the snapshot, and all three (--only-floor: just this);
 //  - the bundle size, raw and gzip, summed over dist/ without the guest images (goal: < 3 MB
 //    gzip);
 //  - Linux with its disk (the sample disk.img.gz) and virtio-rng behind the RISC-V IOMMU
@@ -34,13 +36,15 @@
 //   node tests/bench/web_bench.mjs [--loads N] [--max-seconds S] [--skip-native] [--only-iommu]
 //                                  [--iommu-seconds S] [--only-page] [--page-seconds S]
 //                                  [--only-jit] [--only-boot] [--only-snapshot] [--only-soak]
+//                                  [--only-floor]
 // Environment: as tests/web/harness.mjs (GLASSVM_WEB_DIST, GLASSVM_NATIVE_BUILD, ...).
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-import {distDir, guestImage, launch, nativeBuildDir, openGlassVm, waitInPage} from
+import {distDir, guestImage, launch, nativeBuildDir, openGlassVm, serveStatic, waitInPage} from
     '../web/harness.mjs';
 
 const args = process.argv.slice(2);
@@ -58,6 +62,7 @@ const kOnlyJit = args.includes('--only-jit');
 const kOnlyBoot = args.includes('--only-boot');
 const kOnlySnapshot = args.includes('--only-snapshot');
 const kOnlySoak = args.includes('--only-soak');
+const kOnlyFloor = args.includes('--only-floor');
 const kPageSeconds = opt('--page-seconds', 20);
 
 const isGuestImage = (rel) => /\.(elf|bin|img|cpio(\.gz)?|dtb)$/i.test(rel) ||
@@ -404,6 +409,79 @@ async function linuxPrompt(browser) {
 }
 
 /**
+ * What a first visit costs before GlassVM does anything of its own: bare pages served from a
+ * directory of their own, each given its own fresh browser as linuxPrompt's first visits are.
+ * Each page notes when its work is done (window.floorDoneMs, ms after navigation start):
+ *  - blank: an empty page (the browser's navigation alone);
+ *  - xterm: xterm.js loaded as index.html loads it, a terminal opened at the console pane's
+ *    size and the prompt written and drawn;
+ *  - core: glassvm-core.wasm downloaded and compiled (compileStreaming, as index.html does);
+ *  - snapshot: the snapshot the page starts from, downloaded;
+ *  - all three: the three together, as the page needs them. This is what the page's start
+ *    costs with no instantiation, no main(), no restore: the floor under its time to a shell.
+ */
+async function startFloor() {
+  const dist = distDir();
+  const manifest = JSON.parse(fs.readFileSync(path.join(dist, 'guests', 'linux.json'), 'utf8'));
+  const snapshot = 'guests/' + manifest.snapshot;
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'glassvm-floor-'));
+  const link = (rel) => {
+    fs.mkdirSync(path.dirname(path.join(root, rel)), {recursive: true});
+    fs.symlinkSync(path.join(dist, rel), path.join(root, rel));
+  };
+  for (const rel of ['xterm', 'glassvm-core.wasm', snapshot]) link(rel);
+  const done = 'window.floorDoneMs = performance.now();';
+  const xterm = `
+    document.addEventListener('DOMContentLoaded', () => {
+      const term = new Terminal({fontSize: 14, lineHeight: 1.2, scrollback: 5000});
+      term.open(document.getElementById('terminal'));
+      window.floorParts.push(new Promise((resolve) => term.write('~ # ', () => requestAnimationFrame(resolve))));
+      Promise.all(window.floorParts).then(() => { ${done} });
+    });`;
+  const core = `window.floorParts.push(WebAssembly.compileStreaming(fetch('glassvm-core.wasm')));`;
+  const snap = `window.floorParts.push(fetch('${snapshot}').then((r) => r.arrayBuffer()));`;
+  const page = (head, body) => '<!doctype html><html><head><meta charset="utf-8"><script>' +
+      `window.floorParts = [];${head}</script><link rel="stylesheet" href="xterm/xterm.css">` +
+      '</head><body><div id="terminal" style="width:620px;height:700px"></div>' + body +
+      '</body></html>';
+  const withXterm = '<script defer src="xterm/xterm.js"></script>';
+  const pages = [
+    ['blank', page('', `<script>${done}</script>`)],
+    ['xterm', page('', `${withXterm}<script>${xterm}</script>`)],
+    ['core', page(`${core}Promise.all(window.floorParts).then(() => { ${done} });`, '')],
+    ['snapshot', page(`${snap}Promise.all(window.floorParts).then(() => { ${done} });`, '')],
+    ['all three', page(core + snap, `${withXterm}<script>${xterm}</script>`)],
+  ];
+  pages.forEach(([, html], i) => fs.writeFileSync(path.join(root, `floor${i}.html`), html));
+  const server = await serveStatic(root);
+  try {
+    console.log('a first visit before GlassVM does anything (median ms after navigation start, ' +
+                'fresh browsers):');
+    for (const [i, [name]] of pages.entries()) {
+      const ms = [];
+      for (let k = 0; k < kLoads; k++) {
+        const fresh = await launch();
+        try {
+          const other = await fresh.context.newPage();
+          await other.goto('data:text/html,<p>another tab</p>');
+          await new Promise((r) => setTimeout(r, 500));
+          const tab = await fresh.context.newPage();
+          await tab.goto(`${server.url}floor${i}.html`);
+          ms.push(await waitInPage(tab, name, () => window.floorDoneMs, null, 30000));
+        } finally {
+          await fresh.close();
+        }
+      }
+      console.log(`  ${name.padEnd(10)} ${median(ms).toFixed(0).padStart(5)} ms  ` +
+                  `(${ms.map((v) => v.toFixed(0)).join(', ')})`);
+    }
+  } finally {
+    await server.close();
+    fs.rmSync(root, {recursive: true, force: true});
+  }
+}
+
+/**
  * Snapshots in the page: the bundled Linux at its prompt saved (glassvm.saveSnapshot), and
  * loaded into another page that runs the demo (glassvm.loadSnapshot), which then answers a
  * command. Times are the page's own (performance.now around the calls), medians of kLoads.
@@ -511,6 +589,10 @@ if (kOnlyIommu) await runAlone(iommuLinux);
 if (kOnlyBoot) await runAlone(linuxPrompt);
 if (kOnlySnapshot) await runAlone(snapshotInPage);
 if (kOnlySoak) await runAlone(soakInPage);
+if (kOnlyFloor) {
+  await startFloor();
+  process.exit(0);
+}
 
 const dist = distDir();
 const size = bundleSize(dist);
@@ -538,6 +620,7 @@ try {
               `${median(firsts) < 1000 ? 'met' : 'NOT met'})`);
 
   await linuxPrompt(browser);
+  await startFloor();
 
   const {interpMips, pageMips: wasmMips} = await pageThroughput(browser);
   await jitInPage(browser);
