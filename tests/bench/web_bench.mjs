@@ -417,6 +417,7 @@ async function linuxPrompt(browser) {
  *    size and the prompt written and drawn;
  *  - core: glassvm-core.wasm downloaded and compiled (compileStreaming, as index.html does);
  *  - snapshot: the snapshot the page starts from, downloaded;
+ *  - core and snapshot: those two together (the page without its terminal);
  *  - all three: the three together, as the page needs them. This is what the page's start
  *    costs with no instantiation, no main(), no restore: the floor under its time to a shell.
  */
@@ -450,6 +451,7 @@ async function startFloor() {
     ['xterm', page('', `${withXterm}<script>${xterm}</script>`)],
     ['core', page(`${core}Promise.all(window.floorParts).then(() => { ${done} });`, '')],
     ['snapshot', page(`${snap}Promise.all(window.floorParts).then(() => { ${done} });`, '')],
+    ['core and snapshot', page(`${core}${snap}Promise.all(window.floorParts).then(() => { ${done} });`, '')],
     ['all three', page(core + snap, `${withXterm}<script>${xterm}</script>`)],
   ];
   pages.forEach(([, html], i) => fs.writeFileSync(path.join(root, `floor${i}.html`), html));
@@ -472,7 +474,7 @@ async function startFloor() {
           await fresh.close();
         }
       }
-      console.log(`  ${name.padEnd(10)} ${median(ms).toFixed(0).padStart(5)} ms  ` +
+      console.log(`  ${name.padEnd(17)} ${median(ms).toFixed(0).padStart(5)} ms  ` +
                   `(${ms.map((v) => v.toFixed(0)).join(', ')})`);
     }
   } finally {
