@@ -23,12 +23,6 @@ constexpr bool kJitByDefault = false;
 #endif
 
 constexpr uint64_t kSliceInsns = 1'000'000;
-// Idle guests skip ahead to their next timer; pacing keeps guest time from running ahead of
-// the wall clock, so that `sleep 1` takes about a second. A guest that computes runs behind
-// the wall clock (1 instruction = 1 ns); that lag is forgiven beyond kMaxLagNs, so that a
-// timer after a long computation still waits for real, while a booting kernel's short
-// sleeps fall into the lag and cost no wall time.
-constexpr uint64_t kMaxLagNs = 50'000'000;
 
 const char* cause_name(uint64_t cause) {
   const bool irq = cause >> 63;
@@ -263,6 +257,8 @@ bool Session::start(int& status) {
   install_jit();
   budget_left_ = opts_.max_insns;
   wall_start_ns_ = host_->wall_clock_ns();
+  // Guest time is pacer_'s (engine/base/pacer.h): idle skips are waited out, steps never.
+  pacer_.start(0, machine_->guest_ns());
   status = 0;
   return true;
 }
@@ -504,14 +500,9 @@ int Session::finish(int status) {
 // up meanwhile (computing, or waiting for input) is forgiven first.
 int Session::pace_wait_ms() {
   if (!opts_.replay.empty()) return 0;  // a replay runs flat out
-  uint64_t wall = wall_ns() - wall_origin_ns_;
-  const uint64_t guest = machine_->guest_ns();
-  if (wall > guest + kMaxLagNs) {
-    wall_origin_ns_ += wall - guest - kMaxLagNs;
-    wall = guest + kMaxLagNs;
-  }
-  if (guest <= wall + 1'000'000 || host_->quit_requested() || host_->input_pending()) return 0;
-  return static_cast<int>(std::min<uint64_t>((guest - wall) / 1'000'000, 100));
+  const int64_t ahead = pacer_.ahead_ns(wall_ns(), machine_->guest_ns());
+  if (ahead <= 1'000'000 || host_->quit_requested() || host_->input_pending()) return 0;
+  return static_cast<int>(std::min<int64_t>(ahead / 1'000'000, 100));
 }
 
 Step Session::step() {
@@ -539,7 +530,9 @@ Step Session::step() {
   if (const int ms = pace_wait_ms(); ms > 0) return Step{Step::Kind::Wait, ms, 0};
   // The budget counts steps (a trap is one), so a guest trapping forever still ends the run.
   const uint64_t before = machine_->total_steps();
+  const uint64_t wall_before = wall_ns();
   const MachineState state = machine_->run(slice);
+  pacer_.ran(machine_->total_steps() - before, wall_ns() - wall_before);
   if (opts_.max_insns) budget_left_ -= std::min(budget_left_, machine_->total_steps() - before);
   if (host_->console_seen()) {
     fprintf(stderr, "\r\nglassvm: the console printed the --snapshot-on-output text\r\n");

@@ -19,6 +19,7 @@
 #include "cli/cli_host.h"
 #include "cli/drive.h"
 #include "cli/options.h"
+#include "engine/base/pacer.h"
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
 #include "engine/board/machine_link.h"
@@ -86,7 +87,7 @@ class Session {
   std::unique_ptr<Jit> jit_;
   FILE* jit_dump_ = nullptr;
   uint64_t wall_start_ns_ = 0;
-  uint64_t wall_origin_ns_ = 0;  // wall time at which guest time 0 would be on schedule
+  WallPacer pacer_;  // against wall_ns()
   uint64_t budget_left_ = 0;
 };
 

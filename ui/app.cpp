@@ -18,9 +18,8 @@ namespace {
 
 /// Runs per slice: the slice is cut into this many runs so it ends close to its budget.
 constexpr unsigned kRunsPerSlice = 4;
-/// Pacing (see App::guest_ahead_ns): how far guest time may lag behind the wall clock before
-/// the lag is forgiven, and how far ahead it may run before the page waits.
-constexpr uint64_t kMaxLagNs = 50'000'000;
+/// Pacing (engine/base/pacer.h): how far guest time may run ahead of the wall clock after a
+/// timer skip before the page waits.
 constexpr int64_t kPaceSlackNs = 1'000'000;
 
 }  // namespace
@@ -152,7 +151,7 @@ void App::adopt(std::unique_ptr<Machine> machine) {
   update_jit();
   ++machine_epoch_;
   loaded_at_ms_ = last_now_ms_;
-  wall_origin_ns_ = host_.wall_clock_ns();  // guest time 0 is now
+  pacer_.start(host_.wall_clock_ns(), 0);  // guest time 0 is now
   ips_.clear();
   busy_insns_ = 0;
   busy_ms_ = 0;
@@ -246,7 +245,7 @@ bool App::load_snapshot(std::span<const uint8_t> bytes, const std::string& name,
   adopt(std::move(machine));
   old_disk.reset();
   // The restored guest's clock has been running: its time 0 was that long ago.
-  wall_origin_ns_ = host_.wall_clock_ns() - machine_->guest_ns();
+  pacer_.start(host_.wall_clock_ns(), machine_->guest_ns());
   paused_ = false;
   add_message("Loaded snapshot " + name + " (" + std::to_string(bytes.size()) + " bytes, " +
               std::to_string(machine_->total_instructions()) + " instructions in)");
@@ -443,8 +442,10 @@ void App::run_slice(double budget_ms, double now_ms) {
     // Lag built up since the last run (computing, or waiting for input) is forgiven before a
     // timer skip can jump guest time ahead, so that the skip is then waited out in full.
     guest_ahead_ns();
+    const uint64_t run_start_ns = host_.wall_clock_ns();
     const MachineState state = machine_->run(std::min(chunk, cap - ran));
     ran += machine_->total_steps() - before;
+    pacer_.ran(machine_->total_steps() - before, host_.wall_clock_ns() - run_start_ns);
     // A guest that went idle right after the watched text (a prompt) has completed its line.
     if (state == MachineState::Idle || machine_->last_idle_skip_ns() > 0 ||
         machine_->cpu().waiting_for_interrupt())
@@ -579,14 +580,7 @@ bool App::take_stop() {
 }
 
 int64_t App::guest_ahead_ns() {
-  const uint64_t wall = host_.wall_clock_ns() - wall_origin_ns_;
-  const uint64_t guest = machine_->guest_ns();
-  // A guest that computes runs behind the wall clock (one instruction is one nanosecond); that
-  // lag is forgiven beyond kMaxLagNs, so that a timer after a long computation still waits
-  // for real while a booting kernel's short sleeps fall into the lag and cost no wall time.
-  if (wall > guest + kMaxLagNs) wall_origin_ns_ += wall - guest - kMaxLagNs;
-  return static_cast<int64_t>(guest) -
-         static_cast<int64_t>(host_.wall_clock_ns() - wall_origin_ns_);
+  return pacer_.ahead_ns(host_.wall_clock_ns(), machine_->guest_ns());
 }
 
 void App::pause() {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "engine/base/host.h"
+#include "engine/base/pacer.h"
 #include "engine/board/device_registry.h"
 #include "engine/board/machine.h"
 #include "engine/board/machine_link.h"
@@ -369,7 +370,8 @@ class App {
   /// back and returns false with `error` (already in messages()).
   bool replace_disk(std::unique_ptr<MemoryBlockStorage> disk, std::string name, std::string& error);
   /// How far guest time runs ahead of the wall clock (negative: behind), after forgiving lag
-  /// beyond a bound; the page waits while it is ahead, so `sleep 1` takes about a second.
+  /// beyond a bound (WallPacer); the page waits while a timer skip put it ahead, so `sleep 1`
+  /// takes about a second.
   int64_t guest_ahead_ns();
   /// While the machine came from a snapshot: adds a message that `what` needs a rebuild, sets
   /// `error` to it, and returns true (the caller then refuses).
@@ -423,8 +425,8 @@ class App {
   bool idle_ = false;
   double sleep_until_ms_ = 0;  ///< guest is ahead of real time until then (timer skip)
   double last_now_ms_ = 0;
-  double loaded_at_ms_ = 0;      ///< last_now_ms_ when the current machine was adopted
-  uint64_t wall_origin_ns_ = 0;  ///< host wall clock at which guest time 0 was on schedule
+  double loaded_at_ms_ = 0;  ///< last_now_ms_ when the current machine was adopted
+  WallPacer pacer_;          ///< guest time against the host's wall clock
   double last_slice_ms_ = 0;
   std::string status_;
   MessageLog messages_;

@@ -171,7 +171,7 @@ bool App::open_link(const MachineLink& link, GuestImage image, std::span<const u
   const InputLog played = link.input;
   adopt(std::move(machine));  // the old machine goes before the old disk it used
   old_disk.reset();
-  if (from_snapshot) wall_origin_ns_ = host_.wall_clock_ns() - machine_->guest_ns();
+  if (from_snapshot) pacer_.start(host_.wall_clock_ns(), machine_->guest_ns());
   origin_ = {};
   origin_.bundled = !link.guest.empty();
   origin_.program = link.program;
