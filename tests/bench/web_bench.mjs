@@ -375,6 +375,20 @@ function printBoots(what, boots, goalMs) {
               `${mb(Math.max(...boots.map((b) => b.heapBytes)))} (the most of the loads)`);
 }
 
+/** `visit(browser)` in a browser of its own that is already running (one tab open elsewhere)
+ * but has never loaded anything of ours: a first visit. Closes the browser after. */
+async function inFreshBrowser(visit) {
+  const fresh = await launch();
+  try {
+    const other = await fresh.context.newPage();
+    await other.goto('data:text/html,<p>another tab</p>');
+    await new Promise((r) => setTimeout(r, 500));
+    return await visit(fresh);
+  } finally {
+    await fresh.close();
+  }
+}
+
 /**
  * The page's default guest, the bundled Linux: from navigation to the busybox prompt
  * (downloads, wasm compile, boot).
@@ -390,15 +404,7 @@ async function linuxPrompt(browser) {
   for (const [how, query, goalMs] of [['booted', '?boot=1', 2000], ['from its snapshot', '', 500]]) {
     const first = [];
     for (let i = 0; i < kLoads; i++) {
-      const fresh = await launch();
-      try {
-        const other = await fresh.context.newPage();
-        await other.goto('data:text/html,<p>another tab</p>');
-        await new Promise((r) => setTimeout(r, 500));
-        first.push(await bootToPrompt(fresh, query));
-      } finally {
-        await fresh.close();
-      }
+      first.push(await inFreshBrowser((fresh) => bootToPrompt(fresh, query)));
     }
     printBoots(`${how}, first visit`, first, goalMs);
     await bootToPrompt(browser, query);  // so that every counted load below is a repeat visit
@@ -462,17 +468,11 @@ async function startFloor() {
     for (const [i, [name]] of pages.entries()) {
       const ms = [];
       for (let k = 0; k < kLoads; k++) {
-        const fresh = await launch();
-        try {
-          const other = await fresh.context.newPage();
-          await other.goto('data:text/html,<p>another tab</p>');
-          await new Promise((r) => setTimeout(r, 500));
+        ms.push(await inFreshBrowser(async (fresh) => {
           const tab = await fresh.context.newPage();
           await tab.goto(`${server.url}floor${i}.html`);
-          ms.push(await waitInPage(tab, name, () => window.floorDoneMs, null, 30000));
-        } finally {
-          await fresh.close();
-        }
+          return waitInPage(tab, name, () => window.floorDoneMs, null, 30000);
+        }));
       }
       console.log(`  ${name.padEnd(17)} ${median(ms).toFixed(0).padStart(5)} ms  ` +
                   `(${ms.map((v) => v.toFixed(0)).join(', ')})`);
