@@ -1,18 +1,31 @@
 // Page analysis, the module's shape and the Translator's common emission (translator.h).
 //
-// Layout of the function (n blocks, block i at page offset o_i, ascending):
+// Layout of the function: its blocks in an order where only loops jump back (plan_layout:
+// depth first, reverse postorder), and each loop of that order a region, a wasm loop of its
+// own, nested in the regions around it. With the whole function as the outermost region:
 //
-//   loop $dispatch
-//     block $start[n-1] ... block $start[0] block $unknown
-//       br_table (off >> 1) -> $start[i] for the halfword of o_i, else $unknown
+//   loop $dispatch                       ;; the function's region
+//     block $unit[k-1] ... block $unit[0] block $unknown
+//       br_table (off >> 1) -> the unit holding the block at that halfword, else $unknown
 //     end  ;; $unknown: leave with pc = vbase + off; return 1 if nothing ran
-//     end  ;; $start[0]: block 0's code, falling through into block 1's
+//     end  ;; $unit[0]: a block's code, or a region:
+//       loop $loop                       ;; a region: its header first
+//         block $unit[j-1] ... block $unit[1]
+//           if (off != the header's offset)  br_table to the unit holding it, else round
+//                                            the loop around this one
+//         ;; $unit[0], the header's code
+//         end  ;; $unit[1] ...
+//       end
 //     ...
-//     end  ;; $start[n-1]: the last block's code
+//     end  ;; $unit[k-1]
 //   end
 //
-// Block i sits inside $start[i+1..n-1], so a jump to a later block is a `br` out to the start
-// of its code, and one to an earlier block sets `off` and goes round $dispatch.
+// A jump forward is a `br` out to the start of its target's unit in the innermost region
+// holding both (setting `off` when that unit is a region that dispatches); a jump back goes
+// round the loop of the innermost region holding both, which is the target's own loop when
+// it is a header: a loop in the guest is a loop in wasm, which the browser's optimizing
+// compiler handles far better than going round one dispatch loop. An indirect jump sets
+// `off` and goes round the innermost region's loop.
 #include <algorithm>
 #include <cassert>
 #include <cstddef>
@@ -281,32 +294,54 @@ int Translator::block_at(int64_t o) const {
   return static_cast<int>(it - offsets_.begin());
 }
 
+int Translator::child_holding(int r, uint32_t p) const {
+  int child = -1;
+  for (int d = region_of[p]; d != r; d = regions[d].parent) {
+    if (d < 0) return -1;  // `r` does not hold place p
+    child = d;
+  }
+  return child;
+}
+
 void Translator::go_to_offset(int64_t target) {
-  const int b = block_at(target);
-  if (b < 0) {
+  const int found = block_at(target);
+  if (found < 0) {
     leave_to_offset(target);
     return;
   }
   settle();
-  // A later block: out to the start of its code (for the next block, that is just past the
-  // end of this one's loop; a plain fall-through would be wrong inside a taken branch's `if`).
-  if (b > static_cast<int>(block_index)) {
-    code.br(starts[b]);
+  const uint32_t to = pos[static_cast<uint32_t>(found)], here = pos[block_index];
+  // The innermost region holding both blocks (-1: the function).
+  int r = region_of[here];
+  while (r >= 0 && !(regions[r].first <= to && to <= regions[r].last)) r = regions[r].parent;
+  if (to <= here) {
+    // Backward: round that region's loop, which dispatches on `off` unless it is the header.
+    if (r < 0 || regions[r].dispatches) {
+      code.i32_const(static_cast<int32_t>(target));
+      code.local_set(off);
+    }
+    code.br(r < 0 ? dispatch : regions[r].loop);
     return;
   }
-  if (b == static_cast<int>(block_index)) {
-    assert(self_loop_open && "a jump to its own block that translate_page did not see");
-    code.br(self_loop);  // a loop of one block: no dispatch
+  // Forward: out to the start of the block's code (for the next block, that is just past the
+  // end of this one; a plain fall-through would be wrong inside a taken branch's `if`), or
+  // into the loop of the region inside that holds it.
+  const int child = child_holding(r, to);
+  if (child < 0) {
+    code.br(starts[static_cast<uint32_t>(found)]);
     return;
   }
-  code.i32_const(static_cast<int32_t>(target));
-  code.local_set(off);
-  code.br(dispatch);
+  if (regions[child].dispatches) {
+    code.i32_const(static_cast<int32_t>(target));
+    code.local_set(off);
+  }
+  code.br(regions[child].enter);
 }
 
 void Translator::go_to_local(uint32_t addr_local) {
   settle();
-  // In the page: dispatch on the offset (an unknown one leaves from $unknown).
+  // In the page: round the loop of the innermost region that dispatches, which passes an
+  // offset it does not hold to the one around it (an unknown one leaves from $unknown).
   code.local_get(addr_local);
   code.local_get(vbase);
   code.op(op::kI64Sub);
@@ -317,7 +352,9 @@ void Translator::go_to_local(uint32_t addr_local) {
   code.local_get(tmp);
   code.op(op::kI32WrapI64);
   code.local_set(off);
-  code.br(dispatch);
+  int r = region_of[pos[block_index]];
+  while (r >= 0 && !regions[r].dispatches) r = regions[r].parent;
+  code.br(r < 0 ? dispatch : regions[r].loop);
   code.end(in_page);
   leave_to_local(addr_local);
 }
@@ -425,6 +462,278 @@ void emit_insn(Translator& t, const BlockInsn& in, Flow& flow) {
 
 namespace {
 
+/// Where control can go from each block: its branch and jump targets and its end's next
+/// block (`edges`, the transfers go_to_offset emits), and for the order only, where it
+/// probably goes too (`hints`): a call's return point, and after an indirect jump that is not
+/// a return (a switch's jump table) the blocks after it that nothing in the page reaches.
+struct Successors {
+  std::vector<std::vector<uint32_t>> edges, hints;
+};
+
+Successors successors(const jit::Translator& t,
+                      const std::vector<std::vector<jit::BlockInsn>>& blocks) {
+  using namespace jit;
+  const auto n = static_cast<uint32_t>(blocks.size());
+  Successors s;
+  s.edges.resize(n);
+  s.hints.resize(n);
+  std::vector<bool> reached(n, false);
+  auto add = [&](std::vector<uint32_t>& to, int64_t o) {
+    const int b = t.block_at(o);
+    if (b >= 0) to.push_back(static_cast<uint32_t>(b));
+  };
+  for (uint32_t i = 0; i < n; ++i) {
+    for (const BlockInsn& in : blocks[i]) {
+      if (insn_kind(in.d.op) == InsnKind::Branch) add(s.edges[i], in.off + in.d.imm);
+    }
+    const BlockInsn& end = blocks[i].back();
+    const InsnKind k = insn_kind(end.d.op);
+    const int64_t next = end.off + end.d.len;
+    if (k == InsnKind::Jal) add(s.edges[i], end.off + end.d.imm);
+    if (k != InsnKind::Jal && k != InsnKind::Jalr) add(s.edges[i], next);
+    if ((k == InsnKind::Jal || k == InsnKind::Jalr) && end.d.rd != 0) add(s.hints[i], next);
+    for (uint32_t j : s.edges[i]) reached[j] = true;
+    for (uint32_t j : s.hints[i]) reached[j] = true;
+  }
+  int switch_block = -1;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!reached[i] && switch_block >= 0) s.hints[switch_block].push_back(i);
+    const DecodedInsn& d = blocks[i].back().d;
+    if (d.op == Op::Jalr && d.rd == 0 && d.rs1 != 1 && d.rs1 != 5) switch_block = i;
+  }
+  return s;
+}
+
+/// The layout of the function's blocks (translator.h):
+/// - the order: depth first from each block in page order that is not yet placed, each tree
+///   in reverse postorder (a block before what it leads to, but for the edges back to a
+///   block on the path to it), the trees one after the other;
+/// - the regions: an edge back to a place makes it a header, and its region runs from it to
+///   the last place with an edge back to it. A region that would overlap one before it without
+///   nesting extends it and those around it instead.
+void plan_layout(jit::Translator& t, const std::vector<std::vector<jit::BlockInsn>>& blocks) {
+  using namespace jit;
+  const auto n = static_cast<uint32_t>(blocks.size());
+  const Successors s = successors(t, blocks);
+  std::vector<uint32_t> order;
+  order.reserve(n);
+  std::vector<uint8_t> state(n, 0);  // 0 new, 1 on the path, 2 done
+  for (uint32_t root = 0; root < n; ++root) {
+    if (state[root] != 0) continue;
+    std::vector<uint32_t> post;
+    // An explicit stack of (block, next successor to try): edges first, then hints.
+    std::vector<std::pair<uint32_t, size_t>> path{{root, 0}};
+    state[root] = 1;
+    while (!path.empty()) {
+      auto& [b, k] = path.back();
+      const size_t ne = s.edges[b].size(), nh = s.hints[b].size();
+      if (k == ne + nh) {
+        state[b] = 2;
+        post.push_back(b);
+        path.pop_back();
+        continue;
+      }
+      const uint32_t next = k < ne ? s.edges[b][k] : s.hints[b][k - ne];
+      ++k;
+      if (state[next] == 0) {
+        state[next] = 1;
+        path.push_back({next, 0});
+      }
+    }
+    order.insert(order.end(), post.rbegin(), post.rend());
+  }
+  t.pos.assign(n, 0);
+  for (uint32_t p = 0; p < n; ++p) t.pos[order[p]] = p;
+
+  std::vector<int64_t> last(n, -1);  // by place: the last place with an edge back to it
+  for (uint32_t i = 0; i < n; ++i) {
+    for (uint32_t j : s.edges[i]) {
+      if (t.pos[j] <= t.pos[i]) last[t.pos[j]] = std::max<int64_t>(last[t.pos[j]], t.pos[i]);
+    }
+  }
+  t.regions.clear();
+  for (uint32_t h = 0; h < n; ++h) {
+    if (last[h] < 0) continue;
+    const auto l = static_cast<uint32_t>(last[h]);
+    // Those holding h end at l at least (they are nested, so they stay nested).
+    for (Translator::Region& r : t.regions) {
+      if (h <= r.last && r.last < l) r.last = l;
+    }
+    Translator::Region r;
+    r.first = h;
+    r.last = l;
+    t.regions.push_back(r);
+  }
+  // Regions come by ascending header: the parent is the latest one before that holds it.
+  for (size_t r = 0; r < t.regions.size(); ++r) {
+    Translator::Region& g = t.regions[r];
+    g.dispatches = g.last > g.first;
+    for (size_t p = r; p-- > 0;) {
+      if (t.regions[p].last >= g.last) {
+        g.parent = static_cast<int>(p);
+        break;
+      }
+    }
+  }
+  t.region_of.assign(n, -1);
+  for (size_t r = 0; r < t.regions.size(); ++r) {
+    for (uint32_t p = t.regions[r].first; p <= t.regions[r].last; ++p) {
+      t.region_of[p] = static_cast<int>(r);  // the later region holding p is the inner one
+    }
+  }
+}
+
+/// Emits the function's body: the regions, each a wasm loop, and the blocks in them.
+struct BodyEmitter {
+  const TranslateRequest& req;
+  const std::vector<std::vector<jit::BlockInsn>>& blocks;
+  jit::Translator& t;
+  TranslateResult& result;
+  const std::vector<uint16_t>& offsets;  ///< of the blocks
+  std::vector<uint32_t> order;           ///< order[p]: the block at place p
+
+  /// Region `r` (-1: the whole function) as a loop of its units, the blocks and regions
+  /// directly inside it in their order, each after the end of the wasm block that a branch to
+  /// it leaves:
+  ///
+  ///   loop $loop
+  ///     block $unit[k-1] ... block $unit[1]
+  ///       (dispatch)
+  ///     unit 0
+  ///     end $unit[1]  unit 1 ...  end $unit[k-1]  unit k-1
+  ///   end
+  ///
+  /// The function's loop dispatches every time round, through a br_table over the page's
+  /// halfwords with unit 0 labelled too and an extra block for unknown offsets. A region's
+  /// unit 0 is its header, and its loop dispatches only when `off` is not the header's
+  /// offset, so a back edge to the header runs straight into it; an offset that is not its
+  /// own goes round the loop around it.
+  void region(int r) {
+    using namespace jit;
+    WasmCode& c = t.code;
+    const uint32_t first = r < 0 ? 0 : t.regions[r].first;
+    const uint32_t last = r < 0 ? static_cast<uint32_t>(order.size() - 1) : t.regions[r].last;
+    struct Unit {
+      int region;      // a region inside, or -1 for a block
+      uint32_t place;  // its first place
+    };
+    std::vector<Unit> units;
+    for (uint32_t p = first; p <= last;) {
+      const int inner = t.child_holding(r, p);
+      units.push_back({inner, p});
+      p = inner < 0 ? p + 1 : t.regions[inner].last + 1;
+    }
+    auto label = [&](const Unit& u) -> WasmCode::Label& {
+      return u.region < 0 ? t.starts[order[u.place]] : t.regions[u.region].enter;
+    };
+    const WasmCode::Label loop = c.open_loop();
+    (r < 0 ? t.dispatch : t.regions[r].loop) = loop;
+    const size_t labelled = r < 0 ? 0 : 1;
+    for (size_t u = units.size(); u-- > labelled;) label(units[u]) = c.open_block();
+    // Where the dispatch sends the block at place p (`header`: the region's header).
+    auto label_at = [&](uint32_t p, WasmCode::Label header) {
+      if (r >= 0 && p == first) return header;
+      const int inner = t.child_holding(r, p);
+      return inner < 0 ? t.starts[order[p]] : t.regions[inner].enter;
+    };
+    if (r < 0) {
+      const WasmCode::Label unknown = c.open_block();
+      dispatch_table(first, last, unknown, [&](uint32_t p) { return label_at(p, unknown); });
+      c.end(unknown);
+      // An offset with no block: leave there; "ran nothing" unless a block ran. A jump inside
+      // the page gets here too, with the registers in locals: store them as any exit does.
+      t.begin_block(0, 0);
+      t.leave_unrun(-1);
+    } else if (t.regions[r].dispatches) {
+      c.local_get(t.off);
+      c.i32_const(offsets[order[first]]);
+      c.op(wasm::op::kI32Ne);
+      const WasmCode::Label header = c.open_if();
+      const WasmCode::Label out = c.open_block();
+      dispatch_table(first, last, out, [&](uint32_t p) { return label_at(p, header); });
+      c.end(out);
+      const int parent = t.regions[r].parent;
+      c.br(parent < 0 ? t.dispatch : t.regions[parent].loop);
+      c.end(header);
+    }
+    for (size_t u = 0; u < units.size(); ++u) {
+      if (u >= labelled) c.end(label(units[u]));
+      if (units[u].region < 0) {
+        block(order[units[u].place]);
+      } else {
+        region(units[u].region);
+      }
+    }
+    c.end(loop);
+  }
+
+  /// br_table on `off` over the halfwords of the blocks at places first..last: the block at
+  /// place p to label(p), any other offset to `fallback`.
+  template <typename LabelAt>
+  void dispatch_table(uint32_t first, uint32_t last, wasm::WasmCode::Label fallback,
+                      LabelAt label) {
+    namespace op = wasm::op;
+    wasm::WasmCode& c = t.code;
+    unsigned lo = kPageSize, hi = 0;
+    for (uint32_t p = first; p <= last; ++p) {
+      lo = std::min<unsigned>(lo, offsets[order[p]] / 2);
+      hi = std::max<unsigned>(hi, offsets[order[p]] / 2);
+    }
+    std::vector<wasm::WasmCode::Label> table(hi - lo + 1, fallback);
+    for (uint32_t p = first; p <= last; ++p) table[offsets[order[p]] / 2 - lo] = label(p);
+    c.local_get(t.off);
+    c.i32_const(1);
+    c.op(op::kI32ShrU);
+    if (lo != 0) {
+      c.i32_const(static_cast<int32_t>(lo));
+      c.op(op::kI32Sub);
+    }
+    c.br_table(table, fallback);
+  }
+
+  /// Block i's code: the budget check, its instructions, and where it goes on to.
+  void block(uint32_t i) {
+    using namespace jit;
+    namespace op = wasm::op;
+    WasmCode& c = t.code;
+    const auto& insns = blocks[i];
+    t.begin_block(i, static_cast<uint32_t>(insns.size()));
+    // The budget must cover the whole block, else the interpreter runs what is left.
+    c.local_get(t.left);
+    c.i64_const(static_cast<int64_t>(insns.size()));
+    c.op(op::kI64LtU);
+    auto short_budget = c.open_if();
+    t.leave_unrun(offsets[i]);
+    c.end(short_budget);
+    c.local_get(t.left);
+    c.i64_const(static_cast<int64_t>(insns.size()));
+    c.op(op::kI64Sub);
+    c.local_set(t.left);
+    c.i32_const(1);
+    c.local_set(t.entered);
+
+    if (req.listing) result.riscv += "block " + std::to_string(i) + ":\n";
+    Flow flow = Flow::Next;
+    for (uint32_t k = 0; k < insns.size(); ++k) {
+      const BlockInsn& in = insns[k];
+      t.begin_insn(k, in.off, in.d.len);
+      if (req.listing) {
+        char head[32];
+        snprintf(head, sizeof head, "  %016llx  ",
+                 static_cast<unsigned long long>(req.guest_page + in.off));
+        result.riscv += head + disassemble(in.d, req.guest_page + in.off) + "\n";
+      }
+      emit_insn(t, in, flow);
+      ++result.insns;
+      if (flow == Flow::Left) break;
+    }
+    if (flow == Flow::Next) {
+      const BlockInsn& end = insns.back();
+      t.go_to_offset(end.off + end.d.len);
+    }
+  }
+};
+
 /// Emits the module for the blocks at `kept` (ascending) into `result`.
 void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
                  const std::vector<uint16_t>& starts, TranslateResult& result) {
@@ -440,8 +749,8 @@ void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
     for (const BlockInsn& in : b) regs |= (1u << in.d.rd) | (1u << in.d.rs1) | (1u << in.d.rs2);
   }
   // Registers in locals across blocks pay in loops but make every local live everywhere,
-  // which the browser's optimizing compiler pays for superlinearly in big functions: only
-  // small ones keep them (the others keep them within each block).
+  // which the browser's optimizing compiler pays for as functions grow: past the bound they
+  // stay in locals within each block only.
   if (kept.size() > req.max_blocks_with_registers) regs = 0;
   Translator t(kept, regs & ~1u);
   WasmCode& c = t.code;
@@ -469,79 +778,11 @@ void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
   c.local_set(t.tlb);
   t.load_function_registers();
 
-  t.dispatch = c.open_loop();
   t.starts.resize(kept.size());
-  for (size_t i = kept.size(); i-- > 0;) t.starts[i] = c.open_block();
-  auto unknown = c.open_block();
-  // Indexed by halfword from the first block to the last (any other offset is unknown).
-  const unsigned first = kept.front() / 2;
-  std::vector<WasmCode::Label> table(kept.back() / 2 - first + 1, unknown);
-  for (size_t i = 0; i < kept.size(); ++i) table[kept[i] / 2 - first] = t.starts[i];
-  c.local_get(t.off);
-  c.i32_const(1);
-  c.op(op::kI32ShrU);
-  if (first != 0) {
-    c.i32_const(static_cast<int32_t>(first));
-    c.op(op::kI32Sub);
-  }
-  c.br_table(table, unknown);
-  c.end(unknown);
-  // An offset with no block: leave there; "ran nothing" unless a block ran. A jump inside the
-  // page gets here too, with the registers in locals: store them as any exit does.
-  t.begin_block(0, 0);
-  t.leave_unrun(-1);
-
-  for (size_t i = 0; i < kept.size(); ++i) {
-    c.end(t.starts[i]);
-    const auto& insns = blocks[i];
-    t.begin_block(static_cast<uint32_t>(i), static_cast<uint32_t>(insns.size()));
-    // A wasm loop only where the block jumps to its own start: a loop makes the browser's
-    // optimizing compiler merge every local at its head, which costs in big functions.
-    bool jumps_to_itself = false;
-    for (const BlockInsn& in : insns) {
-      const InsnKind k = insn_kind(in.d.op);
-      if ((k == InsnKind::Branch || k == InsnKind::Jal) && in.off + in.d.imm == kept[i]) {
-        jumps_to_itself = true;
-      }
-    }
-    t.self_loop_open = jumps_to_itself;
-    if (t.self_loop_open) t.self_loop = c.open_loop();
-    // The budget must cover the whole block, else the interpreter runs what is left.
-    c.local_get(t.left);
-    c.i64_const(static_cast<int64_t>(insns.size()));
-    c.op(op::kI64LtU);
-    auto short_budget = c.open_if();
-    t.leave_unrun(kept[i]);
-    c.end(short_budget);
-    c.local_get(t.left);
-    c.i64_const(static_cast<int64_t>(insns.size()));
-    c.op(op::kI64Sub);
-    c.local_set(t.left);
-    c.i32_const(1);
-    c.local_set(t.entered);
-
-    if (req.listing) result.riscv += "block " + std::to_string(i) + ":\n";
-    Flow flow = Flow::Next;
-    for (uint32_t k = 0; k < insns.size(); ++k) {
-      const BlockInsn& in = insns[k];
-      t.begin_insn(k, in.off, in.d.len);
-      if (req.listing) {
-        char head[32];
-        snprintf(head, sizeof head, "  %016llx  ",
-                 static_cast<unsigned long long>(req.guest_page + in.off));
-        result.riscv += head + disassemble(in.d, req.guest_page + in.off) + "\n";
-      }
-      emit_insn(t, in, flow);
-      ++result.insns;
-      if (flow == Flow::Left) break;
-    }
-    if (flow == Flow::Next) {
-      const BlockInsn& last = insns.back();
-      t.go_to_offset(last.off + last.d.len);
-    }
-    if (t.self_loop_open) c.end(t.self_loop);
-  }
-  c.end(t.dispatch);
+  plan_layout(t, blocks);
+  BodyEmitter body{req, blocks, t, result, kept, std::vector<uint32_t>(kept.size())};
+  for (uint32_t i = 0; i < kept.size(); ++i) body.order[t.pos[i]] = i;
+  body.region(-1);
   c.op(op::kUnreachable);
   c.end(t.exit_store);
   t.begin_block(0, 0);

@@ -5,11 +5,12 @@
 // $s is the hart's CpuState. The function enters at s.pc_ (virtual; only its page offset
 // matters, so aliases of the page share the module) through a br_table over the page's
 // halfwords, runs blocks of straight-line code, and chains between them without leaving: a
-// forward branch to a block start is a plain `br`, a backward one goes round the dispatch
-// loop. It leaves on a jump out of the page or to an offset it has no block for, when the
-// budget cannot cover the next block, after a trap, and after any helper that set s.event_,
-// always with s.pc_ and s.budget_left_ exact (helpers.h's convention). It returns 1 when it
-// ran nothing (an offset it does not know, or a budget too small for the first block), else 0.
+// forward branch to a block start is a plain `br`, a loop of the guest is a wasm loop, and an
+// indirect jump inside the page dispatches again (translate.cpp). It leaves on a jump out of the
+// page or to an offset it has no block for, when the budget cannot cover the next block, after a
+// trap, and after any helper that set s.event_, always with s.pc_ and s.budget_left_ exact
+// (helpers.h's convention). It returns 1 when it ran nothing (an offset it does not know, or a
+// budget too small for the first block), else 0.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +27,9 @@ struct TranslateRequest {
   uint32_t max_bytes = 256 * 1024;  ///< stop adding blocks past this much code
   uint32_t max_blocks = 400;        ///< and past this many blocks
   bool listing = true;              ///< fill TranslateResult::riscv
-  /// Keep the registers in locals across the blocks of a function only up to this many blocks.
-  uint32_t max_blocks_with_registers = 32;
+  /// Keep the registers in locals across the blocks of a function only up to this many blocks
+  /// (by default always: with the guest's loops as wasm loops that is faster whatever the size).
+  uint32_t max_blocks_with_registers = 400;
 };
 
 /// What came out.

@@ -3,19 +3,20 @@
 // arithmetic), emit_mem.cpp (loads and stores, integer and FP), emit_branch.cpp (branches and
 // jumps), emit_system.cpp (CSRs, atomics, FP arithmetic, ECALL/xRET/SFENCE, traps).
 //
-// Design note: guest registers live in wasm locals. In a small function (up to
-// TranslateRequest::max_blocks_with_registers blocks) the registers its instructions name stay
-// in locals for the whole call: loaded on entry, every block starts with all of them in locals
-// and, for all the emitter knows, newer than the CpuState, and whatever leaves the function
-// stores them (most exits through one shared exit block). So a loop inside the page runs on
-// locals alone. In a bigger function that would make every local live everywhere, which the
-// browser's optimizing compiler pays for superlinearly, so there registers live in locals
-// within a block only: loaded on first use, stored before chaining to another block. Within a
-// block the emitter knows exactly which locals are current and which are newer than the state
-// (a helper that writes guest registers makes it reload them): a block is straight-line code,
-// and a side exit inside an `if` stores on that path only, leaving the emitter's beliefs as
-// they were. Helpers that read or write guest registers get them in the state; the memory
-// slow paths (helper_load/helper_store), which neither read nor write them, do not.
+// Design note: guest registers live in wasm locals. In a function of up to
+// TranslateRequest::max_blocks_with_registers blocks (by default all) the registers its
+// instructions name stay in locals for the whole call: loaded on entry, every block starts
+// with all of them in locals and, for all the emitter knows, newer than the CpuState, and
+// whatever leaves the function stores them (most exits through one shared exit block). So a
+// loop inside the page runs on locals alone. Past that bound (every local is live everywhere,
+// which the browser's optimizing compiler pays for as the function grows) registers live in
+// locals within a block only: loaded on first use, stored before chaining to another block.
+// Within a block the emitter knows exactly which locals are current and which are newer than
+// the state (a helper that writes guest registers makes it reload them): a block is
+// straight-line code, and a side exit inside an `if` stores on that path only, leaving the
+// emitter's beliefs as they were. Helpers that read or write guest registers get them in the
+// state; the memory slow paths (helper_load/helper_store), which neither read nor write them,
+// do not.
 #pragma once
 
 #include <cstdint>
@@ -144,8 +145,9 @@ class Translator {
   /// Leaves to page offset `target` (or `off` when negative) without running the block there:
   /// budget = left, and the function returns 1 if no block ran before.
   void leave_unrun(int64_t target);
-  /// Goes to page offset `target` after the block completed: falls through, branches forward
-  /// or goes round the dispatcher when it is a block start, else leaves.
+  /// Goes to page offset `target` after the block completed when it is a block start (a
+  /// branch forward, or round the loop of the innermost region holding both blocks), else
+  /// leaves.
   void go_to_offset(int64_t target);
   /// Goes to the virtual address in local `addr_local` (jalr): round the dispatcher when it
   /// lies in the page, else leaves.
@@ -153,12 +155,27 @@ class Translator {
 
   /// The index of the block at page offset `o`, or -1.
   int block_at(int64_t o) const;
-  WasmCode::Label exit_store;           ///< the shared exit that stores the registers
-  WasmCode::Label exit_stored;          ///< the shared exit for registers already stored
-  WasmCode::Label dispatch;             ///< the loop
-  WasmCode::Label self_loop;            ///< the current block's own loop (a jump to itself)
-  bool self_loop_open = false;          ///< the current block has one
+  WasmCode::Label exit_store;   ///< the shared exit that stores the registers
+  WasmCode::Label exit_stored;  ///< the shared exit for registers already stored
+  WasmCode::Label dispatch;     ///< the outer loop, round the page's br_table
+  // The layout (translate.cpp): the blocks in an order where only loops jump back, and the
+  // loops as nested regions of that order, each a wasm loop.
+  std::vector<uint32_t> pos;  ///< pos[i]: block i's place in the order
+  /// A loop of the guest's code: the blocks at places first..last, with a wasm loop of its own.
+  struct Region {
+    uint32_t first = 0, last = 0;  ///< places; the block at `first` is the header
+    int parent = -1;               ///< the innermost region around it, -1 for the function
+    bool dispatches = false;       ///< it has blocks besides the header: its loop dispatches
+    WasmCode::Label loop;          ///< its wasm loop
+    WasmCode::Label enter;         ///< the wasm block whose end is its loop, in the parent
+  };
+  std::vector<Region> regions;          ///< laminar: two regions are nested or disjoint
+  std::vector<int> region_of;           ///< region_of[p]: the innermost region of place p, or -1
   std::vector<WasmCode::Label> starts;  ///< starts[i]: the wasm block whose end is block i
+                                        ///< (not for a header: that is its region's `enter`)
+  /// The region directly inside `r` (-1: the function) that holds place p, or -1 when no
+  /// region inside `r` holds it.
+  int child_holding(int r, uint32_t p) const;
 
   /// The helpers imported, in import order.
   std::vector<JitHelper> imports;

@@ -164,6 +164,16 @@ TEST(TranslateExpectTest, ALoopOfOneBlockBranchesToItself) {
        {0}});
 }
 
+TEST(TranslateExpectTest, ALoopWhoseTestComesLastIsAWasmLoopFromItsTest) {
+  // As compilers lay out `for (a0 = 0; a0 < a2; a0++) if (a0 & 1) a1 += a0;`: a jump to the
+  // test at 20, the body at 8 (with a forward branch), the test branching back to the body.
+  // The test comes first in the order and heads the loop; both edges back to it go round it.
+  check_expect({"rotated_loop",
+                {addi(10, 0, 0), jal(0, 16), andi(5, 10, 1), beq(5, 0, 8), op(0, 0, 11, 11, 10),
+                 addi(10, 10, 1), blt(10, 12, -16), jalr(0, 1, 0)},
+                {0}});
+}
+
 TEST(TranslateExpectTest, LoadsAndStoresCheckTheTlbInline) {
   // ld a2,8(a0); lw a3,4(a0); sb a2,0(a1); sd a3,16(a1); ret
   check_expect({"memory",
