@@ -376,6 +376,27 @@ bool decode_at(const uint8_t* page, unsigned o, DecodedInsn& d) {
   return true;
 }
 
+/// Where the cases of a switch probably start, after its indirect jump (a `jr` through a
+/// register other than a link register), at page offset `o`: compilers put the cases right
+/// after it, each ending in a jump, so each instruction after an unconditional jump in the
+/// next kSwitchSweepBytes bytes, up to a return or an instruction that cannot be decoded.
+/// Translated with the rest, they spare the page a translation for each case as it is first
+/// taken; a guess that is wrong only costs blocks that never run.
+std::vector<uint16_t> switch_cases(const uint8_t* page, unsigned o) {
+  constexpr unsigned kSwitchSweepBytes = 512;
+  std::vector<uint16_t> cases;
+  bool after_jump = true;
+  for (const unsigned end = std::min<unsigned>(kPageSize, o + kSwitchSweepBytes); o < end;) {
+    DecodedInsn d;
+    if (!decode_at(page, o, d) || d.op == Op::Illegal) break;
+    if (after_jump) cases.push_back(static_cast<uint16_t>(o));
+    if (d.op == Op::Jalr && d.rd == 0 && (d.rs1 == 1 || d.rs1 == 5)) break;  // a return
+    after_jump = (d.op == Op::Jal || d.op == Op::Jalr) && d.rd == 0;
+    o += d.len;
+  }
+  return cases;
+}
+
 /// The block starts: the entries, and what they reach in the page (branch targets,
 /// fall-throughs, return points after calls, the instruction after an exit), in the order
 /// found: the entries first, then by distance from them.
@@ -408,6 +429,9 @@ std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
       if (k == InsnKind::Jal || k == InsnKind::Jalr) {
         if (k == InsnKind::Jal) add(o + d.imm);
         if (d.rd != 0) add(next);  // where a call returns
+        if (k == InsnKind::Jalr && d.rd == 0 && d.rs1 != 1 && d.rs1 != 5) {
+          for (uint16_t c : switch_cases(req.host, static_cast<unsigned>(next))) add(c);
+        }
         break;
       }
       if (k == InsnKind::Exit) {
