@@ -204,6 +204,26 @@ TEST(TranslateExpectTest, TheBlocksOfAPageAreItsEntriesAndWhatTheyReach) {
   EXPECT_FALSE(translate_page(req, result));
 }
 
+TEST(TranslateExpectTest, TheCasesAfterAJumpTableAreBlocksAndNothingAfterAReturn) {
+  // jr a4; case: addi a0,a0,1; j 0; case: addi a0,a0,2; j 0; case: addi a0,a0,3; ret;
+  // addi a0,a0,4 (after the return: not a case).
+  uint8_t page[kPageSize] = {};
+  uint32_t words[] = {jalr(0, 14, 0), addi(10, 10, 1), jal(0, -8),    addi(10, 10, 2),
+                      jal(0, -16),    addi(10, 10, 3), jalr(0, 1, 0), addi(10, 10, 4)};
+  std::memcpy(page, words, sizeof words);
+  TranslateRequest req;
+  req.host = page;
+  req.entries = {0};
+  TranslateResult result;
+  ASSERT_TRUE(translate_page(req, result));
+  EXPECT_EQ(result.blocks, (std::vector<uint16_t>{0, 4, 12, 20}));
+  // A return (jalr x0, ra) is no jump table: nothing after it is a block.
+  words[0] = jalr(0, 1, 0);
+  std::memcpy(page, words, sizeof words);
+  ASSERT_TRUE(translate_page(req, result));
+  EXPECT_EQ(result.blocks, (std::vector<uint16_t>{0}));
+}
+
 TEST(TranslateTest, AnInstructionStraddlingThePageEndIsNotTranslated) {
   uint8_t page[kPageSize] = {};
   const uint32_t add = addi(10, 10, 1);
