@@ -224,6 +224,28 @@ TEST(TranslateExpectTest, TheCasesAfterAJumpTableAreBlocksAndNothingAfterAReturn
   EXPECT_EQ(result.blocks, (std::vector<uint16_t>{0}));
 }
 
+TEST(TranslateTest, LoopsNestedAsDeepAsThePageAllowsStayBoundedAndValid) {
+  // The page's second half branches back into its first: the branch at 2048 + 4j goes to
+  // 4 * (511 - j), so the loops nest 512 deep, each with a br_table of its own.
+  uint8_t page[kPageSize];
+  for (unsigned j = 0; j < 512; ++j) {
+    const uint32_t add = addi(10, 10, 1);
+    std::memcpy(page + 4 * j, &add, 4);
+    const int32_t back = static_cast<int32_t>(4 * (511 - j)) - static_cast<int32_t>(2048 + 4 * j);
+    const uint32_t b = bne(10, 11, back);
+    std::memcpy(page + 2048 + 4 * j, &b, 4);
+  }
+  TranslateRequest req;
+  req.host = page;
+  req.entries = {1792, 2048 + 4 * 64};  // the 64 innermost loops, whole
+  TranslateResult result;
+  ASSERT_TRUE(translate_page(req, result));
+  EXPECT_GT(result.blocks.size(), 128u);
+  EXPECT_LT(result.wasm.size(), 2u * req.max_bytes);
+  std::string error;
+  EXPECT_TRUE(validate_wasm(result.wasm, error)) << error;
+}
+
 TEST(TranslateTest, AnInstructionStraddlingThePageEndIsNotTranslated) {
   uint8_t page[kPageSize] = {};
   const uint32_t add = addi(10, 10, 1);
