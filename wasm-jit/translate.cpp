@@ -376,6 +376,16 @@ bool decode_at(const uint8_t* page, unsigned o, DecodedInsn& d) {
   return true;
 }
 
+/// A return: JALR through a link register (ra or t0) that links nothing.
+bool is_return(const DecodedInsn& d) {
+  return d.op == Op::Jalr && d.rd == 0 && (d.rs1 == 1 || d.rs1 == 5);
+}
+
+/// An indirect jump that is neither a call nor a return: most often a switch's jump table.
+bool is_indirect_jump(const DecodedInsn& d) {
+  return d.op == Op::Jalr && d.rd == 0 && !is_return(d);
+}
+
 /// Where the cases of a switch probably start, after its indirect jump (a `jr` through a
 /// register other than a link register), at page offset `o`: compilers put the cases right
 /// after it, each ending in a jump, so each instruction after an unconditional jump in the
@@ -390,7 +400,7 @@ std::vector<uint16_t> switch_cases(const uint8_t* page, unsigned o) {
     DecodedInsn d;
     if (!decode_at(page, o, d) || d.op == Op::Illegal) break;
     if (after_jump) cases.push_back(static_cast<uint16_t>(o));
-    if (d.op == Op::Jalr && d.rd == 0 && (d.rs1 == 1 || d.rs1 == 5)) break;  // a return
+    if (is_return(d)) break;
     after_jump = (d.op == Op::Jal || d.op == Op::Jalr) && d.rd == 0;
     o += d.len;
   }
@@ -429,7 +439,7 @@ std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
       if (k == InsnKind::Jal || k == InsnKind::Jalr) {
         if (k == InsnKind::Jal) add(o + d.imm);
         if (d.rd != 0) add(next);  // where a call returns
-        if (k == InsnKind::Jalr && d.rd == 0 && d.rs1 != 1 && d.rs1 != 5) {
+        if (is_indirect_jump(d)) {
           for (uint16_t c : switch_cases(req.host, static_cast<unsigned>(next))) add(c);
         }
         break;
@@ -522,8 +532,7 @@ Successors successors(const jit::Translator& t,
   int switch_block = -1;
   for (uint32_t i = 0; i < n; ++i) {
     if (!reached[i] && switch_block >= 0) s.hints[switch_block].push_back(i);
-    const DecodedInsn& d = blocks[i].back().d;
-    if (d.op == Op::Jalr && d.rd == 0 && d.rs1 != 1 && d.rs1 != 5) switch_block = i;
+    if (is_indirect_jump(blocks[i].back().d)) switch_block = static_cast<int>(i);
   }
   return s;
 }
@@ -654,15 +663,11 @@ struct BodyEmitter {
     (r < 0 ? t.dispatch : t.regions[r].loop) = loop;
     const size_t labelled = r < 0 ? 0 : 1;
     for (size_t u = units.size(); u-- > labelled;) label(units[u]) = c.open_block();
-    // Where the dispatch sends the block at place p (`header`: the region's header).
-    auto label_at = [&](uint32_t p, WasmCode::Label header) {
-      if (r >= 0 && p == first) return header;
-      const int inner = t.child_holding(r, p);
-      return inner < 0 ? t.starts[order[p]] : t.regions[inner].enter;
-    };
+    // Where the dispatch sends the block at place p: the start of the unit holding it.
+    auto label_at = [&](uint32_t p) { return label({t.child_holding(r, p), p}); };
     if (r < 0) {
       const WasmCode::Label unknown = c.open_block();
-      dispatch_table(first, last, unknown, [&](uint32_t p) { return label_at(p, unknown); });
+      dispatch_table(first, last, unknown, label_at);
       c.end(unknown);
       // An offset with no block: leave there; "ran nothing" unless a block ran. A jump inside
       // the page gets here too, with the registers in locals: store them as any exit does.
@@ -674,7 +679,8 @@ struct BodyEmitter {
       c.op(wasm::op::kI32Ne);
       const WasmCode::Label header = c.open_if();
       const WasmCode::Label out = c.open_block();
-      dispatch_table(first, last, out, [&](uint32_t p) { return label_at(p, header); });
+      dispatch_table(first, last, out,
+                     [&](uint32_t p) { return p == first ? header : label_at(p); });
       c.end(out);
       const int parent = t.regions[r].parent;
       c.br(parent < 0 ? t.dispatch : t.regions[parent].loop);

@@ -149,8 +149,8 @@ class Translator {
   /// branch forward, or round the loop of the innermost region holding both blocks), else
   /// leaves.
   void go_to_offset(int64_t target);
-  /// Goes to the virtual address in local `addr_local` (jalr): round the dispatcher when it
-  /// lies in the page, else leaves.
+  /// Goes to the virtual address in local `addr_local` (jalr): round the loop of the innermost
+  /// region that dispatches when it lies in the page, else leaves.
   void go_to_local(uint32_t addr_local);
 
   /// The index of the block at page offset `o`, or -1.
