@@ -154,7 +154,7 @@ void write_result(Translator& t, unsigned rd) {
 
 /// The slow path: helper_fp, with pc and budget set for a trap. It reads and writes f, fcsr and
 /// mstatus only, so the x registers may stay in their locals (a trap leaves through an exit
-/// that stores them), as for helper_load.
+/// that stores them), as for jit_load.
 void call_helper(Translator& t, const DecodedInsn& d) {
   WasmCode& c = t.code;
   t.store_pc_here();

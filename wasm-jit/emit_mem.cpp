@@ -1,7 +1,8 @@
 // Loads and stores, integer and FP (unprivileged spec 2.6, 11.5, 12.5): the software TLB is
 // checked inline, and a hit reads or writes guest RAM directly through the entry's addend;
-// anything else (a miss, MMIO, a page-crossing access, a fault) calls the same
-// helper_load/helper_store the interpreter's slow path calls.
+// anything else (a miss, MMIO, a page-crossing access, a fault) calls jit_load/jit_store
+// (helper_abi.h), which set pc and budget and call the helper_load/helper_store the
+// interpreter's slow path calls.
 //
 // The tag test takes the entry of the access's first byte and compares its tag with the page
 // of the last byte (tlb_test): misaligned accesses inside a page take the fast path, as in the
@@ -25,16 +26,16 @@ struct Access {
   unsigned size = 8;
   uint8_t load_op = op::kI64Load;  ///< for loads: the wasm load that extends as RISC-V does
   uint8_t store_op = op::kI64Store;
-  uint8_t extend_op = 0;  ///< for loads through the helper: sign extension (0: none)
-  bool fp = false;        ///< an F/D access: f registers, mstatus.FS checked
-  bool box32 = false;     ///< FLW: NaN-box the single
+  bool sign_extend = false;  ///< a load that sign-extends (for the slow path's helper)
+  bool fp = false;           ///< an F/D access: f registers, mstatus.FS checked
+  bool box32 = false;        ///< FLW: NaN-box the single
 };
 
 bool describe(Op o, Access& a) {
   switch (o) {
-    case Op::Lb: a = {1, op::kI64Load8S, 0, op::kI64Extend8S}; return true;
-    case Op::Lh: a = {2, op::kI64Load16S, 0, op::kI64Extend16S}; return true;
-    case Op::Lw: a = {4, op::kI64Load32S, 0, op::kI64Extend32S}; return true;
+    case Op::Lb: a = {1, op::kI64Load8S, 0, true}; return true;
+    case Op::Lh: a = {2, op::kI64Load16S, 0, true}; return true;
+    case Op::Lw: a = {4, op::kI64Load32S, 0, true}; return true;
     case Op::Ld: a = {8, op::kI64Load, 0, 0}; return true;
     case Op::Lbu: a = {1, op::kI64Load8U, 0, 0}; return true;
     case Op::Lhu: a = {2, op::kI64Load16U, 0, 0}; return true;
@@ -96,20 +97,17 @@ void host_address(Translator& t, uint32_t set_offset) {
   c.op(op::kI32Add);
 }
 
-/// The slow path's prologue: pc and budget for the helper. The registers may stay in their
-/// locals: helper_load/helper_store neither read nor write them, and a trap leaves through an
-/// exit that stores them.
-void before_helper(Translator& t) {
-  t.store_pc_here();
-  t.store_budget(t.steps_from_here());
-}
-
-/// After a helper whose status is on the stack, on the slow path: leave if it trapped.
-void leave_if_trapped_here(Translator& t) {
+/// The slow path's call of jit_load or jit_store, whose arguments before `how` are on the
+/// stack: the rest of them (and the value to store, from t.tmp) and the call.
+void call_slow(Translator& t, const DecodedInsn& d, const Access& a, JitHelper h) {
   WasmCode& c = t.code;
-  auto l = c.open_if();
-  t.leave_with_budget(t.steps_after_here());
-  c.end(l);
+  uint32_t how = a.size | (static_cast<uint32_t>(d.len) << jit_slow::kLengthShift);
+  if (a.sign_extend) how |= jit_slow::kSignExtend;
+  c.i32_const(static_cast<int32_t>(how));
+  if (h == JitHelper::Store) c.local_get(t.tmp);
+  t.push_vaddr(t.insn_off);
+  t.push_budget(t.steps_from_here());
+  t.call_helper(h);
 }
 
 /// Writes the loaded value in t.tmp where it goes: an FP load into f[rd] and mstatus (always in
@@ -144,26 +142,24 @@ void emit_load(Translator& t, const DecodedInsn& d, const Access& a) {
   host_address(t, set);
   c.mem(a.load_op, log2_of(a.size), 0);
   c.else_();
-  before_helper(t);
   c.local_get(Translator::kS);
   c.local_get(t.addr);
-  c.i32_const(static_cast<int32_t>(a.size));
-  c.local_get(Translator::kS);
-  c.i32_const(static_cast<int32_t>(offsetof(CpuState, helper_value_)));
-  c.op(op::kI32Add);
-  t.call_helper(JitHelper::Load);
-  leave_if_trapped_here(t);
-  c.local_get(Translator::kS);
-  c.mem(op::kI64Load, 3, offsetof(CpuState, helper_value_));
-  if (a.extend_op != 0) c.op(a.extend_op);
+  call_slow(t, d, a, JitHelper::Load);
   c.local_set(t.tmp);
-  // A device may have raised an interrupt or changed the map: complete, then leave.
   c.local_get(Translator::kS);
-  c.mem(op::kI32Load8U, 0, offsetof(CpuState, event_));
-  auto event = c.open_if();
+  c.mem(op::kI32Load, 2, offsetof(CpuState, jit_exit_));
+  c.local_tee(t.host);  // free on the slow path
+  auto leave = c.open_if();
+  // Leave: with rd unchanged after a trap; with the value in rd when the load completed (a
+  // device may have raised an interrupt or changed the map).
+  c.local_get(t.host);
+  c.i32_const(static_cast<int32_t>(jit_slow::kLeaveAfter));
+  c.op(op::kI32Eq);
+  auto completed = c.open_if();
   write_loaded(t, d, a);
-  t.leave_after_here();
-  c.end(event);
+  c.end(completed);
+  t.leave();
+  c.end(leave);
   c.local_get(t.tmp);
   c.end(hit);
   if (!a.fp) {
@@ -195,18 +191,12 @@ void emit_store(Translator& t, const DecodedInsn& d, const Access& a) {
   c.local_get(t.tmp);
   c.mem(a.store_op, log2_of(a.size), 0);
   c.else_();
-  before_helper(t);
   c.local_get(Translator::kS);
   c.local_get(t.addr);
-  c.i32_const(static_cast<int32_t>(a.size));
-  c.local_get(t.tmp);
-  t.call_helper(JitHelper::Store);
-  leave_if_trapped_here(t);
-  c.local_get(Translator::kS);
-  c.mem(op::kI32Load8U, 0, offsetof(CpuState, event_));
-  auto event = c.open_if();
-  t.leave_after_here();
-  c.end(event);
+  call_slow(t, d, a, JitHelper::Store);
+  auto leave = c.open_if();
+  t.leave();
+  c.end(leave);
   c.end(hit);
 }
 

@@ -9,14 +9,38 @@
 
 #include <cstdint>
 
+#include "engine/cpu/cpu_state.h"
 #include "wasm-jit/wasm_builder.h"
 
 namespace glassvm {
 
+/// The memory slow paths of generated code: helper_load and helper_store, with the state the
+/// helpers' calling convention asks for set here instead of by inline code, so that each
+/// access's slow path is a call and a test (smaller modules, which compile faster).
+/// - `how`: the access size in bits 0-3 (1, 2, 4, 8), bit 4 set for a load that sign-extends,
+///   the instruction's length in bits 8-11.
+/// - Before the access s.pc_ = pc (the instruction's) and s.budget_left_ = budget (the steps
+///   still allowed, this instruction included).
+/// - When generated code must leave, pc_ and budget_left_ are what the exit leaves: after a
+///   trap the handler's pc; after an access that completed while s.event_ is set, pc + the
+///   length. Either way the instruction used one step.
+namespace jit_slow {
+inline constexpr uint32_t kSignExtend = 1u << 4;
+inline constexpr unsigned kLengthShift = 8;
+/// What jit_load leaves in s.jit_exit_.
+enum Exit : uint32_t { kGoOn = 0, kTrapped = 1, kLeaveAfter = 2 };
+}  // namespace jit_slow
+/// Returns the value loaded (extended as the load does); s.jit_exit_ says whether to go on,
+/// to leave with rd unchanged (trapped) or to leave after writing the value to rd.
+uint64_t jit_load(CpuState& s, uint64_t addr, uint32_t how, uint64_t pc, uint64_t budget);
+/// Returns nonzero when generated code must leave (trapped, or completed with s.event_ set).
+uint32_t jit_store(CpuState& s, uint64_t addr, uint32_t how, uint64_t value, uint64_t pc,
+                   uint64_t budget);
+
 enum class JitHelper : uint8_t {
   Raise,      ///< helper_raise(s, cause, tval)
-  Load,       ///< helper_load(s, addr, size, &s.helper_value_)
-  Store,      ///< helper_store(s, addr, size, value)
+  Load,       ///< jit_load(s, addr, how, pc, budget)
+  Store,      ///< jit_store(s, addr, how, value, pc, budget)
   Csr,        ///< helper_csr(s, op, rd, rs1, csr, raw)
   Amo,        ///< helper_amo(s, op, rd, rs1, rs2)
   Fp,         ///< helper_fp(s, op, rd, rs1, rs2, rs3, rm, raw)

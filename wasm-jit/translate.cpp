@@ -199,13 +199,17 @@ void Translator::store_pc_here() {
   code.mem(op::kI64Store, 3, kCpuStateOffsetPc);
 }
 
-void Translator::store_budget(uint64_t extra) {
-  code.local_get(kS);
+void Translator::push_budget(uint64_t extra) {
   code.local_get(left);
   if (extra != 0) {
     code.i64_const(static_cast<int64_t>(extra));
     code.op(op::kI64Add);
   }
+}
+
+void Translator::store_budget(uint64_t extra) {
+  code.local_get(kS);
+  push_budget(extra);
   code.mem(op::kI64Store, 3, kCpuStateOffsetBudget);
 }
 

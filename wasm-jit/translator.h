@@ -15,8 +15,8 @@
 // the state (a helper that writes guest registers makes it reload them): a block is
 // straight-line code, and a side exit inside an `if` stores on that path only, leaving the
 // emitter's beliefs as they were. Helpers that read or write guest registers get them in the
-// state; the memory slow paths (helper_load/helper_store), which neither read nor write them,
-// do not.
+// state; the memory slow paths (jit_load/jit_store), which neither read nor write them, do
+// not.
 #pragma once
 
 #include <cstdint>
@@ -114,6 +114,8 @@ class Translator {
   /// s.budget_left_ = left + extra: with `extra` = steps_from_here(), what a helper of the
   /// current instruction must see; with retired_to_here(), what an exit after it must leave.
   void store_budget(uint64_t extra);
+  /// Pushes left + extra (i64).
+  void push_budget(uint64_t extra);
   uint64_t steps_from_here() const { return block_len - insn_index; }
   uint64_t steps_after_here() const { return block_len - insn_index - 1; }
   /// Pushes vbase + `page_offset` (may lie outside the page).

@@ -112,7 +112,7 @@ struct CpuState {
   bool resv_valid_ = false;   ///< LR/SC reservation
   unsigned resv_size_ = 0;
   uint64_t resv_addr_ = 0;
-  uint64_t helper_value_ = 0;  ///< where generated code has helper_load() put a loaded value
+  uint32_t jit_exit_ = 0;  ///< what generated code does after a load's slow path (jit_load)
 
   // -- Software TLB of RAM pages (data accesses), one set per translation context --
   TlbSet tlb_sets_[kTlbSets];

@@ -6,11 +6,11 @@
 ;;   000000008000000c  sd a3,16(a1)
 ;;   0000000080000010  ret
 (module
-  (type (;0;) (func (param i32 i64 i32 i32) (result i32)))
-  (type (;1;) (func (param i32 i64 i32 i64) (result i32)))
+  (type (;0;) (func (param i32 i64 i32 i64 i64) (result i64)))
+  (type (;1;) (func (param i32 i64 i32 i64 i64 i64) (result i32)))
   (type (;2;) (func (param i32) (result i32)))
-  (import "h" "load" (func $h.load (type 0) (param i32 i64 i32 i32) (result i32)))
-  (import "h" "store" (func $h.store (type 1) (param i32 i64 i32 i64) (result i32)))
+  (import "h" "load" (func $h.load (type 0) (param i32 i64 i32 i64 i64) (result i64)))
+  (import "h" "store" (func $h.store (type 1) (param i32 i64 i32 i64 i64 i64) (result i32)))
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
   (func $run (type 2) (param i32) (result i32)
@@ -117,50 +117,29 @@
             i64.load
           else
             local.get 0
+            local.get 3
+            i32.const 1032
             local.get 1
-            i64.store offset=264
-            local.get 0
             local.get 2
             i64.const 5
             i64.add
-            i64.store offset=272
-            local.get 0
-            local.get 3
-            i32.const 8
-            local.get 0
-            i32.const 1424
-            i32.add
             call $h.load
-            if $B7
-              local.get 0
-              local.get 2
-              i64.const 4
-              i64.add
-              i64.store offset=272
-              br $B1
-            end
-            local.get 0
-            i64.load offset=1424
             local.set 4
             local.get 0
-            i32.load8_u offset=625
-            if $B8
-              local.get 4
-              local.tee 12
-              local.set 4
-              local.get 0
-              local.get 4
-              i64.store offset=96
-              local.get 0
-              local.get 1
-              i64.const 4
-              i64.add
-              i64.store offset=264
-              local.get 0
-              local.get 2
-              i64.const 4
-              i64.add
-              i64.store offset=272
+            i32.load offset=1424
+            local.tee 7
+            if $B7
+              local.get 7
+              i32.const 2
+              i32.eq
+              if $B8
+                local.get 4
+                local.tee 12
+                local.set 4
+                local.get 0
+                local.get 4
+                i64.store offset=96
+              end
               br $B1
             end
             local.get 4
@@ -197,53 +176,31 @@
             i64.load32_s
           else
             local.get 0
+            local.get 3
+            i32.const 1044
             local.get 1
             i64.const 4
             i64.add
-            i64.store offset=264
-            local.get 0
             local.get 2
             i64.const 4
             i64.add
-            i64.store offset=272
-            local.get 0
-            local.get 3
-            i32.const 4
-            local.get 0
-            i32.const 1424
-            i32.add
             call $h.load
-            if $B10
-              local.get 0
-              local.get 2
-              i64.const 3
-              i64.add
-              i64.store offset=272
-              br $B1
-            end
-            local.get 0
-            i64.load offset=1424
-            i64.extend32_s
             local.set 4
             local.get 0
-            i32.load8_u offset=625
-            if $B11
-              local.get 4
-              local.tee 13
-              local.set 4
-              local.get 0
-              local.get 4
-              i64.store offset=104
-              local.get 0
-              local.get 1
-              i64.const 8
-              i64.add
-              i64.store offset=264
-              local.get 0
-              local.get 2
-              i64.const 3
-              i64.add
-              i64.store offset=272
+            i32.load offset=1424
+            local.tee 7
+            if $B10
+              local.get 7
+              i32.const 2
+              i32.eq
+              if $B11
+                local.get 4
+                local.tee 13
+                local.set 4
+                local.get 0
+                local.get 4
+                i64.store offset=104
+              end
               br $B1
             end
             local.get 4
@@ -281,41 +238,17 @@
             i64.store8
           else
             local.get 0
+            local.get 3
+            i32.const 1025
+            local.get 4
             local.get 1
             i64.const 8
             i64.add
-            i64.store offset=264
-            local.get 0
             local.get 2
             i64.const 3
             i64.add
-            i64.store offset=272
-            local.get 0
-            local.get 3
-            i32.const 1
-            local.get 4
             call $h.store
             if $B13
-              local.get 0
-              local.get 2
-              i64.const 2
-              i64.add
-              i64.store offset=272
-              br $B1
-            end
-            local.get 0
-            i32.load8_u offset=625
-            if $B14
-              local.get 0
-              local.get 1
-              i64.const 12
-              i64.add
-              i64.store offset=264
-              local.get 0
-              local.get 2
-              i64.const 2
-              i64.add
-              i64.store offset=272
               br $B1
             end
           end
@@ -343,7 +276,7 @@
           i64.const -4096
           i64.and
           i64.eq
-          if $B15
+          if $B14
             local.get 7
             i32.load offset=16392
             local.get 3
@@ -353,41 +286,17 @@
             i64.store
           else
             local.get 0
+            local.get 3
+            i32.const 1032
+            local.get 4
             local.get 1
             i64.const 12
             i64.add
-            i64.store offset=264
-            local.get 0
             local.get 2
             i64.const 2
             i64.add
-            i64.store offset=272
-            local.get 0
-            local.get 3
-            i32.const 8
-            local.get 4
             call $h.store
-            if $B16
-              local.get 0
-              local.get 2
-              i64.const 1
-              i64.add
-              i64.store offset=272
-              br $B1
-            end
-            local.get 0
-            i32.load8_u offset=625
-            if $B17
-              local.get 0
-              local.get 1
-              i64.const 16
-              i64.add
-              i64.store offset=264
-              local.get 0
-              local.get 2
-              i64.const 1
-              i64.add
-              i64.store offset=272
+            if $B15
               br $B1
             end
           end
@@ -403,7 +312,7 @@
           local.tee 4
           i64.const 4096
           i64.lt_u
-          if $B18
+          if $B16
             local.get 4
             i32.wrap_i64
             local.set 5
