@@ -42,8 +42,8 @@ class JitHost {
   /// host refused the module (`error` says why).
   virtual uint32_t install(const std::vector<uint8_t>& wasm, std::string& error) = 0;
   virtual void remove(uint32_t handle) = 0;
-  /// Runs an installed function: 0 when it ran something, 1 when it ran nothing.
-  virtual int call(uint32_t handle, CpuState& s) = 0;
+  /// Runs an installed function (it ran nothing when s.budget_left_ is unchanged).
+  virtual void call(uint32_t handle, CpuState& s) = 0;
 };
 
 #ifdef __EMSCRIPTEN__
@@ -112,9 +112,9 @@ class WebJitHost final : public JitHost {
     return index;
   }
   void remove(uint32_t handle) override { glassvm_jit_host_remove(handle); }
-  int call(uint32_t handle, CpuState& s) override {
-    using RunFn = int (*)(CpuState*);
-    return reinterpret_cast<RunFn>(static_cast<uintptr_t>(handle))(&s);
+  void call(uint32_t handle, CpuState& s) override {
+    using RunFn = void (*)(CpuState*);
+    reinterpret_cast<RunFn>(static_cast<uintptr_t>(handle))(&s);
   }
 };
 
@@ -196,9 +196,9 @@ class JitImpl final : public Jit {
       abort();
     }
     const uint64_t before = s.budget_left_;
-    const int ran_nothing = host_->call(p.module, s);
-    clock_ += before - s.budget_left_;  // translated steps heat nothing
-    if (ran_nothing != 0) return false;
+    host_->call(p.module, s);
+    if (s.budget_left_ == before) return false;  // it ran nothing
+    clock_ += before - s.budget_left_;           // translated steps heat nothing
     stats_.steps_jitted += before - s.budget_left_;
     ++stats_.entries;
     return true;

@@ -80,7 +80,6 @@ Translator::Translator(const std::vector<uint16_t>& block_offsets, uint32_t regi
   addr = code.add_local(ValType::I64);
   tmp = code.add_local(ValType::I64);
   off = code.add_local(ValType::I32);
-  entered = code.add_local(ValType::I32);
   host = code.add_local(ValType::I32);
   tlb = code.add_local(ValType::I32);
   for (auto& f : helper_func_) f = -1;
@@ -277,7 +276,7 @@ void Translator::leave_to_local(uint32_t addr_local) {
   leave_with_budget(0);
 }
 
-void Translator::leave_unrun(int64_t target) {
+void Translator::leave_unrun(int64_t target, uint64_t extra) {
   code.local_get(kS);
   if (target < 0) {
     code.local_get(vbase);
@@ -288,7 +287,7 @@ void Translator::leave_unrun(int64_t target) {
     push_vaddr(target);
   }
   code.mem(op::kI64Store, 3, kCpuStateOffsetPc);
-  leave_with_budget(0);  // the function returns 1 if no block ran (`entered`)
+  leave_with_budget(extra);
 }
 
 int Translator::block_at(int64_t o) const {
@@ -673,8 +672,8 @@ struct BodyEmitter {
       const WasmCode::Label unknown = c.open_block();
       dispatch_table(first, last, unknown, label_at);
       c.end(unknown);
-      // An offset with no block: leave there; "ran nothing" unless a block ran. A jump inside
-      // the page gets here too, with the registers in locals: store them as any exit does.
+      // An offset with no block: leave there (having run nothing, unless a block ran). A jump
+      // inside the page gets here too, with the registers in locals: store them as any exit does.
       t.begin_block(0, 0);
       t.leave_unrun(-1);
     } else if (t.regions[r].dispatches) {
@@ -732,19 +731,18 @@ struct BodyEmitter {
     WasmCode& c = t.code;
     const auto& insns = blocks[i];
     t.begin_block(i, static_cast<uint32_t>(insns.size()));
-    // The budget must cover the whole block, else the interpreter runs what is left.
-    c.local_get(t.left);
-    c.i64_const(static_cast<int64_t>(insns.size()));
-    c.op(op::kI64LtU);
-    auto short_budget = c.open_if();
-    t.leave_unrun(offsets[i]);
-    c.end(short_budget);
+    // The budget must cover the whole block, else the interpreter runs what is left. The
+    // difference is negative when it is short (and for a budget of 2^63 or more, which the
+    // machine's slices never are: such a run is only interpreted).
     c.local_get(t.left);
     c.i64_const(static_cast<int64_t>(insns.size()));
     c.op(op::kI64Sub);
-    c.local_set(t.left);
-    c.i32_const(1);
-    c.local_set(t.entered);
+    c.local_tee(t.left);
+    c.i64_const(0);
+    c.op(op::kI64LtS);
+    auto short_budget = c.open_if();
+    t.leave_unrun(offsets[i], insns.size());
+    c.end(short_budget);
 
     if (req.listing) result.riscv += "block " + std::to_string(i) + ":\n";
     Flow flow = Flow::Next;
@@ -822,13 +820,11 @@ void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
   t.begin_block(0, 0);
   t.store_dirty();  // all the function's registers
   c.end(t.exit_stored);
-  c.local_get(t.entered);
-  c.op(op::kI32Eqz);
 
   wasm::WasmModuleBuilder m;
   for (JitHelper h : t.imports) m.import_function("h", jit_helper_name(h), jit_helper_type(h));
   m.import_memory("e", "m", 0);
-  const wasm::FuncType run_type{{ValType::I32}, {ValType::I32}};
+  const wasm::FuncType run_type{{ValType::I32}, {}};
   const uint32_t f = m.add_function(run_type, c.finish());
   m.export_function("run", f);
   result.wasm = m.finish();

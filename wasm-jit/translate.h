@@ -1,7 +1,7 @@
 // The RISC-V translator: one physical code page in, one wasm module out.
 //
 // Design note (the shape of a module, after v86): one function per page,
-//   (func (export "run") (param $s i32) (result i32))
+//   (func (export "run") (param $s i32))
 // $s is the hart's CpuState. The function enters at s.pc_ (virtual; only its page offset
 // matters, so aliases of the page share the module) through a br_table over the page's
 // halfwords, runs blocks of straight-line code, and chains between them without leaving: a
@@ -9,8 +9,9 @@
 // indirect jump inside the page dispatches again (translate.cpp). It leaves on a jump out of the
 // page or to an offset it has no block for, when the budget cannot cover the next block, after a
 // trap, and after any helper that set s.event_, always with s.pc_ and s.budget_left_ exact
-// (helpers.h's convention). It returns 1 when it ran nothing (an offset it does not know, or a
-// budget too small for the first block), else 0.
+// (helpers.h's convention). When it ran nothing (an offset it does not know, or a budget too
+// small for the first block) it leaves s.budget_left_ as it was, and only then: every block it
+// starts uses at least one step.
 #pragma once
 
 #include <cstdint>

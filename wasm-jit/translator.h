@@ -53,7 +53,6 @@ class Translator {
   uint32_t vbase = 0;                ///< i64: the virtual page's base (s.pc_ & ~4095 at entry)
   uint32_t left = 0;                 ///< i64: budget after the current block's steps
   uint32_t off = 0;                  ///< i32: the page offset to dispatch on
-  uint32_t entered = 0;              ///< i32: some block has run
   uint32_t addr = 0;                 ///< i64: an effective address
   uint32_t host = 0;                 ///< i32: a TLB entry, then a host address
   /// i32: s.tlb_, the active data TLB set, read at entry. Only a trap, an xRET or a CSR write
@@ -145,8 +144,8 @@ class Translator {
   /// Leaves to the virtual address in local `addr_local` after the block completed.
   void leave_to_local(uint32_t addr_local);
   /// Leaves to page offset `target` (or `off` when negative) without running the block there:
-  /// budget = left, and the function returns 1 if no block ran before.
-  void leave_unrun(int64_t target);
+  /// budget = left + extra (the budget is as on entry if no block ran before).
+  void leave_unrun(int64_t target, uint64_t extra = 0);
   /// Goes to page offset `target` after the block completed when it is a block start (a
   /// branch forward, or round the loop of the innermost region holding both blocks), else
   /// leaves.

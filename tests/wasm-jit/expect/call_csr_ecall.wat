@@ -15,13 +15,14 @@
   (type (;0;) (func (param i32 i32 i32 i32 i32 i32) (result i32)))
   (type (;1;) (func (param i32) (result i32)))
   (type (;2;) (func (param i32 i64 i64) (result i32)))
+  (type (;3;) (func (param i32)))
   (import "h" "csr" (func $h.csr (type 0) (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "h" "ecall" (func $h.ecall (type 1) (param i32) (result i32)))
   (import "h" "raise" (func $h.raise (type 2) (param i32 i64 i64) (result i32)))
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
-  (func $run (type 1) (param i32) (result i32)
-    (local i64 i64 i64 i64 i32 i32 i32 i32 i64 i64 i64)
+  (func $run (type 3) (param i32)
+    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -40,16 +41,16 @@
         local.set 2
         local.get 0
         i32.load offset=280
-        local.set 8
+        local.set 7
         local.get 0
         i64.load offset=8
-        local.set 9
+        local.set 8
         local.get 0
         i64.load offset=80
-        local.set 10
+        local.set 9
         local.get 0
         i64.load offset=88
-        local.set 11
+        local.set 10
         loop $B2
           block $B3
             block $B4
@@ -75,31 +76,33 @@
                   end
                   local.get 2
                   i64.const 1
-                  i64.lt_u
+                  i64.sub
+                  local.tee 2
+                  i64.const 0
+                  i64.lt_s
                   if $B9
                     local.get 0
                     local.get 1
                     i64.store offset=264
                     local.get 0
                     local.get 2
+                    i64.const 1
+                    i64.add
                     i64.store offset=272
                     br $B1
                   end
-                  local.get 2
-                  i64.const 1
-                  i64.sub
-                  local.set 2
-                  i32.const 1
-                  local.set 6
                   local.get 1
                   i64.const 4
                   i64.add
-                  local.set 9
+                  local.set 8
                   br $B3
                 end
                 local.get 2
                 i64.const 2
-                i64.lt_u
+                i64.sub
+                local.tee 2
+                i64.const 0
+                i64.lt_s
                 if $B10
                   local.get 0
                   local.get 1
@@ -108,27 +111,23 @@
                   i64.store offset=264
                   local.get 0
                   local.get 2
+                  i64.const 2
+                  i64.add
                   i64.store offset=272
                   br $B1
                 end
-                local.get 2
-                i64.const 2
-                i64.sub
-                local.set 2
-                i32.const 1
-                local.set 6
-                local.get 10
+                local.get 9
                 i64.const 1
                 i64.add
-                local.set 10
+                local.set 9
                 local.get 0
-                local.get 9
+                local.get 8
                 i64.store offset=8
                 local.get 0
-                local.get 10
+                local.get 9
                 i64.store offset=80
                 local.get 0
-                local.get 11
+                local.get 10
                 i64.store offset=88
                 local.get 0
                 local.get 1
@@ -165,7 +164,10 @@
               end
               local.get 2
               i64.const 2
-              i64.lt_u
+              i64.sub
+              local.tee 2
+              i64.const 0
+              i64.lt_s
               if $B12
                 local.get 0
                 local.get 1
@@ -174,18 +176,14 @@
                 i64.store offset=264
                 local.get 0
                 local.get 2
+                i64.const 2
+                i64.add
                 i64.store offset=272
                 br $B1
               end
-              local.get 2
-              i64.const 2
-              i64.sub
-              local.set 2
-              i32.const 1
-              local.set 6
-              local.get 10
+              local.get 9
               local.set 3
-              local.get 11
+              local.get 10
               local.set 4
               i64.const -1
               local.get 3
@@ -198,15 +196,15 @@
               local.get 4
               i64.eqz
               select
-              local.set 10
+              local.set 9
               local.get 0
-              local.get 9
+              local.get 8
               i64.store offset=8
               local.get 0
-              local.get 10
+              local.get 9
               i64.store offset=80
               local.get 0
-              local.get 11
+              local.get 10
               i64.store offset=88
               local.get 0
               local.get 1
@@ -238,7 +236,10 @@
             end
             local.get 2
             i64.const 1
-            i64.lt_u
+            i64.sub
+            local.tee 2
+            i64.const 0
+            i64.lt_s
             if $B14
               local.get 0
               local.get 1
@@ -247,23 +248,19 @@
               i64.store offset=264
               local.get 0
               local.get 2
+              i64.const 1
+              i64.add
               i64.store offset=272
               br $B1
             end
-            local.get 2
-            i64.const 1
-            i64.sub
-            local.set 2
-            i32.const 1
-            local.set 6
             local.get 0
-            local.get 9
+            local.get 8
             i64.store offset=8
             local.get 0
-            local.get 10
+            local.get 9
             i64.store offset=80
             local.get 0
-            local.get 11
+            local.get 10
             i64.store offset=88
             local.get 0
             local.get 1
@@ -287,7 +284,10 @@
           end
           local.get 2
           i64.const 1
-          i64.lt_u
+          i64.sub
+          local.tee 2
+          i64.const 0
+          i64.lt_s
           if $B15
             local.get 0
             local.get 1
@@ -296,23 +296,19 @@
             i64.store offset=264
             local.get 0
             local.get 2
+            i64.const 1
+            i64.add
             i64.store offset=272
             br $B1
           end
-          local.get 2
-          i64.const 1
-          i64.sub
-          local.set 2
-          i32.const 1
-          local.set 6
           local.get 0
-          local.get 9
+          local.get 8
           i64.store offset=8
           local.get 0
-          local.get 10
+          local.get 9
           i64.store offset=80
           local.get 0
-          local.get 11
+          local.get 10
           i64.store offset=88
           local.get 0
           local.get 1
@@ -337,14 +333,12 @@
         unreachable
       end
       local.get 0
-      local.get 9
+      local.get 8
       i64.store offset=8
       local.get 0
-      local.get 10
+      local.get 9
       i64.store offset=80
       local.get 0
-      local.get 11
+      local.get 10
       i64.store offset=88
-    end
-    local.get 6
-    i32.eqz))
+    end))

@@ -8,11 +8,11 @@
 ;; block 2:
 ;;   0000000080000010  ret
 (module
-  (type (;0;) (func (param i32) (result i32)))
+  (type (;0;) (func (param i32)))
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
-  (func $run (type 0) (param i32) (result i32)
-    (local i64 i64 i64 i64 i32 i32 i32 i32 i64 i64 i64)
+  (func $run (type 0) (param i32)
+    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -31,16 +31,16 @@
         local.set 2
         local.get 0
         i32.load offset=280
-        local.set 8
+        local.set 7
         local.get 0
         i64.load offset=8
-        local.set 9
+        local.set 8
         local.get 0
         i64.load offset=80
-        local.set 10
+        local.set 9
         local.get 0
         i64.load offset=88
-        local.set 11
+        local.set 10
         loop $B2
           block $B3
             block $B4
@@ -64,32 +64,34 @@
               end
               local.get 2
               i64.const 1
-              i64.lt_u
+              i64.sub
+              local.tee 2
+              i64.const 0
+              i64.lt_s
               if $B7
                 local.get 0
                 local.get 1
                 i64.store offset=264
                 local.get 0
                 local.get 2
+                i64.const 1
+                i64.add
                 i64.store offset=272
                 br $B1
               end
-              local.get 2
-              i64.const 1
-              i64.sub
-              local.set 2
-              i32.const 1
-              local.set 6
               i64.const 0
               i64.const 0
               i64.add
-              local.set 10
+              local.set 9
               br $B4
             end
             loop $B8
               local.get 2
               i64.const 3
-              i64.lt_u
+              i64.sub
+              local.tee 2
+              i64.const 0
+              i64.lt_s
               if $B9
                 local.get 0
                 local.get 1
@@ -98,24 +100,20 @@
                 i64.store offset=264
                 local.get 0
                 local.get 2
+                i64.const 3
+                i64.add
                 i64.store offset=272
                 br $B1
               end
-              local.get 2
-              i64.const 3
-              i64.sub
-              local.set 2
-              i32.const 1
-              local.set 6
+              local.get 9
               local.get 10
-              local.get 11
               i64.add
-              local.set 10
-              local.get 11
+              local.set 9
+              local.get 10
               i64.const -1
               i64.add
-              local.set 11
-              local.get 11
+              local.set 10
+              local.get 10
               i64.const 0
               i64.ne
               if $B10
@@ -126,7 +124,10 @@
           end
           local.get 2
           i64.const 1
-          i64.lt_u
+          i64.sub
+          local.tee 2
+          i64.const 0
+          i64.lt_s
           if $B11
             local.get 0
             local.get 1
@@ -135,16 +136,12 @@
             i64.store offset=264
             local.get 0
             local.get 2
+            i64.const 1
+            i64.add
             i64.store offset=272
             br $B1
           end
-          local.get 2
-          i64.const 1
-          i64.sub
-          local.set 2
-          i32.const 1
-          local.set 6
-          local.get 9
+          local.get 8
           i64.const 0
           i64.add
           i64.const -2
@@ -173,14 +170,12 @@
         unreachable
       end
       local.get 0
-      local.get 9
+      local.get 8
       i64.store offset=8
       local.get 0
-      local.get 10
+      local.get 9
       i64.store offset=80
       local.get 0
-      local.get 11
+      local.get 10
       i64.store offset=88
-    end
-    local.get 6
-    i32.eqz))
+    end))

@@ -8,13 +8,13 @@
 (module
   (type (;0;) (func (param i32 i64 i32 i64 i64) (result i64)))
   (type (;1;) (func (param i32 i64 i32 i64 i64 i64) (result i32)))
-  (type (;2;) (func (param i32) (result i32)))
+  (type (;2;) (func (param i32)))
   (import "h" "load" (func $h.load (type 0) (param i32 i64 i32 i64 i64) (result i64)))
   (import "h" "store" (func $h.store (type 1) (param i32 i64 i32 i64 i64 i64) (result i32)))
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
-  (func $run (type 2) (param i32) (result i32)
-    (local i64 i64 i64 i64 i32 i32 i32 i32 i64 i64 i64 i64 i64)
+  (func $run (type 2) (param i32)
+    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -33,22 +33,22 @@
         local.set 2
         local.get 0
         i32.load offset=280
-        local.set 8
+        local.set 7
         local.get 0
         i64.load offset=8
-        local.set 9
+        local.set 8
         local.get 0
         i64.load offset=80
-        local.set 10
+        local.set 9
         local.get 0
         i64.load offset=88
-        local.set 11
+        local.set 10
         local.get 0
         i64.load offset=96
-        local.set 12
+        local.set 11
         local.get 0
         i64.load offset=104
-        local.set 13
+        local.set 12
         loop $B2
           block $B3
             block $B4
@@ -70,27 +70,26 @@
           end
           local.get 2
           i64.const 5
-          i64.lt_u
+          i64.sub
+          local.tee 2
+          i64.const 0
+          i64.lt_s
           if $B5
             local.get 0
             local.get 1
             i64.store offset=264
             local.get 0
             local.get 2
+            i64.const 5
+            i64.add
             i64.store offset=272
             br $B1
           end
-          local.get 2
-          i64.const 5
-          i64.sub
-          local.set 2
-          i32.const 1
-          local.set 6
-          local.get 10
+          local.get 9
           i64.const 8
           i64.add
           local.set 3
-          local.get 8
+          local.get 7
           local.get 3
           i64.const 12
           i64.shr_u
@@ -100,7 +99,7 @@
           i32.const 4
           i32.shl
           i32.add
-          local.tee 7
+          local.tee 6
           i64.load
           local.get 3
           i64.const 7
@@ -109,7 +108,7 @@
           i64.and
           i64.eq
           if $B6 (result i64)
-            local.get 7
+            local.get 6
             i32.load offset=8
             local.get 3
             i32.wrap_i64
@@ -127,14 +126,14 @@
             local.set 4
             local.get 0
             i32.load offset=1424
-            local.tee 7
+            local.tee 6
             if $B7
-              local.get 7
+              local.get 6
               i32.const 2
               i32.eq
               if $B8
                 local.get 4
-                local.tee 12
+                local.tee 11
                 local.set 4
                 local.get 0
                 local.get 4
@@ -144,12 +143,12 @@
             end
             local.get 4
           end
-          local.set 12
-          local.get 10
+          local.set 11
+          local.get 9
           i64.const 4
           i64.add
           local.set 3
-          local.get 8
+          local.get 7
           local.get 3
           i64.const 12
           i64.shr_u
@@ -159,7 +158,7 @@
           i32.const 4
           i32.shl
           i32.add
-          local.tee 7
+          local.tee 6
           i64.load
           local.get 3
           i64.const 3
@@ -168,7 +167,7 @@
           i64.and
           i64.eq
           if $B9 (result i64)
-            local.get 7
+            local.get 6
             i32.load offset=8
             local.get 3
             i32.wrap_i64
@@ -188,14 +187,14 @@
             local.set 4
             local.get 0
             i32.load offset=1424
-            local.tee 7
+            local.tee 6
             if $B10
-              local.get 7
+              local.get 6
               i32.const 2
               i32.eq
               if $B11
                 local.get 4
-                local.tee 13
+                local.tee 12
                 local.set 4
                 local.get 0
                 local.get 4
@@ -205,14 +204,14 @@
             end
             local.get 4
           end
-          local.set 13
-          local.get 12
-          local.set 4
+          local.set 12
           local.get 11
+          local.set 4
+          local.get 10
           i64.const 0
           i64.add
           local.set 3
-          local.get 8
+          local.get 7
           local.get 3
           i64.const 12
           i64.shr_u
@@ -222,14 +221,14 @@
           i32.const 4
           i32.shl
           i32.add
-          local.tee 7
+          local.tee 6
           i64.load offset=16384
           local.get 3
           i64.const -4096
           i64.and
           i64.eq
           if $B12
-            local.get 7
+            local.get 6
             i32.load offset=16392
             local.get 3
             i32.wrap_i64
@@ -252,13 +251,13 @@
               br $B1
             end
           end
-          local.get 13
+          local.get 12
           local.set 4
-          local.get 11
+          local.get 10
           i64.const 16
           i64.add
           local.set 3
-          local.get 8
+          local.get 7
           local.get 3
           i64.const 12
           i64.shr_u
@@ -268,7 +267,7 @@
           i32.const 4
           i32.shl
           i32.add
-          local.tee 7
+          local.tee 6
           i64.load offset=16384
           local.get 3
           i64.const 7
@@ -277,7 +276,7 @@
           i64.and
           i64.eq
           if $B14
-            local.get 7
+            local.get 6
             i32.load offset=16392
             local.get 3
             i32.wrap_i64
@@ -300,7 +299,7 @@
               br $B1
             end
           end
-          local.get 9
+          local.get 8
           i64.const 0
           i64.add
           i64.const -2
@@ -329,20 +328,18 @@
         unreachable
       end
       local.get 0
-      local.get 9
+      local.get 8
       i64.store offset=8
       local.get 0
-      local.get 10
+      local.get 9
       i64.store offset=80
       local.get 0
-      local.get 11
+      local.get 10
       i64.store offset=88
       local.get 0
-      local.get 12
+      local.get 11
       i64.store offset=96
       local.get 0
-      local.get 13
+      local.get 12
       i64.store offset=104
-    end
-    local.get 6
-    i32.eqz))
+    end))

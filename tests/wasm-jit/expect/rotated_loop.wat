@@ -13,11 +13,11 @@
 ;; block 2:
 ;;   0000000080000010  add a1,a1,a0
 (module
-  (type (;0;) (func (param i32) (result i32)))
+  (type (;0;) (func (param i32)))
   (import "e" "m" (memory (;0;) 0))
   (export "run" (func $run))
-  (func $run (type 0) (param i32) (result i32)
-    (local i64 i64 i64 i64 i32 i32 i32 i32 i64 i64 i64 i64 i64)
+  (func $run (type 0) (param i32)
+    (local i64 i64 i64 i64 i32 i32 i32 i64 i64 i64 i64 i64)
     block $B0
       block $B1
         local.get 0
@@ -36,22 +36,22 @@
         local.set 2
         local.get 0
         i32.load offset=280
-        local.set 8
+        local.set 7
         local.get 0
         i64.load offset=8
-        local.set 9
+        local.set 8
         local.get 0
         i64.load offset=40
-        local.set 10
+        local.set 9
         local.get 0
         i64.load offset=80
-        local.set 11
+        local.set 10
         local.get 0
         i64.load offset=88
-        local.set 12
+        local.set 11
         local.get 0
         i64.load offset=96
-        local.set 13
+        local.set 12
         loop $B2
           block $B3
             block $B4
@@ -74,26 +74,25 @@
             end
             local.get 2
             i64.const 2
-            i64.lt_u
+            i64.sub
+            local.tee 2
+            i64.const 0
+            i64.lt_s
             if $B6
               local.get 0
               local.get 1
               i64.store offset=264
               local.get 0
               local.get 2
+              i64.const 2
+              i64.add
               i64.store offset=272
               br $B1
             end
-            local.get 2
-            i64.const 2
-            i64.sub
-            local.set 2
-            i32.const 1
-            local.set 6
             i64.const 0
             i64.const 0
             i64.add
-            local.set 11
+            local.set 10
             i32.const 20
             local.set 5
             br $B3
@@ -118,7 +117,10 @@
                   end
                   local.get 2
                   i64.const 2
-                  i64.lt_u
+                  i64.sub
+                  local.tee 2
+                  i64.const 0
+                  i64.lt_s
                   if $B13
                     local.get 0
                     local.get 1
@@ -127,21 +129,17 @@
                     i64.store offset=264
                     local.get 0
                     local.get 2
+                    i64.const 2
+                    i64.add
                     i64.store offset=272
                     br $B1
                   end
-                  local.get 2
-                  i64.const 2
-                  i64.sub
-                  local.set 2
-                  i32.const 1
-                  local.set 6
-                  local.get 11
+                  local.get 10
                   i64.const 1
                   i64.add
-                  local.set 11
-                  local.get 11
-                  local.get 13
+                  local.set 10
+                  local.get 10
+                  local.get 12
                   i64.lt_s
                   if $B14
                     br $B9
@@ -150,7 +148,10 @@
                 end
                 local.get 2
                 i64.const 1
-                i64.lt_u
+                i64.sub
+                local.tee 2
+                i64.const 0
+                i64.lt_s
                 if $B15
                   local.get 0
                   local.get 1
@@ -159,16 +160,12 @@
                   i64.store offset=264
                   local.get 0
                   local.get 2
+                  i64.const 1
+                  i64.add
                   i64.store offset=272
                   br $B1
                 end
-                local.get 2
-                i64.const 1
-                i64.sub
-                local.set 2
-                i32.const 1
-                local.set 6
-                local.get 9
+                local.get 8
                 i64.const 0
                 i64.add
                 i64.const -2
@@ -196,7 +193,10 @@
               end
               local.get 2
               i64.const 2
-              i64.lt_u
+              i64.sub
+              local.tee 2
+              i64.const 0
+              i64.lt_s
               if $B17
                 local.get 0
                 local.get 1
@@ -205,20 +205,16 @@
                 i64.store offset=264
                 local.get 0
                 local.get 2
+                i64.const 2
+                i64.add
                 i64.store offset=272
                 br $B1
               end
-              local.get 2
-              i64.const 2
-              i64.sub
-              local.set 2
-              i32.const 1
-              local.set 6
-              local.get 11
+              local.get 10
               i64.const 1
               i64.and
-              local.set 10
-              local.get 10
+              local.set 9
+              local.get 9
               i64.const 0
               i64.eq
               if $B18
@@ -230,7 +226,10 @@
             end
             local.get 2
             i64.const 1
-            i64.lt_u
+            i64.sub
+            local.tee 2
+            i64.const 0
+            i64.lt_s
             if $B19
               local.get 0
               local.get 1
@@ -239,19 +238,15 @@
               i64.store offset=264
               local.get 0
               local.get 2
+              i64.const 1
+              i64.add
               i64.store offset=272
               br $B1
             end
-            local.get 2
-            i64.const 1
-            i64.sub
-            local.set 2
-            i32.const 1
-            local.set 6
-            local.get 12
             local.get 11
+            local.get 10
             i64.add
-            local.set 12
+            local.set 11
             i32.const 20
             local.set 5
             br $B7
@@ -260,20 +255,18 @@
         unreachable
       end
       local.get 0
-      local.get 9
+      local.get 8
       i64.store offset=8
       local.get 0
-      local.get 10
+      local.get 9
       i64.store offset=40
       local.get 0
-      local.get 11
+      local.get 10
       i64.store offset=80
       local.get 0
-      local.get 12
+      local.get 11
       i64.store offset=88
       local.get 0
-      local.get 13
+      local.get 12
       i64.store offset=96
-    end
-    local.get 6
-    i32.eqz))
+    end))
