@@ -65,15 +65,14 @@ unsigned log2_of(unsigned size) {
 void tlb_test(Translator& t, unsigned size, uint32_t set_offset) {
   static_assert(kTlbSize > 1, "a page and the next must have different entries");
   WasmCode& c = t.code;
+  static_assert(sizeof(TlbEntry) == 16, "the entry's byte offset is (page & mask) << 4");
   c.local_get(t.tlb);
   c.local_get(t.addr);
-  c.i64_const(kPageShift);
+  c.i64_const(kPageShift - 4);
   c.op(op::kI64ShrU);
   c.op(op::kI32WrapI64);
-  c.i32_const(kTlbSize - 1);
+  c.i32_const((kTlbSize - 1) << 4);
   c.op(op::kI32And);
-  c.i32_const(4);  // sizeof(TlbEntry) == 16
-  c.op(op::kI32Shl);
   c.op(op::kI32Add);
   c.local_tee(t.host);
   c.mem(op::kI64Load, 3, set_offset + offsetof(TlbEntry, tag));

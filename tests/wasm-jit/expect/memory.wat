@@ -91,13 +91,11 @@
           local.set 3
           local.get 7
           local.get 3
-          i64.const 12
+          i64.const 8
           i64.shr_u
           i32.wrap_i64
-          i32.const 1023
+          i32.const 16368
           i32.and
-          i32.const 4
-          i32.shl
           i32.add
           local.tee 6
           i64.load
@@ -150,13 +148,11 @@
           local.set 3
           local.get 7
           local.get 3
-          i64.const 12
+          i64.const 8
           i64.shr_u
           i32.wrap_i64
-          i32.const 1023
+          i32.const 16368
           i32.and
-          i32.const 4
-          i32.shl
           i32.add
           local.tee 6
           i64.load
@@ -213,13 +209,11 @@
           local.set 3
           local.get 7
           local.get 3
-          i64.const 12
+          i64.const 8
           i64.shr_u
           i32.wrap_i64
-          i32.const 1023
+          i32.const 16368
           i32.and
-          i32.const 4
-          i32.shl
           i32.add
           local.tee 6
           i64.load offset=16384
@@ -259,13 +253,11 @@
           local.set 3
           local.get 7
           local.get 3
-          i64.const 12
+          i64.const 8
           i64.shr_u
           i32.wrap_i64
-          i32.const 1023
+          i32.const 16368
           i32.and
-          i32.const 4
-          i32.shl
           i32.add
           local.tee 6
           i64.load offset=16384
