@@ -18,11 +18,20 @@ void binary(Translator& t, const DecodedInsn& d, uint8_t opcode) {
   t.set_x(d.rd);
 }
 
-/// x[rd] = x[rs1] OP imm (64-bit).
+/// x[rd] = x[rs1] OP imm (64-bit). LI and MV (ADDI, ORI or XORI from x0 or of 0) are just the
+/// constant or the register: shorter to read in --dump-jit, and less for the browser to compile.
 void binary_imm(Translator& t, const DecodedInsn& d, uint8_t opcode) {
-  t.get_x(d.rs1);
-  t.code.i64_const(d.imm);
-  t.code.op(opcode);
+  const bool identity_with_0 =
+      opcode == op::kI64Add || opcode == op::kI64Or || opcode == op::kI64Xor;
+  if (identity_with_0 && d.rs1 == 0) {
+    t.code.i64_const(d.imm);
+  } else {
+    t.get_x(d.rs1);
+    if (!identity_with_0 || d.imm != 0) {
+      t.code.i64_const(d.imm);
+      t.code.op(opcode);
+    }
+  }
   t.set_x(d.rd);
 }
 

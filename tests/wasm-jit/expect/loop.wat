@@ -80,8 +80,6 @@
                 br $B1
               end
               i64.const 0
-              i64.const 0
-              i64.add
               local.set 9
               br $B4
             end

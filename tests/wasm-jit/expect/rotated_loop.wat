@@ -90,8 +90,6 @@
               br $B1
             end
             i64.const 0
-            i64.const 0
-            i64.add
             local.set 10
             i32.const 20
             local.set 5
