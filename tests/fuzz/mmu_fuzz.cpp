@@ -41,6 +41,7 @@ namespace {
 using fuzz::check;
 
 constexpr uint64_t kRomBase = 0x1000;
+constexpr uint64_t kRomSize = 0x1000;
 constexpr uint64_t kRamBase = 0x80000000;
 constexpr uint64_t kRamPages = 16;
 constexpr uint64_t kRamSize = kRamPages * 4096;
@@ -117,7 +118,7 @@ class World {
  public:
   World() {
     root_.init_container("root", MemoryRegion::kWholeSpace);
-    rom_.init_rom("rom", 0x1000);
+    rom_.init_rom("rom", kRomSize);
     for (size_t i = 0; i < std::size(kStubs); ++i)
       std::memcpy(rom_.ram_ptr() + 4 * i, &kStubs[i], 4);
     ram_.init_ram("ram", kRamSize);
@@ -131,6 +132,16 @@ class World {
  private:
   bool in_ram(uint64_t pa, uint64_t len) const {
     return pa >= kRamBase && pa - kRamBase <= kRamSize - len;
+  }
+  bool in_rom(uint64_t pa, uint64_t len) const {
+    return pa >= kRomBase && pa - kRomBase <= kRomSize - len;
+  }
+  /// 8 bytes where the walker may read a PTE: RAM or the ROM (memory too, read-only).
+  uint64_t pte64(uint64_t pa) const {
+    if (!in_rom(pa, 8)) return ram64(pa);
+    uint64_t v;
+    std::memcpy(&v, rom_.ram_ptr() + (pa - kRomBase), 8);
+    return v;
   }
   uint64_t ram64(uint64_t pa) const {
     uint64_t v;
@@ -212,8 +223,9 @@ class World {
 
 // The walk of 4.3.2, without Svnapot, Svpbmt or Svade: bits 63:54 set in any PTE are reserved
 // (a page fault), as are D, A and U in a pointer; A and D are set by the walk (Svadu). The
-// walker's PTE reads and its A/D write are S-mode accesses for PMP, and a PTE outside RAM is
-// an access fault (PMA).
+// walker's PTE reads and its A/D write are S-mode accesses for PMP. PTEs may be read from RAM
+// and from the ROM (memory too: QEMU's walker reads any memory); a PTE anywhere else, and an A/D
+// update of a PTE in the ROM, is an access fault (PMA).
 Walk World::reference(uint64_t va, Access acc, Priv priv, bool sum, bool mxr) const {
   Walk w;
   const uint64_t mode = satp_ >> 60;
@@ -235,8 +247,10 @@ Walk World::reference(uint64_t va, Access acc, Priv priv, bool sum, bool mxr) co
   for (int level = static_cast<int>(levels) - 1; level >= 0; --level) {
     const unsigned shift = 12 + 9 * static_cast<unsigned>(level);
     const uint64_t addr = table + ((va >> shift) & 511) * 8;
-    if (!in_ram(addr, 8) || !pmp_allows(addr, kPmpR)) return fail(access_fault(acc));
-    const uint64_t pte = ram64(addr);
+    if (!(in_ram(addr, 8) || in_rom(addr, 8)) || !pmp_allows(addr, kPmpR)) {
+      return fail(access_fault(acc));
+    }
+    const uint64_t pte = pte64(addr);
     w.read.push_back(addr);
     if (!(pte & kV) || ((pte & kW) && !(pte & kR)) || (pte >> 54) != 0) {
       return fail(page_fault(acc));
@@ -255,7 +269,9 @@ Walk World::reference(uint64_t va, Access acc, Priv priv, bool sum, bool mxr) co
                                                : (pte & kW);
     if (!allowed) return fail(page_fault(acc));
     w.sets_ad = (kA | (acc == Access::Store ? kD : 0)) & ~pte;
-    if (w.sets_ad && !pmp_allows(addr, kPmpW)) return fail(access_fault(acc));
+    if (w.sets_ad && (!in_ram(addr, 8) || !pmp_allows(addr, kPmpW))) {
+      return fail(access_fault(acc));
+    }
     w.ok = true;
     w.leaf_addr = addr;
     w.leaf_shift = shift;
@@ -273,7 +289,7 @@ void World::compare_walks(const Walk& ref, uint64_t va, Access acc) const {
   check(hw.steps.size() == ref.read.size(), "walk_page_tables reads as many PTEs");
   for (size_t i = 0; i < ref.read.size(); ++i) {
     check(hw.steps[i].pte_addr == ref.read[i], "walk_page_tables reads the same PTEs");
-    check(hw.steps[i].pte == ram64(ref.read[i]), "walk_page_tables reports the PTE's value");
+    check(hw.steps[i].pte == pte64(ref.read[i]), "walk_page_tables reports the PTE's value");
   }
   if (ref.ok) {
     check(hw.pa == ref.pa, "walk_page_tables reaches the same physical address");
@@ -338,7 +354,7 @@ void World::data_access(Access acc, Priv priv, bool sum, bool mxr, uint64_t va, 
     const Walk ref = reference(va, acc, priv, sum, mxr);
     compare_walks(ref, va, acc);
     note_walk(ref);
-    const uint64_t leaf_before = ref.ok && ref.paged ? ram64(ref.leaf_addr) : 0;
+    const uint64_t leaf_before = ref.ok && ref.paged ? pte64(ref.leaf_addr) : 0;
     cpu_->step();
     const bool trapped = cpu_->pc() == kMtvec;
     check(trapped || cpu_->pc() == stub + 4, "the access retires or traps");
@@ -362,7 +378,7 @@ void World::data_access(Access acc, Priv priv, bool sum, bool mxr, uint64_t va, 
     }
     check(!trapped, "a translated access to RAM that PMP allows retires");
     if (ref.paged) {
-      const uint64_t leaf_now = ram64(ref.leaf_addr);
+      const uint64_t leaf_now = pte64(ref.leaf_addr);
       const uint64_t expected =
           acc == Access::Store && ref.pa == ref.leaf_addr ? value : leaf_before | ref.sets_ad;
       check(leaf_now == expected, "the walk sets A (and D for a store) in the leaf PTE");
@@ -437,7 +453,7 @@ void World::fetch(Priv priv, bool sum, bool mxr, uint64_t va) {
     if (writes_memory(insn)) {
       flush();
     } else if (ref.paged) {
-      check(ram64(ref.leaf_addr) & kA, "a fetch sets A in the leaf PTE");
+      check(pte64(ref.leaf_addr) & kA, "a fetch sets A in the leaf PTE");
     }
   }
 }
