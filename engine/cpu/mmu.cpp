@@ -29,9 +29,10 @@
 // code is keyed by physical page (code_page_for), so aliases share it and a remap never runs
 // stale code.
 //
-// PTEs are read from RAM only: a walk that meets a PTE address outside RAM (or an A/D update
-// that meets read-only memory) is an access fault of the original access type, as the spec
-// says for PMA violations during the walk. The single hart makes each walk's A/D update
+// PTEs are read from memory only, RAM or ROM (as QEMU's walker does): a walk that meets a PTE
+// address anywhere else, such as a device's registers (or an A/D update that meets read-only
+// memory), is an access fault of the original access type, as the spec says for PMA
+// violations during the walk. The single hart makes each walk's A/D update
 // atomic with respect to the walk.
 #include <algorithm>
 #include <cstring>
