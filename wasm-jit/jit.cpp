@@ -285,6 +285,7 @@ class JitImpl final : public Jit {
     req.guest_page = page.guest_page;
     req.host = page.host;
     req.max_bytes = options_.max_module_bytes;
+    req.max_blocks_per_function = options_.max_blocks_per_function;
     req.listing = static_cast<bool>(hook_);
     for (unsigned i = 0; i < kHalfwords; ++i) {
       if (p.entries.test(i)) req.entries.push_back(static_cast<uint16_t>(2 * i));
@@ -316,6 +317,7 @@ class JitImpl final : public Jit {
     for (uint16_t o : result.blocks) p.blocks.set(o / 2);
     p.misses = 0;
     ++stats_.translations;
+    stats_.nest_functions += result.nests;
     ++stats_.modules_live;
     stats_.code_bytes += p.bytes;
     if (hook_) {

@@ -34,6 +34,9 @@ struct JitOptions {
   uint32_t max_modules = 512;
   /// Bytes of wasm per module: a page whose translation would exceed it is translated in part.
   uint32_t max_module_bytes = 32 * 1024;
+  /// TranslateRequest::max_blocks_per_function: in a page of more blocks, loop nests of at
+  /// most this many get functions of their own.
+  uint32_t max_blocks_per_function = 32;
   /// Testing: before each entry, check that the page still holds the bytes its module was
   /// translated from, and abort with a message if not (a missed invalidation). Slow.
   bool verify_code = false;
@@ -60,6 +63,7 @@ struct JitStats {
   uint64_t steps_jitted = 0;      ///< guest steps run in translated code
   uint64_t entries = 0;           ///< times translated code was entered
   uint64_t compile_failures = 0;  ///< modules the host refused (the page stays interpreted)
+  uint64_t nest_functions = 0;    ///< loop nests translated as functions of their own
 };
 
 /// A JIT for one hart.

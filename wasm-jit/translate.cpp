@@ -31,6 +31,7 @@
 #include <cstddef>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <set>
 
 #include "engine/base/page.h"
@@ -73,16 +74,34 @@ InsnKind insn_kind(Op o) {
   }
 }
 
-Translator::Translator(const std::vector<uint16_t>& block_offsets, uint32_t registers)
-    : fn_regs_(registers), offsets_(block_offsets) {
-  vbase = code.add_local(ValType::I64);
-  left = code.add_local(ValType::I64);
+const wasm::FuncType& Translator::nest_type() {
+  static const wasm::FuncType type{{ValType::I32, ValType::I64, ValType::I32, ValType::I64,
+                                    ValType::I32},
+                                   {ValType::I32}};
+  return type;
+}
+
+Translator::Translator(const std::vector<uint16_t>& block_offsets, uint32_t registers,
+                       HelperImports& imports, int top_region)
+    : top(top_region),
+      code(top_region < 0 ? 1 : static_cast<uint32_t>(nest_type().params.size())),
+      fn_regs_(registers),
+      imports_(imports),
+      offsets_(block_offsets) {
+  if (top < 0) {
+    vbase = code.add_local(ValType::I64);
+    left = code.add_local(ValType::I64);
+  } else {  // the parameters (s, vbase, off, left, tlb)
+    vbase = 1;
+    off = 2;
+    left = 3;
+    tlb = 4;
+  }
   addr = code.add_local(ValType::I64);
   tmp = code.add_local(ValType::I64);
-  off = code.add_local(ValType::I32);
+  if (top < 0) off = code.add_local(ValType::I32);
   host = code.add_local(ValType::I32);
-  tlb = code.add_local(ValType::I32);
-  for (auto& f : helper_func_) f = -1;
+  if (top < 0) tlb = code.add_local(ValType::I32);
 }
 
 uint32_t Translator::xl(unsigned r) {
@@ -107,11 +126,24 @@ void Translator::begin_block(uint32_t index, uint32_t len) {
 }
 
 void Translator::load_function_registers() {
+  load_registers(fn_regs_);
+}
+
+void Translator::load_registers(uint32_t regs) {
   for (unsigned r = 1; r < 32; ++r) {
-    if (!(fn_regs_ & (1u << r))) continue;
+    if (!(regs & (1u << r))) continue;
     code.local_get(kS);
     code.mem(op::kI64Load, 3, x_offset(r));
     code.local_set(xl(r));
+  }
+}
+
+void Translator::store_registers(uint32_t regs) {
+  for (unsigned r = 1; r < 32; ++r) {
+    if (!(regs & (1u << r))) continue;
+    code.local_get(kS);
+    code.local_get(xl(r));
+    code.mem(op::kI64Store, 3, x_offset(r));
   }
 }
 
@@ -166,12 +198,7 @@ void Translator::set_x_leaving(unsigned r) {
 }
 
 void Translator::store_dirty() {
-  for (unsigned r = 1; r < 32; ++r) {
-    if (!(dirty_ & (1u << r))) continue;
-    code.local_get(kS);
-    code.local_get(xl(r));
-    code.mem(op::kI64Store, 3, x_offset(r));
-  }
+  store_registers(dirty_);
 }
 
 void Translator::clean() {
@@ -213,10 +240,10 @@ void Translator::store_budget(uint64_t extra) {
 }
 
 void Translator::call_helper(JitHelper h) {
-  int32_t& f = helper_func_[static_cast<unsigned>(h)];
+  int32_t& f = imports_.func[static_cast<unsigned>(h)];
   if (f < 0) {
-    f = static_cast<int32_t>(imports.size());
-    imports.push_back(h);
+    f = static_cast<int32_t>(imports_.list.size());
+    imports_.list.push_back(h);
   }
   code.call(static_cast<uint32_t>(f));
 }
@@ -306,17 +333,33 @@ int Translator::child_holding(int r, uint32_t p) const {
   return child;
 }
 
+void Translator::return_to_run(int64_t target) {
+  assert(top >= 0);
+  store_dirty();
+  store_budget(0);
+  if (target < 0) {
+    code.local_get(off);
+  } else {
+    code.i32_const(static_cast<int32_t>(target));
+  }
+  code.op(op::kReturn);
+}
+
 void Translator::go_to_offset(int64_t target) {
   const int found = block_at(target);
   if (found < 0) {
     leave_to_offset(target);
     return;
   }
-  settle();
   const uint32_t to = pos[static_cast<uint32_t>(found)], here = pos[block_index];
+  if (top >= 0 && !holds(top, to)) {  // out of this loop nest's function
+    return_to_run(target);
+    return;
+  }
+  settle();
   // The innermost region holding both blocks (-1: the function).
   int r = region_of[here];
-  while (r >= 0 && !(regions[r].first <= to && to <= regions[r].last)) r = regions[r].parent;
+  while (r != top && !holds(r, to)) r = regions[r].parent;
   if (to <= here) {
     // Backward: round that region's loop, which dispatches on `off` unless it is the header.
     if (r < 0 || regions[r].dispatches) {
@@ -334,7 +377,7 @@ void Translator::go_to_offset(int64_t target) {
     code.br(starts[static_cast<uint32_t>(found)]);
     return;
   }
-  if (regions[child].dispatches) {
+  if (regions[child].dispatches || regions[child].nest) {
     code.i32_const(static_cast<int32_t>(target));
     code.local_set(off);
   }
@@ -356,8 +399,12 @@ void Translator::go_to_local(uint32_t addr_local) {
   code.op(op::kI32WrapI64);
   code.local_set(off);
   int r = region_of[pos[block_index]];
-  while (r >= 0 && !regions[r].dispatches) r = regions[r].parent;
-  code.br(r < 0 ? dispatch : regions[r].loop);
+  while (r != top && !regions[r].dispatches) r = regions[r].parent;
+  if (r >= 0 && r == top && !regions[r].dispatches) {
+    return_to_run(-1);
+  } else {
+    code.br(r < 0 ? dispatch : regions[r].loop);
+  }
   code.end(in_page);
   leave_to_local(addr_local);
 }
@@ -395,7 +442,7 @@ bool is_indirect_jump(const DecodedInsn& d) {
 /// next kSwitchSweepBytes bytes, up to a return or an instruction that cannot be decoded.
 /// Translated with the rest, they spare the page a translation for each case as it is first
 /// taken; a guess that is wrong only costs blocks that never run.
-std::vector<uint16_t> switch_cases(const uint8_t* page, unsigned o) {
+[[gnu::noinline]] std::vector<uint16_t> switch_cases(const uint8_t* page, unsigned o) {
   constexpr unsigned kSwitchSweepBytes = 512;
   std::vector<uint16_t> cases;
   bool after_jump = true;
@@ -413,7 +460,7 @@ std::vector<uint16_t> switch_cases(const uint8_t* page, unsigned o) {
 /// The block starts: the entries, and what they reach in the page (branch targets,
 /// fall-throughs, return points after calls, the instruction after an exit), in the order
 /// found: the entries first, then by distance from them.
-std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
+[[gnu::noinline]] std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
   std::set<uint16_t> starts;
   std::vector<uint16_t> order;
   std::deque<uint16_t> work;  // breadth first: what is near the entries comes first
@@ -465,7 +512,7 @@ std::vector<uint16_t> find_blocks(const TranslateRequest& req) {
 
 /// The instructions of the block at `o`: up to the next block start, a control transfer or
 /// exit (included), an instruction left to the interpreter or the page end (excluded).
-std::vector<BlockInsn> block_insns(const uint8_t* page, uint16_t o,
+[[gnu::noinline]] std::vector<BlockInsn> block_insns(const uint8_t* page, uint16_t o,
                                    const std::vector<uint16_t>& starts) {
   std::vector<BlockInsn> out;
   unsigned at = o;
@@ -507,7 +554,7 @@ struct Successors {
   std::vector<std::vector<uint32_t>> edges, hints;
 };
 
-Successors successors(const jit::Translator& t,
+[[gnu::noinline]] Successors successors(const jit::Translator& t,
                       const std::vector<std::vector<jit::BlockInsn>>& blocks) {
   using namespace jit;
   const auto n = static_cast<uint32_t>(blocks.size());
@@ -547,7 +594,8 @@ Successors successors(const jit::Translator& t,
 /// - the regions: an edge back to a place makes it a header, and its region runs from it to
 ///   the last place with an edge back to it. A region that would overlap one before it without
 ///   nesting extends it and those around it instead.
-void plan_layout(jit::Translator& t, const std::vector<std::vector<jit::BlockInsn>>& blocks) {
+[[gnu::noinline]] void plan_layout(jit::Translator& t,
+                                   const std::vector<std::vector<jit::BlockInsn>>& blocks) {
   using namespace jit;
   const auto n = static_cast<uint32_t>(blocks.size());
   const Successors s = successors(t, blocks);
@@ -619,14 +667,33 @@ void plan_layout(jit::Translator& t, const std::vector<std::vector<jit::BlockIns
   }
 }
 
-/// Emits the function's body: the regions, each a wasm loop, and the blocks in them.
+/// The x registers the instructions of `insns` name, x0 excluded (for F/D instructions some
+/// are f registers: a harmless excess).
+uint32_t named_registers(const std::vector<jit::BlockInsn>& insns) {
+  uint32_t named = 0;
+  for (const jit::BlockInsn& in : insns) {
+    named |= (1u << in.d.rd) | (1u << in.d.rs1) | (1u << in.d.rs2);
+  }
+  return named & ~1u;
+}
+
+/// The functions of a module besides `run`, one per loop nest (emit_module), and where `run`
+/// calls them.
+struct Nests {
+  jit::HelperImports imports;
+  std::vector<std::unique_ptr<jit::Translator>> functions;
+  std::vector<std::pair<size_t, uint32_t>> calls;  ///< (where in run's code, which function)
+};
+
+/// Emits a function's body: the regions, each a wasm loop, and the blocks in them.
 struct BodyEmitter {
   const TranslateRequest& req;
   const std::vector<std::vector<jit::BlockInsn>>& blocks;
   jit::Translator& t;
   TranslateResult& result;
   const std::vector<uint16_t>& offsets;  ///< of the blocks
-  std::vector<uint32_t> order;           ///< order[p]: the block at place p
+  const std::vector<uint32_t>& order;    ///< order[p]: the block at place p
+  Nests& nests;
 
   /// Region `r` (-1: the whole function) as a loop of its units, the blocks and regions
   /// directly inside it in their order, each after the end of the wasm block that a branch to
@@ -686,18 +753,75 @@ struct BodyEmitter {
                      [&](uint32_t p) { return p == first ? header : label_at(p); });
       c.end(out);
       const int parent = t.regions[r].parent;
-      c.br(parent < 0 ? t.dispatch : t.regions[parent].loop);
+      if (r == t.top) {  // not in this loop nest's function: back to run
+        t.begin_block(0, 0);
+        t.return_to_run(-1);
+      } else {
+        c.br(parent < 0 ? t.dispatch : t.regions[parent].loop);
+      }
       c.end(header);
     }
     for (size_t u = 0; u < units.size(); ++u) {
       if (u >= labelled) c.end(label(units[u]));
       if (units[u].region < 0) {
         block(order[units[u].place]);
+      } else if (t.regions[units[u].region].nest) {
+        call_nest(units[u].region);
       } else {
         region(units[u].region);
       }
     }
     c.end(loop);
+  }
+
+  /// The loop nest `r` as a function of its own, and run's call of it at `off`: the
+  /// registers go through the state, the nest returns the page offset to go on at, or -1
+  /// when it has left (pc, budget and its registers stored).
+  [[gnu::noinline]] void call_nest(int r) {
+    using namespace jit;
+    namespace op = wasm::op;
+    uint32_t keep = 0;
+    for (uint32_t p = t.regions[r].first; p <= t.regions[r].last; ++p) {
+      keep |= named_registers(blocks[order[p]]);
+    }
+    if (t.regions[r].last - t.regions[r].first + 1 > req.max_blocks_with_registers) keep = 0;
+    auto fn = std::make_unique<Translator>(offsets, keep, nests.imports, r);
+    fn->pos = t.pos;
+    fn->regions = t.regions;
+    fn->region_of = t.region_of;
+    fn->starts.resize(offsets.size());
+    WasmCode& f = fn->code;
+    fn->exit_stored = f.open_block();
+    fn->exit_store = f.open_block();
+    fn->load_function_registers();
+    BodyEmitter{req, blocks, *fn, result, offsets, order, nests}.region(r);
+    f.op(op::kUnreachable);
+    f.end(fn->exit_store);
+    fn->begin_block(0, 0);
+    fn->store_dirty();  // all the function's registers
+    f.end(fn->exit_stored);
+    f.i32_const(-1);
+    const auto index = static_cast<uint32_t>(nests.functions.size());
+    nests.functions.push_back(std::move(fn));
+
+    // The call. run keeps no registers in locals when it has nests (emit_module): the blocks
+    // before stored what they wrote, and those after load what they read.
+    assert(t.function_registers() == 0);
+    WasmCode& c = t.code;
+    c.local_get(Translator::kS);
+    c.local_get(t.vbase);
+    c.local_get(t.off);
+    c.local_get(t.left);
+    c.local_get(t.tlb);
+    nests.calls.emplace_back(c.call_later(), index);
+    c.local_tee(t.off);
+    c.i32_const(0);
+    c.op(op::kI32LtS);
+    c.br_if(t.exit_stored);
+    c.local_get(Translator::kS);
+    c.mem(op::kI64Load, 3, kCpuStateOffsetBudget);
+    c.local_set(t.left);
+    c.br(t.dispatch);
   }
 
   /// br_table on `off` over the halfwords of the blocks at places first..last: the block at
@@ -725,7 +849,7 @@ struct BodyEmitter {
   }
 
   /// Block i's code: the budget check, its instructions, and where it goes on to.
-  void block(uint32_t i) {
+  [[gnu::noinline]] void block(uint32_t i) {
     using namespace jit;
     namespace op = wasm::op;
     WasmCode& c = t.code;
@@ -766,25 +890,62 @@ struct BodyEmitter {
   }
 };
 
+/// Marks the loop nests that get a function of their own (Region::nest): in a function of
+/// more than `max_blocks` blocks, each largest region of at most that many (none inside
+/// another). A function's every local is live wherever it may leave, so in one big function
+/// a hot inner loop carries all the page's registers, and the browser's optimizing compiler
+/// spends long on it; a nest's function names only its own registers, is small, and is tiered
+/// up on its own. Returns the number of blocks left to `run`.
+[[gnu::noinline]] size_t mark_nests(jit::Translator& t, size_t blocks, uint32_t max_blocks) {
+  if (blocks <= max_blocks) return blocks;
+  for (jit::Translator::Region& g : t.regions) {
+    const uint32_t size = g.last - g.first + 1;
+    if (size > max_blocks) continue;
+    bool inside = false;  // inside a region already marked
+    for (int p = g.parent; p >= 0 && !inside; p = t.regions[p].parent) inside = t.regions[p].nest;
+    if (inside) continue;
+    g.nest = true;
+    blocks -= size;
+  }
+  return blocks;
+}
+
 /// Emits the module for the blocks at `kept` (ascending) into `result`.
-void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
+[[gnu::noinline]] void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
                  const std::vector<uint16_t>& starts, TranslateResult& result) {
   using namespace jit;
   result = TranslateResult{};
   std::vector<std::vector<BlockInsn>> blocks;
   for (uint16_t o : kept) blocks.push_back(block_insns(req.host, o, starts));
 
-  // The integer registers the function's instructions name (for F/D instructions some of
-  // these are f registers: a harmless excess).
-  uint32_t regs = 0;
-  for (const auto& b : blocks) {
-    for (const BlockInsn& in : b) regs |= (1u << in.d.rd) | (1u << in.d.rs1) | (1u << in.d.rs2);
+  // The layout comes first: the loop nests with functions of their own (mark_nests) keep
+  // their registers themselves.
+  Nests nests;
+  Translator layout(kept, 0, nests.imports);
+  layout.starts.resize(kept.size());
+  plan_layout(layout, blocks);
+  std::vector<uint32_t> order(kept.size());
+  for (uint32_t i = 0; i < kept.size(); ++i) order[layout.pos[i]] = i;
+  const size_t run_blocks = mark_nests(layout, kept.size(), req.max_blocks_per_function);
+  std::vector<bool> in_nest(kept.size(), false);
+  for (const Translator::Region& g : layout.regions) {
+    for (uint32_t p = g.first; g.nest && p <= g.last; ++p) in_nest[order[p]] = true;
   }
-  // Registers in locals across blocks pay in loops but make every local live everywhere,
-  // which the browser's optimizing compiler pays for as functions grow: past the bound they
-  // stay in locals within each block only.
-  if (kept.size() > req.max_blocks_with_registers) regs = 0;
-  Translator t(kept, regs & ~1u);
+  // The integer registers run's own instructions name. Registers in locals across blocks pay
+  // in loops but make every local live everywhere, which the browser's optimizing compiler
+  // pays for as functions grow: past the bound they stay in locals within each block only.
+  // So do they when the loop nests have functions of their own: run is then the glue between
+  // them, and its calls would store and reload its registers around each nest.
+  uint32_t regs = 0;
+  for (size_t i = 0; i < kept.size(); ++i) {
+    if (!in_nest[i]) regs |= named_registers(blocks[i]);
+  }
+  if (run_blocks > req.max_blocks_with_registers || run_blocks < kept.size()) regs = 0;
+  Translator t(kept, regs, nests.imports);
+  t.pos = layout.pos;
+  t.regions = layout.regions;
+  t.region_of = layout.region_of;
+  t.starts.resize(kept.size());
   WasmCode& c = t.code;
   // Every exit branches out to one of these: $store stores the registers from their locals,
   // $stored is for exits that have already stored what was newer.
@@ -810,11 +971,7 @@ void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
   c.local_set(t.tlb);
   t.load_function_registers();
 
-  t.starts.resize(kept.size());
-  plan_layout(t, blocks);
-  BodyEmitter body{req, blocks, t, result, kept, std::vector<uint32_t>(kept.size())};
-  for (uint32_t i = 0; i < kept.size(); ++i) body.order[t.pos[i]] = i;
-  body.region(-1);
+  BodyEmitter{req, blocks, t, result, kept, order, nests}.region(-1);
   c.op(op::kUnreachable);
   c.end(t.exit_store);
   t.begin_block(0, 0);
@@ -822,13 +979,20 @@ void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
   c.end(t.exit_stored);
 
   wasm::WasmModuleBuilder m;
-  for (JitHelper h : t.imports) m.import_function("h", jit_helper_name(h), jit_helper_type(h));
+  for (JitHelper h : nests.imports.list) {
+    m.import_function("h", jit_helper_name(h), jit_helper_type(h));
+  }
   m.import_memory("e", "m", 0);
+  // run is the first function after the imports, the nests' functions follow it.
+  const auto first_nest = static_cast<uint32_t>(nests.imports.list.size()) + 1;
+  for (const auto& [at, k] : nests.calls) c.patch_call(at, first_nest + k);
   const wasm::FuncType run_type{{ValType::I32}, {}};
   const uint32_t f = m.add_function(run_type, c.finish());
+  for (const auto& fn : nests.functions) m.add_function(Translator::nest_type(), fn->code.finish());
   m.export_function("run", f);
   result.wasm = m.finish();
   result.blocks = kept;
+  result.nests = static_cast<uint32_t>(nests.functions.size());
 }
 
 }  // namespace

@@ -31,6 +31,9 @@ struct TranslateRequest {
   /// Keep the registers in locals across the blocks of a function only up to this many blocks
   /// (by default always: with the guest's loops as wasm loops that is faster whatever the size).
   uint32_t max_blocks_with_registers = 400;
+  /// A page of more blocks than this gives each of its largest loop nests of at most this
+  /// many blocks a function of its own (translate.cpp).
+  uint32_t max_blocks_per_function = 32;
 };
 
 /// What came out.
@@ -39,6 +42,7 @@ struct TranslateResult {
   std::vector<uint16_t> blocks;  ///< page offsets of the blocks, ascending (the entries)
   std::string riscv;             ///< the instructions translated, block by block
   uint32_t insns = 0;            ///< instructions translated
+  uint32_t nests = 0;            ///< loop nests with functions of their own
 };
 
 /// Translates the code reachable from `request.entries` in the page. Returns false when no

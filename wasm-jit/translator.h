@@ -42,11 +42,28 @@ struct BlockInsn {
 /// jump, an exit) and what follows is unreachable.
 enum class Flow { Next, Left };
 
+/// The helpers a module imports, shared by its functions: import k is function k.
+struct HelperImports {
+  std::vector<JitHelper> list;  ///< in import order
+  int32_t func[kJitHelperCount];
+  HelperImports() {
+    for (auto& f : func) f = -1;
+  }
+};
+
 class Translator {
  public:
-  /// A function for blocks at `block_offsets` (ascending) naming the x registers in the bit
-  /// mask `registers` (x0 excluded).
-  Translator(const std::vector<uint16_t>& block_offsets, uint32_t registers);
+  /// A function for blocks at `block_offsets` (ascending, the whole page's) keeping the x
+  /// registers in the bit mask `registers` (x0 excluded) in locals, importing helpers into
+  /// `imports`. With `top` >= 0 it is a loop nest's function (translate.cpp): the region
+  /// `top` of the layout, with the parameters (s, vbase, off, left, tlb) and an i32 result.
+  Translator(const std::vector<uint16_t>& block_offsets, uint32_t registers,
+             HelperImports& imports, int top = -1);
+
+  /// The parameters of a loop nest's function (an i32 result: translate.cpp).
+  static const wasm::FuncType& nest_type();
+  /// -1 for the page's `run`, else the region this function is.
+  const int top;
 
   // -- Locals of the function --
   static constexpr uint32_t kS = 0;  ///< param: the CpuState
@@ -64,7 +81,7 @@ class Translator {
     if (scratch_[k] == 0) scratch_[k] = code.add_local(wasm::ValType::I64);
     return scratch_[k];
   }
-  WasmCode code{1};
+  WasmCode code;
 
   // -- The current block --
   uint32_t block_index = 0;  ///< index in block_offsets_
@@ -99,6 +116,11 @@ class Translator {
   void clean();
   /// At the function's entry: loads its registers into their locals.
   void load_function_registers();
+  /// Stores (loads) the registers in the bit mask `regs` from (into) their locals, which must
+  /// exist, without changing what the emitter believes.
+  void store_registers(uint32_t regs);
+  void load_registers(uint32_t regs);
+  uint32_t function_registers() const { return fn_regs_; }
   /// Before chaining to another block: reloads the function's registers a helper made stale,
   /// and stores the other registers written in this block (blocks start with only the
   /// function's registers in locals).
@@ -153,6 +175,11 @@ class Translator {
   /// Goes to the virtual address in local `addr_local` (jalr): round the loop of the innermost
   /// region that dispatches when it lies in the page, else leaves.
   void go_to_local(uint32_t addr_local);
+  /// A loop nest's function: goes back to `run` at page offset `target` (`off` when
+  /// negative), storing the dirty registers and the budget, the block completed.
+  void return_to_run(int64_t target);
+  /// Whether region `r` holds place p.
+  bool holds(int r, uint32_t p) const { return regions[r].first <= p && p <= regions[r].last; }
 
   /// The index of the block at page offset `o`, or -1.
   int block_at(int64_t o) const;
@@ -167,6 +194,7 @@ class Translator {
     uint32_t first = 0, last = 0;  ///< places; the block at `first` is the header
     int parent = -1;               ///< the innermost region around it, -1 for the function
     bool dispatches = false;       ///< it has blocks besides the header: its loop dispatches
+    bool nest = false;             ///< a function of its own (translate.cpp)
     WasmCode::Label loop;          ///< its wasm loop
     WasmCode::Label enter;         ///< the wasm block whose end is its loop, in the parent
   };
@@ -178,8 +206,6 @@ class Translator {
   /// region inside `r` holds it.
   int child_holding(int r, uint32_t p) const;
 
-  /// The helpers imported, in import order.
-  std::vector<JitHelper> imports;
   /// Bytes of CpuState offsets (offsetof) generated code uses.
   static uint32_t x_offset(unsigned r);
 
@@ -191,7 +217,7 @@ class Translator {
   uint32_t loaded_ = 0;   ///< bit r: xl_[r] holds x[r]
   uint32_t dirty_ = 0;    ///< bit r: xl_[r] is newer than x[r] in memory
   uint32_t fn_regs_ = 0;  ///< the registers the function keeps in locals
-  int32_t helper_func_[kJitHelperCount];
+  HelperImports& imports_;
   std::vector<uint16_t> offsets_;
 };
 

@@ -73,6 +73,19 @@ void WasmCode::call(uint32_t func) {
   put_uleb(body_, func);
 }
 
+size_t WasmCode::call_later() {
+  op(op::kCall);
+  const size_t at = body_.size();
+  body_.insert(body_.end(), {0x80, 0x80, 0x80, 0x80, 0x00});
+  return at;
+}
+void WasmCode::patch_call(size_t at, uint32_t func) {
+  assert(at + 5 <= body_.size());
+  for (size_t k = 0; k < 5; ++k, func >>= 7) {
+    body_[at + k] = static_cast<uint8_t>((func & 0x7f) | (k < 4 ? 0x80 : 0));
+  }
+}
+
 WasmCode::Label WasmCode::open_block(BlockType t) {
   op(op::kBlock);
   body_.push_back(static_cast<uint8_t>(t));

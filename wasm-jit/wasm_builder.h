@@ -33,7 +33,7 @@ inline constexpr uint8_t kI32Load = 0x28, kI64Load = 0x29, kF32Load = 0x2a, kI32
                          kI32Store = 0x36, kI64Store = 0x37, kI32Store8 = 0x3a, kI64Store8 = 0x3c,
                          kI64Store16 = 0x3d, kI64Store32 = 0x3e;
 inline constexpr uint8_t kI32Const = 0x41, kI64Const = 0x42;
-inline constexpr uint8_t kI32Eqz = 0x45, kI32Eq = 0x46, kI32Ne = 0x47, kI32LtU = 0x49,
+inline constexpr uint8_t kI32Eqz = 0x45, kI32Eq = 0x46, kI32Ne = 0x47, kI32LtS = 0x48, kI32LtU = 0x49,
                          kI32LeU = 0x4d, kI32GeU = 0x4f;
 inline constexpr uint8_t kI64Eqz = 0x50, kI64Eq = 0x51, kI64Ne = 0x52, kI64LtS = 0x53,
                          kI64LtU = 0x54, kI64GtS = 0x55, kI64GtU = 0x56, kI64LeS = 0x57,
@@ -83,6 +83,11 @@ class WasmCode {
   /// A load or store `opcode` with natural alignment log2 `align` and a constant offset.
   void mem(uint8_t opcode, uint32_t align, uint32_t offset);
   void call(uint32_t func);
+  /// A call whose function index is not known yet (5-byte LEB128, which any decoder reads);
+  /// returns where to patch_call() it.
+  size_t call_later();
+  /// Sets the function index of the call call_later() returned `at` for.
+  void patch_call(size_t at, uint32_t func);
 
   Label open_block(BlockType t = BlockType::Empty);
   Label open_loop(BlockType t = BlockType::Empty);

@@ -115,6 +115,7 @@ struct ExpectCase {
   const char* name;
   std::vector<uint32_t> words;  ///< 32-bit instructions from offset 0
   std::vector<uint16_t> entries;
+  uint32_t max_blocks_per_function = TranslateRequest{}.max_blocks_per_function;
 };
 
 std::string expect_path(const char* name) {
@@ -128,6 +129,7 @@ void check_expect(const ExpectCase& c) {
   req.guest_page = 0x80000000;
   req.host = page;
   req.entries = c.entries;
+  req.max_blocks_per_function = c.max_blocks_per_function;
   TranslateResult result;
   ASSERT_TRUE(translate_page(req, result)) << c.name;
   std::string error;
@@ -172,6 +174,18 @@ TEST(TranslateExpectTest, ALoopWhoseTestComesLastIsAWasmLoopFromItsTest) {
                 {addi(10, 0, 0), jal(0, 16), andi(5, 10, 1), beq(5, 0, 8), op(0, 0, 11, 11, 10),
                  addi(10, 10, 1), blt(10, 12, -16), jalr(0, 1, 0)},
                 {0}});
+}
+
+TEST(TranslateExpectTest, AnInnerLoopIsAFunctionOfItsOwnThatReturnsWhereToGoOn) {
+  // a0 = 0; do { a1 = 10; do { a0 += a1; a1--; } while (a1); a2--; } while (a2); ret
+  // With functions of at most one block, the inner loop (at 8) is a nest: run keeps no
+  // registers in locals and calls it, and it returns the offset after it (20), or -1 when it
+  // has left.
+  check_expect({"nest",
+                {addi(10, 0, 0), addi(11, 0, 10), op(0, 0, 10, 10, 11), addi(11, 11, -1),
+                 bne(11, 0, -8), addi(12, 12, -1), bne(12, 0, -20), jalr(0, 1, 0)},
+                {0},
+                1});
 }
 
 TEST(TranslateExpectTest, LoadsAndStoresCheckTheTlbInline) {

@@ -142,6 +142,7 @@ struct Options {
   uint32_t hot = 0;               ///< JitOptions::hot_steps when not 0
   uint32_t max_module_bytes = 0;  ///< JitOptions::max_module_bytes when not 0
   uint32_t min_steps = 0;         ///< JitOptions::min_steps_per_entry when not 0
+  uint32_t max_fn_blocks = 0;     ///< JitOptions::max_blocks_per_function when not 0
 };
 
 std::unique_ptr<Machine> make_machine(const Options& o, Host& host, std::string& error) {
@@ -204,6 +205,8 @@ int main(int argc, char** argv) {
       o.devices.push_back(next());
     } else if (a == "--min-steps") {
       o.min_steps = static_cast<uint32_t>(std::stoul(next()));
+    } else if (a == "--max-fn-blocks") {
+      o.max_fn_blocks = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--max-modules") {
       o.max_modules = static_cast<uint32_t>(std::stoul(next()));
     } else if (a == "--solo") {
@@ -233,6 +236,7 @@ int main(int argc, char** argv) {
   if (o.hot != 0) jo.hot_steps = o.hot;
   if (o.max_module_bytes != 0) jo.max_module_bytes = o.max_module_bytes;
   if (o.min_steps != 0) jo.min_steps_per_entry = o.min_steps;
+  if (o.max_fn_blocks != 0) jo.max_blocks_per_function = o.max_fn_blocks;
   auto jit = make_jit(jo, error);
   if (!jit) {
     fprintf(stderr, "jit_lockstep: no JIT: %s\n", error.c_str());
@@ -342,11 +346,12 @@ int main(int argc, char** argv) {
   }
   printf("%s: %" PRIu64 " steps in %" PRIu64 " slices, %" PRIu64
          " in translated code (%.1f%%), "
-         "%" PRIu64 " translations, %u modules live, %" PRIu64 " evictions, %" PRIu64
-         " invalidations%s%s\n",
+         "%" PRIu64 " translations, %" PRIu64 " loop-nest functions, %u modules live, %" PRIu64
+         " evictions, %" PRIu64 " invalidations%s%s\n",
          o.kernel.c_str(), steps, slices, st.steps_jitted,
          steps ? 100.0 * static_cast<double>(st.steps_jitted) / static_cast<double>(steps) : 0.0,
-         st.translations, st.modules_live, st.evictions, st.invalidations, why.empty() ? "" : ": ",
+         st.translations, st.nest_functions, st.modules_live, st.evictions, st.invalidations,
+         why.empty() ? "" : ": ",
          why.c_str());
   mj->cpu().set_executor(nullptr);
   return status;
