@@ -26,6 +26,12 @@
 // it is a header: a loop in the guest is a loop in wasm, which the browser's optimizing
 // compiler handles far better than going round one dispatch loop. An indirect jump sets
 // `off` and goes round the innermost region's loop.
+//
+// In a page of more than TranslateRequest::max_blocks_per_function blocks, a region of at most
+// that many that no such region holds is a loop nest with a function of its own (mark_nests):
+// its unit in `run` is a call with `off`, then either a return (-1: it has left) or a `br` to
+// the dispatch with the offset it returned. Inside, the nest is laid out as above with itself
+// as the outermost region, and whatever goes outside it returns that offset to `run`.
 #include <algorithm>
 #include <cassert>
 #include <cstddef>
@@ -75,9 +81,8 @@ InsnKind insn_kind(Op o) {
 }
 
 const wasm::FuncType& Translator::nest_type() {
-  static const wasm::FuncType type{{ValType::I32, ValType::I64, ValType::I32, ValType::I64,
-                                    ValType::I32},
-                                   {ValType::I32}};
+  static const wasm::FuncType type{
+      {ValType::I32, ValType::I64, ValType::I32, ValType::I64, ValType::I32}, {ValType::I32}};
   return type;
 }
 
@@ -513,7 +518,7 @@ bool is_indirect_jump(const DecodedInsn& d) {
 /// The instructions of the block at `o`: up to the next block start, a control transfer or
 /// exit (included), an instruction left to the interpreter or the page end (excluded).
 [[gnu::noinline]] std::vector<BlockInsn> block_insns(const uint8_t* page, uint16_t o,
-                                   const std::vector<uint16_t>& starts) {
+                                                     const std::vector<uint16_t>& starts) {
   std::vector<BlockInsn> out;
   unsigned at = o;
   for (;;) {
@@ -555,7 +560,7 @@ struct Successors {
 };
 
 [[gnu::noinline]] Successors successors(const jit::Translator& t,
-                      const std::vector<std::vector<jit::BlockInsn>>& blocks) {
+                                        const std::vector<std::vector<jit::BlockInsn>>& blocks) {
   using namespace jit;
   const auto n = static_cast<uint32_t>(blocks.size());
   Successors s;
@@ -912,7 +917,7 @@ struct BodyEmitter {
 
 /// Emits the module for the blocks at `kept` (ascending) into `result`.
 [[gnu::noinline]] void emit_module(const TranslateRequest& req, const std::vector<uint16_t>& kept,
-                 const std::vector<uint16_t>& starts, TranslateResult& result) {
+                                   const std::vector<uint16_t>& starts, TranslateResult& result) {
   using namespace jit;
   result = TranslateResult{};
   std::vector<std::vector<BlockInsn>> blocks;

@@ -12,6 +12,13 @@
 // (helpers.h's convention). When it ran nothing (an offset it does not know, or a budget too
 // small for the first block) it leaves s.budget_left_ as it was, and only then: every block it
 // starts uses at least one step.
+//
+// In a page of more than TranslateRequest::max_blocks_per_function blocks, each largest loop
+// nest of at most that many is a function of its own, which `run` calls:
+//   (func (param $s i32) (param $vbase i64) (param $off i32) (param $left i64) (param $tlb i32)
+//         (result i32))
+// entered at page offset $off with the budget $left; it returns the page offset where `run`
+// goes on (its registers and budget stored), or -1 when it has left as above.
 #pragma once
 
 #include <cstdint>

@@ -5,12 +5,13 @@
 //
 // Design note: guest registers live in wasm locals. In a function of up to
 // TranslateRequest::max_blocks_with_registers blocks (by default all) the registers its
-// instructions name stay in locals for the whole call: loaded on entry, every block starts
-// with all of them in locals and, for all the emitter knows, newer than the CpuState, and
-// whatever leaves the function stores them (most exits through one shared exit block). So a
-// loop inside the page runs on locals alone. Past that bound (every local is live everywhere,
-// which the browser's optimizing compiler pays for as the function grows) registers live in
-// locals within a block only: loaded on first use, stored before chaining to another block.
+// instructions name stay in locals for the whole call (a loop nest's function keeps its own;
+// `run` keeps none when it calls loop nests, being only the glue between them): loaded on entry,
+// every block starts with all of them in locals and, for all the emitter knows, newer than the
+// CpuState, and whatever leaves the function stores them (most exits through one shared exit
+// block). So a loop inside the page runs on locals alone. Past that bound (every local is live
+// everywhere, which the browser's optimizing compiler pays for as the function grows) registers
+// live in locals within a block only: loaded on first use, stored before chaining to another block.
 // Within a block the emitter knows exactly which locals are current and which are newer than
 // the state (a helper that writes guest registers makes it reload them): a block is
 // straight-line code, and a side exit inside an `if` stores on that path only, leaving the
@@ -57,8 +58,8 @@ class Translator {
   /// registers in the bit mask `registers` (x0 excluded) in locals, importing helpers into
   /// `imports`. With `top` >= 0 it is a loop nest's function (translate.cpp): the region
   /// `top` of the layout, with the parameters (s, vbase, off, left, tlb) and an i32 result.
-  Translator(const std::vector<uint16_t>& block_offsets, uint32_t registers,
-             HelperImports& imports, int top = -1);
+  Translator(const std::vector<uint16_t>& block_offsets, uint32_t registers, HelperImports& imports,
+             int top = -1);
 
   /// The parameters of a loop nest's function (an i32 result: translate.cpp).
   static const wasm::FuncType& nest_type();

@@ -33,8 +33,8 @@ inline constexpr uint8_t kI32Load = 0x28, kI64Load = 0x29, kF32Load = 0x2a, kI32
                          kI32Store = 0x36, kI64Store = 0x37, kI32Store8 = 0x3a, kI64Store8 = 0x3c,
                          kI64Store16 = 0x3d, kI64Store32 = 0x3e;
 inline constexpr uint8_t kI32Const = 0x41, kI64Const = 0x42;
-inline constexpr uint8_t kI32Eqz = 0x45, kI32Eq = 0x46, kI32Ne = 0x47, kI32LtS = 0x48, kI32LtU = 0x49,
-                         kI32LeU = 0x4d, kI32GeU = 0x4f;
+inline constexpr uint8_t kI32Eqz = 0x45, kI32Eq = 0x46, kI32Ne = 0x47, kI32LtS = 0x48,
+                         kI32LtU = 0x49, kI32LeU = 0x4d, kI32GeU = 0x4f;
 inline constexpr uint8_t kI64Eqz = 0x50, kI64Eq = 0x51, kI64Ne = 0x52, kI64LtS = 0x53,
                          kI64LtU = 0x54, kI64GtS = 0x55, kI64GtU = 0x56, kI64LeS = 0x57,
                          kI64LeU = 0x58, kI64GeS = 0x59, kI64GeU = 0x5a;

@@ -351,8 +351,7 @@ int main(int argc, char** argv) {
          o.kernel.c_str(), steps, slices, st.steps_jitted,
          steps ? 100.0 * static_cast<double>(st.steps_jitted) / static_cast<double>(steps) : 0.0,
          st.translations, st.nest_functions, st.modules_live, st.evictions, st.invalidations,
-         why.empty() ? "" : ": ",
-         why.c_str());
+         why.empty() ? "" : ": ", why.c_str());
   mj->cpu().set_executor(nullptr);
   return status;
 }
