@@ -1,7 +1,8 @@
 // libFuzzer target over the JIT's translator: a page of random RISC-V code, translated from
 // random entries with random caps, up to four modules an input. Each module must validate
 // with wabt and binaryen (tests/wasm-jit/wasm_validate.h), have the shape translate.h promises
-// (one function, exported as "run"; imports only the ABI's helpers and the memory), keep to
+// (`run`, exported, and a function for each loop nest it reports; imports only the ABI's
+// helpers and the memory), keep to
 // its caps (max_blocks; max_bytes unless it is one block), print as wasm text, and come out
 // the same when translated again with the listing switched (the listing fills `riscv` only).
 // Running the code needs a wasm engine: the lockstep tests under node do that.
@@ -168,7 +169,8 @@ void check_module(const TranslateRequest& req, bool done, const TranslateResult&
     check(false, "the module validates", error);
   }
   const Shape s = read_shape(result.wasm);
-  check(s.functions == 1 && s.exports == 1 && s.run, "one function, exported as \"run\"");
+  check(s.functions == 1 + result.nests && s.exports == 1 && s.run,
+        "run, exported, and a function for each loop nest");
   check(s.strangers == 0 && s.memory, "imports only the ABI's helpers and the memory");
   std::string text;
   check(wasm_to_text(result.wasm, text, error), "the module prints as text", error);
@@ -190,7 +192,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   struct Choice {
     std::vector<uint16_t> entries;
     bool sweep;
-    uint32_t max_bytes, max_blocks, max_blocks_with_registers;
+    uint32_t max_bytes, max_blocks, max_blocks_with_registers, max_blocks_per_function;
     bool listing;
   };
   std::vector<Choice> choices(modules);
@@ -206,6 +208,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     c.max_bytes = pick(in, jit.max_module_bytes, 0, 2 * jit.max_module_bytes);
     c.max_blocks = pick(in, defaults.max_blocks, 0, 2048);
     c.max_blocks_with_registers = pick(in, defaults.max_blocks_with_registers, 0, 2048);
+    c.max_blocks_per_function = pick(in, defaults.max_blocks_per_function, 0, 64);
     c.listing = in.ConsumeBool();
   }
   std::vector<uint8_t> code = in.ConsumeRemainingBytes<uint8_t>();
@@ -235,6 +238,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     req.max_bytes = c.max_bytes;
     req.max_blocks = c.max_blocks;
     req.max_blocks_with_registers = c.max_blocks_with_registers;
+    req.max_blocks_per_function = c.max_blocks_per_function;
     req.listing = c.listing;
     TranslateResult result;
     const bool done = translate_page(req, result);
