@@ -111,6 +111,8 @@ class Parser {
   Parser(std::span<const uint8_t> bytes, ElfImage& out, std::string& error)
       : b_(bytes), size_(bytes.size()), out_(out), error_(error) {}
 
+  // The parts are kept out of each other (noinline): in the WebAssembly build the browser
+  // optimizes a function once it has run a while, and the symbol loop alone is what runs.
   bool run() {
     out_ = ElfImage{};
     return header() && program_headers() && section_headers();
@@ -122,7 +124,7 @@ class Parser {
     return false;
   }
 
-  bool header() {
+  [[gnu::noinline]] bool header() {
     if (size_ < 4 || std::memcmp(b_.data(),
                                  "\x7f"
                                  "ELF",
@@ -176,7 +178,7 @@ class Parser {
     return true;
   }
 
-  bool program_headers() {
+  [[gnu::noinline]] bool program_headers() {
     if (phnum_ == 0) return fail("ELF has no program headers, so nothing to load");
     if (phnum_ == kPnXnum) return fail("extended program header numbering is not supported");
     if (phentsize_ != kPhdrSize) {
@@ -248,7 +250,7 @@ class Parser {
     return true;
   }
 
-  bool section_headers() {
+  [[gnu::noinline]] bool section_headers() {
     if (shoff_ == 0) {
       if (shnum_ != 0) return fail("section headers are counted but have no offset");
       return true;  // no section table: a stripped image without symbols
@@ -284,7 +286,7 @@ class Parser {
     return true;
   }
 
-  bool symbols(const std::vector<Shdr>& sections, unsigned index) {
+  [[gnu::noinline]] bool symbols(const std::vector<Shdr>& sections, unsigned index) {
     const Shdr& symtab = sections[index];
     const std::string where = "symbol table (section " + std::to_string(index) + "): ";
     if (symtab.entsize != kSymSize) {
@@ -308,9 +310,10 @@ class Parser {
       const uint8_t info = s[4];
       const uint16_t shndx = load_le<uint16_t>(s + 6);
       const uint64_t value = load_le<uint64_t>(s + 8);
-      const std::string sym = "symbol " + std::to_string(i) + ": ";
+      auto sym = [i] { return "symbol " + std::to_string(i) + ": "; };  // for errors only
       if (name >= strtab.size) {
-        return fail(sym + "name offset " + std::to_string(name) + " lies outside the string table");
+        return fail(sym() + "name offset " + std::to_string(name) +
+                    " lies outside the string table");
       }
       // Never read more than the budget has left, so a crafted table costs linear time.
       const uint64_t budget_left = name_budget - name_bytes;
@@ -318,13 +321,14 @@ class Parser {
       const void* nul = std::memchr(str + name, 0, window);
       if (nul == nullptr) {
         if (window == strtab.size - name)
-          return fail(sym + "name is not terminated within the string table");
-        return fail(sym + "symbol names overlap so much that reading them would take more than " +
+          return fail(sym() + "name is not terminated within the string table");
+        return fail(sym() + "symbol names overlap so much that reading them would take more than " +
                     std::to_string(kMaxNameBytesPerFileByte) + " times the file's size");
       }
       name_bytes += static_cast<const uint8_t*>(nul) - (str + name) + 1;
       if (shndx >= shnum_ && shndx < kShnLoReserve) {
-        return fail(sym + "refers to section " + std::to_string(shndx) + ", which does not exist");
+        return fail(sym() + "refers to section " + std::to_string(shndx) +
+                    ", which does not exist");
       }
       if (shndx == kShnUndef) continue;
       const std::string text(reinterpret_cast<const char*>(str + name),
