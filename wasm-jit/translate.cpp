@@ -700,6 +700,43 @@ struct BodyEmitter {
   const std::vector<uint32_t>& order;    ///< order[p]: the block at place p
   Nests& nests;
 
+  /// A whole function: `run` (r = -1) or loop nest r's. Every exit branches out to one of two
+  /// shared exits: $store stores the registers from their locals, $stored is for exits that
+  /// have already stored what was newer. A nest returns -1 through them (it has left).
+  void function(int r) {
+    namespace op = wasm::op;
+    wasm::WasmCode& c = t.code;
+    t.exit_stored = c.open_block();
+    t.exit_store = c.open_block();
+    if (r < 0) {  // run's entry: vbase, off, left and the TLB set from the state
+      c.local_get(jit::Translator::kS);
+      c.mem(op::kI64Load, 3, kCpuStateOffsetPc);
+      c.local_tee(t.tmp);
+      c.i64_const(~static_cast<int64_t>(kPageSize - 1));
+      c.op(op::kI64And);
+      c.local_set(t.vbase);
+      c.local_get(t.tmp);
+      c.op(op::kI32WrapI64);
+      c.i32_const(static_cast<int32_t>(kPageSize - 1));
+      c.op(op::kI32And);
+      c.local_set(t.off);
+      c.local_get(jit::Translator::kS);
+      c.mem(op::kI64Load, 3, kCpuStateOffsetBudget);
+      c.local_set(t.left);
+      c.local_get(jit::Translator::kS);
+      c.mem(op::kI32Load, 2, kCpuStateOffsetTlb);
+      c.local_set(t.tlb);
+    }
+    t.load_function_registers();
+    region(r);
+    c.op(op::kUnreachable);
+    c.end(t.exit_store);
+    t.begin_block(0, 0);
+    t.store_dirty();  // all the function's registers
+    c.end(t.exit_stored);
+    if (r >= 0) c.i32_const(-1);
+  }
+
   /// Region `r` (-1: the whole function) as a loop of its units, the blocks and regions
   /// directly inside it in their order, each after the end of the wasm block that a branch to
   /// it leaves:
@@ -791,21 +828,8 @@ struct BodyEmitter {
     }
     if (t.regions[r].last - t.regions[r].first + 1 > req.max_blocks_with_registers) keep = 0;
     auto fn = std::make_unique<Translator>(offsets, keep, nests.imports, r);
-    fn->pos = t.pos;
-    fn->regions = t.regions;
-    fn->region_of = t.region_of;
-    fn->starts.resize(offsets.size());
-    WasmCode& f = fn->code;
-    fn->exit_stored = f.open_block();
-    fn->exit_store = f.open_block();
-    fn->load_function_registers();
-    BodyEmitter{req, blocks, *fn, result, offsets, order, nests}.region(r);
-    f.op(op::kUnreachable);
-    f.end(fn->exit_store);
-    fn->begin_block(0, 0);
-    fn->store_dirty();  // all the function's registers
-    f.end(fn->exit_stored);
-    f.i32_const(-1);
+    fn->adopt_layout(t);
+    BodyEmitter{req, blocks, *fn, result, offsets, order, nests}.function(r);
     const auto index = static_cast<uint32_t>(nests.functions.size());
     nests.functions.push_back(std::move(fn));
 
@@ -927,14 +951,14 @@ struct BodyEmitter {
   // their registers themselves.
   Nests nests;
   Translator layout(kept, 0, nests.imports);
-  layout.starts.resize(kept.size());
   plan_layout(layout, blocks);
   std::vector<uint32_t> order(kept.size());
   for (uint32_t i = 0; i < kept.size(); ++i) order[layout.pos[i]] = i;
   const size_t run_blocks = mark_nests(layout, kept.size(), req.max_blocks_per_function);
   std::vector<bool> in_nest(kept.size(), false);
   for (const Translator::Region& g : layout.regions) {
-    for (uint32_t p = g.first; g.nest && p <= g.last; ++p) in_nest[order[p]] = true;
+    if (!g.nest) continue;
+    for (uint32_t p = g.first; p <= g.last; ++p) in_nest[order[p]] = true;
   }
   // The integer registers run's own instructions name. Registers in locals across blocks pay
   // in loops but make every local live everywhere, which the browser's optimizing compiler
@@ -947,41 +971,9 @@ struct BodyEmitter {
   }
   if (run_blocks > req.max_blocks_with_registers || run_blocks < kept.size()) regs = 0;
   Translator t(kept, regs, nests.imports);
-  t.pos = layout.pos;
-  t.regions = layout.regions;
-  t.region_of = layout.region_of;
-  t.starts.resize(kept.size());
+  t.adopt_layout(layout);
+  BodyEmitter{req, blocks, t, result, kept, order, nests}.function(-1);
   WasmCode& c = t.code;
-  // Every exit branches out to one of these: $store stores the registers from their locals,
-  // $stored is for exits that have already stored what was newer.
-  t.exit_stored = c.open_block();
-  t.exit_store = c.open_block();
-  // Entry: vbase, off, left from the state.
-  c.local_get(Translator::kS);
-  c.mem(op::kI64Load, 3, kCpuStateOffsetPc);
-  c.local_tee(t.tmp);
-  c.i64_const(~static_cast<int64_t>(kPageSize - 1));
-  c.op(op::kI64And);
-  c.local_set(t.vbase);
-  c.local_get(t.tmp);
-  c.op(op::kI32WrapI64);
-  c.i32_const(static_cast<int32_t>(kPageSize - 1));
-  c.op(op::kI32And);
-  c.local_set(t.off);
-  c.local_get(Translator::kS);
-  c.mem(op::kI64Load, 3, kCpuStateOffsetBudget);
-  c.local_set(t.left);
-  c.local_get(Translator::kS);
-  c.mem(op::kI32Load, 2, kCpuStateOffsetTlb);
-  c.local_set(t.tlb);
-  t.load_function_registers();
-
-  BodyEmitter{req, blocks, t, result, kept, order, nests}.region(-1);
-  c.op(op::kUnreachable);
-  c.end(t.exit_store);
-  t.begin_block(0, 0);
-  t.store_dirty();  // all the function's registers
-  c.end(t.exit_stored);
 
   wasm::WasmModuleBuilder m;
   for (JitHelper h : nests.imports.list) {

@@ -182,6 +182,14 @@ class Translator {
   /// Whether region `r` holds place p.
   bool holds(int r, uint32_t p) const { return regions[r].first <= p && p <= regions[r].last; }
 
+  /// Takes the layout planned in `from` (pos, regions, region_of), with labels of its own.
+  void adopt_layout(const Translator& from) {
+    pos = from.pos;
+    regions = from.regions;
+    region_of = from.region_of;
+    starts.assign(from.pos.size(), {});
+  }
+
   /// The index of the block at page offset `o`, or -1.
   int block_at(int64_t o) const;
   WasmCode::Label exit_store;   ///< the shared exit that stores the registers
