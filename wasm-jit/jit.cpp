@@ -121,7 +121,9 @@ class WebJitHost final : public JitHost {
 #endif  // __EMSCRIPTEN__
 
 constexpr unsigned kHalfwords = kPageSize / 2;
-/// Entries at offsets a module lacks before the page is translated again.
+/// Entries at offsets a module lacks before the page is translated again, doubled by each
+/// translation after the first: code that keeps finding new entries in a page (a printf's
+/// paths, one by one) soon stops costing it a new module, each compiled and tiered up anew.
 constexpr uint32_t kMissesBeforeRetranslation = 32;
 /// What a miss from inside the page counts: the interpreter offers again from inside a page
 /// only after many jumps there, so the offset is a hot loop's.
@@ -182,7 +184,8 @@ class JitImpl final : public Jit {
       if (resumed) return false;
       p.entries.set(half);
       p.misses += arrived ? 1 : kLoopMissWeight;
-      if (p.misses < kMissesBeforeRetranslation || p.translations >= kMaxRetranslations) {
+      if (p.misses < (kMissesBeforeRetranslation << (p.translations - 1)) ||
+          p.translations >= kMaxRetranslations) {
         return false;
       }
       drop_module(p);
