@@ -154,25 +154,38 @@ EMSCRIPTEN_KEEPALIVE int glassvm_load_snapshot(const uint8_t* data, size_t size,
   return 1;
 }
 
-/// glassvm_load_snapshot, with the sections the download worker unpacked while the file arrived
-/// (SnapshotFile::Prepared): `sections` holds records of u8 name length, the name, u64 length
-/// (little-endian) and the unpacked bytes; records that do not parse are ignored (those sections
-/// are unpacked here).
-EMSCRIPTEN_KEEPALIVE int glassvm_load_snapshot_unpacked(const uint8_t* data, size_t size,
-                                                        const char* name, const uint8_t* sections,
-                                                        size_t sections_size) {
+namespace {
+
+// Copies the `size` bytes at `offset` of the section the page holds as number `index` into
+// `out` (glassvm.js: loadSnapshot); 0 when it cannot.
+EM_JS(int, js_copy_held, (int index, double offset, uint8_t* out, double size), {
+  return Module["onGlassvmCopyHeld"] ? Module["onGlassvmCopyHeld"](index, offset, out, size) : 0;
+});
+
+}  // namespace
+
+/// glassvm_load_snapshot, with sections the download worker unpacked while the file arrived
+/// and the page holds (SnapshotFile::Prepared): `sections` lists them as records of u8 name
+/// length, the name and the u64 unpacked length (little-endian), numbered from 0 in order;
+/// the core copies their bytes out as it reads them (js_copy_held). A record that does not
+/// parse ends the list (the sections not in it are unpacked here).
+EMSCRIPTEN_KEEPALIVE int glassvm_load_snapshot_held(const uint8_t* data, size_t size,
+                                                    const char* name, const uint8_t* sections,
+                                                    size_t sections_size) {
   if (!g_session) return 0;
   glassvm::SnapshotFile::Prepared prepared;
-  glassvm::SnapshotFile::Unpacked& unpacked = prepared.sections;
-  for (size_t at = 0; at < sections_size;) {
+  int index = 0;
+  for (size_t at = 0; at < sections_size; ++index) {
     const size_t n = sections[at];
     if (sections_size - at < 1 + n + 8) break;
     std::string section(reinterpret_cast<const char*>(sections + at + 1), n);
     const uint64_t length = glassvm::load_le<uint64_t>(sections + at + 1 + n);
     at += 1 + n + 8;
-    if (length > sections_size - at) break;
-    unpacked[std::move(section)] = std::span<const uint8_t>(sections + at, length);
-    at += length;
+    prepared.sections[std::move(section)] = {
+        length, [index](uint64_t offset, std::span<uint8_t> out) {
+          return js_copy_held(index, static_cast<double>(offset), out.data(),
+                              static_cast<double>(out.size())) == 1;
+        }};
   }
   std::string error;
   if (!g_session->app.load_snapshot(std::span<const uint8_t>(data, size), name ? name : "snapshot",

@@ -175,7 +175,7 @@ class SnapshotReader {
 // A DecompressionStream for one section: its writer takes the stored bytes as they arrive;
 // `done` resolves to {name, length, chunks} once they unpack to exactly `unpacked` bytes, else
 // null. The chunks (ArrayBuffers, in order) are passed on as they came, not gathered into one
-// buffer: the page copies each into the core's memory, which it would do with one buffer too.
+// buffer: the page keeps them, and the core copies pieces of them straight to where they go.
 function inflateSection(name, unpacked) {
   if (typeof DecompressionStream !== 'function') return null;
   const stream = new DecompressionStream('deflate');

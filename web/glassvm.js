@@ -122,32 +122,65 @@
     }
   }
 
-  // Unpacked snapshot sections ([{name, length, chunks}], the worker's) written straight into
-  // the core's memory as its glassvm_load_snapshot_unpacked wants them: u8 name length, name,
-  // u64 length, bytes.
-  function withSections(sections, fn) {
+  // Unpacked snapshot sections ([{name, length, chunks}], the worker's) stay here while the
+  // core loads the snapshot: it asks for each piece as it reads it (copyHeld), and the piece
+  // goes straight to where it belongs (guest RAM, a boot image) instead of through a buffer
+  // of them all. withHeld passes the core their names and lengths as its
+  // glassvm_load_snapshot_held wants them: u8 name length, name, u64 length.
+  let heldSections = [];
+  function withHeld(sections, fn) {
     const names = sections.map((x) => utf8.encode(x.name));
-    const total = sections.reduce((sum, x, i) => sum + 1 + names[i].length + 8 + x.length, 0);
+    const total = names.reduce((sum, name) => sum + 1 + name.length + 8, 0);
     const p = core._malloc(Math.max(1, total));
     if (!p) throw new Error('out of memory');
     try {
+      const heap = core.HEAPU8;
       let at = p;
       sections.forEach((x, i) => {
-        const heap = core.HEAPU8;
         heap[at] = names[i].length;
         heap.set(names[i], at + 1);
         at += 1 + names[i].length;
         new DataView(heap.buffer).setBigUint64(at, BigInt(x.length), true);
         at += 8;
+      });
+      heldSections = sections.map((x) => {
+        const starts = [];
+        let from = 0;
         for (const chunk of x.chunks) {
-          heap.set(new Uint8Array(chunk), at);
-          at += chunk.byteLength;
+          starts.push(from);
+          from += chunk.byteLength;
         }
+        return { chunks: x.chunks, starts, length: from };
       });
       return fn(p, total);
     } finally {
+      heldSections = [];
       core._free(p);
     }
+  }
+  // The core's js_copy_held (web/exports.cpp): `size` bytes of held section `index` from
+  // `offset` to `out` in its memory. 1 on success, 0 when there are no such bytes.
+  function copyHeld(index, offset, out, size) {
+    const x = heldSections[index];
+    if (!x || offset < 0 || size < 0 || offset + size > x.length) return 0;
+    const heap = core.HEAPU8;  // after any growth of the core's memory
+    // The last chunk that starts at or before `offset`.
+    let lo = 0;
+    let hi = x.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (x.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    for (let i = lo; size > 0; i++) {
+      const from = offset - x.starts[i];
+      const n = Math.min(size, x.chunks[i].byteLength - from);
+      heap.set(new Uint8Array(x.chunks[i], from, n), out);
+      out += n;
+      offset += n;
+      size -= n;
+    }
+    return 1;
   }
 
   function coreJson(fnName, fallback) {
@@ -651,7 +684,7 @@
     const sections = bytes.unpackedSections || [];
     const result = runLoad(name, () =>
       withBytes(bytes, (p, n) => withCString(name, (np) => (sections.length
-        ? withSections(sections, (sp, sn) => core._glassvm_load_snapshot_unpacked(p, n, np, sp, sn))
+        ? withHeld(sections, (sp, sn) => core._glassvm_load_snapshot_held(p, n, np, sp, sn))
         : core._glassvm_load_snapshot(p, n, np)))));
     if (result.ok) {
       timing.prepared = { sections: sections.map((x) => x.name) };
@@ -1071,6 +1104,7 @@
         onGlassvmFetchGuest: (name) => { loadGuestFromUrl(name); },
         onGlassvmOpenFile: () => el.fileInput.click(),
         onGlassvmBusy: () => startPump(),
+        onGlassvmCopyHeld: copyHeld,
         onGlassvmPanels: () => { timing.panelsMs = performance.now(); },
         print: (text) => console.log(text),
         printErr: (text) => console.warn(text),

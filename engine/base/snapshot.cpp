@@ -141,15 +141,28 @@ uint32_t crc32_of(std::span<const uint8_t> data, uint32_t prior) {
 
 // -- StateReader --
 
-uint64_t StateReader::get(unsigned n) {
-  if (!ok()) return 0;
-  if (data_.size() - pos_ < n) {
-    fail("ends early");
-    return 0;
+StateReader::StateReader(const SnapshotSection& s, std::string label)
+    : StateReader(s.payload, std::move(label)) {
+  if (s.held) {
+    size_ = s.held->size;
+    held_ = s.held;
   }
+}
+
+bool StateReader::take(uint64_t n) {
+  if (!ok()) return false;
+  if (size_ - pos_ < n) {
+    fail("ends early");
+    return false;
+  }
+  return true;
+}
+
+uint64_t StateReader::get(unsigned n) {
+  uint8_t b[8] = {};
+  if (!read_into({b, n})) return 0;
   uint64_t v = 0;
-  for (unsigned i = 0; i < n; ++i) v |= uint64_t{data_[pos_ + i]} << (8 * i);
-  pos_ += n;
+  for (unsigned i = 0; i < n; ++i) v |= uint64_t{b[i]} << (8 * i);
   return v;
 }
 
@@ -160,14 +173,27 @@ bool StateReader::boolean() {
 }
 
 std::span<const uint8_t> StateReader::bytes(uint64_t n) {
-  if (!ok()) return {};
-  if (data_.size() - pos_ < n) {
-    fail("ends early");
-    return {};
+  if (!take(n)) return {};
+  if (!held_) {
+    auto s = data_.subspan(pos_, n);
+    pos_ += n;
+    return s;
   }
-  auto s = data_.subspan(pos_, n);
-  pos_ += n;
-  return s;
+  std::vector<uint8_t> copy(n);
+  if (!read_into(copy)) return {};
+  return copied_.emplace_back(std::move(copy));
+}
+
+bool StateReader::read_into(std::span<uint8_t> out) {
+  if (!take(out.size())) return false;
+  if (!held_) {
+    std::copy_n(data_.begin() + pos_, out.size(), out.begin());
+  } else if (!out.empty() && !held_->copy(pos_, out)) {
+    fail("its bytes could not be read");
+    return false;
+  }
+  pos_ += out.size();
+  return true;
 }
 
 std::vector<uint8_t> StateReader::blob(uint64_t max) {
@@ -177,8 +203,10 @@ std::vector<uint8_t> StateReader::blob(uint64_t max) {
          std::to_string(max) + " allowed");
     return {};
   }
-  auto s = bytes(n);
-  return {s.begin(), s.end()};
+  if (!take(n)) return {};
+  std::vector<uint8_t> out(n);
+  if (!read_into(out)) return {};
+  return out;
 }
 
 std::string StateReader::str(uint64_t max) {
@@ -200,8 +228,8 @@ void StateReader::fail(const std::string& why) {
 }
 
 bool StateReader::finish() {
-  if (ok() && pos_ != data_.size()) {
-    fail(std::to_string(data_.size() - pos_) + " bytes left over");
+  if (ok() && pos_ != size_) {
+    fail(std::to_string(size_ - pos_) + " bytes left over");
   }
   return ok();
 }
@@ -235,7 +263,7 @@ std::vector<uint8_t> SnapshotWriter::finish() const {
 bool SnapshotFile::open(std::span<const uint8_t> file, std::string& error,
                         const Prepared* prepared) {
   sections_.clear();
-  unpacked_ = prepared ? prepared->sections : Unpacked{};
+  held_ = prepared ? prepared->sections : Held{};
   if (file.size() < kHeaderBytes + kTrailerBytes || std::memcmp(file.data(), kMagic, 8) != 0) {
     error = "not a GlassVM snapshot (no GVMSNAP header)";
     return false;
@@ -301,10 +329,10 @@ bool SnapshotFile::unpack(std::string_view name, uint64_t max_bytes, SnapshotSec
   }
   out.name = e->name;
   out.version = e->version;
-  out.prepared = {};
-  if (auto it = unpacked_.find(name); it != unpacked_.end() && it->second.size() == e->unpacked) {
+  out.held = nullptr;
+  if (auto it = held_.find(name); it != held_.end() && it->second.size == e->unpacked) {
     out.payload.clear();
-    out.prepared = it->second;
+    out.held = &it->second;
     return true;
   }
   out.payload.assign(e->unpacked, 0);

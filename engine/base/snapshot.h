@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -59,13 +60,32 @@ class StateWriter {
   std::vector<uint8_t> out_;
 };
 
+/// A section's unpacked bytes kept outside this module, copied in as they are read. The page's
+/// download worker inflates a snapshot's large sections while the file arrives and keeps them
+/// in JavaScript; a restore then copies each byte once, straight to where it goes (guest RAM,
+/// a boot image), rather than into a buffer first. In a browser a restore's cost is mostly the
+/// first touch of new memory, so every copy through fresh memory counts.
+struct HeldBytes {
+  uint64_t size = 0;
+  /// Copies the `out.size()` bytes at `offset` into `out` (the reader never asks past `size`);
+  /// false when it cannot.
+  std::function<bool(uint64_t offset, std::span<uint8_t> out)> copy;
+};
+
+struct SnapshotSection;
+
 /// Reads one section's payload. Reading past the end, or a value a component rejects (fail()),
 /// puts the reader in a failed state in which every read returns zeros; the first message is
 /// kept. Components read everything, then check ok().
 class StateReader {
  public:
   StateReader(std::span<const uint8_t> data, std::string section)
-      : data_(data), section_(std::move(section)) {}
+      : data_(data), size_(data.size()), section_(std::move(section)) {}
+  /// Reads held bytes (`held` must outlive the reader).
+  StateReader(const HeldBytes& held, std::string section)
+      : size_(held.size), held_(&held), section_(std::move(section)) {}
+  /// Reads a section's bytes, wherever unpack() left them; `label` names it in messages.
+  StateReader(const SnapshotSection& s, std::string label);
 
   uint8_t u8() { return static_cast<uint8_t>(get(1)); }
   uint16_t u16() { return static_cast<uint16_t>(get(2)); }
@@ -73,8 +93,11 @@ class StateReader {
   uint64_t u64() { return get(8); }
   /// A byte that must be 0 or 1.
   bool boolean();
-  /// `n` raw bytes (empty on failure).
+  /// `n` raw bytes (empty on failure), valid as long as the reader.
   std::span<const uint8_t> bytes(uint64_t n);
+  /// Copies the next `out.size()` raw bytes into `out` (held bytes straight from where they
+  /// are held); false, and `out` untouched, on failure.
+  bool read_into(std::span<uint8_t> out);
   /// A length-prefixed byte string of at most `max` bytes.
   std::vector<uint8_t> blob(uint64_t max);
   std::string str(uint64_t max);
@@ -88,12 +111,17 @@ class StateReader {
   bool finish();
   /// "section NAME: WHY".
   const std::string& error() const { return error_; }
-  uint64_t remaining() const { return ok() ? data_.size() - pos_ : 0; }
+  uint64_t remaining() const { return ok() ? size_ - pos_ : 0; }
 
  private:
   uint64_t get(unsigned n);
-  std::span<const uint8_t> data_;
-  size_t pos_ = 0;
+  /// Takes the next `n` bytes (false, failed, when there are not that many).
+  bool take(uint64_t n);
+  std::span<const uint8_t> data_;  ///< all the bytes, unless they are held
+  uint64_t size_ = 0;
+  const HeldBytes* held_ = nullptr;
+  std::vector<std::vector<uint8_t>> copied_;  ///< what bytes() copied out of held bytes
+  uint64_t pos_ = 0;
   std::string section_;
   std::string error_;
 };
@@ -102,15 +130,11 @@ class StateReader {
 struct SnapshotSection {
   std::string name;
   uint32_t version = 0;
-  /// The bytes unpack() inflated; empty when it took them from SnapshotFile::Prepared.
+  /// The bytes unpack() inflated; empty when it took held ones from SnapshotFile::Prepared.
   std::vector<uint8_t> payload;
-  /// The prepared bytes unpack() took instead of inflating, not copied (the page's are the
-  /// size of guest RAM): they live as long as the Prepared sections the file was opened with.
-  std::span<const uint8_t> prepared;
-  /// The section's unpacked bytes, wherever they are.
-  std::span<const uint8_t> bytes() const {
-    return prepared.data() != nullptr ? prepared : std::span<const uint8_t>(payload);
-  }
+  /// The held bytes unpack() took instead of inflating (read them with a StateReader): they
+  /// live as long as the SnapshotFile.
+  const HeldBytes* held = nullptr;
 };
 
 /// Writes sections into a snapshot file.
@@ -135,14 +159,14 @@ class SnapshotWriter {
 /// names); sections are unpacked on demand.
 class SnapshotFile {
  public:
-  /// Sections already unpacked, by name; each must outlive the SnapshotFile.
-  using Unpacked = std::map<std::string, std::span<const uint8_t>, std::less<>>;
+  /// Sections already unpacked and held elsewhere, by name.
+  using Held = std::map<std::string, HeldBytes, std::less<>>;
   /// Work done on the file beforehand: the page's download worker does it off the main
   /// thread, while the file arrives.
   struct Prepared {
-    /// unpack() takes one of these instead of inflating when its length is the section's
+    /// unpack() takes one of these instead of inflating when its size is the section's
     /// unpacked length, with the same limit.
-    Unpacked sections;
+    Held sections;
     /// The CRC-32 of the file without its 4-byte trailer: open() compares it with the trailer
     /// instead of computing it.
     std::optional<uint32_t> body_crc;
@@ -170,7 +194,7 @@ class SnapshotFile {
 
  private:
   std::vector<Entry> sections_;
-  Unpacked unpacked_;
+  Held held_;
 };
 
 /// CRC-32 (zlib's, as in gzip and PNG); give the CRC of the bytes before `data` as `prior`

@@ -262,7 +262,7 @@ std::unique_ptr<Machine> Machine::from_snapshot(std::span<const uint8_t> bytes,
     return nullptr;
   }
   MachineConfig config = base;
-  StateReader r(section.bytes(), "config");
+  StateReader r(section, "config");
   config.ram_size = r.u64();
   const uint8_t firmware = r.u8();
   if (firmware > static_cast<uint8_t>(Firmware::BuiltinSbi)) r.fail("bad firmware kind");
@@ -346,7 +346,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
   // boot: the images, committed as a loader would (which places the device tree and resets).
   if (!open("boot", config_.ram_size + kSmallSection, kBootVersion)) return false;
   {
-    StateReader r(s.bytes(), "boot");
+    StateReader r(s, "boot");
     BootPlan plan;
     uint64_t image_bytes = 0;
     auto blobs = [&](std::vector<Blob>& list) {
@@ -406,7 +406,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
   const uint64_t bitmap_bytes = (pages + 7) / 8;
   if (!open("ram", 8 + 2 * bitmap_bytes + config_.ram_size, kRamVersion)) return false;
   {
-    StateReader r(s.bytes(), "ram");
+    StateReader r(s, "ram");
     if (r.u64() != pages) r.fail("the RAM size differs from the configuration's");
     auto bitmap = r.bytes(bitmap_bytes);
     std::vector<uint8_t> kept(bitmap_bytes);
@@ -422,11 +422,10 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
     if (r.ok() && r.remaining() != present * kPageSize) {
       r.fail("the pages do not match the bitmap");
     }
-    const uint8_t* data = r.bytes(present * kPageSize).data();
-    if (!done(r)) return false;
+    if (!r.ok()) return done(r);
     uint8_t* base = ram_.ram_ptr();
-    // Runs of saved pages are copied with one memcpy each (in wasm every large copy is a call
-    // out to JavaScript: one per page cost more than the copying).
+    // Runs of saved pages are read with one copy each, straight into RAM (in wasm every large
+    // copy is a call out to JavaScript: one per page cost more than the copying).
     const auto saved = [&](uint64_t i) { return (bitmap[i / 8] >> (i % 8) & 1) != 0; };
     const auto as_reset_left = [&](uint64_t i) { return (kept[i / 8] >> (i % 8) & 1) != 0; };
     for (uint64_t i = 0; i < pages;) {
@@ -435,8 +434,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
         uint64_t n = 1;
         while (i + n < pages && saved(i + n)) ++n;
         ram_.note_ram_touched(off, n * kPageSize);
-        std::memcpy(base + off, data, n * kPageSize);
-        data += n * kPageSize;
+        if (!r.read_into({base + off, static_cast<size_t>(n * kPageSize)})) return done(r);
         i += n;
         continue;
       }
@@ -445,6 +443,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
       }
       ++i;
     }
+    if (!done(r)) return false;
     ram_.notify_ram_write(0, config_.ram_size);
   }
 
@@ -454,7 +453,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
   if (!open("drives", kSmallSection + drive_bytes + drive_bytes / kDriveBlock / 8, kDrivesVersion))
     return false;
   {
-    StateReader r(s.bytes(), "drives");
+    StateReader r(s, "drives");
     if (r.u64() != taken_drives_.size()) r.fail("the drives differ from the configuration's");
     for (const std::string& id : taken_drives_) {
       if (!r.ok()) break;
@@ -485,14 +484,14 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
 
   if (!open("hart0", kSmallSection, Cpu::kStateVersion)) return false;
   {
-    StateReader r(s.bytes(), "hart0");
+    StateReader r(s, "hart0");
     cpu_->load_state(r);
     if (!done(r)) return false;
   }
 
   if (!open("board", kSmallSection, kBoardVersion)) return false;
   {
-    StateReader r(s.bytes(), "board");
+    StateReader r(s, "board");
     instret_before_reset_ = r.u64();
     steps_before_reset_ = r.u64();
     exited_ = r.boolean();
@@ -503,7 +502,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
 
   if (!open("console", kSmallSection, kConsoleVersion)) return false;
   {
-    StateReader r(s.bytes(), "console");
+    StateReader r(s, "console");
     std::string tail = r.str(kConsoleTailBytes);
     if (!done(r)) return false;
     host_.tail = std::move(tail);
@@ -511,7 +510,7 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
 
   if (!open("htif", kSmallSection, Htif::kStateVersion)) return false;
   {
-    StateReader r(s.bytes(), "htif");
+    StateReader r(s, "htif");
     htif_->load(r);
     if (!done(r)) return false;
   }
@@ -524,14 +523,14 @@ bool Machine::restore(const SnapshotFile& file, std::string& error) {
       return false;
     }
     if (!open(name, kDeviceSection, device.state_version())) return false;
-    StateReader r(s.bytes(), name + " (" + devices_[i].spec + ")");
+    StateReader r(s, name + " (" + devices_[i].spec + ")");
     device.load_state(r, s.version);
     if (!done(r)) return false;
   }
 
   if (!open("clock", kSmallSection, VirtualClock::kStateVersion)) return false;
   {
-    StateReader r(s.bytes(), "clock");
+    StateReader r(s, "clock");
     clock_.load_state(r);
     if (!done(r)) return false;
   }

@@ -693,25 +693,23 @@ class Script {
     return w.finish();
   }
 
-  /// The records glassvm_load_snapshot_unpacked takes (u8 name length, name, u64 length,
-  /// bytes), as the page's download worker unpacks them from `file` (some sections, maybe
-  /// mutated), or any bytes.
-  std::vector<uint8_t> unpacked_records(const std::vector<uint8_t>& file) {
+  /// The records glassvm_load_snapshot_held takes (u8 name length, name, u64 length) for
+  /// some of `file`'s sections, with their lengths or others, or any bytes. Natively the page
+  /// holds no bytes (web_shim/emscripten.h): a load that reads a held section must fail and
+  /// keep the running machine.
+  std::vector<uint8_t> held_records(const std::vector<uint8_t>& file) {
     if (in_.ConsumeIntegralInRange(0, 3) == 0) return bytes(256);
     std::vector<uint8_t> out;
     glassvm::SnapshotFile f;
     std::string error;
     if (!f.open(file, error)) return out;
     for (const glassvm::SnapshotFile::Entry& e : f.sections()) {
-      glassvm::SnapshotSection section;
-      if (!in_.ConsumeBool() || !f.unpack(e.name, uint64_t{1} << 30, section, error)) continue;
-      if (in_.ConsumeIntegralInRange(0, 3) == 0)
-        section.payload = mutated(std::move(section.payload));
+      if (!in_.ConsumeBool()) continue;
+      const uint64_t length = in_.ConsumeBool() ? e.unpacked : in_.ConsumeIntegral<uint64_t>();
       out.push_back(static_cast<uint8_t>(e.name.size()));
       out.insert(out.end(), e.name.begin(), e.name.end());
       out.resize(out.size() + 8);
-      glassvm::store_le<uint64_t>(out.data() + out.size() - 8, section.payload.size());
-      out.insert(out.end(), section.payload.begin(), section.payload.end());
+      glassvm::store_le<uint64_t>(out.data() + out.size() - 8, length);
     }
     return out;
   }
@@ -723,10 +721,10 @@ class Script {
       refusable([&] { return glassvm_load_snapshot(data(file), file.size(), name.c_str()); });
       return;
     }
-    const std::vector<uint8_t> records = unpacked_records(file);
+    const std::vector<uint8_t> records = held_records(file);
     refusable([&] {
-      return glassvm_load_snapshot_unpacked(data(file), file.size(), name.c_str(), data(records),
-                                            records.size());
+      return glassvm_load_snapshot_held(data(file), file.size(), name.c_str(), data(records),
+                                        records.size());
     });
   }
 

@@ -401,8 +401,60 @@ TEST(Snapshot, RamSectionVersionOneStillLoads) {
   EXPECT_EQ(differences(save(*restored), snapshot), "");
 }
 
-// Sections unpacked beforehand (the page's worker does it) are used in place of inflating; one
-// of the wrong length is ignored, and the file's own checks still apply.
+/// `bytes` held as the page holds a worker's sections: copied out on request, each copy
+/// counted in `*copies` when given.
+HeldBytes hold(const std::vector<uint8_t>& bytes, int* copies = nullptr) {
+  return {bytes.size(), [&bytes, copies](uint64_t offset, std::span<uint8_t> out) {
+            EXPECT_LE(offset + out.size(), bytes.size());
+            std::copy_n(bytes.begin() + static_cast<ptrdiff_t>(offset), out.size(), out.begin());
+            if (copies) ++*copies;
+            return true;
+          }};
+}
+
+// A reader of held bytes reads what a reader of the same bytes in memory reads, copying each
+// large piece out once, and fails the same way past the end.
+TEST(Snapshot, AReaderOfHeldBytesReadsWhatOneOfTheBytesInMemoryReads) {
+  StateWriter w;
+  w.u8(7);
+  w.u32(0xdeadbeef);
+  w.boolean(true);
+  w.blob(std::vector<uint8_t>(5000, 0xab));
+  w.bytes(std::vector<uint8_t>{1, 2, 3});
+  w.u64(0x0123456789abcdefull);
+  const std::vector<uint8_t> bytes = w.data();
+  int copies = 0;
+  const HeldBytes held = hold(bytes, &copies);
+  StateReader in_memory(bytes, "x"), from_held(held, "x");
+  for (StateReader* r : {&in_memory, &from_held}) {
+    EXPECT_EQ(r->u8(), 7);
+    EXPECT_EQ(r->u32(), 0xdeadbeefu);
+    EXPECT_TRUE(r->boolean());
+    EXPECT_EQ(r->blob(1 << 20), std::vector<uint8_t>(5000, 0xab));
+    const auto three = r->bytes(3);
+    uint8_t last[8] = {};
+    EXPECT_TRUE(r->read_into(last));
+    EXPECT_EQ(std::vector<uint8_t>(three.begin(), three.end()), (std::vector<uint8_t>{1, 2, 3}));
+    EXPECT_EQ(last[0], 0xef);
+    EXPECT_EQ(last[7], 0x01);
+    EXPECT_TRUE(r->finish()) << r->error();
+    EXPECT_EQ(r->u8(), 0);
+    EXPECT_FALSE(r->ok());
+    EXPECT_NE(r->error().find("ends early"), std::string::npos) << r->error();
+  }
+  // u8, u32, boolean, the blob's length and the blob, the three bytes, the last eight: one
+  // copy each (none for the read past the end).
+  EXPECT_EQ(copies, 7);
+  // A host that cannot copy fails the reader.
+  const HeldBytes broken{bytes.size(), [](uint64_t, std::span<uint8_t>) { return false; }};
+  StateReader r(broken, "x");
+  r.u8();
+  EXPECT_FALSE(r.ok());
+  EXPECT_NE(r.error().find("could not be read"), std::string::npos) << r.error();
+}
+
+// Sections unpacked beforehand and held (the page's worker does it) are used in place of
+// inflating; one of the wrong length is ignored, and the file's own checks still apply.
 TEST(Snapshot, SectionsUnpackedBeforehandAreUsed) {
   TestHost host;
   auto m = bare_metal(host, "test_uart_hello.elf");
@@ -414,28 +466,39 @@ TEST(Snapshot, SectionsUnpackedBeforehandAreUsed) {
   SnapshotFile file;
   std::string error;
   ASSERT_TRUE(file.open(snapshot, error)) << error;
-  SnapshotSection ram;
+  SnapshotSection ram, boot;
   ASSERT_TRUE(file.unpack("ram", 1ull << 30, ram, error)) << error;
+  ASSERT_TRUE(file.unpack("boot", 1ull << 30, boot, error)) << error;
 
-  // The same bytes: the same machine.
-  SnapshotFile::Prepared same = {.sections = {{"ram", ram.payload}}};
+  // The same bytes: the same machine, each section's bytes read from where they are held.
+  int ram_copies = 0, boot_copies = 0;
+  SnapshotFile::Prepared same = {.sections = {{"ram", hold(ram.payload, &ram_copies)},
+                                              {"boot", hold(boot.payload, &boot_copies)}}};
   auto a = Machine::from_snapshot(snapshot, {}, host, error, &same);
   ASSERT_TRUE(a) << error;
   EXPECT_EQ(differences(save(*a), snapshot), "");
+  EXPECT_GT(ram_copies, 0);
+  EXPECT_GT(boot_copies, 0);
   // Other bytes of the right length are what the machine gets: used, not inflated.
   std::vector<uint8_t> changed = ram.payload;
   changed.back() ^= 0x5a;
-  SnapshotFile::Prepared other = {.sections = {{"ram", changed}}};
+  SnapshotFile::Prepared other = {.sections = {{"ram", hold(changed)}}};
   auto b = Machine::from_snapshot(snapshot, {}, host, error, &other);
   ASSERT_TRUE(b) << error;
   EXPECT_EQ(differences(save(*b), snapshot),
             "ram (byte " + std::to_string(changed.size() - 1) + ") ");
   // A length other than the section's: ignored, the section is inflated.
   std::vector<uint8_t> shorter(ram.payload.begin(), ram.payload.end() - 1);
-  SnapshotFile::Prepared wrong = {.sections = {{"ram", shorter}}};
+  SnapshotFile::Prepared wrong = {.sections = {{"ram", hold(shorter)}}};
   auto c = Machine::from_snapshot(snapshot, {}, host, error, &wrong);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(differences(save(*c), snapshot), "");
+  // Held bytes that cannot be read: the machine is not made, and the message says which.
+  SnapshotFile::Prepared lost = {
+      .sections = {
+          {"ram", {ram.payload.size(), [](uint64_t, std::span<uint8_t>) { return false; }}}}};
+  EXPECT_FALSE(Machine::from_snapshot(snapshot, {}, host, error, &lost));
+  EXPECT_NE(error.find("section ram: its bytes could not be read"), std::string::npos) << error;
   // A damaged file is refused whatever was unpacked.
   std::vector<uint8_t> damaged = snapshot;
   damaged[damaged.size() / 2] ^= 1;

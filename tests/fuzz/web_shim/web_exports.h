@@ -13,8 +13,8 @@ int glassvm_load_elf(const uint8_t* data, size_t size, const char* name);
 int glassvm_load_boot(const uint8_t* kernel, size_t kernel_size, const uint8_t* initrd,
                       size_t initrd_size, const char* append, const char* name);
 int glassvm_load_snapshot(const uint8_t* data, size_t size, const char* name);
-int glassvm_load_snapshot_unpacked(const uint8_t* data, size_t size, const char* name,
-                                   const uint8_t* sections, size_t sections_size);
+int glassvm_load_snapshot_held(const uint8_t* data, size_t size, const char* name,
+                               const uint8_t* sections, size_t sections_size);
 double glassvm_save_snapshot();
 const char* glassvm_console_tail();
 const uint8_t* glassvm_snapshot_data();
