@@ -133,7 +133,7 @@ class SnapshotReader {
       const s = this.section;
       if (s !== null) {
         const to = Math.min(end, s.end);
-        if (s.inflate && to > s.fed) s.inflate.writer.write(buf.slice(s.fed, to)).catch(() => {});
+        if (s.inflate && to > s.fed) s.inflate.writer.write(buf.subarray(s.fed, to)).catch(() => {});
         s.fed = to;
         if (to < s.end) return;
         if (s.inflate) s.inflate.writer.close().catch(() => {});
