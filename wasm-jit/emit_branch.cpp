@@ -2,6 +2,8 @@
 // of this page it chains inside the function (translator.h), anywhere else it leaves with
 // s.pc_ set. With the C extension on (the only case the JIT runs) no target can be
 // misaligned: branch offsets are even and JALR clears bit 0.
+#include <cassert>
+
 #include "wasm-jit/translator.h"
 
 namespace glassvm::jit {
@@ -22,6 +24,73 @@ uint8_t compare_op(Op o) {
 }
 
 }  // namespace
+
+bool skips_cleanly(const DecodedInsn& d) {
+  // Base integer arithmetic: no trap, no memory, one register written, and emitters that use
+  // no local but the registers' (emit_alu.cpp).
+  switch (d.op) {
+    case Op::Lui:
+    case Op::Addi:
+    case Op::Slti:
+    case Op::Sltiu:
+    case Op::Xori:
+    case Op::Ori:
+    case Op::Andi:
+    case Op::Slli:
+    case Op::Srli:
+    case Op::Srai:
+    case Op::Add:
+    case Op::Sub:
+    case Op::Sll:
+    case Op::Slt:
+    case Op::Sltu:
+    case Op::Xor:
+    case Op::Srl:
+    case Op::Sra:
+    case Op::Or:
+    case Op::And:
+    case Op::Addiw:
+    case Op::Slliw:
+    case Op::Srliw:
+    case Op::Sraiw:
+    case Op::Addw:
+    case Op::Subw:
+    case Op::Sllw:
+    case Op::Srlw:
+    case Op::Sraw: return d.rd != 0;
+    default: return false;
+  }
+}
+
+void emit_branch_over(Translator& t, const BlockInsn& branch, const BlockInsn& skipped) {
+  const DecodedInsn& d = branch.d;
+  WasmCode& c = t.code;
+  const unsigned rd = skipped.d.rd;
+  const uint32_t taken = t.host, before = t.tmp;  // scratch here: the skipped insn uses neither
+  t.get_x(d.rs1);
+  t.get_x(d.rs2);
+  c.op(compare_op(d.op));
+  c.local_set(taken);
+  t.get_x(rd);
+  c.local_set(before);
+  const bool emitted = emit_alu(t, skipped);
+  assert(emitted && "skips_cleanly admits only emit_alu's instructions");
+  (void)emitted;
+  c.local_get(before);
+  t.get_x(rd);
+  c.local_get(taken);
+  c.op(op::kSelect);
+  t.set_x(rd);
+  // The skipped instruction counts only when it ran: left += taken - 1.
+  c.local_get(t.left);
+  c.local_get(taken);
+  c.op(op::kI64ExtendI32U);
+  c.op(op::kI64Add);
+  c.i64_const(1);
+  c.op(op::kI64Sub);
+  c.local_set(t.left);
+  t.go_to_offset(branch.off + d.imm);
+}
 
 bool emit_branch(Translator& t, const BlockInsn& in, Flow& flow) {
   const DecodedInsn& d = in.d;

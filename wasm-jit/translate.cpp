@@ -877,6 +877,19 @@ struct BodyEmitter {
     c.br_table(table, fallback);
   }
 
+  /// The instruction the conditional branch ending block i skips when that is all it skips,
+  /// and it may run either way (emit_branch_over), else null.
+  const jit::BlockInsn* skipped_by_branch(uint32_t i) const {
+    const jit::BlockInsn& b = blocks[i].back();
+    if (jit::insn_kind(b.d.op) != jit::InsnKind::Branch) return nullptr;
+    const int64_t next = b.off + b.d.len;
+    const int j = t.block_at(next);
+    if (j < 0 || blocks[j].size() != 1) return nullptr;
+    const jit::BlockInsn& s = blocks[j].front();
+    if (b.off + b.d.imm != next + s.d.len || !jit::skips_cleanly(s.d)) return nullptr;
+    return &s;
+  }
+
   /// Block i's code: the budget check, its instructions, and where it goes on to.
   [[gnu::noinline]] void block(uint32_t i) {
     using namespace jit;
@@ -891,7 +904,8 @@ struct BodyEmitter {
     c.i64_const(static_cast<int64_t>(insns.size()));
     c.op(op::kI64Sub);
     c.local_tee(t.left);
-    c.i64_const(0);
+    const BlockInsn* skipped = skipped_by_branch(i);
+    c.i64_const(skipped != nullptr ? 1 : 0);  // a skipped instruction may run too
     c.op(op::kI64LtS);
     auto short_budget = c.open_if();
     t.leave_unrun(offsets[i], insns.size());
@@ -908,7 +922,12 @@ struct BodyEmitter {
                  static_cast<unsigned long long>(req.guest_page + in.off));
         result.riscv += head + disassemble(in.d, req.guest_page + in.off) + "\n";
       }
-      emit_insn(t, in, flow);
+      if (skipped != nullptr && k + 1 == insns.size()) {
+        emit_branch_over(t, in, *skipped);
+        flow = Flow::Left;
+      } else {
+        emit_insn(t, in, flow);
+      }
       ++result.insns;
       if (flow == Flow::Left) break;
     }

@@ -235,6 +235,15 @@ class Translator {
 bool emit_alu(Translator& t, const BlockInsn& in);
 bool emit_mem(Translator& t, const BlockInsn& in, Flow& flow);
 bool emit_branch(Translator& t, const BlockInsn& in, Flow& flow);
+/// Whether an instruction a branch skips may run either way, its result kept only when the
+/// branch is not taken (emit_branch_over): arithmetic that cannot trap and writes a register.
+bool skips_cleanly(const DecodedInsn& d);
+/// A conditional branch over the one instruction `skipped` (if (c) x = y, as compilers write
+/// a max or a choice between two values), if-converted: the instruction runs, a select keeps
+/// the register's old value when the branch is taken, and the run goes on at the target. The
+/// host then has no branch to mispredict where the guest's went either way at random. The
+/// block's budget check covers the skipped instruction too.
+void emit_branch_over(Translator& t, const BlockInsn& branch, const BlockInsn& skipped);
 bool emit_fp(Translator& t, const BlockInsn& in);
 bool emit_system(Translator& t, const BlockInsn& in, Flow& flow);
 

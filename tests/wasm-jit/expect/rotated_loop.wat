@@ -193,7 +193,7 @@
               i64.const 2
               i64.sub
               local.tee 2
-              i64.const 0
+              i64.const 1
               i64.lt_s
               if $B17
                 local.get 0
@@ -215,12 +215,28 @@
               local.get 9
               i64.const 0
               i64.eq
-              if $B18
-                i32.const 20
-                local.set 5
-                br $B7
-              end
-              br $B8
+              local.set 6
+              local.get 11
+              local.set 4
+              local.get 11
+              local.get 10
+              i64.add
+              local.set 11
+              local.get 4
+              local.get 11
+              local.get 6
+              select
+              local.set 11
+              local.get 2
+              local.get 6
+              i64.extend_i32_u
+              i64.add
+              i64.const 1
+              i64.sub
+              local.set 2
+              i32.const 20
+              local.set 5
+              br $B7
             end
             local.get 2
             i64.const 1
@@ -228,7 +244,7 @@
             local.tee 2
             i64.const 0
             i64.lt_s
-            if $B19
+            if $B18
               local.get 0
               local.get 1
               i64.const 16
