@@ -191,12 +191,15 @@ void multiply_high(Translator& t, const DecodedInsn& d, bool a_signed, bool b_si
   t.set_x(d.rd);
 }
 
-}  // namespace
+/// What emit_alu does with an instruction.
+enum class AluKind {
+  None,    ///< not one of its instructions
+  Base,    ///< RV64I arithmetic: wasm operations on the registers' values, no other local
+  MulDiv,  ///< the M extension: products and quotients, some with scratch locals
+};
 
-bool emit_alu(Translator& t, const BlockInsn& in) {
-  const DecodedInsn& d = in.d;
-  WasmCode& c = t.code;
-  switch (d.op) {
+AluKind alu_kind(Op o) {
+  switch (o) {
     case Op::Lui:
     case Op::Auipc:
     case Op::Addi:
@@ -226,7 +229,7 @@ bool emit_alu(Translator& t, const BlockInsn& in) {
     case Op::Subw:
     case Op::Sllw:
     case Op::Srlw:
-    case Op::Sraw:
+    case Op::Sraw: return AluKind::Base;
     case Op::Mul:
     case Op::Mulh:
     case Op::Mulhsu:
@@ -239,11 +242,22 @@ bool emit_alu(Translator& t, const BlockInsn& in) {
     case Op::Divw:
     case Op::Divuw:
     case Op::Remw:
-    case Op::Remuw:
-      if (d.rd == 0) return true;  // a HINT: no effect
-      break;
-    default: return false;
+    case Op::Remuw: return AluKind::MulDiv;
+    default: return AluKind::None;
   }
+}
+
+}  // namespace
+
+bool skips_cleanly(const DecodedInsn& d) {
+  return alu_kind(d.op) == AluKind::Base && d.rd != 0;
+}
+
+bool emit_alu(Translator& t, const BlockInsn& in) {
+  const DecodedInsn& d = in.d;
+  WasmCode& c = t.code;
+  if (alu_kind(d.op) == AluKind::None) return false;
+  if (d.rd == 0) return true;  // a HINT: no effect
   switch (d.op) {
     case Op::Lui:
       c.i64_const(d.imm);

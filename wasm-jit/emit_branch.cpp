@@ -25,43 +25,6 @@ uint8_t compare_op(Op o) {
 
 }  // namespace
 
-bool skips_cleanly(const DecodedInsn& d) {
-  // Base integer arithmetic: no trap, no memory, one register written, and emitters that use
-  // no local but the registers' (emit_alu.cpp).
-  switch (d.op) {
-    case Op::Lui:
-    case Op::Addi:
-    case Op::Slti:
-    case Op::Sltiu:
-    case Op::Xori:
-    case Op::Ori:
-    case Op::Andi:
-    case Op::Slli:
-    case Op::Srli:
-    case Op::Srai:
-    case Op::Add:
-    case Op::Sub:
-    case Op::Sll:
-    case Op::Slt:
-    case Op::Sltu:
-    case Op::Xor:
-    case Op::Srl:
-    case Op::Sra:
-    case Op::Or:
-    case Op::And:
-    case Op::Addiw:
-    case Op::Slliw:
-    case Op::Srliw:
-    case Op::Sraiw:
-    case Op::Addw:
-    case Op::Subw:
-    case Op::Sllw:
-    case Op::Srlw:
-    case Op::Sraw: return d.rd != 0;
-    default: return false;
-  }
-}
-
 void emit_branch_over(Translator& t, const BlockInsn& branch, const BlockInsn& skipped) {
   const DecodedInsn& d = branch.d;
   WasmCode& c = t.code;

@@ -8,11 +8,7 @@
 
 #define FOLD(op)       \
   op t0, s2, s3;       \
-  xor s4, s4, t0;      \
-  slli t1, s4, 13;     \
-  xor s4, s4, t1;      \
-  srli t1, s4, 7;      \
-  xor s4, s4, t1;
+  FOLD_INTO_S4(t0);
 
 TEST_BEGIN
   li TESTNUM, 1

@@ -7,13 +7,6 @@
 // It exits 0; what it checks is the agreement.
 #include "test_macros.h"
 
-#define FOLD(r)        \
-  xor s4, s4, r;       \
-  slli t1, s4, 13;     \
-  xor s4, s4, t1;      \
-  srli t1, s4, 7;      \
-  xor s4, s4, t1;
-
 TEST_BEGIN
   li TESTNUM, 1
   li s1, 0x9e3779b97f4a7c15       // xorshift state
@@ -30,23 +23,23 @@ TEST_BEGIN
   bltu s2, s3, 2f
   mv a2, s3
 2:
-  FOLD(a2)
+  FOLD_INTO_S4(a2)
   // Over an instruction that writes the branch's first operand.
   bge s2, s3, 3f
   addi s2, s2, 5
 3:
-  FOLD(s2)
+  FOLD_INTO_S4(s2)
   // Over one that writes its second operand.
   beq s2, s3, 4f
   sub s3, s3, s2
 4:
-  FOLD(s3)
+  FOLD_INTO_S4(s3)
   // Over a constant, compared with zero.
   andi t2, s1, 1
   bnez t2, 5f
   lui a3, 0x12345
 5:
-  FOLD(a3)
+  FOLD_INTO_S4(a3)
   // A skipped instruction that a jump of its own reaches as well.
   andi t2, s1, 6
   beqz t2, 7f
@@ -54,16 +47,16 @@ TEST_BEGIN
 7:
   addiw a4, s2, -3
 8:
-  FOLD(a4)
+  FOLD_INTO_S4(a4)
   // Over word and shift arithmetic, and a comparison.
   bne s2, s3, 9f
   sllw a5, s1, s2
 9:
-  FOLD(a5)
+  FOLD_INTO_S4(a5)
   bltu s3, s2, 10f
   slt a6, s1, s3
 10:
-  FOLD(a6)
+  FOLD_INTO_S4(a6)
   // Over a compressed instruction right before the back edge.
   andi t2, s1, 8
   bnez t2, 11f

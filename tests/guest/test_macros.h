@@ -30,6 +30,14 @@
   slli t0, state, 17;     \
   xor state, state, t0
 
+// Folds the register `value` into the checksum s4 (t1 as scratch).
+#define FOLD_INTO_S4(value) \
+  xor s4, s4, value;        \
+  slli t1, s4, 13;          \
+  xor s4, s4, t1;           \
+  srli t1, s4, 7;           \
+  xor s4, s4, t1
+
 #define TEST_DATA_BEGIN .data; .align 4;
 #define TEST_DATA_END
 
